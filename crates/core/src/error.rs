@@ -1,0 +1,124 @@
+//! One error type for the core, carrying a stable code that the TypeScript layer maps to
+//! its typed errors. The code travels across napi inside the message (`CODE: text`)
+//! because `Task::compute` can only return napi `Status` values.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Stable error codes. File-system codes keep Node's own names so that callers who
+/// already switch on `err.code === 'ENOENT'` keep working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    NotFound,
+    IsDirectory,
+    PermissionDenied,
+    NoSpace,
+    ReadOnly,
+    Aborted,
+    InvalidArgument,
+    Io,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::NotFound => "ENOENT",
+            ErrorCode::IsDirectory => "EISDIR",
+            ErrorCode::PermissionDenied => "EACCES",
+            ErrorCode::NoSpace => "E_NO_SPACE",
+            ErrorCode::ReadOnly => "E_READ_ONLY",
+            ErrorCode::Aborted => "E_ABORTED",
+            ErrorCode::InvalidArgument => "E_INVALID_ARGUMENT",
+            ErrorCode::Io => "E_IO",
+            ErrorCode::Internal => "E_INTERNAL",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Error {
+    pub code: ErrorCode,
+    pub path: Option<PathBuf>,
+    pub message: String,
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error {
+            code,
+            path: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn aborted() -> Self {
+        Error::new(ErrorCode::Aborted, "the operation was aborted")
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::InvalidArgument, message)
+    }
+
+    pub fn with_path(mut self, path: &Path) -> Self {
+        self.path = Some(path.to_path_buf());
+        self
+    }
+
+    /// Wraps an I/O error with the file it concerns and advice a person can act on.
+    pub fn io(err: io::Error, path: &Path) -> Self {
+        let shown = path.display();
+        let (code, message) = match err.kind() {
+            io::ErrorKind::NotFound => (ErrorCode::NotFound, format!("{shown}: no such file; check the path")),
+            io::ErrorKind::PermissionDenied => (
+                ErrorCode::PermissionDenied,
+                format!("{shown}: permission denied; check the file's permissions or run as its owner"),
+            ),
+            io::ErrorKind::IsADirectory => {
+                (ErrorCode::IsDirectory, format!("{shown}: is a directory; name a file inside it"))
+            }
+            io::ErrorKind::StorageFull => {
+                (ErrorCode::NoSpace, format!("{shown}: no space left on the device; free space or choose another destination"))
+            }
+            io::ErrorKind::ReadOnlyFilesystem => {
+                (ErrorCode::ReadOnly, format!("{shown}: the file system is read-only; choose a writable destination"))
+            }
+            _ => (ErrorCode::Io, format!("{shown}: {err}")),
+        };
+        Error {
+            code,
+            path: Some(path.to_path_buf()),
+            message,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    /// `CODE: message` — the TypeScript layer splits on the first `": "`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_keep_node_codes_and_name_the_path() {
+        let p = Path::new("/nowhere/card.raw");
+        let e = Error::io(io::Error::from(io::ErrorKind::NotFound), p);
+        assert_eq!(e.code, ErrorCode::NotFound);
+        assert_eq!(
+            e.to_string(),
+            "ENOENT: /nowhere/card.raw: no such file; check the path"
+        );
+        let e = Error::io(io::Error::from(io::ErrorKind::PermissionDenied), p);
+        assert_eq!(e.code.as_str(), "EACCES");
+    }
+}

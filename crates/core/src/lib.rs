@@ -1,0 +1,11 @@
+//! Shutterproof core: the byte work behind the Node.js package, with no Node in sight.
+//!
+//! Every module here is usable and tested on its own with `cargo test`; the napi binding
+//! in `crates/node` only converts arguments and results.
+
+pub mod control;
+pub mod error;
+pub mod hash;
+
+pub use control::{CancelFlag, Control, Progress};
+pub use error::{Error, ErrorCode, Result};
