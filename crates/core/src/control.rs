@@ -66,10 +66,7 @@ impl<'a> Progress<'a> {
             return;
         };
         let now = Instant::now();
-        if self
-            .last
-            .is_some_and(|t| now.duration_since(t) < self.interval)
-        {
+        if self.last.is_some_and(|t| now.duration_since(t) < self.interval) {
             return;
         }
         self.last = Some(now);

@@ -72,20 +72,26 @@ impl Error {
     pub fn io(err: io::Error, path: &Path) -> Self {
         let shown = path.display();
         let (code, message) = match err.kind() {
-            io::ErrorKind::NotFound => (ErrorCode::NotFound, format!("{shown}: no such file; check the path")),
+            io::ErrorKind::NotFound => (
+                ErrorCode::NotFound,
+                format!("{shown}: no such file; check the path"),
+            ),
             io::ErrorKind::PermissionDenied => (
                 ErrorCode::PermissionDenied,
                 format!("{shown}: permission denied; check the file's permissions or run as its owner"),
             ),
-            io::ErrorKind::IsADirectory => {
-                (ErrorCode::IsDirectory, format!("{shown}: is a directory; name a file inside it"))
-            }
-            io::ErrorKind::StorageFull => {
-                (ErrorCode::NoSpace, format!("{shown}: no space left on the device; free space or choose another destination"))
-            }
-            io::ErrorKind::ReadOnlyFilesystem => {
-                (ErrorCode::ReadOnly, format!("{shown}: the file system is read-only; choose a writable destination"))
-            }
+            io::ErrorKind::IsADirectory => (
+                ErrorCode::IsDirectory,
+                format!("{shown}: is a directory; name a file inside it"),
+            ),
+            io::ErrorKind::StorageFull => (
+                ErrorCode::NoSpace,
+                format!("{shown}: no space left on the device; free space or choose another destination"),
+            ),
+            io::ErrorKind::ReadOnlyFilesystem => (
+                ErrorCode::ReadOnly,
+                format!("{shown}: the file system is read-only; choose a writable destination"),
+            ),
             _ => (ErrorCode::Io, format!("{shown}: {err}")),
         };
         Error {

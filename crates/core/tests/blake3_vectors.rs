@@ -61,10 +61,7 @@ fn vectors_blake3_official() {
         );
 
         let file = dir.path().join(format!("in-{len}"));
-        std::fs::File::create(&file)
-            .unwrap()
-            .write_all(&data)
-            .unwrap();
+        std::fs::File::create(&file).unwrap().write_all(&data).unwrap();
         let got = hash_file(&file, &[Algorithm::Blake3], &mut Control::none()).unwrap();
         assert_eq!(got.digests.blake3.unwrap(), want("hash"), "file, len {len}");
 

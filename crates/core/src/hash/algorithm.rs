@@ -52,16 +52,13 @@ impl fmt::Display for Algorithm {
 impl FromStr for Algorithm {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
-        Algorithm::ALL
-            .into_iter()
-            .find(|a| a.name() == s)
-            .ok_or_else(|| {
-                let known: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
-                Error::invalid(format!(
-                    "unknown hash algorithm {s:?}; use one of {}",
-                    known.join(", ")
-                ))
-            })
+        Algorithm::ALL.into_iter().find(|a| a.name() == s).ok_or_else(|| {
+            let known: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
+            Error::invalid(format!(
+                "unknown hash algorithm {s:?}; use one of {}",
+                known.join(", ")
+            ))
+        })
     }
 }
 

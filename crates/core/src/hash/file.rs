@@ -30,11 +30,7 @@ pub struct FileDigests {
     pub digests: Digests,
 }
 
-pub fn hash_file(
-    path: &Path,
-    algorithms: &[Algorithm],
-    control: &mut Control,
-) -> Result<FileDigests> {
+pub fn hash_file(path: &Path, algorithms: &[Algorithm], control: &mut Control) -> Result<FileDigests> {
     control.cancel.check()?;
     let file = File::open(path).map_err(|e| Error::io(e, path))?;
     let meta = file.metadata().map_err(|e| Error::io(e, path))?;
@@ -78,12 +74,7 @@ fn hash_windows(bytes: &[u8], hasher: &mut MultiHasher, control: &mut Control) -
     Ok(())
 }
 
-fn hash_reads(
-    mut file: File,
-    path: &Path,
-    hasher: &mut MultiHasher,
-    control: &mut Control,
-) -> Result<()> {
+fn hash_reads(mut file: File, path: &Path, hasher: &mut MultiHasher, control: &mut Control) -> Result<()> {
     let mut buf = vec![0u8; READ_BUFFER_BYTES];
     loop {
         control.cancel.check()?;

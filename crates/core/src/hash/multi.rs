@@ -138,10 +138,7 @@ impl MultiHasher {
         let o = &self.others;
         let xxh3 = o.xxh3.as_deref();
         Digests {
-            blake3: self
-                .blake3
-                .as_ref()
-                .map(|h| h.finalize().to_hex().to_string()),
+            blake3: self.blake3.as_ref().map(|h| h.finalize().to_hex().to_string()),
             // XXH128's canonical form is the big-endian 128-bit value (as xxhsum -H2 prints).
             xxh128: xxh3
                 .filter(|_| o.want_xxh128)
