@@ -1,1 +1,9 @@
+//! Node.js binding for `shutterproof-core`: argument conversion, async tasks, progress
+//! callbacks and error codes. No logic lives here; see `crates/core`.
 
+mod cancel;
+mod errors;
+mod hash;
+mod progress;
+
+pub use cancel::CancelToken;

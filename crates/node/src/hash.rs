@@ -1,0 +1,128 @@
+use std::path::PathBuf;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use shutterproof_core::hash::{self, Algorithm, Digests, MultiHasher};
+use shutterproof_core::{CancelFlag, Control};
+
+use crate::cancel::CancelToken;
+use crate::errors::{guard, to_napi};
+use crate::progress::{progress_from, ProgressCallback};
+
+/// Digests in lowercase hex; only the requested algorithms are present.
+#[napi(object)]
+pub struct NativeDigests {
+    /// Bytes hashed (safe as a JS number up to 2^53).
+    pub size: f64,
+    pub blake3: Option<String>,
+    pub xxh128: Option<String>,
+    pub xxh64: Option<String>,
+    pub xxh3: Option<String>,
+    pub md5: Option<String>,
+    pub sha1: Option<String>,
+    pub sha256: Option<String>,
+}
+
+fn to_js(size: u64, d: Digests) -> NativeDigests {
+    NativeDigests {
+        size: size as f64,
+        blake3: d.blake3,
+        xxh128: d.xxh128,
+        xxh64: d.xxh64,
+        xxh3: d.xxh3,
+        md5: d.md5,
+        sha1: d.sha1,
+        sha256: d.sha256,
+    }
+}
+
+fn parse_algorithms(names: &[String]) -> Result<Vec<Algorithm>> {
+    names
+        .iter()
+        .map(|n| n.parse::<Algorithm>().map_err(to_napi))
+        .collect()
+}
+
+pub struct HashFileTask {
+    path: PathBuf,
+    algorithms: Vec<Algorithm>,
+    cancel: CancelFlag,
+    on_progress: Option<ProgressCallback>,
+}
+
+impl Task for HashFileTask {
+    type Output = NativeDigests;
+    type JsValue = NativeDigests;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let progress = self.on_progress.take();
+        let mut control = Control {
+            cancel: self.cancel.clone(),
+            progress: progress_from(progress.as_ref()),
+        };
+        let result = guard(|| hash::hash_file(&self.path, &self.algorithms, &mut control));
+        drop(control);
+        drop(progress); // released on this thread, before the promise settles
+        result.map(|r| to_js(r.size, r.digests))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(output)
+    }
+}
+
+/// Hashes a file off the main thread. Progress is throttled in the core.
+#[napi(ts_return_type = "Promise<NativeDigests>")]
+pub fn native_hash_file(
+    path: String,
+    algorithms: Vec<String>,
+    cancel: &CancelToken,
+    #[napi(ts_arg_type = "((bytesDone: number) => void) | undefined | null")] on_progress: Option<
+        ProgressCallback,
+    >,
+) -> Result<AsyncTask<HashFileTask>> {
+    Ok(AsyncTask::new(HashFileTask {
+        path: PathBuf::from(path),
+        algorithms: parse_algorithms(&algorithms)?,
+        cancel: cancel.flag.clone(),
+        on_progress,
+    }))
+}
+
+/// Incremental hasher over several algorithms at once.
+#[napi]
+pub struct NativeHasher {
+    inner: MultiHasher,
+}
+
+#[napi]
+impl NativeHasher {
+    #[napi(constructor)]
+    pub fn new(algorithms: Vec<String>) -> Result<Self> {
+        Ok(NativeHasher {
+            inner: MultiHasher::new(&parse_algorithms(&algorithms)?),
+        })
+    }
+
+    /// Feeds bytes (borrowed for this call only; never empty, the TS layer skips those).
+    #[napi]
+    pub fn update(&mut self, data: &[u8]) {
+        self.inner.update(data);
+    }
+
+    /// The digests so far; the hasher can keep going afterwards.
+    #[napi]
+    pub fn digest(&self) -> NativeDigests {
+        to_js(self.inner.bytes(), self.inner.finalize())
+    }
+}
+
+#[napi]
+pub fn native_keyed_hash(key: &[u8], data: &[u8]) -> Result<Buffer> {
+    guard(|| hash::keyed_hash(key, data)).map(|d| d.to_vec().into())
+}
+
+#[napi]
+pub fn native_derive_key(context: String, material: &[u8]) -> Buffer {
+    hash::derive_key(&context, material).to_vec().into()
+}

@@ -1,0 +1,33 @@
+/**
+ * What every CLI command receives: output channels, the abort signal that Ctrl-C trips,
+ * and the exit code to finish with.
+ * @module
+ */
+import { EXIT } from './exit-codes'
+
+export class UsageError extends Error {}
+
+export class CliContext {
+  exitCode: number = EXIT.OK
+  readonly #controller = new AbortController()
+
+  get signal(): AbortSignal {
+    return this.#controller.signal
+  }
+
+  abort(): void {
+    this.#controller.abort()
+  }
+
+  stdout(text: string): void {
+    process.stdout.write(text)
+  }
+
+  stderr(text: string): void {
+    process.stderr.write(text)
+  }
+
+  usageError(message: string): never {
+    throw new UsageError(message)
+  }
+}

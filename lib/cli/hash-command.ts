@@ -1,0 +1,58 @@
+/**
+ * `shutterproof hash`: b3sum-compatible checksum lines, or JSON.
+ * @module
+ */
+import type { Command } from 'commander'
+
+import { HASH_ALGORITHMS, hashFiles, type HashAlgorithm } from '../hash'
+import { checksumLine } from './checksum-line'
+import { EXIT } from './exit-codes'
+import type { CliContext } from './context'
+
+interface HashCliOptions {
+  algo: HashAlgorithm[]
+  json?: boolean
+}
+
+export function registerHash(program: Command, ctx: CliContext): void {
+  program
+    .command('hash')
+    .description('Print checksums of files, in the format of b3sum (and of xxhsum -H2 for xxh128)')
+    .argument('<files...>', 'files to hash')
+    .option(
+      '--algo <name>',
+      `algorithm: ${HASH_ALGORITHMS.join('|')} (repeat for several; default blake3)`,
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option('--json', 'print one JSON document: { files: [{ path, size, <algo>: hex } | { path, error: { code, message } }] }')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  shutterproof hash IMG_0001.CR3\n  shutterproof hash --algo xxh128 DCIM/100CANON/*\n  shutterproof hash --algo blake3 --algo sha256 --json card.img',
+    )
+    .action(async (files: string[], opts: Partial<HashCliOptions>) => {
+      const algorithms = opts.algo ?? ['blake3']
+      for (const a of algorithms) {
+        if (!HASH_ALGORITHMS.includes(a)) ctx.usageError(`unknown --algo ${a}; use one of ${HASH_ALGORITHMS.join(', ')}`)
+      }
+      const entries = await hashFiles(files, { algorithms, signal: ctx.signal, concurrency: 2 })
+      let failed = 0
+      for (const e of entries) if (!e.ok) failed++
+      if (opts.json) {
+        const out = entries.map((e) =>
+          e.ok ? { path: e.path, ...e.result } : { path: e.path, error: { code: e.error.code, message: e.error.message } },
+        )
+        ctx.stdout(JSON.stringify({ files: out }, null, 2) + '\n')
+      } else {
+        let text = ''
+        for (const e of entries) {
+          if (!e.ok) {
+            ctx.stderr(`shutterproof: ${e.error.message}\n`)
+            continue
+          }
+          for (const a of algorithms) text += checksumLine(e.result[a]!, e.path) + '\n'
+        }
+        ctx.stdout(text)
+      }
+      ctx.exitCode = failed > 0 ? EXIT.COMPLETED_WITH_ERRORS : EXIT.OK
+    })
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+/**
+ * The `shutterproof` command.
+ * @module
+ */
+import { Command, CommanderError } from 'commander'
+
+import { ShutterproofError } from '../errors'
+import { CliContext, UsageError } from './context'
+import { EXIT } from './exit-codes'
+import { registerHash } from './hash-command'
+
+const { version } = require('../../package.json') as { version: string }
+
+export async function main(argv: string[]): Promise<number> {
+  const ctx = new CliContext()
+  const program = new Command('shutterproof')
+    .version(version)
+    .description('Keeps photographers\u2019 work safe: verified ingest, encrypted backups, safe sharing')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.stdout(s), writeErr: (s) => ctx.stderr(s) })
+  registerHash(program, ctx)
+
+  let interrupted = false
+  const onSigint = () => {
+    interrupted = true
+    ctx.abort()
+  }
+  process.once('SIGINT', onSigint)
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+    return ctx.exitCode
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE
+    }
+    if (err instanceof UsageError) {
+      ctx.stderr(`shutterproof: ${err.message}\n`)
+      return EXIT.USAGE
+    }
+    if (err instanceof ShutterproofError && err.code === 'E_ABORTED') {
+      ctx.stderr(interrupted ? 'shutterproof: aborted by Ctrl-C; nothing partial was left under a final name\n' : `shutterproof: ${err.message}\n`)
+      return EXIT.ABORTED
+    }
+    if (err instanceof ShutterproofError) {
+      ctx.stderr(`shutterproof: ${err.message} [${err.code}]\n`)
+      return err.code === 'E_INVALID_ARGUMENT' ? EXIT.USAGE : EXIT.INTEGRITY
+    }
+    throw err
+  } finally {
+    process.removeListener('SIGINT', onSigint)
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code
+    },
+    (err: unknown) => {
+      process.stderr.write(`shutterproof: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`)
+      process.exitCode = EXIT.INTEGRITY
+    },
+  )
+}

@@ -1,0 +1,79 @@
+/**
+ * Typed errors with stable `code`s, in the style of Node's own (`err.code === 'ENOENT'`).
+ *
+ * Every error the library throws or rejects with is a {@link ShutterproofError}. Codes
+ * for file-system problems keep Node's names (`ENOENT`, `EISDIR`, `EACCES`); the rest
+ * start with `E_`. Messages name the file concerned and say what to do.
+ * @module
+ */
+
+/** Every stable error code the library uses. */
+export type ErrorCode =
+  | 'ENOENT'
+  | 'EISDIR'
+  | 'EACCES'
+  | 'E_NO_SPACE'
+  | 'E_READ_ONLY'
+  | 'E_ABORTED'
+  | 'E_INVALID_ARGUMENT'
+  | 'E_IO'
+  | 'E_INTERNAL'
+
+/** Base class of every error the library reports. */
+export class ShutterproofError extends Error {
+  /** Stable, documented code: switch on this, never on the message. */
+  readonly code: ErrorCode
+  /** The file or folder the error concerns, when there is one. */
+  readonly path?: string
+
+  constructor(code: ErrorCode, message: string, options?: { path?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+    if (options?.path !== undefined) this.path = options.path
+  }
+}
+
+/** A file or folder could not be found, read or written (`ENOENT`, `EISDIR`, `EACCES`, `E_NO_SPACE`, `E_READ_ONLY`, `E_IO`). */
+export class FileSystemError extends ShutterproofError {}
+
+/** The operation was cancelled through its `AbortSignal` (`E_ABORTED`). */
+export class AbortError extends ShutterproofError {
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super('E_ABORTED', message, options)
+  }
+}
+
+/** An argument was missing, of the wrong type or out of range (`E_INVALID_ARGUMENT`). */
+export class InvalidArgumentError extends ShutterproofError {
+  constructor(message: string) {
+    super('E_INVALID_ARGUMENT', message)
+  }
+}
+
+/** A bug in Shutterproof itself (`E_INTERNAL`): please report it. */
+export class InternalError extends ShutterproofError {}
+
+const FILE_SYSTEM_CODES = new Set<ErrorCode>(['ENOENT', 'EISDIR', 'EACCES', 'E_NO_SPACE', 'E_READ_ONLY', 'E_IO'])
+
+/** Native errors arrive as `CODE: message` (see crates/node/src/errors.rs). */
+const NATIVE_MESSAGE = /^([A-Z][A-Z0-9_]*): ([\s\S]*)$/
+
+/**
+ * Turns an error from the native addon into the matching typed error.
+ * @internal
+ */
+export function fromNative(err: unknown, path?: string): ShutterproofError {
+  if (err instanceof ShutterproofError) return err
+  const e = err as { message?: unknown; code?: unknown }
+  if (e?.code === 'Cancelled') return new AbortError(undefined, { cause: err })
+  const match = typeof e?.message === 'string' ? NATIVE_MESSAGE.exec(e.message) : null
+  if (!match) return new InternalError('E_INTERNAL', `Unexpected native error: ${String(e?.message ?? err)}`, { cause: err })
+  const [, code, message] = match as unknown as [string, ErrorCode, string]
+  const options = path === undefined ? { cause: err } : { path, cause: err }
+  if (code === 'E_ABORTED') return new AbortError(message, { cause: err })
+  if (code === 'E_INVALID_ARGUMENT') return new InvalidArgumentError(message)
+  if (FILE_SYSTEM_CODES.has(code)) return new FileSystemError(code, message, options)
+  if (code === 'E_INTERNAL') return new InternalError(code, message, options)
+  return new ShutterproofError(code, message, options)
+}

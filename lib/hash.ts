@@ -1,0 +1,286 @@
+/**
+ * Hashing: BLAKE3 by default, plus XXH128 / XXH64 / XXH3 (for ASC MHL), MD5, SHA-1 and
+ * SHA-256, every requested algorithm computed from one read of the data, in Rust.
+ * @module
+ */
+import { stat } from 'node:fs/promises'
+import { Transform, type TransformCallback, type TransformOptions } from 'node:stream'
+
+import { withCancel } from './abort'
+import { fromNative, InvalidArgumentError } from './errors'
+import { NativeHasher, nativeDeriveKey, nativeHashFile, nativeKeyedHash, type NativeDigests } from './native'
+
+/** The hash algorithms the library computes. */
+export type HashAlgorithm = 'blake3' | 'xxh128' | 'xxh64' | 'xxh3' | 'md5' | 'sha1' | 'sha256'
+
+/** Every supported algorithm, in a stable order. */
+export const HASH_ALGORITHMS: readonly HashAlgorithm[] = ['blake3', 'xxh128', 'xxh64', 'xxh3', 'md5', 'sha1', 'sha256']
+
+/**
+ * Digests of some data: lowercase hex for each requested algorithm, and the size.
+ * XXH128 is printed big-endian, exactly as `xxhsum -H2` prints it.
+ */
+export interface HashResult {
+  /** Bytes hashed. */
+  size: number
+  blake3?: string
+  xxh128?: string
+  xxh64?: string
+  xxh3?: string
+  md5?: string
+  sha1?: string
+  sha256?: string
+}
+
+/** Progress of a file operation. */
+export interface ByteProgress {
+  /** Bytes done so far; never decreases. */
+  bytes: number
+  /** Bytes in all. */
+  total: number
+}
+
+/** Options of {@link hashFile}. */
+export interface HashFileOptions {
+  /** Algorithms to compute in the same read; default `['blake3']`. */
+  algorithms?: readonly HashAlgorithm[]
+  /** Aborting rejects the promise with an `E_ABORTED` error and stops the native work. */
+  signal?: AbortSignal
+  /** Called at most ~20 times a second, and once more with `bytes === total` at the end. */
+  onProgress?: (progress: ByteProgress) => void
+}
+
+function checkAlgorithms(algorithms: readonly HashAlgorithm[] | undefined): HashAlgorithm[] {
+  if (algorithms === undefined) return ['blake3']
+  if (!Array.isArray(algorithms) || algorithms.length === 0) {
+    throw new InvalidArgumentError(`algorithms must be a non-empty array of ${HASH_ALGORITHMS.join(', ')}`)
+  }
+  for (const a of algorithms) {
+    if (!HASH_ALGORITHMS.includes(a)) {
+      throw new InvalidArgumentError(`Unknown hash algorithm ${JSON.stringify(a)}; use one of ${HASH_ALGORITHMS.join(', ')}`)
+    }
+  }
+  return [...new Set(algorithms)]
+}
+
+function toResult(d: NativeDigests): HashResult {
+  const out: HashResult = { size: d.size }
+  for (const a of HASH_ALGORITHMS) {
+    const hex = d[a]
+    if (hex != null) out[a] = hex
+  }
+  return out
+}
+
+/**
+ * Hashes a file without blocking the event loop: the bytes are read and hashed on native
+ * threads (BLAKE3 over all cores for large files, like `b3sum`), never passed through
+ * JavaScript.
+ *
+ * @example
+ * ```ts
+ * import { hashFile } from 'shutterproof'
+ * const { size, blake3, xxh128 } = await hashFile('DCIM/100CANON/IMG_0001.CR3', {
+ *   algorithms: ['blake3', 'xxh128'],
+ *   onProgress: ({ bytes, total }) => console.log(`${bytes} / ${total}`),
+ * })
+ * ```
+ * @throws {@link FileSystemError} `ENOENT`, `EISDIR`, `EACCES`, `E_IO`
+ * @throws {@link AbortError} `E_ABORTED` when `signal` aborts
+ */
+export async function hashFile(path: string, options: HashFileOptions = {}): Promise<HashResult> {
+  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('hashFile needs a file path')
+  const algorithms = checkAlgorithms(options.algorithms)
+  const { onProgress, signal } = options
+  let total = 0
+  if (onProgress) {
+    try {
+      total = (await stat(path)).size
+    } catch {
+      // The native call reports the problem with its proper code.
+    }
+  }
+  let settled = false
+  let last = 0
+  const report = onProgress
+    ? (bytes: number) => {
+        // Progress and the promise travel on different queues: drop late events.
+        if (settled || bytes < last) return
+        last = bytes
+        onProgress({ bytes, total: Math.max(total, bytes) })
+      }
+    : undefined
+  try {
+    const digests = await withCancel(signal, (token) => nativeHashFile(path, algorithms, token, report))
+    settled = true
+    const result = toResult(digests)
+    onProgress?.({ bytes: result.size, total: result.size })
+    return result
+  } catch (err) {
+    settled = true
+    throw fromNative(err, path)
+  }
+}
+
+/** One entry of {@link hashFiles}'s result: the file's digests or its error. */
+export type HashFilesEntry =
+  | { path: string; ok: true; result: HashResult }
+  | { path: string; ok: false; error: import('./errors').ShutterproofError }
+
+/** Options of {@link hashFiles}. */
+export interface HashFilesOptions extends Omit<HashFileOptions, 'onProgress'> {
+  /** Files hashed at the same time (default 2; each large file already uses every core). */
+  concurrency?: number
+  /** Called when each file is done, in completion order. */
+  onFile?: (entry: HashFilesEntry) => void
+}
+
+/**
+ * Hashes many files with bounded parallelism. One failing file does not lose the others:
+ * each entry says `ok` with its result or carries its error. Aborting rejects the whole
+ * batch with `E_ABORTED`.
+ *
+ * @example
+ * ```ts
+ * const entries = await hashFiles(['a.CR3', 'b.CR3'], { algorithms: ['xxh128'] })
+ * for (const e of entries) console.log(e.path, e.ok ? e.result.xxh128 : e.error.code)
+ * ```
+ */
+export async function hashFiles(paths: readonly string[], options: HashFilesOptions = {}): Promise<HashFilesEntry[]> {
+  if (!Array.isArray(paths)) throw new InvalidArgumentError('hashFiles needs an array of paths')
+  const concurrency = options.concurrency ?? 2
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError('concurrency must be a whole number ≥ 1')
+  checkAlgorithms(options.algorithms)
+  const entries: HashFilesEntry[] = new Array(paths.length)
+  let next = 0
+  const worker = async () => {
+    while (next < paths.length) {
+      const i = next++
+      const path = paths[i]!
+      try {
+        const fileOptions: HashFileOptions = { algorithms: options.algorithms ?? ['blake3'] }
+        if (options.signal) fileOptions.signal = options.signal
+        entries[i] = { path, ok: true, result: await hashFile(path, fileOptions) }
+      } catch (err) {
+        const error = fromNative(err, path)
+        if (error.code === 'E_ABORTED') throw error
+        entries[i] = { path, ok: false, error }
+      }
+      options.onFile?.(entries[i]!)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, worker))
+  return entries
+}
+
+/** An incremental hasher: feed it with {@link Hasher.update}, read with {@link Hasher.digest}. */
+export interface Hasher {
+  /** Adds bytes; returns the hasher for chaining. Synchronous: feed large data in chunks. */
+  update(data: Uint8Array): Hasher
+  /** The digests of everything fed so far (the hasher may go on afterwards). */
+  digest(): HashResult
+}
+
+/**
+ * Creates an incremental hasher computing every given algorithm at once.
+ *
+ * @example
+ * ```ts
+ * const h = createHasher(['blake3', 'sha256'])
+ * h.update(Buffer.from('hello ')).update(Buffer.from('world'))
+ * console.log(h.digest().blake3)
+ * ```
+ */
+export function createHasher(algorithms: readonly HashAlgorithm[] = ['blake3']): Hasher {
+  const native = new NativeHasher(checkAlgorithms(algorithms))
+  const hasher: Hasher = {
+    update(data: Uint8Array) {
+      if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('update() takes a Buffer or Uint8Array')
+      // An empty Buffer may have a NULL data pointer: never hand one to native code.
+      if (data.byteLength > 0) native.update(data)
+      return hasher
+    },
+    digest: () => toResult(native.digest()),
+  }
+  return hasher
+}
+
+/** Options of {@link HashStream}. */
+export interface HashStreamOptions extends TransformOptions {
+  /** Algorithms to compute; default `['blake3']`. */
+  algorithms?: readonly HashAlgorithm[]
+}
+
+/**
+ * A pass-through `Transform` that hashes what flows through it. The bytes come out
+ * unchanged; the digests are on {@link HashStream.digests} and in a `'digests'` event
+ * once the stream has finished. Works with `stream.pipeline`.
+ *
+ * @example
+ * ```ts
+ * import { pipeline } from 'node:stream/promises'
+ * const hs = new HashStream({ algorithms: ['blake3', 'xxh128'] })
+ * await pipeline(createReadStream('in.CR3'), hs, createWriteStream('out.CR3'))
+ * console.log(hs.digests?.blake3)
+ * ```
+ */
+export class HashStream extends Transform {
+  /** The digests, set when the stream has flushed; `undefined` before. */
+  digests: HashResult | undefined
+  readonly #hasher: Hasher
+
+  constructor(options: HashStreamOptions = {}) {
+    const { algorithms, ...transformOptions } = options
+    super(transformOptions)
+    this.#hasher = createHasher(algorithms ?? ['blake3'])
+  }
+
+  override _transform(chunk: unknown, encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : (chunk as Uint8Array)
+      this.#hasher.update(bytes)
+      callback(null, chunk)
+    } catch (err) {
+      callback(err as Error)
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.digests = this.#hasher.digest()
+    this.emit('digests', this.digests)
+    callback()
+  }
+}
+
+/**
+ * BLAKE3 keyed hash (a MAC) of `data` under a 32-byte key.
+ *
+ * @example
+ * ```ts
+ * const tag = keyedHash(key32, Buffer.from('message'))  // 32-byte Buffer
+ * ```
+ */
+export function keyedHash(key: Uint8Array, data: Uint8Array): Buffer {
+  if (!(key instanceof Uint8Array) || key.byteLength !== 32) throw new InvalidArgumentError('keyedHash needs a 32-byte key')
+  if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('keyedHash data must be a Buffer or Uint8Array')
+  try {
+    return nativeKeyedHash(key, data.byteLength === 0 ? Buffer.alloc(0) : data)
+  } catch (err) {
+    throw fromNative(err)
+  }
+}
+
+/**
+ * BLAKE3 `derive_key`: a 32-byte key for one purpose, named by a hard-coded, globally
+ * unique `context` string, from secret key material.
+ *
+ * @example
+ * ```ts
+ * const storeKey = deriveKey('shutterproof 2026-11 store object names', vaultKey)
+ * ```
+ */
+export function deriveKey(context: string, material: Uint8Array): Buffer {
+  if (typeof context !== 'string') throw new InvalidArgumentError('deriveKey context must be a string')
+  if (!(material instanceof Uint8Array)) throw new InvalidArgumentError('deriveKey material must be a Buffer or Uint8Array')
+  return nativeDeriveKey(context, material)
+}

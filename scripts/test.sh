@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs every check and test suite and ends with one line: `N passed, N failed[, N skipped]`.
+# On a fresh machine it installs what the tests need first (Debian packages as root,
+# Rust components). `npm test` runs this; `.ci/run` runs `npm ci && npm test`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/shutterproof/target}"
+export NO_COLOR=1 FORCE_COLOR=0 CARGO_TERM_COLOR=never
+
+passed=0 failed=0 skipped=0
+log_dir=$(mktemp -d)
+trap 'rm -rf "$log_dir"' EXIT
+
+note() { printf '\n== %s\n' "$*"; }
+check() { # check NAME COMMAND... : one pass or fail for a whole command
+  local name=$1; shift
+  note "$name"
+  if "$@"; then passed=$((passed + 1)); echo "ok: $name"; else failed=$((failed + 1)); echo "FAILED: $name"; fi
+}
+
+bash scripts/install-test-tools.sh || { echo "FAILED: installing test tools"; failed=$((failed + 1)); }
+
+vectors_dir="${SHUTTERPROOF_VECTORS:-../shared/vectors}"
+cargo_skip=()
+if [ ! -d "$vectors_dir" ]; then
+  echo "!!! SKIPPED: test vectors folder $vectors_dir is absent; every vectors_* test is skipped, not passed"
+  cargo_skip=(--skip vectors_)
+  skipped=$((skipped + 1))
+fi
+
+check "build the debug addon" npm run --silent build:native
+if git rev-parse --git-dir >/dev/null 2>&1; then
+  check "generated index.js / index.d.ts are committed and in sync" git diff --exit-code -- index.js index.d.ts
+fi
+check "build the TypeScript API (dist/)" npm run --silent build:ts
+check "cargo fmt --check" cargo fmt --all -- --check
+# The binding crate is checked without --all-targets: napi's macros register nothing
+# under cfg(test), which would make every export look dead.
+check "cargo clippy -D warnings (core, all targets)" cargo clippy -p shutterproof-core --all-targets --quiet -- -D warnings
+check "cargo clippy -D warnings (binding)" cargo clippy -p shutterproof-node --quiet -- -D warnings
+check "TypeScript type check" npx tsc --noEmit -p .
+
+note "cargo test"
+cargo test --workspace -- "${cargo_skip[@]}" 2>&1 | tee "$log_dir/cargo.log"
+cargo_status=${PIPESTATUS[0]}
+read -r c_pass c_fail < <(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } } END { print p+0, f+0 }' "$log_dir/cargo.log")
+if [ "$cargo_status" -ne 0 ] && [ "$c_fail" -eq 0 ]; then c_fail=1; fi # did not build or crashed
+passed=$((passed + c_pass)); failed=$((failed + c_fail))
+
+note "uvu suites (__test__/*.spec.ts)"
+npx uvu -r tsx __test__ '\.spec\.ts$' 2>&1 | tee "$log_dir/uvu.log"
+uvu_status=${PIPESTATUS[0]}
+u_total=$(awk '/Total:/ { print $2 }' "$log_dir/uvu.log" | tail -1)
+u_pass=$(awk '/Passed:/ { print $2 }' "$log_dir/uvu.log" | tail -1)
+u_skip=$(awk '/Skipped:/ { print $2 }' "$log_dir/uvu.log" | tail -1)
+u_total=${u_total:-0} u_pass=${u_pass:-0} u_skip=${u_skip:-0}
+u_fail=$((u_total - u_pass))
+if [ "$uvu_status" -ne 0 ] && [ "$u_fail" -eq 0 ]; then u_fail=1; fi # crashed before its summary
+passed=$((passed + u_pass)); failed=$((failed + u_fail)); skipped=$((skipped + u_skip))
+
+echo
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
