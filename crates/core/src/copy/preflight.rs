@@ -33,10 +33,11 @@ pub(crate) fn check(
         ));
     }
     let forbidden = source_folders(jobs, options);
-    let mut roots: Vec<PathBuf> = Vec::with_capacity(destinations.len());
+    // First every check that creates nothing, so a refusal leaves no folder behind.
+    let mut resolved: Vec<PathBuf> = Vec::with_capacity(destinations.len());
     for dest in destinations {
-        let root = prepare_root(dest)?;
-        if let Some(src) = forbidden.iter().find(|src| root.starts_with(src)) {
+        let path = resolve(dest)?;
+        if let Some(src) = forbidden.iter().find(|src| path.starts_with(src)) {
             return Err(Error::invalid(format!(
                 "{}: the destination is inside the source folder {}; choose a folder outside it",
                 dest.display(),
@@ -44,7 +45,7 @@ pub(crate) fn check(
             ))
             .with_path(dest));
         }
-        if let Some(i) = roots.iter().position(|r| r == &root) {
+        if let Some(i) = resolved.iter().position(|r| r == &path) {
             return Err(Error::invalid(format!(
                 "{}: the same folder as destination {} ({}); give each destination once",
                 dest.display(),
@@ -53,6 +54,11 @@ pub(crate) fn check(
             ))
             .with_path(dest));
         }
+        resolved.push(path);
+    }
+    let mut roots: Vec<PathBuf> = Vec::with_capacity(destinations.len());
+    for dest in destinations {
+        let root = prepare_root(dest)?;
         probe_writable(&root, dest)?;
         roots.push(root);
     }
@@ -124,6 +130,32 @@ fn source_folders(jobs: &[CopyJob], options: &CopyOptions) -> Vec<PathBuf> {
     out.sort();
     out.dedup();
     out
+}
+
+/// The canonical form of `dest`, which may not exist yet: canonicalize the nearest
+/// existing ancestor and append the rest.
+fn resolve(dest: &Path) -> Result<PathBuf> {
+    let absolute = std::path::absolute(dest).map_err(|e| destination_error(e, dest))?;
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        match fs::canonicalize(existing) {
+            Ok(mut base) => {
+                base.extend(rest.iter().rev());
+                return Ok(base);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                match (existing.parent(), existing.file_name()) {
+                    (Some(parent), Some(name)) => {
+                        rest.push(name.to_owned());
+                        existing = parent;
+                    }
+                    _ => return Err(destination_error(e, dest)),
+                }
+            }
+            Err(e) => return Err(destination_error(e, dest)),
+        }
+    }
 }
 
 fn prepare_root(dest: &Path) -> Result<PathBuf> {
