@@ -381,7 +381,7 @@ fn destinations_inside_the_source_are_refused_and_the_source_is_never_overwritte
     let inside = card.join("DCIM/backup");
     let err = copy_files(
         &jobs,
-        &[inside.clone()],
+        std::slice::from_ref(&inside),
         &CopyOptions::default(),
         &mut Control::none(),
         &mut |_| {},
