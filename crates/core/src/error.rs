@@ -19,6 +19,12 @@ pub enum ErrorCode {
     InvalidArgument,
     Io,
     Internal,
+    /// A source file changed (size, mtime, inode or length) while it was being copied.
+    SourceChanged,
+    /// A destination read back from disk does not match the hash taken from the source.
+    VerifyMismatch,
+    /// A different file already exists under the destination name; nothing is overwritten.
+    Exists,
 }
 
 impl ErrorCode {
@@ -33,6 +39,9 @@ impl ErrorCode {
             ErrorCode::InvalidArgument => "E_INVALID_ARGUMENT",
             ErrorCode::Io => "E_IO",
             ErrorCode::Internal => "E_INTERNAL",
+            ErrorCode::SourceChanged => "E_SOURCE_CHANGED",
+            ErrorCode::VerifyMismatch => "E_VERIFY_MISMATCH",
+            ErrorCode::Exists => "E_EXISTS",
         }
     }
 }
@@ -92,6 +101,21 @@ impl Error {
                 ErrorCode::ReadOnly,
                 format!("{shown}: the file system is read-only; choose a writable destination"),
             ),
+            io::ErrorKind::AlreadyExists => (
+                ErrorCode::Exists,
+                format!("{shown}: already exists; move it away or choose another folder"),
+            ),
+            // A drive unplugged mid-copy shows up as EIO, ENODEV, ENXIO or ESTALE.
+            _ if matches!(
+                err.raw_os_error(),
+                Some(libc::EIO | libc::ENODEV | libc::ENXIO | libc::ESTALE)
+            ) =>
+            {
+                (
+                    ErrorCode::Io,
+                    format!("{shown}: {err}; the drive failed or was removed, check its cable and health"),
+                )
+            }
             _ => (ErrorCode::Io, format!("{shown}: {err}")),
         };
         Error {

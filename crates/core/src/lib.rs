@@ -4,6 +4,7 @@
 //! in `crates/node` only converts arguments and results.
 
 pub mod control;
+pub mod copy;
 pub mod error;
 pub mod hash;
 

@@ -1,0 +1,17 @@
+//! The verified copy engine: read each source once, fan the same buffers out to every
+//! destination, hash inline, make each copy durable under a temporary name, rename it,
+//! and read it back from the disk. See `docs/COPY-ENGINE.md` for the design.
+
+mod engine;
+mod partial;
+mod pool;
+mod preflight;
+mod reader;
+mod types;
+mod verify;
+mod writer;
+
+pub use engine::copy_files;
+pub use partial::{find_partials, is_partial_name, partial_path, remove_stale_partials, PARTIAL_SUFFIX};
+pub use types::*;
+pub use verify::{is_identical, resident_pages};

@@ -1,0 +1,238 @@
+//! Reading a file back from the disk rather than from the page cache.
+//!
+//! Right after a copy every byte of the destination sits in the page cache, so a naive
+//! read-back only proves that memory holds what we wrote. Two ways around that, in order:
+//! 1. O_DIRECT: the kernel reads from the device. Needs aligned buffers; tmpfs refuses
+//!    it at open(), some file systems (exFAT/FAT via FUSE, …) at read().
+//! 2. fdatasync + POSIX_FADV_DONTNEED, then mincore on a fresh map to check that no page
+//!    of the file is still resident. Only then is the method `disk-evicted`.
+//!
+//! If neither can be shown (tmpfs keeps files only in memory) the method is `cache`: the
+//! report says so instead of pretending.
+
+use std::ffi::CString;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read};
+use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use super::types::VerifyMethod;
+use crate::control::CancelFlag;
+use crate::error::{Error, Result};
+use crate::hash::{Algorithm, Digests, MultiHasher};
+
+/// O_DIRECT needs buffer address, length and file offset aligned to the logical block
+/// size; 4 KiB satisfies both 512-byte and 4 KiB devices.
+const DIRECT_ALIGN: usize = 4096;
+/// Read-back buffer: large enough for sequential device reads, a multiple of the alignment.
+const READ_BACK_BYTES: usize = 1024 * 1024;
+/// statfs magic numbers of file systems that live only in memory.
+const TMPFS_MAGIC: i64 = 0x0102_1994;
+const RAMFS_MAGIC: i64 = 0x8584_58f6;
+
+pub(crate) struct ReadBack {
+    pub(crate) digests: Digests,
+    pub(crate) method: VerifyMethod,
+}
+
+/// `(resident, total)` pages of `path` in the page cache, via mincore on a fresh map.
+/// An empty file has `(0, 0)`.
+pub fn resident_pages(path: &Path) -> Result<(u64, u64)> {
+    let file = File::open(path).map_err(|e| Error::io(e, path))?;
+    let len = file.metadata().map_err(|e| Error::io(e, path))?.len();
+    resident_pages_of(&file, len).map_err(|e| Error::io(e, path))
+}
+
+fn resident_pages_of(file: &File, len: u64) -> io::Result<(u64, u64)> {
+    if len == 0 {
+        return Ok((0, 0));
+    }
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64;
+    // SAFETY: the map is never dereferenced, only passed to mincore, so a file truncated
+    // underneath cannot raise SIGBUS here.
+    let map = unsafe { memmap2::Mmap::map(file) }?;
+    let mut vec = vec![0u8; len.div_ceil(page) as usize];
+    // SAFETY: `map` covers `len` bytes and `vec` has one byte per page of it.
+    let rc = unsafe { libc::mincore(map.as_ptr() as *mut libc::c_void, map.len(), vec.as_mut_ptr()) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let resident = vec.iter().filter(|&&b| b & 1 != 0).count() as u64;
+    Ok((resident, vec.len() as u64))
+}
+
+/// True on tmpfs/ramfs, where "the disk" is the page cache and eviction is impossible.
+pub(crate) fn is_memory_backed(path: &Path) -> bool {
+    let Ok(c) = CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: statfs fills a plain C struct; zeroed is a valid initial value.
+    let mut s: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path and `s` a valid out pointer.
+    if unsafe { libc::statfs(c.as_ptr(), &mut s) } != 0 {
+        return false;
+    }
+    #[allow(clippy::unnecessary_cast)] // f_type's type differs between targets
+    let kind = s.f_type as i64;
+    kind == TMPFS_MAGIC || kind == RAMFS_MAGIC
+}
+
+/// Opens for reading without updating atime (the copy preserved it); O_NOATIME is only
+/// allowed to the file's owner, so retry without it on EPERM.
+pub(crate) fn open_read(path: &Path, flags: i32) -> io::Result<File> {
+    let open = |f: i32| OpenOptions::new().read(true).custom_flags(f).open(path);
+    match open(flags | libc::O_NOATIME) {
+        Err(e) if e.raw_os_error() == Some(libc::EPERM) => open(flags),
+        other => other,
+    }
+}
+
+/// Asks the kernel to drop the file's clean pages; errors only cost honesty, which the
+/// mincore check afterwards catches.
+pub(crate) fn evict(file: &File) {
+    // SAFETY: plain syscall on a valid descriptor; (0, 0) means the whole file.
+    unsafe {
+        libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED);
+    }
+}
+
+/// Hashes `path` as stored on its device. `before_read` learns the method just before
+/// the bytes are read (it may be called twice if O_DIRECT is refused only at read()).
+pub(crate) fn read_back(
+    path: &Path,
+    algorithms: &[Algorithm],
+    allow_direct: bool,
+    cancel: &CancelFlag,
+    before_read: &mut dyn FnMut(VerifyMethod),
+) -> Result<ReadBack> {
+    let memory = is_memory_backed(path);
+    if allow_direct && !memory {
+        if let Some(done) = read_direct(path, algorithms, cancel, before_read)? {
+            return Ok(done);
+        }
+    }
+    read_evicted(path, algorithms, memory, cancel, before_read)
+}
+
+/// `Ok(None)` when the file system refuses O_DIRECT, so the caller can fall back.
+fn read_direct(
+    path: &Path,
+    algorithms: &[Algorithm],
+    cancel: &CancelFlag,
+    before_read: &mut dyn FnMut(VerifyMethod),
+) -> Result<Option<ReadBack>> {
+    let mut file = match open_read(path, libc::O_DIRECT) {
+        Ok(f) => f,
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => return Ok(None),
+        Err(e) => return Err(Error::io(e, path)),
+    };
+    let mut raw = vec![0u8; READ_BACK_BYTES + DIRECT_ALIGN];
+    let start = raw.as_ptr().align_offset(DIRECT_ALIGN);
+    let buf = &mut raw[start..start + READ_BACK_BYTES];
+    let mut hasher = MultiHasher::new(algorithms);
+    let mut saw_tail = false;
+    before_read(VerifyMethod::DiskDirect);
+    loop {
+        cancel.check()?;
+        let n = match file.read(buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) && hasher.bytes() == 0 => return Ok(None),
+            Err(e) => return Err(Error::io(e, path)),
+        };
+        // Offsets must stay aligned, so only the last read may end off a block boundary.
+        if saw_tail {
+            return Err(Error::io(
+                io::Error::other("O_DIRECT returned a short read before the end of the file"),
+                path,
+            ));
+        }
+        saw_tail = n % DIRECT_ALIGN != 0;
+        hasher.update(&buf[..n]);
+    }
+    Ok(Some(ReadBack {
+        digests: hasher.finalize(),
+        method: VerifyMethod::DiskDirect,
+    }))
+}
+
+fn read_evicted(
+    path: &Path,
+    algorithms: &[Algorithm],
+    memory: bool,
+    cancel: &CancelFlag,
+    before_read: &mut dyn FnMut(VerifyMethod),
+) -> Result<ReadBack> {
+    let mut file = open_read(path, 0).map_err(|e| Error::io(e, path))?;
+    let len = file.metadata().map_err(|e| Error::io(e, path))?.len();
+    // Dirty pages cannot be dropped; the copy already synced, an existing file may not be.
+    let _ = file.sync_data();
+    evict(&file);
+    let evicted = matches!(resident_pages_of(&file, len), Ok((0, _)));
+    let method = if evicted && !memory {
+        VerifyMethod::DiskEvicted
+    } else {
+        VerifyMethod::Cache
+    };
+    before_read(method);
+    let mut hasher = MultiHasher::new(algorithms);
+    let mut buf = vec![0u8; READ_BACK_BYTES];
+    loop {
+        cancel.check()?;
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io(e, path)),
+        }
+    }
+    // Leave nothing behind: the next check must find the cache empty again.
+    evict(&file);
+    Ok(ReadBack {
+        digests: hasher.finalize(),
+        method,
+    })
+}
+
+/// True when every algorithm present in both sets agrees, and there is at least one.
+pub(crate) fn digests_match(a: &Digests, b: &Digests) -> bool {
+    let mut compared = 0;
+    for alg in Algorithm::ALL {
+        if let (Some(x), Some(y)) = (a.get(alg), b.get(alg)) {
+            if x != y {
+                return false;
+            }
+            compared += 1;
+        }
+    }
+    compared > 0
+}
+
+/// Whether `path` already holds exactly these bytes: same size, then the same hash for
+/// every algorithm in `digests`, read back from the disk (as a verification would).
+/// A missing file is simply not identical.
+pub fn is_identical(path: &Path, size: u64, digests: &Digests, cancel: &CancelFlag) -> Result<bool> {
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(Error::io(e, path)),
+    };
+    if !meta.is_file() || meta.len() != size {
+        return Ok(false);
+    }
+    let algorithms: Vec<Algorithm> = Algorithm::ALL
+        .into_iter()
+        .filter(|&a| digests.get(a).is_some())
+        .collect();
+    if algorithms.is_empty() {
+        return Err(Error::invalid(
+            "is_identical needs at least one digest to compare",
+        ));
+    }
+    let back = read_back(path, &algorithms, true, cancel, &mut |_| {})?;
+    Ok(digests_match(&back.digests, digests))
+}
