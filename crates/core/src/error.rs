@@ -19,6 +19,22 @@ pub enum ErrorCode {
     InvalidArgument,
     Io,
     Internal,
+    /// A sealed file (or a chunk of it) failed authentication: modified or damaged.
+    Auth,
+    /// A sealed file or stream ends early, or has bytes after its end.
+    Truncated,
+    /// The key offered is not one this file was sealed for.
+    WrongKey,
+    /// The passphrase does not unlock this file or vault.
+    BadPassphrase,
+    /// Recovery words that are mistyped (unknown word or failed checksum).
+    BadRecoveryKey,
+    /// Not a sealed file, or a version or stanza this build does not know.
+    Format,
+    /// The destination exists and overwriting was not asked for.
+    Exists,
+    /// A header asks for key-derivation costs above our caps (refused before allocating).
+    KdfLimit,
 }
 
 impl ErrorCode {
@@ -33,6 +49,14 @@ impl ErrorCode {
             ErrorCode::InvalidArgument => "E_INVALID_ARGUMENT",
             ErrorCode::Io => "E_IO",
             ErrorCode::Internal => "E_INTERNAL",
+            ErrorCode::Auth => "E_AUTH",
+            ErrorCode::Truncated => "E_TRUNCATED",
+            ErrorCode::WrongKey => "E_WRONG_KEY",
+            ErrorCode::BadPassphrase => "E_BAD_PASSPHRASE",
+            ErrorCode::BadRecoveryKey => "E_BAD_RECOVERY_KEY",
+            ErrorCode::Format => "E_FORMAT",
+            ErrorCode::Exists => "E_EXISTS",
+            ErrorCode::KdfLimit => "E_KDF_LIMIT",
         }
     }
 }
