@@ -47,12 +47,19 @@ fn sha512_hex(data: &[u8]) -> String {
 /// `ct` is hex of zlib-compressed ciphertext.
 fn ciphertext(t: &serde_json::Value) -> Vec<u8> {
     let mut out = Vec::new();
-    flate2::read::ZlibDecoder::new(&hex_field(t, "ct")[..]).read_to_end(&mut out).unwrap();
+    flate2::read::ZlibDecoder::new(&hex_field(t, "ct")[..])
+        .read_to_end(&mut out)
+        .unwrap();
     out
 }
 
 /// Streams `ct` in pieces of `piece` bytes; returns (released plaintext, final result).
-fn stream(key: &[u8], ctx: &[u8], ct: &[u8], piece: usize) -> (Vec<u8>, Result<(), ErrorCode>, Option<Decryptor>) {
+fn stream(
+    key: &[u8],
+    ctx: &[u8],
+    ct: &[u8],
+    piece: usize,
+) -> (Vec<u8>, Result<(), ErrorCode>, Option<Decryptor>) {
     let mut out = Vec::new();
     let mut dec = match Decryptor::new(key, ctx) {
         Ok(d) => d,
@@ -81,7 +88,12 @@ fn vectors_wycheproof_cobblestone() {
             let ctx = hex_field(t, "ctx");
             let ct = ciphertext(t);
             let valid = t["result"] == "valid";
-            let flags: Vec<&str> = t["flags"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+            let flags: Vec<&str> = t["flags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f.as_str().unwrap())
+                .collect();
             let partial = flags.contains(&"PartialPlaintext");
             let want_len = t["msgLength"].as_u64();
             let want_sha = t["msgSha512"].as_str();
@@ -123,14 +135,21 @@ fn vectors_wycheproof_cobblestone() {
                     let all = reader.read_range(0, len).unwrap();
                     assert_eq!(sha512_hex(&all), want_sha.unwrap(), "tc {id}");
                     for (a, b) in [(0, len / 2), (len / 3, len), (len.saturating_sub(1), len)] {
-                        assert_eq!(reader.read_range(a, b).unwrap(), all[a as usize..b as usize], "tc {id}");
+                        assert_eq!(
+                            reader.read_range(a, b).unwrap(),
+                            all[a as usize..b as usize],
+                            "tc {id}"
+                        );
                     }
                     let again = cobblestone::read_range(Cursor::new(&ct), &key, &ctx, 0, len).unwrap();
                     assert_eq!(again, all);
                 }
                 (true, Err(e)) => panic!("tc {id}: {e}"),
                 (false, Ok(mut reader)) => {
-                    assert!(flags.contains(&"ValidFinalChunk"), "tc {id}: only a valid final chunk may open");
+                    assert!(
+                        flags.contains(&"ValidFinalChunk"),
+                        "tc {id}: only a valid final chunk may open"
+                    );
                     let len = reader.plaintext_len();
                     assert!(reader.read_range(0, len).is_err(), "tc {id}");
                 }
@@ -148,7 +167,10 @@ fn vectors_wycheproof_cobblestone() {
                 if ct.len() >= PREFIX_LEN {
                     let mut dec = Decryptor::raw(&aead_key, nonce).unwrap();
                     let mut out = Vec::new();
-                    let ok = dec.push(&ct[PREFIX_LEN..], &mut out).and_then(|_| dec.finish(&mut out)).is_ok();
+                    let ok = dec
+                        .push(&ct[PREFIX_LEN..], &mut out)
+                        .and_then(|_| dec.finish(&mut out))
+                        .is_ok();
                     let commitment_ok = derived.commitment[..] == ct[24..PREFIX_LEN];
                     // Raw mode skips the commitment, so vectors that only break it pass here.
                     assert_eq!(ok, valid || !commitment_ok, "tc {id} raw");
@@ -206,7 +228,12 @@ fn vectors_wycheproof_hkdf_sha512() {
             let id = t["tcId"].as_u64().unwrap();
             let size = t["size"].as_u64().unwrap() as usize;
             let mut okm = vec![0u8; size];
-            let got = hkdf_sha512(&hex_field(t, "salt"), &hex_field(t, "ikm"), &[&hex_field(t, "info")], &mut okm);
+            let got = hkdf_sha512(
+                &hex_field(t, "salt"),
+                &hex_field(t, "ikm"),
+                &[&hex_field(t, "info")],
+                &mut okm,
+            );
             if t["result"] == "invalid" {
                 assert!(got.is_err(), "tc {id}");
             } else {
