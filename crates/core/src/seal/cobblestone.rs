@@ -266,7 +266,8 @@ enum Stage {
         context: Vec<u8>,
         got: Vec<u8>,
     },
-    Chunks(ChunkCipher),
+    /// Boxed: ring's expanded AES key is large, and a decryptor sits in this state.
+    Chunks(Box<ChunkCipher>),
     Done,
 }
 
@@ -300,7 +301,9 @@ impl Decryptor {
 
     /// Raw mode: chunks only, no prefix, no commitment (see [`ChunkCipher::raw`]).
     pub fn raw(key: &[u8], base_nonce: [u8; NONCE_LEN]) -> Result<Self> {
-        Ok(Self::at(Stage::Chunks(ChunkCipher::raw(key, base_nonce)?)))
+        Ok(Self::at(Stage::Chunks(Box::new(ChunkCipher::raw(
+            key, base_nonce,
+        )?))))
     }
 
     fn at(stage: Stage) -> Self {
@@ -401,7 +404,7 @@ impl Decryptor {
         };
         let prefix: &[u8; PREFIX_LEN] = got[..].try_into().expect("prefix complete");
         let cipher = verify_prefix(key, prefix, context)?;
-        self.stage = Stage::Chunks(cipher);
+        self.stage = Stage::Chunks(Box::new(cipher));
         Ok(())
     }
 
