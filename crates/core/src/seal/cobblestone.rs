@@ -213,7 +213,7 @@ impl Encryptor {
         }
         let start = out.len();
         out.extend_from_slice(&self.pending);
-        out.resize(out.len() + TAG_LEN, 0);
+        out.extend_from_slice(&[0u8; TAG_LEN]);
         self.cipher.seal(last, &mut out[start..]);
         Ok(())
     }
@@ -228,17 +228,19 @@ impl Encryptor {
         if first + count as u64 >= MAX_CHUNKS {
             return Err(too_long());
         }
+        // Lay out plaintext and tag room with plain copies (memcpy even in debug builds,
+        // where a zero-filling `resize` runs byte by byte), then encrypt in place.
         let start = out.len();
-        out.resize(start + count * CHUNK_CT_SIZE, 0);
+        out.reserve(count * CHUNK_CT_SIZE);
+        for plain in self.pending[..count * CHUNK_SIZE].chunks(CHUNK_SIZE) {
+            out.extend_from_slice(plain);
+            out.extend_from_slice(&[0u8; TAG_LEN]);
+        }
         let cipher = &self.cipher;
         out[start..]
             .par_chunks_mut(CHUNK_CT_SIZE)
-            .zip(self.pending.par_chunks(CHUNK_SIZE))
             .enumerate()
-            .for_each(|(i, (slot, plain))| {
-                slot[..CHUNK_SIZE].copy_from_slice(plain);
-                cipher.seal(first + i as u64, slot);
-            });
+            .for_each(|(i, slot)| cipher.seal(first + i as u64, slot));
         self.pending.drain(..count * CHUNK_SIZE);
         self.next_chunk += count as u64;
         Ok(())
