@@ -162,6 +162,7 @@ impl Header {
         self.signed.len() + MAC_LEN
     }
 
+    /// Never true: a header always has its fixed part, stanzas and MAC (pairs with `len`).
     pub fn is_empty(&self) -> bool {
         false
     }
