@@ -25,6 +25,20 @@ pub enum ErrorCode {
     VerifyMismatch,
     /// A different file already exists under the destination name; nothing is overwritten.
     Exists,
+    /// A sealed file (or a chunk of it) failed authentication: modified or damaged.
+    Auth,
+    /// A sealed file or stream ends early, or has bytes after its end.
+    Truncated,
+    /// The key offered is not one this file was sealed for.
+    WrongKey,
+    /// The passphrase does not unlock this file or vault.
+    BadPassphrase,
+    /// Recovery words that are mistyped (unknown word or failed checksum).
+    BadRecoveryKey,
+    /// Not a sealed file, or a version or stanza this build does not know.
+    Format,
+    /// A header asks for key-derivation costs above our caps (refused before allocating).
+    KdfLimit,
 }
 
 impl ErrorCode {
@@ -42,6 +56,13 @@ impl ErrorCode {
             ErrorCode::SourceChanged => "E_SOURCE_CHANGED",
             ErrorCode::VerifyMismatch => "E_VERIFY_MISMATCH",
             ErrorCode::Exists => "E_EXISTS",
+            ErrorCode::Auth => "E_AUTH",
+            ErrorCode::Truncated => "E_TRUNCATED",
+            ErrorCode::WrongKey => "E_WRONG_KEY",
+            ErrorCode::BadPassphrase => "E_BAD_PASSPHRASE",
+            ErrorCode::BadRecoveryKey => "E_BAD_RECOVERY_KEY",
+            ErrorCode::Format => "E_FORMAT",
+            ErrorCode::KdfLimit => "E_KDF_LIMIT",
         }
     }
 }

@@ -7,6 +7,8 @@ pub mod control;
 pub mod copy;
 pub mod error;
 pub mod hash;
+pub mod keys;
+pub mod seal;
 
 pub use control::{CancelFlag, Control, Progress};
 pub use error::{Error, ErrorCode, Result};

@@ -1,0 +1,18 @@
+//! Keys: the vault key file, the recovery key, passphrase generation and Argon2id.
+//!
+//! One passphrase unlocks the vault (one Argon2id run); the vault key then seals and
+//! opens any number of files. The 24-word recovery key opens the vault and every file on
+//! its own.
+
+mod kdf;
+mod passphrase;
+mod recovery;
+mod vault;
+
+pub use kdf::{argon2_runs, argon2id, KdfParams, MAX_M_KIB, MAX_P, MAX_T};
+pub use passphrase::{generate_passphrase, uniform_below, GeneratedPassphrase};
+pub use recovery::{RecoveryKey, RECOVERY_WORDS};
+pub use vault::{
+    change_passphrase, create_vault, key_id_of, open_vault, open_vault_with_passphrase,
+    open_vault_with_recovery, NewVault, OpenVault,
+};

@@ -1,0 +1,18 @@
+//! Sealed files: a small authenticated header (one stanza per way to unlock) in front of
+//! a Cobblestone-256 payload. `docs/FORMAT.md` is the byte-exact specification.
+
+mod atomic;
+pub mod cobblestone;
+mod file;
+pub mod header;
+pub mod primitives;
+pub mod stanza;
+
+pub(crate) use atomic::AtomicOutput;
+pub use file::{
+    inspect, open_bytes, open_file, read_file_range, seal_bytes, seal_bytes_with, seal_file, FixedRandomness,
+    Inspection, KeySource, SealReport,
+};
+pub(crate) use file::{open_to_vec, seal_to_vec};
+pub use header::{FileKind, Header, Unlock};
+pub use stanza::{Stanza, StanzaKind};
