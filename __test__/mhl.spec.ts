@@ -90,7 +90,7 @@ if (!hasXmllint || !vectorsDir()) {
     const r = tool('xmllint', ['--noout', '--schema', join(xsd, 'ASCMHLDirectory__combined.xsd'), join(root, 'ascmhl/ascmhl_chain.xml')])
     assert.is(r.status, 0, r.output)
     assert.match(r.output, /ascmhl_chain\.xml validates/)
-    // The check can fail: a manifest with hashes in the wrong order does not validate.
+    // The check can fail: a manifest with an unknown process does not validate.
     const bad = join(tempDir(), 'bad.mhl')
     writeFileSync(bad, readFileSync(written[0]!.manifestPath, 'utf8').replace('<process>transfer</process>', '<process>copy</process>'))
     assert.is.not(tool('xmllint', ['--noout', '--schema', join(xsd, 'ASCMHL.xsd'), bad]).status, 0)
