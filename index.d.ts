@@ -29,6 +29,42 @@ export declare class NativeHasher {
   digest(): NativeDigests
 }
 
+/** Push-style opening for a Node Transform: releases only authenticated plaintext; sticky errors. */
+export declare class NativeOpener {
+  constructor(vault?: Vault | undefined | null, unlock?: NativeUnlock | undefined | null)
+  push(data: Uint8Array): Buffer
+  finish(): Buffer
+}
+
+/** Push-style sealing for a Node Transform: `header()` once, then `push` / `finish`. */
+export declare class NativeSealer {
+  constructor(vault?: Vault | undefined | null, passphrase?: string | undefined | null, kdf?: NativeKdf | undefined | null)
+  /** Sealed bytes for `data` (the header is prepended to the first output). */
+  push(data: Uint8Array): Buffer
+  finish(): Buffer
+}
+
+/**
+ * An unlocked vault. The key stays in Rust; `close()` drops it (wiped on drop once no
+ * running task still uses it).
+ */
+export declare class Vault {
+  /** The vault's public key id (hex), as shown on the recovery kit and by `inspect`. */
+  get keyId(): string
+  get closed(): boolean
+  close(): void
+}
+
+/** How many times Argon2id has run in this process (for tests and diagnostics). */
+export declare function nativeArgon2Runs(): number
+
+export declare function nativeChangePassphrase(path: string, unlock: NativeUnlock, newPassphrase: string, kdf?: NativeKdf | undefined | null): Promise<Vault>
+
+/** Checks 24 recovery words (unknown word or checksum failure → `E_BAD_RECOVERY_KEY`). */
+export declare function nativeCheckRecoveryWords(words: string): void
+
+export declare function nativeCreateVault(path: string, passphrase: string, kdf?: NativeKdf | undefined | null): Promise<NativeNewVault>
+
 export declare function nativeDeriveKey(context: string, material: Uint8Array): Buffer
 
 /** Digests in lowercase hex; only the requested algorithms are present. */
@@ -44,7 +80,69 @@ export interface NativeDigests {
   sha256?: string
 }
 
+export declare function nativeGeneratePassphrase(words: number, separator: string): NativePassphrase
+
 /** Hashes a file off the main thread. Progress is throttled in the core. */
 export declare function nativeHashFile(path: string, algorithms: Array<string>, cancel: CancelToken, onProgress?: ((bytesDone: number) => void) | undefined | null): Promise<NativeDigests>
 
+/** Public facts of a sealed file's header; no key needed, no secret returned. */
+export interface NativeInspection {
+  kind: string
+  version: number
+  stanzas: Array<string>
+  keyId?: string
+  kdf: Array<NativeKdfParams>
+  headerSize: number
+  sealedSize: number
+  plaintextSize: number
+}
+
+export declare function nativeInspectSealed(path: string): Promise<NativeInspection>
+
+/** Argon2id costs; missing fields take the defaults (RFC 9106: 64 MiB, t = 3, p = 4). */
+export interface NativeKdf {
+  memoryKib?: number
+  iterations?: number
+  parallelism?: number
+}
+
+export interface NativeKdfParams {
+  memoryKib: number
+  iterations: number
+  parallelism: number
+}
+
 export declare function nativeKeyedHash(key: Uint8Array, data: Uint8Array): Buffer
+
+export interface NativeNewVault {
+  vault: Vault
+  /** The 24 recovery words: shown once, to print; never stored by the library. */
+  recoveryWords: string
+}
+
+/** Opens a sealed file into `dst`; renamed into place only after the last chunk authenticated. */
+export declare function nativeOpenSealedFile(src: string, dst: string, vault: Vault | undefined | null, unlock: NativeUnlock | undefined | null, overwrite: boolean, cancel: CancelToken, onProgress?: ((bytesDone: number) => void) | undefined | null): Promise<NativeSealReport>
+
+export declare function nativeOpenVault(path: string, unlock: NativeUnlock): Promise<Vault>
+
+export interface NativePassphrase {
+  phrase: string
+  entropyBits: number
+}
+
+/** Decrypts plaintext bytes `[start, end)` of a sealed file, reading only the chunks needed. */
+export declare function nativeReadSealedRange(path: string, start: number, end: number, vault?: Vault | undefined | null, unlock?: NativeUnlock | undefined | null): Promise<Buffer>
+
+/** Seals `src` into `dst` for a vault or a passphrase (temporary name, fsync, rename). */
+export declare function nativeSealFile(src: string, dst: string, vault: Vault | undefined | null, passphrase: string | undefined | null, kdf: NativeKdf | undefined | null, overwrite: boolean, cancel: CancelToken, onProgress?: ((bytesDone: number) => void) | undefined | null): Promise<NativeSealReport>
+
+export interface NativeSealReport {
+  plaintextSize: number
+  sealedSize: number
+}
+
+/** One of the ways to unlock, as received from JS. */
+export interface NativeUnlock {
+  passphrase?: string
+  recoveryWords?: string
+}

@@ -3,6 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-tools.sh   # b3sum, xxhsum (Debian) — the peers of case A
+# npm peers outside the project's lock file (see bench/lib/peers.ts)
+if [ ! -d bench/.peers/node_modules/@napi-rs/blake-hash ]; then
+  mkdir -p bench/.peers && echo '{"private":true}' > bench/.peers/package.json
+  npm install --prefix bench/.peers --no-save --no-audit --no-fund @napi-rs/blake-hash@1.3.6 >/dev/null
+fi
 if [[ " $* " == *" --quick "* ]]; then
   npm run --silent build            # smoke run: the debug addon is enough
 else

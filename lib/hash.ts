@@ -3,12 +3,14 @@
  * SHA-256, every requested algorithm computed from one read of the data, in Rust.
  * @module
  */
-import { stat } from 'node:fs/promises'
 import { Transform, type TransformCallback, type TransformOptions } from 'node:stream'
 
 import { withCancel } from './abort'
 import { fromNative, InvalidArgumentError } from './errors'
 import { NativeHasher, nativeDeriveKey, nativeHashFile, nativeKeyedHash, type NativeDigests } from './native'
+import { sizeOf, trackProgress, type ByteProgress } from './progress'
+
+export type { ByteProgress } from './progress'
 
 /** The hash algorithms the library computes. */
 export type HashAlgorithm = 'blake3' | 'xxh128' | 'xxh64' | 'xxh3' | 'md5' | 'sha1' | 'sha256'
@@ -30,14 +32,6 @@ export interface HashResult {
   md5?: string
   sha1?: string
   sha256?: string
-}
-
-/** Progress of a file operation. */
-export interface ByteProgress {
-  /** Bytes done so far; never decreases. */
-  bytes: number
-  /** Bytes in all. */
-  total: number
 }
 
 /** Options of {@link hashFile}. */
@@ -92,32 +86,14 @@ export async function hashFile(path: string, options: HashFileOptions = {}): Pro
   if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('hashFile needs a file path')
   const algorithms = checkAlgorithms(options.algorithms)
   const { onProgress, signal } = options
-  let total = 0
-  if (onProgress) {
-    try {
-      total = (await stat(path)).size
-    } catch {
-      // The native call reports the problem with its proper code.
-    }
-  }
-  let settled = false
-  let last = 0
-  const report = onProgress
-    ? (bytes: number) => {
-        // Progress and the promise travel on different queues: drop late events.
-        if (settled || bytes < last) return
-        last = bytes
-        onProgress({ bytes, total: Math.max(total, bytes) })
-      }
-    : undefined
+  const progress = trackProgress(onProgress, onProgress ? await sizeOf(path) : 0)
   try {
-    const digests = await withCancel(signal, (token) => nativeHashFile(path, algorithms, token, report))
-    settled = true
+    const digests = await withCancel(signal, (token) => nativeHashFile(path, algorithms, token, progress.native))
     const result = toResult(digests)
-    onProgress?.({ bytes: result.size, total: result.size })
+    progress.settle(result.size)
     return result
   } catch (err) {
-    settled = true
+    progress.settle()
     throw fromNative(err, path)
   }
 }

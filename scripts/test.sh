@@ -40,7 +40,7 @@ check "cargo clippy -D warnings (core, all targets)" cargo clippy -p shutterproo
 check "cargo clippy -D warnings (binding)" cargo clippy -p shutterproof-node --quiet -- -D warnings
 check "TypeScript type check" npx tsc --noEmit -p .
 
-check "benchmark harness smoke run (npm run bench -- --quick; no speed assertions)" node --import tsx bench/run.ts --quick
+check "benchmark harness smoke run (npm run bench -- --quick; no speed assertions)" npm run --silent bench -- --quick
 
 note "cargo test"
 cargo test --workspace -- "${cargo_skip[@]}" 2>&1 | tee "$log_dir/cargo.log"

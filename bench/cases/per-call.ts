@@ -1,11 +1,11 @@
 /** Case C: the cost of one synchronous update() call at several buffer sizes. */
 import { createHash, randomFillSync } from 'node:crypto'
 
-import { Blake3Hasher } from '@napi-rs/blake-hash'
 import { createBLAKE3 } from 'hash-wasm'
 
 import { createHasher } from '../../lib/index'
 import type { BenchContext } from '../lib/context'
+import { napiBlakeHash } from '../lib/peers'
 import { formatSize } from '../lib/files'
 import { inProcess, interleave } from '../lib/measure'
 import { atMost, find, type CaseResult, type Row, type Table } from '../lib/report'
@@ -22,7 +22,7 @@ export async function perCallCase(ctx: BenchContext): Promise<CaseResult> {
     }
     const ours = createHasher(['blake3'])
     const sha = createHash('sha256')
-    const napiBlake = new Blake3Hasher()
+    const napiBlake = new (napiBlakeHash().Blake3Hasher)()
     const timings = await interleave(
       [
         inProcess('ours createHasher().update (blake3)', loop((b) => ours.update(b))),

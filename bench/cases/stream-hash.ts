@@ -7,11 +7,11 @@ import { createReadStream } from 'node:fs'
 import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 
-import { Blake3Hasher } from '@napi-rs/blake-hash'
 import { createBLAKE3, createXXHash128 } from 'hash-wasm'
 
 import { createHasher, HashStream } from '../../lib/index'
 import type { BenchContext } from '../lib/context'
+import { napiBlakeHash } from '../lib/peers'
 import { formatSize, randomFile, warm } from '../lib/files'
 import { inProcess, interleave } from '../lib/measure'
 import { atLeast, find, rowsFrom, type CaseResult, type Table } from '../lib/report'
@@ -49,7 +49,7 @@ export async function streamHashCase(ctx: BenchContext): Promise<CaseResult> {
             return h.digest('hex')
           }),
           inProcess('@napi-rs/blake-hash blake3', async () => {
-            const h = new Blake3Hasher()
+            const h = new (napiBlakeHash().Blake3Hasher)()
             await each(file, chunk, (b) => h.update(b))
             return h.digest('hex')
           }),

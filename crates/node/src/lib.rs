@@ -4,6 +4,8 @@
 mod cancel;
 mod errors;
 mod hash;
+mod keys;
 mod progress;
+mod seal;
 
 pub use cancel::CancelToken;

@@ -30,7 +30,7 @@ pub enum KeySource<'a> {
 }
 
 impl KeySource<'_> {
-    fn recipients(&self) -> Vec<Recipient<'_>> {
+    pub(crate) fn recipients(&self) -> Vec<Recipient<'_>> {
         match self {
             KeySource::Vault(vault) => vault.recipients(),
             KeySource::Passphrase { passphrase, params } => vec![Recipient::Passphrase {
@@ -74,7 +74,7 @@ impl Material {
 }
 
 /// Header plus a ready encryptor (its 56-byte prefix already appended to `out`).
-fn start_sealing(
+pub(crate) fn start_sealing(
     kind: FileKind,
     recipients: &[Recipient],
     fixed: Option<&FixedRandomness>,
@@ -125,7 +125,7 @@ pub(crate) fn open_to_vec(sealed: &[u8], unlock: &Unlock, kind: FileKind) -> Res
     cobblestone::decrypt(&key[..], &context, reader)
 }
 
-fn expect_kind(header: &Header, kind: FileKind) -> Result<()> {
+pub(crate) fn expect_kind(header: &Header, kind: FileKind) -> Result<()> {
     if header.kind == kind {
         return Ok(());
     }

@@ -38,6 +38,15 @@ pub enum FileKind {
     Vault = 1,
 }
 
+impl FileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::File => "file",
+            FileKind::Vault => "vault",
+        }
+    }
+}
+
 /// A way to open a sealed file.
 pub enum Unlock<'a> {
     /// An unlocked vault (Argon2 already paid once, at unlock).

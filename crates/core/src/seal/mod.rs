@@ -6,7 +6,9 @@ pub mod cobblestone;
 mod file;
 pub mod header;
 pub mod primitives;
+mod secrets;
 pub mod stanza;
+mod stream;
 
 pub(crate) use atomic::AtomicOutput;
 pub use file::{
@@ -15,4 +17,6 @@ pub use file::{
 };
 pub(crate) use file::{open_to_vec, seal_to_vec};
 pub use header::{FileKind, Header, Unlock};
+pub use secrets::{SealFor, UnlockWith};
 pub use stanza::{Stanza, StanzaKind};
+pub use stream::{OpeningStream, SealingStream};
