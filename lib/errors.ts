@@ -18,6 +18,16 @@ export type ErrorCode =
   | 'E_INVALID_ARGUMENT'
   | 'E_IO'
   | 'E_INTERNAL'
+  | 'E_EXISTS'
+  | 'E_AUTH'
+  | 'E_TRUNCATED'
+  | 'E_FORMAT'
+  | 'E_WRONG_KEY'
+  | 'E_BAD_PASSPHRASE'
+  | 'E_BAD_RECOVERY_KEY'
+  | 'E_KDF_LIMIT'
+  | 'E_SOURCE_CHANGED'
+  | 'E_VERIFY_MISMATCH'
   | 'E_MHL_NO_HISTORY'
   | 'E_MHL_INVALID'
   | 'E_MHL_CHAIN_MISMATCH'
@@ -38,7 +48,7 @@ export class ShutterproofError extends Error {
   }
 }
 
-/** A file or folder could not be found, read or written (`ENOENT`, `EISDIR`, `EACCES`, `E_NO_SPACE`, `E_READ_ONLY`, `E_IO`). */
+/** A file or folder could not be found, read or written (`ENOENT`, `EISDIR`, `EACCES`, `E_NO_SPACE`, `E_READ_ONLY`, `E_IO`), or would be overwritten (`E_EXISTS`). */
 export class FileSystemError extends ShutterproofError {}
 
 /** The operation was cancelled through its `AbortSignal` (`E_ABORTED`). */
@@ -63,10 +73,27 @@ export class InvalidArgumentError extends ShutterproofError {
  */
 export class MhlError extends ShutterproofError {}
 
+/**
+ * Data failed an integrity check: a sealed file was modified (`E_AUTH`), cut short or
+ * extended (`E_TRUNCATED`), is not in a format this version reads (`E_FORMAT`), a copy
+ * does not match its source (`E_VERIFY_MISMATCH`), or a source changed while it was read
+ * (`E_SOURCE_CHANGED`).
+ */
+export class IntegrityError extends ShutterproofError {}
+
+/**
+ * A key did not fit: wrong vault or file key (`E_WRONG_KEY`), wrong passphrase
+ * (`E_BAD_PASSPHRASE`), mistyped recovery words (`E_BAD_RECOVERY_KEY`), or a header
+ * demanding key-derivation costs over the caps (`E_KDF_LIMIT`).
+ */
+export class KeyError extends ShutterproofError {}
+
 /** A bug in Shutterproof itself (`E_INTERNAL`): please report it. */
 export class InternalError extends ShutterproofError {}
 
-const FILE_SYSTEM_CODES = new Set<ErrorCode>(['ENOENT', 'EISDIR', 'EACCES', 'E_NO_SPACE', 'E_READ_ONLY', 'E_IO'])
+const FILE_SYSTEM_CODES = new Set<ErrorCode>(['ENOENT', 'EISDIR', 'EACCES', 'E_NO_SPACE', 'E_READ_ONLY', 'E_IO', 'E_EXISTS'])
+const INTEGRITY_CODES = new Set<ErrorCode>(['E_AUTH', 'E_TRUNCATED', 'E_FORMAT', 'E_VERIFY_MISMATCH', 'E_SOURCE_CHANGED'])
+const KEY_CODES = new Set<ErrorCode>(['E_WRONG_KEY', 'E_BAD_PASSPHRASE', 'E_BAD_RECOVERY_KEY', 'E_KDF_LIMIT'])
 
 /** Native errors arrive as `CODE: message` (see crates/node/src/errors.rs). */
 const NATIVE_MESSAGE = /^([A-Z][A-Z0-9_]*): ([\s\S]*)$/
@@ -86,6 +113,8 @@ export function fromNative(err: unknown, path?: string): ShutterproofError {
   if (code === 'E_ABORTED') return new AbortError(message, { cause: err })
   if (code === 'E_INVALID_ARGUMENT') return new InvalidArgumentError(message)
   if (FILE_SYSTEM_CODES.has(code)) return new FileSystemError(code, message, options)
+  if (INTEGRITY_CODES.has(code)) return new IntegrityError(code, message, options)
+  if (KEY_CODES.has(code)) return new KeyError(code, message, options)
   if (code === 'E_INTERNAL') return new InternalError(code, message, options)
   return new ShutterproofError(code, message, options)
 }

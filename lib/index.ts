@@ -25,8 +25,25 @@ export {
   type Hasher,
   type HashStreamOptions,
 } from './hash'
+export { createVault, openVault, changePassphrase, Vault, type VaultUnlock, type CreateVaultOptions } from './keys/vault'
+export { generatePassphrase, checkRecoveryKey, type GeneratedPassphrase } from './keys/passphrase'
+export type { RecoveryKit } from './keys/recovery-kit'
+export type { KdfOptions } from './keys/kdf'
+export {
+  sealFile,
+  openSealedFile,
+  readSealedRange,
+  inspectSealed,
+  type SealFileCommonOptions,
+  type SealResult,
+  type SealedFileInfo,
+} from './seal/files'
+export { createSealStream, createOpenStream } from './seal/streams'
+export type { SealKey, OpenKey } from './seal/keys'
 export {
   ShutterproofError,
+  IntegrityError,
+  KeyError,
   FileSystemError,
   AbortError,
   InvalidArgumentError,

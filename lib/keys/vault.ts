@@ -1,0 +1,98 @@
+/**
+ * The vault: one key, unlocked once by a passphrase (one Argon2id run) or by the recovery
+ * key, that seals and opens any number of files. The key never leaves Rust: JavaScript
+ * holds an opaque {@link Vault} handle whose `close()` wipes it.
+ * @module
+ */
+import { fromNative, InvalidArgumentError } from '../errors'
+import { nativeChangePassphrase, nativeCreateVault, nativeOpenVault, type NativeUnlock, Vault } from '../native'
+import { toNativeKdf, type KdfOptions } from './kdf'
+import { recoveryKit, type RecoveryKit } from './recovery-kit'
+
+export { Vault }
+
+/** A passphrase, or the 24 recovery words (as one string, spaces between words). */
+export type VaultUnlock = { passphrase: string } | { recoveryKey: string }
+
+/** @internal */
+export function toNativeUnlock(unlock: VaultUnlock | { passphrase?: string; recoveryKey?: string }): NativeUnlock {
+  const u = unlock as { passphrase?: unknown; recoveryKey?: unknown }
+  const given = [u.passphrase, u.recoveryKey].filter((x) => x !== undefined)
+  if (given.length !== 1) throw new InvalidArgumentError('give exactly one of passphrase or recoveryKey')
+  if (u.passphrase !== undefined) {
+    if (typeof u.passphrase !== 'string' || u.passphrase === '') throw new InvalidArgumentError('passphrase must be a non-empty string')
+    return { passphrase: u.passphrase }
+  }
+  if (typeof u.recoveryKey !== 'string') throw new InvalidArgumentError('recoveryKey must be the 24 recovery words as a string')
+  return { recoveryWords: u.recoveryKey }
+}
+
+/** Options of {@link createVault}. */
+export interface CreateVaultOptions {
+  passphrase: string
+  /** Argon2id costs (defaults: 64 MiB, t = 3, p = 4). */
+  kdf?: KdfOptions
+}
+
+/**
+ * Creates a vault key file at `path` (never overwriting one) and returns the open vault
+ * with its recovery kit. Print the kit; the words are not stored anywhere.
+ *
+ * @example
+ * ```ts
+ * const { vault, recoveryKit } = await createVault('/Volumes/Keys/studio.vault', { passphrase })
+ * console.log(recoveryKit.text)           // print it, keep it offline
+ * await sealFile('IMG_0001.CR3', 'IMG_0001.CR3.sealed', { vault })
+ * vault.close()
+ * ```
+ * @throws `E_EXISTS` when a file is already there, `E_INVALID_ARGUMENT` for an empty passphrase.
+ */
+export async function createVault(path: string, options: CreateVaultOptions): Promise<{ vault: Vault; recoveryKit: RecoveryKit }> {
+  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('createVault needs a path for the vault key file')
+  toNativeUnlock({ passphrase: options?.passphrase })
+  try {
+    const created = await nativeCreateVault(path, options.passphrase, toNativeKdf(options.kdf))
+    return { vault: created.vault, recoveryKit: recoveryKit(created.recoveryWords, created.vault.keyId, new Date()) }
+  } catch (err) {
+    throw fromNative(err, path)
+  }
+}
+
+/**
+ * Opens a vault key file with its passphrase or with the recovery words alone.
+ *
+ * @example
+ * ```ts
+ * const vault = await openVault('studio.vault', { passphrase: process.env.SHUTTERPROOF_PASSPHRASE! })
+ * const rescued = await openVault('studio.vault', { recoveryKey: 'word1 word2 … word24' })
+ * ```
+ * @throws `E_BAD_PASSPHRASE`, `E_BAD_RECOVERY_KEY` (a typo), `E_WRONG_KEY`, `ENOENT`, `E_FORMAT`
+ */
+export async function openVault(path: string, unlock: VaultUnlock): Promise<Vault> {
+  const nativeUnlock = toNativeUnlock(unlock)
+  try {
+    return await nativeOpenVault(path, nativeUnlock)
+  } catch (err) {
+    throw fromNative(err, path)
+  }
+}
+
+/**
+ * Replaces the vault's passphrase (unlocking with the old passphrase or the recovery
+ * words). The vault key does not change, so every file sealed before stays readable; the
+ * old passphrase stops working.
+ *
+ * @example
+ * ```ts
+ * await changePassphrase('studio.vault', { passphrase: oldOne }, newOne)
+ * ```
+ */
+export async function changePassphrase(path: string, unlock: VaultUnlock, newPassphrase: string, options: { kdf?: KdfOptions } = {}): Promise<Vault> {
+  const nativeUnlock = toNativeUnlock(unlock)
+  toNativeUnlock({ passphrase: newPassphrase })
+  try {
+    return await nativeChangePassphrase(path, nativeUnlock, newPassphrase, toNativeKdf(options.kdf))
+  } catch (err) {
+    throw fromNative(err, path)
+  }
+}
