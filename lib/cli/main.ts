@@ -9,6 +9,8 @@ import { ShutterproofError } from '../errors'
 import { CliContext, UsageError } from './context'
 import { EXIT } from './exit-codes'
 import { registerHash } from './hash-command'
+import { registerKeys } from './keys-command'
+import { registerSeal } from './seal-command'
 
 const { version } = require('../../package.json') as { version: string }
 
@@ -20,6 +22,8 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout(s), writeErr: (s) => ctx.stderr(s) })
   registerHash(program, ctx)
+  registerKeys(program, ctx)
+  registerSeal(program, ctx)
 
   let interrupted = false
   const onSigint = () => {
