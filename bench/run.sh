@@ -3,6 +3,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-tools.sh   # b3sum, xxhsum (Debian) — the peers of case A
+# Debian peers of cases D and E
+peers=()
+command -v age >/dev/null || peers+=(age)
+command -v rclone >/dev/null || peers+=(rclone)
+if [ ${#peers[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${peers[@]}" >/dev/null || echo "could not install ${peers[*]}: their rows will be missing"
+fi
 # npm peers outside the project's lock file (see bench/lib/peers.ts)
 if [ ! -d bench/.peers/node_modules/@napi-rs/blake-hash ]; then
   mkdir -p bench/.peers && echo '{"private":true}' > bench/.peers/package.json
