@@ -18,6 +18,10 @@ export type ErrorCode =
   | 'E_INVALID_ARGUMENT'
   | 'E_IO'
   | 'E_INTERNAL'
+  | 'E_MHL_NO_HISTORY'
+  | 'E_MHL_INVALID'
+  | 'E_MHL_CHAIN_MISMATCH'
+  | 'E_MHL_MANIFEST_MISSING'
 
 /** Base class of every error the library reports. */
 export class ShutterproofError extends Error {
@@ -50,6 +54,14 @@ export class InvalidArgumentError extends ShutterproofError {
     super('E_INVALID_ARGUMENT', message)
   }
 }
+
+/**
+ * An ASC MHL history could not be used: there is none (`E_MHL_NO_HISTORY`), a manifest or
+ * the chain file is not well-formed ASC MHL (`E_MHL_INVALID`), a manifest's C4 differs
+ * from the one recorded in `ascmhl_chain.xml` (`E_MHL_CHAIN_MISMATCH`), or a manifest the
+ * chain lists is gone (`E_MHL_MANIFEST_MISSING`).
+ */
+export class MhlError extends ShutterproofError {}
 
 /** A bug in Shutterproof itself (`E_INTERNAL`): please report it. */
 export class InternalError extends ShutterproofError {}

@@ -31,5 +31,48 @@ export {
   AbortError,
   InvalidArgumentError,
   InternalError,
+  MhlError,
   type ErrorCode,
 } from './errors'
+/**
+ * ASC MHL v2.0 histories (`ascmhl/` folders) for ingest destinations.
+ *
+ * @example
+ * ```ts
+ * import { latestHashes, readHistory, writeGeneration } from 'shutterproof'
+ * await writeGeneration(root, { process: 'transfer', creator: { tool: 'shutterproof', version: '0.1.0' }, files })
+ * const known = latestHashes(await readHistory(root))
+ * ```
+ */
+export {
+  writeGeneration,
+  readHistory,
+  latestHashes,
+  c4Id,
+  c4IdOfFile,
+  c4FromSha512Hex,
+  isC4Id,
+  DEFAULT_MHL_IGNORE,
+  MHL_HASH_FORMATS,
+  type WriteGenerationOptions,
+  type WrittenGeneration,
+  type ReadHistoryOptions,
+  type ReadHistoryResult,
+  type LatestHash,
+  type LatestFileHashes,
+  type LatestHashesOptions,
+  type ChainEntry,
+  type MhlProcess,
+  type MhlAction,
+  type MhlHashFormat,
+  type MhlHashes,
+  type MhlAuthor,
+  type MhlCreator,
+  type MhlFileInput,
+  type MhlHashRecord,
+  type MhlFileEntry,
+  type MhlDirectoryEntry,
+  type MhlChainStatus,
+  type MhlGeneration,
+  type MhlHistory,
+} from './mhl/index'

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the reference tools the tests compare against, when they are missing:
-# Debian packages (as root) and the Rust components for fmt / clippy.
+# Debian packages (as root), the reference ASC MHL tool (pip) and the Rust components
+# for fmt / clippy.
 set -euo pipefail
 need=()
 command -v b3sum >/dev/null || need+=(b3sum)
@@ -15,6 +16,17 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# The reference ASC MHL tool (PyPI `ascmhl`; `ascmhl-debug verify` lives in the same package).
+if ! command -v ascmhl-debug >/dev/null; then
+  if command -v pip3 >/dev/null || command -v pip >/dev/null; then
+    echo "installing the reference ASC MHL tool: pip install ascmhl"
+    "$(command -v pip3 || command -v pip)" install -q ascmhl || echo "could not pip install ascmhl: the ASC MHL reference checks will be skipped" >&2
+  elif command -v pipx >/dev/null; then
+    pipx install ascmhl || echo "could not pipx install ascmhl: the ASC MHL reference checks will be skipped" >&2
+  else
+    echo "pip and pipx are missing: cannot install ascmhl; the ASC MHL reference checks will be skipped" >&2
+  fi
 fi
 if command -v rustup >/dev/null; then
   rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt

@@ -1,0 +1,253 @@
+/**
+ * One ASC MHL v2.0 manifest (`.mhl` file): written from a generation's files, read back
+ * into plain objects. Files only, no directory hashes (see {@link writeGeneration}).
+ * @internal
+ * @module
+ */
+import { InvalidArgumentError, MhlError } from '../errors'
+import { c4FromSha512Hex, isC4Id } from './c4'
+import {
+  MHL_HASH_FORMATS,
+  type MhlAction,
+  type MhlAuthor,
+  type MhlCreator,
+  type MhlDirectoryEntry,
+  type MhlFileEntry,
+  type MhlFileInput,
+  type MhlGeneration,
+  type MhlHashFormat,
+  type MhlHashRecord,
+  type MhlProcess,
+} from './types'
+import { attrOf, checkXmlText, childOf, childrenOf, escapeAttribute, escapeText, parseXml, parseXmlDate, textOf, xmlDate } from './xml'
+
+const PROCESSES: readonly MhlProcess[] = ['in-place', 'transfer', 'flatten']
+const ACTIONS: readonly MhlAction[] = ['original', 'verified', 'failed']
+const HEX_LENGTH: Record<Exclude<MhlHashFormat, 'c4'>, number> = { md5: 32, sha1: 40, xxh128: 32, xxh3: 16, xxh64: 16 }
+
+/** What a manifest says, apart from where it lives and how it chains. */
+export type ManifestContent = Pick<MhlGeneration, 'creator' | 'process' | 'ignore' | 'files' | 'directories' | 'rootHash'>
+
+/** A generation to write, already checked by {@link checkFiles}. */
+export interface ManifestInput {
+  process: MhlProcess
+  files: readonly MhlFileInput[]
+  creator: MhlCreator & { hostName: string }
+  creationDate: Date
+  ignore: readonly string[]
+}
+
+/** Checks one relative path: `/` separators, no empty, `.` or `..` segments. */
+export function checkRelativePath(path: unknown, what = 'path'): string {
+  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError(`${what} must be a non-empty string`)
+  checkXmlText(path, what)
+  if (path.includes('\\')) throw new InvalidArgumentError(`${what} ${JSON.stringify(path)} must use / separators`)
+  if (path.startsWith('/')) throw new InvalidArgumentError(`${what} ${JSON.stringify(path)} must be relative to the history's root`)
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.' || segment === '..') {
+      throw new InvalidArgumentError(`${what} ${JSON.stringify(path)} has an empty, "." or ".." segment`)
+    }
+  }
+  return path
+}
+
+function checkHashes(file: MhlFileInput): Array<[MhlHashFormat, string]> {
+  const hashes = file.hashes as Record<string, unknown> | undefined
+  if (!hashes || typeof hashes !== 'object') throw new InvalidArgumentError(`${file.path}: hashes must be an object`)
+  const out: Array<[MhlHashFormat, string]> = []
+  for (const [key, value] of Object.entries(hashes)) {
+    if (value === undefined) continue
+    if (key === 'size') {
+      if (value !== file.size) throw new InvalidArgumentError(`${file.path}: hashes.size ${String(value)} differs from size ${file.size}`)
+      continue
+    }
+    if (!(MHL_HASH_FORMATS as readonly string[]).includes(key)) {
+      throw new InvalidArgumentError(
+        `${file.path}: ASC MHL cannot carry a ${key} hash (only ${MHL_HASH_FORMATS.join(', ')}); keep it in Shutterproof's own report`,
+      )
+    }
+    if (typeof value !== 'string') throw new InvalidArgumentError(`${file.path}: the ${key} hash must be a string`)
+    const format = key as MhlHashFormat
+    if (format === 'c4') {
+      if (isC4Id(value)) out.push([format, value])
+      else if (/^[0-9a-fA-F]{128}$/.test(value)) out.push([format, c4FromSha512Hex(value)])
+      else throw new InvalidArgumentError(`${file.path}: c4 must be a C4 ID or the 128 hex digits of a SHA-512`)
+      continue
+    }
+    if (!new RegExp(`^[0-9a-fA-F]{${HEX_LENGTH[format]}}$`).test(value)) {
+      throw new InvalidArgumentError(`${file.path}: ${format} must be ${HEX_LENGTH[format]} hex digits, got ${JSON.stringify(value)}`)
+    }
+    out.push([format, value.toLowerCase()])
+  }
+  if (out.length === 0) throw new InvalidArgumentError(`${file.path}: at least one of ${MHL_HASH_FORMATS.join(', ')} is needed`)
+  return out.sort((a, b) => MHL_HASH_FORMATS.indexOf(a[0]) - MHL_HASH_FORMATS.indexOf(b[0]))
+}
+
+/** Checks a generation's files and returns them sorted by path (code unit order). */
+export function checkFiles(files: readonly MhlFileInput[]): MhlFileInput[] {
+  if (!Array.isArray(files)) throw new InvalidArgumentError('files must be an array')
+  const seen = new Set<string>()
+  for (const file of files) {
+    if (!file || typeof file !== 'object') throw new InvalidArgumentError('each file must be an object')
+    checkRelativePath(file.path, 'file path')
+    if (seen.has(file.path)) throw new InvalidArgumentError(`${file.path} is listed twice`)
+    seen.add(file.path)
+    if (!Number.isSafeInteger(file.size) || file.size < 0) throw new InvalidArgumentError(`${file.path}: size must be a whole number ≥ 0`)
+    if (!(file.lastModified instanceof Date) || Number.isNaN(file.lastModified.getTime())) {
+      throw new InvalidArgumentError(`${file.path}: lastModified must be a valid Date`)
+    }
+    if (!ACTIONS.includes(file.action)) throw new InvalidArgumentError(`${file.path}: action must be one of ${ACTIONS.join(', ')}`)
+    checkHashes(file)
+  }
+  return [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+}
+
+function authorsOf(author: MhlCreator['author']): MhlAuthor[] {
+  if (author === undefined) return []
+  if (typeof author === 'string') return [{ name: author }]
+  return Array.isArray(author) ? [...author] : [author as MhlAuthor]
+}
+
+/** The manifest's XML text, laid out like the reference tool's (two-space indents). */
+export function renderManifest(input: ManifestInput): string {
+  const { creator, creationDate } = input
+  const date = xmlDate(creationDate)
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>', '<hashlist version="2.0" xmlns="urn:ASC:MHL:v2.0">', '  <creatorinfo>']
+  out.push(`    <creationdate>${date}</creationdate>`)
+  out.push(`    <hostname>${escapeText(creator.hostName)}</hostname>`)
+  const version = creator.version === undefined ? '' : ` version="${escapeAttribute(creator.version)}"`
+  out.push(`    <tool${version}>${escapeText(creator.tool)}</tool>`)
+  for (const a of authorsOf(creator.author)) {
+    let attrs = ''
+    for (const key of ['email', 'phone', 'role'] as const) {
+      const v = a[key]
+      if (v !== undefined) attrs += ` ${key}="${escapeAttribute(v)}"`
+    }
+    out.push(`    <author${attrs}>${escapeText(a.name)}</author>`)
+  }
+  if (creator.location !== undefined) out.push(`    <location>${escapeText(creator.location)}</location>`)
+  if (creator.comment !== undefined) out.push(`    <comment>${escapeText(creator.comment)}</comment>`)
+  out.push('  </creatorinfo>', '  <processinfo>', `    <process>${input.process}</process>`)
+  if (input.ignore.length > 0) {
+    out.push('    <ignore>')
+    for (const p of input.ignore) out.push(`      <pattern>${escapeText(p)}</pattern>`)
+    out.push('    </ignore>')
+  }
+  out.push('  </processinfo>')
+  if (input.files.length > 0) {
+    out.push('  <hashes>')
+    for (const file of input.files) {
+      out.push('    <hash>')
+      out.push(`      <path size="${file.size}" lastmodificationdate="${xmlDate(file.lastModified)}">${escapeText(file.path)}</path>`)
+      for (const [format, value] of checkHashes(file)) {
+        out.push(`      <${format} action="${file.action}" hashdate="${date}">${value}</${format}>`)
+      }
+      out.push('    </hash>')
+    }
+    out.push('  </hashes>')
+  }
+  out.push('</hashlist>', '')
+  return out.join('\n')
+}
+
+function invalid(path: string, message: string): MhlError {
+  return new MhlError('E_MHL_INVALID', `${path}: ${message}`, { path })
+}
+
+function hashRecords(node: unknown, where: string, path: string): Partial<Record<MhlHashFormat, MhlHashRecord>> {
+  const out: Partial<Record<MhlHashFormat, MhlHashRecord>> = {}
+  for (const format of MHL_HASH_FORMATS) {
+    const el = childOf(node, format)
+    if (el === undefined) continue
+    const value = textOf(el)?.trim()
+    if (!value) throw invalid(path, `empty ${format} hash for ${where}`)
+    const record: MhlHashRecord = { value }
+    const action = attrOf(el, 'action')
+    if (action !== undefined) {
+      if (!ACTIONS.includes(action as MhlAction)) throw invalid(path, `unknown action ${JSON.stringify(action)} for ${where}`)
+      record.action = action as MhlAction
+    }
+    const hashDate = parseXmlDate(attrOf(el, 'hashdate'))
+    if (hashDate) record.hashDate = hashDate
+    out[format] = record
+  }
+  return out
+}
+
+function directoryEntry(node: unknown, dirPath: string, path: string): MhlDirectoryEntry {
+  const entry: MhlDirectoryEntry = {
+    path: dirPath,
+    content: hashRecords(childOf(node, 'content'), dirPath, path),
+    structure: hashRecords(childOf(node, 'structure'), dirPath, path),
+  }
+  const lastModified = parseXmlDate(attrOf(childOf(node, 'path'), 'lastmodificationdate'))
+  if (lastModified) entry.lastModified = lastModified
+  return entry
+}
+
+/** Parses a manifest's XML; throws `E_MHL_INVALID` (naming `path`) when it is not ASC MHL v2.0. */
+export function parseManifest(xml: string, path: string): ManifestContent {
+  const doc = parseXml(xml, path)
+  const root = childOf(doc, 'hashlist')
+  if (!root || typeof root !== 'object') throw invalid(path, 'the root element is not <hashlist>')
+  if (attrOf(root, 'version') !== '2.0') throw invalid(path, 'not an ASC MHL v2.0 manifest (<hashlist version="2.0">)')
+
+  const info = childOf(root, 'creatorinfo')
+  if (!info) throw invalid(path, '<creatorinfo> is missing')
+  const creationDate = parseXmlDate(textOf(childOf(info, 'creationdate')))
+  if (!creationDate) throw invalid(path, '<creationdate> is missing or not a date')
+  const toolNode = childOf(info, 'tool')
+  const tool = textOf(toolNode)?.trim()
+  if (!tool) throw invalid(path, '<tool> is missing')
+  const authors: MhlAuthor[] = childrenOf(info, 'author').map((a) => {
+    const author: MhlAuthor = { name: textOf(a)?.trim() ?? '' }
+    for (const key of ['email', 'phone', 'role'] as const) {
+      const v = attrOf(a, key)
+      if (v !== undefined) author[key] = v
+    }
+    return author
+  })
+  const creator: ManifestContent['creator'] = { tool, hostName: textOf(childOf(info, 'hostname'))?.trim() ?? '', authors, creationDate }
+  const version = attrOf(toolNode, 'version')
+  if (version !== undefined) creator.version = version
+  if (authors.length > 0) creator.author = authors.length === 1 ? authors[0]! : authors
+  const location = textOf(childOf(info, 'location'))
+  if (location !== undefined) creator.location = location
+  const comment = textOf(childOf(info, 'comment'))
+  if (comment !== undefined) creator.comment = comment
+
+  const processInfo = childOf(root, 'processinfo')
+  const process = textOf(childOf(processInfo, 'process'))?.trim()
+  if (!PROCESSES.includes(process as MhlProcess)) throw invalid(path, `<process> must be one of ${PROCESSES.join(', ')}`)
+  const ignore = childrenOf(childOf(processInfo, 'ignore'), 'pattern').map((p) => textOf(p) ?? '')
+
+  const hashes = childOf(root, 'hashes')
+  const files: MhlFileEntry[] = childrenOf(hashes, 'hash').map((h) => {
+    const p = childOf(h, 'path')
+    const filePath = textOf(p)
+    if (!filePath) throw invalid(path, 'a <hash> has no <path>')
+    const entry: MhlFileEntry = { path: filePath, hashes: hashRecords(h, filePath, path) }
+    if (Object.keys(entry.hashes).length === 0) throw invalid(path, `no hash for ${filePath}`)
+    const size = attrOf(p, 'size')
+    if (size !== undefined) {
+      if (!/^\d+$/.test(size)) throw invalid(path, `size ${JSON.stringify(size)} of ${filePath} is not a whole number`)
+      entry.size = Number(size)
+    }
+    const lastModified = parseXmlDate(attrOf(p, 'lastmodificationdate'))
+    if (lastModified) entry.lastModified = lastModified
+    const created = parseXmlDate(attrOf(p, 'creationdate'))
+    if (created) entry.creationDate = created
+    const previous = textOf(childOf(h, 'previousPath'))
+    if (previous) entry.previousPath = previous
+    return entry
+  })
+  const directories = childrenOf(hashes, 'directoryhash').map((d) => {
+    const dirPath = textOf(childOf(d, 'path'))
+    if (!dirPath) throw invalid(path, 'a <directoryhash> has no <path>')
+    return directoryEntry(d, dirPath, path)
+  })
+  const content: ManifestContent = { creator, process: process as MhlProcess, ignore, files, directories }
+  const rootHash = childOf(processInfo, 'roothash')
+  if (rootHash) content.rootHash = directoryEntry(rootHash, '.', path)
+  return content
+}

@@ -1,0 +1,142 @@
+/**
+ * Reads an ASC MHL history (`ascmhl/` under a root folder): every manifest, in
+ * generation order, each checked against the chain file.
+ * @module
+ */
+import { readdir, readFile, stat } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+
+import { MhlError } from '../errors'
+import { c4Id } from './c4'
+import { CHAIN_FILE, parseChain, type ChainEntry } from './chain'
+import { toFsError } from './fs'
+import { parseManifest } from './manifest'
+import type { MhlGeneration, MhlHistory } from './types'
+
+/** The history folder's name under a root. */
+export const ASCMHL_FOLDER = 'ascmhl'
+
+/** `0001_A002R2EC_2020-01-16_091500Z.mhl` → 1 (the reference tool's rule: 4+ digits, then `_…`). */
+export function generationOfFileName(name: string): number | undefined {
+  if (!name.endsWith('.mhl') || name.startsWith('._')) return undefined
+  const m = /^(\d{4,})(?:_(.+))?$/.exec(name.slice(0, -4))
+  return m ? Number(m[1]) : undefined
+}
+
+/** Options of {@link readHistory}. */
+export interface ReadHistoryOptions {
+  /**
+   * Default `true`: a manifest whose C4 differs from the chain's throws
+   * `E_MHL_CHAIN_MISMATCH`, a chained manifest that is gone throws
+   * `E_MHL_MANIFEST_MISSING`, manifests without a chain file throw `E_MHL_INVALID`.
+   * With `false` these are only reported (`chain: 'mismatch'`, `missingManifests`).
+   */
+  strict?: boolean
+}
+
+/** What {@link readHistory} returns. */
+export interface ReadHistoryResult extends MhlHistory {
+  /** The chain's entries as recorded (empty without a chain file). */
+  chainEntries: ChainEntry[]
+  /** Manifests the chain lists that are not there (only with `strict: false`). */
+  missingManifests: string[]
+}
+
+/**
+ * The chain file's entries, or undefined when there is no chain file.
+ * @internal
+ */
+export async function readChainFile(dir: string): Promise<ChainEntry[] | undefined> {
+  const path = join(dir, CHAIN_FILE)
+  let xml: string
+  try {
+    xml = await readFile(path, 'utf8')
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return undefined
+    throw toFsError(err, path, 'read')
+  }
+  return parseChain(xml, path)
+}
+
+/**
+ * Reads the ASC MHL history under `root`: each generation's creator, process, ignore
+ * patterns and entries (path, size, last modification, hashes with their action), and
+ * whether its manifest still has the C4 ID the chain file recorded. Reads histories
+ * written by other tools too (directory hashes included).
+ *
+ * @example
+ * ```ts
+ * import { readHistory } from 'shutterproof'
+ * const history = await readHistory('/Volumes/SSD1/A002R2EC')
+ * for (const g of history.generations) {
+ *   console.log(g.generation, g.creator.tool, g.process, g.files.length, g.chain)
+ * }
+ * ```
+ * @throws {@link MhlError} `E_MHL_NO_HISTORY` without `ascmhl/` or without manifests,
+ *   `E_MHL_INVALID` for a malformed manifest or chain file, `E_MHL_CHAIN_MISMATCH`,
+ *   `E_MHL_MANIFEST_MISSING` (see {@link ReadHistoryOptions.strict})
+ * @throws {@link FileSystemError} when a file cannot be read
+ */
+export async function readHistory(root: string, options: ReadHistoryOptions = {}): Promise<ReadHistoryResult> {
+  const strict = options.strict ?? true
+  const absRoot = resolve(root)
+  const dir = join(absRoot, ASCMHL_FOLDER)
+  let names: string[]
+  try {
+    if (!(await stat(dir)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' })
+    names = await readdir(dir)
+  } catch (err) {
+    const code = (err as { code?: string }).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new MhlError('E_MHL_NO_HISTORY', `No ASC MHL history at ${absRoot} (no ${ASCMHL_FOLDER}/ folder)`, { path: absRoot })
+    }
+    throw toFsError(err, dir, 'list')
+  }
+
+  const chain = await readChainFile(dir)
+  const manifests = names.flatMap((name) => {
+    const generation = generationOfFileName(name)
+    return generation === undefined ? [] : [{ name, generation }]
+  })
+  if (manifests.length === 0 && (chain === undefined || chain.length === 0)) {
+    throw new MhlError('E_MHL_NO_HISTORY', `No ASC MHL history at ${absRoot} (no manifests in ${ASCMHL_FOLDER}/)`, { path: absRoot })
+  }
+  if (chain === undefined && strict) {
+    throw new MhlError('E_MHL_INVALID', `${join(dir, CHAIN_FILE)} is missing: the manifests cannot be checked`, { path: join(dir, CHAIN_FILE) })
+  }
+  const chainByName = new Map((chain ?? []).map((e) => [e.path, e]))
+  const missingManifests: string[] = []
+  for (const e of chain ?? []) {
+    if (manifests.some((m) => m.name === e.path)) continue
+    const path = join(dir, e.path)
+    if (strict) throw new MhlError('E_MHL_MANIFEST_MISSING', `${path} is listed in ${CHAIN_FILE} but missing`, { path })
+    missingManifests.push(path)
+  }
+
+  const generations: MhlGeneration[] = []
+  for (const { name, generation } of manifests.sort((a, b) => a.generation - b.generation)) {
+    const manifestPath = join(dir, name)
+    if (generations.at(-1)?.generation === generation) {
+      throw new MhlError('E_MHL_INVALID', `Two manifests have generation ${generation} in ${dir}`, { path: manifestPath })
+    }
+    let bytes: Buffer
+    try {
+      bytes = await readFile(manifestPath)
+    } catch (err) {
+      throw toFsError(err, manifestPath, 'read')
+    }
+    const c4 = c4Id(bytes)
+    const entry = chainByName.get(name)
+    const status = entry === undefined ? 'unlisted' : entry.c4 === c4 ? 'ok' : 'mismatch'
+    if (status === 'mismatch' && strict) {
+      throw new MhlError('E_MHL_CHAIN_MISMATCH', `${manifestPath} was changed after it was written: its C4 ID ${c4} differs from ${entry!.c4} in ${CHAIN_FILE}`, {
+        path: manifestPath,
+      })
+    }
+    const content = parseManifest(bytes.toString('utf8'), manifestPath)
+    const g: MhlGeneration = { generation, fileName: name, manifestPath, c4, chain: status, ...content }
+    if (entry) g.chainC4 = entry.c4
+    generations.push(g)
+  }
+  return { root: absRoot, generations, chainEntries: chain ?? [], missingManifests }
+}

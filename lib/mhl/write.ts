@@ -1,0 +1,184 @@
+/**
+ * Appends a generation to an ASC MHL history: a new manifest in `ascmhl/` and its C4 ID
+ * in `ascmhl/ascmhl_chain.xml`, each written to a temporary name, fsynced and renamed.
+ * @module
+ */
+import { access, mkdir, stat, unlink } from 'node:fs/promises'
+import { hostname } from 'node:os'
+import { basename, join, resolve } from 'node:path'
+
+import { InvalidArgumentError } from '../errors'
+import { c4Id } from './c4'
+import { CHAIN_FILE, renderChain } from './chain'
+import { commitTemp, toFsError, writeTemp } from './fs'
+import { checkFiles, renderManifest } from './manifest'
+import { ASCMHL_FOLDER, generationOfFileName, readHistory } from './read'
+import type { MhlCreator, MhlFileInput, MhlProcess } from './types'
+import { checkXmlText } from './xml'
+
+/**
+ * Ignore patterns every Shutterproof manifest carries (gitignore syntax, as the reference
+ * tool reads them): the reference tool's defaults and Shutterproof's own report folder.
+ */
+export const DEFAULT_MHL_IGNORE: readonly string[] = ['.DS_Store', 'ascmhl', 'ascmhl/', '.shutterproof/']
+
+/** Options of {@link writeGeneration}. */
+export interface WriteGenerationOptions {
+  /** `transfer` for an ingest copy, `in-place` for a check where the files are. */
+  process: MhlProcess
+  /** The files of this generation (usually all files under the root). */
+  files: readonly MhlFileInput[]
+  /** Who writes it; `hostName` defaults to `os.hostname()`. */
+  creator: MhlCreator
+  /** Default: now. Names the manifest and dates its hashes (to the second, UTC). */
+  creationDate?: Date
+  /**
+   * More ignore patterns (gitignore syntax). They add to {@link DEFAULT_MHL_IGNORE} and to
+   * the patterns of the previous generation, so a pattern never silently disappears.
+   */
+  ignore?: readonly string[]
+}
+
+/** What {@link writeGeneration} wrote. */
+export interface WrittenGeneration {
+  /** Sequence number of the new generation (the last one + 1). */
+  generation: number
+  /** Absolute path of the new manifest. */
+  manifestPath: string
+  /** C4 ID of the new manifest, as recorded in the chain file. */
+  c4: string
+}
+
+const PROCESSES: readonly MhlProcess[] = ['in-place', 'transfer', 'flatten']
+const locks = new Map<string, Promise<unknown>>()
+
+/** Runs `work` after any other write to the same root in this process. */
+async function serialized<T>(root: string, work: () => Promise<T>): Promise<T> {
+  const previous = locks.get(root) ?? Promise.resolve()
+  const run = previous.catch(() => {}).then(work)
+  locks.set(root, run)
+  try {
+    return await run
+  } finally {
+    if (locks.get(root) === run) locks.delete(root)
+  }
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0')
+}
+
+/** `0003_A002R2EC_2024-05-01_101500Z.mhl` (UTC date and time of creation). */
+function manifestName(generation: number, rootName: string, date: Date): string {
+  const d = date.toISOString()
+  return `${pad(generation, 4)}_${rootName}_${d.slice(0, 10)}_${d.slice(11, 13)}${d.slice(14, 16)}${d.slice(17, 19)}Z.mhl`
+}
+
+function checkOptions(options: WriteGenerationOptions): void {
+  if (!options || typeof options !== 'object') throw new InvalidArgumentError('writeGeneration needs options')
+  if (!PROCESSES.includes(options.process)) throw new InvalidArgumentError(`process must be one of ${PROCESSES.join(', ')}`)
+  const { creator } = options
+  if (!creator || typeof creator.tool !== 'string' || creator.tool.trim() === '') throw new InvalidArgumentError('creator.tool must name the tool')
+  for (const [what, v] of Object.entries({ tool: creator.tool, version: creator.version, hostName: creator.hostName, location: creator.location, comment: creator.comment })) {
+    if (v !== undefined) {
+      if (typeof v !== 'string') throw new InvalidArgumentError(`creator.${what} must be a string`)
+      checkXmlText(v, `creator.${what}`)
+    }
+  }
+  const authors = creator.author === undefined ? [] : typeof creator.author === 'string' ? [{ name: creator.author }] : Array.isArray(creator.author) ? creator.author : [creator.author]
+  for (const a of authors) {
+    if (!a || typeof a.name !== 'string') throw new InvalidArgumentError('each creator.author needs a name')
+    for (const v of [a.name, a.email, a.phone, a.role]) if (v !== undefined) checkXmlText(v, 'creator.author')
+    if (a.email !== undefined && !/^[^@]+@[^.]+\..+$/.test(a.email)) throw new InvalidArgumentError(`creator.author.email ${JSON.stringify(a.email)} is not an e-mail address`)
+  }
+  const date = options.creationDate
+  if (date !== undefined && (!(date instanceof Date) || Number.isNaN(date.getTime()))) throw new InvalidArgumentError('creationDate must be a valid Date')
+  if (options.ignore !== undefined) {
+    if (!Array.isArray(options.ignore)) throw new InvalidArgumentError('ignore must be an array of patterns')
+    for (const p of options.ignore) {
+      if (typeof p !== 'string' || p.trim() === '') throw new InvalidArgumentError('each ignore pattern must be a non-empty string')
+      checkXmlText(p, 'ignore pattern')
+    }
+  }
+}
+
+/**
+ * Appends one generation to the ASC MHL history under `root` (creating `ascmhl/` for
+ * the first): writes the manifest to a temporary name, fsyncs and renames it, then
+ * rewrites `ascmhl_chain.xml` the same way with the new manifest's C4 ID. If the chain
+ * cannot be updated, the new manifest is removed again. An existing history is read
+ * first and must be intact (every chained manifest present with its C4 ID).
+ *
+ * Manifests list files only: no directory hashes (optional in ASC MHL), so
+ * `ascmhl-debug verify -dh` has nothing to compare. Paths are written as given; give
+ * the names as they are on disk (the reference tool compares bytes, without Unicode
+ * normalization).
+ *
+ * @example
+ * ```ts
+ * import { hashFile, writeGeneration } from 'shutterproof'
+ * const { xxh128 } = await hashFile('/Volumes/SSD1/A002R2EC/Clips/A002C006.mov', { algorithms: ['xxh128'] })
+ * const { generation, manifestPath, c4 } = await writeGeneration('/Volumes/SSD1/A002R2EC', {
+ *   process: 'transfer',
+ *   creator: { tool: 'shutterproof', version: '0.1.0', author: { name: 'Ana', role: 'DIT' } },
+ *   files: [{ path: 'Clips/A002C006.mov', size: 5, lastModified: new Date(), hashes: { xxh128 }, action: 'original' }],
+ * })
+ * ```
+ * @throws {@link InvalidArgumentError} `E_INVALID_ARGUMENT` for a bad path, hash, date or option
+ * @throws {@link MhlError} `E_MHL_INVALID`, `E_MHL_CHAIN_MISMATCH`, `E_MHL_MANIFEST_MISSING` when the existing history is damaged
+ * @throws {@link FileSystemError} `ENOENT` (no such root), `EACCES`, `E_NO_SPACE`, `E_READ_ONLY`, `E_IO`
+ */
+export async function writeGeneration(root: string, options: WriteGenerationOptions): Promise<WrittenGeneration> {
+  if (typeof root !== 'string' || root === '') throw new InvalidArgumentError('writeGeneration needs the root folder')
+  checkOptions(options)
+  const files = checkFiles(options.files)
+  const absRoot = resolve(root)
+  try {
+    if (!(await stat(absRoot)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' })
+  } catch (err) {
+    throw toFsError(err, absRoot, 'use the history root')
+  }
+  const rootName = basename(absRoot)
+  checkXmlText(rootName, 'root folder name')
+  const creationDate = options.creationDate ?? new Date()
+  const creator = { ...options.creator, hostName: options.creator.hostName ?? hostname() }
+
+  return serialized(absRoot, async () => {
+    const dir = join(absRoot, ASCMHL_FOLDER)
+    const history = await readHistory(absRoot).catch((err) => {
+      if (err?.code === 'E_MHL_NO_HISTORY') return undefined
+      throw err
+    })
+    const chain = history?.chainEntries ?? []
+    const latest = history?.generations.at(-1)
+    const last = Math.max(0, latest?.generation ?? 0, ...chain.map((e) => e.generation))
+    const previousIgnore = latest?.ignore ?? []
+    const generation = last + 1
+    const ignore = [...new Set([...DEFAULT_MHL_IGNORE, ...previousIgnore, ...(options.ignore ?? [])])]
+    const name = manifestName(generation, rootName, creationDate)
+    if (generationOfFileName(name) !== generation) throw new InvalidArgumentError(`Root folder name ${JSON.stringify(rootName)} gives an unusable manifest name`)
+    const bytes = Buffer.from(renderManifest({ process: options.process, files, creator, creationDate, ignore }), 'utf8')
+    const c4 = c4Id(bytes)
+
+    try {
+      await mkdir(dir, { recursive: true })
+    } catch (err) {
+      throw toFsError(err, dir, 'create')
+    }
+    const manifestPath = join(dir, name)
+    if (await access(manifestPath).then(() => true, () => false)) {
+      throw toFsError(Object.assign(new Error('file exists'), { code: 'EEXIST' }), manifestPath, 'create')
+    }
+    await commitTemp(await writeTemp(manifestPath, bytes), manifestPath)
+
+    const chainPath = join(dir, CHAIN_FILE)
+    try {
+      const chainBytes = Buffer.from(renderChain([...chain, { generation, path: name, c4 }]), 'utf8')
+      await commitTemp(await writeTemp(chainPath, chainBytes), chainPath)
+    } catch (err) {
+      await unlink(manifestPath).catch(() => {})
+      throw err
+    }
+    return { generation, manifestPath, c4 }
+  })
+}
