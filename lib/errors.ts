@@ -22,6 +22,9 @@ export type ErrorCode =
   | 'E_MHL_INVALID'
   | 'E_MHL_CHAIN_MISMATCH'
   | 'E_MHL_MANIFEST_MISSING'
+  | 'E_EXISTS'
+  | 'E_SOURCE_CHANGED'
+  | 'E_VERIFY_MISMATCH'
 
 /** Base class of every error the library reports. */
 export class ShutterproofError extends Error {
@@ -63,10 +66,19 @@ export class InvalidArgumentError extends ShutterproofError {
  */
 export class MhlError extends ShutterproofError {}
 
+/**
+ * A copy's integrity could not be established: the source changed while it was read
+ * (`E_SOURCE_CHANGED`), a copy read back differently (`E_VERIFY_MISMATCH`), or a
+ * different file already holds the name and is never overwritten (`E_EXISTS`).
+ */
+export class IntegrityError extends ShutterproofError {}
+
 /** A bug in Shutterproof itself (`E_INTERNAL`): please report it. */
 export class InternalError extends ShutterproofError {}
 
 const FILE_SYSTEM_CODES = new Set<ErrorCode>(['ENOENT', 'EISDIR', 'EACCES', 'E_NO_SPACE', 'E_READ_ONLY', 'E_IO'])
+
+const INTEGRITY_CODES = new Set<ErrorCode>(['E_EXISTS', 'E_SOURCE_CHANGED', 'E_VERIFY_MISMATCH'])
 
 /** Native errors arrive as `CODE: message` (see crates/node/src/errors.rs). */
 const NATIVE_MESSAGE = /^([A-Z][A-Z0-9_]*): ([\s\S]*)$/
@@ -87,5 +99,6 @@ export function fromNative(err: unknown, path?: string): ShutterproofError {
   if (code === 'E_INVALID_ARGUMENT') return new InvalidArgumentError(message)
   if (FILE_SYSTEM_CODES.has(code)) return new FileSystemError(code, message, options)
   if (code === 'E_INTERNAL') return new InternalError(code, message, options)
+  if (INTEGRITY_CODES.has(code)) return new IntegrityError(code, message, options)
   return new ShutterproofError(code, message, options)
 }
