@@ -9,6 +9,7 @@ import { ShutterproofError } from '../errors'
 import { CliContext, UsageError } from './context'
 import { EXIT } from './exit-codes'
 import { registerHash } from './hash-command'
+import { registerIngest } from './ingest-command'
 
 const { version } = require('../../package.json') as { version: string }
 
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout(s), writeErr: (s) => ctx.stderr(s) })
   registerHash(program, ctx)
+  registerIngest(program, ctx)
 
   let interrupted = false
   const onSigint = () => {
