@@ -11,6 +11,7 @@ import { EXIT } from './exit-codes'
 import { registerHash } from './hash-command'
 import { registerKeys } from './keys-command'
 import { registerSeal } from './seal-command'
+import { registerIngest } from './ingest-command'
 
 const { version } = require('../../package.json') as { version: string }
 
@@ -24,6 +25,7 @@ export async function main(argv: string[]): Promise<number> {
   registerHash(program, ctx)
   registerKeys(program, ctx)
   registerSeal(program, ctx)
+  registerIngest(program, ctx)
 
   let interrupted = false
   const onSigint = () => {
