@@ -149,6 +149,10 @@ export function parseHeader(file: Uint8Array): Header {
     const type = bytes[at]!
     const bodyLen = BODY_LEN[type]
     if (bodyLen === undefined) throw new SealedError('E_FORMAT', `unknown stanza type ${type}`)
+    // At most one passphrase stanza, refused at the second one's type byte.
+    if (type === TYPE_PASSPHRASE && stanzas.some((s) => s.type === TYPE_PASSPHRASE)) {
+      throw new SealedError('E_FORMAT', 'more than one passphrase stanza')
+    }
     const end = at + 1 + bodyLen
     if (end > bytes.length) throw new SealedError('E_TRUNCATED', 'file ends inside a stanza')
     const aadEnd = end - WRAPPED_LEN
@@ -271,6 +275,8 @@ export async function openSealedWebCrypto(file: Uint8Array, unlock: Unlock, opti
   const want = options.kind ?? 'file'
   if (header.kind !== want) throw new SealedError('E_FORMAT', `expected a ${want} but this is a ${header.kind}`)
   const trace = options.trace
+  // The payload length is checked before unlocking (no Argon2 run for an impossible length).
+  checkPayloadLength(bytes.length - header.length)
 
   const fileKey = await fileKeyFor(header, unlock, trace)
 
@@ -331,12 +337,7 @@ export async function* cobblestoneChunks(
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const prk = key32(inputKey, 'payload input key')
   const data = own(payload)
-  if (data.length < CS_HEADER_LEN) throw new SealedError('E_TRUNCATED', 'payload shorter than salt + commitment')
-  const body = data.length - CS_HEADER_LEN
-  const full = Math.floor(body / SEALED_CHUNK)
-  const rest = body % SEALED_CHUNK
-  if (rest < TAG) throw new SealedError('E_TRUNCATED', 'final chunk missing or shorter than a tag')
-  if (full + 1 > MAX_CHUNKS) throw new SealedError('E_FORMAT', 'more than 2^38 chunks')
+  const full = checkPayloadLength(data.length)
 
   const salt = data.subarray(0, CS_SALT_LEN)
   const stored = data.subarray(CS_SALT_LEN, CS_HEADER_LEN)
@@ -359,6 +360,17 @@ export async function* cobblestoneChunks(
     }
     yield new Uint8Array(plain)
   }
+}
+
+/** FORMAT.md "Sizes": the number of full chunks, or a refusal (chunk count first, then the final chunk). */
+function checkPayloadLength(length: number): number {
+  if (length < CS_HEADER_LEN) throw new SealedError('E_TRUNCATED', 'payload shorter than salt + commitment')
+  const body = length - CS_HEADER_LEN
+  const full = Math.floor(body / SEALED_CHUNK)
+  const rest = body % SEALED_CHUNK
+  if (full + 1 > MAX_CHUNKS) throw new SealedError('E_FORMAT', 'more than 2^38 chunks')
+  if (rest < TAG) throw new SealedError('E_TRUNCATED', 'final chunk missing or shorter than a tag')
+  return full
 }
 
 /** nonce = base nonce XOR be96(i); i < 2^38, so only the last 5 bytes change. */

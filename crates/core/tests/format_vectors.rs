@@ -11,7 +11,9 @@ use std::path::PathBuf;
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use shutterproof_core::keys::{KdfParams, OpenVault, RecoveryKey};
+use shutterproof_core::keys::{
+    open_vault_with_passphrase, open_vault_with_recovery, KdfParams, OpenVault, RecoveryKey,
+};
 use shutterproof_core::seal::cobblestone;
 use shutterproof_core::seal::header::{self, Header};
 use shutterproof_core::seal::primitives::subkey;
@@ -122,8 +124,18 @@ fn invalid(short: &[u8]) -> Vec<(&'static str, Vec<u8>, &'static str)> {
         v[at] ^= 1;
         v
     };
+    let set = |at: usize, byte: u8| {
+        let mut v = short.to_vec();
+        v[at] = byte;
+        v
+    };
     vec![
-        ("version 2", flip(8), "E_FORMAT"),
+        (
+            "version 0 (low bit of the version byte flipped)",
+            flip(8),
+            "E_FORMAT",
+        ),
+        ("version 2 (a future version)", set(8, 0x02), "E_FORMAT"),
         (
             "flipped bit in the vault stanza's wrapped key",
             flip(11 + 1 + 32 + 5),
@@ -156,9 +168,110 @@ fn invalid(short: &[u8]) -> Vec<(&'static str, Vec<u8>, &'static str)> {
     ]
 }
 
+/// Writes u32be(x) at `at` (a passphrase stanza's costs start at offset 12).
+fn with_u32(bytes: &[u8], at: usize, x: u32) -> Vec<u8> {
+    let mut v = bytes.to_vec();
+    v[at..at + 4].copy_from_slice(&x.to_be_bytes());
+    v
+}
+
+/// `sealed` (one passphrase stanza, made with `fixed()`) with that stanza repeated, the
+/// header MAC and payload recomputed: a well-made file but for the second stanza.
+fn two_passphrase_stanzas(sealed: &[u8], plain: &[u8]) -> Vec<u8> {
+    let f = fixed();
+    let hdr = Header::read(&mut &sealed[..]).unwrap();
+    let bytes = hdr.to_bytes();
+    let mut signed = bytes[..bytes.len() - header::MAC_LEN].to_vec();
+    assert_eq!(signed[10], 1);
+    signed[10] = 2;
+    let stanza = signed[11..].to_vec();
+    signed.extend_from_slice(&stanza);
+    let mac = header::header_mac(&f.file_key, &signed);
+    let input_key = subkey(&[], &f.file_key, header::LABEL_PAYLOAD_KEY);
+    let payload = cobblestone::encrypt_with_salt(
+        &input_key[..],
+        &f.payload_salt,
+        &header::payload_context(&mac),
+        plain,
+    )
+    .unwrap();
+    [&signed[..], &mac[..], &payload[..]].concat()
+}
+
+/// Invalid variants of the passphrase file: all refused while parsing the header.
+fn invalid_passphrase(sealed: &[u8], plain: &[u8]) -> Vec<(&'static str, Vec<u8>, &'static str)> {
+    vec![
+        (
+            "two passphrase stanzas (header MAC and payload otherwise correct)",
+            two_passphrase_stanzas(sealed, plain),
+            "E_FORMAT",
+        ),
+        ("Argon2 t = 0", with_u32(sealed, 16, 0), "E_FORMAT"),
+        ("Argon2 p = 0", with_u32(sealed, 20, 0), "E_FORMAT"),
+        (
+            "Argon2 m = 7 KiB with p = 1 (m < 8p)",
+            with_u32(sealed, 12, 7),
+            "E_FORMAT",
+        ),
+        (
+            "Argon2 t = 11 (over the cap)",
+            with_u32(sealed, 16, 11),
+            "E_KDF_LIMIT",
+        ),
+        (
+            "Argon2 m over 2 GiB and p = 0 (caps are checked first)",
+            with_u32(&with_u32(sealed, 20, 0), 12, 2097153),
+            "E_KDF_LIMIT",
+        ),
+    ]
+}
+
+/// The vault key file made from the vectors' vault key, recovery key and passphrase.
+fn vault_key_file(vault: &OpenVault) -> Vec<u8> {
+    vault.file_bytes_with(PASSPHRASE, KDF, &fixed()).unwrap()
+}
+
+fn build_vault_key_file(vault: &OpenVault, recovery: &RecoveryKey) -> Value {
+    let bytes = vault_key_file(vault);
+    let invalid: Vec<Value> = [
+        (
+            "Argon2 t = 0 (refused at parse, even with the recovery key)",
+            with_u32(&bytes, 16, 0),
+            "E_FORMAT",
+        ),
+        (
+            "Argon2 p = 17 (refused at parse, even with the recovery key)",
+            with_u32(&bytes, 20, 17),
+            "E_KDF_LIMIT",
+        ),
+        (
+            "kind 0x00 (a sealed file's kind; covered by the header MAC)",
+            {
+                let mut v = bytes.clone();
+                v[9] = 0;
+                v
+            },
+            "E_FORMAT",
+        ),
+    ]
+    .into_iter()
+    .map(|(name, sealed, error)| json!({ "name": name, "error": error, "sealed": hex::encode(sealed) }))
+    .collect();
+    json!({
+        "name": "vault-key-file",
+        "sealed": hex::encode(&bytes),
+        "unlock": { "passphrase": PASSPHRASE, "recovery_words": recovery.to_words().as_str() },
+        "vault_key": hex::encode(VAULT_KEY),
+        "recovery_kek": hex::encode(recovery.kek()),
+        "key_id": vault.key_id_hex(),
+        "invalid": invalid,
+    })
+}
+
 fn build(vault: &OpenVault, recovery: &RecoveryKey) -> Value {
     let mut valid = Vec::new();
     let mut short = Vec::new();
+    let mut pass = Vec::new();
     for case in cases() {
         let sealed = seal(&case, vault);
         let mut entry = json!({
@@ -182,17 +295,24 @@ fn build(vault: &OpenVault, recovery: &RecoveryKey) -> Value {
         if case.name == "vault-short" {
             entry["intermediates"] = intermediates(&sealed, vault, recovery);
             short = sealed;
+        } else if case.name == "passphrase-short" {
+            pass = invalid_passphrase(&sealed, &case.plaintext);
         }
         valid.push(entry);
     }
-    let invalid: Vec<Value> = invalid(&short)
-        .into_iter()
-        .map(|(name, bytes, error)| {
+    let entry = |of: &str| {
+        let of = of.to_string();
+        move |(name, bytes, error): (&str, Vec<u8>, &str)| {
             json!({
-                "name": name, "result": "invalid", "of": "vault-short", "error": error,
+                "name": name, "result": "invalid", "of": of, "error": error,
                 "sealed": hex::encode(bytes),
             })
-        })
+        }
+    };
+    let invalid: Vec<Value> = invalid(&short)
+        .into_iter()
+        .map(entry("vault-short"))
+        .chain(pass.into_iter().map(entry("passphrase-short")))
         .collect();
     json!({
         "format": "Shutterproof sealed file, version 1 (docs/FORMAT.md)",
@@ -204,6 +324,7 @@ fn build(vault: &OpenVault, recovery: &RecoveryKey) -> Value {
         "kdf_params": { "m_kib": KDF.m_kib, "t": KDF.t, "p": KDF.p },
         "valid": valid,
         "invalid": invalid,
+        "vault_key_file": build_vault_key_file(vault, recovery),
     })
 }
 
@@ -230,6 +351,7 @@ fn format_vectors_in_docs_still_hold() {
                 std::fs::write(docs().join(format!("{name}.sealed")), bytes).unwrap();
             }
         }
+        std::fs::write(docs().join("vault-key-file.spkey"), vault_key_file(&vault)).unwrap();
     }
     let stored: Value = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
     // The words in the file are the recovery key's (and they parse back).
@@ -265,20 +387,63 @@ fn format_vectors_in_docs_still_hold() {
     let built = build(&vault, &recovery);
     assert_eq!(built["valid"][1]["intermediates"], valid[1]["intermediates"]);
     let invalid = stored["invalid"].as_array().unwrap();
-    assert!(invalid.len() >= 10);
+    assert_eq!(invalid, built["invalid"].as_array().unwrap());
+    assert!(invalid.len() >= 17);
     for entry in invalid {
         let sealed = hex::decode(entry["sealed"].as_str().unwrap()).unwrap();
-        let e = open_bytes(&sealed, &Unlock::Vault(&vault)).unwrap_err();
+        let of = entry["of"].as_str().unwrap();
+        let (first, other) = match of {
+            "vault-short" => (Unlock::Vault(&vault), Some(Unlock::Recovery(&recovery))),
+            "passphrase-short" => (Unlock::Passphrase(PASSPHRASE), Some(Unlock::Vault(&vault))),
+            _ => panic!("unknown base {of}"),
+        };
+        let e = open_bytes(&sealed, &first).unwrap_err();
         assert_eq!(
             e.code.as_str(),
             entry["error"].as_str().unwrap(),
             "{}: {e}",
             entry["name"]
         );
-        assert!(
-            open_bytes(&sealed, &Unlock::Recovery(&recovery)).is_err(),
-            "{}",
-            entry["name"]
-        );
+        if let Some(other) = other {
+            let e = open_bytes(&sealed, &other).unwrap_err();
+            if of == "passphrase-short" {
+                // Refused at parse: no other key gets further.
+                assert_eq!(
+                    e.code.as_str(),
+                    entry["error"].as_str().unwrap(),
+                    "{}",
+                    entry["name"]
+                );
+            }
+        }
+    }
+
+    // The vault key file vector: opens with the passphrase and with the recovery key.
+    let vkf = &stored["vault_key_file"];
+    assert_eq!(vkf, &built["vault_key_file"], "vault key file changed");
+    let bytes = hex::decode(vkf["sealed"].as_str().unwrap()).unwrap();
+    assert_eq!(std::fs::read(docs().join("vault-key-file.spkey")).unwrap(), bytes);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.spkey");
+    std::fs::write(&path, &bytes).unwrap();
+    for opened in [
+        open_vault_with_passphrase(&path, PASSPHRASE).unwrap(),
+        open_vault_with_recovery(&path, &recovery).unwrap(),
+    ] {
+        assert_eq!(opened.key_id(), vault.key_id());
+    }
+    for entry in vkf["invalid"].as_array().unwrap() {
+        std::fs::write(&path, hex::decode(entry["sealed"].as_str().unwrap()).unwrap()).unwrap();
+        for e in [
+            open_vault_with_passphrase(&path, PASSPHRASE).unwrap_err(),
+            open_vault_with_recovery(&path, &recovery).unwrap_err(),
+        ] {
+            assert_eq!(
+                e.code.as_str(),
+                entry["error"].as_str().unwrap(),
+                "{}: {e}",
+                entry["name"]
+            );
+        }
     }
 }

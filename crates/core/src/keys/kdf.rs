@@ -120,6 +120,27 @@ mod tests {
             p: 1,
         };
         assert_eq!(zero.check().unwrap_err().code, ErrorCode::Format);
+        // Malformed: t = 0, p = 0, m < 8·p (E_FORMAT); m = 8·p is the smallest accepted.
+        for (m_kib, t, p) in [(64, 0, 1), (64, 1, 0), (0, 1, 0), (31, 1, 4), (7, 1, 1)] {
+            let params = KdfParams { m_kib, t, p };
+            assert_eq!(params.check().unwrap_err().code, ErrorCode::Format, "{params:?}");
+        }
+        assert!(KdfParams {
+            m_kib: 32,
+            t: 1,
+            p: 4
+        }
+        .check()
+        .is_ok());
+        // Over a cap and malformed at once: the caps are checked first.
+        for (m_kib, t, p) in [(MAX_M_KIB + 1, 0, 1), (64, 11, 0), (0, 0, 17), (u32::MAX, 0, 0)] {
+            let params = KdfParams { m_kib, t, p };
+            assert_eq!(
+                params.check().unwrap_err().code,
+                ErrorCode::KdfLimit,
+                "{params:?}"
+            );
+        }
         assert!(KdfParams::DEFAULT.check().is_ok());
     }
 

@@ -45,12 +45,13 @@ impl RecoveryKey {
         Zeroizing::new(mnemonic.words().collect::<Vec<_>>().join(" "))
     }
 
-    /// Parses 24 words (any case, any whitespace); rejects unknown words and a bad checksum.
+    /// Parses 24 words: split on runs of Unicode White_Space, ASCII letters lowercased (no
+    /// other case folding or normalization); rejects unknown words and a bad checksum.
     pub fn from_words(words: &str) -> Result<Self> {
         let normalized = Zeroizing::new(
             words
                 .split_whitespace()
-                .map(str::to_lowercase)
+                .map(|w| w.to_ascii_lowercase())
                 .collect::<Vec<_>>()
                 .join(" "),
         );
@@ -126,6 +127,25 @@ mod tests {
         w[5] = "photograph";
         let e = RecoveryKey::from_words(&w.join(" ")).unwrap_err();
         assert!(e.message.contains("word 6"), "{}", e.message);
+        // Only ASCII letters are case-folded: the Kelvin sign (U+212A) is not "k".
+        let with_k = (0u8..=255)
+            .map(|b| RecoveryKey::from_bytes([b; 32]).to_words())
+            .find(|w| w.contains('k'))
+            .unwrap();
+        assert!(RecoveryKey::from_words(&with_k.to_uppercase()).is_ok());
+        let kelvin: Vec<String> = with_k
+            .split(' ')
+            .map(|w| w.replacen('k', "\u{212a}", 1))
+            .collect();
+        assert!(
+            kelvin.iter().any(|w| w.contains('\u{212a}')),
+            "the vector has a k"
+        );
+        let e = RecoveryKey::from_words(&kelvin.join(" ")).unwrap_err();
+        assert_eq!(e.code, ErrorCode::BadRecoveryKey);
+        // Words are split on any Unicode White_Space, e.g. no-break space and ideographic space.
+        let spaced = words.replacen(' ', "\u{a0}", 3).replacen(' ', "\u{3000}\t", 3);
+        assert!(RecoveryKey::from_words(&spaced).is_ok());
         // Twelve words are not a recovery key.
         let e =
             RecoveryKey::from_words(&words.split(' ').take(12).collect::<Vec<_>>().join(" ")).unwrap_err();

@@ -16,7 +16,7 @@ use super::recovery::{recovery_id, RecoveryKey};
 use crate::error::{Error, ErrorCode, Result};
 use crate::seal::primitives::{random_array, subkey};
 use crate::seal::stanza::{Recipient, KEY_ID_LEN};
-use crate::seal::{open_to_vec, seal_to_vec, AtomicOutput, FileKind, Unlock};
+use crate::seal::{open_to_vec, seal_to_vec, AtomicOutput, FileKind, FixedRandomness, Unlock};
 
 pub const VAULT_KEY_LEN: usize = 32;
 /// vault key (32) || recovery KEK (32)
@@ -116,6 +116,30 @@ impl OpenVault {
     }
 
     fn write(&self, path: &Path, passphrase: &str, params: KdfParams, overwrite: bool) -> Result<()> {
+        let bytes = self.file_bytes(passphrase, params, None)?;
+        let mut out = AtomicOutput::create(path, overwrite)?;
+        out.write_all(&bytes)?;
+        out.commit()
+    }
+
+    /// Deterministic seam for FORMAT.md's vault key file vector: same inputs, same bytes.
+    #[doc(hidden)]
+    pub fn file_bytes_with(
+        &self,
+        passphrase: &str,
+        params: KdfParams,
+        fixed: &FixedRandomness,
+    ) -> Result<Vec<u8>> {
+        self.file_bytes(passphrase, params, Some(fixed))
+    }
+
+    /// The vault key file: a passphrase stanza and a recovery stanza over the 64-byte payload.
+    fn file_bytes(
+        &self,
+        passphrase: &str,
+        params: KdfParams,
+        fixed: Option<&FixedRandomness>,
+    ) -> Result<Vec<u8>> {
         let recipients = [
             Recipient::Passphrase {
                 passphrase: passphrase.as_bytes(),
@@ -126,10 +150,7 @@ impl OpenVault {
                 kek: &self.recovery_kek,
             },
         ];
-        let bytes = seal_to_vec(FileKind::Vault, &recipients, &self.payload(), None)?;
-        let mut out = AtomicOutput::create(path, overwrite)?;
-        out.write_all(&bytes)?;
-        out.commit()
+        seal_to_vec(FileKind::Vault, &recipients, &self.payload(), fixed)
     }
 }
 
@@ -199,4 +220,25 @@ pub fn change_passphrase(
     let vault = open_vault(path, unlock)?;
     vault.write(path, new_passphrase, params, true)?;
     Ok(vault)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_vault_payload_must_be_64_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let recipients = [Recipient::Passphrase {
+            passphrase: b"pw",
+            params: KdfParams { m_kib: 8, t: 1, p: 1 },
+        }];
+        for len in [0, 32, 63, 65] {
+            let path = dir.path().join(format!("{len}.spkey"));
+            let bytes = seal_to_vec(FileKind::Vault, &recipients, &vec![7; len], None).unwrap();
+            std::fs::write(&path, bytes).unwrap();
+            let e = open_vault_with_passphrase(&path, "pw").unwrap_err();
+            assert_eq!(e.code, ErrorCode::Format, "{len}: {e}");
+        }
+    }
 }

@@ -147,6 +147,41 @@ pub fn plaintext_len(payload_len: u64) -> Option<u64> {
     Some(full * CHUNK_SIZE as u64 + rest - TAG_LEN as u64)
 }
 
+/// Checks that a payload of `payload_len` bytes has a possible length and returns its
+/// plaintext length: `E_TRUNCATED` when it is shorter than salt + commitment or its final
+/// chunk is shorter than a tag (a stream cut at a chunk boundary included), `E_FORMAT`
+/// when it would hold more than 2^38 chunks (the final chunk counts).
+pub fn check_payload_len(payload_len: u64) -> Result<u64> {
+    let Some(body) = payload_len.checked_sub(PREFIX_LEN as u64) else {
+        return Err(Error::new(
+            ErrorCode::Truncated,
+            format!(
+                "a payload of {payload_len} bytes is shorter than its {PREFIX_LEN}-byte salt and commitment: \
+                 the file is truncated"
+            ),
+        ));
+    };
+    if body / CHUNK_CT_SIZE as u64 >= MAX_CHUNKS {
+        return Err(too_many_chunks());
+    }
+    plaintext_len(payload_len).ok_or_else(|| {
+        Error::new(
+            ErrorCode::Truncated,
+            format!(
+                "a payload of {payload_len} bytes is impossible: its final chunk is missing or shorter than a tag, \
+                 so the file is truncated or has stray bytes at its end"
+            ),
+        )
+    })
+}
+
+fn too_many_chunks() -> Error {
+    Error::new(
+        ErrorCode::Format,
+        "the payload holds more than 2^38 chunks, which Cobblestone forbids; it is damaged",
+    )
+}
+
 /// Payload length for `plaintext_len` bytes of plaintext.
 pub fn payload_len(plaintext_len: u64) -> u64 {
     let full = plaintext_len / CHUNK_SIZE as u64;
@@ -421,8 +456,9 @@ impl Decryptor {
             return Ok(());
         }
         let first = self.next_chunk;
+        // The final chunk still has to come after these, at index first + count.
         if first + count as u64 >= MAX_CHUNKS {
-            return Err(too_long());
+            return Err(too_many_chunks());
         }
         let results: Vec<Result<usize>> = self.buf[..count * CHUNK_CT_SIZE]
             .par_chunks_mut(CHUNK_CT_SIZE)
@@ -484,12 +520,7 @@ impl<R: Read + Seek> PayloadReader<R> {
         input_key: &[u8],
         context: &[u8],
     ) -> Result<Self> {
-        let plaintext_len = plaintext_len(payload_len).ok_or_else(|| {
-            Error::new(
-                ErrorCode::Truncated,
-                format!("a payload of {payload_len} bytes is impossible: the file is truncated or has stray bytes"),
-            )
-        })?;
+        let plaintext_len = check_payload_len(payload_len)?;
         let mut prefix = [0u8; PREFIX_LEN];
         read_at(&mut inner, offset, &mut prefix)?;
         let cipher = verify_prefix(input_key, &prefix, context)?;
@@ -597,6 +628,26 @@ mod tests {
             assert_eq!(plaintext_len(payload_len(p)), Some(p), "{p}");
         }
         assert_eq!(plaintext_len(55), None);
+        let code = |len: u64| check_payload_len(len).unwrap_err().code;
+        for len in [
+            0,
+            55,
+            56,
+            56 + 15,
+            56 + CHUNK_CT_SIZE as u64,
+            56 + CHUNK_CT_SIZE as u64 + 15,
+        ] {
+            assert_eq!(code(len), ErrorCode::Truncated, "{len}");
+        }
+        assert_eq!(check_payload_len(56 + 16).unwrap(), 0);
+        // 2^38 chunks, the final one included, is the most a payload may hold.
+        let most = 56 + (MAX_CHUNKS - 1) * CHUNK_CT_SIZE as u64 + 16;
+        assert_eq!(
+            check_payload_len(most).unwrap(),
+            (MAX_CHUNKS - 1) * CHUNK_SIZE as u64
+        );
+        assert_eq!(code(most + CHUNK_CT_SIZE as u64), ErrorCode::Format);
+        assert_eq!(code(most + CHUNK_CT_SIZE as u64 - 1), ErrorCode::Format);
         assert_eq!(plaintext_len(56 + 15), None);
         assert_eq!(
             plaintext_len(56 + CHUNK_CT_SIZE as u64),

@@ -120,6 +120,8 @@ pub(crate) fn open_to_vec(sealed: &[u8], unlock: &Unlock, kind: FileKind) -> Res
     let mut reader = sealed;
     let header = Header::read(&mut reader)?;
     expect_kind(&header, kind)?;
+    // Before unlocking: an impossible length costs no Argon2 run and no key.
+    cobblestone::check_payload_len(reader.len() as u64)?;
     let file_key = header.unlock(unlock)?;
     let (key, context) = header.payload_key_and_context(&file_key);
     cobblestone::decrypt(&key[..], &context, reader)
@@ -247,7 +249,7 @@ pub fn open_file(
     let header = Header::read(&mut file).map_err(in_file(src))?;
     expect_kind(&header, FileKind::File).map_err(in_file(src))?;
     let payload = sealed_size.saturating_sub(header.len() as u64);
-    cobblestone::plaintext_len(payload).ok_or_else(|| truncated(src, sealed_size))?;
+    cobblestone::check_payload_len(payload).map_err(in_file(src))?;
     let file_key = header.unlock(unlock).map_err(in_file(src))?;
     let (key, context) = header.payload_key_and_context(&file_key);
     refuse_same_file(src, dst)?;
@@ -280,28 +282,17 @@ pub fn open_file(
     })
 }
 
-fn truncated(path: &Path, len: u64) -> Error {
-    Error::new(
-        ErrorCode::Truncated,
-        format!(
-            "{}: a sealed file of {len} bytes is impossible: it was truncated or has stray bytes at its end; \
-             restore it from another copy",
-            path.display()
-        ),
-    )
-    .with_path(path)
-}
-
 /// Decrypts bytes `start..end` of the plaintext of a sealed file, reading only the
 /// chunks that hold them (plus the final chunk, which authenticates the length).
 pub fn read_file_range(src: &Path, unlock: &Unlock, start: u64, end: u64) -> Result<Vec<u8>> {
     let (mut file, sealed_size) = open_source(src)?;
     let header = Header::read(&mut file).map_err(in_file(src))?;
     expect_kind(&header, FileKind::File).map_err(in_file(src))?;
-    let file_key = header.unlock(unlock).map_err(in_file(src))?;
-    let (key, context) = header.payload_key_and_context(&file_key);
     let offset = header.len() as u64;
     let payload = sealed_size.saturating_sub(offset);
+    cobblestone::check_payload_len(payload).map_err(in_file(src))?;
+    let file_key = header.unlock(unlock).map_err(in_file(src))?;
+    let (key, context) = header.payload_key_and_context(&file_key);
     let mut reader = PayloadReader::open(file, offset, payload, &key[..], &context).map_err(in_file(src))?;
     reader.read_range(start, end).map_err(in_file(src))
 }
@@ -326,7 +317,7 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     let (file, sealed_size) = open_source(path)?;
     let header = Header::read(&mut BufReader::new(file)).map_err(in_file(path))?;
     let payload = sealed_size.saturating_sub(header.len() as u64);
-    let plaintext_size = cobblestone::plaintext_len(payload).ok_or_else(|| truncated(path, sealed_size))?;
+    let plaintext_size = cobblestone::check_payload_len(payload).map_err(in_file(path))?;
     Ok(Inspection {
         kind: header.kind,
         version: super::header::VERSION,
@@ -344,4 +335,54 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
         sealed_size,
         plaintext_size,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::RecoveryKey;
+
+    const FAST: KdfParams = KdfParams { m_kib: 8, t: 1, p: 1 };
+
+    #[test]
+    fn an_impossible_payload_length_is_refused_before_unlocking() {
+        let recovery = RecoveryKey::from_bytes([0x22; 32]);
+        let vault = OpenVault::from_keys([0x11; 32], &recovery);
+        let other = OpenVault::from_keys([0x12; 32], &recovery);
+        let sealed = seal_bytes(b"photo", &KeySource::Vault(&vault)).unwrap();
+        let header_len = sealed.len() - cobblestone::payload_len(5) as usize;
+        // Shorter than salt + commitment + one tag, with a key that has no stanza here.
+        for cut in [header_len, header_len + 55, header_len + 56 + 15] {
+            let e = open_bytes(&sealed[..cut], &Unlock::Vault(&other)).unwrap_err();
+            assert_eq!(e.code, ErrorCode::Truncated, "{cut}: {e}");
+        }
+        // A passphrase file with an impossible length costs no Argon2 run.
+        let source = KeySource::Passphrase {
+            passphrase: "pw",
+            params: FAST,
+        };
+        let sealed = seal_bytes(b"photo", &source).unwrap();
+        let cut = &sealed[..sealed.len() - 6];
+        let e = open_bytes(cut, &Unlock::Passphrase("wrong")).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Truncated, "{e}");
+    }
+
+    #[test]
+    fn a_vault_key_file_is_not_a_sealed_file_and_the_reverse() {
+        let recovery = RecoveryKey::from_bytes([0x22; 32]);
+        let vault = OpenVault::from_keys([0x11; 32], &recovery);
+        let sealed = seal_bytes(b"photo", &KeySource::Vault(&vault)).unwrap();
+        let e = open_to_vec(&sealed, &Unlock::Recovery(&recovery), FileKind::Vault).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Format, "{e}");
+        let recipients = [Recipient::Passphrase {
+            passphrase: b"pw",
+            params: FAST,
+        }];
+        let key_file = seal_to_vec(FileKind::Vault, &recipients, &[0; 64], None).unwrap();
+        let e = open_bytes(&key_file, &Unlock::Passphrase("pw")).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Format, "{e}");
+        // The kind is checked before unlocking: any key gives the same answer.
+        let e = open_bytes(&key_file, &Unlock::Vault(&vault)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Format, "{e}");
+    }
 }

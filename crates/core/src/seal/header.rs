@@ -14,7 +14,10 @@ use std::io::Read;
 use zeroize::Zeroizing;
 
 use super::primitives::{ct_eq, hmac_sha256, subkey};
-use super::stanza::{body_len, FileKey, Recipient, Stanza, FILE_KEY_LEN, KEY_ID_LEN, STANZA_SALT_LEN};
+use super::stanza::{
+    body_len, FileKey, Recipient, Stanza, StanzaKind, FILE_KEY_LEN, KEY_ID_LEN, STANZA_SALT_LEN,
+    TYPE_PASSPHRASE,
+};
 use crate::error::{Error, ErrorCode, Result};
 use crate::keys::{argon2id, OpenVault, RecoveryKey};
 
@@ -73,6 +76,32 @@ fn short_header() -> Error {
     )
 }
 
+fn not_sealed() -> Error {
+    Error::new(
+        ErrorCode::Format,
+        "not a Shutterproof sealed file (the SPSEALED magic is missing); check the path",
+    )
+}
+
+/// Reads until `buf` is full or the input ends; returns how many bytes were read.
+fn read_up_to<R: Read>(r: &mut R, buf: &mut [u8]) -> Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(Error::new(
+                    ErrorCode::Io,
+                    format!("reading the header failed: {e}"),
+                ))
+            }
+        }
+    }
+    Ok(got)
+}
+
 fn read_exact<R: Read>(r: &mut R, buf: &mut [u8]) -> Result<()> {
     r.read_exact(buf).map_err(|e| match e.kind() {
         std::io::ErrorKind::UnexpectedEof => short_header(),
@@ -81,16 +110,23 @@ fn read_exact<R: Read>(r: &mut R, buf: &mut [u8]) -> Result<()> {
 }
 
 impl Header {
-    /// Reads and parses a header; refuses unknown versions, kinds and stanza types.
+    /// Reads and parses a header; refuses unknown versions, kinds and stanza types, a
+    /// second passphrase stanza and Argon2 costs over the caps or malformed.
+    ///
+    /// Fields are checked in order, each as soon as its bytes are there, so the first bad
+    /// field decides the error. Input that ends early is `E_TRUNCATED` only if every byte
+    /// seen so far was valid; input that ends inside the magic is `E_TRUNCATED` only when
+    /// it is a prefix of the magic (an empty input included), `E_FORMAT` otherwise.
     pub fn read<R: Read>(r: &mut R) -> Result<Header> {
         let mut signed = vec![0u8; FIXED_LEN];
-        read_exact(r, &mut signed)?;
-        if &signed[..8] != MAGIC {
-            return Err(Error::new(
-                ErrorCode::Format,
-                "not a Shutterproof sealed file (the SPSEALED magic is missing); check the path",
-            ));
+        let got = read_up_to(r, &mut signed[..MAGIC.len()])?;
+        if signed[..got] != MAGIC[..got] {
+            return Err(not_sealed());
         }
+        if got < MAGIC.len() {
+            return Err(short_header());
+        }
+        read_exact(r, &mut signed[8..9])?;
         if signed[8] != VERSION {
             return Err(Error::new(
                 ErrorCode::Format,
@@ -101,6 +137,7 @@ impl Header {
                 ),
             ));
         }
+        read_exact(r, &mut signed[9..10])?;
         let kind = match signed[9] {
             0 => FileKind::File,
             1 => FileKind::Vault,
@@ -111,6 +148,7 @@ impl Header {
                 ))
             }
         };
+        read_exact(r, &mut signed[10..11])?;
         let count = signed[10] as usize;
         if count == 0 || count > MAX_STANZAS {
             return Err(Error::new(
@@ -118,11 +156,21 @@ impl Header {
                 format!("a header must hold 1 to {MAX_STANZAS} stanzas, this one says {count}"),
             ));
         }
-        let mut stanzas = Vec::with_capacity(count);
+        let mut stanzas: Vec<Stanza> = Vec::with_capacity(count);
         for _ in 0..count {
             let mut kind = [0u8; 1];
             read_exact(r, &mut kind)?;
-            let mut body = vec![0u8; body_len(kind[0])?];
+            let len = body_len(kind[0])?;
+            // One passphrase stanza at most: a wrong passphrase then costs one Argon2 run,
+            // not one per stanza.
+            if kind[0] == TYPE_PASSPHRASE && stanzas.iter().any(|s| s.kind() == StanzaKind::Passphrase) {
+                return Err(Error::new(
+                    ErrorCode::Format,
+                    "the header has more than one passphrase stanza, which the format forbids; \
+                     the file is damaged or was not made by Shutterproof",
+                ));
+            }
+            let mut body = vec![0u8; len];
             read_exact(r, &mut body)?;
             stanzas.push(Stanza::parse(kind[0], &body)?);
             signed.push(kind[0]);
@@ -147,6 +195,13 @@ impl Header {
         salts: &[[u8; STANZA_SALT_LEN]],
     ) -> Result<Header> {
         assert!(!recipients.is_empty() && recipients.len() <= MAX_STANZAS && salts.len() == recipients.len());
+        let passphrases = recipients
+            .iter()
+            .filter(|r| matches!(r, Recipient::Passphrase { .. }))
+            .count();
+        if passphrases > 1 {
+            return Err(Error::invalid("a header holds at most one passphrase stanza"));
+        }
         let stanzas = recipients
             .iter()
             .zip(salts)
@@ -221,40 +276,41 @@ impl Header {
         secret: &[u8],
         missing: &str,
     ) -> Result<FileKey> {
-        let Some(stanza) = self.stanzas.iter().find(|s| matches(s)) else {
-            return Err(Error::new(ErrorCode::WrongKey, missing));
-        };
-        // The id matched, so the key is the right one: a failure here means tampering.
-        stanza.unwrap_with(secret).ok_or_else(|| {
-            Error::new(
-                ErrorCode::Auth,
-                "the wrapped file key does not authenticate: the header was modified or damaged",
-            )
-        })
-    }
-
-    fn unlock_by_passphrase(&self, passphrase: &str) -> Result<FileKey> {
         let mut any = false;
-        for stanza in &self.stanzas {
-            if let Stanza::Passphrase { params, salt, .. } = stanza {
-                any = true;
-                let secret = argon2id(passphrase.as_bytes(), salt, *params)?;
-                if let Some(key) = stanza.unwrap_with(&secret[..]) {
-                    return Ok(key);
-                }
+        for stanza in self.stanzas.iter().filter(|s| matches(s)) {
+            any = true;
+            if let Some(key) = stanza.unwrap_with(secret) {
+                return Ok(key);
             }
         }
-        if any {
-            Err(Error::new(
-                ErrorCode::BadPassphrase,
-                "the passphrase is wrong (or the header was modified); check it and try again",
-            ))
-        } else {
-            Err(Error::new(
+        if !any {
+            return Err(Error::new(ErrorCode::WrongKey, missing));
+        }
+        // An id matched, so the key is the right one: a failure here means tampering.
+        Err(Error::new(
+            ErrorCode::Auth,
+            "the wrapped file key does not authenticate: the header was modified or damaged",
+        ))
+    }
+
+    /// The header holds at most one passphrase stanza (checked at parse), so a wrong
+    /// passphrase costs exactly one Argon2 run.
+    fn unlock_by_passphrase(&self, passphrase: &str) -> Result<FileKey> {
+        let Some(stanza @ Stanza::Passphrase { params, salt, .. }) =
+            self.stanzas.iter().find(|s| s.kind() == StanzaKind::Passphrase)
+        else {
+            return Err(Error::new(
                 ErrorCode::WrongKey,
                 "this file has no passphrase stanza; open it with its vault or recovery key",
-            ))
-        }
+            ));
+        };
+        let secret = argon2id(passphrase.as_bytes(), salt, *params)?;
+        stanza.unwrap_with(&secret[..]).ok_or_else(|| {
+            Error::new(
+                ErrorCode::BadPassphrase,
+                "the passphrase is wrong (or the header was modified); check it and try again",
+            )
+        })
     }
 
     /// Cobblestone input key and context for this header's payload.
@@ -273,4 +329,115 @@ pub fn header_mac(file_key: &[u8; FILE_KEY_LEN], signed: &[u8]) -> [u8; MAC_LEN]
 
 pub fn payload_context(mac: &[u8; MAC_LEN]) -> Vec<u8> {
     [CONTEXT_PREFIX, &mac[..]].concat()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{KdfParams, RecoveryKey};
+    use crate::seal::file::{open_to_vec, seal_to_vec};
+
+    const FAST: KdfParams = KdfParams { m_kib: 8, t: 1, p: 1 };
+
+    fn code_of(bytes: &[u8]) -> ErrorCode {
+        Header::read(&mut &bytes[..]).unwrap_err().code
+    }
+
+    #[test]
+    fn short_input_is_truncated_only_while_it_could_still_be_a_header() {
+        for prefix in [
+            &b""[..],
+            b"S",
+            b"SPSE",
+            b"SPSEALED",
+            b"SPSEALED\x01",
+            b"SPSEALED\x01\x00",
+        ] {
+            assert_eq!(code_of(prefix), ErrorCode::Truncated, "{prefix:?}");
+        }
+        for other in [
+            &b"h"[..],
+            b"hello",
+            b"SPX",
+            b"SPSEALEX",
+            b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+        ] {
+            assert_eq!(code_of(other), ErrorCode::Format, "{other:?}");
+        }
+        // Each fixed field is checked as soon as it is there, even if the input then ends.
+        assert_eq!(code_of(b"SPSEALED\x02"), ErrorCode::Format);
+        assert_eq!(code_of(b"SPSEALED\x01\x02"), ErrorCode::Format);
+        assert_eq!(code_of(b"SPSEALED\x01\x00\x09"), ErrorCode::Format);
+        assert_eq!(code_of(b"SPSEALED\x01\x00\x01"), ErrorCode::Truncated);
+        assert_eq!(code_of(b"SPSEALED\x01\x00\x01\x04"), ErrorCode::Format);
+    }
+
+    fn passphrase_stanza(file_key: &[u8; 32]) -> Stanza {
+        let r = Recipient::Passphrase {
+            passphrase: b"pw",
+            params: FAST,
+        };
+        Stanza::wrap(&r, file_key, [7; STANZA_SALT_LEN]).unwrap()
+    }
+
+    #[test]
+    fn a_second_passphrase_stanza_is_refused_at_parse() {
+        let file_key = [9u8; 32];
+        let mut signed = MAGIC.to_vec();
+        signed.extend_from_slice(&[VERSION, 0, 2]);
+        passphrase_stanza(&file_key).encode(&mut signed);
+        let one = signed.len();
+        passphrase_stanza(&file_key).encode(&mut signed);
+        let mac = header_mac(&file_key, &signed);
+        let bytes = [&signed[..], &mac[..]].concat();
+        let e = Header::read(&mut &bytes[..]).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Format, "{e}");
+        // Refused at the second stanza's type byte: its body need not even be there.
+        assert_eq!(code_of(&bytes[..one + 1]), ErrorCode::Format);
+        // Writers cannot make one either.
+        let r = [
+            Recipient::Passphrase {
+                passphrase: b"a",
+                params: FAST,
+            },
+            Recipient::Passphrase {
+                passphrase: b"b",
+                params: FAST,
+            },
+        ];
+        assert!(Header::build(FileKind::File, &r, &file_key, &[[1; 16], [2; 16]]).is_err());
+    }
+
+    #[test]
+    fn every_stanza_with_a_matching_id_is_tried() {
+        let recovery = RecoveryKey::from_bytes([0x22; 32]);
+        let vault = OpenVault::from_keys([0x11; 32], &recovery);
+        let other_key = [0x33u8; 32];
+        let other_kek = [0x44u8; 32];
+        // Same ids as the vault's, but wrapped under other keys: these do not unwrap.
+        let decoys = || {
+            vec![
+                Recipient::Vault {
+                    key_id: vault.key_id(),
+                    vault_key: &other_key,
+                },
+                Recipient::Recovery {
+                    recovery_id: recovery.id(),
+                    kek: &other_kek,
+                },
+            ]
+        };
+        let mut recipients = decoys();
+        recipients.extend(vault.recipients());
+        let sealed = seal_to_vec(FileKind::File, &recipients, b"photo", None).unwrap();
+        for unlock in [Unlock::Vault(&vault), Unlock::Recovery(&recovery)] {
+            assert_eq!(open_to_vec(&sealed, &unlock, FileKind::File).unwrap(), b"photo");
+        }
+        // Only decoys: the id matched but nothing unwraps, so the header was tampered with.
+        let sealed = seal_to_vec(FileKind::File, &decoys(), b"photo", None).unwrap();
+        for unlock in [Unlock::Vault(&vault), Unlock::Recovery(&recovery)] {
+            let e = open_to_vec(&sealed, &unlock, FileKind::File).unwrap_err();
+            assert_eq!(e.code, ErrorCode::Auth, "{e}");
+        }
+    }
 }
