@@ -46,7 +46,7 @@ pub const MAX_CHUNKS: u64 = 1 << 38;
 /// bounding memory to a few MiB whatever the stream size.
 const BATCH_CHUNKS: usize = 256;
 
-/// The per-message AEAD key and base nonce. The AES key schedule lives inside ring,
+/// The per-message AEAD key and base nonce. The AES key schedule lives inside aws-lc,
 /// which does not wipe it on drop; the raw key bytes we handle are wiped.
 pub struct ChunkCipher {
     aead: Aes256Gcm,
@@ -303,7 +303,7 @@ enum Stage {
         context: Vec<u8>,
         got: Vec<u8>,
     },
-    /// Boxed: ring's expanded AES key is large, and a decryptor sits in this state.
+    /// Boxed: the expanded AES key is large, and a decryptor sits in this state.
     Chunks(Box<ChunkCipher>),
     Done,
 }

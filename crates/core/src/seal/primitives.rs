@@ -3,7 +3,7 @@
 //! WebCrypto (AES-GCM, HMAC, HKDF; HKDF-Expand alone is two lines of HMAC), so a browser
 //! can decrypt our files without a WebAssembly crypto library.
 
-use ring::{aead, hkdf, hmac};
+use aws_lc_rs::{aead, hkdf, hmac};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -16,7 +16,7 @@ pub const HMAC_SHA256_LEN: usize = 32;
 /// HKDF can produce at most 255 blocks of its hash (RFC 5869 §2.3).
 pub const HKDF_SHA512_MAX_LEN: usize = 255 * 64;
 
-/// An output length for ring's HKDF (which wants it as a "key type").
+/// An output length for aws-lc-rs's HKDF (which wants it as a "key type").
 struct Len(usize);
 
 impl hkdf::KeyType for Len {
@@ -68,7 +68,7 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
-/// An AES-256-GCM key (ring picks AES-NI/VAES + CLMUL at run time).
+/// An AES-256-GCM key (aws-lc picks AES-NI/VAES + CLMUL/VPCLMULQDQ at run time).
 pub struct Aes256Gcm(aead::LessSafeKey);
 
 impl Aes256Gcm {
