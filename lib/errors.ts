@@ -18,6 +18,9 @@ export type ErrorCode =
   | 'E_INVALID_ARGUMENT'
   | 'E_IO'
   | 'E_INTERNAL'
+  | 'E_SHARE_NOT_FOUND'
+  | 'E_TTL_TOO_LONG'
+  | 'E_SCHEMA_TOO_NEW'
 
 /** Base class of every error the library reports. */
 export class ShutterproofError extends Error {
@@ -48,6 +51,27 @@ export class AbortError extends ShutterproofError {
 export class InvalidArgumentError extends ShutterproofError {
   constructor(message: string) {
     super('E_INVALID_ARGUMENT', message)
+  }
+}
+
+/** No share has the given id (`E_SHARE_NOT_FOUND`); `shutterproof share list` shows the ids. */
+export class ShareNotFoundError extends ShutterproofError {
+  constructor(message: string) {
+    super('E_SHARE_NOT_FOUND', message)
+  }
+}
+
+/** A share was asked to live longer than the configured cap allows (`E_TTL_TOO_LONG`). */
+export class TtlTooLongError extends ShutterproofError {
+  constructor(message: string) {
+    super('E_TTL_TOO_LONG', message)
+  }
+}
+
+/** A database was written by a newer Shutterproof than this one (`E_SCHEMA_TOO_NEW`). */
+export class SchemaVersionError extends ShutterproofError {
+  constructor(message: string, options?: { path?: string }) {
+    super('E_SCHEMA_TOO_NEW', message, options)
   }
 }
 
