@@ -33,3 +33,24 @@ export {
   InternalError,
   type ErrorCode,
 } from './errors'
+export { generatePassphrase, uniformInt, PASSPHRASE_WORDS, type PassphraseOptions } from './passphrase'
+export { ShareNotFoundError, TtlTooLongError, SchemaVersionError } from './errors'
+export {
+  openShareRegistry,
+  ShareRegistry,
+  type ShareRegistryOptions,
+  type CreateShareOptions,
+  type CreatedShare,
+  type ShareInfo,
+  type ShareStatus,
+  type ShareFilter,
+  type AccessStatus,
+  type AccessResult,
+  type VerifyAccessOptions,
+  type AccessLogEntry,
+} from './share/registry'
+export { createShareHandler, type ShareHandlerOptions, type ShareRequestHandler } from './share/handler'
+export { type ShareItem, type ShareItemInput, type ShareScope } from './share/items'
+export { type ShareAudit, type AuditOptions } from './share/audit'
+export { systemClock, manualClock, type Clock, type ManualClock } from './share/clock'
+export { parseDuration } from './share/duration'

@@ -100,13 +100,8 @@ export interface AccessResult {
 
 /** Options of {@link ShareRegistry.verifyAccess}. */
 export interface VerifyAccessOptions {
-  /** The password the client typed. */
+  /** The password the client typed. Without one, a password-protected share answers `password_required`. */
   password?: string
-  /**
-   * The caller has already checked a signed password grant for this share (the handler's
-   * cookie): skip the password. Never set this from anything the client merely claims.
-   */
-  passwordGranted?: boolean
   /** Client address, for the access log. */
   remote?: string
 }
@@ -271,7 +266,7 @@ export class ShareRegistry {
     if (!parts || !row || !match) return { status: 'not_found' }
     const share = this.#info(row)
     if (share.status !== 'active') return { status: share.status, share }
-    if (row.password_hash === null || options.passwordGranted === true) return { status: 'ok', share }
+    if (row.password_hash === null) return { status: 'ok', share }
     if (options.password === undefined || options.password === '') return { status: 'password_required', share }
     return this.#serialized(row.id, () => this.#checkPassword(row, share, options.password!, options.remote))
   }
