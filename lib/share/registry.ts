@@ -52,7 +52,7 @@ export interface ShareRegistryOptions {
   baseUrl?: string
   /** Time source (default the system clock). */
   clock?: Clock
-  /** Lifetime of a share when none is given (default `'7d'`). */
+  /** Lifetime of a share when none is given (default `'7d'`, or `maxTtl` when that is shorter). */
   defaultTtl?: string | number
   /** Longest lifetime allowed (default `'14d'`); longer requests fail with `E_TTL_TOO_LONG`. */
   maxTtl?: string | number
@@ -163,8 +163,8 @@ export class ShareRegistry {
     }
     this.#clock = options.clock ?? systemClock
     this.#baseUrl = (options.baseUrl ?? 'http://127.0.0.1:8765').replace(/\/+$/, '')
-    this.#defaultTtl = parseDuration(options.defaultTtl ?? '7d', 'defaultTtl')
     this.#maxTtl = parseDuration(options.maxTtl ?? '14d', 'maxTtl')
+    this.#defaultTtl = options.defaultTtl === undefined ? Math.min(7 * 86_400_000, this.#maxTtl) : parseDuration(options.defaultTtl, 'defaultTtl')
     if (this.#defaultTtl > this.#maxTtl) throw new InvalidArgumentError(`defaultTtl (${formatDuration(this.#defaultTtl)}) is longer than maxTtl (${formatDuration(this.#maxTtl)})`)
     this.#lockAttempts = options.lockout?.attempts ?? 5
     if (!Number.isInteger(this.#lockAttempts) || this.#lockAttempts < 1) throw new InvalidArgumentError('lockout.attempts must be a whole number ≥ 1')
