@@ -9,8 +9,12 @@ import { ShutterproofError } from '../errors'
 import { CliContext, UsageError } from './context'
 import { EXIT } from './exit-codes'
 import { registerHash } from './hash-command'
+import { registerShare } from './share-command'
 
 const { version } = require('../../package.json') as { version: string }
+
+/** Errors that mean the command line asked for something wrong. */
+const USAGE_CODES = new Set(['E_INVALID_ARGUMENT', 'E_TTL_TOO_LONG', 'E_SHARE_NOT_FOUND'])
 
 export async function main(argv: string[]): Promise<number> {
   const ctx = new CliContext()
@@ -20,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout(s), writeErr: (s) => ctx.stderr(s) })
   registerHash(program, ctx)
+  registerShare(program, ctx)
 
   let interrupted = false
   const onSigint = () => {
@@ -44,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof ShutterproofError) {
       ctx.stderr(`shutterproof: ${err.message} [${err.code}]\n`)
-      return err.code === 'E_INVALID_ARGUMENT' ? EXIT.USAGE : EXIT.INTEGRITY
+      return USAGE_CODES.has(err.code) ? EXIT.USAGE : EXIT.INTEGRITY
     }
     throw err
   } finally {
