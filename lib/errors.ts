@@ -32,6 +32,9 @@ export type ErrorCode =
   | 'E_MHL_INVALID'
   | 'E_MHL_CHAIN_MISMATCH'
   | 'E_MHL_MANIFEST_MISSING'
+  | 'E_SHARE_NOT_FOUND'
+  | 'E_TTL_TOO_LONG'
+  | 'E_SCHEMA_TOO_NEW'
 
 /** Base class of every error the library reports. */
 export class ShutterproofError extends Error {
@@ -87,6 +90,26 @@ export class IntegrityError extends ShutterproofError {}
  * demanding key-derivation costs over the caps (`E_KDF_LIMIT`).
  */
 export class KeyError extends ShutterproofError {}
+/** No share has the given id (`E_SHARE_NOT_FOUND`); `shutterproof share list` shows the ids. */
+export class ShareNotFoundError extends ShutterproofError {
+  constructor(message: string) {
+    super('E_SHARE_NOT_FOUND', message)
+  }
+}
+
+/** A share was asked to live longer than the configured cap allows (`E_TTL_TOO_LONG`). */
+export class TtlTooLongError extends ShutterproofError {
+  constructor(message: string) {
+    super('E_TTL_TOO_LONG', message)
+  }
+}
+
+/** A database was written by a newer Shutterproof than this one (`E_SCHEMA_TOO_NEW`). */
+export class SchemaVersionError extends ShutterproofError {
+  constructor(message: string, options?: { path?: string }) {
+    super('E_SCHEMA_TOO_NEW', message, options)
+  }
+}
 
 /** A bug in Shutterproof itself (`E_INTERNAL`): please report it. */
 export class InternalError extends ShutterproofError {}

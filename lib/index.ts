@@ -49,6 +49,9 @@ export {
   InvalidArgumentError,
   InternalError,
   MhlError,
+  ShareNotFoundError,
+  TtlTooLongError,
+  SchemaVersionError,
   type ErrorCode,
 } from './errors'
 /**
@@ -136,3 +139,22 @@ export {
   type RecordStatus,
   type VerifyMethod,
 } from './ingest/index'
+export {
+  openShareRegistry,
+  ShareRegistry,
+  type ShareRegistryOptions,
+  type CreateShareOptions,
+  type CreatedShare,
+  type ShareInfo,
+  type ShareStatus,
+  type ShareFilter,
+  type AccessStatus,
+  type AccessResult,
+  type VerifyAccessOptions,
+  type AccessLogEntry,
+} from './share/registry'
+export { createShareHandler, type ShareHandlerOptions, type ShareRequestHandler } from './share/handler'
+export { type ShareItem, type ShareItemInput, type ShareScope } from './share/items'
+export { type ShareAudit, type AuditOptions } from './share/audit'
+export { systemClock, manualClock, type Clock, type ManualClock } from './share/clock'
+export { parseDuration } from './share/duration'

@@ -12,8 +12,12 @@ import { registerHash } from './hash-command'
 import { registerKeys } from './keys-command'
 import { registerSeal } from './seal-command'
 import { registerIngest } from './ingest-command'
+import { registerShare } from './share-command'
 
 const { version } = require('../../package.json') as { version: string }
+
+/** Errors that mean the command line asked for something wrong. */
+const USAGE_CODES = new Set(['E_INVALID_ARGUMENT', 'E_TTL_TOO_LONG', 'E_SHARE_NOT_FOUND'])
 
 export async function main(argv: string[]): Promise<number> {
   const ctx = new CliContext()
@@ -26,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
   registerKeys(program, ctx)
   registerSeal(program, ctx)
   registerIngest(program, ctx)
+  registerShare(program, ctx)
 
   let interrupted = false
   const onSigint = () => {
@@ -50,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof ShutterproofError) {
       ctx.stderr(`shutterproof: ${err.message} [${err.code}]\n`)
-      return err.code === 'E_INVALID_ARGUMENT' ? EXIT.USAGE : EXIT.INTEGRITY
+      return USAGE_CODES.has(err.code) ? EXIT.USAGE : EXIT.INTEGRITY
     }
     throw err
   } finally {

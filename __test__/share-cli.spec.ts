@@ -1,0 +1,135 @@
+/** `shutterproof share …` end to end, as a user runs it. */
+import { spawn } from 'node:child_process'
+import { mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+
+import { cli, REPO, tempDir, TSX } from './support/fixtures'
+
+const test = suite('share CLI')
+
+function session() {
+  const dir = tempDir('sp-cli-share-')
+  const s = join(dir, '2026-04-26_Smith')
+  mkdirSync(join(s, 'previews'), { recursive: true })
+  writeFileSync(join(s, 'previews', 'a.jpg'), 'preview a')
+  writeFileSync(join(s, 'previews', 'b.jpg'), 'preview b')
+  writeFileSync(join(dir, 'outside.jpg'), 'outside')
+  return { dir, session: s, home: join(dir, 'home') }
+}
+
+test('create → list → audit → revoke with --json shapes; state folder 0700, key 0600', () => {
+  const { session: s, home, dir } = session()
+  const r = cli(['share', 'create', s, join(s, 'previews/a.jpg'), join(s, 'previews/b.jpg'), '--expires', '3d', '--password', 'generate', '--label', 'Smith selects', '--max-downloads', '4', '--json', '--home', home])
+  assert.is(r.status, 0, r.stderr)
+  const created = JSON.parse(r.stdout)
+  assert.equal(Object.keys(created).sort(), ['expiresAt', 'id', 'password', 'token', 'url'])
+  assert.match(created.url, new RegExp(`/s/${created.token}$`))
+  assert.match(created.password, /^[a-z]+(-[a-z]+){4}$/)
+  assert.is(statSync(home).mode & 0o777, 0o700)
+  assert.is(statSync(join(home, 'server.key')).mode & 0o777, 0o600)
+  assert.is(statSync(join(home, 'server.key')).size, 32)
+
+  const viaEnv = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--scope', 'full', '--json'], { env: { SHUTTERPROOF_HOME: home } })
+  assert.is(viaEnv.status, 0, viaEnv.stderr)
+  assert.not.ok('password' in JSON.parse(viaEnv.stdout))
+
+  const list = cli(['share', 'list', '--json', '--home', home])
+  assert.is(list.status, 0)
+  const shares = JSON.parse(list.stdout).shares
+  assert.is(shares.length, 2)
+  const mine = shares.find((x: { id: string }) => x.id === created.id)
+  assert.equal(mine.items, [
+    { path: 'previews/a.jpg', kind: 'preview' },
+    { path: 'previews/b.jpg', kind: 'preview' },
+  ])
+  assert.is(mine.label, 'Smith selects')
+  assert.is(mine.maxDownloads, 4)
+  assert.is(mine.hasPassword, true)
+  assert.is(mine.status, 'active')
+  assert.not.match(list.stdout, created.token.slice(16))
+  assert.not.match(list.stdout, created.password)
+
+  const audit = cli(['share', 'audit', '--json', '--home', home])
+  assert.is(audit.status, 0)
+  const a = JSON.parse(audit.stdout)
+  for (const k of ['active', 'expiringSoon', 'fullWithoutPassword', 'neverOpened', 'limitReached', 'expiredNotPurged']) assert.ok(Array.isArray(a[k]), k)
+  assert.is(a.active.length, 2)
+  assert.is(a.fullWithoutPassword.length, 1)
+
+  const rv = cli(['share', 'revoke', created.id, '--reason', 'wrong client', '--json', '--home', home])
+  assert.is(rv.status, 0, rv.stderr)
+  const revoked = JSON.parse(rv.stdout)
+  assert.is(revoked.id, created.id)
+  assert.is(revoked.reason, 'wrong client')
+  assert.ok(Date.parse(revoked.revokedAt))
+  const after = JSON.parse(cli(['share', 'list', '--json', '--home', home]).stdout).shares
+  assert.is(after.find((x: { id: string }) => x.id === created.id).status, 'revoked')
+  void dir
+})
+
+test('refusals: password on argv, file outside the session, ttl over the cap, unknown id → exit 2; nothing created', () => {
+  const { session: s, home, dir } = session()
+  const pw = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--password', 'hunter2hunter2', '--home', home])
+  assert.is(pw.status, 2)
+  assert.match(pw.stderr, 'never taken from the command line')
+  const out = cli(['share', 'create', s, join(dir, 'outside.jpg'), '--home', home])
+  assert.is(out.status, 2)
+  assert.match(out.stderr, 'not inside the session folder')
+  const ttl = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--expires', '30d', '--home', home])
+  assert.is(ttl.status, 2)
+  assert.match(ttl.stderr, 'E_TTL_TOO_LONG')
+  const rv = cli(['share', 'revoke', 'aaaaaaaaaaaaaaaa', '--home', home])
+  assert.is(rv.status, 2)
+  assert.match(rv.stderr, 'E_SHARE_NOT_FOUND')
+  assert.is(JSON.parse(cli(['share', 'list', '--json', '--home', home]).stdout).shares.length, 0)
+})
+
+test('password from --password-file and SHUTTERPROOF_SHARE_PASSWORD', () => {
+  const { session: s, home, dir } = session()
+  writeFileSync(join(dir, 'pw.txt'), 'a password from a file\n')
+  const f = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--password-file', join(dir, 'pw.txt'), '--json', '--home', home])
+  assert.is(f.status, 0, f.stderr)
+  assert.not.ok('password' in JSON.parse(f.stdout), 'a chosen password is not echoed')
+  const e = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home], { env: { SHUTTERPROOF_SHARE_PASSWORD: 'a password from the env' } })
+  assert.is(e.status, 0, e.stderr)
+  const shares = JSON.parse(cli(['share', 'list', '--json', '--home', home]).stdout).shares
+  assert.equal(shares.map((x: { hasPassword: boolean }) => x.hasPassword), [true, true])
+})
+
+test('serve: started as a child process on port 0, one real fetch, SIGINT closes cleanly with exit 0', async () => {
+  const { session: s, home } = session()
+  const created = JSON.parse(cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home]).stdout)
+  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'share', 'serve', '--port', '0', '--home', home], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stderr.on('data', (c: Buffer) => (stderr += c))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  try {
+    const base = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c
+        const m = /serving share links at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)
+        if (m) resolve(m[1]!)
+      })
+      child.once('exit', () => reject(new Error(`serve exited early: ${stderr}`)))
+    })
+    const page = await fetch(new URL(`s/${created.token}`, base))
+    assert.is(page.status, 200)
+    assert.is(page.headers.get('x-robots-tag'), 'noindex, nofollow, noarchive')
+    assert.match(await page.text(), 'previews/a.jpg')
+    const file = await fetch(new URL(`s/${created.token}/f/0`, base))
+    assert.is(await file.text(), 'preview a')
+    child.kill('SIGINT')
+    assert.is(await exited, 0, stderr)
+    assert.match(stderr, 'stopped')
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL')
+  }
+})
+
+test.run()

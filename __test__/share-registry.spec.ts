@@ -1,0 +1,213 @@
+/** The share registry: creation rules, secrets at rest, verification, audit, purge, schema. */
+import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
+import Database from 'better-sqlite3'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+
+import { ShutterproofError } from '../lib/errors'
+import { manualClock } from '../lib/share/clock'
+import { openShareRegistry, type ShareRegistry } from '../lib/share/registry'
+import { tempDir } from './support/fixtures'
+
+const DAY = 86_400_000
+const test = suite('share registry')
+
+function open(extra: { maxTtl?: string } = {}) {
+  const dir = tempDir('sp-reg-')
+  const path = join(dir, 'shares.db')
+  const clock = manualClock(new Date('2026-05-01T09:00:00Z'))
+  const serverKey = randomBytes(32)
+  const registry = openShareRegistry({ path, serverKey, clock, baseUrl: 'https://share.example.com/', ...extra })
+  return { dir, path, clock, serverKey, registry }
+}
+
+const base = { session: '/photos/2026-04-26_Smith', scope: 'preview' as const, items: ['previews/a.jpg'] }
+
+async function code(fn: () => unknown): Promise<string | undefined> {
+  try {
+    await fn()
+  } catch (err) {
+    assert.instance(err, ShutterproofError)
+    return (err as ShutterproofError).code
+  }
+  return undefined
+}
+
+test('createShare: fresh id and secret every time, URL-safe token, URL from baseUrl, default 7 days', async () => {
+  const { registry, clock } = open()
+  const a = await registry.createShare(base)
+  const b = await registry.createShare(base)
+  assert.is.not(a.id, b.id)
+  assert.is.not(a.token.slice(16), b.token.slice(16))
+  assert.match(a.token, /^[a-z2-7]{68}$/)
+  assert.is(a.token.slice(0, 16), a.id)
+  assert.is(a.url, `https://share.example.com/s/${a.token}`)
+  assert.is(a.expiresAt.getTime(), clock.now().getTime() + 7 * DAY)
+  assert.is(a.password, undefined)
+  registry.close()
+})
+
+test('ttl: over the cap (default 14 days) is refused with E_TTL_TOO_LONG; the cap is configurable', async () => {
+  const { registry } = open()
+  assert.is(await code(() => registry.createShare({ ...base, ttl: '15d' })), 'E_TTL_TOO_LONG')
+  assert.is(await code(() => registry.createShare({ ...base, ttl: 14 * DAY + 1 })), 'E_TTL_TOO_LONG')
+  assert.ok((await registry.createShare({ ...base, ttl: '14d' })).id)
+  assert.is(await code(() => registry.createShare({ ...base, ttl: 'forever' })), 'E_INVALID_ARGUMENT')
+  registry.close()
+  const small = open({ maxTtl: '3d' })
+  assert.is(await code(() => small.registry.createShare({ ...base, ttl: '4d' })), 'E_TTL_TOO_LONG')
+  small.registry.close()
+})
+
+test('items: traversal, absolute, NUL, duplicates and full items in a preview share are refused', async () => {
+  const { registry } = open()
+  for (const bad of ['../x.jpg', 'a/../../x.jpg', '/etc/passwd', 'a\0b', 'a\\..\\b', 'a//b', './a', '']) {
+    assert.is(await code(() => registry.createShare({ ...base, items: [bad] })), 'E_INVALID_ARGUMENT', JSON.stringify(bad))
+  }
+  assert.is(await code(() => registry.createShare({ ...base, items: ['a.jpg', 'a.jpg'] })), 'E_INVALID_ARGUMENT')
+  assert.is(await code(() => registry.createShare({ ...base, items: [{ path: 'raw/a.CR3', kind: 'full' }] })), 'E_INVALID_ARGUMENT')
+  assert.is(await code(() => registry.createShare({ ...base, password: 'short' })), 'E_INVALID_ARGUMENT')
+  registry.close()
+})
+
+test('the secret, token and password are never stored (the database files do not contain them)', async () => {
+  const { registry, path } = open()
+  const s = await registry.createShare({ ...base, password: 'generate', label: 'L' })
+  const chosen = await registry.createShare({ ...base, password: 'my chosen passphrase 42' })
+  const files = [path, path + '-wal', path + '-shm'].filter(existsSync)
+  const check = () => {
+    for (const f of files.filter(existsSync)) {
+      const bytes = readFileSync(f)
+      for (const secret of [s.token, s.token.slice(16), chosen.token.slice(16), s.password!, 'my chosen passphrase 42']) {
+        assert.is(bytes.indexOf(Buffer.from(secret)), -1, `${f} holds ${secret}`)
+      }
+    }
+  }
+  check()
+  assert.ok(readFileSync(path + '-wal').indexOf(Buffer.from(s.id)) >= 0 || readFileSync(path).indexOf(Buffer.from(s.id)) >= 0, 'the id is there (the grep can find things)')
+  registry.close()
+  check()
+  assert.is(statSync(path).mode & 0o777, 0o600)
+  const db = new Database(path, { readonly: true })
+  const row = db.prepare('SELECT verifier, password_hash FROM shares WHERE id = ?').get(s.id) as { verifier: Buffer; password_hash: string }
+  assert.is(row.verifier.length, 32)
+  assert.match(row.password_hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
+  db.close()
+})
+
+test('verifyAccess: ok, not_found for a wrong secret / unknown id / garbage, expired, revoked, limit, password states', async () => {
+  const { registry, clock } = open()
+  const s = await registry.createShare({ ...base, ttl: '1d', maxDownloads: 2 })
+  assert.is((await registry.verifyAccess(s.token)).status, 'ok')
+  const flip = s.token.slice(0, -1) + (s.token.endsWith('a') ? 'b' : 'a')
+  assert.is((await registry.verifyAccess(flip)).status, 'not_found')
+  assert.is((await registry.verifyAccess(flip)).share, undefined)
+  assert.is((await registry.verifyAccess('b'.repeat(16) + s.token.slice(16))).status, 'not_found')
+  assert.is((await registry.verifyAccess('../../etc/passwd')).status, 'not_found')
+  assert.ok(registry.recordDownload(s.id))
+  assert.ok(registry.recordDownload(s.id))
+  assert.not.ok(registry.recordDownload(s.id), 'the third download is refused')
+  assert.is((await registry.verifyAccess(s.token)).status, 'limit')
+
+  const p = await registry.createShare({ ...base, password: 'generate' })
+  assert.match(p.password!, /^[a-z]+(-[a-z]+){4}$/)
+  assert.is((await registry.verifyAccess(p.token)).status, 'password_required')
+  assert.is((await registry.verifyAccess(p.token, { password: 'wrong wrong wrong' })).status, 'bad_password')
+  assert.is((await registry.verifyAccess(p.token, { password: p.password! })).status, 'ok')
+
+  const r = await registry.createShare(base)
+  const revoked = registry.revokeShare(r.id, 'sent to the wrong person')
+  assert.is(revoked.status, 'revoked')
+  assert.is(revoked.revokeReason, 'sent to the wrong person')
+  assert.is((await registry.verifyAccess(r.token)).status, 'revoked')
+  assert.is(await code(() => registry.revokeShare('nosuchshareid234', 'x')), 'E_SHARE_NOT_FOUND')
+
+  clock.advance(DAY)
+  assert.is((await registry.verifyAccess(p.token, { password: p.password! })).status, 'ok', 'p lasts 7 days')
+  const e = await registry.verifyAccess(s.token)
+  assert.is(e.status, 'expired')
+  registry.close()
+})
+
+test('lockout is configurable and parallel guesses cannot overrun it', async () => {
+  const dir = tempDir('sp-reg-')
+  const registry = openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock: manualClock(), lockout: { attempts: 3, window: '10m' } })
+  const s = await registry.createShare({ ...base, password: 'a long enough password' })
+  const results = await Promise.all(Array.from({ length: 6 }, (_, i) => registry.verifyAccess(s.token, { password: `guess ${i} guess guess` })))
+  assert.equal(results.map((r) => r.status), ['bad_password', 'bad_password', 'bad_password', 'locked', 'locked', 'locked'])
+  assert.is((await registry.verifyAccess(s.token, { password: 'a long enough password' })).status, 'locked')
+  registry.close()
+})
+
+test('revokeSession, listShares filters', async () => {
+  const { registry } = open()
+  const a = await registry.createShare(base)
+  await registry.createShare(base)
+  const c = await registry.createShare({ ...base, session: '/photos/other' })
+  assert.is(registry.revokeSession(base.session), 2)
+  assert.is(registry.revokeSession(base.session), 0)
+  assert.is(registry.getShare(a.id)!.status, 'revoked')
+  assert.equal(registry.listShares({ status: 'active' }).map((s) => s.id), [c.id])
+  assert.is(registry.listShares({ session: base.session }).length, 2)
+  assert.is(registry.listShares().length, 3)
+  registry.close()
+})
+
+async function preparedAudit(registry: ShareRegistry, clock: ReturnType<typeof manualClock>) {
+  const expired = await registry.createShare({ ...base, ttl: '1d', label: 'expired' })
+  clock.advance(DAY + 1)
+  const soon = await registry.createShare({ ...base, ttl: '1d', label: 'soon' })
+  const fullOpen = await registry.createShare({ ...base, scope: 'full', items: ['raw/a.CR3'], label: 'full no password' })
+  const fullLocked = await registry.createShare({ ...base, scope: 'full', items: ['raw/a.CR3'], password: 'generate', label: 'full with password' })
+  const limited = await registry.createShare({ ...base, maxDownloads: 1, label: 'limited' })
+  registry.recordDownload(limited.id)
+  registry.touch(soon.id)
+  registry.touch(fullLocked.id)
+  return { expired, soon, fullOpen, fullLocked, limited }
+}
+
+test('auditShares reports every category', async () => {
+  const { registry, clock } = open()
+  const s = await preparedAudit(registry, clock)
+  const audit = registry.auditShares()
+  const labels = (list: { label: string }[]) => list.map((x) => x.label).sort()
+  assert.equal(labels(audit.active), ['full no password', 'full with password', 'limited', 'soon'])
+  assert.equal(labels(audit.expiringSoon), ['soon'])
+  assert.equal(labels(audit.fullWithoutPassword), ['full no password'])
+  assert.equal(labels(audit.neverOpened), ['full no password'])
+  assert.equal(labels(audit.limitReached), ['limited'])
+  assert.equal(labels(audit.expiredNotPurged), ['expired'])
+  assert.is(registry.purgeExpired(), 1)
+  assert.is(registry.auditShares().expiredNotPurged.length, 0)
+  assert.is(registry.getShare(s.expired.id), undefined)
+  registry.close()
+})
+
+test('schema: version recorded per component; a newer database is refused with E_SCHEMA_TOO_NEW; reopening keeps data', async () => {
+  const { registry, path, serverKey } = open()
+  const s = await registry.createShare(base)
+  registry.close()
+  const again = openShareRegistry({ path, serverKey })
+  assert.ok(again.getShare(s.id))
+  again.close()
+  const db = new Database(path)
+  assert.equal(db.prepare('SELECT component, version FROM schema_version').all(), [{ component: 'share', version: 1 }])
+  assert.is(db.pragma('journal_mode', { simple: true }), 'wal')
+  db.prepare("UPDATE schema_version SET version = 99 WHERE component = 'share'").run()
+  db.close()
+  assert.is(await code(() => openShareRegistry({ path, serverKey })), 'E_SCHEMA_TOO_NEW')
+})
+
+test('generated share passwords: 5 words of the BIP39 list, different every time', async () => {
+  const { registry } = open()
+  const a = await registry.createShare({ ...base, password: 'generate' })
+  const b = await registry.createShare({ ...base, password: 'generate' })
+  assert.is(a.password!.split('-').length, 5)
+  assert.is.not(a.password, b.password)
+  registry.close()
+})
+
+test.run()

@@ -1,0 +1,222 @@
+/**
+ * `shutterproof share create|list|audit|revoke|serve`: client links that expire.
+ * @module
+ */
+import { realpathSync, statSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { relative, sep } from 'node:path'
+
+import type { Command } from 'commander'
+
+import { createShareHandler } from '../share/handler'
+import { isScope, type ShareScope } from '../share/items'
+import { openShareRegistry, type ShareInfo, type ShareRegistry } from '../share/registry'
+import { isInside } from '../share/resolve'
+import type { CliContext } from './context'
+import { EXIT } from './exit-codes'
+import { passwordFromFile, promptHidden } from './read-password'
+import { ensureHome, loadServerKey, shareHome } from './share-home'
+
+const DEFAULT_PORT = 8765
+
+interface HomeOptions {
+  home?: string
+  json?: boolean
+  baseUrl?: string
+}
+
+function openState(opts: HomeOptions): { registry: ShareRegistry; serverKey: Buffer; home: string } {
+  const paths = ensureHome(shareHome(opts.home))
+  const serverKey = loadServerKey(paths.key)
+  const baseUrl = opts.baseUrl ?? process.env.SHUTTERPROOF_SHARE_URL ?? `http://127.0.0.1:${DEFAULT_PORT}`
+  return { registry: openShareRegistry({ path: paths.db, serverKey, baseUrl }), serverKey, home: paths.home }
+}
+
+function withHome(cmd: Command): Command {
+  return cmd.option('--home <dir>', 'state folder (default $SHUTTERPROOF_HOME or ~/.shutterproof)').option('--json', 'print JSON')
+}
+
+function shareLine(s: ShareInfo): string {
+  const limit = s.maxDownloads === undefined ? `${s.downloads}` : `${s.downloads}/${s.maxDownloads}`
+  return [s.id, s.status.padEnd(7), s.scope.padEnd(7), s.expiresAt.toISOString(), `dl ${limit}`.padEnd(8), s.hasPassword ? 'password' : 'no-pass ', s.label || '-'].join('  ')
+}
+
+export function registerShare(program: Command, ctx: CliContext): void {
+  const share = program.command('share').description('Client links that expire, can be revoked, and are never indexed')
+
+  withHome(share.command('create'))
+    .description('Create a link to some files of a session folder')
+    .argument('<session-dir>', 'the session folder')
+    .argument('<files...>', 'files inside the session folder')
+    .option('--scope <scope>', 'preview | full', 'preview')
+    .option('--expires <duration>', 'lifetime, e.g. 7d, 36h (at most 14d)', '7d')
+    .option('--password [generate]', "protect with a password: 'generate' makes one of random words; without a value it is read from SHUTTERPROOF_SHARE_PASSWORD or typed (hidden)")
+    .option('--password-file <file>', 'read the password from the first line of a file')
+    .option('--max-downloads <n>', 'refuse downloads after n')
+    .option('--label <label>', 'a name for the link (shown to the client)')
+    .option('--recipient <who>', 'who the link is for (not shown to the client)')
+    .option('--base-url <url>', `where links point (default $SHUTTERPROOF_SHARE_URL or http://127.0.0.1:${DEFAULT_PORT})`)
+    .addHelpText('after', '\nExamples:\n  shutterproof share create ~/Photos/2026-04-26_Smith previews/*.jpg --expires 7d --password generate --label "Smith selects"\n  shutterproof share create ~/Photos/2026-04-26_Smith raw/IMG_0001.CR3 --scope full --password-file pw.txt --max-downloads 3')
+    .action(async (sessionDir: string, files: string[], opts: HomeOptions & Record<string, string | boolean | undefined>) => {
+      const scope = opts.scope as ShareScope
+      if (!isScope(scope)) ctx.usageError(`--scope must be preview or full, not ${String(opts.scope)}`)
+      const password = await choosePassword(opts.password, opts.passwordFile as string | undefined, ctx)
+      let maxDownloads: number | undefined
+      if (opts.maxDownloads !== undefined) {
+        maxDownloads = Number(opts.maxDownloads)
+        if (!Number.isSafeInteger(maxDownloads) || maxDownloads < 1) ctx.usageError(`--max-downloads must be a whole number ≥ 1, not ${String(opts.maxDownloads)}`)
+      }
+      let session: string
+      try {
+        session = realpathSync(sessionDir)
+        if (!statSync(session).isDirectory()) ctx.usageError(`${sessionDir} is not a folder; give the session folder first`)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') ctx.usageError(`session folder ${sessionDir} does not exist`)
+        throw err
+      }
+      const items = files.map((f) => {
+        let real: string
+        try {
+          real = realpathSync(f)
+        } catch {
+          return ctx.usageError(`${f} does not exist`)
+        }
+        if (!isInside(session, real) || real === session) ctx.usageError(`${f} is not inside the session folder ${sessionDir}; only files of that session can be shared`)
+        if (!statSync(real).isFile()) ctx.usageError(`${f} is not a regular file`)
+        return relative(session, real).split(sep).join('/')
+      })
+      const { registry } = openState(opts)
+      try {
+        const created = await registry.createShare({
+          session,
+          scope,
+          items,
+          ttl: String(opts.expires),
+          ...(password === undefined ? {} : { password }),
+          ...(maxDownloads === undefined ? {} : { maxDownloads }),
+          label: (opts.label as string | undefined) ?? '',
+          recipient: (opts.recipient as string | undefined) ?? '',
+        })
+        if (opts.json) {
+          ctx.stdout(JSON.stringify({ id: created.id, url: created.url, token: created.token, expiresAt: created.expiresAt, ...(created.password ? { password: created.password } : {}) }, null, 2) + '\n')
+        } else {
+          ctx.stdout(`${created.url}\n`)
+          ctx.stderr(`share ${created.id}: ${items.length} file(s), ${scope}, expires ${created.expiresAt.toISOString()}\n`)
+          if (created.password) ctx.stderr(`password: ${created.password}\n  (send it by another channel than the link; it is not shown again)\n`)
+        }
+      } finally {
+        registry.close()
+      }
+    })
+
+  withHome(share.command('list'))
+    .description('List share links')
+    .action((opts: HomeOptions) => {
+      const { registry } = openState(opts)
+      try {
+        const shares = registry.listShares()
+        if (opts.json) ctx.stdout(JSON.stringify({ shares }, null, 2) + '\n')
+        else ctx.stdout(shares.length === 0 ? 'no shares\n' : shares.map(shareLine).join('\n') + '\n')
+      } finally {
+        registry.close()
+      }
+    })
+
+  withHome(share.command('audit'))
+    .description('The monthly audit: active, expiring soon, full without password, never opened, limit reached, expired not purged')
+    .action((opts: HomeOptions) => {
+      const { registry } = openState(opts)
+      try {
+        const audit = registry.auditShares()
+        if (opts.json) {
+          ctx.stdout(JSON.stringify(audit, null, 2) + '\n')
+          return
+        }
+        const sections: Array<[string, ShareInfo[]]> = [
+          ['active', audit.active],
+          ['expiring within 48h', audit.expiringSoon],
+          ['full resolution without a password', audit.fullWithoutPassword],
+          ['never opened', audit.neverOpened],
+          ['download limit reached', audit.limitReached],
+          ['expired, not purged', audit.expiredNotPurged],
+        ]
+        for (const [title, list] of sections) {
+          ctx.stdout(`${title}: ${list.length}\n`)
+          for (const s of list) ctx.stdout(`  ${shareLine(s)}\n`)
+        }
+      } finally {
+        registry.close()
+      }
+    })
+
+  withHome(share.command('revoke'))
+    .description('Revoke a link now (its page answers 410 Gone)')
+    .argument('<id>', 'the share id (see share list)')
+    .option('--reason <reason>', 'why, for the audit')
+    .action((id: string, opts: HomeOptions & { reason?: string }) => {
+      const { registry } = openState(opts)
+      try {
+        const s = registry.revokeShare(id, opts.reason ?? '')
+        if (opts.json) ctx.stdout(JSON.stringify({ id: s.id, revokedAt: s.revokedAt, reason: s.revokeReason ?? '' }, null, 2) + '\n')
+        else ctx.stdout(`revoked ${s.id} at ${s.revokedAt!.toISOString()}\n`)
+      } finally {
+        registry.close()
+      }
+    })
+
+  withHome(share.command('serve'))
+    .description('Serve share links over HTTP (put TLS in front of it for the internet)')
+    .option('--port <port>', `port (default ${DEFAULT_PORT}; 0 picks a free one)`)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--root <dir>', 'only serve sessions inside this folder (default: any session recorded by share create)', '/')
+    .action(async (opts: HomeOptions & { port?: string; host: string; root: string }) => {
+      const port = opts.port === undefined ? DEFAULT_PORT : Number(opts.port)
+      if (!Number.isInteger(port) || port < 0 || port > 65535) ctx.usageError(`--port must be 0 to 65535, not ${opts.port}`)
+      const { registry, serverKey } = openState(opts)
+      const server = createServer(createShareHandler({ registry, serverKey, root: opts.root }))
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject)
+          server.listen(port, opts.host, resolve)
+        })
+        const address = server.address() as AddressInfo
+        const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+        const url = `http://${host}:${address.port}/`
+        if (opts.json) ctx.stdout(JSON.stringify({ url }) + '\n')
+        else ctx.stdout(`serving share links at ${url} (Ctrl-C to stop)\n`)
+        await new Promise<void>((resolve) => {
+          if (ctx.signal.aborted) resolve()
+          ctx.signal.addEventListener('abort', () => resolve(), { once: true })
+        })
+      } finally {
+        server.closeAllConnections()
+        await new Promise<void>((resolve) => server.close(() => resolve()))
+        registry.close()
+      }
+      ctx.stderr('stopped\n')
+      ctx.exitCode = EXIT.OK
+    })
+}
+
+async function choosePassword(option: string | boolean | undefined, file: string | undefined, ctx: CliContext): Promise<string | undefined> {
+  if (typeof option === 'string' && option !== 'generate') {
+    ctx.usageError(
+      'a password is never taken from the command line (it would land in shell history and ps); use --password generate, --password-file FILE, SHUTTERPROOF_SHARE_PASSWORD, or --password alone to type it',
+    )
+  }
+  if (option === 'generate') {
+    if (file !== undefined) ctx.usageError('give --password generate or --password-file, not both')
+    return 'generate'
+  }
+  if (file !== undefined) return passwordFromFile(file)
+  const env = process.env.SHUTTERPROOF_SHARE_PASSWORD
+  if (env) return env
+  if (option === true) {
+    const first = await promptHidden('Password for the link: ')
+    const second = await promptHidden('Again: ')
+    if (first !== second) ctx.usageError('the two passwords differ')
+    return first
+  }
+  return undefined
+}

@@ -1,0 +1,120 @@
+/**
+ * The pages a client sees: the list of files, the password form, and short messages.
+ * Self-contained HTML (no scripts, fonts, images or other requests), served under a
+ * strict Content-Security-Policy whose only allowance is this module's stylesheet, by hash.
+ * @module
+ */
+import { createHash } from 'node:crypto'
+
+const STYLE = `
+body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#f6f5f2;color:#222}
+main{max-width:44rem;margin:3rem auto;padding:0 1.25rem}
+h1{font-size:1.5rem;margin:0 0 .25rem}
+p.meta{color:#666;margin:0 0 1.5rem}
+ul{list-style:none;padding:0;margin:0 0 1.5rem;background:#fff;border:1px solid #ddd;border-radius:8px}
+li{display:flex;justify-content:space-between;gap:1rem;padding:.6rem 1rem;border-top:1px solid #eee}
+li:first-child{border-top:0}
+a{color:#0b57d0}
+.kind{color:#777;font-size:.85rem}
+.button,button{display:inline-block;background:#0b57d0;color:#fff;border:0;border-radius:6px;padding:.55rem 1rem;font:inherit;text-decoration:none;cursor:pointer}
+input{font:inherit;padding:.5rem;border:1px solid #bbb;border-radius:6px;width:16rem;max-width:100%}
+.error{color:#b3261e}
+`
+
+/** The Content-Security-Policy of every page. */
+export const PAGE_CSP = [
+  "default-src 'none'",
+  `style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`,
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ')
+
+/** Escapes text for HTML element content and quoted attributes. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow, noarchive">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body><main>
+${body}
+</main></body>
+</html>
+`
+}
+
+/** One file on the landing page. */
+export interface LandingItem {
+  name: string
+  kind: 'preview' | 'full'
+  href: string
+  size?: number
+}
+
+function formatSize(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB']
+  let n = bytes
+  let u = 0
+  while (n >= 1000 && u < units.length - 1) {
+    n /= 1000
+    u++
+  }
+  return u === 0 ? `${n} bytes` : `${n.toFixed(1)} ${units[u]}`
+}
+
+/**
+ * The landing page of a share: its label, expiry, each file with a download link, and
+ * "download all".
+ *
+ * @example
+ * ```ts
+ * res.end(renderLanding({ title: 'Smith wedding — selects', expiresAt, items, allHref: base + '/all.tar' }))
+ * ```
+ */
+export function renderLanding(options: { title: string; expiresAt: Date; items: readonly LandingItem[]; allHref: string }): string {
+  const rows = options.items
+    .map(
+      (item) =>
+        `<li><a href="${escapeHtml(item.href)}" download>${escapeHtml(item.name)}</a>` +
+        `<span class="kind">${item.kind === 'full' ? 'full resolution' : 'preview'}${item.size === undefined ? ' · unavailable' : ' · ' + formatSize(item.size)}</span></li>`,
+    )
+    .join('\n')
+  return page(
+    options.title,
+    `<h1>${escapeHtml(options.title)}</h1>
+<p class="meta">${options.items.length} file${options.items.length === 1 ? '' : 's'} · available until ${escapeHtml(options.expiresAt.toUTCString())}</p>
+<ul>
+${rows}
+</ul>
+<p><a class="button" href="${escapeHtml(options.allHref)}" download>Download all (.tar)</a></p>`,
+  )
+}
+
+/** The password form; `message` says why it is shown again. */
+export function renderPasswordForm(options: { action: string; message?: string }): string {
+  return page(
+    'Password needed',
+    `<h1>Password needed</h1>
+<p class="meta">The photographer protected these files with a password. They sent it to you separately.</p>
+${options.message ? `<p class="error">${escapeHtml(options.message)}</p>` : ''}
+<form method="post" action="${escapeHtml(options.action)}">
+<p><label>Password<br><input type="password" name="password" autocomplete="current-password" required autofocus></label></p>
+<p><button type="submit">Open</button></p>
+</form>`,
+  )
+}
+
+/** A short page with a heading and one sentence. */
+export function renderMessage(title: string, text: string): string {
+  return page(title, `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(text)}</p>`)
+}
