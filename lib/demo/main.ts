@@ -1,37 +1,65 @@
 /**
- * `npm run demo`: the library's main job on a built-in sample. For now it generates a
- * sample RAW-sized file and hashes it with BLAKE3 and XXH128; later steps of the
- * workflow (ingest, backup, sharing) join as they land.
+ * `npm run demo`: the whole workflow on a built-in sample card, each step saying
+ * `completed` or exactly what failed. Size with `DEMO_SIZE` (default about 1 GiB); keep
+ * the files with `--keep`.
+ * @internal
  * @module
  */
-import { randomFillSync } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-import { hashFile } from '../hash'
+import type { DemoContext } from './context'
+import { parseDemoSize, writeSampleCard } from './sample-card'
+import { ingestStep, safeToFormatStep } from './steps/ingest'
+import { vaultStep } from './steps/keys'
+import { shareStep } from './steps/share'
+import { runStep, summary, type StepOutcome } from './step'
 
 async function demo(): Promise<number> {
   const keep = process.argv.includes('--keep')
-  const dir = mkdtempSync(join(tmpdir(), 'shutterproof-demo-'))
-  try {
-    const sample = join(dir, 'IMG_0001.CR3')
-    writeFileSync(sample, randomFillSync(Buffer.alloc(48 * 1024 * 1024)))
-    console.log(`sample card file: ${sample} (48 MiB of random bytes)`)
-    const started = performance.now()
-    const r = await hashFile(sample, { algorithms: ['blake3', 'xxh128'] })
-    const seconds = (performance.now() - started) / 1000
-    console.log(`blake3  ${r.blake3}`)
-    console.log(`xxh128  ${r.xxh128}`)
-    console.log(`hash: completed (${r.size} bytes in ${seconds.toFixed(2)} s)`)
-    return 0
-  } catch (err) {
-    console.error(`hash: failed: ${(err as Error).message}`)
-    return 1
-  } finally {
-    if (keep) console.log(`kept ${dir}`)
-    else rmSync(dir, { recursive: true, force: true })
+  const size = parseDemoSize(process.env.DEMO_SIZE)
+  // Not under /tmp: on many systems it is tmpfs, where a read-back can only come from the cache.
+  const base = process.env.DEMO_DIR ?? (process.getuid?.() === 0 ? '/var/tmp' : tmpdir())
+  const work = mkdtempSync(join(base, 'shutterproof-demo-'))
+  const ctx: DemoContext = {
+    work,
+    destinations: [join(work, 'SSD'), join(work, 'HDD')],
+    offsite: join(work, 'OFFSITE'),
+    vaultPath: join(work, 'keys', 'demo.vault'),
+    sessionRoots: [],
   }
+  for (const d of [...ctx.destinations, ctx.offsite, join(work, 'keys')]) mkdirSync(d, { recursive: true })
+  console.log(`Shutterproof demo in ${work}`)
+  const outcomes: StepOutcome[] = []
+  const step = async (name: string, work: () => Promise<string>, needs: boolean = true) => {
+    const outcome = needs ? await runStep(name, work) : { name, status: 'failed' as const, detail: 'not run: an earlier step failed', seconds: 0 }
+    outcomes.push(outcome)
+    return outcome.status === 'completed'
+  }
+  try {
+    const carded = await step('sample card', async () => {
+      ctx.card = writeSampleCard(join(work, 'CARD'), size)
+      return `${ctx.card.files} files, ${(ctx.card.bytes / 1024 / 1024).toFixed(0)} MiB of random data (RAW, JPEG, XMP, one video)`
+    })
+    const vaulted = await step('vault and recovery kit', () => vaultStep(ctx))
+    const ingested = await step('ingest to 2 destinations', () => ingestStep(ctx), carded)
+    await step('safe to format?', () => safeToFormatStep(ctx), ingested)
+    await step('preview share link', () => shareStep(ctx), ingested)
+    void vaulted
+  } finally {
+    ctx.vault?.close()
+    console.log(summary(outcomes))
+    if (keep) console.log(`kept ${work}`)
+    else rmSync(work, { recursive: true, force: true })
+  }
+  return outcomes.every((o) => o.status === 'completed') ? 0 : 1
 }
 
-demo().then((code) => (process.exitCode = code))
+demo().then(
+  (code) => (process.exitCode = code),
+  (err) => {
+    console.error(err)
+    process.exitCode = 1
+  },
+)
