@@ -140,6 +140,35 @@ test('CLI killed with SIGKILL mid-ingest, run again: completes, every file equal
   }
 })
 
+test('Ctrl-C (SIGINT) mid-ingest: exit 130, says so, no partial file under a final name', async () => {
+  const card = makeCard({ raws: 8, rawBytes: 64 * MB, jpegs: 2 })
+  const dests = [tempDir('sp-d1-'), tempDir('sp-d2-')]
+  const args = ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'ingest', card, ...dests, '--client', 'Ada', '--shoot', 'Sigint', '--date', '2026-04-26']
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  let interrupted = false
+  const status = await new Promise<number | null>((resolve) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      const m = /progress: ([\d.]+) MB of ([\d.]+) MB/.exec(chunk.toString())
+      if (!interrupted && m && +m[1]! > 0 && +m[1]! < +m[2]!) {
+        interrupted = true
+        child.kill('SIGINT')
+      }
+    })
+    child.on('exit', (code) => resolve(code))
+  })
+  assert.ok(interrupted, 'interrupted mid-copy')
+  assert.is(status, 130, stderr)
+  assert.match(stderr, /abort/i)
+  for (const d of dests) {
+    const root = join(d, '2026-04-26_Ada_Sigint')
+    for (const f of listFiles(root).filter((f) => !f.startsWith('.shutterproof/') && !f.startsWith('ascmhl/'))) {
+      assert.ok(readFileSync(join(root, f)).equals(readFileSync(join(card, f))), `${f} under its final name equals the source`)
+    }
+  }
+})
+
 test('CLI: exit codes and --json shape', () => {
   const card = makeCard({ raws: 1, rawBytes: MB, jpegs: 1 })
   const dests = [tempDir('sp-d1-'), tempDir('sp-d2-')]
