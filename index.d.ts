@@ -63,9 +63,91 @@ export declare function nativeChangePassphrase(path: string, unlock: NativeUnloc
 /** Checks 24 recovery words (unknown word or checksum failure → `E_BAD_RECOVERY_KEY`). */
 export declare function nativeCheckRecoveryWords(words: string): void
 
+/**
+ * One event of a running copy: `progress` (≤ 20/s plus one at the end) or
+ * `destination-failed` (at most once per destination).
+ */
+export interface NativeCopyEvent {
+  kind: string
+  progress?: NativeCopyProgress
+  index?: number
+  failure?: NativeFailure
+}
+
+/**
+ * Copies every job to every destination root and verifies the copies (see
+ * docs/COPY-ENGINE.md). Resolves with the full report; rejects only when the setup is
+ * refused (`E_INVALID_ARGUMENT`, `E_READ_ONLY`, …), in which case nothing was copied.
+ */
+export declare function nativeCopyFiles(jobs: Array<NativeCopyJob>, destinations: Array<string>, optionsIn: NativeCopyOptions, cancel: CancelToken, onEvent?: ((event: NativeCopyEvent) => void) | undefined | null): Promise<NativeCopyReport>
+
+export interface NativeCopyJob {
+  source: string
+  /** Relative path under every destination root (plain components only). */
+  relative: string
+}
+
+export interface NativeCopyOptions {
+  /** Algorithms computed from the single read; default `['blake3', 'xxh128']`. */
+  algorithms?: Array<string>
+  /** `'destination'` (default), `'source'` or `'size'`. */
+  verify?: string
+  bufferBytes?: number
+  bufferCount?: number
+  directIo?: boolean
+  skipIdentical?: boolean
+  /** The card: destinations inside it are refused. */
+  sourceRoot?: string
+}
+
+export interface NativeCopyProgress {
+  bytesRead: number
+  bytesTotal: number
+  filesDone: number
+  filesTotal: number
+  destinations: Array<NativeDestinationProgress>
+}
+
+export interface NativeCopyReport {
+  /** `completed` | `completed-with-failures` | `aborted` */
+  status: string
+  files: Array<NativeFileReport>
+  destinations: Array<NativeDestinationSummary>
+  bytesRead: number
+  pool: NativePoolStats
+  /** The core's verdict for this run alone (`CopyReport::safe_to_format`). */
+  safeToFormat: boolean
+}
+
 export declare function nativeCreateVault(path: string, passphrase: string, kdf?: NativeKdf | undefined | null): Promise<NativeNewVault>
 
 export declare function nativeDeriveKey(context: string, material: Uint8Array): Buffer
+
+export interface NativeDestinationProgress {
+  bytesWritten: number
+  filesDone: number
+  /** `copying` | `failed` | `finished` */
+  state: string
+}
+
+export interface NativeDestinationResult {
+  /** `verified` | `copied` | `skipped-identical` | `failed` | `aborted` */
+  status: string
+  /** `disk-direct` | `disk-evicted` | `cache` | `size` | `none` */
+  method: string
+  failure?: NativeFailure
+}
+
+export interface NativeDestinationSummary {
+  root: string
+  failure?: NativeFailure
+  verified: number
+  copied: number
+  skippedIdentical: number
+  failed: number
+  aborted: number
+  bytesWritten: number
+}
 
 /** Digests in lowercase hex; only the requested algorithms are present. */
 export interface NativeDigests {
@@ -79,6 +161,28 @@ export interface NativeDigests {
   sha1?: string
   sha256?: string
 }
+
+export interface NativeFailure {
+  /** Stable code (`E_NO_SPACE`, `E_EXISTS`, …). */
+  code: string
+  message: string
+}
+
+export interface NativeFileReport {
+  source: string
+  relative: string
+  size: number
+  /** Milliseconds since the epoch (fractional), when known. */
+  mtimeMs?: number
+  /** `read` | `source-changed` | `failed` | `not-read` */
+  sourceState: string
+  sourceFailure?: NativeFailure
+  digests?: NativeDigests
+  destinations: Array<NativeDestinationResult>
+}
+
+/** Every `.*.sp-partial` file under `root`, removing nothing. */
+export declare function nativeFindPartials(root: string): Promise<Array<string>>
 
 export declare function nativeGeneratePassphrase(words: number, separator: string): NativePassphrase
 
@@ -98,6 +202,12 @@ export interface NativeInspection {
 }
 
 export declare function nativeInspectSealed(path: string): Promise<NativeInspection>
+
+/**
+ * Whether `path` holds exactly `size` bytes hashing to every digest given, read back
+ * from the disk (O_DIRECT, or evicted page cache). A missing file is not identical.
+ */
+export declare function nativeIsIdentical(path: string, size: number, digests: NativeDigests, cancel: CancelToken): Promise<boolean>
 
 /** Argon2id costs; missing fields take the defaults (RFC 9106: 64 MiB, t = 3, p = 4). */
 export interface NativeKdf {
@@ -130,8 +240,32 @@ export interface NativePassphrase {
   entropyBits: number
 }
 
+export interface NativePoolStats {
+  bufferBytes: number
+  bufferCount: number
+  allocations: number
+  peakInUse: number
+}
+
 /** Decrypts plaintext bytes `[start, end)` of a sealed file, reading only the chunks needed. */
 export declare function nativeReadSealedRange(path: string, start: number, end: number, vault?: Vault | undefined | null, unlock?: NativeUnlock | undefined | null): Promise<Buffer>
+
+/**
+ * Removes `.*.sp-partial` files left under `root` by an interrupted copy; resolves with
+ * their paths.
+ */
+export declare function nativeRemoveStalePartials(root: string): Promise<Array<string>>
+
+/**
+ * Pages of `path` resident in the page cache (mincore on a fresh map), for tests and
+ * diagnostics.
+ */
+export declare function nativeResidentPages(path: string): NativeResidentPages
+
+export interface NativeResidentPages {
+  resident: number
+  total: number
+}
 
 /** Seals `src` into `dst` for a vault or a passphrase (temporary name, fsync, rename). */
 export declare function nativeSealFile(src: string, dst: string, vault: Vault | undefined | null, passphrase: string | undefined | null, kdf: NativeKdf | undefined | null, overwrite: boolean, cancel: CancelToken, onProgress?: ((bytesDone: number) => void) | undefined | null): Promise<NativeSealReport>

@@ -93,3 +93,46 @@ export {
   type MhlGeneration,
   type MhlHistory,
 } from './mhl/index'
+/**
+ * Verified card ingest, later verification of a session, and the safe-to-format verdict.
+ *
+ * @example
+ * ```ts
+ * import { ingest, verify, safeToFormat } from 'shutterproof'
+ * const r = await ingest({ source: '/media/CARD', destinations: ['/Volumes/A', '/Volumes/B'], session: { client: 'Ada', shoot: 'Wedding' } })
+ * ```
+ */
+export {
+  ingest,
+  verify,
+  safeToFormat,
+  sessionFolderName,
+  sanitizeName,
+  planCard,
+  readRecords,
+  DEFAULT_FOLDER_TEMPLATE,
+  SYSTEM_FOLDERS,
+  type IngestOptions,
+  type IngestProgress,
+  type IngestReport,
+  type IngestFileResult,
+  type FileAtDestination,
+  type DestinationReport,
+  type DestinationProgress,
+  type VerifyMode,
+  type VerifyReport,
+  type VerifyOptions,
+  type VerifiedFile,
+  type SafeToFormatOptions,
+  type SafeToFormatVerdict,
+  type SafeToFormatReason,
+  type SessionInfo,
+  type CardPlan,
+  type PlannedFile,
+  type SkippedEntry,
+  type SkipReason,
+  type SessionRecord,
+  type RecordFile,
+  type RecordStatus,
+  type VerifyMethod,
+} from './ingest/index'

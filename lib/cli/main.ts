@@ -9,6 +9,7 @@ import { ShutterproofError } from '../errors'
 import { CliContext, UsageError } from './context'
 import { EXIT } from './exit-codes'
 import { registerHash } from './hash-command'
+import { registerIngest } from './ingest-command'
 import { registerKeys } from './keys-command'
 import { registerSeal } from './seal-command'
 
@@ -24,6 +25,7 @@ export async function main(argv: string[]): Promise<number> {
   registerHash(program, ctx)
   registerKeys(program, ctx)
   registerSeal(program, ctx)
+  registerIngest(program, ctx)
 
   let interrupted = false
   const onSigint = () => {

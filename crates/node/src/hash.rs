@@ -23,7 +23,7 @@ pub struct NativeDigests {
     pub sha256: Option<String>,
 }
 
-fn to_js(size: u64, d: Digests) -> NativeDigests {
+pub(crate) fn to_js(size: u64, d: Digests) -> NativeDigests {
     NativeDigests {
         size: size as f64,
         blake3: d.blake3,
@@ -36,7 +36,7 @@ fn to_js(size: u64, d: Digests) -> NativeDigests {
     }
 }
 
-fn parse_algorithms(names: &[String]) -> Result<Vec<Algorithm>> {
+pub(crate) fn parse_algorithms(names: &[String]) -> Result<Vec<Algorithm>> {
     names
         .iter()
         .map(|n| n.parse::<Algorithm>().map_err(to_napi))

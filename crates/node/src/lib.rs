@@ -2,6 +2,7 @@
 //! callbacks and error codes. No logic lives here; see `crates/core`.
 
 mod cancel;
+mod copy;
 mod errors;
 mod hash;
 mod keys;

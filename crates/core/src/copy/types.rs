@@ -60,6 +60,22 @@ impl VerifyMode {
     }
 }
 
+impl std::str::FromStr for VerifyMode {
+    type Err = Error;
+
+    /// Parses the `as_str` name (`destination`, `source`, `size`).
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "destination" => Ok(VerifyMode::Destination),
+            "source" => Ok(VerifyMode::Source),
+            "size" => Ok(VerifyMode::Size),
+            other => Err(Error::invalid(format!(
+                "unknown verify mode {other:?}; use destination, source or size"
+            ))),
+        }
+    }
+}
+
 /// Called by the reader after each buffer of a source file: `(source, bytes read so far)`.
 pub type ReadHook = Arc<dyn Fn(&Path, u64) + Send + Sync>;
 /// Called by a writer before each buffer: `(destination index, final path, offset)`;

@@ -1,0 +1,163 @@
+/**
+ * Our own JSON reports in each session root: `.shutterproof/ingest-<time>.json` for every
+ * ingest run and `.shutterproof/verify-<time>.json` for every `verify`. Unlike ASC MHL
+ * they carry BLAKE3 and every other hash, and the verification method of each copy.
+ * Written to a temporary name, fsynced, then renamed: a report is whole or absent.
+ * @module
+ */
+import { open, readdir, readFile, rename, mkdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+
+import type { HashResult } from '../hash'
+import { DATA_FOLDER, type SkippedEntry } from './plan'
+
+/** Outcome of one file at one destination, as a record keeps it. */
+export type RecordStatus =
+  | 'verified'
+  | 'copied'
+  | 'skipped-identical'
+  | 'previously-verified'
+  | 'failed'
+  | 'aborted'
+  | 'mismatch'
+  | 'missing'
+
+/** How a copy was read back: only `disk-direct` and `disk-evicted` prove the device holds it. */
+export type VerifyMethod = 'disk-direct' | 'disk-evicted' | 'cache' | 'size' | 'none'
+
+/** One file in a record. */
+export interface RecordFile {
+  /** Relative to the session root, `/`-separated. */
+  path: string
+  size: number
+  /** Modification time of the source (kept on the copy), ms since the epoch. */
+  mtimeMs?: number
+  /** Hex digests of the bytes read from the card (BLAKE3 and the rest). */
+  hashes: Omit<HashResult, 'size'>
+  status: RecordStatus
+  method: VerifyMethod
+  /** When this record established the status (ISO 8601). */
+  checkedAt: string
+  error?: { code: string; message: string }
+}
+
+/** A whole report file. */
+export interface SessionRecord {
+  format: 'shutterproof-session-record/1'
+  kind: 'ingest' | 'verify'
+  createdAt: string
+  tool: { name: 'shutterproof'; version: string }
+  /** The session root this record describes. */
+  root: string
+  status: string
+  session?: { folder: string; client: string; shoot: string; date: string }
+  /** The card (ingest only). */
+  source?: string
+  verifyMode?: string
+  algorithms?: string[]
+  files: RecordFile[]
+  skipped?: SkippedEntry[]
+  removedPartials?: string[]
+  destinationError?: { code: string; message: string }
+}
+
+export const TOOL_VERSION: string = (require('../../package.json') as { version: string }).version
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/:/g, '-')
+}
+
+/**
+ * Writes `record` as `.shutterproof/<kind>-<time>.json` under its root (temp + fsync +
+ * rename + folder fsync) and returns the path.
+ */
+export async function writeRecord(record: SessionRecord): Promise<string> {
+  const dir = join(record.root, DATA_FOLDER)
+  await mkdir(dir, { recursive: true })
+  let name = `${record.kind}-${stamp(new Date(record.createdAt))}.json`
+  for (let n = 2; await exists(join(dir, name)); n++) name = `${record.kind}-${stamp(new Date(record.createdAt))}-${n}.json`
+  const final = join(dir, name)
+  const temp = join(dir, `.${name}.tmp`)
+  const fh = await open(temp, 'wx')
+  try {
+    await fh.writeFile(JSON.stringify(record, null, 1) + '\n')
+    await fh.sync()
+  } catch (err) {
+    await fh.close().catch(() => {})
+    await rm(temp, { force: true })
+    throw err
+  }
+  await fh.close()
+  await rename(temp, final)
+  const dh = await open(dir, 'r')
+  try {
+    await dh.sync()
+  } finally {
+    await dh.close()
+  }
+  return final
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await open(path, 'r').then((h) => h.close())
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Every readable record of a session root, oldest first (unreadable ones are listed apart). */
+export async function readRecords(root: string): Promise<{ records: SessionRecord[]; unreadable: string[] }> {
+  const dir = join(root, DATA_FOLDER)
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch {
+    return { records: [], unreadable: [] }
+  }
+  const records: SessionRecord[] = []
+  const unreadable: string[] = []
+  for (const name of names.filter((n) => /^(ingest|verify)-.*\.json$/.test(n))) {
+    try {
+      const r = JSON.parse(await readFile(join(dir, name), 'utf8')) as SessionRecord
+      if (r?.format !== 'shutterproof-session-record/1' || !Array.isArray(r.files)) throw new Error('not a session record')
+      records.push(r)
+    } catch {
+      unreadable.push(join(dir, name))
+    }
+  }
+  records.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))
+  return { records, unreadable }
+}
+
+/** Statuses that say the bytes under the final name were checked (by some method). */
+const EVIDENCE: ReadonlySet<RecordStatus> = new Set(['verified', 'copied', 'skipped-identical', 'previously-verified', 'mismatch', 'missing'])
+
+/**
+ * Per path, the newest record entry that says something about the file now under its
+ * final name. Failed or aborted attempts do not hide an earlier success: they never
+ * touched the final name (the copy engine never overwrites and never renames an
+ * unverified file). A later `verify` (`mismatch`/`missing`/`verified`) does.
+ */
+export function latestEvidence(records: readonly SessionRecord[]): Map<string, RecordFile> {
+  const out = new Map<string, RecordFile>()
+  for (const r of records) {
+    for (const f of r.files) {
+      if (!EVIDENCE.has(f.status)) continue
+      const prev = out.get(f.path)
+      // Keep the source's hashes and mtime known from the ingest when a verify omits them.
+      out.set(f.path, prev ? { ...prev, ...f, hashes: { ...prev.hashes, ...f.hashes }, mtimeMs: f.mtimeMs ?? prev.mtimeMs } : f)
+    }
+  }
+  return out
+}
+
+/** Whether an entry proves the device holds the bytes (read back from the disk, matched). */
+export function isDiskVerified(f: RecordFile | undefined): boolean {
+  return (
+    f !== undefined &&
+    (f.status === 'verified' || f.status === 'skipped-identical' || f.status === 'previously-verified') &&
+    (f.method === 'disk-direct' || f.method === 'disk-evicted')
+  )
+}

@@ -1,0 +1,320 @@
+/**
+ * Running an ingest: card → session folder on every destination, through the verified
+ * copy engine; then a JSON report and an ASC MHL generation per destination, and the
+ * safe-to-format verdict.
+ * @module
+ */
+import { lstat, stat } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+
+import { withCancel } from '../abort'
+import { AbortError, fromNative, InvalidArgumentError } from '../errors'
+import { HASH_ALGORITHMS, type HashAlgorithm, type HashResult } from '../hash'
+import { MHL_HASH_FORMATS } from '../mhl'
+import { nativeCopyFiles, nativeRemoveStalePartials, type NativeCopyEvent, type NativeCopyReport, type NativeDigests } from '../native'
+import { appendGeneration } from './history'
+import { nodeError, planCard, type PlannedFile } from './plan'
+import { isDiskVerified, latestEvidence, readRecords, writeRecord, type RecordFile, type SessionRecord, type VerifyMethod } from './records'
+import { safeToFormat } from './safe-to-format'
+import { DEFAULT_FOLDER_TEMPLATE, sessionFolderName } from './session'
+import type { DestinationProgress, DestinationReport, FileAtDestination, IngestFileResult, IngestOptions, IngestProgress, IngestReport, VerifyMode } from './types'
+
+const VERIFY_MODES: readonly VerifyMode[] = ['destination', 'source', 'size']
+
+function checkAlgorithms(list: readonly HashAlgorithm[] | undefined): HashAlgorithm[] {
+  const asked = list ?? ['blake3', 'xxh128']
+  if (!Array.isArray(asked)) throw new InvalidArgumentError(`algorithms must be an array of ${HASH_ALGORITHMS.join(', ')}`)
+  for (const a of asked) if (!HASH_ALGORITHMS.includes(a)) throw new InvalidArgumentError(`Unknown hash algorithm ${JSON.stringify(a)}; use one of ${HASH_ALGORITHMS.join(', ')}`)
+  const out = new Set<HashAlgorithm>(['blake3', ...asked])
+  if (![...out].some((a) => (MHL_HASH_FORMATS as readonly string[]).includes(a))) out.add('xxh128')
+  return [...out]
+}
+
+function hashesOf(d: NativeDigests | undefined): Omit<HashResult, 'size'> | undefined {
+  if (!d) return undefined
+  const out: Omit<HashResult, 'size'> = {}
+  for (const a of HASH_ALGORITHMS) if (d[a] != null) out[a] = d[a]!
+  return out
+}
+
+/** Rolling throughput over the last few seconds. */
+class Rate {
+  #samples: Array<[number, number]> = []
+  add(bytes: number): number {
+    const now = performance.now()
+    this.#samples.push([now, bytes])
+    while (this.#samples.length > 2 && now - this.#samples[0]![0] > 3000) this.#samples.shift()
+    const [t0, b0] = this.#samples[0]!
+    return now - t0 > 0 ? ((bytes - b0) * 1000) / (now - t0) : 0
+  }
+}
+
+/** Same size and mtime as recorded, and the recorded copy still has them: no need to read again. */
+async function stillVerified(rec: RecordFile | undefined, file: PlannedFile, sessionRoot: string): Promise<boolean> {
+  if (!isDiskVerified(rec) || rec!.size !== file.size || rec!.mtimeMs === undefined || Math.abs(rec!.mtimeMs - file.mtimeMs) >= 1) return false
+  if (!rec!.hashes.blake3) return false
+  const st = await lstat(join(sessionRoot, file.path)).catch(() => undefined)
+  return !!st && st.isFile() && st.size === file.size && Math.abs(st.mtimeMs - file.mtimeMs) < 1
+}
+
+/**
+ * Ingests a card: copies every file (keeping the card's tree) into a dated session
+ * folder on every destination at once, reading the card once and hashing inline; reads
+ * every copy back from the disk; writes `.shutterproof/ingest-<time>.json` and an ASC MHL
+ * generation in each session folder; and says whether the card is safe to format.
+ *
+ * Safe to run again after a crash, an abort or a pulled card: stale temporary files are
+ * removed, files verified by an earlier run (same size and mtime on the card and at the
+ * destination) are not read again (`previously-verified`), and files already present are
+ * re-checked from the disk (`skipped-identical`). Nothing is ever overwritten: a
+ * different file under the same name in the session is refused per file with `E_EXISTS`
+ * (ingest such a card into its own session, e.g. another `shoot` name).
+ *
+ * @example
+ * ```ts
+ * import { ingest } from 'shutterproof'
+ * const report = await ingest({
+ *   source: '/media/EOS_DIGITAL',
+ *   destinations: ['/Volumes/SSD1', '/Volumes/SSD2'],
+ *   session: { client: 'Ada Lovelace', shoot: 'Wedding', date: '2026-04-26' },
+ *   onProgress: (p) => console.log(`${p.bytes}/${p.bytesTotal} ETA ${p.etaSeconds}s`),
+ * })
+ * console.log(report.status, report.safeToFormat, report.reasons)
+ * ```
+ * @throws {@link InvalidArgumentError} bad options, a destination inside the card, twice the same destination
+ * @throws {@link FileSystemError} `ENOENT` (card or destination drive not there), `E_READ_ONLY`, `EACCES` — refused before anything is copied
+ */
+export async function ingest(options: IngestOptions): Promise<IngestReport> {
+  if (!options || typeof options !== 'object') throw new InvalidArgumentError('ingest needs options { source, destinations, session }')
+  const { source, destinations, session, signal, onProgress } = options
+  const verify = options.verify ?? 'destination'
+  if (!VERIFY_MODES.includes(verify)) throw new InvalidArgumentError(`verify must be one of ${VERIFY_MODES.join(', ')}`)
+  if (!Array.isArray(destinations) || destinations.length === 0 || destinations.some((d) => typeof d !== 'string' || d === '')) {
+    throw new InvalidArgumentError('destinations must be a non-empty array of folders')
+  }
+  const algorithms = checkAlgorithms(options.algorithms)
+  const folder = sessionFolderName(session, options.folderTemplate ?? DEFAULT_FOLDER_TEMPLATE)
+  const date = folder.match(/\d{4}-\d{2}-\d{2}/)?.[0] ?? ''
+  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason })
+  const startedAt = new Date().toISOString()
+
+  // A destination drive must exist: creating /Volumes/SSD1 on the system disk because the
+  // drive is not mounted would be a silent disaster.
+  for (const d of destinations) {
+    const st = await stat(d).catch((err: unknown) => {
+      throw fromNative(nodeError(err, d), d)
+    })
+    if (!st.isDirectory()) throw new InvalidArgumentError(`${d}: is not a folder; give the destination drive or folder`)
+  }
+  const plan = await planCard(source)
+  const sessionRoots = destinations.map((d) => join(resolve(d), folder))
+
+  // Resume: stale temporary files go, earlier evidence is read.
+  const removedPartials: string[][] = []
+  const evidence: Array<Map<string, RecordFile>> = []
+  for (const root of sessionRoots) {
+    const exists = await stat(root).then(
+      () => true,
+      () => false,
+    )
+    removedPartials.push(exists ? await nativeRemoveStalePartials(root).catch((err: unknown) => Promise.reject(fromNative(err, root))) : [])
+    evidence.push(exists ? latestEvidence((await readRecords(root)).records) : new Map())
+  }
+  const previously = new Set<string>()
+  for (const f of plan.files) {
+    let all = true
+    for (let d = 0; d < sessionRoots.length && all; d++) all = await stillVerified(evidence[d]!.get(f.path), f, sessionRoots[d]!)
+    if (all) previously.add(f.path)
+  }
+  const toCopy = plan.files.filter((f) => !previously.has(f.path))
+  const previousBytes = plan.files.filter((f) => previously.has(f.path)).reduce((n, f) => n + f.size, 0)
+
+  // Progress: ≤ 20/s from the core; late events (after the promise settled) dropped.
+  let settled = false
+  const rate = new Rate()
+  const failures: Array<{ code: string; message: string } | undefined> = sessionRoots.map(() => undefined)
+  let lastProgress: IngestProgress | undefined
+  const toProgress = (bytesRead: number, filesDone: number, dests: NativeCopyEvent['progress'] extends infer P ? (P extends { destinations: infer D } ? D : never) : never): IngestProgress => {
+    const bytes = previousBytes + bytesRead
+    const throughput = rate.add(bytes)
+    const left = plan.bytes - bytes
+    return {
+      bytes,
+      bytesTotal: plan.bytes,
+      files: previously.size + filesDone,
+      filesTotal: plan.files.length,
+      throughput,
+      etaSeconds: throughput > 0 ? left / throughput : left === 0 ? 0 : undefined,
+      destinations: sessionRoots.map((root, i): DestinationProgress => {
+        const p = dests[i]
+        const out: DestinationProgress = { root, bytesWritten: p?.bytesWritten ?? 0, filesDone: previously.size + (p?.filesDone ?? 0), state: (p?.state ?? 'copying') as DestinationProgress['state'] }
+        if (failures[i]) out.error = failures[i]
+        return out
+      }),
+    }
+  }
+  const onEvent = (e: NativeCopyEvent) => {
+    if (settled) return
+    if (e.kind === 'destination-failed' && e.index !== undefined && e.failure) failures[e.index] = { code: e.failure.code, message: e.failure.message }
+    if (e.kind === 'progress' && e.progress && onProgress) {
+      lastProgress = toProgress(e.progress.bytesRead, e.progress.filesDone, e.progress.destinations)
+      onProgress(lastProgress)
+    }
+  }
+  let native: NativeCopyReport
+  try {
+    native = await withCancel(signal, (token) =>
+      nativeCopyFiles(
+        toCopy.map((f) => ({ source: f.source, relative: f.path })),
+        sessionRoots,
+        { algorithms, verify, sourceRoot: plan.root, skipIdentical: true },
+        token,
+        onEvent,
+      ),
+    )
+  } catch (err) {
+    settled = true
+    throw fromNative(err)
+  }
+  settled = true
+
+  // Per file, per destination.
+  const byPath = new Map(native.files.map((f) => [f.relative, f]))
+  const files: IngestFileResult[] = plan.files.map((f) => {
+    const n = byPath.get(f.path)
+    if (!n) {
+      const rec = evidence[0]!.get(f.path)!
+      return {
+        path: f.path,
+        size: f.size,
+        mtimeMs: f.mtimeMs,
+        sourceState: 'previously-verified',
+        hashes: rec.hashes,
+        destinations: sessionRoots.map((_, d): FileAtDestination => ({ status: 'previously-verified', method: evidence[d]!.get(f.path)!.method })),
+      }
+    }
+    const out: IngestFileResult = {
+      path: f.path,
+      size: n.sourceState === 'not-read' ? f.size : n.size,
+      mtimeMs: n.mtimeMs ?? f.mtimeMs,
+      sourceState: n.sourceState,
+      destinations: n.destinations.map((r): FileAtDestination => {
+        const x: FileAtDestination = { status: r.status as FileAtDestination['status'], method: r.method as VerifyMethod }
+        if (r.failure) x.error = { code: r.failure.code, message: r.failure.message }
+        return x
+      }),
+    }
+    const h = hashesOf(n.digests)
+    if (h) out.hashes = h
+    if (n.sourceFailure) out.sourceError = { code: n.sourceFailure.code, message: n.sourceFailure.message }
+    return out
+  })
+
+  const aborted = native.status === 'aborted' || signal?.aborted === true
+  const perDestination: DestinationReport[] = sessionRoots.map((sessionRoot, d) => {
+    const s = native.destinations[d]!
+    const count = (st: string) => files.filter((f) => f.destinations[d]!.status === st).length
+    const failed = count('failed')
+    const abortedFiles = count('aborted')
+    const r: DestinationReport = {
+      root: destinations[d]!,
+      sessionRoot,
+      status: s.failure ? 'failed' : aborted && abortedFiles > 0 ? 'aborted' : failed > 0 || abortedFiles > 0 ? 'completed-with-errors' : 'completed',
+      verified: count('verified'),
+      copied: count('copied'),
+      skippedIdentical: count('skipped-identical'),
+      previouslyVerified: count('previously-verified'),
+      failed,
+      aborted: abortedFiles,
+      bytesWritten: s.bytesWritten,
+      removedPartials: removedPartials[d]!,
+    }
+    if (s.failure) r.error = { code: s.failure.code, message: s.failure.message }
+    return r
+  })
+
+  // Records and MHL, per destination (never for a file not at its final name).
+  const finishedAt = new Date().toISOString()
+  const sessionInfo = { folder, client: session.client, shoot: session.shoot, date }
+  for (let d = 0; d < sessionRoots.length; d++) {
+    const dr = perDestination[d]!
+    const recFiles: RecordFile[] = files.map((f) => {
+      const at = f.destinations[d]!
+      const r: RecordFile = { path: f.path, size: f.size, mtimeMs: f.mtimeMs, hashes: f.hashes ?? {}, status: at.status, method: at.method, checkedAt: finishedAt }
+      if (at.error) r.error = at.error
+      return r
+    })
+    const record: SessionRecord = {
+      format: 'shutterproof-session-record/1',
+      kind: 'ingest',
+      createdAt: finishedAt,
+      tool: { name: 'shutterproof', version: require('../../package.json').version },
+      root: sessionRoots[d]!,
+      status: dr.status,
+      session: sessionInfo,
+      source: plan.root,
+      verifyMode: verify,
+      algorithms,
+      files: recFiles,
+      skipped: plan.skipped,
+      removedPartials: dr.removedPartials,
+    }
+    if (dr.error) record.destinationError = dr.error
+    const sessionExists = await stat(sessionRoots[d]!).then(
+      () => true,
+      () => false,
+    )
+    if (!sessionExists) {
+      dr.reportError = { code: 'ENOENT', message: `${sessionRoots[d]}: the session folder was never created; nothing to report there` }
+      continue
+    }
+    try {
+      dr.reportPath = await writeRecord(record)
+    } catch (err) {
+      const e = fromNative(nodeError(err, join(sessionRoots[d]!, '.shutterproof')))
+      dr.reportError = { code: e.code, message: e.message }
+    }
+    // The MHL lists what is under a final name and was checked in this run or before.
+    const present = files.filter((f) => ['verified', 'copied', 'skipped-identical', 'previously-verified'].includes(f.destinations[d]!.status) && f.hashes)
+    if (present.length > 0) {
+      const h = await appendGeneration(
+        sessionRoots[d]!,
+        'transfer',
+        present.map((f) => ({ path: f.path, size: f.size, mtimeMs: f.mtimeMs, hashes: f.hashes!, action: f.destinations[d]!.status === 'verified' || f.destinations[d]!.status === 'copied' ? 'original' : 'verified' })),
+        `ingest of ${plan.root}, verify ${verify}`,
+      )
+      if (h.manifestPath) dr.mhlManifest = h.manifestPath
+      if (h.error) dr.mhlError = h.error
+    }
+  }
+
+  const integrity = files.some(
+    (f) => f.sourceState === 'source-changed' || f.destinations.some((x) => x.error?.code === 'E_VERIFY_MISMATCH'),
+  )
+  const status: IngestReport['status'] = aborted
+    ? 'aborted'
+    : integrity || perDestination.every((d) => d.status === 'failed')
+      ? 'failed'
+      : perDestination.every((d) => d.status === 'completed') && files.every((f) => f.sourceState === 'read' || f.sourceState === 'previously-verified')
+        ? 'completed'
+        : 'completed-with-errors'
+  const verdict = await safeToFormat(plan.root, sessionRoots, { minCopies: options.minCopies ?? 2 })
+  if (onProgress && !aborted) {
+    const last = lastProgress ?? toProgress(native.bytesRead, toCopy.length, [])
+    onProgress({ ...last, bytes: plan.bytes, files: plan.files.length, etaSeconds: 0, destinations: last.destinations.map((x, i) => ({ ...x, state: perDestination[i]!.status === 'failed' ? 'failed' : 'finished' })) })
+  }
+  return {
+    status,
+    session: sessionInfo,
+    source: plan.root,
+    files,
+    skipped: plan.skipped,
+    bytes: native.bytesRead,
+    bytesTotal: plan.bytes,
+    perDestination,
+    safeToFormat: verdict.safe && status === 'completed',
+    reasons: verdict.reasons,
+    startedAt,
+    finishedAt,
+  }
+}
