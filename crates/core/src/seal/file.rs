@@ -146,7 +146,7 @@ pub struct SealReport {
 }
 
 /// Names the file in an error that came from a layer that does not know it.
-fn in_file(path: &Path) -> impl Fn(Error) -> Error + '_ {
+pub(crate) fn in_file(path: &Path) -> impl Fn(Error) -> Error + '_ {
     move |e| {
         if e.path.is_some() {
             return e;
@@ -280,7 +280,7 @@ pub fn open_file(
     })
 }
 
-fn truncated(path: &Path, len: u64) -> Error {
+pub(crate) fn truncated(path: &Path, len: u64) -> Error {
     Error::new(
         ErrorCode::Truncated,
         format!(
