@@ -136,3 +136,17 @@ export {
   type RecordStatus,
   type VerifyMethod,
 } from './ingest/index'
+/**
+ * Off-site backup stores: incremental, verified backups of session folders as sealed
+ * content-addressed objects, restore tests and restores.
+ *
+ * @example
+ * ```ts
+ * import { openVault, openOrInitStore, backup, restoreTest } from 'shutterproof'
+ * const vault = await openVault('studio.vault', { passphrase })
+ * const store = await openOrInitStore('/Volumes/Offsite/store', { vault })
+ * console.log((await backup('/Volumes/SSD1/2026-04-26_Ada_Wedding', store)).status)
+ * console.log((await restoreTest(store)).status)
+ * ```
+ */
+export * from './backup/index'
