@@ -79,8 +79,8 @@ export async function restore(store: Store, session: string, intoDir: string, op
         await rm(target, { force: true })
         throw Object.assign(new Error(`${join(into, f.path)}: restored bytes hash differently from the index (objects swapped or replaced); removed`), { code: 'E_VERIFY_MISMATCH' })
       }
-      const t = new Date(f.mtimeMs)
-      await utimes(target, t, t)
+      // Seconds as a number keep sub-millisecond precision (a Date would truncate to ms).
+      await utimes(target, f.mtimeMs / 1000, f.mtimeMs / 1000)
       report.files++
       report.bytes += f.size
     } catch (err) {
