@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander'
 import { ShutterproofError } from '../errors'
 import { CliContext, UsageError } from './context'
 import { EXIT } from './exit-codes'
+import { registerBackup } from './backup-command'
 import { registerHash } from './hash-command'
 import { registerIngest } from './ingest-command'
 import { registerKeys } from './keys-command'
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
   registerKeys(program, ctx)
   registerSeal(program, ctx)
   registerIngest(program, ctx)
+  registerBackup(program, ctx)
 
   let interrupted = false
   const onSigint = () => {
