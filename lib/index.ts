@@ -150,3 +150,5 @@ export {
  * ```
  */
 export * from './backup/index'
+/** The SQLite catalog: 3-2-1 status per session, rebuilt from reports and store indexes. */
+export { openCatalog, Catalog, type DestinationSpec, type SessionStatus, type MediaKind, type Location } from './catalog/catalog'

@@ -8,6 +8,7 @@ import { backup } from '../backup/run-backup'
 import { restore } from '../backup/restore'
 import { restoreTest } from '../backup/restore-test'
 import { initStore, openOrInitStore, openStore, type Store } from '../backup/store'
+import { openCatalog } from '../catalog/catalog'
 import { openVault, type Vault } from '../keys/vault'
 import type { CliContext } from './context'
 import { EXIT } from './exit-codes'
@@ -118,4 +119,27 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       ctx.exitCode = r.status === 'completed' ? EXIT.OK : r.status === 'failed' ? EXIT.INTEGRITY : EXIT.COMPLETED_WITH_ERRORS
     })
   })
+
+  program
+    .command('status')
+    .description('3-2-1 status of every session in the catalog (copies, kinds, off-site, last verified, last restore test)')
+    .option('--catalog <file>', 'the catalog file', 'shutterproof-catalog.db')
+    .option('--json', 'print the status as JSON')
+    .action((opts: { catalog: string; json?: boolean }) => {
+      const catalog = openCatalog(opts.catalog)
+      try {
+        const rows = catalog.status()
+        if (opts.json) ctx.stdout(JSON.stringify(rows, null, 1) + '\n')
+        else {
+          const table = [['session', 'copies', 'kinds', 'off-site', 'last verified', 'restore test', '3-2-1']].concat(
+            rows.map((r) => [r.session, String(r.copies), r.kinds.join('+'), r.offsite ? 'yes' : 'no', r.lastVerified?.slice(0, 10) ?? 'never', r.lastRestoreTest ? `${r.lastRestoreTest.status} ${r.lastRestoreTest.at.slice(0, 10)}` : 'never', r.meets321 ? 'yes' : `no: ${r.reasons.join('; ')}`]),
+          )
+          const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)))
+          for (const row of table) ctx.stdout(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n')
+        }
+        ctx.exitCode = rows.every((r) => r.meets321) ? EXIT.OK : EXIT.COMPLETED_WITH_ERRORS
+      } finally {
+        catalog.close()
+      }
+    })
 }
