@@ -189,6 +189,9 @@ export declare function nativeGeneratePassphrase(words: number, separator: strin
 /** Hashes a file off the main thread. Progress is throttled in the core. */
 export declare function nativeHashFile(path: string, algorithms: Array<string>, cancel: CancelToken, onProgress?: ((bytesDone: number) => void) | undefined | null): Promise<NativeDigests>
 
+/** Reads a sealed file back from the disk (cache evicted), authenticates it and hashes its plaintext; writes nothing. */
+export declare function nativeHashSealedFile(vault: Vault, path: string, cancel: CancelToken, onProgress?: ((bytesDone: number) => void) | undefined | null): Promise<NativeSealedDigests>
+
 /** Public facts of a sealed file's header; no key needed, no secret returned. */
 export interface NativeInspection {
   kind: string
@@ -230,6 +233,15 @@ export interface NativeNewVault {
   recoveryWords: string
 }
 
+export interface NativeObjectDigest {
+  name: string
+  blake3: string
+  size: number
+}
+
+/** Opens a buffer sealed for the vault; only fully authenticated plaintext comes back. */
+export declare function nativeOpenBytes(vault: Vault, data: Buffer): Promise<Buffer>
+
 /** Opens a sealed file into `dst`; renamed into place only after the last chunk authenticated. */
 export declare function nativeOpenSealedFile(src: string, dst: string, vault: Vault | undefined | null, unlock: NativeUnlock | undefined | null, overwrite: boolean, cancel: CancelToken, onProgress?: ((bytesDone: number) => void) | undefined | null): Promise<NativeSealReport>
 
@@ -267,6 +279,16 @@ export interface NativeResidentPages {
   total: number
 }
 
+/** Seals a buffer for the vault (vault and recovery stanzas). */
+export declare function nativeSealBytes(vault: Vault, data: Buffer): Promise<Buffer>
+
+export interface NativeSealedDigests {
+  plaintextSize: number
+  sealedSize: number
+  blake3: string
+  method: string
+}
+
 /** Seals `src` into `dst` for a vault or a passphrase (temporary name, fsync, rename). */
 export declare function nativeSealFile(src: string, dst: string, vault: Vault | undefined | null, passphrase: string | undefined | null, kdf: NativeKdf | undefined | null, overwrite: boolean, cancel: CancelToken, onProgress?: ((bytesDone: number) => void) | undefined | null): Promise<NativeSealReport>
 
@@ -274,6 +296,9 @@ export interface NativeSealReport {
   plaintextSize: number
   sealedSize: number
 }
+
+/** Keyed BLAKE3 of a file under the vault's store key (its object name) and its plain BLAKE3, from one read. */
+export declare function nativeStoreObjectName(vault: Vault, path: string, cancel: CancelToken, onProgress?: ((bytesDone: number) => void) | undefined | null): Promise<NativeObjectDigest>
 
 /** One of the ways to unlock, as received from JS. */
 export interface NativeUnlock {

@@ -158,3 +158,19 @@ export { type ShareItem, type ShareItemInput, type ShareScope } from './share/it
 export { type ShareAudit, type AuditOptions } from './share/audit'
 export { systemClock, manualClock, type Clock, type ManualClock } from './share/clock'
 export { parseDuration } from './share/duration'
+/**
+ * Off-site backup stores: incremental, verified backups of session folders as sealed
+ * content-addressed objects, restore tests and restores.
+ *
+ * @example
+ * ```ts
+ * import { openVault, openOrInitStore, backup, restoreTest } from 'shutterproof'
+ * const vault = await openVault('studio.vault', { passphrase })
+ * const store = await openOrInitStore('/Volumes/Offsite/store', { vault })
+ * console.log((await backup('/Volumes/SSD1/2026-04-26_Ada_Wedding', store)).status)
+ * console.log((await restoreTest(store)).status)
+ * ```
+ */
+export * from './backup/index'
+/** The SQLite catalog: 3-2-1 status per session, rebuilt from reports and store indexes. */
+export { openCatalog, Catalog, type DestinationSpec, type SessionStatus, type MediaKind, type Location } from './catalog/catalog'

@@ -8,10 +8,11 @@ import { Command, CommanderError } from 'commander'
 import { ShutterproofError } from '../errors'
 import { CliContext, UsageError } from './context'
 import { EXIT } from './exit-codes'
+import { registerBackup } from './backup-command'
 import { registerHash } from './hash-command'
+import { registerIngest } from './ingest-command'
 import { registerKeys } from './keys-command'
 import { registerSeal } from './seal-command'
-import { registerIngest } from './ingest-command'
 import { registerShare } from './share-command'
 
 const { version } = require('../../package.json') as { version: string }
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
   registerSeal(program, ctx)
   registerIngest(program, ctx)
   registerShare(program, ctx)
+  registerBackup(program, ctx)
 
   let interrupted = false
   const onSigint = () => {

@@ -8,5 +8,6 @@ mod hash;
 mod keys;
 mod progress;
 mod seal;
+mod store;
 
 pub use cancel::CancelToken;

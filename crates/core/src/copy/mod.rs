@@ -8,7 +8,7 @@ mod pool;
 mod preflight;
 mod reader;
 mod types;
-mod verify;
+pub(crate) mod verify;
 mod writer;
 
 pub use engine::copy_files;

@@ -45,7 +45,7 @@ pub fn resident_pages(path: &Path) -> Result<(u64, u64)> {
     resident_pages_of(&file, len).map_err(|e| Error::io(e, path))
 }
 
-fn resident_pages_of(file: &File, len: u64) -> io::Result<(u64, u64)> {
+pub(crate) fn resident_pages_of(file: &File, len: u64) -> io::Result<(u64, u64)> {
     if len == 0 {
         return Ok((0, 0));
     }

@@ -93,6 +93,13 @@ impl OpenVault {
         hex::encode(self.key_id)
     }
 
+    /// A 32-byte key for one purpose, derived from the vault key with BLAKE3 `derive_key`
+    /// under a hard-coded, globally unique `context`. Like the vault key it never leaves
+    /// the core: callers get results computed with it (e.g. store object names), not the key.
+    pub(crate) fn derive(&self, context: &str) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(blake3::derive_key(context, &self.vault_key[..]))
+    }
+
     pub(crate) fn vault_key(&self) -> &[u8] {
         &self.vault_key[..]
     }

@@ -148,7 +148,7 @@ pub struct SealReport {
 }
 
 /// Names the file in an error that came from a layer that does not know it.
-fn in_file(path: &Path) -> impl Fn(Error) -> Error + '_ {
+pub(crate) fn in_file(path: &Path) -> impl Fn(Error) -> Error + '_ {
     move |e| {
         if e.path.is_some() {
             return e;

@@ -5,10 +5,12 @@ mod atomic;
 pub mod cobblestone;
 mod file;
 pub mod header;
+mod object_name;
 pub mod primitives;
 mod secrets;
 pub mod stanza;
 mod stream;
+mod verify;
 
 pub(crate) use atomic::AtomicOutput;
 pub use file::{
@@ -17,6 +19,8 @@ pub use file::{
 };
 pub(crate) use file::{open_to_vec, seal_to_vec};
 pub use header::{FileKind, Header, Unlock};
+pub use object_name::{object_name, ObjectDigest, STORE_NAME_CONTEXT};
 pub use secrets::{SealFor, UnlockWith};
 pub use stanza::{Stanza, StanzaKind};
 pub use stream::{OpeningStream, SealingStream};
+pub use verify::{hash_sealed_file, SealedDigests};

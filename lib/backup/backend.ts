@@ -1,0 +1,131 @@
+/**
+ * Where a backup store keeps its bytes: a small interface of immutable objects with
+ * atomic publication, so that object storage (S3-compatible) can follow the local folder.
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+
+/**
+ * Immutable objects under `/`-separated keys. Every put appears whole or not at all.
+ *
+ * @example
+ * ```ts
+ * const b = new LocalFolderBackend('/Volumes/Offsite/store')
+ * await b.putBytes('index/2026-05-01.sealed', bytes)
+ * ```
+ */
+export interface StoreBackend {
+  /** A human-readable location for messages. */
+  readonly location: string
+  /** Size of an object, or `undefined` when there is none. */
+  stat(key: string): Promise<{ size: number } | undefined>
+  getBytes(key: string): Promise<Buffer>
+  /** Publishes `data` under `key` atomically (temporary name, fsync, rename). */
+  putBytes(key: string, data: Uint8Array, options?: { replace?: boolean }): Promise<void>
+  /**
+   * Publishes a file that `write(path)` creates atomically at a local `path` (e.g. a
+   * native seal, which writes a temporary name and renames). A local folder hands out the
+   * final path itself; object storage would hand out a staging file and upload it.
+   */
+  putWith(key: string, write: (localPath: string) => Promise<void>): Promise<void>
+  /** A local file holding the object, for native readers; `release` when done. */
+  localFile(key: string): Promise<{ path: string; release(): Promise<void> }>
+  /** Keys under `prefix` (recursively), sorted; temporary files are never listed. */
+  list(prefix: string): Promise<string[]>
+  delete(key: string): Promise<void>
+}
+
+const TEMP = /^\.|\.sptmp$/
+
+/** A folder on a local or mounted drive (e.g. an encrypted disk kept off-site). */
+export class LocalFolderBackend implements StoreBackend {
+  constructor(readonly location: string) {}
+
+  #path(key: string): string {
+    if (key.split('/').some((p) => p === '' || p === '.' || p === '..')) throw new Error(`bad store key ${key}`)
+    return join(this.location, ...key.split('/'))
+  }
+
+  async stat(key: string) {
+    try {
+      const s = await stat(this.#path(key))
+      return s.isFile() ? { size: s.size } : undefined
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw err
+    }
+  }
+
+  getBytes(key: string): Promise<Buffer> {
+    return readFile(this.#path(key))
+  }
+
+  async putBytes(key: string, data: Uint8Array, options: { replace?: boolean } = {}): Promise<void> {
+    const final = this.#path(key)
+    await mkdir(dirname(final), { recursive: true })
+    const temp = join(dirname(final), `.${randomBytes(8).toString('hex')}.sptmp`)
+    const fh = await open(temp, 'wx')
+    try {
+      await fh.writeFile(data)
+      await fh.sync()
+    } catch (err) {
+      await fh.close().catch(() => {})
+      await rm(temp, { force: true })
+      throw err
+    }
+    await fh.close()
+    if (!options.replace && (await this.stat(key))) {
+      await rm(temp, { force: true })
+      throw Object.assign(new Error(`${final} already exists`), { code: 'EEXIST' })
+    }
+    await rename(temp, final)
+    await syncFolder(dirname(final))
+  }
+
+  async putWith(key: string, write: (localPath: string) => Promise<void>): Promise<void> {
+    const final = this.#path(key)
+    await mkdir(dirname(final), { recursive: true })
+    await write(final)
+  }
+
+  async localFile(key: string) {
+    return { path: this.#path(key), release: async () => {} }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const out: string[] = []
+    const walk = async (dir: string, rel: string) => {
+      let names: string[]
+      try {
+        names = await readdir(dir)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+        throw err
+      }
+      for (const name of names) {
+        if (TEMP.test(name)) continue
+        const r = rel ? `${rel}/${name}` : name
+        const s = await stat(join(dir, name))
+        if (s.isDirectory()) await walk(join(dir, name), r)
+        else out.push(r)
+      }
+    }
+    await walk(this.#path(prefix), prefix)
+    return out.sort()
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.#path(key), { force: true })
+  }
+}
+
+async function syncFolder(dir: string): Promise<void> {
+  const dh = await open(dir, 'r')
+  try {
+    await dh.sync()
+  } finally {
+    await dh.close()
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * `backup(sessionDir, store)`: incremental, verified, resumable.
+ * @module
+ */
+import { stat } from 'node:fs/promises'
+import { basename, resolve } from 'node:path'
+
+import { AbortError, InvalidArgumentError, type ShutterproofError } from '../errors'
+import { sealFile } from '../seal/files'
+import { checkSealed, objectDigest } from './objects'
+import type { SnapshotFile, Store } from './store'
+import { walkSession, type SessionFile } from './walk'
+
+/** Progress of {@link backup}. */
+export interface BackupProgress {
+  files: number
+  filesTotal: number
+  bytes: number
+  bytesTotal: number
+  objectsWritten: number
+}
+
+/** Options of {@link backup}. */
+export interface BackupOptions {
+  /** Session name kept in the index (default: the folder's name). */
+  session?: string
+  /** Files worked on at once (default 2). */
+  concurrency?: number
+  /** Aborting stops between files; no snapshot is published; the next run resumes. */
+  signal?: AbortSignal
+  onProgress?: (p: BackupProgress) => void
+}
+
+/** One file that could not be backed up. */
+export interface BackupFailure {
+  path: string
+  code: string
+  message: string
+}
+
+/** What {@link backup} resolves with. */
+export interface BackupReport {
+  /**
+   * `completed`: every file is in the store, verified, and the new snapshot is published.
+   * `failed`: an object read back wrong (integrity). `completed-with-errors`: some files
+   * could not be read. `aborted`: stopped by the signal. Only `completed` publishes a snapshot;
+   * otherwise the previous snapshot stays the newest and a re-run completes the work.
+   */
+  status: 'completed' | 'completed-with-errors' | 'failed' | 'aborted'
+  session: string
+  store: string
+  /** Key of the newest snapshot of the session after this run. */
+  snapshot?: string
+  /** True when nothing changed since the previous snapshot (no new one published). */
+  unchanged: boolean
+  files: number
+  bytes: number
+  objectsWritten: number
+  /** Files whose object was already in the store (unchanged, duplicate, or written by an interrupted run). */
+  objectsReused: number
+  /** Sealed bytes written by this run. */
+  bytesWritten: number
+  /** How written objects were read back: `disk-evicted` or `cache` (tmpfs). */
+  verifyMethods: Record<string, number>
+  failures: BackupFailure[]
+  startedAt: string
+  finishedAt: string
+}
+
+const INTEGRITY = new Set(['E_VERIFY_MISMATCH', 'E_AUTH', 'E_TRUNCATED', 'E_FORMAT'])
+
+/**
+ * Backs up a session folder into a store: each new or changed file is sealed into an
+ * object named by its keyed BLAKE3 (identical files, in any session, are stored once),
+ * read back from the disk with the page cache evicted, decrypted and re-hashed in Rust;
+ * then a sealed index snapshot is published last, atomically.
+ *
+ * @example
+ * ```ts
+ * const store = await openStore('/Volumes/Offsite/store', { vault })
+ * const r = await backup('/Volumes/SSD1/2026-04-26_Ada_Wedding', store, { onProgress: console.log })
+ * if (r.status !== 'completed') console.error(r.failures)
+ * ```
+ */
+export async function backup(sessionDir: string, store: Store, options: BackupOptions = {}): Promise<BackupReport> {
+  if (typeof sessionDir !== 'string' || sessionDir === '') throw new InvalidArgumentError('backup needs a session folder')
+  const root = resolve(sessionDir)
+  const st = await stat(root).catch(() => undefined)
+  if (!st?.isDirectory()) throw new InvalidArgumentError(`${root} is not a folder; give the session folder to back up`)
+  const session = options.session ?? basename(root)
+  const signal = options.signal
+  signal?.throwIfAborted?.()
+  const startedAt = new Date().toISOString()
+  const files = await walkSession(root)
+  const bytesTotal = files.reduce((n, f) => n + f.size, 0)
+
+  const { snapshots } = await store.snapshots()
+  const trusted = new Set(snapshots.flatMap((s) => s.files.map((f) => f.object)))
+  const previous = [...snapshots].reverse().find((s) => s.session === session)
+  const prevByPath = new Map(previous?.files.map((f) => [f.path, f]) ?? [])
+  const present = await store.objectNames()
+
+  const report: BackupReport = {
+    status: 'completed',
+    session,
+    store: store.location,
+    unchanged: false,
+    files: files.length,
+    bytes: bytesTotal,
+    objectsWritten: 0,
+    objectsReused: 0,
+    bytesWritten: 0,
+    verifyMethods: {},
+    failures: [],
+    startedAt,
+    finishedAt: startedAt,
+  }
+  const entries = new Map<string, SnapshotFile>()
+  const inFlight = new Map<string, Promise<void>>()
+  let filesDone = 0
+  let bytesDone = 0
+  const tick = () => options.onProgress?.({ files: filesDone, filesTotal: files.length, bytes: bytesDone, bytesTotal, objectsWritten: report.objectsWritten })
+
+  /** Makes sure object `name` holds a file hashing to `blake3`: reuse, check an orphan, or write. */
+  const ensureObject = async (f: SessionFile, name: string, blake3: string): Promise<void> => {
+    if (trusted.has(name) && present.has(name)) {
+      report.objectsReused++
+      return
+    }
+    const key = store.objectKey(name)
+    if (present.has(name)) {
+      // Written by an interrupted run and never indexed: check it before trusting it.
+      const local = await store.backend.localFile(key)
+      try {
+        const d = await checkSealed(store.vault, local.path, signal)
+        if (d.blake3 === blake3) {
+          trusted.add(name)
+          report.objectsReused++
+          return
+        }
+      } catch (err) {
+        if ((err as ShutterproofError).code === 'E_ABORTED') throw err
+      } finally {
+        await local.release()
+      }
+      await store.backend.delete(key)
+      present.delete(name)
+    }
+    await store.backend.putWith(key, async (dst) => {
+      const r = await sealFile(f.abs, dst, { vault: store.vault, signal })
+      report.bytesWritten += r.sealedSize
+    })
+    present.add(name)
+    report.objectsWritten++
+    const local = await store.backend.localFile(key)
+    try {
+      const d = await checkSealed(store.vault, local.path, signal)
+      report.verifyMethods[d.method] = (report.verifyMethods[d.method] ?? 0) + 1
+      if (d.blake3 !== blake3) {
+        await store.backend.delete(key)
+        present.delete(name)
+        throw Object.assign(new Error(`${f.abs}: the object written for it reads back with another BLAKE3 (the file changed while it was sealed, or the store drive corrupts data); run the backup again`), { code: 'E_VERIFY_MISMATCH' })
+      }
+      trusted.add(name)
+    } finally {
+      await local.release()
+    }
+  }
+
+  const one = async (f: SessionFile): Promise<void> => {
+    const prev = prevByPath.get(f.path)
+    if (prev && prev.size === f.size && prev.mtimeMs === f.mtimeMs && present.has(prev.object) && trusted.has(prev.object)) {
+      entries.set(f.path, prev)
+      report.objectsReused++
+      return
+    }
+    const d = await objectDigest(store.vault, f.abs, signal)
+    const after = await stat(f.abs)
+    if (after.size !== f.size || after.mtimeMs !== f.mtimeMs || d.size !== f.size) {
+      throw Object.assign(new Error(`${f.abs} changed while it was read; run the backup again when it is not being written`), { code: 'E_SOURCE_CHANGED' })
+    }
+    let pending = inFlight.get(d.name)
+    if (pending) await pending
+    else {
+      pending = ensureObject(f, d.name, d.blake3)
+      inFlight.set(d.name, pending)
+      try {
+        await pending
+      } finally {
+        inFlight.delete(d.name)
+      }
+    }
+    entries.set(f.path, { path: f.path, object: d.name, size: f.size, mtimeMs: f.mtimeMs, blake3: d.blake3 })
+  }
+
+  let next = 0
+  let aborted = false
+  const worker = async () => {
+    while (next < files.length && !aborted) {
+      const f = files[next++]!
+      try {
+        if (signal?.aborted) throw new AbortError()
+        await one(f)
+      } catch (err) {
+        const e = err as ShutterproofError
+        if (e.code === 'E_ABORTED') {
+          aborted = true
+          return
+        }
+        report.failures.push({ path: f.path, code: e.code ?? 'E_IO', message: e.message })
+      }
+      filesDone++
+      bytesDone += f.size
+      tick()
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker))
+
+  if (aborted) report.status = 'aborted'
+  else if (report.failures.some((f) => INTEGRITY.has(f.code))) report.status = 'failed'
+  else if (report.failures.length > 0) report.status = 'completed-with-errors'
+  else {
+    const list = files.map((f) => entries.get(f.path)!)
+    const same =
+      previous !== undefined &&
+      previous.files.length === list.length &&
+      previous.files.every((p, i) => p.path === list[i]!.path && p.object === list[i]!.object && p.size === list[i]!.size && p.mtimeMs === list[i]!.mtimeMs)
+    if (same) {
+      report.unchanged = true
+      report.snapshot = previous.key
+    } else {
+      report.snapshot = await store.publishSnapshot({ format: 'shutterproof-snapshot/1', session, createdAt: new Date().toISOString(), files: list })
+    }
+  }
+  if (report.status !== 'completed') report.snapshot = previous?.key
+  report.finishedAt = new Date().toISOString()
+  return report
+}

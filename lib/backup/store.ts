@@ -1,0 +1,234 @@
+/**
+ * The off-site backup store: a marker binding it to one vault, sealed content-addressed
+ * objects, and sealed index snapshots. Names of clients, sessions and files appear only
+ * inside sealed data.
+ *
+ * Layout (see docs/BACKUP.md):
+ * ```
+ * shutterproof-store.json          { format, keyId, createdAt }  (no names)
+ * objects/ab/ab12…(64 hex)         a sealed file, named by keyed BLAKE3 of its plaintext
+ * index/<time>-<random>.sealed     a sealed snapshot: session, files → object, size, mtime, BLAKE3
+ * tests/<time>-<random>.sealed     a sealed restore-test record
+ * ```
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+
+import { FileSystemError, InvalidArgumentError, KeyError, ShutterproofError } from '../errors'
+import type { Vault } from '../native'
+import { LocalFolderBackend, type StoreBackend } from './backend'
+import { openBytes, sealBytes } from './objects'
+import { mkdir, readdir } from 'node:fs/promises'
+
+export const MARKER = 'shutterproof-store.json'
+const MARKER_FORMAT = 'shutterproof-store/1'
+const SNAPSHOT_FORMAT = 'shutterproof-snapshot/1'
+const TEST_FORMAT = 'shutterproof-restore-test/1'
+
+/** One file of a snapshot. */
+export interface SnapshotFile {
+  /** Relative to the session folder, `/`-separated. */
+  path: string
+  /** Object name (64 hex). */
+  object: string
+  size: number
+  mtimeMs: number
+  blake3: string
+}
+
+/** A decrypted index snapshot. */
+export interface Snapshot {
+  format: typeof SNAPSHOT_FORMAT
+  /** The session folder's name. */
+  session: string
+  createdAt: string
+  files: SnapshotFile[]
+}
+
+/** A snapshot with the key it is stored under. */
+export interface StoredSnapshot extends Snapshot {
+  key: string
+}
+
+/** A decrypted restore-test record. */
+export interface RestoreTestRecord {
+  format: typeof TEST_FORMAT
+  testedAt: string
+  status: 'completed' | 'failed'
+  sessions: Array<{ session: string; snapshot: string; checked: number; failures: number }>
+  /** Snapshots that could not be read. */
+  unreadableSnapshots: string[]
+}
+
+/** Options of {@link initStore} and {@link openStore}. */
+export interface StoreOptions {
+  /** The open vault: seals objects and index; its key id is bound to the store. */
+  vault: Vault
+  /** Another place for the bytes (default: a local folder at `location`). */
+  backend?: StoreBackend
+}
+
+function objectKey(name: string): string {
+  return `objects/${name.slice(0, 2)}/${name}`
+}
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace('.', '')
+}
+
+/** An open backup store. Get one from {@link initStore} or {@link openStore}. */
+export class Store {
+  /** @internal */
+  constructor(
+    readonly location: string,
+    readonly backend: StoreBackend,
+    readonly vault: Vault,
+    readonly keyId: string,
+  ) {}
+
+  /** @internal */
+  objectKey(name: string): string {
+    return objectKey(name)
+  }
+
+  /** Object names present in the store. */
+  async objectNames(): Promise<Set<string>> {
+    return new Set((await this.backend.list('objects')).map((k) => k.slice(k.lastIndexOf('/') + 1)).filter((n) => /^[0-9a-f]{64}$/.test(n)))
+  }
+
+  /**
+   * Every index snapshot, oldest first; snapshots that cannot be opened (damaged, foreign)
+   * are listed apart, never thrown.
+   */
+  async snapshots(): Promise<{ snapshots: StoredSnapshot[]; unreadable: Array<{ key: string; code: string; message: string }> }> {
+    const snapshots: StoredSnapshot[] = []
+    const unreadable: Array<{ key: string; code: string; message: string }> = []
+    for (const key of await this.backend.list('index')) {
+      if (!key.endsWith('.sealed')) continue
+      try {
+        const plain = await openBytes(this.vault, await this.backend.getBytes(key), `${this.location}/${key}`)
+        const s = JSON.parse(plain.toString('utf8')) as Snapshot
+        if (s?.format !== SNAPSHOT_FORMAT || typeof s.session !== 'string' || !Array.isArray(s.files)) throw new ShutterproofError('E_FORMAT', 'not an index snapshot')
+        snapshots.push({ ...s, key })
+      } catch (err) {
+        const e = err as ShutterproofError
+        unreadable.push({ key, code: e.code ?? 'E_FORMAT', message: `${this.location}/${key}: ${e.message}` })
+      }
+    }
+    snapshots.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.key < b.key ? -1 : 1))
+    return { snapshots, unreadable }
+  }
+
+  /** The newest snapshot of each session (by session name). */
+  async latestSnapshots(): Promise<Map<string, StoredSnapshot>> {
+    const out = new Map<string, StoredSnapshot>()
+    for (const s of (await this.snapshots()).snapshots) out.set(s.session, s)
+    return out
+  }
+
+  /** @internal Seals and publishes a snapshot (temp + fsync + rename); returns its key. */
+  async publishSnapshot(s: Snapshot): Promise<string> {
+    const key = `index/${stamp(new Date(s.createdAt))}-${randomBytes(4).toString('hex')}.sealed`
+    await this.backend.putBytes(key, await sealBytes(this.vault, Buffer.from(JSON.stringify(s))))
+    return key
+  }
+
+  /** @internal */
+  async publishRestoreTest(r: RestoreTestRecord): Promise<string> {
+    const key = `tests/${stamp(new Date(r.testedAt))}-${randomBytes(4).toString('hex')}.sealed`
+    await this.backend.putBytes(key, await sealBytes(this.vault, Buffer.from(JSON.stringify(r))))
+    return key
+  }
+
+  /** Restore-test records, oldest first (unreadable ones skipped). */
+  async restoreTests(): Promise<RestoreTestRecord[]> {
+    const out: RestoreTestRecord[] = []
+    for (const key of await this.backend.list('tests')) {
+      try {
+        const r = JSON.parse((await openBytes(this.vault, await this.backend.getBytes(key), key)).toString('utf8')) as RestoreTestRecord
+        if (r?.format === TEST_FORMAT) out.push(r)
+      } catch {
+        /* a damaged record only loses its own history */
+      }
+    }
+    return out.sort((a, b) => (a.testedAt < b.testedAt ? -1 : 1))
+  }
+}
+
+interface Marker {
+  format: string
+  keyId: string
+  createdAt: string
+}
+
+async function readMarker(backend: StoreBackend, location: string): Promise<Marker | undefined> {
+  if (!(await backend.stat(MARKER))) return undefined
+  try {
+    const m = JSON.parse((await backend.getBytes(MARKER)).toString('utf8')) as Marker
+    if (m?.format !== MARKER_FORMAT || typeof m.keyId !== 'string') throw new Error('bad marker')
+    return m
+  } catch {
+    throw new ShutterproofError('E_FORMAT', `${location}/${MARKER} is not a Shutterproof store marker; is this the right folder?`, { path: location })
+  }
+}
+
+function checkVault(options: StoreOptions | undefined): Vault {
+  const vault = options?.vault
+  if (!vault || typeof vault.keyId !== 'string') throw new InvalidArgumentError('give the store an open vault: { vault }')
+  if (vault.closed) throw new InvalidArgumentError('the vault is closed; open it again')
+  return vault
+}
+
+/**
+ * Creates a store at `location` (an empty or missing folder) bound to the vault.
+ *
+ * @example
+ * ```ts
+ * const vault = await openVault('studio.vault', { passphrase })
+ * const store = await initStore('/Volumes/Offsite/shutterproof', { vault })
+ * ```
+ * @throws `E_EXISTS` when the folder already holds a store or other files.
+ */
+export async function initStore(location: string, options: StoreOptions): Promise<Store> {
+  const vault = checkVault(options)
+  const backend = options.backend ?? new LocalFolderBackend(location)
+  if (await readMarker(backend, location).catch(() => ({}) as Marker)) {
+    throw new FileSystemError('E_EXISTS', `${location} already holds a Shutterproof store; open it with openStore`, { path: location })
+  }
+  if (!options.backend) {
+    await mkdir(location, { recursive: true })
+    const names = (await readdir(location)).filter((n) => n !== 'lost+found')
+    if (names.length > 0) throw new FileSystemError('E_EXISTS', `${location} is not empty; give an empty or new folder for the store`, { path: location })
+  }
+  const marker: Marker = { format: MARKER_FORMAT, keyId: vault.keyId, createdAt: new Date().toISOString() }
+  await backend.putBytes(MARKER, Buffer.from(JSON.stringify(marker, null, 1) + '\n'))
+  return new Store(location, backend, vault, vault.keyId)
+}
+
+/**
+ * Opens an existing store. The vault must be the one the store was made for: otherwise
+ * `E_WRONG_KEY`, before anything else is read or written.
+ *
+ * @example
+ * ```ts
+ * const store = await openStore('/Volumes/Offsite/shutterproof', { vault })
+ * ```
+ * @throws `E_WRONG_KEY` (another vault), `ENOENT` / `E_FORMAT` (not a store)
+ */
+export async function openStore(location: string, options: StoreOptions): Promise<Store> {
+  const vault = checkVault(options)
+  const backend = options.backend ?? new LocalFolderBackend(location)
+  const marker = await readMarker(backend, location)
+  if (!marker) throw new FileSystemError('ENOENT', `${location} holds no Shutterproof store (no ${MARKER}); create one with initStore or 'shutterproof store init'`, { path: location })
+  if (marker.keyId !== vault.keyId) {
+    throw new KeyError('E_WRONG_KEY', `${location} belongs to the vault with key id ${marker.keyId}, not ${vault.keyId}; open the store with its own vault key file`, { path: location })
+  }
+  return new Store(location, backend, vault, marker.keyId)
+}
+
+/** Opens the store at `location`, creating it first when the folder holds none. */
+export async function openOrInitStore(location: string, options: StoreOptions): Promise<Store> {
+  const backend = options.backend ?? new LocalFolderBackend(location)
+  if (await backend.stat(MARKER)) return openStore(location, options)
+  return initStore(location, options)
+}

@@ -1,0 +1,187 @@
+/**
+ * The SQLite catalog (better-sqlite3, WAL): destinations, sessions, copies with their last
+ * verification, backups and restore tests, for quick 3-2-1 answers. It is an index only:
+ * {@link Catalog.rebuild} reconstructs it from the reports at folder destinations and
+ * from the stores' sealed indexes.
+ * @module
+ */
+import Database from 'better-sqlite3'
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+
+import { InvalidArgumentError } from '../errors'
+import type { Store } from '../backup/store'
+import { isDiskVerified, latestEvidence, readRecords } from '../ingest/records'
+
+export type MediaKind = 'ssd' | 'hdd' | 'nas' | 'optical' | 'cloud'
+export type Location = 'onsite' | 'offsite'
+
+/** A place holding copies: a folder of session folders, or a backup store. */
+export type DestinationSpec = { label: string; kind: MediaKind; location: Location } & ({ root: string } | { store: Store })
+
+/** The 3-2-1 answer for one session. */
+export interface SessionStatus {
+  session: string
+  copies: number
+  kinds: MediaKind[]
+  offsite: boolean
+  /** Oldest of the copies' last verifications (ISO), undefined if a copy was never verified. */
+  lastVerified?: string
+  /** Newest restore test of an off-site copy. */
+  lastRestoreTest?: { at: string; status: string }
+  meets321: boolean
+  reasons: string[]
+}
+
+const MIGRATIONS = [
+  `CREATE TABLE destinations (id INTEGER PRIMARY KEY, label TEXT UNIQUE NOT NULL, kind TEXT NOT NULL, location TEXT NOT NULL, root TEXT);
+   CREATE TABLE sessions (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);
+   CREATE TABLE copies (session_id INTEGER NOT NULL REFERENCES sessions(id), destination_id INTEGER NOT NULL REFERENCES destinations(id),
+     files INTEGER NOT NULL, complete INTEGER NOT NULL, last_verified_at TEXT, last_verify_result TEXT, PRIMARY KEY (session_id, destination_id));
+   CREATE TABLE backups (id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, destination_id INTEGER NOT NULL, snapshot TEXT NOT NULL, created_at TEXT NOT NULL, files INTEGER NOT NULL, UNIQUE (destination_id, snapshot));
+   CREATE TABLE restore_tests (id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, destination_id INTEGER NOT NULL, tested_at TEXT NOT NULL, status TEXT NOT NULL, UNIQUE (session_id, destination_id, tested_at));`,
+]
+
+const DAY = 24 * 60 * 60 * 1000
+
+/**
+ * Opens (creating and migrating) the catalog at `file`.
+ *
+ * @example
+ * ```ts
+ * const catalog = openCatalog('catalog.db', { destinations: [
+ *   { label: 'SSD1', kind: 'ssd', location: 'onsite', root: '/Volumes/SSD1' },
+ *   { label: 'HDD', kind: 'hdd', location: 'onsite', root: '/Volumes/HDD' },
+ *   { label: 'Offsite', kind: 'hdd', location: 'offsite', store } ] })
+ * await catalog.rebuild()
+ * console.table(catalog.status())
+ * ```
+ */
+export function openCatalog(file: string, options: { destinations?: DestinationSpec[]; now?: () => Date } = {}): Catalog {
+  return new Catalog(file, options.destinations ?? [], options.now ?? (() => new Date()))
+}
+
+export class Catalog {
+  readonly db: Database.Database
+  readonly #destinations: DestinationSpec[]
+
+  /** @internal */
+  constructor(file: string, destinations: DestinationSpec[], readonly now: () => Date) {
+    this.db = new Database(file)
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma('foreign_keys = ON')
+    const version = this.db.pragma('user_version', { simple: true }) as number
+    if (version > MIGRATIONS.length) throw new InvalidArgumentError(`${file} was written by a newer Shutterproof (schema ${version}); upgrade to read it`)
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!)
+        this.db.pragma(`user_version = ${v + 1}`)
+      })()
+    }
+    this.#destinations = destinations
+    for (const d of destinations) this.#upsertDestination(d)
+  }
+
+  #upsertDestination(d: DestinationSpec): number {
+    if (!['ssd', 'hdd', 'nas', 'optical', 'cloud'].includes(d.kind) || !['onsite', 'offsite'].includes(d.location)) {
+      throw new InvalidArgumentError(`destination ${d.label}: kind must be ssd|hdd|nas|optical|cloud and location onsite|offsite`)
+    }
+    const root = 'root' in d ? d.root : d.store.location
+    this.db.prepare('INSERT INTO destinations (label, kind, location, root) VALUES (?, ?, ?, ?) ON CONFLICT(label) DO UPDATE SET kind = excluded.kind, location = excluded.location, root = excluded.root').run(d.label, d.kind, d.location, root)
+    return (this.db.prepare('SELECT id FROM destinations WHERE label = ?').get(d.label) as { id: number }).id
+  }
+
+  #session(name: string): number {
+    this.db.prepare('INSERT OR IGNORE INTO sessions (name) VALUES (?)').run(name)
+    return (this.db.prepare('SELECT id FROM sessions WHERE name = ?').get(name) as { id: number }).id
+  }
+
+  /** Records (or refreshes) what one folder destination holds of one session, from its ingest/verify reports. */
+  async recordFolderSession(label: string, sessionRoot: string, sessionName: string): Promise<void> {
+    const dest = this.#destinationId(label)
+    const { records } = await readRecords(sessionRoot)
+    if (records.length === 0) return
+    const evidence = latestEvidence(records)
+    const files = [...evidence.values()]
+    const complete = files.length > 0 && files.every((f) => isDiskVerified(f))
+    const last = files.map((f) => f.checkedAt).sort()[0]
+    this.db.prepare('INSERT OR REPLACE INTO copies VALUES (?, ?, ?, ?, ?, ?)').run(this.#session(sessionName), dest, files.length, complete ? 1 : 0, last ?? null, complete ? 'verified' : 'incomplete')
+  }
+
+  /** Records a store's snapshots (each a backup, verified when written) and restore tests. */
+  async recordStore(label: string, store: Store): Promise<void> {
+    const dest = this.#destinationId(label)
+    const { snapshots } = await store.snapshots()
+    for (const s of snapshots) {
+      const sid = this.#session(s.session)
+      this.db.prepare('INSERT OR IGNORE INTO backups (session_id, destination_id, snapshot, created_at, files) VALUES (?, ?, ?, ?, ?)').run(sid, dest, s.key, s.createdAt, s.files.length)
+      this.db.prepare('INSERT OR REPLACE INTO copies VALUES (?, ?, ?, 1, ?, ?)').run(sid, dest, s.files.length, s.createdAt, 'verified')
+    }
+    for (const t of await store.restoreTests()) {
+      for (const s of t.sessions) {
+        const sid = this.#session(s.session)
+        const status = s.failures === 0 && t.unreadableSnapshots.length === 0 ? 'completed' : 'failed'
+        this.db.prepare('INSERT OR IGNORE INTO restore_tests (session_id, destination_id, tested_at, status) VALUES (?, ?, ?, ?)').run(sid, dest, t.testedAt, status)
+        if (status === 'completed') this.db.prepare('UPDATE copies SET last_verified_at = max(coalesce(last_verified_at, ?), ?) WHERE session_id = ? AND destination_id = ?').run(t.testedAt, t.testedAt, sid, dest)
+      }
+    }
+  }
+
+  #destinationId(label: string): number {
+    const row = this.db.prepare('SELECT id FROM destinations WHERE label = ?').get(label) as { id: number } | undefined
+    if (!row) throw new InvalidArgumentError(`no destination labelled ${label} in the catalog; add it first`)
+    return row.id
+  }
+
+  /** Empties the catalog and reads everything again from the destinations given at open. */
+  async rebuild(): Promise<void> {
+    this.db.exec('DELETE FROM restore_tests; DELETE FROM backups; DELETE FROM copies; DELETE FROM sessions;')
+    for (const d of this.#destinations) {
+      if ('store' in d) await this.recordStore(d.label, d.store)
+      else {
+        for (const name of (await readdir(d.root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
+          await this.recordFolderSession(d.label, join(d.root, name), name)
+        }
+      }
+    }
+  }
+
+  /** The 3-2-1 status of every session (or one). */
+  status(session?: string): SessionStatus[] {
+    const sessions = (this.db.prepare('SELECT id, name FROM sessions ORDER BY name').all() as Array<{ id: number; name: string }>).filter((s) => session === undefined || s.name === session)
+    return sessions.map(({ id, name }) => {
+      const copies = this.db
+        .prepare('SELECT d.kind, d.location, c.last_verified_at AS at, d.id AS dest FROM copies c JOIN destinations d ON d.id = c.destination_id WHERE c.session_id = ? AND c.complete = 1')
+        .all(id) as Array<{ kind: MediaKind; location: Location; at: string | null; dest: number }>
+      const kinds = [...new Set(copies.map((c) => c.kind))].sort()
+      const offsite = copies.filter((c) => c.location === 'offsite')
+      const test = this.db
+        .prepare(`SELECT tested_at AS at, status FROM restore_tests WHERE session_id = ? AND destination_id IN (${offsite.map((c) => c.dest).join(',') || 'NULL'}) ORDER BY tested_at DESC LIMIT 1`)
+        .get(id) as { at: string; status: string } | undefined
+      const times = copies.map((c) => c.at)
+      const lastVerified = times.includes(null) ? undefined : times.sort()[0] ?? undefined
+      const reasons: string[] = []
+      if (copies.length < 3) reasons.push(`only ${copies.length} ${copies.length === 1 ? 'copy' : 'copies'}`)
+      if (kinds.length < 2) reasons.push('one kind of storage')
+      if (offsite.length === 0) reasons.push('no off-site copy')
+      else if (!test) reasons.push('off-site copy never restore-tested')
+      else if (test.status !== 'completed') reasons.push('last off-site restore test failed')
+      if (copies.length > 0 && (lastVerified === undefined || this.now().getTime() - Date.parse(lastVerified) > 30 * DAY)) reasons.push('last verification older than 30 days')
+      const out: SessionStatus = { session: name, copies: copies.length, kinds, offsite: offsite.length > 0, meets321: reasons.length === 0, reasons }
+      if (lastVerified) out.lastVerified = lastVerified
+      if (test) out.lastRestoreTest = { at: test.at, status: test.status }
+      return out
+    })
+  }
+
+  /** A verdict only (never deletes): originals may go when the session meets 3-2-1. */
+  safeToDeleteOriginals(session: string): { safe: boolean; reasons: string[] } {
+    const s = this.status(session)[0]
+    if (!s) return { safe: false, reasons: [`the catalog knows no session ${session}`] }
+    return { safe: s.meets321, reasons: s.reasons }
+  }
+
+  close(): void {
+    this.db.close()
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * `shutterproof store init`, `backup`, `restore-test` and `restore`.
+ * @module
+ */
+import type { Command } from 'commander'
+
+import { backup } from '../backup/run-backup'
+import { restore } from '../backup/restore'
+import { restoreTest } from '../backup/restore-test'
+import { initStore, openOrInitStore, openStore, type Store } from '../backup/store'
+import { openCatalog } from '../catalog/catalog'
+import { openVault, type Vault } from '../keys/vault'
+import type { CliContext } from './context'
+import { EXIT } from './exit-codes'
+import { readPassphrase, readRecoveryFile } from './secret-input'
+
+interface VaultOptions {
+  vault?: string
+  passphraseFile?: string
+  recoveryKeyFile?: string
+  json?: boolean
+}
+
+async function unlock(opts: VaultOptions, ctx: CliContext): Promise<Vault> {
+  if (!opts.vault) ctx.usageError('name the vault key file with --vault FILE')
+  if (opts.recoveryKeyFile) return openVault(opts.vault, { recoveryKey: await readRecoveryFile(opts.recoveryKeyFile) })
+  return openVault(opts.vault, { passphrase: await readPassphrase(opts, `Passphrase for ${opts.vault}: `) })
+}
+
+function vaultOptions(cmd: Command): Command {
+  return cmd
+    .option('--vault <file>', 'the vault key file the store is bound to')
+    .option('--passphrase-file <file>', 'read the vault passphrase from a file (else SHUTTERPROOF_PASSPHRASE, else the terminal)')
+    .option('--recovery-key-file <file>', 'unlock the vault with the 24 recovery words in this file')
+    .option('--json', 'print the report as JSON')
+}
+
+async function withStore<T>(opts: VaultOptions, ctx: CliContext, location: string, how: 'open' | 'init' | 'either', work: (s: Store) => Promise<T>): Promise<T> {
+  const vault = await unlock(opts, ctx)
+  try {
+    const open = how === 'open' ? openStore : how === 'init' ? initStore : openOrInitStore
+    return await work(await open(location, { vault }))
+  } finally {
+    vault.close()
+  }
+}
+
+export function registerBackup(program: Command, ctx: CliContext): void {
+  const store = program.command('store').description('Backup stores')
+  vaultOptions(store.command('init').description('Create an empty backup store bound to the vault').argument('<store>')).action(async (location: string, opts: VaultOptions) => {
+    await withStore(opts, ctx, location, 'init', async (s) => {
+      ctx.stdout(opts.json ? JSON.stringify({ store: s.location, keyId: s.keyId }) + '\n' : `created store ${s.location} for vault key id ${s.keyId}\n`)
+    })
+  })
+
+  vaultOptions(
+    program
+      .command('backup')
+      .description('Back up a session folder into a store (created on first use): incremental, each object read back and verified')
+      .argument('<session-dir>')
+      .argument('<store>'),
+  )
+    .addHelpText('after', '\nExample:\n  shutterproof backup /Volumes/SSD1/2026-04-26_Ada_Wedding /Volumes/Offsite/store --vault studio.vault')
+    .action(async (sessionDir: string, location: string, opts: VaultOptions) => {
+      await withStore(opts, ctx, location, 'either', async (s) => {
+        const r = await backup(sessionDir, s, {
+          signal: ctx.signal,
+          onProgress: opts.json ? undefined : (p) => ctx.stderr(`\rfiles ${p.files}/${p.filesTotal}  objects written ${p.objectsWritten}`),
+        })
+        if (opts.json) ctx.stdout(JSON.stringify(r, null, 1) + '\n')
+        else {
+          ctx.stderr('\n')
+          for (const f of r.failures) ctx.stderr(`shutterproof: ${f.path}: ${f.message} [${f.code}]\n`)
+          ctx.stdout(`${r.status}: ${r.session}: ${r.files} files, ${r.objectsWritten} objects written, ${r.objectsReused} reused${r.snapshot ? `, snapshot ${r.snapshot}` : ''}\n`)
+        }
+        ctx.exitCode = { completed: EXIT.OK, failed: EXIT.INTEGRITY, 'completed-with-errors': EXIT.COMPLETED_WITH_ERRORS, aborted: EXIT.ABORTED }[r.status]
+      })
+    })
+
+  vaultOptions(
+    program
+      .command('restore-test')
+      .description('Decrypt and re-hash what a store holds against its index; writes no plaintext')
+      .argument('<store>')
+      .option('--session <name>', 'only this session')
+      .option('--all', 'every file (default)')
+      .option('--sample <n>', 'this many files chosen at random'),
+  ).action(async (location: string, opts: VaultOptions & { session?: string; all?: boolean; sample?: string }) => {
+    if (opts.all && opts.sample) ctx.usageError('give --all or --sample N, not both')
+    const sample = opts.sample === undefined ? 'all' : Number(opts.sample)
+    if (sample !== 'all' && (!Number.isSafeInteger(sample) || sample < 1)) ctx.usageError(`--sample needs a whole number ≥ 1, not ${opts.sample}`)
+    await withStore(opts, ctx, location, 'open', async (s) => {
+      const r = await restoreTest(s, { session: opts.session, sample, signal: ctx.signal })
+      if (opts.json) ctx.stdout(JSON.stringify(r, null, 1) + '\n')
+      else {
+        for (const f of r.failures) ctx.stderr(`shutterproof: ${f.kind}: ${f.message}\n`)
+        ctx.stdout(`${r.status}: ${r.checked} files checked, ${r.bytes} bytes decrypted and hashed, ${r.failures.length} failures\n`)
+      }
+      ctx.exitCode = r.status === 'completed' ? EXIT.OK : EXIT.INTEGRITY
+    })
+  })
+
+  vaultOptions(
+    program
+      .command('restore')
+      .description("Restore a session's files into a folder (never overwrites unless --overwrite)")
+      .argument('<store>')
+      .argument('<session>')
+      .argument('<into>')
+      .option('--overwrite', 'replace files that already exist'),
+  ).action(async (location: string, session: string, into: string, opts: VaultOptions & { overwrite?: boolean }) => {
+    await withStore(opts, ctx, location, 'open', async (s) => {
+      const r = await restore(s, session, into, { overwrite: opts.overwrite, signal: ctx.signal })
+      if (opts.json) ctx.stdout(JSON.stringify(r, null, 1) + '\n')
+      else {
+        for (const f of r.failures) ctx.stderr(`shutterproof: ${f.path}: ${f.message} [${f.code}]\n`)
+        ctx.stdout(`${r.status}: ${r.files} files, ${r.bytes} bytes restored into ${r.into}\n`)
+      }
+      ctx.exitCode = r.status === 'completed' ? EXIT.OK : r.status === 'failed' ? EXIT.INTEGRITY : EXIT.COMPLETED_WITH_ERRORS
+    })
+  })
+
+  program
+    .command('status')
+    .description('3-2-1 status of every session in the catalog (copies, kinds, off-site, last verified, last restore test)')
+    .option('--catalog <file>', 'the catalog file', 'shutterproof-catalog.db')
+    .option('--json', 'print the status as JSON')
+    .action((opts: { catalog: string; json?: boolean }) => {
+      const catalog = openCatalog(opts.catalog)
+      try {
+        const rows = catalog.status()
+        if (opts.json) ctx.stdout(JSON.stringify(rows, null, 1) + '\n')
+        else {
+          const table = [['session', 'copies', 'kinds', 'off-site', 'last verified', 'restore test', '3-2-1']].concat(
+            rows.map((r) => [r.session, String(r.copies), r.kinds.join('+'), r.offsite ? 'yes' : 'no', r.lastVerified?.slice(0, 10) ?? 'never', r.lastRestoreTest ? `${r.lastRestoreTest.status} ${r.lastRestoreTest.at.slice(0, 10)}` : 'never', r.meets321 ? 'yes' : `no: ${r.reasons.join('; ')}`]),
+          )
+          const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)))
+          for (const row of table) ctx.stdout(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n')
+        }
+        ctx.exitCode = rows.every((r) => r.meets321) ? EXIT.OK : EXIT.COMPLETED_WITH_ERRORS
+      } finally {
+        catalog.close()
+      }
+    })
+}
