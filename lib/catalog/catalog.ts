@@ -62,20 +62,20 @@ export function openCatalog(file: string, options: { destinations?: DestinationS
 }
 
 export class Catalog {
-  readonly db: Database.Database
+  readonly #db: Database.Database
   readonly #destinations: DestinationSpec[]
 
   /** @internal */
   constructor(file: string, destinations: DestinationSpec[], readonly now: () => Date) {
-    this.db = new Database(file)
-    this.db.pragma('journal_mode = WAL')
-    this.db.pragma('foreign_keys = ON')
-    const version = this.db.pragma('user_version', { simple: true }) as number
+    this.#db = new Database(file)
+    this.#db.pragma('journal_mode = WAL')
+    this.#db.pragma('foreign_keys = ON')
+    const version = this.#db.pragma('user_version', { simple: true }) as number
     if (version > MIGRATIONS.length) throw new InvalidArgumentError(`${file} was written by a newer Shutterproof (schema ${version}); upgrade to read it`)
     for (let v = version; v < MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]!)
-        this.db.pragma(`user_version = ${v + 1}`)
+      this.#db.transaction(() => {
+        this.#db.exec(MIGRATIONS[v]!)
+        this.#db.pragma(`user_version = ${v + 1}`)
       })()
     }
     this.#destinations = destinations
@@ -87,13 +87,13 @@ export class Catalog {
       throw new InvalidArgumentError(`destination ${d.label}: kind must be ssd|hdd|nas|optical|cloud and location onsite|offsite`)
     }
     const root = 'root' in d ? d.root : d.store.location
-    this.db.prepare('INSERT INTO destinations (label, kind, location, root) VALUES (?, ?, ?, ?) ON CONFLICT(label) DO UPDATE SET kind = excluded.kind, location = excluded.location, root = excluded.root').run(d.label, d.kind, d.location, root)
-    return (this.db.prepare('SELECT id FROM destinations WHERE label = ?').get(d.label) as { id: number }).id
+    this.#db.prepare('INSERT INTO destinations (label, kind, location, root) VALUES (?, ?, ?, ?) ON CONFLICT(label) DO UPDATE SET kind = excluded.kind, location = excluded.location, root = excluded.root').run(d.label, d.kind, d.location, root)
+    return (this.#db.prepare('SELECT id FROM destinations WHERE label = ?').get(d.label) as { id: number }).id
   }
 
   #session(name: string): number {
-    this.db.prepare('INSERT OR IGNORE INTO sessions (name) VALUES (?)').run(name)
-    return (this.db.prepare('SELECT id FROM sessions WHERE name = ?').get(name) as { id: number }).id
+    this.#db.prepare('INSERT OR IGNORE INTO sessions (name) VALUES (?)').run(name)
+    return (this.#db.prepare('SELECT id FROM sessions WHERE name = ?').get(name) as { id: number }).id
   }
 
   /** Records (or refreshes) what one folder destination holds of one session, from its ingest/verify reports. */
@@ -105,7 +105,7 @@ export class Catalog {
     const files = [...evidence.values()]
     const complete = files.length > 0 && files.every((f) => isDiskVerified(f))
     const last = files.map((f) => f.checkedAt).sort()[0]
-    this.db.prepare('INSERT OR REPLACE INTO copies VALUES (?, ?, ?, ?, ?, ?)').run(this.#session(sessionName), dest, files.length, complete ? 1 : 0, last ?? null, complete ? 'verified' : 'incomplete')
+    this.#db.prepare('INSERT OR REPLACE INTO copies VALUES (?, ?, ?, ?, ?, ?)').run(this.#session(sessionName), dest, files.length, complete ? 1 : 0, last ?? null, complete ? 'verified' : 'incomplete')
   }
 
   /** Records a store's snapshots (each a backup, verified when written) and restore tests. */
@@ -114,28 +114,28 @@ export class Catalog {
     const { snapshots } = await store.snapshots()
     for (const s of snapshots) {
       const sid = this.#session(s.session)
-      this.db.prepare('INSERT OR IGNORE INTO backups (session_id, destination_id, snapshot, created_at, files) VALUES (?, ?, ?, ?, ?)').run(sid, dest, s.key, s.createdAt, s.files.length)
-      this.db.prepare('INSERT OR REPLACE INTO copies VALUES (?, ?, ?, 1, ?, ?)').run(sid, dest, s.files.length, s.createdAt, 'verified')
+      this.#db.prepare('INSERT OR IGNORE INTO backups (session_id, destination_id, snapshot, created_at, files) VALUES (?, ?, ?, ?, ?)').run(sid, dest, s.key, s.createdAt, s.files.length)
+      this.#db.prepare('INSERT OR REPLACE INTO copies VALUES (?, ?, ?, 1, ?, ?)').run(sid, dest, s.files.length, s.createdAt, 'verified')
     }
     for (const t of await store.restoreTests()) {
       for (const s of t.sessions) {
         const sid = this.#session(s.session)
         const status = s.failures === 0 && t.unreadableSnapshots.length === 0 ? 'completed' : 'failed'
-        this.db.prepare('INSERT OR IGNORE INTO restore_tests (session_id, destination_id, tested_at, status) VALUES (?, ?, ?, ?)').run(sid, dest, t.testedAt, status)
-        if (status === 'completed') this.db.prepare('UPDATE copies SET last_verified_at = max(coalesce(last_verified_at, ?), ?) WHERE session_id = ? AND destination_id = ?').run(t.testedAt, t.testedAt, sid, dest)
+        this.#db.prepare('INSERT OR IGNORE INTO restore_tests (session_id, destination_id, tested_at, status) VALUES (?, ?, ?, ?)').run(sid, dest, t.testedAt, status)
+        if (status === 'completed') this.#db.prepare('UPDATE copies SET last_verified_at = max(coalesce(last_verified_at, ?), ?) WHERE session_id = ? AND destination_id = ?').run(t.testedAt, t.testedAt, sid, dest)
       }
     }
   }
 
   #destinationId(label: string): number {
-    const row = this.db.prepare('SELECT id FROM destinations WHERE label = ?').get(label) as { id: number } | undefined
+    const row = this.#db.prepare('SELECT id FROM destinations WHERE label = ?').get(label) as { id: number } | undefined
     if (!row) throw new InvalidArgumentError(`no destination labelled ${label} in the catalog; add it first`)
     return row.id
   }
 
   /** Empties the catalog and reads everything again from the destinations given at open. */
   async rebuild(): Promise<void> {
-    this.db.exec('DELETE FROM restore_tests; DELETE FROM backups; DELETE FROM copies; DELETE FROM sessions;')
+    this.#db.exec('DELETE FROM restore_tests; DELETE FROM backups; DELETE FROM copies; DELETE FROM sessions;')
     for (const d of this.#destinations) {
       if ('store' in d) await this.recordStore(d.label, d.store)
       else {
@@ -148,14 +148,14 @@ export class Catalog {
 
   /** The 3-2-1 status of every session (or one). */
   status(session?: string): SessionStatus[] {
-    const sessions = (this.db.prepare('SELECT id, name FROM sessions ORDER BY name').all() as Array<{ id: number; name: string }>).filter((s) => session === undefined || s.name === session)
+    const sessions = (this.#db.prepare('SELECT id, name FROM sessions ORDER BY name').all() as Array<{ id: number; name: string }>).filter((s) => session === undefined || s.name === session)
     return sessions.map(({ id, name }) => {
-      const copies = this.db
+      const copies = this.#db
         .prepare('SELECT d.kind, d.location, c.last_verified_at AS at, d.id AS dest FROM copies c JOIN destinations d ON d.id = c.destination_id WHERE c.session_id = ? AND c.complete = 1')
         .all(id) as Array<{ kind: MediaKind; location: Location; at: string | null; dest: number }>
       const kinds = [...new Set(copies.map((c) => c.kind))].sort()
       const offsite = copies.filter((c) => c.location === 'offsite')
-      const test = this.db
+      const test = this.#db
         .prepare(`SELECT tested_at AS at, status FROM restore_tests WHERE session_id = ? AND destination_id IN (${offsite.map((c) => c.dest).join(',') || 'NULL'}) ORDER BY tested_at DESC LIMIT 1`)
         .get(id) as { at: string; status: string } | undefined
       const times = copies.map((c) => c.at)
@@ -182,6 +182,6 @@ export class Catalog {
   }
 
   close(): void {
-    this.db.close()
+    this.#db.close()
   }
 }

@@ -9,6 +9,8 @@ export class UsageError extends Error {}
 
 export class CliContext {
   exitCode: number = EXIT.OK
+  /** True for commands whose normal way to stop is Ctrl-C (a server): then it is not an abort. */
+  interruptIsStop = false
   readonly #controller = new AbortController()
 
   get signal(): AbortSignal {

@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', onSigint)
   try {
     await program.parseAsync(argv, { from: 'user' })
-    if (interrupted) {
+    if (interrupted && !ctx.interruptIsStop) {
       // Commands that report an abort (ingest returns an 'aborted' report) land here.
       ctx.stderr('shutterproof: aborted by Ctrl-C; nothing partial was left under a final name\n')
       return EXIT.ABORTED

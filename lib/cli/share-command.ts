@@ -185,6 +185,7 @@ export function registerShare(program: Command, ctx: CliContext): void {
         const url = `http://${host}:${address.port}/`
         if (opts.json) ctx.stdout(JSON.stringify({ url }) + '\n')
         else ctx.stdout(`serving share links at ${url} (Ctrl-C to stop)\n`)
+        ctx.interruptIsStop = true
         await new Promise<void>((resolve) => {
           if (ctx.signal.aborted) resolve()
           ctx.signal.addEventListener('abort', () => resolve(), { once: true })

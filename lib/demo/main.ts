@@ -11,6 +11,7 @@ import { join } from 'node:path'
 
 import type { DemoContext } from './context'
 import { parseDemoSize, writeSampleCard } from './sample-card'
+import { backupStep, restoreTestStep, statusStep } from './steps/backup'
 import { ingestStep, safeToFormatStep } from './steps/ingest'
 import { vaultStep } from './steps/keys'
 import { shareStep } from './steps/share'
@@ -45,8 +46,10 @@ async function demo(): Promise<number> {
     const vaulted = await step('vault and recovery kit', () => vaultStep(ctx))
     const ingested = await step('ingest to 2 destinations', () => ingestStep(ctx), carded)
     await step('safe to format?', () => safeToFormatStep(ctx), ingested)
+    const backedUp = await step('encrypted off-site backup', () => backupStep(ctx), ingested && vaulted)
+    const tested = await step('restore test', () => restoreTestStep(ctx), backedUp)
     await step('preview share link', () => shareStep(ctx), ingested)
-    void vaulted
+    await step('3-2-1 status', () => statusStep(ctx), tested)
   } finally {
     ctx.vault?.close()
     console.log(summary(outcomes))
