@@ -51,7 +51,9 @@ export declare class NativeSealer {
 export declare class Vault {
   /** The vault's public key id (hex), as shown on the recovery kit and by `inspect`. */
   get keyId(): string
+  /** Whether `close()` was called. */
   get closed(): boolean
+  /** Drops the key (wiped once no running task still uses it); the handle is unusable afterwards. */
   close(): void
 }
 

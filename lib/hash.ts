@@ -211,6 +211,7 @@ export class HashStream extends Transform {
     this.#hasher = createHasher(algorithms ?? ['blake3'])
   }
 
+  /** @internal */
   override _transform(chunk: unknown, encoding: BufferEncoding, callback: TransformCallback): void {
     try {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : (chunk as Uint8Array)
@@ -221,6 +222,7 @@ export class HashStream extends Transform {
     }
   }
 
+  /** @internal */
   override _flush(callback: TransformCallback): void {
     this.digests = this.#hasher.digest()
     this.emit('digests', this.digests)

@@ -7,6 +7,14 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 
+/** A local file holding a store object, as {@link StoreBackend.localFile} lends it. */
+export interface LocalObjectFile {
+  /** The file's path. */
+  path: string
+  /** Called when the native reader is done with the file. */
+  release: () => Promise<void>
+}
+
 /**
  * Immutable objects under `/`-separated keys. Every put appears whole or not at all.
  *
@@ -21,6 +29,7 @@ export interface StoreBackend {
   readonly location: string
   /** Size of an object, or `undefined` when there is none. */
   stat(key: string): Promise<{ size: number } | undefined>
+  /** The bytes of an object (`ENOENT` when missing). */
   getBytes(key: string): Promise<Buffer>
   /** Publishes `data` under `key` atomically (temporary name, fsync, rename). */
   putBytes(key: string, data: Uint8Array, options?: { replace?: boolean }): Promise<void>
@@ -31,9 +40,10 @@ export interface StoreBackend {
    */
   putWith(key: string, write: (localPath: string) => Promise<void>): Promise<void>
   /** A local file holding the object, for native readers; `release` when done. */
-  localFile(key: string): Promise<{ path: string; release(): Promise<void> }>
+  localFile(key: string): Promise<LocalObjectFile>
   /** Keys under `prefix` (recursively), sorted; temporary files are never listed. */
   list(prefix: string): Promise<string[]>
+  /** Removes an object (no error when it is already gone). */
   delete(key: string): Promise<void>
 }
 
@@ -58,6 +68,7 @@ export class LocalFolderBackend implements StoreBackend {
     }
   }
 
+  /** {@inheritDoc StoreBackend.getBytes} */
   getBytes(key: string): Promise<Buffer> {
     return readFile(this.#path(key))
   }
@@ -91,7 +102,11 @@ export class LocalFolderBackend implements StoreBackend {
   }
 
   async localFile(key: string) {
-    return { path: this.#path(key), release: async () => {} }
+    return {
+      path: this.#path(key),
+      /** Nothing to release for a local folder. */
+      release: async () => {},
+    }
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -116,6 +131,7 @@ export class LocalFolderBackend implements StoreBackend {
     return out.sort()
   }
 
+  /** {@inheritDoc StoreBackend.delete} */
   async delete(key: string): Promise<void> {
     await rm(this.#path(key), { force: true })
   }

@@ -34,6 +34,7 @@ export interface RestoreTestOptions {
   /** Keep a sealed record of this test in the store, for the catalog (default true). */
   record?: boolean
   signal?: AbortSignal
+  /** Called after each file checked. */
   onProgress?: (p: { files: number; filesTotal: number; bytes: number }) => void
 }
 

@@ -18,6 +18,7 @@ export interface RestoreOptions {
   /** A snapshot key (default: the session's newest). */
   snapshot?: string
   signal?: AbortSignal
+  /** Called after each file restored. */
   onProgress?: (p: { files: number; filesTotal: number; bytes: number }) => void
 }
 

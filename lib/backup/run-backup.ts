@@ -28,6 +28,7 @@ export interface BackupOptions {
   concurrency?: number
   /** Aborting stops between files; no snapshot is published; the next run resumes. */
   signal?: AbortSignal
+  /** Called after each file. */
   onProgress?: (p: BackupProgress) => void
 }
 

@@ -20,6 +20,7 @@ import { LocalFolderBackend, type StoreBackend } from './backend'
 import { openBytes, sealBytes } from './objects'
 import { mkdir, readdir } from 'node:fs/promises'
 
+/** The file at a store's root that names its format and the vault key id it belongs to. */
 export const MARKER = 'shutterproof-store.json'
 const MARKER_FORMAT = 'shutterproof-store/1'
 const SNAPSHOT_FORMAT = 'shutterproof-snapshot/1'

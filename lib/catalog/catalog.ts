@@ -66,7 +66,12 @@ export class Catalog {
   readonly #destinations: DestinationSpec[]
 
   /** @internal */
-  constructor(file: string, destinations: DestinationSpec[], readonly now: () => Date) {
+  constructor(
+    file: string,
+    destinations: DestinationSpec[],
+    /** The clock the ages in {@link Catalog.status} are measured against. */
+    readonly now: () => Date,
+  ) {
     this.#db = new Database(file)
     this.#db.pragma('journal_mode = WAL')
     this.#db.pragma('foreign_keys = ON')
@@ -181,6 +186,7 @@ export class Catalog {
     return { safe: s.meets321, reasons: s.reasons }
   }
 
+  /** Closes the database file. */
   close(): void {
     this.#db.close()
   }

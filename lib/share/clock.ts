@@ -6,6 +6,7 @@
 
 /** A source of the current time. */
 export interface Clock {
+  /** The current time. */
   now(): Date
 }
 

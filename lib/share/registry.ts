@@ -90,6 +90,7 @@ export interface CreatedShare {
 /** The answer of {@link ShareRegistry.verifyAccess}. */
 export type AccessStatus = 'ok' | 'expired' | 'revoked' | 'not_found' | 'bad_password' | 'password_required' | 'locked' | 'limit'
 
+/** The answer of {@link ShareRegistry.verifyAccess}: a status, and the share when it was found. */
 export interface AccessResult {
   status: AccessStatus
   /** The share, when the token's secret was right (every status but `not_found`). */

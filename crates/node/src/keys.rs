@@ -43,11 +43,13 @@ impl Vault {
         self.key_id.clone()
     }
 
+    /// Whether `close()` was called.
     #[napi(getter)]
     pub fn closed(&self) -> bool {
         self.inner.is_none()
     }
 
+    /// Drops the key (wiped once no running task still uses it); the handle is unusable afterwards.
     #[napi]
     pub fn close(&mut self) {
         self.inner = None;
