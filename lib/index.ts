@@ -52,6 +52,7 @@ export {
   ShareNotFoundError,
   TtlTooLongError,
   SchemaVersionError,
+  UnsafeArchiveError,
   type ErrorCode,
 } from './errors'
 /**
@@ -158,3 +159,28 @@ export { type ShareItem, type ShareItemInput, type ShareScope } from './share/it
 export { type ShareAudit, type AuditOptions } from './share/audit'
 export { systemClock, manualClock, type Clock, type ManualClock } from './share/clock'
 export { parseDuration } from './share/duration'
+/**
+ * Encrypted client deliveries: one sealed tar of the chosen files, and safe unpacking.
+ *
+ * @example
+ * ```ts
+ * import { createDelivery, openDelivery } from 'shutterproof'
+ * const d = await createDelivery(['IMG_0001.jpg', 'IMG_0002.jpg'], 'ada-wedding.sealed')
+ * // send d.path, and d.passphrase through another channel
+ * await openDelivery('ada-wedding.sealed', { passphrase: d.passphrase! }, 'ada-wedding')
+ * ```
+ */
+export {
+  createDelivery,
+  type DeliveryInput,
+  type CreateDeliveryOptions,
+  type CreatedDelivery,
+  type DeliveryFile,
+} from './delivery/create'
+export {
+  openDelivery,
+  DEFAULT_DELIVERY_LIMITS,
+  type OpenDeliveryOptions,
+  type OpenedDelivery,
+  type DeliveryLimits,
+} from './delivery/open'
