@@ -109,12 +109,14 @@ export async function openDelivery(file: string, key: OpenKey, intoDir: string, 
 
   const dir = resolve(intoDir)
   const createdFrom = await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new InvalidArgumentError(`${dir} is not a folder; give a folder to unpack into`)
     throw toFsError(err, dir, 'create folder')
   })
   let succeeded = false
   let staging: string | undefined
   try {
-    if (!(await stat(dir)).isDirectory()) throw new FileSystemError('EISDIR', `${dir} is not a folder; give a folder to unpack into`, { path: dir })
+    if (!(await stat(dir)).isDirectory()) throw new InvalidArgumentError(`${dir} is not a folder; give a folder to unpack into`)
     const root = await realpath(dir)
     staging = await mkdtemp(join(root, STAGING_PREFIX)).catch((err: unknown) => {
       throw toFsError(err, root, 'create a staging folder in')
@@ -206,6 +208,9 @@ async function extractAuthenticated(
 
   const extract = tarExtract()
   extract.on('entry', (header, body, next) => {
+    // A refused entry destroys the extractor, which destroys this body with the same error;
+    // that error is reported through the pipeline, and must not crash the process here.
+    body.on('error', () => undefined)
     pending = handle(header, body as AsyncIterable<Buffer>).then(
       () => next(),
       (err: unknown) => {
