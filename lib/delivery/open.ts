@@ -196,7 +196,8 @@ async function extractAuthenticated(
         written += chunk.length
       }
       if (written !== size) throw new IntegrityError('E_FORMAT', `The delivery's entry "${raw}" is shorter than its header says; ask the sender for a new delivery`)
-      await out.sync()
+      // An empty file has no data to flush; its name is made durable by the folder's fsync.
+      if (size > 0) await out.sync()
       if (header.mtime instanceof Date && !Number.isNaN(header.mtime.getTime())) await out.utimes(header.mtime, header.mtime)
       await out.close()
       out = undefined
