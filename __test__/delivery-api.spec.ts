@@ -3,7 +3,7 @@
  * generated passphrases; refusals at creation; wrong passphrase, tampering, truncation and
  * abort leave nothing behind.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -103,6 +103,19 @@ test('abort while creating removes the temporary file; an already-aborted signal
   assert.not.ok(existsSync(out))
   assert.not.ok(readdirSync(dir).some((n) => n.includes('aborted')), 'no temporary file left')
   assert.is(await code(createDelivery(files, out, { kdf: FAST, signal: AbortSignal.abort() })), 'E_ABORTED')
+})
+
+test('a file that shrinks while it is packed: E_SOURCE_CHANGED, no output and no temporary file', async () => {
+  const changing = writeRandomFile(join(dir, 'changing.raw'), 3 * 1024 * 1024)
+  const out = join(dir, 'changed.sealed')
+  let cut = false
+  const onProgress = () => {
+    if (!cut) truncateSync(changing, 1000)
+    cut = true
+  }
+  assert.is(await code(createDelivery([changing], out, { kdf: FAST, onProgress })), 'E_SOURCE_CHANGED')
+  assert.not.ok(existsSync(out))
+  assert.not.ok(readdirSync(dir).some((n) => n.includes('changed.sealed')))
 })
 
 /** The listing of a folder and its parent, to show nothing was written. */

@@ -79,6 +79,7 @@ test('"../" traversal, also hidden mid-path, in a long (pax) name, or as a folde
   await expectRefused([file(`${'d'.repeat(120)}/../../../evil.txt`)], 'E_UNSAFE_ENTRY')
   await expectRefused([{ header: { name: '../evil-dir', type: 'directory' } }], 'E_UNSAFE_ENTRY')
   await expectRefused([file('..\\evil.txt')], 'E_UNSAFE_ENTRY')
+  await expectRefused([file('.shutterproof-unpack-abc123/x')], 'E_UNSAFE_ENTRY')
 })
 
 test('a symbolic link (to /etc) is refused, so a file "through" it is never written', async () => {

@@ -173,6 +173,7 @@ async function extractAuthenticated(
     if (type !== 'file' && type !== 'contiguous-file' && type !== 'directory') throw unsafe(raw, `has an unknown type (${type})`)
     const checked = checkEntryName(raw)
     if (!checked.ok) throw unsafe(raw, `is refused because ${checked.problem}`)
+    if (checked.parts[0]!.startsWith(STAGING_PREFIX)) throw unsafe(raw, `uses the name Shutterproof keeps for its staging folder (${STAGING_PREFIX}…)`)
     if (type === 'directory') {
       for await (const _ of body); // folders are made as their files need them
       return
