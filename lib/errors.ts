@@ -35,6 +35,8 @@ export type ErrorCode =
   | 'E_SHARE_NOT_FOUND'
   | 'E_TTL_TOO_LONG'
   | 'E_SCHEMA_TOO_NEW'
+  | 'E_UNSAFE_ENTRY'
+  | 'E_ARCHIVE_LIMIT'
 
 /** Base class of every error the library reports. */
 export class ShutterproofError extends Error {
@@ -108,6 +110,22 @@ export class TtlTooLongError extends ShutterproofError {
 export class SchemaVersionError extends ShutterproofError {
   constructor(message: string, options?: { path?: string }) {
     super('E_SCHEMA_TOO_NEW', message, options)
+  }
+}
+
+/**
+ * An archive holds an entry Shutterproof will not write (`E_UNSAFE_ENTRY`): an absolute
+ * path, a `..` component, a symbolic or hard link, a device or fifo, a duplicate name, or
+ * a name that is not a plain relative path; or it exceeds the entry-count or size cap
+ * (`E_ARCHIVE_LIMIT`). Nothing of the archive is left under a final name.
+ */
+export class UnsafeArchiveError extends ShutterproofError {
+  /** The entry's name as it appears in the archive, when the problem is one entry. */
+  readonly entry?: string
+
+  constructor(code: 'E_UNSAFE_ENTRY' | 'E_ARCHIVE_LIMIT', message: string, options?: { path?: string; entry?: string }) {
+    super(code, message, options)
+    if (options?.entry !== undefined) this.entry = options.entry
   }
 }
 

@@ -52,6 +52,7 @@ export {
   ShareNotFoundError,
   TtlTooLongError,
   SchemaVersionError,
+  UnsafeArchiveError,
   type ErrorCode,
 } from './errors'
 /**
@@ -174,3 +175,28 @@ export { parseDuration } from './share/duration'
 export * from './backup/index'
 /** The SQLite catalog: 3-2-1 status per session, rebuilt from reports and store indexes. */
 export { openCatalog, Catalog, type DestinationSpec, type SessionStatus, type MediaKind, type Location } from './catalog/catalog'
+/**
+ * Encrypted client deliveries: one sealed tar of the chosen files, and safe unpacking.
+ *
+ * @example
+ * ```ts
+ * import { createDelivery, openDelivery } from 'shutterproof'
+ * const d = await createDelivery(['IMG_0001.jpg', 'IMG_0002.jpg'], 'ada-wedding.sealed')
+ * // send d.path, and d.passphrase through another channel
+ * await openDelivery('ada-wedding.sealed', { passphrase: d.passphrase! }, 'ada-wedding')
+ * ```
+ */
+export {
+  createDelivery,
+  type DeliveryInput,
+  type CreateDeliveryOptions,
+  type CreatedDelivery,
+  type DeliveryFile,
+} from './delivery/create'
+export {
+  openDelivery,
+  DEFAULT_DELIVERY_LIMITS,
+  type OpenDeliveryOptions,
+  type OpenedDelivery,
+  type DeliveryLimits,
+} from './delivery/open'

@@ -14,6 +14,7 @@ import { registerIngest } from './ingest-command'
 import { registerKeys } from './keys-command'
 import { registerSeal } from './seal-command'
 import { registerShare } from './share-command'
+import { registerDelivery } from './delivery-command'
 
 const { version } = require('../../package.json') as { version: string }
 
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<number> {
   registerIngest(program, ctx)
   registerShare(program, ctx)
   registerBackup(program, ctx)
+  registerDelivery(program, ctx)
 
   let interrupted = false
   const onSigint = () => {
