@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert'
 
 import { REPO } from './support/fixtures'
 
-const STEPS = ['sample card', 'vault and recovery kit', 'ingest to 2 destinations', 'safe to format?', 'encrypted off-site backup', 'restore test', 'preview share link', '3-2-1 status']
+const STEPS = ['sample card', 'vault and recovery kit', 'ingest to 2 destinations', 'safe to format?', 'encrypted off-site backup', 'restore test', 'preview share link', 'encrypted delivery', '3-2-1 status']
 
 test('DEMO_SIZE=64MiB demo: every step completed, exit 0, nothing left behind', () => {
   const demo = join(REPO, 'dist/demo/main.js')

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import type { DemoContext } from './context'
 import { parseDemoSize, writeSampleCard } from './sample-card'
 import { backupStep, restoreTestStep, statusStep } from './steps/backup'
+import { deliveryStep } from './steps/delivery'
 import { ingestStep, safeToFormatStep } from './steps/ingest'
 import { vaultStep } from './steps/keys'
 import { shareStep } from './steps/share'
@@ -49,6 +50,7 @@ async function demo(): Promise<number> {
     const backedUp = await step('encrypted off-site backup', () => backupStep(ctx), ingested && vaulted)
     const tested = await step('restore test', () => restoreTestStep(ctx), backedUp)
     await step('preview share link', () => shareStep(ctx), ingested)
+    await step('encrypted delivery', () => deliveryStep(ctx), ingested)
     await step('3-2-1 status', () => statusStep(ctx), tested)
   } finally {
     ctx.vault?.close()
