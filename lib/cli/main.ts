@@ -13,6 +13,7 @@ import { registerKeys } from './keys-command'
 import { registerSeal } from './seal-command'
 import { registerIngest } from './ingest-command'
 import { registerShare } from './share-command'
+import { registerReport } from './report-command'
 
 const { version } = require('../../package.json') as { version: string }
 
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
   registerSeal(program, ctx)
   registerIngest(program, ctx)
   registerShare(program, ctx)
+  registerReport(program, ctx)
 
   let interrupted = false
   const onSigint = () => {
