@@ -37,6 +37,7 @@ tr.warn td{background:#fff4d6}
 .mark.ok{background:#1e7e34;color:#fff}
 code{font:12px/1.3 ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace}
 .m{color:#555;font-size:.85rem}
+span.m{white-space:nowrap}
 .err{color:#8c1d18;font-size:.85rem;overflow-wrap:anywhere}
 .chart{max-width:100%;height:auto;background:#fff;border:1px solid #ddd;border-radius:8px}
 .legend{color:#555;font-size:.85rem;margin:.4rem 0 0}

@@ -3,7 +3,7 @@
  * later from a session folder. Temporary name, fsync, rename: a report is whole or absent.
  * @module
  */
-import { open, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 
 import { FileSystemError, fromNative } from '../errors'
@@ -103,7 +103,12 @@ export async function writeOffloadReport(sessionRoot: string, options: WriteOffl
   try {
     found = await ingestRecords(root)
   } catch (err) {
-    throw fromNative(nodeError(err, join(root, DATA_FOLDER)), root)
+    if ((err as NodeJS.ErrnoException)?.code !== 'ENOENT') throw fromNative(nodeError(err, join(root, DATA_FOLDER)), root)
+    // No .shutterproof folder: say so, unless the session folder itself is not there.
+    await stat(root).catch((e: unknown) => {
+      throw fromNative(nodeError(e, root), root)
+    })
+    found = []
   }
   const newest = found[0]
   if (!newest) throw new FileSystemError('ENOENT', `ENOENT: ${join(root, DATA_FOLDER)}: no readable ingest report (ingest-<time>.json); is this a session folder written by shutterproof ingest?`, { path: root })
