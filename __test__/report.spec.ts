@@ -134,6 +134,14 @@ test('the SVG chart draws a polyline through the rates between samples; totals a
   assert.match(html, /<dt>Files<\/dt><dd>4 /)
   assert.match(html, /<dt>Card size<\/dt><dd>4\.0 kB<\/dd>/)
   assert.match(html, /<dt>Copy average \/ peak<\/dt><dd>2\.0 kB\/s \/ 4\.0 kB\/s<\/dd>/)
+  // A long ingest (2 hours at 2 samples a second) stays a small SVG; the merged rates keep the total.
+  const long = Array.from({ length: 14_401 }, (_, i) => ({ t: i / 2, bytes: i * 5e8 }))
+  const big = throughputChart(long)
+  const drawn = /<polyline class="rate" points="([^"]+)"/.exec(big.svg)![1]!.split(' ')
+  assert.ok(drawn.length <= 1200 + 2, String(drawn.length))
+  assert.ok(big.svg.length < 60_000, String(big.svg.length))
+  assert.is(big.summary.average, 1e9)
+  assert.match(big.svg, 'average 1.0 GB/s')
   // Bad samples (time or bytes going back, NaN) are dropped, never drawn.
   assert.is(summarizeThroughput([{ t: 0, bytes: 0 }, { t: NaN, bytes: 5 }, { t: 1, bytes: 10 }, { t: 0.5, bytes: 20 }, { t: 2, bytes: 5 }]).points.length, 1)
 })

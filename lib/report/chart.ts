@@ -75,16 +75,40 @@ function niceCeil(v: number): number {
   return 10 * p
 }
 
+/**
+ * At most `max` intervals for drawing: runs of consecutive intervals merged, each drawn
+ * at its average rate (bytes over time), so a long ingest stays a small SVG.
+ */
+function downsample(points: readonly RatePoint[], max: number): RatePoint[] {
+  if (points.length <= max) return [...points]
+  const k = Math.ceil(points.length / max)
+  const out: RatePoint[] = []
+  let prevT = 0
+  for (let i = 0; i < points.length; i += k) {
+    const group = points.slice(i, i + k)
+    let bytes = 0
+    let t = prevT
+    for (const p of group) {
+      bytes += p.rate * (p.t - t)
+      t = p.t
+    }
+    out.push({ t, rate: t > prevT ? bytes / (t - prevT) : 0 })
+    prevT = t
+  }
+  return out
+}
+
 function n(x: number): string {
   return (Math.round(x * 10) / 10).toString()
 }
 
 /**
  * The throughput chart as an SVG element (a string), with a `<polyline>` through the
- * rates between consecutive samples and an area under it. With fewer than two usable
+ * rates between consecutive samples (merged down to `maxPoints` intervals, default 600)
+ * and an area under it. With fewer than two usable
  * samples it says so instead of drawing a line.
  */
-export function throughputChart(samples: readonly ThroughputSample[] | undefined, options: { width?: number; height?: number } = {}): { svg: string; summary: ChartSummary } {
+export function throughputChart(samples: readonly ThroughputSample[] | undefined, options: { width?: number; height?: number; maxPoints?: number } = {}): { svg: string; summary: ChartSummary } {
   const width = options.width ?? 720
   const height = options.height ?? 200
   const summary = summarizeThroughput(samples)
@@ -102,13 +126,14 @@ export function throughputChart(samples: readonly ThroughputSample[] | undefined
     }
   }
   const tMax = Math.max(summary.seconds, 1e-3)
-  const yMax = niceCeil(summary.peak)
+  const drawn = downsample(summary.points, options.maxPoints ?? 600)
+  const yMax = niceCeil(Math.max(...drawn.map((p) => p.rate)))
   const x = (t: number) => left + (t / tMax) * pw
   const y = (r: number) => top + ph - (r / yMax) * ph
   // Each interval's rate is drawn flat over that interval (a step line): honest for averages.
-  const pts: string[] = [`${n(x(0))},${n(y(summary.points[0]!.rate))}`]
+  const pts: string[] = [`${n(x(0))},${n(y(drawn[0]!.rate))}`]
   let prevT = 0
-  for (const p of summary.points) {
+  for (const p of drawn) {
     pts.push(`${n(x(prevT))},${n(y(p.rate))}`, `${n(x(p.t))},${n(y(p.rate))}`)
     prevT = p.t
   }
