@@ -150,13 +150,19 @@ function methodText(m: string | undefined): string {
   }
 }
 
+/** At most `max` characters (whole code points), with an ellipsis when cut. */
+function clip(text: string, max: number): string {
+  const chars = [...text]
+  return chars.length <= max ? text : chars.slice(0, max - 1).join('') + '…'
+}
+
 function cellHtml(c: Cell): string {
   const sev = severity(c)
   const mark = sev === 0 ? 'fail' : sev === 1 ? 'warn' : 'ok'
   const label = c.status === 'ok' ? 'ok' : c.status
   let html = `<span class="mark ${mark}">${e(label)}</span>`
   if (c.method) html += ` <span class="m" title="${e(methodText(c.method))}">${e(c.method)}</span>`
-  if (c.error) html += `<div class="err" title="${e(c.error.message)}">${e(c.error.code)}: ${e(c.error.message)}</div>`
+  if (c.error) html += `<div class="err" title="${e(c.error.message)}">${e(c.error.code)}: ${e(clip(c.error.message, 90))}</div>`
   if (c.note) html += `<div class="m">${e(c.note)}</div>`
   return html
 }
