@@ -46,7 +46,9 @@ export interface RecordFile {
  * the card by then (cumulative, this run only). About one sample per half second.
  */
 export interface ThroughputSample {
+  /** Seconds since `startedAt`. */
   t: number
+  /** Bytes read from the card by this run so far. */
   bytes: number
 }
 
@@ -54,15 +56,20 @@ export interface ThroughputSample {
 export interface RecordDestination {
   /** The destination folder as given. */
   root: string
+  /** `root/<session folder>`. */
   sessionRoot: string
+  /** `completed`, `completed-with-errors`, `failed` or `aborted`. */
   status: string
+  /** Why the whole destination failed. */
   error?: { code: string; message: string }
+  /** Files per outcome there, as in the ingest's `DestinationReport`. */
   verified: number
   copied: number
   skippedIdentical: number
   previouslyVerified: number
   failed: number
   aborted: number
+  /** Bytes written there by this run. */
   bytesWritten: number
   /**
    * Files that did not end under their final name there (`failed`, `aborted`), with

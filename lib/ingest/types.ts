@@ -107,6 +107,7 @@ export interface DestinationReport {
   reportError?: { code: string; message: string }
   /** This run's self-contained HTML report (beside the JSON report), when it could be written. */
   htmlReportPath?: string
+  /** Why the HTML report could not be written (the JSON report and the copies are unaffected). */
   htmlReportError?: { code: string; message: string }
   /** This run's ASC MHL manifest, when it could be written. */
   mhlManifest?: string
