@@ -129,6 +129,35 @@ async function ingestWithAFailure(): Promise<{ r: IngestReport; good: string; ba
   }
 })
 
+;(chromiumOk ? test : test.skip)('Chromium: 10,000 verified files are collapsed on screen and printed in full', async () => {
+  const { chromium } = await import('playwright-core')
+  const card = tempDir('sp-card-')
+  spawnSync('mkdir', ['-p', join(card, 'DCIM')])
+  for (let i = 0; i < 10_000; i++) writeFileSync(join(card, 'DCIM', `IMG_${String(i).padStart(5, '0')}.JPG`), `f${i}`)
+  const r = await ingest({ source: card, destinations: [tempDir('sp-d1-')], session, minCopies: 1 })
+  assert.is(r.status, 'completed')
+  const path = r.perDestination[0]!.htmlReportPath!
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  try {
+    const page = await browser.newPage()
+    const problems: string[] = []
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`)
+    })
+    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`))
+    await page.goto(pathToFileURL(path).href, { waitUntil: 'load' })
+    assert.is(await page.locator('#files-verified tbody tr').count(), 10_000)
+    assert.match((await page.locator('#verified-files summary').textContent()) ?? '', '10,000 files verified at every destination')
+    const row = page.locator('#files-verified tbody tr').nth(7777)
+    assert.not.ok(await row.isVisible(), 'collapsed on screen')
+    await page.emulateMedia({ media: 'print' })
+    assert.ok(await row.isVisible(), 'expanded when printed')
+    assert.equal(problems, [], problems.join('\n'))
+  } finally {
+    await browser.close()
+  }
+})
+
 test('the HTML is written at ingest beside every JSON report; re-rendering gives the same page', async () => {
   const card = makeCard({ raws: 1, rawBytes: MB, jpegs: 1 })
   writeFileSync(join(card, 'DCIM', '100CANON', HOSTILE), 'hostile name')

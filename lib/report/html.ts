@@ -42,6 +42,9 @@ span.m{white-space:nowrap}
 .chart{max-width:100%;height:auto;background:#fff;border:1px solid #ddd;border-radius:8px}
 .legend{color:#555;font-size:.85rem;margin:.4rem 0 0}
 footer{color:#666;font-size:.8rem;margin:2rem 0 1rem}
+details{margin:.75rem 0}
+summary{cursor:pointer;font-weight:600;padding:.4rem 0;color:#0d5b23}
+#files+details,#no-failed-files+details{margin-top:1rem}
 @page{size:A4 landscape;margin:12mm}
 @media print{
 body{background:#fff;font-size:9pt}
@@ -51,6 +54,7 @@ thead{display:table-header-group}
 tr{break-inside:avoid}
 .chart,dl.summary,.banner{break-inside:avoid}
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+details::details-content{content-visibility:visible;display:contents}
 }
 `
 
@@ -201,6 +205,12 @@ export interface RenderOffloadReportOptions {
   siblings?: readonly SessionRecord[]
   /** The JSON report's file name, shown in the footer. */
   jsonName?: string
+  /**
+   * With more files than this verified at every destination, those rows go into a
+   * collapsed `<details>` (expanded when printed); default 200. Failed files and files
+   * to check are always shown.
+   */
+  collapseVerifiedAbove?: number
 }
 
 /**
@@ -297,12 +307,20 @@ export function renderOffloadReport(report: SessionRecord, options: RenderOffloa
     })
     .join('\n')
 
-  const fileRows = rows
-    .map(({ f, cells, sev }) => {
+  const row = ({ f, cells, sev }: (typeof rows)[number]): string => {
       const mark = sev === 0 ? '<span class="mark fail">FAILED</span>' : sev === 1 ? '<span class="mark warn">CHECK</span>' : '<span class="mark ok">OK</span>'
       return `<tr class="${sev === 0 ? 'fail' : sev === 1 ? 'warn' : 'ok'}"><td>${mark}</td><td class="path">${e(f.path)}</td><td class="num" title="${count(f.size)} bytes">${bytes(f.size)}</td><td>${shortHash(f.hashes?.xxh128)}</td><td>${shortHash(f.hashes?.blake3)}</td>${cells.map((c) => `<td>${cellHtml(c)}</td>`).join('')}</tr>`
-    })
-    .join('\n')
+  }
+  // Many verified files go into a collapsed section (expanded when printing); failures and files to check stay open.
+  const collapse = options.collapseVerifiedAbove ?? 200
+  const okRows = rows.filter((r) => r.sev === 2)
+  const openRows = okRows.length > collapse ? rows.filter((r) => r.sev !== 2) : rows
+  const head = `<thead><tr><th></th><th>File</th><th class="num">Size</th><th>XXH128</th><th>BLAKE3</th>${dests.map((d, i) => `<th title="${e(d.sessionRoot)}">${name(i)}${i === own ? ' (this copy)' : ''}</th>`).join('')}</tr></thead>`
+  const filesHtml =
+    (openRows.length > 0 ? `<table id="files">${head}\n<tbody>\n${openRows.map(row).join('\n')}\n</tbody></table>\n` : '<p id="no-failed-files">No file failed or needs checking.</p>\n') +
+    (okRows.length > collapse
+      ? `<details id="verified-files"><summary>${count(okRows.length)} file${okRows.length === 1 ? '' : 's'} verified at every destination (show)</summary>\n<table id="files-verified">${head}\n<tbody>\n${okRows.map(row).join('\n')}\n</tbody></table></details>\n`
+      : '')
 
   const skipped = report.skipped?.length
     ? `<h2>Not copied from the card (${count(report.skipped.length)})</h2><table id="skipped"><thead><tr><th>Entry</th><th>Why</th></tr></thead><tbody>${report.skipped
@@ -341,11 +359,7 @@ ${destRows}
 ${svg}
 <p class="legend">Bytes read from the card per interval between samples (about one every half second); the dashed line is the average over the copy.</p>
 <h2>Files (${count(report.files.length)}${failedFiles ? `, ${count(failedFiles)} failed` : ''}${warnFiles ? `, ${count(warnFiles)} to check` : ''})</h2>
-<table id="files"><thead><tr><th></th><th>File</th><th class="num">Size</th><th>XXH128</th><th>BLAKE3</th>${dests.map((d, i) => `<th title="${e(d.sessionRoot)}">${name(i)}${i === own ? ' (this copy)' : ''}</th>`).join('')}</tr></thead>
-<tbody>
-${fileRows}
-</tbody></table>
-${siblingsNote}
+${filesHtml}${siblingsNote}
 <p class="legend">Methods: <b>disk-direct</b> / <b>disk-evicted</b> read the copy back from the device (the only proof a card may be formatted); <b>cache</b> read it from memory only; <b>size</b> compared sizes; <b>none</b> did not read it back. Hashes are shortened; hover for the full value (the JSON report and the ASC MHL history in <code>ascmhl/</code> have every hash).</p>
 ${skipped}
 <footer>Written by ${e(report.tool?.name ?? 'shutterproof')} ${e(report.tool?.version ?? '')}${options.jsonName ? ` from <code>${e(options.jsonName)}</code>` : ''}. Algorithms: ${e((report.algorithms ?? []).join(', ') || '—')}.</footer>
