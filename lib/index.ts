@@ -139,7 +139,38 @@ export {
   type RecordFile,
   type RecordStatus,
   type VerifyMethod,
+  type ThroughputSample,
+  type RecordDestination,
 } from './ingest/index'
+/**
+ * The offload report: every ingest writes `.shutterproof/ingest-<time>.html` beside its
+ * JSON report in each session folder — a self-contained page (no scripts or external
+ * resources, strict CSP) with the session, source and destinations, every file's size,
+ * XXH128 and BLAKE3, its verification at each destination, timings, a throughput chart,
+ * and failures first. Render one yourself, or re-render a session folder's.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync, writeFileSync } from 'node:fs'
+ * import { renderOffloadReport, writeOffloadReport } from 'shutterproof'
+ * // Re-render from the newest JSON report of a session folder:
+ * const { path } = await writeOffloadReport('/Volumes/SSD1/2026-04-26_Ada_Wedding')
+ * // Or render a JSON report you hold:
+ * const record = JSON.parse(readFileSync('/Volumes/SSD1/2026-04-26_Ada_Wedding/.shutterproof/ingest-2026-04-26T10-00-00.000Z.json', 'utf8'))
+ * writeFileSync('offload.html', renderOffloadReport(record))
+ * ```
+ */
+export {
+  renderOffloadReport,
+  writeOffloadReport,
+  throughputChart,
+  summarizeThroughput,
+  type RenderOffloadReportOptions,
+  type WriteOffloadReportOptions,
+  type WrittenOffloadReport,
+  type ChartSummary,
+  type RatePoint,
+} from './report/index'
 export {
   openShareRegistry,
   ShareRegistry,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the reference tools the tests compare against, when they are missing:
-# Debian packages (as root), the reference ASC MHL tool (pip) and the Rust components
+# Debian packages (as root; chromium for the HTML report suite), the reference ASC MHL tool (pip) and the Rust components
 # for fmt / clippy.
 set -euo pipefail
 need=()
@@ -8,6 +8,8 @@ command -v b3sum >/dev/null || need+=(b3sum)
 command -v xxhsum >/dev/null || need+=(xxhash)
 command -v xmllint >/dev/null || need+=(libxml2-utils)
 command -v fincore >/dev/null || need+=(util-linux)
+# Headless Chromium for the HTML report suite (driven by playwright-core, which never downloads a browser).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing test tools: ${need[*]} (install them, e.g. sudo apt-get install -y ${need[*]})" >&2

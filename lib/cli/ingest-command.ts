@@ -135,6 +135,10 @@ export function registerIngest(program: Command, ctx: CliContext): void {
             if (x.error && !report.perDestination[i]!.error) ctx.stdout(`  ${f.path} at ${report.perDestination[i]!.sessionRoot}: ${x.error.code}: ${x.error.message}\n`)
           })
         }
+        for (const d of report.perDestination) {
+          if (d.htmlReportPath) ctx.stdout(`  report: ${d.htmlReportPath}\n`)
+          else if (d.htmlReportError) ctx.stdout(`  ${d.sessionRoot}: HTML report not written: ${d.htmlReportError.code}: ${d.htmlReportError.message}\n`)
+        }
         for (const s of report.skipped) ctx.stdout(`  skipped ${s.path} (${s.reason}${s.target ? ` → ${s.target}, not followed` : ''})\n`)
         ctx.stdout(report.safeToFormat ? 'safe to format the card: yes\n' : `safe to format the card: NO (${report.reasons.length} reasons; see safe-to-format)\n`)
       }

@@ -15,6 +15,7 @@ import { registerKeys } from './keys-command'
 import { registerSeal } from './seal-command'
 import { registerShare } from './share-command'
 import { registerDelivery } from './delivery-command'
+import { registerReport } from './report-command'
 
 const { version } = require('../../package.json') as { version: string }
 
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   registerShare(program, ctx)
   registerBackup(program, ctx)
   registerDelivery(program, ctx)
+  registerReport(program, ctx)
 
   let interrupted = false
   const onSigint = () => {

@@ -41,6 +41,43 @@ export interface RecordFile {
   error?: { code: string; message: string }
 }
 
+/**
+ * One throughput sample of an ingest: `t` seconds after `startedAt`, `bytes` read from
+ * the card by then (cumulative, this run only). About one sample per half second.
+ */
+export interface ThroughputSample {
+  /** Seconds since `startedAt`. */
+  t: number
+  /** Bytes read from the card by this run so far. */
+  bytes: number
+}
+
+/** One destination of the run, as every destination's record summarizes it. */
+export interface RecordDestination {
+  /** The destination folder as given. */
+  root: string
+  /** `root/<session folder>`. */
+  sessionRoot: string
+  /** `completed`, `completed-with-errors`, `failed` or `aborted`. */
+  status: string
+  /** Why the whole destination failed. */
+  error?: { code: string; message: string }
+  /** Files per outcome there, as in the ingest's `DestinationReport`. */
+  verified: number
+  copied: number
+  skippedIdentical: number
+  previouslyVerified: number
+  failed: number
+  aborted: number
+  /** Bytes written there by this run. */
+  bytesWritten: number
+  /**
+   * Files that did not end under their final name there (`failed`, `aborted`), with
+   * the reason; `error` is omitted when it is the destination's own `error`.
+   */
+  problems: Array<{ path: string; status: RecordStatus; error?: { code: string; message: string } }>
+}
+
 /** A whole report file. */
 export interface SessionRecord {
   format: 'shutterproof-session-record/1'
@@ -59,6 +96,17 @@ export interface SessionRecord {
   skipped?: SkippedEntry[]
   removedPartials?: string[]
   destinationError?: { code: string; message: string }
+  /** When the run started (ISO 8601; ingest records since 0.1 with the HTML report). `createdAt` is when it finished. */
+  startedAt?: string
+  /** Bytes read from the card by this run. */
+  bytes?: number
+  /** Bytes of all files of the card. */
+  bytesTotal?: number
+  /** Throughput samples of the card read, oldest first (ingest only). */
+  throughput?: ThroughputSample[]
+  /** Every destination of the run, in the order given (ingest only); this record's is `destinations[destinationIndex]`. */
+  destinations?: RecordDestination[]
+  destinationIndex?: number
 }
 
 export const TOOL_VERSION: string = (require('../../package.json') as { version: string }).version

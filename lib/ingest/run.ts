@@ -14,7 +14,8 @@ import { MHL_HASH_FORMATS } from '../mhl'
 import { nativeCopyFiles, nativeRemoveStalePartials, type NativeCopyEvent, type NativeCopyReport, type NativeDigests } from '../native'
 import { appendGeneration } from './history'
 import { nodeError, planCard, type PlannedFile } from './plan'
-import { isDiskVerified, latestEvidence, readRecords, writeRecord, type RecordFile, type SessionRecord, type VerifyMethod } from './records'
+import { writeHtmlBeside } from '../report/write'
+import { isDiskVerified, latestEvidence, readRecords, writeRecord, type RecordDestination, type RecordFile, type SessionRecord, type ThroughputSample, type VerifyMethod } from './records'
 import { safeToFormat } from './safe-to-format'
 import { DEFAULT_FOLDER_TEMPLATE, sessionFolderName } from './session'
 import type { DestinationProgress, DestinationReport, FileAtDestination, IngestFileResult, IngestOptions, IngestProgress, IngestReport, VerifyMode } from './types'
@@ -97,6 +98,8 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   const date = folder.match(/\d{4}-\d{2}-\d{2}/)?.[0] ?? ''
   if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason })
   const startedAt = new Date().toISOString()
+  const startedClock = performance.now()
+  const secondsSinceStart = () => Math.round(performance.now() - startedClock) / 1000
 
   // A destination drive must exist: creating /Volumes/SSD1 on the system disk because the
   // drive is not mounted would be a silent disaster.
@@ -134,6 +137,17 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   const rate = new Rate()
   const failures: Array<{ code: string; message: string } | undefined> = sessionRoots.map(() => undefined)
   let lastProgress: IngestProgress | undefined
+  // Throughput samples for the report's chart: one when the copy starts, then at most one per 0.5 s.
+  const samples: ThroughputSample[] = []
+  let lastSampleAt = -Infinity
+  const sample = (bytesRead: number, force = false) => {
+    const now = performance.now()
+    if (!force && now - lastSampleAt < 500) return
+    const prev = samples.at(-1)
+    if (prev && bytesRead < prev.bytes) return
+    lastSampleAt = now
+    samples.push({ t: secondsSinceStart(), bytes: bytesRead })
+  }
   const toProgress = (bytesRead: number, filesDone: number, dests: NativeCopyEvent['progress'] extends infer P ? (P extends { destinations: infer D } ? D : never) : never): IngestProgress => {
     const bytes = previousBytes + bytesRead
     const throughput = rate.add(bytes)
@@ -156,12 +170,14 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   const onEvent = (e: NativeCopyEvent) => {
     if (settled) return
     if (e.kind === 'destination-failed' && e.index !== undefined && e.failure) failures[e.index] = { code: e.failure.code, message: e.failure.message }
+    if (e.kind === 'progress' && e.progress) sample(e.progress.bytesRead)
     if (e.kind === 'progress' && e.progress && onProgress) {
       lastProgress = toProgress(e.progress.bytesRead, e.progress.filesDone, e.progress.destinations)
       onProgress(lastProgress)
     }
   }
   let native: NativeCopyReport
+  sample(0, true)
   try {
     native = await withCancel(signal, (token) =>
       nativeCopyFiles(
@@ -177,6 +193,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     throw fromNative(err)
   }
   settled = true
+  sample(native.bytesRead, true)
 
   // Per file, per destination.
   const byPath = new Map(native.files.map((f) => [f.relative, f]))
@@ -236,7 +253,32 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   // Records and MHL, per destination (never for a file not at its final name).
   const finishedAt = new Date().toISOString()
   const sessionInfo = { folder, client: session.client, shoot: session.shoot, date }
-  for (let d = 0; d < sessionRoots.length; d++) {
+  // Every destination's record summarizes the whole run, so one session folder's HTML report shows all of it.
+  const runDestinations: RecordDestination[] = perDestination.map((dr, d) => {
+    const out: RecordDestination = {
+      root: dr.root,
+      sessionRoot: dr.sessionRoot,
+      status: dr.status,
+      verified: dr.verified,
+      copied: dr.copied,
+      skippedIdentical: dr.skippedIdentical,
+      previouslyVerified: dr.previouslyVerified,
+      failed: dr.failed,
+      aborted: dr.aborted,
+      bytesWritten: dr.bytesWritten,
+      problems: [],
+    }
+    if (dr.error) out.error = dr.error
+    for (const f of files) {
+      const at = f.destinations[d]!
+      if (at.status !== 'failed' && at.status !== 'aborted') continue
+      const p: RecordDestination['problems'][number] = { path: f.path, status: at.status }
+      if (at.error && !(dr.error && at.error.code === dr.error.code && at.error.message === dr.error.message)) p.error = at.error
+      out.problems.push(p)
+    }
+    return out
+  })
+  const records: SessionRecord[] = sessionRoots.map((_, d) => {
     const dr = perDestination[d]!
     const recFiles: RecordFile[] = files.map((f) => {
       const at = f.destinations[d]!
@@ -258,8 +300,19 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       files: recFiles,
       skipped: plan.skipped,
       removedPartials: dr.removedPartials,
+      startedAt,
+      bytes: native.bytesRead,
+      bytesTotal: plan.bytes,
+      throughput: samples,
+      destinations: runDestinations,
+      destinationIndex: d,
     }
     if (dr.error) record.destinationError = dr.error
+    return record
+  })
+  for (let d = 0; d < sessionRoots.length; d++) {
+    const dr = perDestination[d]!
+    const record = records[d]!
     const sessionExists = await stat(sessionRoots[d]!).then(
       () => true,
       () => false,
@@ -273,6 +326,15 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     } catch (err) {
       const e = fromNative(nodeError(err, join(sessionRoots[d]!, '.shutterproof')))
       dr.reportError = { code: e.code, message: e.message }
+    }
+    // The readable HTML report beside it (same name, .html; temp + fsync + rename).
+    if (dr.reportPath) {
+      try {
+        dr.htmlReportPath = await writeHtmlBeside(dr.reportPath, record, records)
+      } catch (err) {
+        const e = fromNative(nodeError(err, dr.reportPath.replace(/\.json$/, '.html')))
+        dr.htmlReportError = { code: e.code, message: e.message }
+      }
     }
     // The MHL lists what is under a final name and was checked in this run or before.
     const present = files.filter((f) => ['verified', 'copied', 'skipped-identical', 'previously-verified'].includes(f.destinations[d]!.status) && f.hashes)

@@ -105,6 +105,10 @@ export interface DestinationReport {
   /** This run's JSON report, when it could be written. */
   reportPath?: string
   reportError?: { code: string; message: string }
+  /** This run's self-contained HTML report (beside the JSON report), when it could be written. */
+  htmlReportPath?: string
+  /** Why the HTML report could not be written (the JSON report and the copies are unaffected). */
+  htmlReportError?: { code: string; message: string }
   /** This run's ASC MHL manifest, when it could be written. */
   mhlManifest?: string
   mhlError?: { code: string; message: string }

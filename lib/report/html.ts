@@ -1,0 +1,369 @@
+/**
+ * The offload report people read: one self-contained HTML page per ingest and session
+ * folder, rendered from the JSON report (`.shutterproof/ingest-<time>.json`). No scripts,
+ * fonts, images or other requests; a strict Content-Security-Policy whose only allowance
+ * is this module's stylesheet, by hash; every name escaped; failures first; prints on A4.
+ * @module
+ */
+import { createHash } from 'node:crypto'
+
+import { InvalidArgumentError } from '../errors'
+import type { RecordDestination, RecordFile, RecordStatus, SessionRecord } from '../ingest/records'
+import { formatRate, throughputChart } from './chart'
+
+const STYLE = `
+:root{color-scheme:light}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#f6f5f2;color:#1f1f1f}
+main{max-width:78rem;margin:1.5rem auto;padding:0 1.25rem}
+h1{font-size:1.45rem;margin:0 0 .15rem}
+h2{font-size:1.1rem;margin:1.6rem 0 .5rem}
+p.sub{margin:0 0 1rem;color:#555}
+.banner{border-radius:8px;padding:.7rem 1rem;margin:0 0 1rem;font-weight:600;border:1px solid}
+.banner.ok{background:#e6f4ea;border-color:#9fd3ad;color:#0d5b23}
+.banner.fail{background:#fce8e6;border-color:#f1a9a3;color:#8c1d18}
+dl.summary{display:grid;grid-template-columns:max-content 1fr max-content 1fr;gap:.25rem 1rem;background:#fff;border:1px solid #ddd;border-radius:8px;padding:.8rem 1rem;margin:0}
+dl.summary dt{color:#555}
+dl.summary dd{margin:0;overflow-wrap:anywhere}
+table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #ddd}
+th,td{text-align:left;padding:.3rem .5rem;border-top:1px solid #eee;vertical-align:top}
+th{background:#efeee9;font-weight:600;white-space:nowrap}
+td.num,th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+td.path{overflow-wrap:anywhere;min-width:12rem}
+tr.fail td{background:#fce8e6}
+tr.warn td{background:#fff4d6}
+.mark{display:inline-block;font-size:.75rem;font-weight:700;border-radius:4px;padding:0 .35rem;white-space:nowrap}
+.mark.fail{background:#b3261e;color:#fff}
+.mark.warn{background:#b06000;color:#fff}
+.mark.ok{background:#1e7e34;color:#fff}
+code{font:12px/1.3 ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace}
+.m{color:#555;font-size:.85rem}
+span.m{white-space:nowrap}
+.err{color:#8c1d18;font-size:.85rem;overflow-wrap:anywhere}
+.chart{max-width:100%;height:auto;background:#fff;border:1px solid #ddd;border-radius:8px}
+.legend{color:#555;font-size:.85rem;margin:.4rem 0 0}
+footer{color:#666;font-size:.8rem;margin:2rem 0 1rem}
+details{margin:.75rem 0}
+summary{cursor:pointer;font-weight:600;padding:.4rem 0;color:#0d5b23}
+#files+details,#no-failed-files+details{margin-top:1rem}
+@page{size:A4 landscape;margin:12mm}
+@media print{
+body{background:#fff;font-size:9pt}
+main{max-width:none;margin:0;padding:0}
+table{font-size:8pt}
+thead{display:table-header-group}
+tr{break-inside:avoid}
+.chart,dl.summary,.banner{break-inside:avoid}
+*{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+details::details-content{content-visibility:visible;display:contents}
+}
+`
+
+/** The Content-Security-Policy of the report page (also in its `<meta http-equiv>`). */
+export const REPORT_CSP = [
+  "default-src 'none'",
+  `style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`,
+  "img-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ')
+
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+
+/**
+ * Escapes text for element content and double- or single-quoted attributes; control and
+ * bidi-override characters (which could hide or reorder a name) become visible `\u{…}`.
+ */
+export function escapeHtml(text: string): string {
+  return String(text)
+    .replace(CONTROL, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`)
+    .replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+}
+
+const e = escapeHtml
+
+function bytes(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return '—'
+  const units = ['B', 'kB', 'MB', 'GB', 'TB']
+  let v = n
+  let u = 0
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000
+    u++
+  }
+  return u === 0 ? `${n} B` : `${v.toFixed(v >= 100 ? 0 : 1)} ${units[u]}`
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US')
+}
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—'
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`
+  const h = Math.floor(seconds / 3600)
+  const m = Math.floor((seconds % 3600) / 60)
+  const s = Math.round(seconds % 60)
+  return h > 0 ? `${h} h ${m} min ${s} s` : `${m} min ${s} s`
+}
+
+/** A hash shortened to 8 hex digits, the full value in the tooltip. */
+function shortHash(hex: string | undefined): string {
+  if (!hex) return '<span class="m">—</span>'
+  return `<code title="${e(hex)}">${e(hex.slice(0, 8))}…</code>`
+}
+
+/** Statuses that leave the file under its final name at that destination. */
+const PRESENT: ReadonlySet<string> = new Set(['verified', 'copied', 'skipped-identical', 'previously-verified'])
+
+/** One file at one destination, as the report shows it. */
+interface Cell {
+  status: RecordStatus | 'ok' | 'unknown'
+  method?: string
+  error?: { code: string; message: string }
+  note?: string
+}
+
+/** 0 failure, 1 warning (present but not proved on the device), 2 fine. */
+function severity(c: Cell): 0 | 1 | 2 {
+  if (c.status === 'ok') return 2
+  if (c.status === 'unknown') return 1
+  if (!PRESENT.has(c.status)) return 0
+  return c.method === 'disk-direct' || c.method === 'disk-evicted' ? 2 : 1
+}
+
+function destSeverity(d: RecordDestination): 0 | 1 | 2 {
+  if (d.status === 'failed' || d.error) return 0
+  if (d.status !== 'completed' || d.failed > 0 || d.aborted > 0) return 0
+  return 2
+}
+
+function methodText(m: string | undefined): string {
+  switch (m) {
+    case 'disk-direct':
+      return 'read back from disk (O_DIRECT)'
+    case 'disk-evicted':
+      return 'read back from disk (cache evicted)'
+    case 'cache':
+      return 'read back from the page cache only: does not prove the device holds it'
+    case 'size':
+      return 'sizes compared only'
+    case 'none':
+      return 'not read back'
+    default:
+      return m ?? ''
+  }
+}
+
+/** At most `max` characters (whole code points), with an ellipsis when cut. */
+function clip(text: string, max: number): string {
+  const chars = [...text]
+  return chars.length <= max ? text : chars.slice(0, max - 1).join('') + '…'
+}
+
+function cellHtml(c: Cell): string {
+  const sev = severity(c)
+  const mark = sev === 0 ? 'fail' : sev === 1 ? 'warn' : 'ok'
+  const label = c.status === 'ok' ? 'ok' : c.status
+  let html = `<span class="mark ${mark}">${e(label)}</span>`
+  if (c.method) html += ` <span class="m" title="${e(methodText(c.method))}">${e(c.method)}</span>`
+  if (c.error) html += `<div class="err" title="${e(c.error.message)}">${e(c.error.code)}: ${e(clip(c.error.message, 90))}</div>`
+  if (c.note) html += `<div class="m">${e(c.note)}</div>`
+  return html
+}
+
+/** The destinations of a record: its run summary, or (older records) itself alone. */
+function destinationsOf(r: SessionRecord): { list: RecordDestination[]; own: number } {
+  if (Array.isArray(r.destinations) && r.destinations.length > 0) {
+    const own = Number.isInteger(r.destinationIndex) && r.destinationIndex! >= 0 && r.destinationIndex! < r.destinations.length ? r.destinationIndex! : 0
+    return { list: r.destinations, own }
+  }
+  const c = (s: RecordStatus) => r.files.filter((f) => f.status === s).length
+  const d: RecordDestination = {
+    root: r.root,
+    sessionRoot: r.root,
+    status: r.status,
+    verified: c('verified'),
+    copied: c('copied'),
+    skippedIdentical: c('skipped-identical'),
+    previouslyVerified: c('previously-verified'),
+    failed: c('failed'),
+    aborted: c('aborted'),
+    bytesWritten: NaN,
+    problems: [],
+  }
+  if (r.destinationError) d.error = r.destinationError
+  return { list: [d], own: 0 }
+}
+
+/** Options of {@link renderOffloadReport}. */
+export interface RenderOffloadReportOptions {
+  /**
+   * The other destinations' JSON reports of the same run (same `createdAt`); with them
+   * each file shows its exact status and method at every destination. Without them
+   * other destinations show what this report's run summary says (failures and counts).
+   */
+  siblings?: readonly SessionRecord[]
+  /** The JSON report's file name, shown in the footer. */
+  jsonName?: string
+  /**
+   * With more files than this verified at every destination, those rows go into a
+   * collapsed `<details>` (expanded when printed); default 200. Failed files and files
+   * to check are always shown.
+   */
+  collapseVerifiedAbove?: number
+}
+
+/**
+ * Renders an ingest's JSON report (a {@link SessionRecord}) as one self-contained HTML
+ * page: session, source and destinations; per-file sizes, XXH128 and BLAKE3 (shortened,
+ * full value in the tooltip); per-destination status and verification method; timings
+ * and throughput with an inline SVG chart; failures first, visibly marked. No scripts or
+ * external resources; a strict CSP meta tag; every name escaped.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync, writeFileSync } from 'node:fs'
+ * import { renderOffloadReport } from 'shutterproof'
+ * const record = JSON.parse(readFileSync('/Volumes/SSD1/2026-04-26_Ada_Wedding/.shutterproof/ingest-2026-04-26T10-00-00.000Z.json', 'utf8'))
+ * writeFileSync('offload.html', renderOffloadReport(record))
+ * ```
+ * @throws {@link InvalidArgumentError} when `report` is not a session record
+ */
+export function renderOffloadReport(report: SessionRecord, options: RenderOffloadReportOptions = {}): string {
+  if (!report || typeof report !== 'object' || report.format !== 'shutterproof-session-record/1' || !Array.isArray(report.files)) {
+    throw new InvalidArgumentError('renderOffloadReport needs a session record (the JSON report of an ingest, format shutterproof-session-record/1)')
+  }
+  const { list: dests, own } = destinationsOf(report)
+  // Per destination: a path → cell lookup.
+  const lookups: Array<(f: RecordFile) => Cell> = dests.map((d, i) => {
+    if (i === own) return (f) => ({ status: f.status, method: f.method, ...(f.error ? { error: f.error } : {}) })
+    const sib = options.siblings?.find((s) => s !== report && s.root === d.sessionRoot && s.createdAt === report.createdAt && Array.isArray(s.files))
+    if (sib) {
+      const byPath = new Map(sib.files.map((f) => [f.path, f]))
+      return (f) => {
+        const x = byPath.get(f.path)
+        return x ? { status: x.status, method: x.method, ...(x.error ? { error: x.error } : {}) } : { status: 'unknown', note: 'not in that destination\u2019s report' }
+      }
+    }
+    const problems = new Map((d.problems ?? []).map((p) => [p.path, p]))
+    return (f) => {
+      const p = problems.get(f.path)
+      if (p) {
+        const err = p.error ?? d.error
+        return { status: p.status, ...(err ? { error: err } : {}) }
+      }
+      return { status: 'ok' }
+    }
+  })
+
+  const rows = report.files.map((f) => {
+    const cells = lookups.map((l) => l(f))
+    const sev = Math.min(2, ...cells.map(severity)) as 0 | 1 | 2
+    return { f, cells, sev }
+  })
+  rows.sort((a, b) => a.sev - b.sev || (a.f.path < b.f.path ? -1 : a.f.path > b.f.path ? 1 : 0))
+  const failedFiles = rows.filter((r) => r.sev === 0).length
+  const warnFiles = rows.filter((r) => r.sev === 1).length
+
+  const destOrder = dests.map((d, i) => ({ d, i, sev: destSeverity(d) })).sort((a, b) => a.sev - b.sev || a.i - b.i)
+  const failedDests = destOrder.filter((x) => x.sev === 0).length
+
+  const started = report.startedAt ? Date.parse(report.startedAt) : NaN
+  const finished = Date.parse(report.createdAt)
+  const seconds = (finished - started) / 1000
+  const { svg, summary } = throughputChart(report.throughput)
+  const totalBytes = report.bytesTotal ?? report.files.reduce((n, f) => n + (f.size || 0), 0)
+  const folder = report.session?.folder ?? report.root
+  const problemsTotal = failedFiles + failedDests
+  const name = (i: number) => `#${i + 1}`
+
+  const banner =
+    problemsTotal > 0
+      ? `<div class="banner fail" id="verdict">⚠ ${failedDests > 0 ? `${failedDests} of ${dests.length} destination${dests.length === 1 ? '' : 's'} failed` : ''}${failedDests > 0 && failedFiles > 0 ? '; ' : ''}${failedFiles > 0 ? `${count(failedFiles)} file${failedFiles === 1 ? '' : 's'} not copied everywhere` : ''}. Failures are listed first below.</div>`
+      : `<div class="banner ok" id="verdict">✓ Every file is at every destination${warnFiles > 0 ? ` (${count(warnFiles)} without a read-back from the disk itself)` : ', read back from the disk'}.</div>`
+
+  const summaryItems: Array<[string, string]> = [
+    ['Session', e(folder)],
+    ['Client / shoot / date', report.session ? `${e(report.session.client)} / ${e(report.session.shoot)} / ${e(report.session.date)}` : '—'],
+    ['Source (card)', report.source ? e(report.source) : '—'],
+    ['This copy', `${e(report.root)} <span class="m">(destination ${name(own)})</span>`],
+    ['This copy\u2019s status', e(report.status)],
+    ['Verification', e(report.verifyMode ?? '—')],
+    ['Files', `${count(report.files.length)}${report.skipped?.length ? ` <span class="m">(+${count(report.skipped.length)} skipped entries)</span>` : ''}`],
+    ['Card size', bytes(totalBytes)],
+    ['Read from the card', bytes(report.bytes)],
+    ['Started', report.startedAt ? e(report.startedAt) : '—'],
+    ['Finished', e(report.createdAt)],
+    ['Duration', Number.isFinite(seconds) ? duration(seconds) : '—'],
+    ['Average (whole run)', Number.isFinite(seconds) && seconds > 0 && report.bytes !== undefined ? formatRate(report.bytes / seconds) : '—'],
+    ['Copy average / peak', summary.points.length ? `${formatRate(summary.average)} / ${formatRate(summary.peak)}` : '—'],
+  ]
+
+  const destRows = destOrder
+    .map(({ d, i, sev }) => {
+      const mark = sev === 0 ? '<span class="mark fail">FAILED</span>' : '<span class="mark ok">OK</span>'
+      const err = d.error ? `<div class="err">${e(d.error.code)}: ${e(d.error.message)}</div>` : ''
+      return `<tr class="${sev === 0 ? 'fail' : 'ok'}" data-destination="${i}"><td>${mark}</td><td class="num">${name(i)}${i === own ? ' <span class="m">(this copy)</span>' : ''}</td><td class="path">${e(d.sessionRoot)}${err}</td><td>${e(d.status)}</td><td class="num">${count(d.verified)}</td><td class="num">${count(d.skippedIdentical)}</td><td class="num">${count(d.previouslyVerified)}</td><td class="num">${count(d.copied)}</td><td class="num">${count(d.failed)}</td><td class="num">${count(d.aborted)}</td><td class="num">${bytes(d.bytesWritten)}</td></tr>`
+    })
+    .join('\n')
+
+  const row = ({ f, cells, sev }: (typeof rows)[number]): string => {
+      const mark = sev === 0 ? '<span class="mark fail">FAILED</span>' : sev === 1 ? '<span class="mark warn">CHECK</span>' : '<span class="mark ok">OK</span>'
+      return `<tr class="${sev === 0 ? 'fail' : sev === 1 ? 'warn' : 'ok'}"><td>${mark}</td><td class="path">${e(f.path)}</td><td class="num" title="${count(f.size)} bytes">${bytes(f.size)}</td><td>${shortHash(f.hashes?.xxh128)}</td><td>${shortHash(f.hashes?.blake3)}</td>${cells.map((c) => `<td>${cellHtml(c)}</td>`).join('')}</tr>`
+  }
+  // Many verified files go into a collapsed section (expanded when printing); failures and files to check stay open.
+  const collapse = options.collapseVerifiedAbove ?? 200
+  const okRows = rows.filter((r) => r.sev === 2)
+  const openRows = okRows.length > collapse ? rows.filter((r) => r.sev !== 2) : rows
+  const head = `<thead><tr><th></th><th>File</th><th class="num">Size</th><th>XXH128</th><th>BLAKE3</th>${dests.map((d, i) => `<th title="${e(d.sessionRoot)}">${name(i)}${i === own ? ' (this copy)' : ''}</th>`).join('')}</tr></thead>`
+  const filesHtml =
+    (openRows.length > 0 ? `<table id="files">${head}\n<tbody>\n${openRows.map(row).join('\n')}\n</tbody></table>\n` : '<p id="no-failed-files">No file failed or needs checking.</p>\n') +
+    (okRows.length > collapse
+      ? `<details id="verified-files"><summary>${count(okRows.length)} file${okRows.length === 1 ? '' : 's'} verified at every destination (show)</summary>\n<table id="files-verified">${head}\n<tbody>\n${okRows.map(row).join('\n')}\n</tbody></table></details>\n`
+      : '')
+
+  const skipped = report.skipped?.length
+    ? `<h2>Not copied from the card (${count(report.skipped.length)})</h2><table id="skipped"><thead><tr><th>Entry</th><th>Why</th></tr></thead><tbody>${report.skipped
+        .map((s) => `<tr><td class="path">${e(s.path)}</td><td>${e(s.reason)}${s.target ? ` → ${e(s.target)} <span class="m">(not followed)</span>` : ''}</td></tr>`)
+        .join('')}</tbody></table>`
+    : ''
+
+  const siblingsNote = dests.some((_, i) => i !== own && !options.siblings?.some((s) => s.root === dests[i]!.sessionRoot && s.createdAt === report.createdAt))
+    ? '<p class="legend">“ok” at another destination: not failed there according to this run\u2019s summary; that destination\u2019s own report has the method.</p>'
+    : ''
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${e(REPORT_CSP)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<meta name="generator" content="${e(`${report.tool?.name ?? 'shutterproof'} ${report.tool?.version ?? ''}`.trim())}">
+<title>Offload report — ${e(folder)}</title>
+<style>${STYLE}</style>
+</head>
+<body><main>
+<h1>Offload report</h1>
+<p class="sub">${e(folder)} · ${e(report.createdAt)}</p>
+${banner}
+<dl class="summary" id="summary">
+${summaryItems.map(([k, v]) => `<dt>${e(k)}</dt><dd>${v}</dd>`).join('\n')}
+</dl>
+<h2>Destinations (${dests.length})</h2>
+<table id="destinations"><thead><tr><th></th><th class="num">#</th><th>Session folder</th><th>Status</th><th class="num">Verified</th><th class="num">Identical</th><th class="num">Earlier</th><th class="num">Copied</th><th class="num">Failed</th><th class="num">Aborted</th><th class="num">Written</th></tr></thead>
+<tbody>
+${destRows}
+</tbody></table>
+<h2>Throughput</h2>
+${svg}
+<p class="legend">Bytes read from the card per interval between samples (about one every half second); the dashed line is the average over the copy.</p>
+<h2>Files (${count(report.files.length)}${failedFiles ? `, ${count(failedFiles)} failed` : ''}${warnFiles ? `, ${count(warnFiles)} to check` : ''})</h2>
+${filesHtml}${siblingsNote}
+<p class="legend">Methods: <b>disk-direct</b> / <b>disk-evicted</b> read the copy back from the device (the only proof a card may be formatted); <b>cache</b> read it from memory only; <b>size</b> compared sizes; <b>none</b> did not read it back. Hashes are shortened; hover for the full value (the JSON report and the ASC MHL history in <code>ascmhl/</code> have every hash).</p>
+${skipped}
+<footer>Written by ${e(report.tool?.name ?? 'shutterproof')} ${e(report.tool?.version ?? '')}${options.jsonName ? ` from <code>${e(options.jsonName)}</code>` : ''}. Algorithms: ${e((report.algorithms ?? []).join(', ') || '—')}.</footer>
+</main></body>
+</html>
+`
+}
