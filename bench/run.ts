@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
+import { copyCase } from './cases/copy'
 import { hashFileCase } from './cases/hash-file'
 import { memoryCase } from './cases/memory'
 import { perCallCase } from './cases/per-call'
@@ -15,15 +16,6 @@ import { REPO, type BenchContext } from './lib/context'
 import { formatSize, parseSize, WORK } from './lib/files'
 import { describeMachine } from './lib/machine'
 import { markdown, svgChart, type CaseResult } from './lib/report'
-
-const PENDING: CaseResult[] = [
-  {
-    id: 'E',
-    title: 'Verified copy of a 2 GiB sample card to 1 and 3 destinations (vs cp, tar | tee, rclone, b3sum -c)',
-    tables: [],
-    notes: ['Not measured yet: the ingest API is not on main (issue "Verified card ingest"). This case lands with it.'],
-  },
-]
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick')
@@ -36,6 +28,9 @@ async function main(): Promise<void> {
     xxhsum: ['xxhsum', ['--version']],
     openssl: ['openssl', ['version']],
     age: ['age', ['--version']],
+    rclone: ['rclone', ['version']],
+    cp: ['cp', ['--version']],
+    tar: ['tar', ['--version']],
   })
   const cases: CaseResult[] = []
   for (const [name, run] of [
@@ -43,6 +38,7 @@ async function main(): Promise<void> {
     ['B', streamHashCase],
     ['C', perCallCase],
     ['D', sealCase],
+    ['E', copyCase],
     ['F', memoryCase],
   ] as const) {
     const t0 = Date.now()
@@ -50,7 +46,6 @@ async function main(): Promise<void> {
     cases.push(await run(ctx))
     console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s`)
   }
-  cases.splice(4, 0, ...PENDING)
   const md = markdown(machine, cases, { date: new Date().toISOString(), quick, size: formatSize(size) })
   const out = quick ? WORK : join(REPO, 'bench')
   writeFileSync(join(out, quick ? 'RESULTS.quick.md' : 'RESULTS.md'), md)

@@ -2,22 +2,22 @@
 import { spawnSync } from 'node:child_process'
 import { randomFillSync } from 'node:crypto'
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 
 export const WORK = join(__dirname, '..', '.work')
 
 const BLOCK = 16 * 1024 * 1024
 
-/** A random file of `size` bytes under bench/.work, reused when it already has that size. */
+/** A random file of `size` bytes under bench/.work (`name` may hold folders), reused when it already has that size. */
 export function randomFile(name: string, size: number): string {
-  mkdirSync(WORK, { recursive: true })
   const path = join(WORK, name)
+  mkdirSync(dirname(path), { recursive: true })
   if (existsSync(path) && statSync(path).size === size) return path
-  const block = Buffer.alloc(BLOCK)
+  const block = Buffer.alloc(Math.min(BLOCK, Math.max(size, 1)))
   const fd = openSync(path, 'w')
-  for (let done = 0; done < size; done += BLOCK) {
+  for (let done = 0; done < size; done += block.length) {
     randomFillSync(block)
-    writeSync(fd, block, 0, Math.min(BLOCK, size - done))
+    writeSync(fd, block, 0, Math.min(block.length, size - done))
   }
   fsyncSync(fd)
   closeSync(fd)
