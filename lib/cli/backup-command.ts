@@ -46,8 +46,10 @@ async function withStore<T>(opts: VaultOptions, ctx: CliContext, location: strin
 }
 
 export function registerBackup(program: Command, ctx: CliContext): void {
-  const store = program.command('store').description('Backup stores')
-  vaultOptions(store.command('init').description('Create an empty backup store bound to the vault').argument('<store>')).action(async (location: string, opts: VaultOptions) => {
+  const store = program.command('store').description('Backup stores').addHelpText('after', '\nExamples:\n  shutterproof store init /Volumes/Offsite/store --vault studio.vault')
+  vaultOptions(store.command('init').description('Create an empty backup store bound to the vault').argument('<store>'))
+    .addHelpText('after', '\nExamples:\n  shutterproof store init /Volumes/Offsite/store --vault studio.vault\n  shutterproof store init /Volumes/Offsite/store --vault studio.vault --passphrase-file pass.txt --json')
+    .action(async (location: string, opts: VaultOptions) => {
     await withStore(opts, ctx, location, 'init', async (s) => {
       ctx.stdout(opts.json ? JSON.stringify({ store: s.location, keyId: s.keyId }) + '\n' : `created store ${s.location} for vault key id ${s.keyId}\n`)
     })
@@ -60,7 +62,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       .argument('<session-dir>')
       .argument('<store>'),
   )
-    .addHelpText('after', '\nExample:\n  shutterproof backup /Volumes/SSD1/2026-04-26_Ada_Wedding /Volumes/Offsite/store --vault studio.vault')
+    .addHelpText('after', '\nExamples:\n  shutterproof backup /Volumes/SSD1/2026-04-26_Ada_Wedding /Volumes/Offsite/store --vault studio.vault\n  shutterproof backup /Volumes/SSD1/2026-04-26_Ada_Wedding /Volumes/Offsite/store --vault studio.vault --passphrase-file pass.txt --json')
     .action(async (sessionDir: string, location: string, opts: VaultOptions) => {
       await withStore(opts, ctx, location, 'either', async (s) => {
         const r = await backup(sessionDir, s, {
@@ -85,7 +87,9 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       .option('--session <name>', 'only this session')
       .option('--all', 'every file (default)')
       .option('--sample <n>', 'this many files chosen at random'),
-  ).action(async (location: string, opts: VaultOptions & { session?: string; all?: boolean; sample?: string }) => {
+  )
+    .addHelpText('after', '\nExamples:\n  shutterproof restore-test /Volumes/Offsite/store --vault studio.vault\n  shutterproof restore-test /Volumes/Offsite/store --vault studio.vault --session 2026-04-26_Ada_Wedding --sample 20 --json')
+    .action(async (location: string, opts: VaultOptions & { session?: string; all?: boolean; sample?: string }) => {
     if (opts.all && opts.sample) ctx.usageError('give --all or --sample N, not both')
     const sample = opts.sample === undefined ? 'all' : Number(opts.sample)
     if (sample !== 'all' && (!Number.isSafeInteger(sample) || sample < 1)) ctx.usageError(`--sample needs a whole number ≥ 1, not ${opts.sample}`)
@@ -108,7 +112,9 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       .argument('<session>')
       .argument('<into>')
       .option('--overwrite', 'replace files that already exist'),
-  ).action(async (location: string, session: string, into: string, opts: VaultOptions & { overwrite?: boolean }) => {
+  )
+    .addHelpText('after', '\nExamples:\n  shutterproof restore /Volumes/Offsite/store 2026-04-26_Ada_Wedding ~/Restored --vault studio.vault\n  shutterproof restore /Volumes/Offsite/store 2026-04-26_Ada_Wedding ~/Restored --vault studio.vault --recovery-key-file kit.txt --json')
+    .action(async (location: string, session: string, into: string, opts: VaultOptions & { overwrite?: boolean }) => {
     await withStore(opts, ctx, location, 'open', async (s) => {
       const r = await restore(s, session, into, { overwrite: opts.overwrite, signal: ctx.signal })
       if (opts.json) ctx.stdout(JSON.stringify(r, null, 1) + '\n')
@@ -125,6 +131,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
     .description('3-2-1 status of every session in the catalog (copies, kinds, off-site, last verified, last restore test)')
     .option('--catalog <file>', 'the catalog file', 'shutterproof-catalog.db')
     .option('--json', 'print the status as JSON')
+    .addHelpText('after', '\nExamples:\n  shutterproof status\n  shutterproof status --catalog /Volumes/Studio/shutterproof-catalog.db --json')
     .action((opts: { catalog: string; json?: boolean }) => {
       const catalog = openCatalog(opts.catalog)
       try {

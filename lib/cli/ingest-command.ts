@@ -150,6 +150,7 @@ export function registerIngest(program: Command, ctx: CliContext): void {
     .description('Re-hash a session folder from disk against its ASC MHL history and reports; record the result')
     .argument('<session>', 'a session folder written by ingest, or any folder with an ascmhl/ history')
     .option('--json', 'print the report as JSON')
+    .addHelpText('after', '\nExamples:\n  shutterproof verify /Volumes/SSD1/2026-04-26_Ada_Wedding\n  shutterproof verify --json /Volumes/SSD2/2026-04-26_Ada_Wedding')
     .action(async (session: string, opts: { json?: boolean }) => {
       const r = await verify(session, { signal: ctx.signal })
       if (opts.json) ctx.stdout(JSON.stringify(r, null, 2) + '\n')
@@ -169,6 +170,7 @@ export function registerIngest(program: Command, ctx: CliContext): void {
     .option('--min-copies <n>', 'verified copies needed (default 2)')
     .option('--rehash', 're-read the card and compare BLAKE3 with the recorded source hashes')
     .option('--json', 'print the verdict as JSON')
+    .addHelpText('after', '\nExamples:\n  shutterproof safe-to-format /media/EOS_DIGITAL /Volumes/SSD1 /Volumes/SSD2\n  shutterproof safe-to-format /media/EOS_DIGITAL /Volumes/SSD1/2026-04-26_Ada_Wedding --min-copies 1 --rehash --json')
     .action(async (card: string, destinations: string[], opts: { minCopies?: string; rehash?: boolean; json?: boolean }) => {
       const minCopies = opts.minCopies === undefined ? 2 : Number(opts.minCopies)
       if (!Number.isInteger(minCopies) || minCopies < 1) ctx.usageError('--min-copies must be a whole number ≥ 1')

@@ -13,6 +13,7 @@ import { writeFile } from 'node:fs/promises'
 
 export function registerKeys(program: Command, ctx: CliContext): void {
   const keys = program.command('keys').description('Create and manage the vault key file')
+    .addHelpText('after', '\nExamples:\n  shutterproof keys init --vault /Volumes/Keys/studio.vault')
   keys
     .command('init')
     .description('Create a vault key file and print its recovery kit (24 words: print them, keep them offline)')
@@ -45,6 +46,7 @@ export function registerKeys(program: Command, ctx: CliContext): void {
     .option('--words <n>', 'number of words (4 to 24)', '6')
     .option('--separator <s>', 'between words', '-')
     .option('--json', 'print { passphrase, entropyBits }')
+    .addHelpText('after', '\nExamples:\n  shutterproof passphrase\n  shutterproof passphrase --words 8 --separator " " --json')
     .action((opts: { words: string; separator: string; json?: boolean }) => {
       const words = Number(opts.words)
       if (!Number.isInteger(words)) ctx.usageError('--words takes a whole number')

@@ -29,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('Keeps photographers\u2019 work safe: verified ingest, encrypted backups, safe sharing')
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout(s), writeErr: (s) => ctx.stderr(s) })
+    .addHelpText('after', '\nExamples:\n  shutterproof ingest /media/EOS_DIGITAL /Volumes/SSD1 /Volumes/SSD2 --client Ada --shoot Wedding\n  shutterproof backup /Volumes/SSD1/2026-04-26_Ada_Wedding /Volumes/Offsite/store --vault studio.vault\n  shutterproof hash --json IMG_0001.CR3')
   registerHash(program, ctx)
   registerKeys(program, ctx)
   registerSeal(program, ctx)

@@ -90,6 +90,7 @@ export function registerSeal(program: Command, ctx: CliContext): void {
     .description('Show what can unlock a sealed file, its vault key id and sizes (no key needed)')
     .argument('<file>')
     .option('--json', 'print the facts as JSON')
+    .addHelpText('after', '\nExamples:\n  shutterproof inspect IMG_0001.CR3.sealed\n  shutterproof inspect --json IMG_0001.CR3.sealed')
     .action(async (file: string, opts: { json?: boolean }) => {
       const info = await inspectSealed(file)
       if (opts.json) ctx.stdout(JSON.stringify(info, null, 2) + '\n')

@@ -44,6 +44,7 @@ function shareLine(s: ShareInfo): string {
 
 export function registerShare(program: Command, ctx: CliContext): void {
   const share = program.command('share').description('Client links that expire, can be revoked, and are never indexed')
+    .addHelpText('after', '\nExamples:\n  shutterproof share create ~/Photos/2026-04-26_Smith previews/*.jpg --password generate\n  shutterproof share audit')
 
   withHome(share.command('create'))
     .description('Create a link to some files of a session folder')
@@ -112,6 +113,7 @@ export function registerShare(program: Command, ctx: CliContext): void {
 
   withHome(share.command('list'))
     .description('List share links')
+    .addHelpText('after', '\nExamples:\n  shutterproof share list\n  shutterproof share list --json --home /Volumes/Studio/.shutterproof')
     .action((opts: HomeOptions) => {
       const { registry } = openState(opts)
       try {
@@ -125,6 +127,7 @@ export function registerShare(program: Command, ctx: CliContext): void {
 
   withHome(share.command('audit'))
     .description('The monthly audit: active, expiring soon, full without password, never opened, limit reached, expired not purged')
+    .addHelpText('after', '\nExamples:\n  shutterproof share audit\n  shutterproof share audit --json')
     .action((opts: HomeOptions) => {
       const { registry } = openState(opts)
       try {
@@ -154,6 +157,7 @@ export function registerShare(program: Command, ctx: CliContext): void {
     .description('Revoke a link now (its page answers 410 Gone)')
     .argument('<id>', 'the share id (see share list)')
     .option('--reason <reason>', 'why, for the audit')
+    .addHelpText('after', '\nExamples:\n  shutterproof share revoke k3v7qzp2m4x6b5ta --reason "sent to the wrong client"')
     .action((id: string, opts: HomeOptions & { reason?: string }) => {
       const { registry } = openState(opts)
       try {
@@ -170,6 +174,7 @@ export function registerShare(program: Command, ctx: CliContext): void {
     .option('--port <port>', `port (default ${DEFAULT_PORT}; 0 picks a free one)`)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--root <dir>', 'only serve sessions inside this folder (default: any session recorded by share create)', '/')
+    .addHelpText('after', '\nExamples:\n  shutterproof share serve\n  shutterproof share serve --port 8080 --root ~/Photos')
     .action(async (opts: HomeOptions & { port?: string; host: string; root: string }) => {
       const port = opts.port === undefined ? DEFAULT_PORT : Number(opts.port)
       if (!Number.isInteger(port) || port < 0 || port > 65535) ctx.usageError(`--port must be 0 to 65535, not ${opts.port}`)
