@@ -108,6 +108,17 @@ test('ingest → verify → safe-to-format: --json validates; exit 0, then 1 whe
   assert.is(run(['ingest', card, ssd1, ssd2, '--client', 'Ada', '--shoot', 'Contract', '--date', '2026-04-26']).status, 0)
 })
 
+test('report, deliver, unpack: --json validates; a wrong passphrase on unpack is exit 1', () => {
+  runJson('report', ['report', session1, '-o', join(dir, 'offload.html')], 0)
+  const archive = join(dir, 'selects.sealed')
+  const made = runJson('deliver', ['deliver', join(card, 'DCIM', '100CANON', 'IMG_0001.CR3'), '-o', archive], 0)
+  assert.is(made.passphrase.split('-').length, 6)
+  const pass = join(dir, 'delivery-pass.txt')
+  writeFileSync(pass, `${made.passphrase}\n`)
+  runJson('unpack', ['unpack', archive, join(dir, 'inbox'), '--passphrase-file', pass], 0)
+  assert.is(run(['unpack', archive, join(dir, 'inbox2'), '--passphrase-file', passFile]).status, 1)
+})
+
 test('keys init (default Argon2 costs, once), seal, inspect, open: --json validates; failures exit 3 and 1', () => {
   runJson('keys-init', ['keys', 'init', '--vault', join(dir, 'cli.vault'), '--passphrase-file', passFile], 0)
   const src = join(dir, 'IMG_9000.CR3')
