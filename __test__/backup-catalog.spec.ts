@@ -73,6 +73,16 @@ test('status gives each 3-2-1 reason; rebuild of a deleted catalog gives the sam
   assert.match(table.stdout, new RegExp(`${name}\\s+3\\s+hdd\\+ssd\\s+yes\\s+\\S+\\s+completed \\S+\\s+yes`))
   const json = cli(['status', '--catalog', file, '--json'])
   assert.is((JSON.parse(json.stdout) as Array<{ session: string }>)[0]!.session, name)
+  // From the CLI alone: a new catalog rebuilt from the places named on the command line.
+  const fresh = cli(
+    ['status', '--catalog', join(dir, 'cli-catalog.db'), '--json', '--vault', join(dir, 'v.vault'),
+      '--folder', `SSD1:ssd:onsite:${ssd1}`, '--folder', `SSD2:ssd:onsite:${ssd2}`, '--store', `Offsite:hdd:offsite:${join(dir, 'store')}`],
+    { env: { SHUTTERPROOF_PASSPHRASE: 'p' } },
+  )
+  assert.is(fresh.status, 0, fresh.stderr)
+  const row = (JSON.parse(fresh.stdout) as Array<{ session: string; copies: number; meets321: boolean }>)[0]!
+  assert.equal([row.session, row.copies, row.meets321], [name, 3, true])
+  assert.is(cli(['status', '--catalog', join(dir, 'x.db'), '--folder', 'SSD1:tape:onsite:/x']).status, 2, 'an unknown kind is a usage error')
   vault.close()
 })
 

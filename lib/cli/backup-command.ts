@@ -8,7 +8,7 @@ import { backup } from '../backup/run-backup'
 import { restore } from '../backup/restore'
 import { restoreTest } from '../backup/restore-test'
 import { initStore, openOrInitStore, openStore, type Store } from '../backup/store'
-import { openCatalog } from '../catalog/catalog'
+import { openCatalog, type DestinationSpec, type Location, type MediaKind, type SessionStatus } from '../catalog/catalog'
 import { openVault, type Vault } from '../keys/vault'
 import type { CliContext } from './context'
 import { EXIT } from './exit-codes'
@@ -130,23 +130,67 @@ export function registerBackup(program: Command, ctx: CliContext): void {
     .command('status')
     .description('3-2-1 status of every session in the catalog (copies, kinds, off-site, last verified, last restore test)')
     .option('--catalog <file>', 'the catalog file', 'shutterproof-catalog.db')
+    .option(
+      '--folder <spec>',
+      'rebuild the catalog first from a folder of session folders: LABEL:KIND:LOCATION:PATH (kind ssd|hdd|nas|optical|cloud, location onsite|offsite); repeat for each',
+      collect,
+    )
+    .option('--store <spec>', 'and from a backup store: LABEL:KIND:LOCATION:PATH (needs --vault); repeat for each', collect)
+    .option('--vault <file>', 'the vault key file the stores are bound to')
+    .option('--passphrase-file <file>', 'read the vault passphrase from a file (else SHUTTERPROOF_PASSPHRASE, else the terminal)')
+    .option('--recovery-key-file <file>', 'unlock the vault with the 24 recovery words in this file')
     .option('--json', 'print the status as JSON')
-    .addHelpText('after', '\nExamples:\n  shutterproof status\n  shutterproof status --catalog /Volumes/Studio/shutterproof-catalog.db --json')
-    .action((opts: { catalog: string; json?: boolean }) => {
-      const catalog = openCatalog(opts.catalog)
+    .addHelpText(
+      'after',
+      '\nWith --folder / --store the catalog is rebuilt from those places (their reports, ASC MHL histories and sealed\nindexes) before it answers; without them it answers from what it already holds.\n\nExamples:\n  shutterproof status --folder SSD1:ssd:onsite:/Volumes/SSD1 --folder HDD:hdd:onsite:/Volumes/HDD --store OFF:hdd:offsite:/Volumes/Offsite/store --vault studio.vault\n  shutterproof status --catalog /Volumes/Studio/shutterproof-catalog.db --json',
+    )
+    .action(async (opts: VaultOptions & { catalog: string; folder?: string[]; store?: string[] }) => {
+      const places = [...(opts.folder ?? []).map((f) => parsePlace(f, ctx)), ...(opts.store ?? []).map((f) => ({ ...parsePlace(f, ctx), store: true }))]
+      const vault = opts.store?.length ? await unlock(opts, ctx) : undefined
       try {
-        const rows = catalog.status()
-        if (opts.json) ctx.stdout(JSON.stringify(rows, null, 1) + '\n')
-        else {
-          const table = [['session', 'copies', 'kinds', 'off-site', 'last verified', 'restore test', '3-2-1']].concat(
-            rows.map((r) => [r.session, String(r.copies), r.kinds.join('+'), r.offsite ? 'yes' : 'no', r.lastVerified?.slice(0, 10) ?? 'never', r.lastRestoreTest ? `${r.lastRestoreTest.status} ${r.lastRestoreTest.at.slice(0, 10)}` : 'never', r.meets321 ? 'yes' : `no: ${r.reasons.join('; ')}`]),
-          )
-          const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)))
-          for (const row of table) ctx.stdout(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n')
+        const destinations: DestinationSpec[] = []
+        for (const p of places) {
+          const base = { label: p.label, kind: p.kind, location: p.location }
+          destinations.push('store' in p ? { ...base, store: await openStore(p.path, { vault: vault! }) } : { ...base, root: p.path })
         }
-        ctx.exitCode = rows.every((r) => r.meets321) ? EXIT.OK : EXIT.COMPLETED_WITH_ERRORS
+        const catalog = openCatalog(opts.catalog, { destinations })
+        try {
+          if (destinations.length) await catalog.rebuild()
+          printStatus(catalog.status(), opts.json === true, ctx)
+        } finally {
+          catalog.close()
+        }
       } finally {
-        catalog.close()
+        vault?.close()
       }
     })
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value]
+}
+
+const KINDS: readonly MediaKind[] = ['ssd', 'hdd', 'nas', 'optical', 'cloud']
+const LOCATIONS: readonly Location[] = ['onsite', 'offsite']
+
+/** `LABEL:KIND:LOCATION:PATH` (the path may itself contain colons). */
+function parsePlace(spec: string, ctx: CliContext): { label: string; kind: MediaKind; location: Location; path: string } {
+  const [label, kind, location, ...rest] = spec.split(':')
+  const path = rest.join(':')
+  if (!label || !KINDS.includes(kind as MediaKind) || !LOCATIONS.includes(location as Location) || !path) {
+    ctx.usageError(`${spec}: write LABEL:KIND:LOCATION:PATH with KIND one of ${KINDS.join('|')} and LOCATION onsite|offsite`)
+  }
+  return { label, kind: kind as MediaKind, location: location as Location, path }
+}
+
+function printStatus(rows: SessionStatus[], json: boolean, ctx: CliContext): void {
+  if (json) ctx.stdout(JSON.stringify(rows, null, 1) + '\n')
+  else {
+    const table = [['session', 'copies', 'kinds', 'off-site', 'last verified', 'restore test', '3-2-1']].concat(
+      rows.map((r) => [r.session, String(r.copies), r.kinds.join('+'), r.offsite ? 'yes' : 'no', r.lastVerified?.slice(0, 10) ?? 'never', r.lastRestoreTest ? `${r.lastRestoreTest.status} ${r.lastRestoreTest.at.slice(0, 10)}` : 'never', r.meets321 ? 'yes' : `no: ${r.reasons.join('; ')}`]),
+    )
+    const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)))
+    for (const row of table) ctx.stdout(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n')
+  }
+  ctx.exitCode = rows.every((r) => r.meets321) ? EXIT.OK : EXIT.COMPLETED_WITH_ERRORS
 }
