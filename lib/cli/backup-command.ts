@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander'
 
-import { backup } from '../backup/run-backup'
+import { backup, type BackupProgress } from '../backup/run-backup'
 import { restore } from '../backup/restore'
 import { restoreTest } from '../backup/restore-test'
 import { initStore, openOrInitStore, openStore, type Store } from '../backup/store'
@@ -62,16 +62,15 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       .argument('<session-dir>')
       .argument('<store>'),
   )
+    .option('--quiet', 'no progress output')
     .addHelpText('after', '\nExamples:\n  shutterproof backup /Volumes/SSD1/2026-04-26_Ada_Wedding /Volumes/Offsite/store --vault studio.vault\n  shutterproof backup /Volumes/SSD1/2026-04-26_Ada_Wedding /Volumes/Offsite/store --vault studio.vault --passphrase-file pass.txt --json')
-    .action(async (sessionDir: string, location: string, opts: VaultOptions) => {
+    .action(async (sessionDir: string, location: string, opts: VaultOptions & { quiet?: boolean }) => {
       await withStore(opts, ctx, location, 'either', async (s) => {
-        const r = await backup(sessionDir, s, {
-          signal: ctx.signal,
-          onProgress: opts.json ? undefined : (p) => ctx.stderr(`\rfiles ${p.files}/${p.filesTotal}  objects written ${p.objectsWritten}`),
-        })
+        const progress = backupProgress(ctx, opts.json === true || opts.quiet === true)
+        const r = await backup(sessionDir, s, { signal: ctx.signal, onProgress: progress.update })
+        progress.stop()
         if (opts.json) ctx.stdout(JSON.stringify(r, null, 1) + '\n')
         else {
-          ctx.stderr('\n')
           for (const f of r.failures) ctx.stderr(`shutterproof: ${f.path}: ${f.message} [${f.code}]\n`)
           ctx.stdout(`${r.status}: ${r.session}: ${r.files} files, ${r.objectsWritten} objects written, ${r.objectsReused} reused${r.snapshot ? `, snapshot ${r.snapshot}` : ''}\n`)
         }
@@ -193,4 +192,33 @@ function printStatus(rows: SessionStatus[], json: boolean, ctx: CliContext): voi
     for (const row of table) ctx.stdout(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n')
   }
   ctx.exitCode = rows.every((r) => r.meets321) ? EXIT.OK : EXIT.COMPLETED_WITH_ERRORS
+}
+
+/**
+ * Backup progress: one line redrawn in place on a terminal, a plain line every few seconds
+ * otherwise (logs, CI), nothing with --quiet or --json.
+ */
+function backupProgress(ctx: CliContext, silent: boolean): { update?: (p: BackupProgress) => void; stop: () => void } {
+  if (silent) return { stop: () => {} }
+  const line = (p: BackupProgress) => `files ${p.files}/${p.filesTotal}  objects written ${p.objectsWritten}`
+  if (process.stderr.isTTY) {
+    let drawn = false
+    return {
+      update: (p) => {
+        drawn = true
+        ctx.stderr(`\r${line(p)}`)
+      },
+      stop: () => drawn && ctx.stderr('\n'),
+    }
+  }
+  let last = 0
+  return {
+    update: (p) => {
+      const now = Date.now()
+      if (now - last < 5000 && p.files < p.filesTotal) return
+      last = now
+      ctx.stderr(`progress: ${line(p)}\n`)
+    },
+    stop: () => {},
+  }
 }
