@@ -4,20 +4,24 @@
  * from argv, where other users could read it in the process list and shell history.
  * @module
  */
+import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 
 import { UsageError } from './context'
 
 export const PASSPHRASE_ENV = 'SHUTTERPROOF_PASSPHRASE'
 
-/** Reads one line from the terminal without echoing it. */
-export function promptHidden(question: string): Promise<string> {
+/**
+ * Reads one line from the terminal without echoing it (control characters are ignored).
+ * Without a terminal it fails with `noTerminal`, which should say where else the secret
+ * can come from.
+ */
+export function promptHidden(
+  question: string,
+  noTerminal = `no terminal to ask for a passphrase: use --passphrase-file FILE or set ${PASSPHRASE_ENV}`,
+): Promise<string> {
   const stdin = process.stdin
-  if (!stdin.isTTY) {
-    return Promise.reject(
-      new UsageError(`no terminal to ask for a passphrase: use --passphrase-file FILE or set ${PASSPHRASE_ENV}`),
-    )
-  }
+  if (!stdin.isTTY) return Promise.reject(new UsageError(noTerminal))
   process.stderr.write(question)
   return new Promise((resolve, reject) => {
     let value = ''
@@ -37,11 +41,16 @@ export function promptHidden(question: string): Promise<string> {
         if (ch === '\r' || ch === '\n') return done()
         if (ch === '\u0003') return done(new UsageError('cancelled'))
         if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1)
-        else value += ch
+        else if (ch >= ' ') value += ch
       }
     }
     stdin.on('data', onData)
   })
+}
+
+/** The first line of a secret file (a trailing newline is not part of the secret). */
+export function firstLineOf(path: string): string {
+  return readFileSync(path, 'utf8').split(/\r?\n/)[0]!
 }
 
 /** The passphrase from a file (first line), the environment, or the terminal. */

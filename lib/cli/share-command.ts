@@ -15,7 +15,7 @@ import { openShareRegistry, type ShareInfo, type ShareRegistry } from '../share/
 import { isInside } from '../share/resolve'
 import type { CliContext } from './context'
 import { EXIT } from './exit-codes'
-import { passwordFromFile, promptHidden } from './read-password'
+import { firstLineOf as passwordFromFile, promptHidden } from './secret-input'
 import { ensureHome, loadServerKey, shareHome } from './share-home'
 
 const DEFAULT_PORT = 8765
@@ -219,8 +219,9 @@ async function choosePassword(option: string | boolean | undefined, file: string
   const env = process.env.SHUTTERPROOF_SHARE_PASSWORD
   if (env) return env
   if (option === true) {
-    const first = await promptHidden('Password for the link: ')
-    const second = await promptHidden('Again: ')
+    const noTerminal = 'no terminal to type the password on; use --password-file FILE or SHUTTERPROOF_SHARE_PASSWORD, or --password generate'
+    const first = await promptHidden('Password for the link: ', noTerminal)
+    const second = await promptHidden('Again: ', noTerminal)
     if (first !== second) ctx.usageError('the two passwords differ')
     return first
   }
