@@ -4,8 +4,10 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+
+import { syncFolder, writeSynced } from '../fs/durable'
 
 /** A local file holding a store object, as {@link StoreBackend.localFile} lends it. */
 export interface LocalObjectFile {
@@ -77,16 +79,7 @@ export class LocalFolderBackend implements StoreBackend {
     const final = this.#path(key)
     await mkdir(dirname(final), { recursive: true })
     const temp = join(dirname(final), `.${randomBytes(8).toString('hex')}.sptmp`)
-    const fh = await open(temp, 'wx')
-    try {
-      await fh.writeFile(data)
-      await fh.sync()
-    } catch (err) {
-      await fh.close().catch(() => {})
-      await rm(temp, { force: true })
-      throw err
-    }
-    await fh.close()
+    await writeSynced(temp, data)
     if (!options.replace && (await this.stat(key))) {
       await rm(temp, { force: true })
       throw Object.assign(new Error(`${final} already exists`), { code: 'EEXIST' })
@@ -137,11 +130,3 @@ export class LocalFolderBackend implements StoreBackend {
   }
 }
 
-async function syncFolder(dir: string): Promise<void> {
-  const dh = await open(dir, 'r')
-  try {
-    await dh.sync()
-  } finally {
-    await dh.close()
-  }
-}

@@ -5,10 +5,11 @@
  * Written to a temporary name, fsynced, then renamed: a report is whole or absent.
  * @module
  */
-import { open, readdir, readFile, rename, mkdir, rm } from 'node:fs/promises'
+import { open, readdir, readFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 
 import type { HashResult } from '../hash'
+import { writeFileDurably } from '../fs/durable'
 import { DATA_FOLDER, type SkippedEntry } from './plan'
 
 /** Outcome of one file at one destination, as a record keeps it. */
@@ -125,24 +126,7 @@ export async function writeRecord(record: SessionRecord): Promise<string> {
   let name = `${record.kind}-${stamp(new Date(record.createdAt))}.json`
   for (let n = 2; await exists(join(dir, name)); n++) name = `${record.kind}-${stamp(new Date(record.createdAt))}-${n}.json`
   const final = join(dir, name)
-  const temp = join(dir, `.${name}.tmp`)
-  const fh = await open(temp, 'wx')
-  try {
-    await fh.writeFile(JSON.stringify(record, null, 1) + '\n')
-    await fh.sync()
-  } catch (err) {
-    await fh.close().catch(() => {})
-    await rm(temp, { force: true })
-    throw err
-  }
-  await fh.close()
-  await rename(temp, final)
-  const dh = await open(dir, 'r')
-  try {
-    await dh.sync()
-  } finally {
-    await dh.close()
-  }
+  await writeFileDurably(final, JSON.stringify(record, null, 1) + '\n')
   return final
 }
 

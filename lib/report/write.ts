@@ -3,41 +3,15 @@
  * later from a session folder. Temporary name, fsync, rename: a report is whole or absent.
  * @module
  */
-import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { readdir, readFile, stat } from 'node:fs/promises'
+import { basename, join, resolve } from 'node:path'
 
 import { FileSystemError, fromNative } from '../errors'
+import { writeFileDurably } from '../fs/durable'
 import { DATA_FOLDER, nodeError } from '../ingest/plan'
 import type { SessionRecord } from '../ingest/records'
 import { renderOffloadReport } from './html'
 
-/** Writes `text` to `path` through a temporary name in the same folder (fsync, rename, folder fsync). */
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const dir = dirname(path)
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
-  const fh = await open(temp, 'wx')
-  try {
-    await fh.writeFile(text)
-    await fh.sync()
-  } catch (err) {
-    await fh.close().catch(() => {})
-    await rm(temp, { force: true })
-    throw err
-  }
-  await fh.close()
-  try {
-    await rename(temp, path)
-  } catch (err) {
-    await rm(temp, { force: true })
-    throw err
-  }
-  const dh = await open(dir, 'r')
-  try {
-    await dh.sync()
-  } finally {
-    await dh.close()
-  }
-}
 
 /**
  * Renders `record` and writes it as `<json name>.html` beside its JSON report; `siblings`
@@ -45,7 +19,7 @@ async function writeAtomic(path: string, text: string): Promise<void> {
  */
 export async function writeHtmlBeside(jsonPath: string, record: SessionRecord, siblings: readonly SessionRecord[] = []): Promise<string> {
   const out = jsonPath.replace(/\.json$/, '') + '.html'
-  await writeAtomic(out, renderOffloadReport(record, { siblings, jsonName: basename(jsonPath) }))
+  await writeFileDurably(out, renderOffloadReport(record, { siblings, jsonName: basename(jsonPath) }))
   return out
 }
 
@@ -124,7 +98,7 @@ export async function writeOffloadReport(sessionRoot: string, options: WriteOffl
   }
   const path = options.output ? resolve(options.output) : newest.path.replace(/\.json$/, '') + '.html'
   try {
-    await writeAtomic(path, renderOffloadReport(newest.record, { siblings, jsonName: basename(newest.path) }))
+    await writeFileDurably(path, renderOffloadReport(newest.record, { siblings, jsonName: basename(newest.path) }))
   } catch (err) {
     throw fromNative(nodeError(err, path), path)
   }
