@@ -8,6 +8,7 @@ pub mod copy;
 pub mod error;
 pub mod hash;
 pub mod keys;
+pub mod page_cache;
 pub mod seal;
 
 pub use control::{CancelFlag, Control, Progress};

@@ -4,17 +4,28 @@
 //! so BLAKE3 can spread over all cores without a copy into a buffer. The windows give us
 //! points to check for cancellation and to report progress.
 //!
+//! A map suits a file already in the page cache. A cold file is different: BLAKE3's
+//! threads touch each window out of order, which defeats the kernel's readahead, and
+//! hashing a cold 1 GiB map ran at half the speed of `cat` (bench/RESULTS.md, case A,
+//! before this path existed). So a file mostly absent from the page cache is read in
+//! order by one reader thread into a few large blocks while the calling thread hashes the
+//! previous block: reading and hashing overlap, and the disk sees one sequential stream.
+//!
 //! A memory map has one known hazard: if another process truncates the file while we
 //! hash it, the kernel raises SIGBUS. The copy engine, which reads removable cards, uses
 //! `read()` for that reason; `hash_file` serves files already on local storage.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{self, Read};
+use std::os::fd::AsRawFd;
 use std::path::Path;
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::thread;
 
 use super::{Algorithm, Digests, MultiHasher};
-use crate::control::Control;
+use crate::control::{CancelFlag, Control};
 use crate::error::{Error, Result};
+use crate::page_cache;
 
 /// Below this size a plain read beats setting up a map (b3sum uses the same cut-off).
 const MMAP_MIN_BYTES: u64 = 16 * 1024;
@@ -23,6 +34,15 @@ const MMAP_MIN_BYTES: u64 = 16 * 1024;
 const WINDOW_BYTES: usize = 16 * 1024 * 1024;
 /// Buffer for the read() path (files that cannot be mapped, and small files).
 const READ_BUFFER_BYTES: usize = 1024 * 1024;
+/// A mapped file with at least this share (in percent) of its pages cached is hashed from
+/// the map; below it, the file is cold and read in order (see the module note).
+const WARM_PERCENT: u64 = 90;
+/// Block of the cold path: large enough that one BLAKE3 update still spreads over every
+/// core, small enough that the blocks in flight stay a few MiB of memory.
+const COLD_BLOCK_BYTES: usize = 4 * 1024 * 1024;
+/// Blocks in rotation on the cold path: one being hashed, one being read, one spare so
+/// the reader never waits for the hasher to hand a block back.
+const COLD_BLOCKS: usize = 3;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileDigests {
@@ -47,7 +67,11 @@ pub fn hash_file(path: &Path, algorithms: &[Algorithm], control: &mut Control) -
         None
     };
     match mapped {
-        Some(map) => hash_windows(&map, &mut hasher, control)?,
+        Some(map) if is_warm(&map) => hash_windows(&map, &mut hasher, control)?,
+        Some(map) => {
+            drop(map);
+            hash_cold(file, path, &mut hasher, control)?
+        }
         None => hash_reads(file, path, &mut hasher, control)?,
     }
     control.progress.finish(hasher.bytes());
@@ -63,6 +87,15 @@ fn map(file: &File) -> Option<memmap2::Mmap> {
     let map = unsafe { memmap2::Mmap::map(file) }.ok()?;
     let _ = map.advise(memmap2::Advice::Sequential);
     Some(map)
+}
+
+/// True when most of the file is in the page cache (or when mincore cannot tell: the map
+/// path is always correct, only its speed on a cold file is at stake).
+fn is_warm(map: &memmap2::Mmap) -> bool {
+    match page_cache::resident_pages(map) {
+        Ok((resident, total)) => resident * 100 >= total * WARM_PERCENT,
+        Err(_) => true,
+    }
 }
 
 fn hash_windows(map: &memmap2::Mmap, hasher: &mut MultiHasher, control: &mut Control) -> Result<()> {
@@ -100,6 +133,75 @@ fn hash_reads(mut file: File, path: &Path, hasher: &mut MultiHasher, control: &m
     }
 }
 
+/// The cold path: a reader thread fills blocks in file order; this thread hashes them.
+fn hash_cold(file: File, path: &Path, hasher: &mut MultiHasher, control: &mut Control) -> Result<()> {
+    // SAFETY: plain advice on a valid descriptor; it doubles the kernel's readahead window.
+    unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_SEQUENTIAL) };
+    let cancel = control.cancel.clone();
+    thread::scope(|scope| {
+        // Both channels live inside this closure: an early return drops them, which ends
+        // the reader before the scope joins it.
+        let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(COLD_BLOCKS);
+        let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
+        for _ in 0..COLD_BLOCKS {
+            let _ = empty_tx.send(Vec::with_capacity(COLD_BLOCK_BYTES));
+        }
+        scope.spawn(move || read_blocks(file, &empty_rx, &full_tx, &cancel));
+        for block in full_rx {
+            control.cancel.check()?;
+            let block = block.map_err(|e| Error::io(e, path))?;
+            hasher.update(&block);
+            control.progress.report(hasher.bytes());
+            let _ = empty_tx.send(block);
+        }
+        control.cancel.check()
+    })
+}
+
+/// Reads `file` to its end in blocks of [`COLD_BLOCK_BYTES`], recycling the blocks the
+/// hasher hands back. Stops at the end of the file, on a read error (passed on), on
+/// cancellation, or when the hasher hangs up.
+fn read_blocks(
+    mut file: File,
+    empty: &Receiver<Vec<u8>>,
+    full: &SyncSender<io::Result<Vec<u8>>>,
+    cancel: &CancelFlag,
+) {
+    while let Ok(mut block) = empty.recv() {
+        if cancel.is_cancelled() {
+            return;
+        }
+        block.resize(COLD_BLOCK_BYTES, 0);
+        match fill(&mut file, &mut block) {
+            Ok(0) => return,
+            Ok(n) => {
+                block.truncate(n);
+                if full.send(Ok(block)).is_err() || n < COLD_BLOCK_BYTES {
+                    return;
+                }
+            }
+            Err(e) => {
+                let _ = full.send(Err(e));
+                return;
+            }
+        }
+    }
+}
+
+/// Reads until `buf` is full or the file ends; returns the bytes read.
+fn fill(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +227,67 @@ mod tests {
             assert_eq!(got.size, len as u64);
             assert_eq!(got.digests, h.finalize(), "len {len}");
         }
+    }
+
+    /// Drops `f`'s pages from the page cache so that hash_file takes the cold path.
+    fn evict(f: &tempfile::NamedTempFile) {
+        let file = f.as_file();
+        file.sync_all().unwrap();
+        // SAFETY: plain advice on a valid descriptor.
+        unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+    }
+
+    #[test]
+    fn the_cold_path_agrees_with_the_buffer_path() {
+        let sizes = [
+            16384usize,
+            COLD_BLOCK_BYTES,
+            COLD_BLOCK_BYTES + 1,
+            3 * COLD_BLOCK_BYTES + 4097,
+        ];
+        for len in sizes {
+            let data: Vec<u8> = (0..len).map(|i| (i * 7 % 253) as u8).collect();
+            let f = file_with(&data);
+            let mut hasher = MultiHasher::new(&Algorithm::ALL);
+            let file = File::open(f.path()).unwrap();
+            hash_cold(file, f.path(), &mut hasher, &mut Control::none()).unwrap();
+            let mut h = MultiHasher::new(&Algorithm::ALL);
+            h.update(&data);
+            assert_eq!(hasher.bytes(), len as u64);
+            assert_eq!(hasher.finalize(), h.finalize(), "len {len}");
+        }
+    }
+
+    #[test]
+    fn an_evicted_file_is_cold_and_a_read_one_is_warm() {
+        let f = file_with(&vec![5u8; COLD_BLOCK_BYTES]);
+        std::fs::read(f.path()).unwrap();
+        assert!(is_warm(&map(f.as_file()).unwrap()));
+        evict(&f);
+        if crate::copy::verify::is_memory_backed(f.path()) {
+            eprintln!(
+                "SKIPPED: {} is on a memory-backed file system",
+                f.path().display()
+            );
+            return;
+        }
+        assert!(!is_warm(&map(f.as_file()).unwrap()));
+    }
+
+    #[test]
+    fn the_cold_path_stops_when_cancelled_mid_file() {
+        let f = file_with(&vec![3u8; 4 * COLD_BLOCK_BYTES]);
+        let cancel = CancelFlag::new();
+        let stopper = cancel.clone();
+        let mut control = Control {
+            cancel,
+            progress: Progress::new(move |_| stopper.cancel()),
+        };
+        let mut hasher = MultiHasher::new(&[]);
+        let file = File::open(f.path()).unwrap();
+        let e = hash_cold(file, f.path(), &mut hasher, &mut control).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Aborted);
+        assert!(hasher.bytes() < 4 * COLD_BLOCK_BYTES as u64);
     }
 
     #[test]
