@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync, chmodSync } from 'node:fs'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -93,6 +94,31 @@ test('createHasher: chaining, empty updates, digest can be read twice', () => {
   assert.is(h.digest().blake3, ABC_BLAKE3)
   assert.is(h.digest().size, 3)
   assert.throws(() => h.update('abc' as never), (e: ShutterproofError) => e.code === 'E_INVALID_ARGUMENT')
+})
+
+test('createHasher: small updates gathered before native code give the digest of one update', () => {
+  // Sizes around the staging limits (2 KiB inputs, 16 KiB buffer), mixed with large
+  // inputs that go straight to native code, and a digest read midway.
+  const data = randomBytes(300_000)
+  const sizes = [1, 63, 64, 2047, 2048, 2049, 100, 16_384, 5, 70_000, 1, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 777]
+  const whole = createHasher(['blake3', 'xxh128', 'sha256'])
+  const parts = createHasher(['blake3', 'xxh128', 'sha256'])
+  let at = 0
+  for (const [i, n] of sizes.entries()) {
+    const piece = data.subarray(at, at + n)
+    whole.update(piece)
+    parts.update(Buffer.from(piece))
+    at += n
+    if (i === 7) assert.equal(parts.digest(), createHasher(['blake3', 'xxh128', 'sha256']).update(data.subarray(0, at)).digest())
+  }
+  assert.equal(parts.digest(), whole.digest())
+  assert.equal(parts.digest(), createHasher(['blake3', 'xxh128', 'sha256']).update(data.subarray(0, at)).digest())
+  // The staged bytes were copied: changing the caller's buffer afterwards changes nothing.
+  const h = createHasher()
+  const mutable = Buffer.from('abc')
+  h.update(mutable)
+  mutable.fill(0)
+  assert.is(h.digest().blake3, ABC_BLAKE3)
 })
 
 test('HashStream passes bytes through unchanged inside stream.pipeline', async () => {
