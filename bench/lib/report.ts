@@ -18,6 +18,8 @@ export interface Ratio {
   /** Human-readable target, e.g. "≤ 1.05". */
   target: string
   met: boolean
+  /** A reference value (e.g. a ceiling set by the setup), not a target: never "missed". */
+  reference?: boolean
 }
 
 export interface Table {
@@ -46,6 +48,11 @@ export function find(rows: Row[], name: string): Row {
 /** `≤ target` ratio of a to b (lower is better). */
 export function atMost(label: string, value: number, target: number): Ratio {
   return { label, value, target: `≤ ${target}`, met: value <= target }
+}
+
+/** A ratio shown for reference, such as the most any contender could reach in the setup. */
+export function reference(label: string, value: number, note: string): Ratio {
+  return { label, value, target: note, met: true, reference: true }
 }
 
 /** `≥ target` ratio (higher is better). */
@@ -79,7 +86,7 @@ export function markdown(machine: Machine, cases: CaseResult[], meta: { date: st
       if (t.ratios.length) {
         lines.push('| ratio | value | target | met |', '|---|---|---|---|')
         for (const q of t.ratios) {
-          lines.push(`| ${q.label} | ${q.value.toFixed(3)} | ${q.target} | ${q.met ? 'yes' : '**no**'} |`)
+          lines.push(`| ${q.label} | ${q.value.toFixed(3)} | ${q.target} | ${q.reference ? '—' : q.met ? 'yes' : '**no**'} |`)
           if (!q.met) missed.push(`${c.id} / ${t.title}: ${q.label} = ${q.value.toFixed(3)} (target ${q.target})`)
         }
         lines.push('')
@@ -107,12 +114,12 @@ export function svgChart(cases: CaseResult[]): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${labelW + barW + 80}" height="${h}" font-family="sans-serif" font-size="12">`,
-    `<text x="8" y="18" font-weight="bold">Ratios (green: target met, red: missed); line at 1.0</text>`,
+    `<text x="8" y="18" font-weight="bold">Ratios (green: target met, red: missed, grey: reference); line at 1.0</text>`,
   ]
   ratios.forEach((r, i) => {
     const y = 30 + i * rowH
     parts.push(`<text x="8" y="${y + 14}">${esc(r.label)} (${esc(r.target)})</text>`)
-    parts.push(`<rect x="${labelW}" y="${y + 3}" width="${Math.max(1, x(r.value) - labelW)}" height="14" fill="${r.met ? '#3a9a4a' : '#c0392b'}"/>`)
+    parts.push(`<rect x="${labelW}" y="${y + 3}" width="${Math.max(1, x(r.value) - labelW)}" height="14" fill="${r.reference ? '#999999' : r.met ? '#3a9a4a' : '#c0392b'}"/>`)
     parts.push(`<text x="${x(r.value) + 4}" y="${y + 14}">${r.value.toFixed(2)}</text>`)
   })
   parts.push(`<line x1="${x(1)}" y1="26" x2="${x(1)}" y2="${h - 4}" stroke="#333" stroke-dasharray="3,3"/>`, '</svg>', '')
