@@ -65,38 +65,7 @@ export {
  * const known = latestHashes(await readHistory(root))
  * ```
  */
-export {
-  writeGeneration,
-  readHistory,
-  latestHashes,
-  c4Id,
-  c4IdOfFile,
-  c4FromSha512Hex,
-  isC4Id,
-  DEFAULT_MHL_IGNORE,
-  MHL_HASH_FORMATS,
-  type WriteGenerationOptions,
-  type WrittenGeneration,
-  type ReadHistoryOptions,
-  type ReadHistoryResult,
-  type LatestHash,
-  type LatestFileHashes,
-  type LatestHashesOptions,
-  type ChainEntry,
-  type MhlProcess,
-  type MhlAction,
-  type MhlHashFormat,
-  type MhlHashes,
-  type MhlAuthor,
-  type MhlCreator,
-  type MhlFileInput,
-  type MhlHashRecord,
-  type MhlFileEntry,
-  type MhlDirectoryEntry,
-  type MhlChainStatus,
-  type MhlGeneration,
-  type MhlHistory,
-} from './mhl/index'
+export * from './mhl/index'
 /**
  * Verified card ingest, later verification of a session, and the safe-to-format verdict.
  *

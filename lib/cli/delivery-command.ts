@@ -6,20 +6,10 @@ import type { Command } from 'commander'
 
 import { createDelivery } from '../delivery/create'
 import { openDelivery } from '../delivery/open'
+import { formatBytes } from '../text/units'
 import type { CliContext } from './context'
 import { readPassphrase } from './secret-input'
 
-/** Bytes as a short human size. */
-function human(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB']
-  let v = bytes
-  let i = 0
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000
-    i++
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`
-}
 
 export function registerDelivery(program: Command, ctx: CliContext): void {
   program
@@ -49,7 +39,7 @@ export function registerDelivery(program: Command, ctx: CliContext): void {
         ctx.stdout(JSON.stringify(d, null, 2) + '\n')
         return
       }
-      ctx.stdout(`Wrote ${d.path}: ${d.files.length} file${d.files.length === 1 ? '' : 's'}, ${human(d.bytes)} sealed.\n`)
+      ctx.stdout(`Wrote ${d.path}: ${d.files.length} file${d.files.length === 1 ? '' : 's'}, ${formatBytes(d.bytes)} sealed.\n`)
       if (d.passphrase !== undefined) {
         ctx.stdout(
           [
@@ -90,7 +80,7 @@ export function registerDelivery(program: Command, ctx: CliContext): void {
         ctx.stdout(JSON.stringify(r, null, 2) + '\n')
         return
       }
-      for (const f of r.files) ctx.stdout(`${f.name}  (${human(f.size)})\n`)
+      for (const f of r.files) ctx.stdout(`${f.name}  (${formatBytes(f.size)})\n`)
       ctx.stdout(`Unpacked ${r.files.length} file${r.files.length === 1 ? '' : 's'} into ${r.dir}\n`)
     })
 }

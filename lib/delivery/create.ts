@@ -3,9 +3,8 @@
  * written under a temporary name and renamed into place only when complete.
  * @module
  */
-import { randomBytes } from 'node:crypto'
 import { open, stat, unlink, type FileHandle } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { basename, dirname, resolve } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 
@@ -14,7 +13,8 @@ import { pack as tarPack } from 'tar-stream'
 import { AbortError, FileSystemError, IntegrityError, InvalidArgumentError, ShutterproofError } from '../errors'
 import type { KdfOptions } from '../keys/kdf'
 import { generatePassphrase } from '../keys/passphrase'
-import { fsyncDir, toFsError } from '../mhl/fs'
+import { syncFolder, tempNameFor } from '../fs/durable'
+import { toFsError } from '../fs/errors'
 import type { ByteProgress } from '../progress'
 import { createSealStream } from '../seal/streams'
 import { handleSink, readPrefix } from './handle-io'
@@ -159,7 +159,7 @@ export async function createDelivery(
   const seal = createSealStream(options.kdf ? { passphrase, kdf: options.kdf } : { passphrase })
   const counter = options.onProgress ? progressCounter(options.onProgress, total) : undefined
 
-  const temp = join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`)
+  const temp = tempNameFor(target, '.partial')
   let handle: FileHandle | undefined
   const written: DeliveryFile[] = []
   try {
@@ -183,7 +183,7 @@ export async function createDelivery(
     await handle.close()
     handle = undefined
     await placeNoOverwrite(temp, target, fix)
-    await fsyncDir(dirname(target))
+    await syncFolder(dirname(target))
     counter?.finish()
     const result: CreatedDelivery = { path: target, files: written, bytes }
     if (generated !== undefined) result.passphrase = generated

@@ -12,7 +12,8 @@ import { pipeline } from 'node:stream/promises'
 import { extract as tarExtract, type Header } from 'tar-stream'
 
 import { AbortError, FileSystemError, IntegrityError, InvalidArgumentError, ShutterproofError, UnsafeArchiveError } from '../errors'
-import { fsyncDir, toFsError } from '../mhl/fs'
+import { syncFolder } from '../fs/durable'
+import { toFsError } from '../fs/errors'
 import type { OpenKey } from '../seal/keys'
 import { createOpenStream } from '../seal/streams'
 import type { DeliveryFile } from './create'
@@ -264,7 +265,7 @@ async function moveIntoPlace(root: string, staged: Staged[]): Promise<DeliveryFi
       placed.push(final)
       parents.add(dirname(final))
     }
-    for (const p of parents) await fsyncDir(p)
+    for (const p of parents) await syncFolder(p)
   } catch (err) {
     for (const p of placed.reverse()) await unlink(p).catch(() => undefined)
     for (const d of madeDirs.reverse()) await rmdir(d).catch(() => undefined)

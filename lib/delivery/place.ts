@@ -6,7 +6,7 @@
 import { link, lstat, rename, unlink } from 'node:fs/promises'
 
 import { FileSystemError } from '../errors'
-import { toFsError } from '../mhl/fs'
+import { toFsError } from '../fs/errors'
 
 /** Codes with which `link` says the file system has no hard links. */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EMLINK', 'ENOSYS', 'EINVAL'])

@@ -3,6 +3,7 @@
  * as a printable, self-contained HTML page.
  * @module
  */
+import { escapeHtml } from '../text/html'
 
 /** What to print and keep away from the data (a safe, a drawer at another place). */
 export interface RecoveryKit {
@@ -24,9 +25,6 @@ const ADVICE = [
   'Never store it beside the data it protects, in email, or in a photo.',
 ]
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
-}
 
 /** @internal */
 export function recoveryKit(wordString: string, keyId: string, createdAt: Date): RecoveryKit {

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path'
 import { MhlError } from '../errors'
 import { c4Id } from './c4'
 import { CHAIN_FILE, parseChain, type ChainEntry } from './chain'
-import { toFsError } from './fs'
+import { toFsError } from '../fs/errors'
 import { parseManifest } from './manifest'
 import type { MhlGeneration, MhlHistory } from './types'
 

@@ -10,7 +10,8 @@ import { basename, join, resolve } from 'node:path'
 import { InvalidArgumentError } from '../errors'
 import { c4Id } from './c4'
 import { CHAIN_FILE, renderChain } from './chain'
-import { commitTemp, toFsError, writeTemp } from './fs'
+import { writeFileDurably } from '../fs/durable'
+import { toFsError } from '../fs/errors'
 import { checkFiles, renderManifest } from './manifest'
 import { ASCMHL_FOLDER, generationOfFileName, readHistory } from './read'
 import type { MhlCreator, MhlFileInput, MhlProcess } from './types'
@@ -169,12 +170,16 @@ export async function writeGeneration(root: string, options: WriteGenerationOpti
     if (await access(manifestPath).then(() => true, () => false)) {
       throw toFsError(Object.assign(new Error('file exists'), { code: 'EEXIST' }), manifestPath, 'create')
     }
-    await commitTemp(await writeTemp(manifestPath, bytes), manifestPath)
+    await writeFileDurably(manifestPath, bytes).catch((err: unknown) => {
+      throw toFsError(err, manifestPath, 'write')
+    })
 
     const chainPath = join(dir, CHAIN_FILE)
     try {
       const chainBytes = Buffer.from(renderChain([...chain, { generation, path: name, c4 }]), 'utf8')
-      await commitTemp(await writeTemp(chainPath, chainBytes), chainPath)
+      await writeFileDurably(chainPath, chainBytes).catch((err: unknown) => {
+        throw toFsError(err, chainPath, 'write')
+      })
     } catch (err) {
       await unlink(manifestPath).catch(() => {})
       throw err

@@ -5,6 +5,7 @@
  * @module
  */
 import type { ThroughputSample } from '../ingest/records'
+import { formatRate } from '../text/units'
 
 /** One point of the chart: the rate between two consecutive samples, placed at the later one. */
 export interface RatePoint {
@@ -55,17 +56,6 @@ export function summarizeThroughput(samples: readonly ThroughputSample[] | undef
   return { points, bytes, seconds, average: seconds > 0 ? bytes / seconds : 0, peak: Math.max(0, ...points.map((p) => p.rate)) }
 }
 
-/** `1234567` → `1.2 MB/s` (decimal units, like the CLI). */
-export function formatRate(bytesPerSecond: number): string {
-  const units = ['B/s', 'kB/s', 'MB/s', 'GB/s', 'TB/s']
-  let v = bytesPerSecond
-  let u = 0
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000
-    u++
-  }
-  return `${v >= 100 || u === 0 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`
-}
 
 /** A "nice" axis maximum ≥ `v` (1, 2, 2.5, 5 × 10^n). */
 function niceCeil(v: number): number {

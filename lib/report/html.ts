@@ -9,7 +9,9 @@ import { createHash } from 'node:crypto'
 
 import { InvalidArgumentError } from '../errors'
 import type { RecordDestination, RecordFile, RecordStatus, SessionRecord } from '../ingest/records'
-import { formatRate, throughputChart } from './chart'
+import { escapeHtml } from '../text/html'
+import { formatBytes, formatRate } from '../text/units'
+import { throughputChart } from './chart'
 
 const STYLE = `
 :root{color-scheme:light}
@@ -67,30 +69,10 @@ export const REPORT_CSP = [
   "form-action 'none'",
 ].join('; ')
 
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
-
-/**
- * Escapes text for element content and double- or single-quoted attributes; control and
- * bidi-override characters (which could hide or reorder a name) become visible `\u{…}`.
- */
-export function escapeHtml(text: string): string {
-  return String(text)
-    .replace(CONTROL, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`)
-    .replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
-}
-
 const e = escapeHtml
 
 function bytes(n: number | undefined): string {
-  if (n === undefined || !Number.isFinite(n)) return '—'
-  const units = ['B', 'kB', 'MB', 'GB', 'TB']
-  let v = n
-  let u = 0
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000
-    u++
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(v >= 100 ? 0 : 1)} ${units[u]}`
+  return n === undefined || !Number.isFinite(n) ? '—' : formatBytes(n)
 }
 
 function count(n: number): string {

@@ -3,6 +3,8 @@
  * folder (beside the JSON report), and its throughput chart.
  * @module
  */
-export { renderOffloadReport, escapeHtml, REPORT_CSP, type RenderOffloadReportOptions } from './html'
+export { renderOffloadReport, REPORT_CSP, type RenderOffloadReportOptions } from './html'
+export { escapeHtml } from '../text/html'
 export { writeOffloadReport, writeHtmlBeside, type WriteOffloadReportOptions, type WrittenOffloadReport } from './write'
-export { throughputChart, summarizeThroughput, formatRate, type ChartSummary, type RatePoint } from './chart'
+export { throughputChart, summarizeThroughput, type ChartSummary, type RatePoint } from './chart'
+export { formatRate } from '../text/units'

@@ -6,6 +6,9 @@
  */
 import { createHash } from 'node:crypto'
 
+import { escapeHtml } from '../text/html'
+import { formatBytes } from '../text/units'
+
 const STYLE = `
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#f6f5f2;color:#222}
 main{max-width:44rem;margin:3rem auto;padding:0 1.25rem}
@@ -30,10 +33,6 @@ export const PAGE_CSP = [
   "base-uri 'none'",
 ].join('; ')
 
-/** Escapes text for HTML element content and quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
-}
 
 function page(title: string, body: string): string {
   return `<!doctype html>
@@ -61,16 +60,6 @@ export interface LandingItem {
   size?: number
 }
 
-function formatSize(bytes: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB']
-  let n = bytes
-  let u = 0
-  while (n >= 1000 && u < units.length - 1) {
-    n /= 1000
-    u++
-  }
-  return u === 0 ? `${n} bytes` : `${n.toFixed(1)} ${units[u]}`
-}
 
 /**
  * The landing page of a share: its label, expiry, each file with a download link, and
@@ -86,7 +75,7 @@ export function renderLanding(options: { title: string; expiresAt: Date; items: 
     .map(
       (item) =>
         `<li><a href="${escapeHtml(item.href)}" download>${escapeHtml(item.name)}</a>` +
-        `<span class="kind">${item.kind === 'full' ? 'full resolution' : 'preview'}${item.size === undefined ? ' · unavailable' : ' · ' + formatSize(item.size)}</span></li>`,
+        `<span class="kind">${item.kind === 'full' ? 'full resolution' : 'preview'}${item.size === undefined ? ' · unavailable' : ' · ' + formatBytes(item.size)}</span></li>`,
     )
     .join('\n')
   return page(
