@@ -85,6 +85,8 @@ function tarFanOut(card: string, dsts: string[]): string {
 const SESSION = { client: 'bench', shoot: 'e', date: '2026-01-01' }
 
 export async function copyCase(ctx: BenchContext): Promise<CaseResult> {
+  /** Each run copies the whole card (seconds each at the default size): 3 repetitions bound the longest case. */
+  const reps = Math.min(ctx.reps, 3)
   const card = sampleCard(ctx)
   const B = card.bytes
   const hasRclone = spawnSync('rclone', ['version'], { stdio: 'ignore' }).status === 0
@@ -176,7 +178,7 @@ export async function copyCase(ctx: BenchContext): Promise<CaseResult> {
         : []),
       copyThenCheck(n, checkName, `${n === 1 ? cp(dsts(1)[0]!) : tarFanOut(card.root, dsts(n))}\n${syncDst(n)}`),
     ]
-    const rows: Row[] = rowsFrom(await interleave(contenders, ctx.reps, false), B)
+    const rows: Row[] = rowsFrom(await interleave(contenders, reps, false), B)
     const floorCopy = (n * B) / W
     const floorVerified = floorCopy + (n * B) / R
     rows.push(
@@ -205,7 +207,7 @@ export async function copyCase(ctx: BenchContext): Promise<CaseResult> {
     notes: [
       `Card: ${card.description} of random bytes under DCIM/100CANON (2 × BENCH_SIZE; --quick: a tiny card). It stays in the page cache (read once before every run): the card and the destinations would otherwise compete for the one disk here, which a real card reader does not; so every contender's disk traffic is its writes (and, for verifiers, its read-back) only.`,
       'All destinations are folders under bench/.work on the same disk: 3 destinations are bound by that one disk (3 × the writes), unlike 3 separate drives.',
-      'Before every run, untimed: every earlier copy removed (then sync -f), the card read into the page cache. Runs are not warmed up (each is a full copy).',
+      `Before every run, untimed: every earlier copy removed (then sync -f), the card read into the page cache. Runs are not warmed up (each is a full copy). ${reps} repetitions per contender (at most 3: each run copies the whole card, and E is the longest case).`,
       'Durability inside the timed region: ours fsyncs every file and folder; peers end with `sync -f <destination>` (syncfs of the file system, cheaper than per-file fsync; on this shared machine it also flushes other processes\u2019 dirty pages).',
       `Ours runs in-process (ingest(), session folder, JSON record and ASC MHL per destination included). Verification methods seen: ${[...methods].sort().join('; ') || 'none'}.`,
       'The tar fan-out uses FIFOs instead of `>(tar -x …)` process substitutions so that bash waits for every extractor before sync.',

@@ -4,10 +4,10 @@ import type { Timing } from './measure'
 
 export interface Row {
   name: string
-  /** Seconds (or nanoseconds per call when `unit` is 'ns/call'). */
+  /** Seconds (or nanoseconds per call when `unit` is 'ns/call', bytes when 'bytes'). */
   median: number
   min: number
-  unit: 's' | 'ns/call'
+  unit: 's' | 'ns/call' | 'bytes'
   /** Bytes processed per run, to show throughput. */
   bytes?: number
 }
@@ -61,6 +61,7 @@ export function atLeast(label: string, value: number, target: number): Ratio {
 }
 
 function fmtRow(r: Row): string {
+  if (r.unit === 'bytes') return `| ${r.name} | ${(r.median / 1024 ** 2).toFixed(1)} MiB | ${(r.min / 1024 ** 2).toFixed(1)} MiB |  |`
   const time = r.unit === 's' ? `${(r.median * 1000).toFixed(1)} ms | ${(r.min * 1000).toFixed(1)} ms` : `${r.median.toFixed(0)} ns | ${r.min.toFixed(0)} ns`
   const rate = r.bytes ? `${(r.bytes / (r.unit === 's' ? r.median : r.median / 1e9) / 1e9).toFixed(2)} GB/s` : ''
   return `| ${r.name} | ${time} | ${rate} |`
