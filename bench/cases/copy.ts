@@ -12,7 +12,7 @@ import { ingest, type VerifyMode } from '../../lib/index'
 import type { BenchContext } from '../lib/context'
 import { evict, formatSize, randomFile, WORK } from '../lib/files'
 import { command, inProcess, interleave, type Contender } from '../lib/measure'
-import { atMost, find, rowsFrom, type CaseResult, type Row, type Table } from '../lib/report'
+import { atMost, find, reference, rowsFrom, type CaseResult, type Row, type Table } from '../lib/report'
 
 const MiB = 1024 ** 2
 
@@ -194,6 +194,8 @@ export async function copyCase(ctx: BenchContext): Promise<CaseResult> {
         atMost(`verified: ours / (${checkName})`, m(NAMES.oursV) / m(checkName), 0.8),
         atMost('verified: ours / disk floor (n·B/W + n·B/R)', m(NAMES.oursV) / floorVerified, 1.15),
         atMost("unverified: ours 'size' / disk floor (n·B/W)", m(NAMES.oursS) / floorCopy, 1.15),
+        reference(`${cpName} / disk floor (n·B/W)`, m(cpName) / floorCopy, 'where plain cp lands against the same floor'),
+        reference(`(${checkName}) / disk floor (n·B/W + n·B/R)`, m(checkName) / floorVerified, 'where the copy-then-check peer lands'),
       ],
     })
   }
