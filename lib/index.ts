@@ -153,6 +153,7 @@ export {
   type AccessResult,
   type VerifyAccessOptions,
   type AccessLogEntry,
+  type PruneAccessLogOptions,
 } from './share/registry'
 export { createShareHandler, type ShareHandlerOptions, type ShareRequestHandler } from './share/handler'
 export { type ShareItem, type ShareItemInput, type ShareScope } from './share/items'
