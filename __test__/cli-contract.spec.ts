@@ -145,7 +145,7 @@ test('keys init (default Argon2 costs, once), seal, inspect, open: --json valida
   assert.is(run(['inspect', out]).status, 0)
 })
 
-test('share create, list, audit, revoke: --json validates', () => {
+test('share create, list, audit, revoke, revoke --session, purge: --json validates', () => {
   const item = join(session1, 'DCIM', '100CANON', 'IMG_0001.CR3')
   const created = runJson('share-create', ['share', 'create', session1, item, '--password', 'generate', '--max-downloads', '2', '--label', 'Ada', '--home', home], 0)
   assert.ok(created.password)
@@ -156,6 +156,11 @@ test('share create, list, audit, revoke: --json validates', () => {
   assert.ok(list.shares.some((s: { revokedAt?: string }) => s.revokedAt), 'a revoked share is listed with revokedAt')
   runJson('share-audit', ['share', 'audit', '--home', home], 0)
   assert.is(run(['share', 'audit', '--home', home]).status, 0)
+  const bySession = runJson('share-revoke', ['share', 'revoke', '--session', session1, '--home', home], 0)
+  assert.is(bySession.revoked, 1, 'the one link not revoked by id')
+  const purged = runJson('share-purge', ['share', 'purge', '--older-than', '30d', '--home', home], 0)
+  assert.is(purged.olderThan, '30d')
+  assert.is(run(['share', 'purge', '--home', home]).status, 0)
 })
 
 test('share serve --json: one line with the URL; Ctrl-C is a normal stop (exit 0)', async () => {
@@ -230,6 +235,9 @@ test('exit 2: usage errors across commands', () => {
     ['safe-to-format', card, session1, '--min-copies', '0'],
     ['share', 'create', session1, join(session1, 'DCIM', '100CANON', 'IMG_0001.CR3'), '--password', 'on-the-command-line', '--home', home],
     ['share', 'revoke', 'no-such-share', '--home', home],
+    ['share', 'revoke', '--home', home],
+    ['share', 'revoke', '--session', join(dir, 'no-such-session'), '--home', home],
+    ['share', 'purge', '--older-than', 'banana', '--home', home],
     ['restore-test', storeDir, ...auth, '--all', '--sample', '3'],
     ['backup', session1],
     ['status', '--no-such-option'],

@@ -1,12 +1,21 @@
 /** `shutterproof share …` end to end, as a user runs it. */
 import { spawn } from 'node:child_process'
-import { mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 
+import { manualClock } from '../lib/share/clock'
+import { openShareRegistry } from '../lib/share/registry'
 import { cli, REPO, tempDir, TSX } from './support/fixtures'
+
+const DAY = 86_400_000
+
+/** The registry of a CLI state folder, opened directly (with its server key), optionally on a clock of our choosing. */
+function registryOf(home: string, clock = manualClock(new Date())) {
+  return openShareRegistry({ path: join(home, 'shares.db'), serverKey: readFileSync(join(home, 'server.key')), clock })
+}
 
 const test = suite('share CLI')
 
@@ -97,6 +106,104 @@ test('password from --password-file and SHUTTERPROOF_SHARE_PASSWORD', () => {
   assert.is(e.status, 0, e.stderr)
   const shares = JSON.parse(cli(['share', 'list', '--json', '--home', home]).stdout).shares
   assert.equal(shares.map((x: { hasPassword: boolean }) => x.hasPassword), [true, true])
+})
+
+test('purge: expired links and access-log entries older than --older-than (default 90d) go, the rest stays; --json counts; exit 0', async () => {
+  const { session: s, home } = session()
+  const live = JSON.parse(cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home]).stdout)
+  // Written in the past through the API: a link that expired long ago, and log entries 120, 60 and 10 days old.
+  const clock = manualClock(new Date(Date.now() - 120 * DAY))
+  const reg = registryOf(home, clock)
+  const old = await reg.createShare({ session: s, scope: 'preview', items: ['previews/b.jpg'], ttl: '1d' })
+  reg.logAccess({ shareId: old.id, event: 'view', outcome: 'ok', remote: '192.0.2.1' })
+  clock.advance(60 * DAY)
+  reg.logAccess({ shareId: old.id, event: 'view', outcome: 'ok', remote: '192.0.2.2' })
+  clock.advance(50 * DAY)
+  reg.logAccess({ shareId: live.id, event: 'view', outcome: 'ok', remote: '192.0.2.3' })
+  reg.close()
+
+  const r = cli(['share', 'purge', '--json', '--home', home])
+  assert.is(r.status, 0, r.stderr)
+  assert.equal(JSON.parse(r.stdout), { purgedShares: 1, prunedLogEntries: 1, olderThan: '90d' })
+  let check = registryOf(home)
+  assert.equal(check.listShares().map((x) => x.id), [live.id], 'the live link stays')
+  assert.equal(check.accessLog().map((e) => e.remote), ['192.0.2.2', '192.0.2.3'])
+  check.close()
+
+  const human = cli(['share', 'purge', '--older-than', '30d', '--home', home])
+  assert.is(human.status, 0, human.stderr)
+  assert.is(human.stdout, 'purged 0 expired link(s); removed 1 access-log entry older than 30d\n')
+  check = registryOf(home)
+  assert.equal(check.accessLog().map((e) => e.remote), ['192.0.2.3'])
+  assert.is((await check.verifyAccess(live.token)).status, 'ok')
+  check.close()
+})
+
+test('purge --older-than banana (and other bad ages): exit 2 naming the option and the fix, E_INVALID_ARGUMENT, nothing removed', async () => {
+  const { session: s, home } = session()
+  cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--home', home])
+  const clock = manualClock(new Date(Date.now() - 200 * DAY))
+  const reg = registryOf(home, clock)
+  const expired = await reg.createShare({ session: s, scope: 'preview', items: ['previews/b.jpg'], ttl: '1d' })
+  reg.logAccess({ shareId: expired.id, event: 'view', outcome: 'ok' })
+  reg.close()
+  for (const bad of ['banana', '90', '0d', '1.5d']) {
+    const r = cli(['share', 'purge', '--older-than', bad, '--json', '--home', home])
+    assert.is(r.status, 2, `${bad}: ${r.stderr}`)
+    assert.is(r.stdout, '')
+    assert.match(r.stderr, `--older-than ${JSON.stringify(bad)} is not understood`)
+    assert.match(r.stderr, 'e.g. 7d')
+    assert.match(r.stderr, '[E_INVALID_ARGUMENT]')
+  }
+  const check = registryOf(home)
+  assert.is(check.listShares().length, 2, 'the expired link is still there')
+  assert.is(check.accessLog().length, 1)
+  check.close()
+})
+
+test('revoke --session: every link of the session answers revoked, other sessions untouched; by folder name; idempotent; refusals exit 2', async () => {
+  const { session: s, home, dir } = session()
+  const other = join(dir, '2026-05-02_Jones')
+  mkdirSync(other)
+  writeFileSync(join(other, 'c.jpg'), 'c')
+  const make = (sess: string, file: string) => JSON.parse(cli(['share', 'create', sess, join(sess, file), '--json', '--home', home]).stdout)
+  const a = make(s, 'previews/a.jpg')
+  const b = make(s, 'previews/b.jpg')
+  const c = make(other, 'c.jpg')
+  const r = cli(['share', 'revoke', '--session', s, '--reason', 'client asked', '--json', '--home', home])
+  assert.is(r.status, 0, r.stderr)
+  const out = JSON.parse(r.stdout)
+  assert.is(out.revoked, 2)
+  assert.equal([...out.ids].sort(), [a.id, b.id].sort())
+  assert.is(out.reason, 'client asked')
+  const reg = registryOf(home)
+  assert.is((await reg.verifyAccess(a.token)).status, 'revoked')
+  assert.is((await reg.verifyAccess(b.token)).status, 'revoked')
+  assert.is((await reg.verifyAccess(c.token)).status, 'ok')
+  assert.is(reg.getShare(a.id)!.revokeReason, 'client asked')
+  reg.close()
+
+  const again = cli(['share', 'revoke', '--session', s, '--json', '--home', home])
+  assert.is(again.status, 0, again.stderr)
+  assert.is(JSON.parse(again.stdout).revoked, 0)
+  const byName = cli(['share', 'revoke', '--session', '2026-05-02_Jones', '--home', home])
+  assert.is(byName.status, 0, byName.stderr)
+  assert.match(byName.stdout, `revoked 1 link(s)`)
+  const reg2 = registryOf(home)
+  assert.is((await reg2.verifyAccess(c.token)).status, 'revoked')
+  assert.is(reg2.getShare(c.id)!.revokeReason, 'session revoked')
+  reg2.close()
+
+  const unknown = cli(['share', 'revoke', '--session', join(dir, 'never-shared'), '--json', '--home', home])
+  assert.is(unknown.status, 2)
+  assert.is(unknown.stdout, '')
+  assert.match(unknown.stderr, 'E_SHARE_NOT_FOUND')
+  const both = cli(['share', 'revoke', a.id, '--session', s, '--home', home])
+  assert.is(both.status, 2)
+  assert.match(both.stderr, 'not both')
+  const neither = cli(['share', 'revoke', '--home', home])
+  assert.is(neither.status, 2)
+  assert.match(neither.stderr, '--session')
 })
 
 test('serve: started as a child process on port 0, one real fetch, SIGINT closes cleanly with exit 0', async () => {

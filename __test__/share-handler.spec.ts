@@ -241,6 +241,69 @@ test('password lockout after 5 wrong tries within 15 minutes, even for the right
   assert.equal(outcomes, ['bad_password', 'bad_password', 'bad_password', 'bad_password', 'bad_password', 'locked', 'password_ok'])
 })
 
+test('per-address password limit: wrong passwords across several shares → 429 with Retry-After before any share locks; lifts after the window', async () => {
+  const w = await shareWorld({}, { passwordRateLimit: { attempts: 3, window: '10m' } })
+  try {
+    const shares = await Promise.all([0, 1, 2, 3].map(() => fullShare(w, { password: 'correct horse battery staple' })))
+    const post = (url: string, password: string) =>
+      http(w.base, pathOf(url), { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ password }).toString() })
+    for (let i = 0; i < 3; i++) assert.is((await post(shares[i]!.url, 'not the password at all')).status, 401, `guess ${i}`)
+    const limited = await post(shares[3]!.url, 'correct horse battery staple')
+    assert.is(limited.status, 429, 'even the right password of a fourth share waits')
+    assertHeaders(limited, 'rate limited')
+    assert.match(limited.text, 'from your network')
+    const retry = Number(limited.headers['retry-after'])
+    assert.ok(retry > 0 && retry <= 600, String(retry))
+    assert.equal(w.registry.accessLog(shares[3]!.id).map((e) => e.outcome), ['rate_limited'])
+    // No share is locked on its own (1 wrong password each, lockout is 5): the limit did it.
+    assert.is((await w.registry.verifyAccess(shares[0]!.token, { password: 'correct horse battery staple' })).status, 'ok')
+    // Viewing without a password is not limited.
+    assert.is((await http(w.base, pathOf(shares[3]!.url))).status, 401)
+    w.clock.advance(10 * 60_000 + 1)
+    assert.is((await post(shares[3]!.url, 'correct horse battery staple')).status, 303)
+  } finally {
+    await w.close()
+  }
+})
+
+test('per-address password limit: parallel guesses cannot overrun it; X-Forwarded-For counts only with trustProxy; the address map is bounded', async () => {
+  const w = await shareWorld({}, { passwordRateLimit: { attempts: 3, window: '10m', maxClients: 2 }, trustProxy: true })
+  try {
+    const shares = await Promise.all(Array.from({ length: 6 }, () => fullShare(w, { password: 'correct horse battery staple' })))
+    const post = (url: string, password: string, from: string) =>
+      http(w.base, pathOf(url), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Forwarded-For': `203.0.113.99, ${from}` },
+        body: new URLSearchParams({ password }).toString(),
+      })
+    const statuses = await Promise.all(shares.map((s, i) => post(s.url, `parallel wrong guess ${i}`, '198.51.100.1').then((r) => r.status)))
+    assert.equal([...statuses].sort(), [401, 401, 401, 429, 429, 429])
+    // Another client (the proxy's last hop says so) is not held back by the first one.
+    assert.is((await post(shares[0]!.url, 'correct horse battery staple', '198.51.100.2')).status, 303)
+    assert.is((await post(shares[0]!.url, 'wrong again and again', '198.51.100.1')).status, 429)
+    // Two more failing addresses push the first out of a 2-client map: it is forgotten, not kept forever.
+    await post(shares[1]!.url, 'wrong from client three', '198.51.100.3')
+    await post(shares[1]!.url, 'wrong from client four', '198.51.100.4')
+    assert.is((await post(shares[2]!.url, 'correct horse battery staple', '198.51.100.1')).status, 303)
+  } finally {
+    await w.close()
+  }
+  // Without trustProxy the header is ignored: every request is the socket's address.
+  const d = await shareWorld({}, { passwordRateLimit: { attempts: 2, window: '10m' } })
+  try {
+    const s = await fullShare(d, { password: 'correct horse battery staple' })
+    const post = (from: string) =>
+      http(d.base, pathOf(s.url), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Forwarded-For': from },
+        body: new URLSearchParams({ password: 'a wrong password here' }).toString(),
+      })
+    assert.equal([(await post('192.0.2.1')).status, (await post('192.0.2.2')).status, (await post('192.0.2.3')).status], [401, 401, 429])
+  } finally {
+    await d.close()
+  }
+})
+
 test('a preview share never serves a full-resolution item, even if the database is tampered with', async ({ w }) => {
   const p = await w.registry.createShare({ session: w.session, scope: 'preview', items: ['previews/IMG_0001.jpg'] })
   const pp = pathOf(p.url)

@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert'
 import { ShutterproofError } from '../lib/errors'
 import { manualClock } from '../lib/share/clock'
 import { openShareRegistry, type ShareRegistry } from '../lib/share/registry'
+import { SCHEMA_VERSION } from '../lib/share/schema'
 import { tempDir } from './support/fixtures'
 
 const DAY = 86_400_000
@@ -156,6 +157,59 @@ test('revokeSession, listShares filters', async () => {
   registry.close()
 })
 
+test('pruneAccessLog: removes only entries older than the age or date, returns how many; the cutoff only moves forward', async () => {
+  const { registry, clock, path } = open()
+  const s = await registry.createShare(base)
+  const at = (daysAgo: number, event: string) => {
+    clock.set(new Date(Date.parse('2026-05-01T09:00:00Z') - daysAgo * DAY))
+    registry.logAccess({ shareId: s.id, event, outcome: 'ok', remote: '192.0.2.7' })
+  }
+  at(120, 'a-120d')
+  at(91, 'b-91d')
+  at(89, 'c-89d')
+  at(10, 'd-10d')
+  at(0, 'e-now')
+  const events = () => registry.accessLog().map((e) => e.event)
+  assert.is(registry.pruneAccessLog({ olderThan: '90d' }), 2)
+  assert.equal(events(), ['c-89d', 'd-10d', 'e-now'])
+  assert.is(registry.pruneAccessLog({ olderThan: '90d' }), 0, 'nothing left that old')
+  assert.is(registry.pruneAccessLog({ olderThan: new Date(Date.parse('2026-05-01T09:00:00Z') - 11 * DAY) }), 1)
+  assert.equal(events(), ['d-10d', 'e-now'])
+  // A longer age later does not move the cutoff back, and deletes nothing newer.
+  assert.is(registry.pruneAccessLog({ olderThan: '52w' }), 0)
+  assert.equal(events(), ['d-10d', 'e-now'])
+  assert.is(registry.pruneAccessLog({ olderThan: 5 * DAY }), 1, 'milliseconds work too')
+  assert.equal(events(), ['e-now'])
+  // The share itself is untouched.
+  assert.ok(registry.getShare(s.id))
+  for (const bad of ['banana', '0d', '-3d', '90', 0, -1]) {
+    assert.is(await code(() => registry.pruneAccessLog({ olderThan: bad as string })), 'E_INVALID_ARGUMENT', String(bad))
+  }
+  assert.is(await code(() => registry.pruneAccessLog({ olderThan: new Date('nope') })), 'E_INVALID_ARGUMENT')
+  assert.is(await code(() => registry.pruneAccessLog({} as never)), 'E_INVALID_ARGUMENT')
+  registry.close()
+  // The database itself refuses to delete a row newer than the recorded cutoff.
+  const db = new Database(path)
+  assert.throws(() => db.prepare('DELETE FROM share_access_log').run(), /append-only/)
+  assert.throws(() => db.prepare('UPDATE share_access_log_pruned SET before = 0').run(), /only moves forward/)
+  db.close()
+})
+
+test('pruneAccessLog never removes entries of the lockout window, so a lock cannot be lifted by pruning', async () => {
+  const dir = tempDir('sp-reg-')
+  const clock = manualClock(new Date('2026-05-01T09:00:00Z'))
+  const registry = openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock, lockout: { attempts: 2, window: '10m' } })
+  const s = await registry.createShare({ ...base, password: 'a long enough password' })
+  for (let i = 0; i < 2; i++) assert.is((await registry.verifyAccess(s.token, { password: `wrong guess ${i} here` })).status, 'bad_password')
+  clock.advance(60_000)
+  assert.is(registry.pruneAccessLog({ olderThan: '1s' }), 0)
+  assert.is(registry.pruneAccessLog({ olderThan: new Date('2030-01-01T00:00:00Z') }), 0, 'a date in the future is held to the window too')
+  assert.is((await registry.verifyAccess(s.token, { password: 'a long enough password' })).status, 'locked')
+  clock.advance(10 * 60_000 + 1)
+  assert.is(registry.pruneAccessLog({ olderThan: '1s' }), 3, 'the two failures and the locked attempt, once out of the window')
+  registry.close()
+})
+
 async function preparedAudit(registry: ShareRegistry, clock: ReturnType<typeof manualClock>) {
   const expired = await registry.createShare({ ...base, ttl: '1d', label: 'expired' })
   clock.advance(DAY + 1)
@@ -194,7 +248,7 @@ test('schema: version recorded per component; a newer database is refused with E
   assert.ok(again.getShare(s.id))
   again.close()
   const db = new Database(path)
-  assert.equal(db.prepare('SELECT component, version FROM schema_version').all(), [{ component: 'share', version: 1 }])
+  assert.equal(db.prepare('SELECT component, version FROM schema_version').all(), [{ component: 'share', version: SCHEMA_VERSION }])
   assert.is(db.pragma('journal_mode', { simple: true }), 'wal')
   db.prepare("UPDATE schema_version SET version = 99 WHERE component = 'share'").run()
   db.close()

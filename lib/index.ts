@@ -153,8 +153,9 @@ export {
   type AccessResult,
   type VerifyAccessOptions,
   type AccessLogEntry,
+  type PruneAccessLogOptions,
 } from './share/registry'
-export { createShareHandler, type ShareHandlerOptions, type ShareRequestHandler } from './share/handler'
+export { createShareHandler, type ShareHandlerOptions, type ShareRequestHandler, type PasswordRateLimit } from './share/handler'
 export { type ShareItem, type ShareItemInput, type ShareScope } from './share/items'
 export { type ShareAudit, type AuditOptions } from './share/audit'
 export { systemClock, manualClock, type Clock, type ManualClock } from './share/clock'

@@ -5,7 +5,7 @@ import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 
-import { createShareHandler } from '../../lib/share/handler'
+import { createShareHandler, type ShareHandlerOptions } from '../../lib/share/handler'
 import { manualClock, type ManualClock } from '../../lib/share/clock'
 import { openShareRegistry, type ShareRegistry, type ShareRegistryOptions } from '../../lib/share/registry'
 import { tempDir } from './fixtures'
@@ -31,7 +31,7 @@ export const SAMPLE = {
   'raw/IMG_0002.CR3': 1_000,
 } as const
 
-export async function shareWorld(options: Partial<ShareRegistryOptions> = {}): Promise<ShareWorld> {
+export async function shareWorld(options: Partial<ShareRegistryOptions> = {}, handlerOptions: Partial<ShareHandlerOptions> = {}): Promise<ShareWorld> {
   const root = tempDir('sp-share-')
   const session = join(root, '2026-04-26_Smith_Wedding')
   const files: Record<string, Buffer> = {}
@@ -45,7 +45,7 @@ export async function shareWorld(options: Partial<ShareRegistryOptions> = {}): P
   const serverKey = randomBytes(32)
   const clock = manualClock(new Date('2026-05-01T09:00:00Z'))
   const registry = openShareRegistry({ path: dbPath, serverKey, clock, ...options })
-  const server = createServer(createShareHandler({ registry, serverKey, root: session.slice(0, session.lastIndexOf('/')), clock }))
+  const server = createServer(createShareHandler({ registry, serverKey, root: session.slice(0, session.lastIndexOf('/')), clock, ...handlerOptions }))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   return {

@@ -1,14 +1,16 @@
 /**
- * `shutterproof share create|list|audit|revoke|serve`: client links that expire.
+ * `shutterproof share create|list|audit|revoke|purge|serve`: client links that expire.
  * @module
  */
 import { realpathSync, statSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { relative, sep } from 'node:path'
+import { basename, relative, resolve, sep } from 'node:path'
 
 import type { Command } from 'commander'
 
+import { InvalidArgumentError, ShareNotFoundError } from '../errors'
+import { formatDuration, parseDuration } from '../share/duration'
 import { createShareHandler } from '../share/handler'
 import { isScope, type ShareScope } from '../share/items'
 import { openShareRegistry, type ShareInfo, type ShareRegistry } from '../share/registry'
@@ -19,6 +21,8 @@ import { firstLineOf as passwordFromFile, promptHidden } from './secret-input'
 import { ensureHome, loadServerKey, shareHome } from './share-home'
 
 const DEFAULT_PORT = 8765
+/** How long `share purge` keeps access-log entries unless told otherwise. */
+const DEFAULT_LOG_AGE = '90d'
 
 interface HomeOptions {
   home?: string
@@ -154,16 +158,51 @@ export function registerShare(program: Command, ctx: CliContext): void {
     })
 
   withHome(share.command('revoke'))
-    .description('Revoke a link now (its page answers 410 Gone)')
-    .argument('<id>', 'the share id (see share list)')
+    .description('Revoke a link now, or every link of a session (their pages answer 410 Gone)')
+    .argument('[id]', 'the share id (see share list)')
+    .option('--session <dir>', 'revoke every link of this session folder instead (its path, or its folder name when that is unique)')
     .option('--reason <reason>', 'why, for the audit')
-    .addHelpText('after', '\nExamples:\n  shutterproof share revoke k3v7qzp2m4x6b5ta --reason "sent to the wrong client"')
-    .action((id: string, opts: HomeOptions & { reason?: string }) => {
+    .addHelpText(
+      'after',
+      '\nExamples:\n  shutterproof share revoke k3v7qzp2m4x6b5ta --reason "sent to the wrong client"\n  shutterproof share revoke --session ~/Photos/2026-04-26_Smith --reason "client asked to take the photos down"',
+    )
+    .action((id: string | undefined, opts: HomeOptions & { reason?: string; session?: string }) => {
+      if (id !== undefined && opts.session !== undefined) ctx.usageError('give a share id or --session DIR, not both')
+      if (id === undefined && opts.session === undefined) ctx.usageError('give the share id to revoke (see share list), or --session DIR to revoke every link of a session')
       const { registry } = openState(opts)
       try {
-        const s = registry.revokeShare(id, opts.reason ?? '')
+        if (opts.session !== undefined) {
+          const session = findSession(registry, opts.session)
+          const before = registry.listShares({ session }).filter((s) => s.status !== 'revoked').map((s) => s.id)
+          const revoked = opts.reason === undefined ? registry.revokeSession(session) : registry.revokeSession(session, opts.reason)
+          const ids = before.filter((x) => registry.getShare(x)?.status === 'revoked')
+          const reason = ids.length > 0 ? (registry.getShare(ids[0]!)!.revokeReason ?? '') : (opts.reason ?? '')
+          if (opts.json) ctx.stdout(JSON.stringify({ session, revoked, ids, reason }, null, 2) + '\n')
+          else ctx.stdout(revoked === 0 ? `no active links left for ${session}; nothing to revoke\n` : `revoked ${revoked} link(s) of ${session}: ${ids.join(', ')}\n`)
+          return
+        }
+        const s = registry.revokeShare(id!, opts.reason ?? '')
         if (opts.json) ctx.stdout(JSON.stringify({ id: s.id, revokedAt: s.revokedAt, reason: s.revokeReason ?? '' }, null, 2) + '\n')
         else ctx.stdout(`revoked ${s.id} at ${s.revokedAt!.toISOString()}\n`)
+      } finally {
+        registry.close()
+      }
+    })
+
+  withHome(share.command('purge'))
+    .description(`Delete expired links (revoked ones too, once expired) and access-log entries older than --older-than (default ${DEFAULT_LOG_AGE})`)
+    .option('--older-than <age>', `remove access-log entries older than this, e.g. 30d, 12w (default ${DEFAULT_LOG_AGE}; the last 15 minutes are always kept)`)
+    .addHelpText('after', '\nExamples:\n  shutterproof share purge\n  shutterproof share purge --older-than 30d --json')
+    .action((opts: HomeOptions & { olderThan?: string }) => {
+      const olderThan = opts.olderThan ?? DEFAULT_LOG_AGE
+      // Checked before anything is opened: a bad value changes nothing.
+      const age = parseDuration(olderThan, '--older-than')
+      const { registry } = openState(opts)
+      try {
+        const purgedShares = registry.purgeExpired()
+        const prunedLogEntries = registry.pruneAccessLog({ olderThan: age })
+        if (opts.json) ctx.stdout(JSON.stringify({ purgedShares, prunedLogEntries, olderThan: formatDuration(age) }, null, 2) + '\n')
+        else ctx.stdout(`purged ${purgedShares} expired link(s); removed ${prunedLogEntries} access-log entr${prunedLogEntries === 1 ? 'y' : 'ies'} older than ${formatDuration(age)}\n`)
       } finally {
         registry.close()
       }
@@ -203,6 +242,30 @@ export function registerShare(program: Command, ctx: CliContext): void {
       ctx.stderr('stopped\n')
       ctx.exitCode = EXIT.OK
     })
+}
+
+/**
+ * The session a `--session` value names: its real path when it exists, else the path as
+ * given (a session folder moved or deleted since), else, for a bare folder name, the one
+ * recorded session with that name.
+ */
+function findSession(registry: ShareRegistry, given: string): string {
+  const sessions = [...new Set(registry.listShares().map((s) => s.session))]
+  let path: string
+  try {
+    path = realpathSync(given)
+  } catch {
+    path = resolve(given)
+  }
+  if (sessions.includes(path)) return path
+  if (!given.includes('/') && !given.includes(sep)) {
+    const named = sessions.filter((s) => basename(s) === given)
+    if (named.length === 1) return named[0]!
+    if (named.length > 1) {
+      throw new InvalidArgumentError(`${named.length} sessions are named ${given}: ${named.join(', ')}; give the full path with --session`)
+    }
+  }
+  throw new ShareNotFoundError(`No share was ever created for session ${JSON.stringify(given)}; \`shutterproof share list --json\` shows each link's session`)
 }
 
 async function choosePassword(option: string | boolean | undefined, file: string | undefined, ctx: CliContext): Promise<string | undefined> {

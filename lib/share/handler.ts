@@ -9,7 +9,8 @@
  * Files are streamed from disk, never buffered whole; single byte ranges are honoured.
  * Only items recorded in the share are served, confined to the share's session folder
  * under `root`. Unknown links and wrong secrets get the same 404; expired and revoked
- * links 410; a reached download limit or a locked password 429.
+ * links 410; a reached download limit, a locked password or a client address over its
+ * wrong-password limit 429.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -28,7 +29,7 @@ import { contentDisposition, contentType, setSecurityHeaders } from './http-head
 import type { ShareItem } from './items'
 import { PAGE_CSP, renderLanding, renderMessage, renderPasswordForm, type LandingItem } from './landing-page'
 import { parseRange } from './range'
-import type { AccessResult, ShareInfo, ShareRegistry } from './registry'
+import type { AccessResult, ShareInfo, ShareRegistry, ShareRegistryOptions } from './registry'
 import { openItem, type OpenedItem } from './resolve'
 
 /** Options of {@link createShareHandler}. */
@@ -43,8 +44,35 @@ export interface ShareHandlerOptions {
   grantTtl?: string | number
   /** Mark cookies `Secure`: `'auto'` (default) when the connection is TLS, or when a trusted proxy says so via `trustProxy`. */
   secureCookies?: boolean | 'auto'
-  /** Believe `X-Forwarded-Proto: https` from a reverse proxy (default false). */
+  /**
+   * Believe a reverse proxy's headers (default false): `X-Forwarded-Proto: https` for
+   * cookies, and the last address of `X-Forwarded-For` as the client address that
+   * `passwordRateLimit` counts (otherwise every client would share the proxy's address).
+   */
   trustProxy?: boolean
+  /**
+   * Limit on wrong passwords per client address, across all shares (default 20 per
+   * 15 minutes; `false` turns it off). Each share also locks on its own after
+   * `lockout.attempts` wrong passwords (see {@link ShareRegistryOptions.lockout}); this
+   * limit stops one client from guessing at many shares, and from making the server run
+   * Argon2 without end.
+   */
+  passwordRateLimit?: PasswordRateLimit | false
+}
+
+/**
+ * Options of the per-client-address password limit ({@link ShareHandlerOptions.passwordRateLimit}).
+ * It lives in memory: a restart forgets it (the per-share lockout is in the database).
+ * IPv4 addresses count one by one; IPv6 addresses by their /64 prefix, which one client
+ * usually holds whole.
+ */
+export interface PasswordRateLimit {
+  /** Wrong passwords one client address may try within `window`; the next POST gets 429 (default 20). */
+  attempts?: number
+  /** The sliding window (default `'15m'`). */
+  window?: string | number
+  /** How many client addresses are remembered at once; the least recently seen is forgotten first (default 10,000). */
+  maxClients?: number
 }
 
 /** A `(req, res)` request listener; also usable as Express/Fastify middleware. */
@@ -58,6 +86,7 @@ const NOT_FOUND = renderMessage('Not found', 'This link is not valid. Check that
 const GONE = renderMessage('Link no longer available', 'This link has expired or was withdrawn. Ask the photographer for a new one.')
 const LIMIT = renderMessage('Download limit reached', 'These files were downloaded as many times as the photographer allowed. Ask them for a new link.')
 const LOCKED = renderMessage('Too many attempts', 'Too many wrong passwords were tried. Wait a while, then try again.')
+const RATE_LIMITED = renderMessage('Too many attempts', 'Too many wrong passwords were tried from your network. Wait a while, then try again.')
 
 /**
  * Creates the request handler for share links.
@@ -81,6 +110,8 @@ export function createShareHandler(options: ShareHandlerOptions): ShareRequestHa
   const clock = options.clock ?? systemClock
   const key = grantKey(options.serverKey)
   const grantTtl = parseDuration(options.grantTtl ?? '1h', 'grantTtl')
+  const limiter = options.passwordRateLimit === false ? undefined : new FailureLimiter(options.passwordRateLimit ?? {})
+  const trustProxy = options.trustProxy === true
   let rootReal: Promise<string> | undefined
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -139,9 +170,25 @@ export function createShareHandler(options: ShareHandlerOptions): ShareRequestHa
   }
 
   async function passwordPost(req: IncomingMessage, res: ServerResponse, token: string, base: string, remote: string | undefined): Promise<void> {
-    const body = await readForm(req)
-    const password = body?.get('password') ?? ''
-    const access = await registry.verifyAccess(token, { password, ...(remote ? { remote } : {}) })
+    const client = limiter && clientKey(req, trustProxy)
+    const retryAfter = client === undefined ? 0 : limiter!.retryAfter(client, clock.now().getTime())
+    if (retryAfter > 0) {
+      req.resume()
+      registry.logAccess({ shareId: token.slice(0, 16), event: 'password', outcome: 'rate_limited', ...(remote ? { remote } : {}) })
+      res.setHeader('Retry-After', String(retryAfter))
+      res.setHeader('Content-Security-Policy', PAGE_CSP)
+      return send(res, 429, 'text/html; charset=utf-8', RATE_LIMITED, 'POST')
+    }
+    // Counted as in flight from here on (no await in between), so parallel guesses see it.
+    if (client !== undefined) limiter!.begin(client)
+    let access: AccessResult | undefined
+    try {
+      const body = await readForm(req)
+      const password = body?.get('password') ?? ''
+      access = await registry.verifyAccess(token, { password, ...(remote ? { remote } : {}) })
+    } finally {
+      if (client !== undefined) limiter!.end(client, access?.status === 'bad_password', clock.now().getTime())
+    }
     if (access.status === 'ok' && access.share!.hasPassword) {
       const share = access.share!
       const until = new Date(Math.min(clock.now().getTime() + grantTtl, share.expiresAt.getTime()))
@@ -287,6 +334,86 @@ export function createShareHandler(options: ShareHandlerOptions): ShareRequestHa
       send(res, 500, 'text/plain; charset=utf-8', 'Something went wrong on the server. Try again later.\n', req.method ?? 'GET')
     })
   }
+}
+
+/**
+ * Wrong passwords per client address in a sliding window, in a bounded map (least
+ * recently seen first out). Checks in flight count against the limit, so parallel
+ * guesses cannot overrun it.
+ */
+class FailureLimiter {
+  readonly #attempts: number
+  readonly #window: number
+  readonly #maxClients: number
+  readonly #clients = new Map<string, { failures: number[]; pending: number }>()
+
+  constructor(options: PasswordRateLimit) {
+    this.#attempts = options.attempts ?? 20
+    if (!Number.isSafeInteger(this.#attempts) || this.#attempts < 1) throw new InvalidArgumentError('passwordRateLimit.attempts must be a whole number ≥ 1')
+    this.#window = parseDuration(options.window ?? '15m', 'passwordRateLimit.window')
+    this.#maxClients = options.maxClients ?? 10_000
+    if (!Number.isSafeInteger(this.#maxClients) || this.#maxClients < 1) throw new InvalidArgumentError('passwordRateLimit.maxClients must be a whole number ≥ 1')
+  }
+
+  /** Seconds until `client` may try a password again; 0 when it may now. */
+  retryAfter(client: string, now: number): number {
+    const entry = this.#clients.get(client)
+    if (!entry) return 0
+    entry.failures = entry.failures.filter((t) => t > now - this.#window)
+    if (entry.failures.length + entry.pending < this.#attempts) return 0
+    // Over the limit only through checks in flight: wait as long as a fresh failure would.
+    const oldest = entry.failures[entry.failures.length + entry.pending - this.#attempts] ?? now
+    return Math.max(1, Math.ceil((oldest + this.#window - now) / 1000))
+  }
+
+  /** A password check of `client` starts. */
+  begin(client: string): void {
+    const entry = this.#clients.get(client) ?? { failures: [], pending: 0 }
+    entry.pending++
+    this.#remember(client, entry)
+  }
+
+  /** A password check of `client` ended, wrong (`failed`) or not. */
+  end(client: string, failed: boolean, now: number): void {
+    const entry = this.#clients.get(client)
+    if (!entry) return // forgotten meanwhile, under a flood of other addresses
+    entry.pending = Math.max(0, entry.pending - 1)
+    if (failed) entry.failures = [...entry.failures.filter((t) => t > now - this.#window), now].slice(-this.#attempts)
+    if (entry.failures.length === 0 && entry.pending === 0) this.#clients.delete(client)
+    else this.#remember(client, entry)
+  }
+
+  #remember(client: string, entry: { failures: number[]; pending: number }): void {
+    this.#clients.delete(client)
+    this.#clients.set(client, entry)
+    while (this.#clients.size > this.#maxClients) this.#clients.delete(this.#clients.keys().next().value!)
+  }
+}
+
+/** The address a password limit counts: IPv4 as is, IPv6 by its /64, or `undefined` when unknown. */
+function clientKey(req: IncomingMessage, trustProxy: boolean): string | undefined {
+  let address = req.socket.remoteAddress
+  if (trustProxy) {
+    const forwarded = String(req.headers['x-forwarded-for'] ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== '')
+    if (forwarded.length > 0) address = forwarded[forwarded.length - 1]
+  }
+  if (!address) return undefined
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address)
+  if (mapped) return mapped[1]
+  if (!address.includes(':')) return address
+  const plain = address.split('%')[0]!.toLowerCase()
+  const groups = (part: string) => (part === '' ? [] : part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])))
+  const [head, tail] = plain.includes('::') ? (plain.split('::', 2) as [string, string]) : [plain, undefined]
+  const h = groups(head)
+  const t = tail === undefined ? [] : groups(tail)
+  const full = tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t]
+  return `${full
+    .slice(0, 4)
+    .map((g) => (parseInt(g, 16) || 0).toString(16))
+    .join(':')}::/64`
 }
 
 /** A preview share never serves a full-resolution item, whatever the database says. */

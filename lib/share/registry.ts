@@ -117,6 +117,15 @@ export interface AccessLogEntry {
   remote?: string
 }
 
+/** Options of {@link ShareRegistry.pruneAccessLog}. */
+export interface PruneAccessLogOptions {
+  /**
+   * Remove the entries recorded before this time, or older than this age: a duration
+   * such as `'90d'` (units s, m, h, d, w) or milliseconds.
+   */
+  olderThan: Date | string | number
+}
+
 /** Filter of {@link ShareRegistry.listShares}. */
 export interface ShareFilter {
   session?: string
@@ -329,7 +338,10 @@ export class ShareRegistry {
     this.#db.prepare('UPDATE shares SET last_access_at = ? WHERE id = ?').run(this.#clock.now().getTime(), id)
   }
 
-  /** Appends a line to the access log (the log can never be edited or deleted). */
+  /**
+   * Appends a line to the access log. Lines are never edited; the only way one leaves the
+   * log is {@link ShareRegistry.pruneAccessLog}, which removes the oldest lines by age.
+   */
   logAccess(entry: AccessLogEntry): void {
     this.#db
       .prepare('INSERT INTO share_access_log (share_id, at, event, outcome, item, bytes, remote) VALUES (?, ?, ?, ?, ?, ?, ?)')
@@ -387,7 +399,15 @@ export class ShareRegistry {
     return this.#info(this.#row(id)!)
   }
 
-  /** Revokes every not-yet-revoked share of a session; returns how many. */
+  /**
+   * Revokes every not-yet-revoked share of a session (the exact session path given at
+   * creation); returns how many. `shutterproof share revoke --session DIR` calls it.
+   *
+   * @example
+   * ```ts
+   * registry.revokeSession('/photos/2026-04-26_Smith_Wedding', 'client asked to take the photos down')
+   * ```
+   */
   revokeSession(session: string, reason = 'session revoked'): number {
     return this.#db
       .prepare('UPDATE shares SET revoked_at = ?, revoke_reason = ? WHERE session = ? AND revoked_at IS NULL')
@@ -430,9 +450,56 @@ export class ShareRegistry {
     return auditRows(this.listShares(), this.#clock.now(), options)
   }
 
-  /** Deletes shares that have expired (and their items); the access log is kept. Returns how many. */
+  /**
+   * Deletes shares whose expiry has passed (and their items), revoked or not; a revoked
+   * share stays listed until its expiry, for the audit. The access log is kept (see
+   * {@link ShareRegistry.pruneAccessLog}). Returns how many shares were deleted.
+   *
+   * @example
+   * ```ts
+   * const purged = registry.purgeExpired()
+   * ```
+   */
   purgeExpired(): number {
     return this.#db.prepare('DELETE FROM shares WHERE expires_at <= ?').run(this.#clock.now().getTime()).changes
+  }
+
+  /**
+   * Removes the access-log entries older than `olderThan` and returns how many were
+   * removed. The log keeps client addresses, so keep it only as long as you need it
+   * (`shutterproof share purge` uses 90 days unless told otherwise).
+   *
+   * Only the oldest part of the log can go: the cutoff is recorded in the database, only
+   * ever moves forward, and the database refuses to delete any newer line. Entries within
+   * the password lockout window (`lockout.window`, 15 minutes by default) are always kept,
+   * so pruning never lifts a lock. Shares themselves are not touched; see
+   * {@link ShareRegistry.purgeExpired}.
+   *
+   * @example
+   * ```ts
+   * const removed = registry.pruneAccessLog({ olderThan: '90d' })
+   * registry.pruneAccessLog({ olderThan: new Date('2026-01-01T00:00:00Z') })
+   * ```
+   */
+  pruneAccessLog(options: PruneAccessLogOptions): number {
+    const olderThan = (options as Partial<PruneAccessLogOptions> | undefined)?.olderThan
+    const now = this.#clock.now().getTime()
+    let cutoff: number
+    if (olderThan instanceof Date) {
+      cutoff = olderThan.getTime()
+      if (!Number.isFinite(cutoff)) throw new InvalidArgumentError('pruneAccessLog olderThan is an invalid Date')
+    } else if (typeof olderThan === 'string' || typeof olderThan === 'number') {
+      cutoff = now - parseDuration(olderThan, 'olderThan')
+    } else {
+      throw new InvalidArgumentError("pruneAccessLog needs olderThan: a Date, or an age such as '90d'")
+    }
+    cutoff = Math.min(cutoff, now - this.#lockWindow)
+    return this.#db
+      .transaction(() => {
+        this.#db.prepare('UPDATE share_access_log_pruned SET before = max(before, ?) WHERE id = 1').run(cutoff)
+        return this.#db.prepare('DELETE FROM share_access_log WHERE at < ?').run(cutoff).changes
+      })
+      .immediate()
   }
 
   #row(id: string): ShareRow | undefined {

@@ -60,6 +60,25 @@ const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER share_access_log_no_delete BEFORE DELETE ON share_access_log
     BEGIN SELECT RAISE(ABORT, 'share_access_log is append-only'); END;
   `,
+  // 2: retention. Rows may be deleted only below a recorded cutoff that never moves back,
+  // so pruning removes the oldest part of the trail as a whole and never a chosen row.
+  `
+  CREATE TABLE share_access_log_pruned (
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    before INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO share_access_log_pruned (id, before) VALUES (1, 0);
+  CREATE TRIGGER share_access_log_pruned_forward BEFORE UPDATE ON share_access_log_pruned
+    WHEN NEW.before < OLD.before
+    BEGIN SELECT RAISE(ABORT, 'the access log prune cutoff only moves forward'); END;
+  CREATE TRIGGER share_access_log_pruned_no_delete BEFORE DELETE ON share_access_log_pruned
+    BEGIN SELECT RAISE(ABORT, 'the access log prune cutoff cannot be deleted'); END;
+  DROP TRIGGER share_access_log_no_delete;
+  CREATE TRIGGER share_access_log_no_delete BEFORE DELETE ON share_access_log
+    WHEN OLD.at >= (SELECT before FROM share_access_log_pruned WHERE id = 1)
+    BEGIN SELECT RAISE(ABORT, 'share_access_log is append-only; only rows older than the prune cutoff can be deleted (pruneAccessLog)'); END;
+  CREATE INDEX share_access_log_at ON share_access_log (at);
+  `,
 ]
 
 /** The schema version this release writes. */
