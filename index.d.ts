@@ -32,6 +32,10 @@ export declare class NativeHasher {
 /** Push-style opening for a Node Transform: releases only authenticated plaintext; sticky errors. */
 export declare class NativeOpener {
   constructor(vault?: Vault | undefined | null, unlock?: NativeUnlock | undefined | null)
+  /**
+   * Authenticated plaintext for `data`, written straight into a new Node Buffer once
+   * the header is past (before that, through a Vec and one copy).
+   */
   push(data: Uint8Array): Buffer
   finish(): Buffer
 }
@@ -39,7 +43,10 @@ export declare class NativeOpener {
 /** Push-style sealing for a Node Transform: `header()` once, then `push` / `finish`. */
 export declare class NativeSealer {
   constructor(vault?: Vault | undefined | null, passphrase?: string | undefined | null, kdf?: NativeKdf | undefined | null)
-  /** Sealed bytes for `data` (the header is prepended to the first output). */
+  /**
+   * Sealed bytes for `data` (the header is prepended to the first output), written
+   * straight into a new Node Buffer.
+   */
   push(data: Uint8Array): Buffer
   finish(): Buffer
 }

@@ -172,6 +172,28 @@ test('streams: round trip through pipeline; a tampered stream fails, stays faile
   assert.ok(released.equals(data.subarray(0, released.length)), 'released bytes are a correct prefix')
 })
 
+test('streams: pieces that complete no chunk (1 byte, a tar header, one short of a chunk) still count, both ways', async () => {
+  const sizes = [1, 512, 16383, 1, 16384, 16385, 5, 40_000, 3]
+  const data = readFileSync(writeRandomFile(join(dir, 'pieces.bin'), sizes.reduce((a, b) => a + b)))
+  const split = (buf: Buffer, lengths: number[]) => {
+    let at = 0
+    return lengths.map((n) => buf.subarray(at, (at += n)))
+  }
+  const collect = () => {
+    const parts: Buffer[] = []
+    return { parts, sink: new Writable({ write: (c, _e, cb) => (parts.push(c), cb()) }) }
+  }
+  const sealed = collect()
+  await pipeline(Readable.from(split(data, sizes)), createSealStream({ vault }), sealed.sink)
+  const sealedBytes = Buffer.concat(sealed.parts)
+  for (const step of [1000, 16400, 16401, sealedBytes.length]) {
+    const opened = collect()
+    const steps = Array.from({ length: Math.ceil(sealedBytes.length / step) }, () => step)
+    await pipeline(Readable.from(split(sealedBytes, steps)), createOpenStream({ vault }), opened.sink)
+    assert.ok(Buffer.concat(opened.parts).equals(data), `opened in pieces of ${step}`)
+  }
+})
+
 test.after(() => vault?.close())
 
 test.run()

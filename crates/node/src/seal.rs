@@ -1,6 +1,9 @@
+use std::mem::MaybeUninit;
 use std::path::PathBuf;
+use std::{ptr, slice};
 
 use napi::bindgen_prelude::*;
+use napi::{check_status, sys};
 use napi_derive::napi;
 use shutterproof_core::seal::{self, OpeningStream, SealFor, SealReport, SealingStream, UnlockWith};
 use shutterproof_core::{CancelFlag, Control};
@@ -242,20 +245,64 @@ impl NativeSealer {
         })
     }
 
-    /// Sealed bytes for `data` (the header is prepended to the first output).
-    #[napi]
-    pub fn push(&mut self, data: &[u8]) -> Result<Buffer> {
-        let mut out = self.header.take().unwrap_or_default();
-        guard(|| self.stream.push(data, &mut out))?;
-        Ok(out.into())
+    /// Sealed bytes for `data` (the header is prepended to the first output), written
+    /// straight into a new Node Buffer.
+    #[napi(ts_return_type = "Buffer")]
+    pub fn push<'env>(&mut self, env: &'env Env, data: &[u8]) -> Result<BufferSlice<'env>> {
+        let header = self.header.take().unwrap_or_default();
+        let len = guard(|| self.stream.push_output_len(data.len()))?;
+        let stream = &mut self.stream;
+        js_buffer_with(env, header.len() + len, |out| {
+            let (head, rest) = out.split_at_mut(header.len());
+            head.write_copy_of_slice(&header);
+            guard(|| stream.push_into(data, rest))
+        })
     }
 
-    #[napi]
-    pub fn finish(&mut self) -> Result<Buffer> {
-        let mut out = self.header.take().unwrap_or_default();
-        guard(|| self.stream.finish(&mut out))?;
-        Ok(out.into())
+    #[napi(ts_return_type = "Buffer")]
+    pub fn finish<'env>(&mut self, env: &'env Env) -> Result<BufferSlice<'env>> {
+        let header = self.header.take().unwrap_or_default();
+        let len = guard(|| self.stream.finish_output_len())?;
+        let stream = &mut self.stream;
+        js_buffer_with(env, header.len() + len, |out| {
+            let (head, rest) = out.split_at_mut(header.len());
+            head.write_copy_of_slice(&header);
+            guard(|| stream.finish_into(rest))
+        })
     }
+}
+
+/// A new Node Buffer of `len` bytes that `fill` must write entirely. Its memory belongs
+/// to V8 (which frees it as soon as its GC collects the Buffer, unlike an external
+/// buffer, whose memory waits for a later turn of the event loop), so output is written
+/// once, straight where JS reads it, into memory the allocator can reuse.
+fn js_buffer_with<'env>(
+    env: &'env Env,
+    len: usize,
+    fill: impl FnOnce(&mut [MaybeUninit<u8>]) -> Result<()>,
+) -> Result<BufferSlice<'env>> {
+    let mut data = ptr::null_mut();
+    let mut value = ptr::null_mut();
+    // SAFETY: plain N-API call with valid out-pointers; `env` is the live environment
+    // of this synchronous call.
+    check_status!(
+        unsafe { sys::napi_create_buffer(env.raw(), len, &mut data, &mut value) },
+        "could not allocate a Buffer of {} bytes",
+        len
+    )?;
+    // `fill` runs even when it writes nothing: it is also what feeds the stream.
+    let out: &mut [MaybeUninit<u8>] = if len == 0 {
+        // An empty Buffer may have a NULL data pointer.
+        &mut []
+    } else {
+        // SAFETY: N-API just allocated `len` writable bytes at `data` for this Buffer,
+        // which nothing else references yet; they are uninitialised, hence MaybeUninit.
+        unsafe { slice::from_raw_parts_mut(data.cast::<MaybeUninit<u8>>(), len) }
+    };
+    seal::primitives::advise_huge_pages(out);
+    fill(out)?;
+    // SAFETY: `value` is the Buffer created above, fully written by `fill`.
+    unsafe { BufferSlice::from_napi_value(env.raw(), value) }
 }
 
 /// Push-style opening for a Node Transform: releases only authenticated plaintext; sticky errors.
@@ -275,18 +322,32 @@ impl NativeOpener {
         })
     }
 
-    #[napi]
-    pub fn push(&mut self, data: &[u8]) -> Result<Buffer> {
-        let mut out = Vec::new();
+    /// Authenticated plaintext for `data`, written straight into a new Node Buffer once
+    /// the header is past (before that, through a Vec and one copy).
+    #[napi(ts_return_type = "Buffer")]
+    pub fn push<'env>(&mut self, env: &'env Env, data: &[u8]) -> Result<BufferSlice<'env>> {
         let (stream, unlock) = (&mut self.stream, &self.unlock);
-        guard(|| stream.push(data, &unlock.as_unlock(), &mut out))?;
-        Ok(out.into())
+        match stream.push_output_len(data.len()) {
+            Some(len) => js_buffer_with(env, len, |out| guard(|| stream.push_into(data, out))),
+            None => {
+                let mut out = Vec::new();
+                guard(|| stream.push(data, &unlock.as_unlock(), &mut out))?;
+                copy_to_js(env, &out)
+            }
+        }
     }
 
-    #[napi]
-    pub fn finish(&mut self) -> Result<Buffer> {
+    #[napi(ts_return_type = "Buffer")]
+    pub fn finish<'env>(&mut self, env: &'env Env) -> Result<BufferSlice<'env>> {
         let mut out = Vec::new();
         guard(|| self.stream.finish(&mut out))?;
-        Ok(out.into())
+        copy_to_js(env, &out)
     }
+}
+
+fn copy_to_js<'env>(env: &'env Env, bytes: &[u8]) -> Result<BufferSlice<'env>> {
+    js_buffer_with(env, bytes.len(), |out| {
+        out.write_copy_of_slice(bytes);
+        Ok(())
+    })
 }

@@ -13,15 +13,20 @@
 //!
 //! Three ways in: [`Encryptor`] and [`Decryptor`] are push APIs with bounded memory (no
 //! I/O, so files, sockets and the Node binding all drive them the same way), and
-//! [`PayloadReader`] decrypts any byte range of a seekable ciphertext. Both encryptor and
-//! decryptor work on batches of chunks spread over all cores with rayon.
+//! [`PayloadReader`] decrypts any byte range of a seekable ciphertext. Encryptor and
+//! decryptor work on the whole chunks of each push at once, spread over all cores with
+//! rayon, each chunk copied once straight into the caller's output and sealed or opened
+//! there; only a partial chunk is kept between pushes.
 
 use std::io::{Read, Seek, SeekFrom};
+use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 use zeroize::Zeroizing;
 
-use super::primitives::{ct_eq, hkdf_expand_sha512, random_array, Aes256Gcm, GCM_NONCE_LEN, GCM_TAG_LEN};
+use super::primitives::{
+    ct_eq, hkdf_expand_sha512, random_array, reserve_output, Aes256Gcm, GCM_NONCE_LEN, GCM_TAG_LEN,
+};
 use crate::error::{Error, ErrorCode, Result};
 
 /// Plaintext bytes per chunk; only the final chunk is shorter (and it always is).
@@ -42,9 +47,9 @@ const INFO_PREFIX: &[u8] = b"c2sp.org/chunked-encryption@v1+";
 const AEAD_NAME: &[u8] = b"AEAD_AES_256_GCM";
 /// The spec's hard ceiling: chunk counters are 38 bits (4 PiB of plaintext).
 pub const MAX_CHUNKS: u64 = 1 << 38;
-/// Chunks per parallel batch: 4 MiB of plaintext, enough to keep both cores busy while
-/// bounding memory to a few MiB whatever the stream size.
-const BATCH_CHUNKS: usize = 256;
+/// Fewer whole chunks than this in one push are sealed or opened on the calling thread:
+/// handing 16 KiB pieces to the pool costs more than it saves.
+const PARALLEL_MIN_CHUNKS: usize = 8;
 
 /// The per-message AEAD key and base nonce. The AES key schedule lives inside aws-lc,
 /// which does not wipe it on drop; the raw key bytes we handle are wiped.
@@ -73,25 +78,94 @@ impl ChunkCipher {
         nonce
     }
 
-    /// Encrypts `slot[..len - TAG_LEN]` in place and writes the tag into the last 16 bytes.
-    fn seal(&self, counter: u64, slot: &mut [u8]) {
-        let (body, tag) = slot.split_at_mut(slot.len() - TAG_LEN);
-        tag.copy_from_slice(&self.aead.seal(self.nonce(counter), &[], body));
-    }
-
     /// Decrypts one encrypted chunk in place; the plaintext is its first `len - 16` bytes.
     fn open(&self, counter: u64, chunk: &mut [u8]) -> Result<usize> {
-        self.aead.open(self.nonce(counter), &[], chunk).map_err(|_| {
-            Error::new(
-                ErrorCode::Auth,
-                format!(
-                    "chunk {counter} (plaintext offset {}) failed authentication: \
-                     the data was modified, reordered or damaged",
-                    counter * CHUNK_SIZE as u64
-                ),
-            )
-        })
+        self.aead
+            .open(self.nonce(counter), &[], chunk)
+            .map_err(|_| auth_failed(counter))
     }
+
+    /// Seals the full chunks of `plain` (a whole number of them), numbered from `first`,
+    /// into `slots` (exactly their ciphertext size; every byte gets written): each chunk
+    /// copied once into its slot and encrypted there while it is in cache, chunks in
+    /// parallel.
+    fn seal_chunks(&self, first: u64, plain: &[u8], slots: &mut [MaybeUninit<u8>]) {
+        debug_assert_eq!(plain.len() % CHUNK_SIZE, 0);
+        let count = plain.len() / CHUNK_SIZE;
+        debug_assert_eq!(slots.len(), count * CHUNK_CT_SIZE);
+        let work = |(i, (slot, plain)): (usize, (&mut [MaybeUninit<u8>], &[u8]))| {
+            let (body, tag) = slot.split_at_mut(CHUNK_SIZE);
+            let body = body.write_copy_of_slice(plain);
+            let sealed_tag = self.aead.seal(self.nonce(first + i as u64), &[], body);
+            tag.write_copy_of_slice(&sealed_tag);
+        };
+        if count >= PARALLEL_MIN_CHUNKS {
+            slots
+                .par_chunks_mut(CHUNK_CT_SIZE)
+                .zip(plain.par_chunks(CHUNK_SIZE))
+                .enumerate()
+                .for_each(work);
+        } else {
+            slots
+                .chunks_mut(CHUNK_CT_SIZE)
+                .zip(plain.chunks(CHUNK_SIZE))
+                .enumerate()
+                .for_each(work);
+        }
+    }
+
+    /// Opens the full-size encrypted chunks of `ct` (a whole number of them), numbered
+    /// from `first`, into `slots` (exactly their plaintext size), chunks in parallel.
+    /// Returns how many authenticated before the first failure, and that failure. Every
+    /// byte of `slots` is written either way: after a failure, the failed chunk's slot and
+    /// every later one hold zeros, so nothing past the damage is ever released.
+    fn open_chunks(&self, first: u64, ct: &[u8], slots: &mut [MaybeUninit<u8>]) -> (usize, Result<()>) {
+        debug_assert_eq!(ct.len() % CHUNK_CT_SIZE, 0);
+        let count = ct.len() / CHUNK_CT_SIZE;
+        debug_assert_eq!(slots.len(), count * CHUNK_SIZE);
+        let work = |(i, (slot, chunk)): (usize, (&mut [MaybeUninit<u8>], &[u8]))| {
+            let (body, tag) = chunk.split_at(CHUNK_SIZE);
+            let counter = first + i as u64;
+            self.aead
+                .open_separate_tag(self.nonce(counter), &[], tag, slot.write_copy_of_slice(body))
+                .map_err(|_| auth_failed(counter))
+        };
+        let results: Vec<Result<()>> = if count >= PARALLEL_MIN_CHUNKS {
+            slots
+                .par_chunks_mut(CHUNK_SIZE)
+                .zip(ct.par_chunks(CHUNK_CT_SIZE))
+                .enumerate()
+                .map(work)
+                .collect()
+        } else {
+            slots
+                .chunks_mut(CHUNK_SIZE)
+                .zip(ct.chunks(CHUNK_CT_SIZE))
+                .enumerate()
+                .map(work)
+                .collect()
+        };
+        match results.into_iter().enumerate().find(|(_, r)| r.is_err()) {
+            None => (count, Ok(())),
+            Some((good, failure)) => {
+                slots[good * CHUNK_SIZE..].iter_mut().for_each(|b| {
+                    b.write(0);
+                });
+                (good, failure)
+            }
+        }
+    }
+}
+
+fn auth_failed(counter: u64) -> Error {
+    Error::new(
+        ErrorCode::Auth,
+        format!(
+            "chunk {counter} (plaintext offset {}) failed authentication: \
+             the data was modified, reordered or damaged",
+            counter * CHUNK_SIZE as u64
+        ),
+    )
 }
 
 /// Everything HKDF-Expand derives for one message.
@@ -193,10 +267,11 @@ fn too_long() -> Error {
     Error::invalid("the stream exceeds Cobblestone's 2^38-chunk (4 PiB) limit; split it")
 }
 
-/// Streaming encryption: push plaintext, get ciphertext. Full chunks are emitted as soon
-/// as a batch fills; `finish` writes the short final chunk (empty if need be).
+/// Streaming encryption: push plaintext, get ciphertext. Every chunk a push completes is
+/// emitted by that push; `finish` writes the short final chunk (empty if need be).
 pub struct Encryptor {
     cipher: ChunkCipher,
+    /// The start of the next chunk: always shorter than a chunk between calls.
     pending: Vec<u8>,
     next_chunk: u64,
 }
@@ -220,64 +295,98 @@ impl Encryptor {
         out.extend_from_slice(&derived.commitment);
         Ok(Encryptor {
             cipher: ChunkCipher::raw(&derived.key[..], derived.base_nonce)?,
-            pending: Vec::with_capacity(BATCH_CHUNKS * CHUNK_SIZE),
+            pending: Vec::with_capacity(CHUNK_SIZE),
             next_chunk: 0,
         })
     }
 
     /// Appends the ciphertext of every chunk `data` completes to `out`.
-    pub fn push(&mut self, mut data: &[u8], out: &mut Vec<u8>) -> Result<()> {
-        let batch = BATCH_CHUNKS * CHUNK_SIZE;
-        while !data.is_empty() {
-            let take = data.len().min(batch - self.pending.len());
-            self.pending.extend_from_slice(&data[..take]);
-            data = &data[take..];
-            if self.pending.len() == batch {
-                self.seal_full_chunks(out)?;
-            }
-        }
+    pub fn push(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        let len = self.push_output_len(data.len());
+        reserve_output(out, len);
+        let start = out.len();
+        self.push_into(data, &mut out.spare_capacity_mut()[..len])?;
+        // SAFETY: `push_into` succeeded, so it wrote all `len` bytes after `start`.
+        unsafe { out.set_len(start + len) };
         Ok(())
     }
 
-    /// Seals what is left: the full chunks still pending, then the short final chunk.
-    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<()> {
-        self.seal_full_chunks(out)?;
+    /// How many bytes of ciphertext a push of `data_len` bytes emits (every chunk it
+    /// completes).
+    pub fn push_output_len(&self, data_len: usize) -> usize {
+        (self.pending.len() + data_len) / CHUNK_SIZE * CHUNK_CT_SIZE
+    }
+
+    /// [`push`](Self::push) into memory the caller allocated, e.g. a buffer owned by a
+    /// JavaScript engine: `out` must be exactly [`push_output_len`](Self::push_output_len)
+    /// bytes, and all of it is written on success.
+    pub fn push_into(&mut self, mut data: &[u8], out: &mut [MaybeUninit<u8>]) -> Result<()> {
+        let len = self.push_output_len(data.len());
+        if out.len() != len {
+            return Err(Error::invalid(format!(
+                "this push emits {len} bytes, but the output given holds {}",
+                out.len()
+            )));
+        }
+        if len > 0 && self.next_chunk + (len / CHUNK_CT_SIZE) as u64 >= MAX_CHUNKS {
+            return Err(too_long());
+        }
+        let mut out = out;
+        if !self.pending.is_empty() {
+            let take = data.len().min(CHUNK_SIZE - self.pending.len());
+            self.pending.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if self.pending.len() < CHUNK_SIZE {
+                return Ok(());
+            }
+            let (slot, rest) = out.split_at_mut(CHUNK_CT_SIZE);
+            self.cipher.seal_chunks(self.next_chunk, &self.pending, slot);
+            self.pending.clear();
+            self.next_chunk += 1;
+            out = rest;
+        }
+        let full = data.len() / CHUNK_SIZE;
+        self.cipher
+            .seal_chunks(self.next_chunk, &data[..full * CHUNK_SIZE], out);
+        self.next_chunk += full as u64;
+        self.pending.extend_from_slice(&data[full * CHUNK_SIZE..]);
+        Ok(())
+    }
+
+    /// Seals the short final chunk from what is pending (possibly nothing).
+    pub fn finish(self, out: &mut Vec<u8>) -> Result<()> {
+        let len = self.finish_output_len();
+        reserve_output(out, len);
+        let start = out.len();
+        self.finish_into(&mut out.spare_capacity_mut()[..len])?;
+        // SAFETY: `finish_into` succeeded, so it wrote all `len` bytes after `start`.
+        unsafe { out.set_len(start + len) };
+        Ok(())
+    }
+
+    /// How many bytes `finish` emits: the final chunk and its tag.
+    pub fn finish_output_len(&self) -> usize {
+        self.pending.len() + TAG_LEN
+    }
+
+    /// [`finish`](Self::finish) into memory the caller allocated, of exactly
+    /// [`finish_output_len`](Self::finish_output_len) bytes.
+    pub fn finish_into(self, out: &mut [MaybeUninit<u8>]) -> Result<()> {
         let last = self.next_chunk;
         if last >= MAX_CHUNKS {
             return Err(too_long());
         }
-        let start = out.len();
-        out.extend_from_slice(&self.pending);
-        out.extend_from_slice(&[0u8; TAG_LEN]);
-        self.cipher.seal(last, &mut out[start..]);
-        Ok(())
-    }
-
-    /// Seals every full chunk in `pending`, in parallel, and keeps the remainder.
-    fn seal_full_chunks(&mut self, out: &mut Vec<u8>) -> Result<()> {
-        let count = self.pending.len() / CHUNK_SIZE;
-        if count == 0 {
-            return Ok(());
+        if out.len() != self.finish_output_len() {
+            return Err(Error::invalid(format!(
+                "the final chunk is {} bytes, but the output given holds {}",
+                self.finish_output_len(),
+                out.len()
+            )));
         }
-        let first = self.next_chunk;
-        if first + count as u64 >= MAX_CHUNKS {
-            return Err(too_long());
-        }
-        // Lay out plaintext and tag room with plain copies (memcpy even in debug builds,
-        // where a zero-filling `resize` runs byte by byte), then encrypt in place.
-        let start = out.len();
-        out.reserve(count * CHUNK_CT_SIZE);
-        for plain in self.pending[..count * CHUNK_SIZE].chunks(CHUNK_SIZE) {
-            out.extend_from_slice(plain);
-            out.extend_from_slice(&[0u8; TAG_LEN]);
-        }
-        let cipher = &self.cipher;
-        out[start..]
-            .par_chunks_mut(CHUNK_CT_SIZE)
-            .enumerate()
-            .for_each(|(i, slot)| cipher.seal(first + i as u64, slot));
-        self.pending.drain(..count * CHUNK_SIZE);
-        self.next_chunk += count as u64;
+        let (body, tag) = out.split_at_mut(self.pending.len());
+        let body = body.write_copy_of_slice(&self.pending);
+        let sealed_tag = self.cipher.aead.seal(self.cipher.nonce(last), &[], body);
+        tag.write_copy_of_slice(&sealed_tag);
         Ok(())
     }
 }
@@ -353,39 +462,100 @@ impl Decryptor {
     }
 
     /// Feeds ciphertext; appends to `out` the plaintext of every chunk that authenticated.
-    pub fn push(&mut self, mut data: &[u8], out: &mut Vec<u8>) -> Result<()> {
-        self.check_sticky()?;
+    pub fn push(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        let len = self.push_output_len(data.len());
+        reserve_output(out, len);
+        let start = out.len();
+        let (written, result) = self.push_to(data, &mut out.spare_capacity_mut()[..len]);
+        // SAFETY: `push_to` wrote (at least) its first `written` bytes.
+        unsafe { out.set_len(start + written) };
+        result
+    }
+
+    /// The most plaintext a push of `data_len` bytes releases: every chunk it completes.
+    pub fn push_output_len(&self, data_len: usize) -> usize {
+        let data_len = match &self.stage {
+            Stage::Prefix { got, .. } => data_len.saturating_sub(PREFIX_LEN - got.len()),
+            _ => data_len,
+        };
+        (self.buf.len() + data_len) / CHUNK_CT_SIZE * CHUNK_SIZE
+    }
+
+    /// [`push`](Self::push) into memory the caller allocated, e.g. a buffer owned by a
+    /// JavaScript engine: `out` must be exactly [`push_output_len`](Self::push_output_len)
+    /// bytes, and all of it is written. After a failure it holds the plaintext of the
+    /// chunks that authenticated before the bad one, then zeros.
+    pub fn push_into(&mut self, data: &[u8], out: &mut [MaybeUninit<u8>]) -> Result<()> {
+        let len = self.push_output_len(data.len());
+        if out.len() != len {
+            return Err(Error::invalid(format!(
+                "this push releases {len} bytes, but the output given holds {}",
+                out.len()
+            )));
+        }
+        let (written, result) = self.push_to(data, out);
+        if result.is_err() {
+            out[written..].iter_mut().for_each(|b| {
+                b.write(0);
+            });
+        }
+        result
+    }
+
+    /// The work of `push`: returns how many bytes at the start of `out` hold released
+    /// plaintext (all of it on success).
+    fn push_to(&mut self, mut data: &[u8], out: &mut [MaybeUninit<u8>]) -> (usize, Result<()>) {
+        if let Err(e) = self.check_sticky() {
+            return (0, Err(e));
+        }
         if let Stage::Prefix { got, .. } = &mut self.stage {
             let take = data.len().min(PREFIX_LEN - got.len());
             got.extend_from_slice(&data[..take]);
             data = &data[take..];
             if got.len() < PREFIX_LEN {
-                return Ok(());
+                return (0, Ok(()));
             }
             let result = self.check_prefix();
-            self.record(result)?;
+            if let Err(e) = self.record(result) {
+                return (0, Err(e));
+            }
         }
         if matches!(self.stage, Stage::Done) {
-            return Err(Error::invalid(
-                "this decryptor has already finished; start a new one",
-            ));
+            return (
+                0,
+                Err(Error::invalid(
+                    "this decryptor has already finished; start a new one",
+                )),
+            );
         }
-        let batch = BATCH_CHUNKS * CHUNK_CT_SIZE;
-        while !data.is_empty() {
-            if self.buf.capacity() < batch {
-                self.buf.reserve_exact(batch - self.buf.len());
-            }
-            let take = data.len().min(batch - self.buf.len());
+        // `buf` holds the start of the next chunk. A full-size encrypted chunk is never the
+        // final one (the final chunk is always short), so each one is opened as soon as
+        // it is complete, without looking ahead.
+        let mut written = 0;
+        if !self.buf.is_empty() {
+            let take = data.len().min(CHUNK_CT_SIZE - self.buf.len());
             self.buf.extend_from_slice(&data[..take]);
             data = &data[take..];
-            // A full-size encrypted chunk is never the final one (the final chunk is
-            // always short), so a full batch can be decrypted without looking ahead.
-            if self.buf.len() == batch {
-                let result = self.open_full_chunks(out);
-                self.record(result)?;
+            if self.buf.len() < CHUNK_CT_SIZE {
+                return (0, Ok(()));
+            }
+            let chunk = std::mem::take(&mut self.buf);
+            let (n, result) = self.open_full_chunks(&chunk, &mut out[..CHUNK_SIZE]);
+            self.buf = chunk;
+            self.buf.clear();
+            written += n;
+            if let Err(e) = self.record(result) {
+                return (written, Err(e));
             }
         }
-        Ok(())
+        let full = data.len() / CHUNK_CT_SIZE;
+        let (n, result) = self.open_full_chunks(&data[..full * CHUNK_CT_SIZE], &mut out[written..]);
+        written += n;
+        if let Err(e) = self.record(result) {
+            return (written, Err(e));
+        }
+        self.buf.extend_from_slice(&data[full * CHUNK_CT_SIZE..]);
+        (written, Ok(()))
     }
 
     /// Ends the stream: decrypts the rest and checks the short final chunk is there.
@@ -397,7 +567,7 @@ impl Decryptor {
     }
 
     fn finish_inner(&mut self, out: &mut Vec<u8>) -> Result<()> {
-        match self.stage {
+        let cipher = match &self.stage {
             Stage::Prefix { .. } => {
                 return Err(Error::new(
                     ErrorCode::Truncated,
@@ -405,12 +575,9 @@ impl Decryptor {
                 ))
             }
             Stage::Done => return Err(Error::invalid("this decryptor has already finished")),
-            Stage::Chunks(_) => {}
-        }
-        self.open_full_chunks(out)?;
-        let Stage::Chunks(cipher) = &self.stage else {
-            unreachable!("checked above")
+            Stage::Chunks(cipher) => cipher,
         };
+        // Every full-size chunk was opened as it arrived: what is left is the final one.
         let rest = self.buf.len();
         if rest < TAG_LEN {
             return Err(Error::new(
@@ -445,33 +612,24 @@ impl Decryptor {
         Ok(())
     }
 
-    /// Decrypts every full chunk buffered, in parallel; releases the chunks before the
-    /// first failure (never one after it) and then reports that failure.
-    fn open_full_chunks(&mut self, out: &mut Vec<u8>) -> Result<()> {
+    /// Opens `ct`, a whole number of full-size encrypted chunks, in parallel, into
+    /// `out` (exactly their plaintext size); releases the chunks before the first failure
+    /// (never one after it) and then reports that failure. Returns the bytes released.
+    fn open_full_chunks(&mut self, ct: &[u8], out: &mut [MaybeUninit<u8>]) -> (usize, Result<()>) {
         let Stage::Chunks(cipher) = &self.stage else {
-            return Ok(());
+            return (0, Ok(()));
         };
-        let count = self.buf.len() / CHUNK_CT_SIZE;
+        let count = ct.len() / CHUNK_CT_SIZE;
         if count == 0 {
-            return Ok(());
+            return (0, Ok(()));
         }
-        let first = self.next_chunk;
-        // The final chunk still has to come after these, at index first + count.
-        if first + count as u64 >= MAX_CHUNKS {
-            return Err(too_many_chunks());
+        // The final chunk still has to come after these, at index next_chunk + count.
+        if self.next_chunk + count as u64 >= MAX_CHUNKS {
+            return (0, Err(too_many_chunks()));
         }
-        let results: Vec<Result<usize>> = self.buf[..count * CHUNK_CT_SIZE]
-            .par_chunks_mut(CHUNK_CT_SIZE)
-            .enumerate()
-            .map(|(i, chunk)| cipher.open(first + i as u64, chunk))
-            .collect();
-        for (chunk, result) in self.buf.chunks(CHUNK_CT_SIZE).zip(results) {
-            result?;
-            out.extend_from_slice(&chunk[..CHUNK_SIZE]);
-            self.next_chunk += 1;
-        }
-        self.buf.drain(..count * CHUNK_CT_SIZE);
-        Ok(())
+        let (opened, result) = cipher.open_chunks(self.next_chunk, ct, out);
+        self.next_chunk += opened as u64;
+        (opened * CHUNK_SIZE, result)
     }
 
     fn check_sticky(&self) -> Result<()> {
@@ -666,8 +824,10 @@ mod tests {
             16383,
             16384,
             16385,
-            BATCH_CHUNKS * CHUNK_SIZE,
-            BATCH_CHUNKS * CHUNK_SIZE + 1,
+            PARALLEL_MIN_CHUNKS * CHUNK_SIZE - 1,
+            PARALLEL_MIN_CHUNKS * CHUNK_SIZE,
+            256 * CHUNK_SIZE,
+            256 * CHUNK_SIZE + 1,
         ] {
             let plain = data(len);
             let ct = encrypt_with_salt(&key, &[1; 24], b"ctx", &plain).unwrap();
@@ -690,6 +850,92 @@ mod tests {
     }
 
     #[test]
+    fn pushes_of_any_size_give_the_same_bytes_as_one_push() {
+        let key = [9u8; 32];
+        let plain = data(40 * CHUNK_SIZE + 123);
+        let whole = encrypt_with_salt(&key, &[1; 24], b"ctx", &plain).unwrap();
+        for piece in [
+            1usize,
+            1000,
+            CHUNK_SIZE - 1,
+            CHUNK_SIZE,
+            CHUNK_SIZE + 1,
+            9 * CHUNK_SIZE + 5,
+        ] {
+            let mut out = Vec::new();
+            let mut enc = Encryptor::with_salt(&key, &[1; 24], b"ctx", &mut out).unwrap();
+            for p in plain.chunks(piece) {
+                enc.push(p, &mut out).unwrap();
+            }
+            enc.finish(&mut out).unwrap();
+            assert!(out == whole, "piece {piece}");
+            let mut dec = Decryptor::new(&key, b"ctx").unwrap();
+            let mut back = Vec::new();
+            for p in whole.chunks(piece) {
+                dec.push(p, &mut back).unwrap();
+            }
+            dec.finish(&mut back).unwrap();
+            assert!(back == plain, "piece {piece}");
+        }
+    }
+
+    #[test]
+    fn push_into_caller_memory_matches_push_and_checks_the_size() {
+        let key = [9u8; 32];
+        let plain = data(20 * CHUNK_SIZE + 7);
+        let whole = encrypt_with_salt(&key, &[1; 24], b"ctx", &plain).unwrap();
+        let mut out = Vec::new();
+        let mut enc = Encryptor::with_salt(&key, &[1; 24], b"ctx", &mut out).unwrap();
+        for piece in plain.chunks(3 * CHUNK_SIZE + 11) {
+            let len = enc.push_output_len(piece.len());
+            let mut wrong = vec![MaybeUninit::new(0u8); len + 1];
+            let e = enc.push_into(piece, &mut wrong).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidArgument, "{e}");
+            let mut slot = vec![MaybeUninit::new(0u8); len];
+            enc.push_into(piece, &mut slot).unwrap();
+            out.extend(slot.iter().map(|b| unsafe { b.assume_init() }));
+        }
+        let mut last = vec![MaybeUninit::new(0u8); enc.finish_output_len()];
+        enc.finish_into(&mut last).unwrap();
+        out.extend(last.iter().map(|b| unsafe { b.assume_init() }));
+        assert!(out == whole);
+
+        let mut dec = Decryptor::new(&key, b"ctx").unwrap();
+        let mut back = Vec::new();
+        for piece in whole.chunks(5 * CHUNK_CT_SIZE + 3) {
+            let len = dec.push_output_len(piece.len());
+            assert!(dec
+                .push_into(piece, &mut vec![MaybeUninit::new(0u8); len + 1])
+                .is_err());
+            let mut slot = vec![MaybeUninit::new(0u8); len];
+            dec.push_into(piece, &mut slot).unwrap();
+            back.extend(slot.iter().map(|b| unsafe { b.assume_init() }));
+        }
+        dec.finish(&mut back).unwrap();
+        assert!(back == plain);
+    }
+
+    #[test]
+    fn a_bad_chunk_in_a_parallel_push_releases_only_the_chunks_before_it() {
+        let plain = data(40 * CHUNK_SIZE + 5);
+        let mut ct = encrypt_with_salt(&[9; 32], &[1; 24], b"", &plain).unwrap();
+        ct[PREFIX_LEN + 17 * CHUNK_CT_SIZE + 3] ^= 1;
+        let mut dec = Decryptor::new(&[9; 32], b"").unwrap();
+        let mut out = Vec::new();
+        let e = dec.push(&ct, &mut out).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Auth);
+        assert!(e.message.contains("chunk 17 "), "{e}");
+        assert!(out == plain[..17 * CHUNK_SIZE]);
+        assert!(out.capacity() >= 40 * CHUNK_SIZE);
+        // What was written past the damage (the failed chunk and those after it) is wiped.
+        let spare = out.spare_capacity_mut();
+        // SAFETY (test): these bytes were written by the push before it truncated.
+        let wiped = unsafe { std::slice::from_raw_parts(spare.as_ptr().cast::<u8>(), 23 * CHUNK_SIZE) };
+        assert!(wiped.iter().all(|&b| b == 0));
+        assert_eq!(dec.finish(&mut out).unwrap_err().message, e.message);
+    }
+
+    #[test]
     fn wrong_context_fails_the_commitment_before_any_chunk() {
         let ct = encrypt_with_salt(&[9; 32], &[1; 24], b"a", b"x").unwrap();
         let e = decrypt(&[9; 32], b"b", &ct).unwrap_err();
@@ -703,8 +949,11 @@ mod tests {
         ct[PREFIX_LEN + 5] ^= 1;
         let mut dec = Decryptor::new(&[9; 32], b"").unwrap();
         let mut out = Vec::new();
-        dec.push(&ct, &mut out).unwrap();
-        let first = dec.finish(&mut out).unwrap_err();
+        // Whole chunks open as soon as they arrive, so the push itself may report it.
+        let first = dec
+            .push(&ct, &mut out)
+            .and_then(|_| dec.finish(&mut out))
+            .unwrap_err();
         assert_eq!(first.code, ErrorCode::Auth);
         assert!(out.is_empty());
         assert_eq!(dec.finish(&mut out).unwrap_err().message, first.message);

@@ -6,6 +6,7 @@
 //! has failed it keeps failing with the same error.
 
 use std::io::Cursor;
+use std::mem::MaybeUninit;
 
 use super::cobblestone::{Decryptor, Encryptor};
 use super::file::{expect_kind, start_sealing};
@@ -30,6 +31,26 @@ impl SealingStream {
     /// Writes the final (short) chunk. The stream is unusable afterwards.
     pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<()> {
         self.enc.take().ok_or_else(finished)?.finish(out)
+    }
+
+    /// Bytes the next `push` of `data_len` bytes emits (see [`Encryptor::push_output_len`]).
+    pub fn push_output_len(&self, data_len: usize) -> Result<usize> {
+        Ok(self.enc.as_ref().ok_or_else(finished)?.push_output_len(data_len))
+    }
+
+    /// `push` into caller-allocated memory of exactly `push_output_len` bytes.
+    pub fn push_into(&mut self, data: &[u8], out: &mut [MaybeUninit<u8>]) -> Result<()> {
+        self.enc.as_mut().ok_or_else(finished)?.push_into(data, out)
+    }
+
+    /// Bytes `finish` emits.
+    pub fn finish_output_len(&self) -> Result<usize> {
+        Ok(self.enc.as_ref().ok_or_else(finished)?.finish_output_len())
+    }
+
+    /// `finish` into caller-allocated memory of exactly `finish_output_len` bytes.
+    pub fn finish_into(&mut self, out: &mut [MaybeUninit<u8>]) -> Result<()> {
+        self.enc.take().ok_or_else(finished)?.finish_into(out)
     }
 }
 
@@ -65,6 +86,30 @@ impl OpeningStream {
 
     pub fn push(&mut self, data: &[u8], unlock: &Unlock, out: &mut Vec<u8>) -> Result<()> {
         let result = self.push_inner(data, unlock, out);
+        self.stick(result)
+    }
+
+    /// The most plaintext the next `push` of `data_len` bytes releases, once the header
+    /// is past; `None` while it is still being collected (the answer depends on it).
+    pub fn push_output_len(&self, data_len: usize) -> Option<usize> {
+        match &self.state {
+            OpenState::Header(_) => None,
+            OpenState::Payload(dec) => Some(dec.push_output_len(data_len)),
+            OpenState::Failed(..) | OpenState::Done => Some(0),
+        }
+    }
+
+    /// `push` into caller-allocated memory of exactly `push_output_len` bytes (see
+    /// [`Decryptor::push_into`]); only once `push_output_len` is `Some`.
+    pub fn push_into(&mut self, data: &[u8], out: &mut [MaybeUninit<u8>]) -> Result<()> {
+        let result = match &mut self.state {
+            OpenState::Payload(dec) => dec.push_into(data, out),
+            OpenState::Failed(code, message) => Err(Error::new(*code, message.clone())),
+            OpenState::Done => Err(finished()),
+            OpenState::Header(_) => Err(Error::invalid(
+                "push_into needs the header first: use push until push_output_len says how much comes out",
+            )),
+        };
         self.stick(result)
     }
 
