@@ -23,6 +23,10 @@ use crate::hash::Digests;
 
 /// Files a writer may hand to its finisher before it waits: bounds open descriptors.
 const FINISH_QUEUE: usize = 256;
+/// Files the finisher may have made durable ahead of its verifier before it waits. Enough
+/// for the disk to read one file back while later ones are synced; small, so that a
+/// cancelled copy leaves few files renamed but unchecked (`copied`), the rest `aborted`.
+const VERIFY_QUEUE: usize = 8;
 
 /// State shared by every thread of one copy.
 pub(crate) struct Shared<'o> {
@@ -123,7 +127,7 @@ pub fn copy_files(
         for d in 0..roots.len() {
             let (wtx, wrx) = mpsc::channel();
             let (ftx, frx) = mpsc::sync_channel(FINISH_QUEUE);
-            let (vtx, vrx) = mpsc::channel();
+            let (vtx, vrx) = mpsc::sync_channel(VERIFY_QUEUE);
             let (shared, tc1, tc2, tc3) = (&shared, to_coord.clone(), to_coord.clone(), to_coord.clone());
             s.spawn(move || writer::run_writer(shared, d, wrx, ftx, tc1));
             s.spawn(move || writer::run_finisher(shared, d, frx, vtx, tc2));

@@ -320,7 +320,7 @@ pub(crate) fn run_finisher(
     shared: &Shared,
     d: usize,
     rx: Receiver<Finish>,
-    verifier: Sender<Committed>,
+    verifier: SyncSender<Committed>,
     to_coord: Sender<ToCoordinator>,
 ) {
     while let Ok(first) = rx.recv() {
@@ -335,8 +335,7 @@ pub(crate) fn run_finisher(
     }
 }
 
-/// Reads back, in order, the files the finisher made durable. Its queue is unbounded but
-/// holds only names (no descriptors, no data).
+/// Reads back, in order, the files the finisher made durable (a bounded queue of names).
 pub(crate) fn run_verifier(
     shared: &Shared,
     d: usize,
@@ -370,7 +369,7 @@ fn finish_batch(
     shared: &Shared,
     d: usize,
     batch: Vec<Finish>,
-    verifier: &Sender<Committed>,
+    verifier: &SyncSender<Committed>,
     to_coord: &Sender<ToCoordinator>,
 ) {
     let report = |index: usize, result: DestinationResult| {
