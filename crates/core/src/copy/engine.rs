@@ -2,8 +2,9 @@
 //! into the report and the throttled progress events.
 //!
 //! Threads: one reader (reads + hashes each source once), and per destination one writer
-//! (temp file, write) and one finisher (fsync, rename, folder fsync, read-back), so that
-//! the next files are written while earlier ones wait on fsync or verification.
+//! (temp file, write), one finisher (fsync, rename, folder fsync) and one verifier
+//! (read-back), so that the next files are written and synced while earlier ones are
+//! read back.
 
 use std::fs;
 use std::path::PathBuf;
@@ -22,6 +23,10 @@ use crate::hash::Digests;
 
 /// Files a writer may hand to its finisher before it waits: bounds open descriptors.
 const FINISH_QUEUE: usize = 256;
+/// Files the finisher may have made durable ahead of its verifier before it waits. Enough
+/// for the disk to read one file back while later ones are synced; small, so that a
+/// cancelled copy leaves few files renamed but unchecked (`copied`), the rest `aborted`.
+const VERIFY_QUEUE: usize = 8;
 
 /// State shared by every thread of one copy.
 pub(crate) struct Shared<'o> {
@@ -122,9 +127,11 @@ pub fn copy_files(
         for d in 0..roots.len() {
             let (wtx, wrx) = mpsc::channel();
             let (ftx, frx) = mpsc::sync_channel(FINISH_QUEUE);
-            let (shared, tc1, tc2) = (&shared, to_coord.clone(), to_coord.clone());
+            let (vtx, vrx) = mpsc::sync_channel(VERIFY_QUEUE);
+            let (shared, tc1, tc2, tc3) = (&shared, to_coord.clone(), to_coord.clone(), to_coord.clone());
             s.spawn(move || writer::run_writer(shared, d, wrx, ftx, tc1));
-            s.spawn(move || writer::run_finisher(shared, d, frx, tc2));
+            s.spawn(move || writer::run_finisher(shared, d, frx, vtx, tc2));
+            s.spawn(move || writer::run_verifier(shared, d, vrx, tc3));
             to_writers.push(wtx);
         }
         let (shared_ref, tc) = (&shared, to_coord);

@@ -13,7 +13,7 @@ use std::time::SystemTime;
 use super::engine::{Shared, ToCoordinator};
 use super::pool::Chunk;
 use super::types::{CopyJob, Failure, SourceState, VerifyMode};
-use super::verify::{digests_match, open_read, read_back};
+use super::verify::{digests_match, open_read, read_back, ReadBackBuffers};
 use crate::error::{Error, ErrorCode, Result};
 use crate::hash::{Digests, MultiHasher};
 
@@ -208,6 +208,7 @@ fn recheck_source(shared: &Shared, source: &Path, digests: Digests) -> Result<Di
         opts.direct_io,
         &shared.cancel,
         &mut |_| {},
+        &mut ReadBackBuffers::new(),
     )?;
     if !digests_match(&again.digests, &digests) {
         return Err(Error::new(

@@ -17,6 +17,8 @@ use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
+use std::sync::mpsc;
+use std::thread;
 
 use super::types::VerifyMethod;
 use crate::control::CancelFlag;
@@ -26,8 +28,11 @@ use crate::hash::{Algorithm, Digests, MultiHasher};
 /// O_DIRECT needs buffer address, length and file offset aligned to the logical block
 /// size; 4 KiB satisfies both 512-byte and 4 KiB devices.
 const DIRECT_ALIGN: usize = 4096;
-/// Read-back buffer: large enough for sequential device reads, a multiple of the alignment.
-const READ_BACK_BYTES: usize = 1024 * 1024;
+/// Read-back block: one read() each; large enough that the kernel sends the device
+/// several requests at once, a multiple of the alignment.
+const READ_BACK_BYTES: usize = 2 * 1024 * 1024;
+/// Blocks of one O_DIRECT read-back: one is read from the device while the other is hashed.
+const READ_BACK_BLOCKS: usize = 2;
 /// statfs magic numbers of file systems that live only in memory.
 const TMPFS_MAGIC: i64 = 0x0102_1994;
 const RAMFS_MAGIC: i64 = 0x8584_58f6;
@@ -35,6 +40,35 @@ const RAMFS_MAGIC: i64 = 0x8584_58f6;
 pub(crate) struct ReadBack {
     pub(crate) digests: Digests,
     pub(crate) method: VerifyMethod,
+}
+
+/// Aligned read-back blocks, allocated on first use. A thread that reads many files back
+/// (a destination's verifier) keeps one, so files do not each allocate and fault in fresh
+/// buffers; memory stays `READ_BACK_BLOCKS × READ_BACK_BYTES` whatever the file sizes.
+#[derive(Default)]
+pub(crate) struct ReadBackBuffers {
+    raw: Vec<Vec<u8>>,
+}
+
+impl ReadBackBuffers {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// `count` blocks of `READ_BACK_BYTES`, each aligned for O_DIRECT.
+    fn blocks(&mut self, count: usize) -> Vec<&mut [u8]> {
+        while self.raw.len() < count {
+            self.raw.push(vec![0u8; READ_BACK_BYTES + DIRECT_ALIGN]);
+        }
+        self.raw
+            .iter_mut()
+            .take(count)
+            .map(|raw| {
+                let start = raw.as_ptr().align_offset(DIRECT_ALIGN);
+                &mut raw[start..start + READ_BACK_BYTES]
+            })
+            .collect()
+    }
 }
 
 /// `(resident, total)` pages of `path` in the page cache, via mincore on a fresh map.
@@ -101,47 +135,108 @@ pub(crate) fn evict(file: &File) {
 
 /// Hashes `path` as stored on its device. `before_read` learns the method just before
 /// the bytes are read (it may be called twice if O_DIRECT is refused only at read()).
+/// `buffers` may be fresh (`ReadBackBuffers::new()`) or kept across calls.
 pub(crate) fn read_back(
     path: &Path,
     algorithms: &[Algorithm],
     allow_direct: bool,
     cancel: &CancelFlag,
     before_read: &mut dyn FnMut(VerifyMethod),
+    buffers: &mut ReadBackBuffers,
 ) -> Result<ReadBack> {
     let memory = is_memory_backed(path);
     if allow_direct && !memory {
-        if let Some(done) = read_direct(path, algorithms, cancel, before_read)? {
+        if let Some(done) = read_direct(path, algorithms, cancel, before_read, buffers)? {
             return Ok(done);
         }
     }
-    read_evicted(path, algorithms, memory, cancel, before_read)
+    read_evicted(path, algorithms, memory, cancel, before_read, buffers)
 }
 
 /// `Ok(None)` when the file system refuses O_DIRECT, so the caller can fall back.
+///
+/// A file larger than one block is read on a helper thread while this one hashes: the
+/// device always has the next block to read (as `dd` keeps it busy) instead of waiting
+/// for the hash of the previous one. Small files are read and hashed here.
 fn read_direct(
     path: &Path,
     algorithms: &[Algorithm],
     cancel: &CancelFlag,
     before_read: &mut dyn FnMut(VerifyMethod),
+    buffers: &mut ReadBackBuffers,
 ) -> Result<Option<ReadBack>> {
-    let mut file = match open_read(path, libc::O_DIRECT) {
+    let file = match open_read(path, libc::O_DIRECT) {
         Ok(f) => f,
         Err(e) if e.raw_os_error() == Some(libc::EINVAL) => return Ok(None),
         Err(e) => return Err(Error::io(e, path)),
     };
-    let mut raw = vec![0u8; READ_BACK_BYTES + DIRECT_ALIGN];
-    let start = raw.as_ptr().align_offset(DIRECT_ALIGN);
-    let buf = &mut raw[start..start + READ_BACK_BYTES];
+    let len = file.metadata().map_err(|e| Error::io(e, path))?.len();
     let mut hasher = MultiHasher::new(algorithms);
-    let mut saw_tail = false;
     before_read(VerifyMethod::DiskDirect);
+    let outcome = if len <= READ_BACK_BYTES as u64 {
+        let block = buffers.blocks(1).pop().expect("one block");
+        direct_reads(&file, path, cancel, block, &mut |b, n| {
+            hasher.update_serial(&b[..n]);
+            Some(b)
+        })
+    } else {
+        let mut blocks = buffers.blocks(READ_BACK_BLOCKS).into_iter();
+        let first = blocks.next().expect("blocks");
+        let (full_tx, full_rx) = mpsc::sync_channel::<(&mut [u8], usize)>(READ_BACK_BLOCKS);
+        let (free_tx, free_rx) = mpsc::channel::<&mut [u8]>();
+        for b in blocks {
+            let _ = free_tx.send(b);
+        }
+        thread::scope(|s| {
+            let file = &file;
+            let io = s.spawn(move || {
+                direct_reads(file, path, cancel, first, &mut |b, n| {
+                    full_tx.send((b, n)).ok()?;
+                    free_rx.recv().ok()
+                })
+            });
+            // Ends when the reading thread does (it owns the sending side).
+            for (b, n) in full_rx {
+                hasher.update_serial(&b[..n]);
+                let _ = free_tx.send(b);
+            }
+            io.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+        })
+    };
+    match outcome? {
+        Direct::Refused => Ok(None),
+        Direct::Done => Ok(Some(ReadBack {
+            digests: hasher.finalize(),
+            method: VerifyMethod::DiskDirect,
+        })),
+    }
+}
+
+enum Direct {
+    Done,
+    /// The file system refused O_DIRECT at the first read.
+    Refused,
+}
+
+/// The O_DIRECT read loop: reads `first`, hands it to `exchange` with the byte count and
+/// gets the next empty block back, until the end of the file (or `exchange` gives none).
+fn direct_reads<'b>(
+    mut file: &File,
+    path: &Path,
+    cancel: &CancelFlag,
+    first: &'b mut [u8],
+    exchange: &mut dyn FnMut(&'b mut [u8], usize) -> Option<&'b mut [u8]>,
+) -> Result<Direct> {
+    let mut buf = first;
+    let mut read = 0u64;
+    let mut saw_tail = false;
     loop {
         cancel.check()?;
         let n = match file.read(buf) {
-            Ok(0) => break,
+            Ok(0) => return Ok(Direct::Done),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) if e.raw_os_error() == Some(libc::EINVAL) && hasher.bytes() == 0 => return Ok(None),
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) && read == 0 => return Ok(Direct::Refused),
             Err(e) => return Err(Error::io(e, path)),
         };
         // Offsets must stay aligned, so only the last read may end off a block boundary.
@@ -152,12 +247,12 @@ fn read_direct(
             ));
         }
         saw_tail = n % DIRECT_ALIGN != 0;
-        hasher.update(&buf[..n]);
+        read += n as u64;
+        match exchange(buf, n) {
+            Some(next) => buf = next,
+            None => return Ok(Direct::Done),
+        }
     }
-    Ok(Some(ReadBack {
-        digests: hasher.finalize(),
-        method: VerifyMethod::DiskDirect,
-    }))
 }
 
 fn read_evicted(
@@ -166,6 +261,7 @@ fn read_evicted(
     memory: bool,
     cancel: &CancelFlag,
     before_read: &mut dyn FnMut(VerifyMethod),
+    buffers: &mut ReadBackBuffers,
 ) -> Result<ReadBack> {
     let mut file = open_read(path, 0).map_err(|e| Error::io(e, path))?;
     let len = file.metadata().map_err(|e| Error::io(e, path))?.len();
@@ -180,10 +276,10 @@ fn read_evicted(
     };
     before_read(method);
     let mut hasher = MultiHasher::new(algorithms);
-    let mut buf = vec![0u8; READ_BACK_BYTES];
+    let buf = buffers.blocks(1).pop().expect("one block");
     loop {
         cancel.check()?;
-        match file.read(&mut buf) {
+        match file.read(buf) {
             Ok(0) => break,
             Ok(n) => hasher.update(&buf[..n]),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -233,6 +329,13 @@ pub fn is_identical(path: &Path, size: u64, digests: &Digests, cancel: &CancelFl
             "is_identical needs at least one digest to compare",
         ));
     }
-    let back = read_back(path, &algorithms, true, cancel, &mut |_| {})?;
+    let back = read_back(
+        path,
+        &algorithms,
+        true,
+        cancel,
+        &mut |_| {},
+        &mut ReadBackBuffers::new(),
+    )?;
     Ok(digests_match(&back.digests, digests))
 }

@@ -134,6 +134,17 @@ impl MultiHasher {
         }
     }
 
+    /// Like [`update`](Self::update) but always on the calling thread. For callers that
+    /// already overlap hashing with their own I/O (the copy engine's read-back), where
+    /// waking the rayon pool for each block only takes CPU from the other threads.
+    pub fn update_serial(&mut self, data: &[u8]) {
+        self.bytes += data.len() as u64;
+        if let Some(b3) = self.blake3.as_mut() {
+            b3.update(data);
+        }
+        self.others.update(data);
+    }
+
     pub fn finalize(&self) -> Digests {
         let o = &self.others;
         let xxh3 = o.xxh3.as_deref();
