@@ -24,6 +24,7 @@ use super::types::VerifyMethod;
 use crate::control::CancelFlag;
 use crate::error::{Error, Result};
 use crate::hash::{Algorithm, Digests, MultiHasher};
+use crate::page_cache;
 
 /// O_DIRECT needs buffer address, length and file offset aligned to the logical block
 /// size; 4 KiB satisfies both 512-byte and 4 KiB devices.
@@ -83,19 +84,10 @@ pub(crate) fn resident_pages_of(file: &File, len: u64) -> io::Result<(u64, u64)>
     if len == 0 {
         return Ok((0, 0));
     }
-    // SAFETY: sysconf has no preconditions.
-    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64;
     // SAFETY: the map is never dereferenced, only passed to mincore, so a file truncated
     // underneath cannot raise SIGBUS here.
     let map = unsafe { memmap2::Mmap::map(file) }?;
-    let mut vec = vec![0u8; len.div_ceil(page) as usize];
-    // SAFETY: `map` covers `len` bytes and `vec` has one byte per page of it.
-    let rc = unsafe { libc::mincore(map.as_ptr() as *mut libc::c_void, map.len(), vec.as_mut_ptr()) };
-    if rc != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let resident = vec.iter().filter(|&&b| b & 1 != 0).count() as u64;
-    Ok((resident, vec.len() as u64))
+    page_cache::resident_pages(&map)
 }
 
 /// True on tmpfs/ramfs, where "the disk" is the page cache and eviction is impossible.
