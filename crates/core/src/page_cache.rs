@@ -27,3 +27,64 @@ pub fn resident_pages(region: &[u8]) -> io::Result<(u64, u64)> {
     let resident = vec.iter().filter(|&&b| b & 1 != 0).count() as u64;
     Ok((resident, vec.len() as u64))
 }
+
+/// `(resident, total)` pages of `samples` evenly spread spans of `span` bytes of a mapped
+/// region: an estimate that costs the same for any file size. mincore over a whole fresh
+/// map looks up every page in the page cache (about 25 ms per GiB here), which is what
+/// a hash of a cached file must not pay (bench/RESULTS.md, case A).
+pub fn sampled_resident_pages(region: &[u8], samples: usize, span: usize) -> io::Result<(u64, u64)> {
+    if samples == 0 || region.len() <= samples.saturating_mul(span) {
+        return resident_pages(region);
+    }
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
+    let (mut resident, mut total) = (0, 0);
+    for i in 0..samples {
+        // Page-aligned starts (the region itself starts on a page): mincore needs them.
+        let start = (region.len() / samples * i) / page * page;
+        let end = (start + span).min(region.len());
+        let (r, t) = resident_pages(&region[start..end])?;
+        resident += r;
+        total += t;
+    }
+    Ok((resident, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+
+    #[test]
+    fn samples_agree_with_the_whole_count_on_a_cached_and_an_evicted_file() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(&vec![9u8; 16 * 1024 * 1024 + 5]).unwrap();
+        f.as_file().sync_all().unwrap();
+        std::fs::read(f.path()).unwrap();
+        // SAFETY: read-only map of a file this test owns; only passed to mincore.
+        let map = unsafe { memmap2::Mmap::map(f.as_file()) }.unwrap();
+        let (r, t) = sampled_resident_pages(&map, 16, 64 * 1024).unwrap();
+        assert_eq!(
+            (r, t),
+            (t, 16 * 16),
+            "every sampled page of a file just read is cached"
+        );
+        assert_eq!(resident_pages(&map).unwrap().1, 4097);
+        // SAFETY: plain advice on a valid descriptor.
+        unsafe { libc::posix_fadvise(f.as_file().as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+        if crate::copy::verify::is_memory_backed(f.path()) {
+            eprintln!(
+                "SKIPPED (eviction half): {} is on a memory-backed file system",
+                f.path().display()
+            );
+            return;
+        }
+        assert_eq!(sampled_resident_pages(&map, 16, 64 * 1024).unwrap().0, 0);
+        // A small region is counted whole.
+        assert_eq!(
+            sampled_resident_pages(&map[..8192], 16, 64 * 1024).unwrap(),
+            (0, 2)
+        );
+    }
+}

@@ -40,6 +40,9 @@ const WARM_PERCENT: u64 = 90;
 /// Block of the cold path: large enough that one BLAKE3 update still spreads over every
 /// core, small enough that the blocks in flight stay a few MiB of memory.
 const COLD_BLOCK_BYTES: usize = 4 * 1024 * 1024;
+/// Residency is estimated from this many evenly spread spans of [`RESIDENCY_SPAN_BYTES`].
+const RESIDENCY_SAMPLES: usize = 64;
+const RESIDENCY_SPAN_BYTES: usize = 64 * 1024;
 /// Blocks in rotation on the cold path: one being hashed, one being read, one spare so
 /// the reader never waits for the hasher to hand a block back.
 const COLD_BLOCKS: usize = 3;
@@ -89,10 +92,10 @@ fn map(file: &File) -> Option<memmap2::Mmap> {
     Some(map)
 }
 
-/// True when most of the file is in the page cache (or when mincore cannot tell: the map
-/// path is always correct, only its speed on a cold file is at stake).
+/// True when most of the file is in the page cache, judged from samples (or when mincore
+/// cannot tell: the map path is always correct, only its speed on a cold file is at stake).
 fn is_warm(map: &memmap2::Mmap) -> bool {
-    match page_cache::resident_pages(map) {
+    match page_cache::sampled_resident_pages(map, RESIDENCY_SAMPLES, RESIDENCY_SPAN_BYTES) {
         Ok((resident, total)) => resident * 100 >= total * WARM_PERCENT,
         Err(_) => true,
     }
