@@ -235,7 +235,6 @@ impl Writer<'_, '_> {
         }
         let data = chunk.data();
         t.file.write_all(data).map_err(|e| Error::io(e, &t.final_path))?;
-        start_writeback(&t.file, t.written, data.len());
         t.written += data.len() as u64;
         self.shared.dests[self.d]
             .bytes_written
@@ -422,23 +421,6 @@ fn finish_batch(
                 DestinationResult::ok(FileStatus::Copied, VerifyMethod::None),
             );
         }
-    }
-}
-
-/// Asks the kernel to start writing these bytes to the device now rather than when the
-/// finisher's fsync asks (or the dirty-page timer fires): the disk then writes while the
-/// reader and writer are still busy, and the fsync finds less left to do. Only a hint:
-/// the fsync remains what makes the file durable, so an error here is ignored.
-fn start_writeback(file: &File, offset: u64, len: usize) {
-    use std::os::fd::AsRawFd;
-    // SAFETY: plain syscall on a valid descriptor; it reads no user memory.
-    unsafe {
-        libc::sync_file_range(
-            file.as_raw_fd(),
-            offset as libc::off64_t,
-            len as libc::off64_t,
-            libc::SYNC_FILE_RANGE_WRITE,
-        );
     }
 }
 
