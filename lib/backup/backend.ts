@@ -4,7 +4,8 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises'
+import type { Stats } from 'node:fs'
 import { dirname, join } from 'node:path'
 
 import { syncFolder, writeSynced } from '../fs/durable'
@@ -29,8 +30,8 @@ export interface LocalObjectFile {
 export interface StoreBackend {
   /** A human-readable location for messages. */
   readonly location: string
-  /** Size of an object, or `undefined` when there is none. */
-  stat(key: string): Promise<{ size: number } | undefined>
+  /** Size and last modification (the store's clock) of an object, or `undefined` when there is none. */
+  stat(key: string): Promise<{ size: number; mtimeMs: number } | undefined>
   /** The bytes of an object (`ENOENT` when missing). */
   getBytes(key: string): Promise<Buffer>
   /** Publishes `data` under `key` atomically (temporary name, fsync, rename). */
@@ -47,9 +48,42 @@ export interface StoreBackend {
   list(prefix: string): Promise<string[]>
   /** Removes an object (no error when it is already gone). */
   delete(key: string): Promise<void>
+  /** Sets an object's modification time to now (a writer's heartbeat). */
+  touch(key: string): Promise<void>
+  /**
+   * Removes temporary files under `prefix` (recursively) last modified before
+   * `modifiedBefore` (ms since the epoch, the store's clock): what killed writers left.
+   * Resolves with how many were removed.
+   */
+  removeTemporaries(prefix: string, modifiedBefore: number): Promise<number>
 }
 
+/** Never listed: hidden files, among them the temporaries below. */
 const TEMP = /^\.|\.sptmp$/
+/** Temporaries made by this library (Rust seals and `putBytes`), the only files ever swept. */
+const OUR_TEMPORARY = /^\..+\.sptmp$/
+
+/** Calls `visit` for every file under `dir` (none when it is missing), with its `/`-separated key. */
+async function walkFiles(dir: string, rel: string, visit: (key: string, name: string, s: Stats) => void): Promise<void> {
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw err
+  }
+  for (const name of names) {
+    const key = rel ? `${rel}/${name}` : name
+    // A temporary can vanish between readdir and stat: its writer renamed it.
+    const s = await stat(join(dir, name)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined
+      throw err
+    })
+    if (!s) continue
+    if (!s.isDirectory()) visit(key, name, s)
+    else if (!name.startsWith('.')) await walkFiles(join(dir, name), key, visit)
+  }
+}
 
 /** A folder on a local or mounted drive (e.g. an encrypted disk kept off-site). */
 export class LocalFolderBackend implements StoreBackend {
@@ -63,7 +97,7 @@ export class LocalFolderBackend implements StoreBackend {
   async stat(key: string) {
     try {
       const s = await stat(this.#path(key))
-      return s.isFile() ? { size: s.size } : undefined
+      return s.isFile() ? { size: s.size, mtimeMs: s.mtimeMs } : undefined
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       throw err
@@ -104,24 +138,25 @@ export class LocalFolderBackend implements StoreBackend {
 
   async list(prefix: string): Promise<string[]> {
     const out: string[] = []
-    const walk = async (dir: string, rel: string) => {
-      let names: string[]
-      try {
-        names = await readdir(dir)
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
-        throw err
-      }
-      for (const name of names) {
-        if (TEMP.test(name)) continue
-        const r = rel ? `${rel}/${name}` : name
-        const s = await stat(join(dir, name))
-        if (s.isDirectory()) await walk(join(dir, name), r)
-        else out.push(r)
-      }
-    }
-    await walk(this.#path(prefix), prefix)
+    await walkFiles(this.#path(prefix), prefix, (rel, name) => {
+      if (!TEMP.test(name)) out.push(rel)
+    })
     return out.sort()
+  }
+
+  async removeTemporaries(prefix: string, modifiedBefore: number): Promise<number> {
+    const old: string[] = []
+    await walkFiles(this.#path(prefix), prefix, (rel, name, s) => {
+      if (OUR_TEMPORARY.test(name) && s.mtimeMs < modifiedBefore) old.push(rel)
+    })
+    for (const rel of old) await rm(this.#path(rel), { force: true })
+    return old.length
+  }
+
+  /** {@inheritDoc StoreBackend.touch} */
+  async touch(key: string): Promise<void> {
+    const now = new Date()
+    await utimes(this.#path(key), now, now)
   }
 
   /** {@inheritDoc StoreBackend.delete} */

@@ -10,6 +10,7 @@ import { sealFile } from '../seal/files'
 import { checkSealed, objectDigest } from './objects'
 import type { SnapshotFile, Store } from './store'
 import { walkSession, type SessionFile } from './walk'
+import { asWriter, type Writer } from './writers'
 
 /** Progress of {@link backup}. */
 export interface BackupProgress {
@@ -61,6 +62,11 @@ export interface BackupReport {
   objectsReused: number
   /** Sealed bytes written by this run. */
   bytesWritten: number
+  /**
+   * Temporary files left in the store by killed runs and removed by this one (only when
+   * no other writer was running; see docs/BACKUP.md).
+   */
+  temporariesRemoved: number
   /** How written objects were read back: `disk-evicted` or `cache` (tmpfs). */
   verifyMethods: Record<string, number>
   failures: BackupFailure[]
@@ -89,8 +95,13 @@ export async function backup(sessionDir: string, store: Store, options: BackupOp
   const st = await stat(root).catch(() => undefined)
   if (!st?.isDirectory()) throw new InvalidArgumentError(`${root} is not a folder; give the session folder to back up`)
   const session = options.session ?? basename(root)
+  options.signal?.throwIfAborted?.()
+  return asWriter(store.backend, 'backup', (writer) => backupAsWriter(root, session, store, options, writer))
+}
+
+/** The backup itself, run while registered as a writer of the store. */
+async function backupAsWriter(root: string, session: string, store: Store, options: BackupOptions, writer: Writer): Promise<BackupReport> {
   const signal = options.signal
-  signal?.throwIfAborted?.()
   const startedAt = new Date().toISOString()
   const files = await walkSession(root)
   const bytesTotal = files.reduce((n, f) => n + f.size, 0)
@@ -111,6 +122,7 @@ export async function backup(sessionDir: string, store: Store, options: BackupOp
     objectsWritten: 0,
     objectsReused: 0,
     bytesWritten: 0,
+    temporariesRemoved: writer.temporariesRemoved,
     verifyMethods: {},
     failures: [],
     startedAt,

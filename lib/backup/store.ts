@@ -9,6 +9,7 @@
  * objects/ab/ab12…(64 hex)         a sealed file, named by keyed BLAKE3 of its plaintext
  * index/<time>-<random>.sealed     a sealed snapshot: session, files → object, size, mtime, BLAKE3
  * tests/<time>-<random>.sealed     a sealed restore-test record
+ * locks/<random>.json              a running writer (see writers.ts)
  * ```
  * @module
  */
@@ -18,6 +19,7 @@ import { FileSystemError, InvalidArgumentError, KeyError, ShutterproofError } fr
 import type { Vault } from '../native'
 import { LocalFolderBackend, type StoreBackend } from './backend'
 import { openBytes, sealBytes } from './objects'
+import { asWriter } from './writers'
 import { mkdir, readdir } from 'node:fs/promises'
 
 /** The file at a store's root that names its format and the vault key id it belongs to. */
@@ -134,10 +136,11 @@ export class Store {
     return key
   }
 
-  /** @internal */
+  /** @internal Seals and publishes a restore-test record, registered as a writer meanwhile. */
   async publishRestoreTest(r: RestoreTestRecord): Promise<string> {
     const key = `tests/${stamp(new Date(r.testedAt))}-${randomBytes(4).toString('hex')}.sealed`
-    await this.backend.putBytes(key, await sealBytes(this.vault, Buffer.from(JSON.stringify(r))))
+    const sealed = await sealBytes(this.vault, Buffer.from(JSON.stringify(r)))
+    await asWriter(this.backend, 'restore-test', () => this.backend.putBytes(key, sealed))
     return key
   }
 

@@ -73,6 +73,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
         else {
           for (const f of r.failures) ctx.stderr(`shutterproof: ${f.path}: ${f.message} [${f.code}]\n`)
           ctx.stdout(`${r.status}: ${r.session}: ${r.files} files, ${r.objectsWritten} objects written, ${r.objectsReused} reused${r.snapshot ? `, snapshot ${r.snapshot}` : ''}\n`)
+          if (r.temporariesRemoved > 0) ctx.stdout(`removed ${r.temporariesRemoved} temporary files an interrupted run left in the store\n`)
         }
         ctx.exitCode = { completed: EXIT.OK, failed: EXIT.INTEGRITY, 'completed-with-errors': EXIT.COMPLETED_WITH_ERRORS, aborted: EXIT.ABORTED }[r.status]
       })
