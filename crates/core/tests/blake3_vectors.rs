@@ -9,7 +9,7 @@ use shutterproof_core::hash::{derive_key, hash_file, keyed_hash, Algorithm, Mult
 use shutterproof_core::Control;
 
 fn vectors_path() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../..");
+    let root = manifest_dir().join("../../..");
     std::env::var_os("SHUTTERPROOF_VECTORS")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("shared/vectors"))
@@ -76,4 +76,12 @@ fn vectors_blake3_official() {
             "derive_key, len {len}"
         );
     }
+}
+
+/// This crate's folder, asked at run time: a test binary reused from a checkout at
+/// another path (a shared CARGO_TARGET_DIR) would otherwise look there.
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }

@@ -38,7 +38,7 @@ fn fixed() -> FixedRandomness {
 }
 
 fn docs() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/vectors")
+    manifest_dir().join("../../docs/vectors")
 }
 
 fn pattern(len: usize) -> Vec<u8> {
@@ -446,4 +446,12 @@ fn format_vectors_in_docs_still_hold() {
             );
         }
     }
+}
+
+/// This crate's folder, asked at run time: a test binary reused from a checkout at
+/// another path (a shared CARGO_TARGET_DIR) would otherwise look there.
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }

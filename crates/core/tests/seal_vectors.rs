@@ -19,7 +19,7 @@ use shutterproof_core::ErrorCode;
 fn vectors_file(name: &str) -> Option<PathBuf> {
     let dir = match std::env::var_os("SHUTTERPROOF_VECTORS") {
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        None => manifest_dir()
             .ancestors()
             .map(|a| a.join("shared/vectors"))
             .find(|p| p.is_dir())?,
@@ -244,4 +244,12 @@ fn vectors_wycheproof_hkdf_sha512() {
         }
     }
     assert!(ran > 20, "only {ran} HKDF vectors ran");
+}
+
+/// This crate's folder, asked at run time: a test binary reused from a checkout at
+/// another path (a shared CARGO_TARGET_DIR) would otherwise look there.
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
