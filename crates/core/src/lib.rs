@@ -9,6 +9,7 @@ pub mod error;
 pub mod hash;
 pub mod keys;
 pub mod page_cache;
+mod read_ahead;
 pub mod seal;
 
 pub use control::{CancelFlag, Control, Progress};

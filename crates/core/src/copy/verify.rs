@@ -17,14 +17,13 @@ use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
-use std::sync::mpsc;
-use std::thread;
 
 use super::types::VerifyMethod;
 use crate::control::CancelFlag;
 use crate::error::{Error, Result};
 use crate::hash::{Algorithm, Digests, MultiHasher};
 use crate::page_cache;
+use crate::read_ahead::read_ahead;
 
 /// O_DIRECT needs buffer address, length and file offset aligned to the logical block
 /// size; 4 KiB satisfies both 512-byte and 4 KiB devices.
@@ -147,9 +146,8 @@ pub(crate) fn read_back(
 
 /// `Ok(None)` when the file system refuses O_DIRECT, so the caller can fall back.
 ///
-/// A file larger than one block is read on a helper thread while this one hashes: the
-/// device always has the next block to read (as `dd` keeps it busy) instead of waiting
-/// for the hash of the previous one. Small files are read and hashed here.
+/// A file larger than one block is read ahead on a helper thread while this one hashes
+/// ([`read_ahead`]); a small file is read and hashed here.
 fn read_direct(
     path: &Path,
     algorithms: &[Algorithm],
@@ -165,84 +163,82 @@ fn read_direct(
     let len = file.metadata().map_err(|e| Error::io(e, path))?.len();
     let mut hasher = MultiHasher::new(algorithms);
     before_read(VerifyMethod::DiskDirect);
-    let outcome = if len <= READ_BACK_BYTES as u64 {
-        let block = buffers.blocks(1).pop().expect("one block");
-        direct_reads(&file, path, cancel, block, &mut |b, n| {
-            hasher.update_serial(&b[..n]);
-            Some(b)
-        })
+    let count = if len <= READ_BACK_BYTES as u64 {
+        1
     } else {
-        let mut blocks = buffers.blocks(READ_BACK_BLOCKS).into_iter();
-        let first = blocks.next().expect("blocks");
-        let (full_tx, full_rx) = mpsc::sync_channel::<(&mut [u8], usize)>(READ_BACK_BLOCKS);
-        let (free_tx, free_rx) = mpsc::channel::<&mut [u8]>();
-        for b in blocks {
-            let _ = free_tx.send(b);
-        }
-        thread::scope(|s| {
-            let file = &file;
-            let io = s.spawn(move || {
-                direct_reads(file, path, cancel, first, &mut |b, n| {
-                    full_tx.send((b, n)).ok()?;
-                    free_rx.recv().ok()
-                })
-            });
-            // Ends when the reading thread does (it owns the sending side).
-            for (b, n) in full_rx {
-                hasher.update_serial(&b[..n]);
-                let _ = free_tx.send(b);
-            }
-            io.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
-        })
+        READ_BACK_BLOCKS
     };
-    match outcome? {
-        Direct::Refused => Ok(None),
-        Direct::Done => Ok(Some(ReadBack {
+    let mut reader = DirectReader {
+        file: &file,
+        path,
+        cancel,
+        read: 0,
+        saw_tail: false,
+    };
+    let outcome = read_ahead(
+        buffers.blocks(count),
+        |b| reader.next(b),
+        |b| {
+            hasher.update_serial(b);
+            Ok(())
+        },
+    );
+    match outcome {
+        Ok(()) => Ok(Some(ReadBack {
             digests: hasher.finalize(),
             method: VerifyMethod::DiskDirect,
         })),
+        Err(DirectError::Refused) => Ok(None),
+        Err(DirectError::Failed(e)) => Err(e),
     }
 }
 
-enum Direct {
-    Done,
+enum DirectError {
     /// The file system refused O_DIRECT at the first read.
     Refused,
+    Failed(Error),
 }
 
-/// The O_DIRECT read loop: reads `first`, hands it to `exchange` with the byte count and
-/// gets the next empty block back, until the end of the file (or `exchange` gives none).
-fn direct_reads<'b>(
-    mut file: &File,
-    path: &Path,
-    cancel: &CancelFlag,
-    first: &'b mut [u8],
-    exchange: &mut dyn FnMut(&'b mut [u8], usize) -> Option<&'b mut [u8]>,
-) -> Result<Direct> {
-    let mut buf = first;
-    let mut read = 0u64;
-    let mut saw_tail = false;
-    loop {
-        cancel.check()?;
-        let n = match file.read(buf) {
-            Ok(0) => return Ok(Direct::Done),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) if e.raw_os_error() == Some(libc::EINVAL) && read == 0 => return Ok(Direct::Refused),
-            Err(e) => return Err(Error::io(e, path)),
-        };
-        // Offsets must stay aligned, so only the last read may end off a block boundary.
-        if saw_tail {
-            return Err(Error::io(
-                io::Error::other("O_DIRECT returned a short read before the end of the file"),
-                path,
-            ));
-        }
-        saw_tail = n % DIRECT_ALIGN != 0;
-        read += n as u64;
-        match exchange(buf, n) {
-            Some(next) => buf = next,
-            None => return Ok(Direct::Done),
+impl From<Error> for DirectError {
+    fn from(e: Error) -> Self {
+        DirectError::Failed(e)
+    }
+}
+
+/// One O_DIRECT read per block, checking what O_DIRECT demands of the offsets.
+struct DirectReader<'a> {
+    file: &'a File,
+    path: &'a Path,
+    cancel: &'a CancelFlag,
+    read: u64,
+    saw_tail: bool,
+}
+
+impl DirectReader<'_> {
+    /// Bytes read into `buf`; `0` at the end of the file.
+    fn next(&mut self, buf: &mut [u8]) -> std::result::Result<usize, DirectError> {
+        let mut file = self.file;
+        loop {
+            self.cancel.check()?;
+            let n = match file.read(buf) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.raw_os_error() == Some(libc::EINVAL) && self.read == 0 => {
+                    return Err(DirectError::Refused)
+                }
+                Err(e) => return Err(Error::io(e, self.path).into()),
+            };
+            // Offsets must stay aligned, so only the last read may end off a block boundary.
+            if n > 0 && self.saw_tail {
+                return Err(Error::io(
+                    io::Error::other("O_DIRECT returned a short read before the end of the file"),
+                    self.path,
+                )
+                .into());
+            }
+            self.saw_tail = n % DIRECT_ALIGN != 0;
+            self.read += n as u64;
+            return Ok(n);
         }
     }
 }

@@ -19,13 +19,12 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::os::fd::AsRawFd;
 use std::path::Path;
-use std::sync::mpsc::{self, Receiver, SyncSender};
-use std::thread;
 
 use super::{Algorithm, Digests, MultiHasher};
-use crate::control::{CancelFlag, Control};
+use crate::control::Control;
 use crate::error::{Error, Result};
 use crate::page_cache;
+use crate::read_ahead::read_ahead;
 
 /// Below this size a plain read beats setting up a map (b3sum uses the same cut-off).
 const MMAP_MIN_BYTES: u64 = 16 * 1024;
@@ -129,58 +128,30 @@ fn hash_reads(mut file: File, path: &Path, hasher: &mut MultiHasher, control: &m
 }
 
 /// The cold path: a reader thread fills blocks in file order; this thread hashes them.
-fn hash_cold(file: File, path: &Path, hasher: &mut MultiHasher, control: &mut Control) -> Result<()> {
+fn hash_cold(mut file: File, path: &Path, hasher: &mut MultiHasher, control: &mut Control) -> Result<()> {
     // SAFETY: plain advice on a valid descriptor; it doubles the kernel's readahead window.
     unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_SEQUENTIAL) };
     let cancel = control.cancel.clone();
-    thread::scope(|scope| {
-        // Both channels live inside this closure: an early return drops them, which ends
-        // the reader before the scope joins it.
-        let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(COLD_BLOCKS);
-        let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
-        for _ in 0..COLD_BLOCKS {
-            let _ = empty_tx.send(Vec::with_capacity(COLD_BLOCK_BYTES));
+    let mut raw = vec![vec![0u8; COLD_BLOCK_BYTES]; COLD_BLOCKS];
+    let mut at_end = false;
+    let read = |block: &mut [u8]| -> Result<usize> {
+        cancel.check()?;
+        if at_end {
+            return Ok(0);
         }
-        scope.spawn(move || read_blocks(file, &empty_rx, &full_tx, &cancel));
-        for block in full_rx {
-            control.cancel.check()?;
-            let block = block.map_err(|e| Error::io(e, path))?;
-            hasher.update(&block);
-            control.progress.report(hasher.bytes());
-            let _ = empty_tx.send(block);
-        }
-        control.cancel.check()
-    })
-}
-
-/// Reads `file` to its end in blocks of [`COLD_BLOCK_BYTES`], recycling the blocks the
-/// hasher hands back. Stops at the end of the file, on a read error (passed on), on
-/// cancellation, or when the hasher hangs up.
-fn read_blocks(
-    mut file: File,
-    empty: &Receiver<Vec<u8>>,
-    full: &SyncSender<io::Result<Vec<u8>>>,
-    cancel: &CancelFlag,
-) {
-    while let Ok(mut block) = empty.recv() {
-        if cancel.is_cancelled() {
-            return;
-        }
-        block.resize(COLD_BLOCK_BYTES, 0);
-        match fill(&mut file, &mut block) {
-            Ok(0) => return,
-            Ok(n) => {
-                block.truncate(n);
-                if full.send(Ok(block)).is_err() || n < COLD_BLOCK_BYTES {
-                    return;
-                }
-            }
-            Err(e) => {
-                let _ = full.send(Err(e));
-                return;
-            }
-        }
-    }
+        let n = fill(&mut file, block).map_err(|e| Error::io(e, path))?;
+        // A short fill is the end of the file: no need to ask again.
+        at_end = n < block.len();
+        Ok(n)
+    };
+    let blocks = raw.iter_mut().map(Vec::as_mut_slice).collect();
+    read_ahead(blocks, read, |block| {
+        control.cancel.check()?;
+        hasher.update(block);
+        control.progress.report(hasher.bytes());
+        Ok(())
+    })?;
+    control.cancel.check()
 }
 
 /// Reads until `buf` is full or the file ends; returns the bytes read.
