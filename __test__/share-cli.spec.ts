@@ -108,7 +108,7 @@ test('password from --password-file and SHUTTERPROOF_SHARE_PASSWORD', () => {
   assert.equal(shares.map((x: { hasPassword: boolean }) => x.hasPassword), [true, true])
 })
 
-test('purge: expired links and access-log entries older than --older-than (default 90d) go, the rest stays; --json counts; exit 0', async () => {
+test('purge: expired links and access-log entries older than --older-than (default 90d) go, the rest stays; --dry-run only counts; --json counts; exit 0', async () => {
   const { session: s, home } = session()
   const live = JSON.parse(cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home]).stdout)
   // Written in the past through the API: a link that expired long ago, and log entries 120, 60 and 10 days old.
@@ -122,9 +122,20 @@ test('purge: expired links and access-log entries older than --older-than (defau
   reg.logAccess({ shareId: live.id, event: 'view', outcome: 'ok', remote: '192.0.2.3' })
   reg.close()
 
+  // A dry run counts the same and removes nothing.
+  const dry = cli(['share', 'purge', '--dry-run', '--json', '--home', home])
+  assert.is(dry.status, 0, dry.stderr)
+  assert.equal(JSON.parse(dry.stdout), { purgedShares: 1, prunedLogEntries: 1, olderThan: '90d', dryRun: true })
+  const dryHuman = cli(['share', 'purge', '--dry-run', '--older-than', '30d', '--home', home])
+  assert.is(dryHuman.stdout, 'dry run, nothing removed: would purge 1 expired link(s) and remove 2 access-log entries older than 30d\n')
+  const untouched = registryOf(home)
+  assert.is(untouched.listShares().length, 2)
+  assert.is(untouched.accessLog().length, 3)
+  untouched.close()
+
   const r = cli(['share', 'purge', '--json', '--home', home])
   assert.is(r.status, 0, r.stderr)
-  assert.equal(JSON.parse(r.stdout), { purgedShares: 1, prunedLogEntries: 1, olderThan: '90d' })
+  assert.equal(JSON.parse(r.stdout), { purgedShares: 1, prunedLogEntries: 1, olderThan: '90d', dryRun: false })
   let check = registryOf(home)
   assert.equal(check.listShares().map((x) => x.id), [live.id], 'the live link stays')
   assert.equal(check.accessLog().map((e) => e.remote), ['192.0.2.2', '192.0.2.3'])

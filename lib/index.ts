@@ -154,6 +154,7 @@ export {
   type VerifyAccessOptions,
   type AccessLogEntry,
   type PruneAccessLogOptions,
+  type PurgeExpiredOptions,
 } from './share/registry'
 export { createShareHandler, type ShareHandlerOptions, type ShareRequestHandler, type PasswordRateLimit } from './share/handler'
 export { type ShareItem, type ShareItemInput, type ShareScope } from './share/items'

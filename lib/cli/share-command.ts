@@ -192,17 +192,21 @@ export function registerShare(program: Command, ctx: CliContext): void {
   withHome(share.command('purge'))
     .description(`Delete expired links (revoked ones too, once expired) and access-log entries older than --older-than (default ${DEFAULT_LOG_AGE})`)
     .option('--older-than <age>', `remove access-log entries older than this, e.g. 30d, 12w (default ${DEFAULT_LOG_AGE}; the last 15 minutes are always kept)`)
-    .addHelpText('after', '\nExamples:\n  shutterproof share purge\n  shutterproof share purge --older-than 30d --json')
-    .action((opts: HomeOptions & { olderThan?: string }) => {
+    .option('--dry-run', 'count what would be removed, and remove nothing')
+    .addHelpText('after', '\nExamples:\n  shutterproof share purge\n  shutterproof share purge --older-than 30d --dry-run\n  shutterproof share purge --older-than 30d --json')
+    .action((opts: HomeOptions & { olderThan?: string; dryRun?: boolean }) => {
       const olderThan = opts.olderThan ?? DEFAULT_LOG_AGE
+      const dryRun = opts.dryRun === true
       // Checked before anything is opened: a bad value changes nothing.
       const age = parseDuration(olderThan, '--older-than')
       const { registry } = openState(opts)
       try {
-        const purgedShares = registry.purgeExpired()
-        const prunedLogEntries = registry.pruneAccessLog({ olderThan: age })
-        if (opts.json) ctx.stdout(JSON.stringify({ purgedShares, prunedLogEntries, olderThan: formatDuration(age) }, null, 2) + '\n')
-        else ctx.stdout(`purged ${purgedShares} expired link(s); removed ${prunedLogEntries} access-log entr${prunedLogEntries === 1 ? 'y' : 'ies'} older than ${formatDuration(age)}\n`)
+        const purgedShares = registry.purgeExpired({ dryRun })
+        const prunedLogEntries = registry.pruneAccessLog({ olderThan: age, dryRun })
+        const entries = `access-log entr${prunedLogEntries === 1 ? 'y' : 'ies'} older than ${formatDuration(age)}`
+        if (opts.json) ctx.stdout(JSON.stringify({ purgedShares, prunedLogEntries, olderThan: formatDuration(age), dryRun }, null, 2) + '\n')
+        else if (dryRun) ctx.stdout(`dry run, nothing removed: would purge ${purgedShares} expired link(s) and remove ${prunedLogEntries} ${entries}\n`)
+        else ctx.stdout(`purged ${purgedShares} expired link(s); removed ${prunedLogEntries} ${entries}\n`)
       } finally {
         registry.close()
       }

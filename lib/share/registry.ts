@@ -124,6 +124,14 @@ export interface PruneAccessLogOptions {
    * such as `'90d'` (units s, m, h, d, w) or milliseconds.
    */
   olderThan: Date | string | number
+  /** Count the entries that would go, and remove nothing (the cutoff does not move either). */
+  dryRun?: boolean
+}
+
+/** Options of {@link ShareRegistry.purgeExpired}. */
+export interface PurgeExpiredOptions {
+  /** Count the shares that would go, and delete nothing. */
+  dryRun?: boolean
 }
 
 /** Filter of {@link ShareRegistry.listShares}. */
@@ -458,10 +466,13 @@ export class ShareRegistry {
    * @example
    * ```ts
    * const purged = registry.purgeExpired()
+   * const wouldGo = registry.purgeExpired({ dryRun: true })
    * ```
    */
-  purgeExpired(): number {
-    return this.#db.prepare('DELETE FROM shares WHERE expires_at <= ?').run(this.#clock.now().getTime()).changes
+  purgeExpired(options: PurgeExpiredOptions = {}): number {
+    const now = this.#clock.now().getTime()
+    if (options.dryRun) return (this.#db.prepare('SELECT count(*) AS n FROM shares WHERE expires_at <= ?').get(now) as { n: number }).n
+    return this.#db.prepare('DELETE FROM shares WHERE expires_at <= ?').run(now).changes
   }
 
   /**
@@ -479,10 +490,22 @@ export class ShareRegistry {
    * ```ts
    * const removed = registry.pruneAccessLog({ olderThan: '90d' })
    * registry.pruneAccessLog({ olderThan: new Date('2026-01-01T00:00:00Z') })
+   * const wouldGo = registry.pruneAccessLog({ olderThan: '30d', dryRun: true })
    * ```
    */
   pruneAccessLog(options: PruneAccessLogOptions): number {
-    const olderThan = (options as Partial<PruneAccessLogOptions> | undefined)?.olderThan
+    const cutoff = this.#logCutoff((options as Partial<PruneAccessLogOptions> | undefined)?.olderThan)
+    if (options.dryRun) return (this.#db.prepare('SELECT count(*) AS n FROM share_access_log WHERE at < ?').get(cutoff) as { n: number }).n
+    return this.#db
+      .transaction(() => {
+        this.#db.prepare('UPDATE share_access_log_pruned SET before = max(before, ?) WHERE id = 1').run(cutoff)
+        return this.#db.prepare('DELETE FROM share_access_log WHERE at < ?').run(cutoff).changes
+      })
+      .immediate()
+  }
+
+  /** The time before which access-log entries may go: never inside the lockout window. */
+  #logCutoff(olderThan: unknown): number {
     const now = this.#clock.now().getTime()
     let cutoff: number
     if (olderThan instanceof Date) {
@@ -493,13 +516,7 @@ export class ShareRegistry {
     } else {
       throw new InvalidArgumentError("pruneAccessLog needs olderThan: a Date, or an age such as '90d'")
     }
-    cutoff = Math.min(cutoff, now - this.#lockWindow)
-    return this.#db
-      .transaction(() => {
-        this.#db.prepare('UPDATE share_access_log_pruned SET before = max(before, ?) WHERE id = 1').run(cutoff)
-        return this.#db.prepare('DELETE FROM share_access_log WHERE at < ?').run(cutoff).changes
-      })
-      .immediate()
+    return Math.min(cutoff, now - this.#lockWindow)
   }
 
   #row(id: string): ShareRow | undefined {
