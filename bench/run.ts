@@ -19,6 +19,7 @@ import { markdown, svgChart, type CaseResult } from './lib/report'
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick')
+  const only = caseFilter(process.argv)
   const size = parseSize(process.env.BENCH_SIZE ?? '1GiB')
   const ctx: BenchContext = { quick, size, reps: quick ? 1 : 5, cli: join(REPO, 'dist/cli/main.js') }
   mkdirSync(WORK, { recursive: true })
@@ -41,16 +42,31 @@ async function main(): Promise<void> {
     ['E', copyCase],
     ['F', memoryCase],
   ] as const) {
+    if (only && !only.has(name)) continue
     const t0 = Date.now()
     process.stdout.write(`case ${name} … `)
     cases.push(await run(ctx))
     console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s`)
   }
   const md = markdown(machine, cases, { date: new Date().toISOString(), quick, size: formatSize(size) })
-  const out = quick ? WORK : join(REPO, 'bench')
-  writeFileSync(join(out, quick ? 'RESULTS.quick.md' : 'RESULTS.md'), md)
-  writeFileSync(join(out, quick ? 'results.quick.svg' : 'results.svg'), svgChart(cases))
-  console.log(`wrote ${join(out, quick ? 'RESULTS.quick.md' : 'RESULTS.md')}`)
+  // Only a full run of every case may replace the committed results.
+  const tag = quick ? '.quick' : only ? '.partial' : ''
+  const out = tag ? WORK : join(REPO, 'bench')
+  writeFileSync(join(out, `RESULTS${tag}.md`), md)
+  writeFileSync(join(out, `results${tag}.svg`), svgChart(cases))
+  console.log(`wrote ${join(out, `RESULTS${tag}.md`)}`)
+}
+
+/** `--case A,E` (or `--case=A,E`): run only these cases; `undefined` runs all. */
+function caseFilter(argv: string[]): Set<string> | undefined {
+  const i = argv.findIndex((a) => a === '--case' || a.startsWith('--case='))
+  if (i < 0) return undefined
+  const value = argv[i]!.includes('=') ? argv[i]!.slice('--case='.length) : argv[i + 1]
+  const names = (value ?? '').toUpperCase().split(',').filter(Boolean)
+  if (names.length === 0 || names.some((n) => !'ABCDEF'.includes(n) || n.length !== 1)) {
+    throw new Error(`--case ${value ?? ''} is not understood; give letters A to F, e.g. --case A,E`)
+  }
+  return new Set(names)
 }
 
 main().catch((err) => {
