@@ -10,7 +10,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
 import { LocalFolderBackend } from '../lib/backup/backend'
-import { hostId, registerWriter, STALE_AFTER_MS } from '../lib/backup/writers'
+import { asWriter, hostId, registerWriter, STALE_AFTER_MS } from '../lib/backup/writers'
 import { backup, createVault, initStore } from '../lib/index'
 import { tempDir, writeRandomFile } from './support/fixtures'
 
@@ -84,6 +84,22 @@ test('a temporary modified after registration belongs to a newer writer: never t
   assert.is(w.temporariesRemoved, 0)
   for (const f of newer) assert.ok(existsSync(f))
   await w.release()
+})
+
+test('asWriter: the registration goes when the run fails, and the run\'s own error comes out', async () => {
+  const root = tempDir('sp-writers-')
+  const backend = new LocalFolderBackend(root)
+  const failing = asWriter(backend, 'backup', async () => {
+    assert.is(readdirSync(join(root, 'locks')).length, 1)
+    throw Object.assign(new Error('drive full'), { code: 'ENOSPC' })
+  })
+  await failing.then(
+    () => assert.unreachable('the run failed'),
+    (err: NodeJS.ErrnoException) => assert.is(err.code, 'ENOSPC'),
+  )
+  assert.equal(readdirSync(join(root, 'locks')), [])
+  assert.is(await asWriter(backend, 'restore-test', async () => 42), 42)
+  assert.equal(readdirSync(join(root, 'locks')), [])
 })
 
 test('backup after a killed run: leftovers removed and counted, no registration left', async () => {

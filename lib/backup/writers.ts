@@ -119,9 +119,14 @@ export async function registerWriter(backend: StoreBackend, purpose: string): Pr
 /** Runs `fn` as a registered writer of the store, releasing the registration after. */
 export async function asWriter<T>(backend: StoreBackend, purpose: string, fn: (w: Writer) => Promise<T>): Promise<T> {
   const writer = await registerWriter(backend, purpose)
+  let result: T
   try {
-    return await fn(writer)
-  } finally {
-    await writer.release()
+    result = await fn(writer)
+  } catch (err) {
+    // The run's own error says more than a failed clean-up (e.g. the drive went away).
+    await writer.release().catch(() => {})
+    throw err
   }
+  await writer.release()
+  return result
 }
