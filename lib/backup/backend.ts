@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises'
-import type { Stats } from 'node:fs'
+import type { Dirent } from 'node:fs'
 import { dirname, join } from 'node:path'
 
 import { syncFolder, writeSynced } from '../fs/durable'
@@ -63,25 +63,23 @@ const TEMP = /^\.|\.sptmp$/
 /** Temporaries made by this library (Rust seals and `putBytes`), the only files ever swept. */
 const OUR_TEMPORARY = /^\..+\.sptmp$/
 
-/** Calls `visit` for every file under `dir` (none when it is missing), with its `/`-separated key. */
-async function walkFiles(dir: string, rel: string, visit: (key: string, name: string, s: Stats) => void): Promise<void> {
-  let names: string[]
+/**
+ * Calls `visit` for every file under `dir` (none when it is missing) with its
+ * `/`-separated key; hidden folders are not entered. Directory entry types say what is a
+ * folder, so a store of many objects is listed without a stat per object.
+ */
+async function walkFiles(dir: string, rel: string, visit: (key: string, name: string, path: string) => void): Promise<void> {
+  let entries: Dirent[]
   try {
-    names = await readdir(dir)
+    entries = await readdir(dir, { withFileTypes: true })
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
     throw err
   }
-  for (const name of names) {
-    const key = rel ? `${rel}/${name}` : name
-    // A temporary can vanish between readdir and stat: its writer renamed it.
-    const s = await stat(join(dir, name)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined
-      throw err
-    })
-    if (!s) continue
-    if (!s.isDirectory()) visit(key, name, s)
-    else if (!name.startsWith('.')) await walkFiles(join(dir, name), key, visit)
+  for (const entry of entries) {
+    const key = rel ? `${rel}/${entry.name}` : entry.name
+    if (!entry.isDirectory()) visit(key, entry.name, join(dir, entry.name))
+    else if (!entry.name.startsWith('.')) await walkFiles(join(dir, entry.name), key, visit)
   }
 }
 
@@ -138,19 +136,29 @@ export class LocalFolderBackend implements StoreBackend {
 
   async list(prefix: string): Promise<string[]> {
     const out: string[] = []
-    await walkFiles(this.#path(prefix), prefix, (rel, name) => {
-      if (!TEMP.test(name)) out.push(rel)
+    await walkFiles(this.#path(prefix), prefix, (key, name) => {
+      if (!TEMP.test(name)) out.push(key)
     })
     return out.sort()
   }
 
   async removeTemporaries(prefix: string, modifiedBefore: number): Promise<number> {
-    const old: string[] = []
-    await walkFiles(this.#path(prefix), prefix, (rel, name, s) => {
-      if (OUR_TEMPORARY.test(name) && s.mtimeMs < modifiedBefore) old.push(rel)
+    const temporaries: string[] = []
+    await walkFiles(this.#path(prefix), prefix, (_key, name, path) => {
+      if (OUR_TEMPORARY.test(name)) temporaries.push(path)
     })
-    for (const rel of old) await rm(this.#path(rel), { force: true })
-    return old.length
+    let removed = 0
+    for (const path of temporaries) {
+      // Gone meanwhile (renamed by its writer, or removed by another sweep): not ours to count.
+      const s = await stat(path).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined
+        throw err
+      })
+      if (!s || s.mtimeMs >= modifiedBefore) continue
+      await rm(path, { force: true })
+      removed++
+    }
+    return removed
   }
 
   /** {@inheritDoc StoreBackend.touch} */
