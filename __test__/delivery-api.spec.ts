@@ -1,5 +1,6 @@
 /**
- * Delivery archives through the API: round trip with names, sizes, bytes and mtimes;
+ * Delivery archives through the API: round trip with names, sizes, bytes and mtimes (to the
+ * millisecond, also for GNU tar);
  * generated passphrases; refusals at creation; wrong passphrase, tampering, truncation and
  * abort leave nothing behind.
  */
@@ -8,8 +9,9 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
-import { createDelivery, openDelivery, type ShutterproofError } from '../lib/index'
-import { tempDir, writeRandomFile } from './support/fixtures'
+import { entryMtime, paxMtime } from '../lib/delivery/tar-mtime'
+import { createDelivery, openDelivery, openSealedFile, type ShutterproofError } from '../lib/index'
+import { hasTool, run, tempDir, writeRandomFile } from './support/fixtures'
 
 const FAST = { memoryKiB: 8192, iterations: 1, parallelism: 1 }
 const dir = tempDir('sp-delivery-')
@@ -23,8 +25,11 @@ const files = [
   writeRandomFile(join(src, 'big.tif'), 5 * 1024 * 1024 + 3),
   writeRandomFile(join(src, 'Brautpaar – Übersicht.pdf'), 16_384),
 ]
-const mtime = new Date('2024-06-01T12:34:56Z')
+// One mtime with a fraction of a second (kept through a pax record), one without.
+const mtime = new Date('2024-06-01T12:34:56.789Z')
 utimesSync(files[0]!, mtime, mtime)
+const wholeSecond = new Date('2023-02-03T04:05:06Z')
+utimesSync(files[2]!, wholeSecond, wholeSecond)
 
 let sealed = ''
 let passphrase = ''
@@ -58,7 +63,37 @@ test('round trip: several files (0 bytes, 5 MB, non-ASCII name), generated 6-wor
     const back = join(into, f.slice(src.length + 1))
     assert.ok(readFileSync(back).equals(readFileSync(f)), back)
   }
-  assert.is(Math.floor(statSync(join(into, 'IMG_0001.jpg')).mtimeMs / 1000), mtime.getTime() / 1000)
+  assert.is(Math.round(statSync(join(into, 'IMG_0001.jpg')).mtimeMs), mtime.getTime(), 'mtime kept to the millisecond')
+  assert.is(statSync(join(into, 'big.tif')).mtimeMs, wholeSecond.getTime())
+})
+
+test('the tar inside a delivery keeps the fraction for other tools too (GNU tar reads the pax mtime)', async () => {
+  if (!hasTool('tar')) {
+    console.log('  SKIPPED: no tar on this machine')
+    return
+  }
+  const plainTar = join(dir, 'plain.tar')
+  await openSealedFile(sealed, plainTar, { passphrase })
+  const into = join(dir, 'gnu-tar-out')
+  mkdirSync(into)
+  run('tar', ['-xf', plainTar, '-C', into])
+  assert.is(Math.round(statSync(join(into, 'IMG_0001.jpg')).mtimeMs), mtime.getTime())
+  assert.is(statSync(join(into, 'big.tif')).mtimeMs, wholeSecond.getTime())
+})
+
+test('pax mtime records: written only with a fraction; read back exactly; nonsense falls back to the ustar field', () => {
+  assert.is(paxMtime(new Date('2024-06-01T12:34:56Z')), undefined)
+  assert.equal(paxMtime(new Date(1_717_245_296_007)), { mtime: '1717245296.007' })
+  assert.equal(paxMtime(new Date(-1_500)), { mtime: '-1.500' })
+  const ustar = new Date(1_717_245_296_000)
+  const read = (pax?: string) => entryMtime({ mtime: ustar, pax: pax === undefined ? undefined : { mtime: pax } })?.getTime()
+  assert.is(read('1717245296.007'), 1_717_245_296_007)
+  assert.is(read('1717245296.0071234'), 1_717_245_296_007)
+  assert.is(read('1717245296'), 1_717_245_296_000)
+  assert.is(read('-1.500'), -1_500)
+  for (const nonsense of ['banana', '1e9', '999999999999999.5', '', '12.'] as const) assert.is(read(nonsense), ustar.getTime(), nonsense)
+  assert.is(read(), ustar.getTime())
+  assert.is(entryMtime({}), undefined)
 })
 
 test('given names (with folders) and a given passphrase, which is not returned', async () => {

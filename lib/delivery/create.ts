@@ -20,6 +20,7 @@ import { createSealStream } from '../seal/streams'
 import { handleSink, readPrefix } from './handle-io'
 import { nameTaken, placeNoOverwrite } from './place'
 import { checkEntryName, NameSet } from './safe-paths'
+import { paxMtime } from './tar-mtime'
 
 /** A file to deliver, optionally under another name inside the archive. */
 export interface DeliveryInput {
@@ -205,7 +206,7 @@ async function packOne(tar: ReturnType<typeof tarPack>, p: Planned, tap: Transfo
   try {
     const before = await src.stat()
     if (!before.isFile()) throw new FileSystemError('EISDIR', `${p.source} is not a regular file; deliver the files inside a folder one by one`, { path: p.source })
-    const entry = tar.entry({ name: p.name, size: before.size, mtime: before.mtime, mode: 0o644, type: 'file' })
+    const entry = tar.entry({ name: p.name, size: before.size, mtime: before.mtime, mode: 0o644, type: 'file', pax: paxMtime(before.mtime) })
     const body = readPrefix(src, before.size)
     try {
       await (tap ? pipeline(body, tap, entry) : pipeline(body, entry))

@@ -20,6 +20,7 @@ import type { DeliveryFile } from './create'
 import { writeAll } from './handle-io'
 import { nameTaken, placeNoOverwrite } from './place'
 import { checkEntryName, confinedPath, NameSet, parentIsInside } from './safe-paths'
+import { entryMtime } from './tar-mtime'
 
 /** Caps on what one delivery may unpack. */
 export interface DeliveryLimits {
@@ -200,7 +201,8 @@ async function extractAuthenticated(
       if (written !== size) throw new IntegrityError('E_FORMAT', `The delivery's entry "${raw}" is shorter than its header says; ask the sender for a new delivery`)
       // An empty file has no data to flush; its name is made durable by the folder's fsync.
       if (size > 0) await out.sync()
-      if (header.mtime instanceof Date && !Number.isNaN(header.mtime.getTime())) await out.utimes(header.mtime, header.mtime)
+      const mtime = entryMtime(header)
+      if (mtime) await out.utimes(mtime, mtime)
       await out.close()
       out = undefined
     } finally {
