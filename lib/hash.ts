@@ -86,7 +86,7 @@ export async function hashFile(path: string, options: HashFileOptions = {}): Pro
   if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('hashFile needs a file path')
   const algorithms = checkAlgorithms(options.algorithms)
   const { onProgress, signal } = options
-  const progress = trackProgress(onProgress, onProgress ? await sizeOf(path) : 0)
+  const progress = trackProgress(onProgress, onProgress ? await sizeOf(path) : 0, signal)
   try {
     const digests = await withCancel(signal, (token) => nativeHashFile(path, algorithms, token, progress.native))
     const result = toResult(digests)

@@ -1,6 +1,7 @@
 /**
  * Byte progress from native work to a user callback: drops events that arrive after the
- * promise settled (they travel on another queue), never goes backwards, and always ends
+ * signal aborted or the promise settled (they travel on another queue, and native code may
+ * have queued one just before it saw the abort), never goes backwards, and always ends
  * with `bytes === total`, emitted from JavaScript once the work is done.
  * @internal
  * @module
@@ -31,13 +32,13 @@ export async function sizeOf(path: string): Promise<number> {
   }
 }
 
-export function trackProgress(onProgress: ((p: ByteProgress) => void) | undefined, total: number): ProgressTracker {
+export function trackProgress(onProgress: ((p: ByteProgress) => void) | undefined, total: number, signal?: AbortSignal): ProgressTracker {
   let settled = false
   let last = 0
   return {
     native: onProgress
       ? (bytes: number) => {
-          if (settled || bytes < last) return
+          if (settled || signal?.aborted || bytes < last) return
           last = bytes
           onProgress({ bytes, total: Math.max(total, bytes) })
         }

@@ -47,7 +47,7 @@ function checkPaths(src: string, dst: string): void {
 export async function sealFile(src: string, dst: string, options: SealKey & SealFileCommonOptions): Promise<SealResult> {
   checkPaths(src, dst)
   const { vault, passphrase, kdf } = splitSealKey(options)
-  const progress = trackProgress(options.onProgress, options.onProgress ? await sizeOf(src) : 0)
+  const progress = trackProgress(options.onProgress, options.onProgress ? await sizeOf(src) : 0, options.signal)
   try {
     const r = await withCancel(options.signal, (token) =>
       nativeSealFile(src, dst, vault, passphrase, toNativeKdf(kdf), options.overwrite ?? false, token, progress.native),
@@ -73,7 +73,7 @@ export async function sealFile(src: string, dst: string, options: SealKey & Seal
 export async function openSealedFile(src: string, dst: string, options: OpenKey & SealFileCommonOptions): Promise<SealResult> {
   checkPaths(src, dst)
   const { vault, unlock } = splitOpenKey(options)
-  const progress = trackProgress(options.onProgress, options.onProgress ? await sizeOf(src) : 0)
+  const progress = trackProgress(options.onProgress, options.onProgress ? await sizeOf(src) : 0, options.signal)
   try {
     const r = await withCancel(options.signal, (token) =>
       nativeOpenSealedFile(src, dst, vault, unlock, options.overwrite ?? false, token, progress.native),
