@@ -40,9 +40,12 @@ export interface Writer {
   release(): Promise<void>
 }
 
-/** This machine's id as kept in registrations. */
+let thisHost: string | undefined
+
+/** This machine's id as kept in registrations (computed once). */
 export function hostId(): string {
-  return createHash('sha256').update('shutterproof-writer-host\0').update(hostname()).digest('hex').slice(0, 16)
+  thisHost ??= createHash('sha256').update('shutterproof-writer-host\0').update(hostname()).digest('hex').slice(0, 16)
+  return thisHost
 }
 
 /** True unless `pid` certainly names no process on this machine. */
