@@ -128,6 +128,7 @@ export function registerIngest(program: Command, ctx: CliContext): void {
         ctx.stdout(table(report))
         for (const d of report.perDestination) {
           if (d.error) ctx.stdout(`  ${d.sessionRoot}: ${d.error.code}: ${d.error.message}\n`)
+          if (d.mhlError) ctx.stdout(`  ${d.sessionRoot}: ASC MHL history incomplete: ${d.mhlError.code}: ${d.mhlError.message}\n`)
         }
         for (const f of report.files) {
           if (f.sourceError) ctx.stdout(`  ${f.path}: ${f.sourceError.code}: ${f.sourceError.message}\n`)
