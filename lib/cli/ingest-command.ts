@@ -169,7 +169,7 @@ export function registerIngest(program: Command, ctx: CliContext): void {
     .argument('<card>', 'the card')
     .argument('<destinations...>', 'session folders (or the drives holding them)')
     .option('--min-copies <n>', 'verified copies needed (default 2)')
-    .option('--rehash', 're-read the card and compare BLAKE3 with the recorded source hashes')
+    .option('--rehash', 're-read the card and every copy from the disk (not the page cache) and compare BLAKE3 with the recorded card hashes')
     .option('--json', 'print the verdict as JSON')
     .addHelpText('after', '\nExamples:\n  shutterproof safe-to-format /media/EOS_DIGITAL /Volumes/SSD1 /Volumes/SSD2\n  shutterproof safe-to-format /media/EOS_DIGITAL /Volumes/SSD1/2026-04-26_Ada_Wedding --min-copies 1 --rehash --json')
     .action(async (card: string, destinations: string[], opts: { minCopies?: string; rehash?: boolean; json?: boolean }) => {
