@@ -104,6 +104,8 @@ async function backupAsWriter(root: string, session: string, store: Store, optio
   const signal = options.signal
   const startedAt = new Date().toISOString()
   const files = await walkSession(root)
+  // An empty snapshot would become the session's newest and hide the last good one.
+  if (files.length === 0) throw new InvalidArgumentError(`${root} holds no files to back up; is its drive mounted, and is this the session folder?`)
   const bytesTotal = files.reduce((n, f) => n + f.size, 0)
 
   const { snapshots } = await store.snapshots()
