@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -47,6 +47,34 @@ test('an ingest that did not complete never says NO with no reason', async () =>
   assert.is(r.status, 'completed-with-errors')
   assert.is(r.safeToFormat, false)
   assert.ok(r.reasons.some((x) => x.code === 'run-not-completed'), JSON.stringify(r.reasons))
+})
+
+test('a card pulled during the ingest: the run and safe-to-format agree (NO, with reasons: the card is gone, the run did not complete)', async () => {
+  const card = makeCard({ raws: 6, rawBytes: 8 * MB, jpegs: 2 })
+  const dests = [tempDir('sp-d1-'), tempDir('sp-d2-')]
+  let pulled = false
+  const r = await ingest({
+    source: card,
+    destinations: dests,
+    session,
+    onProgress: (p) => {
+      if (!pulled && p.bytes > 0) {
+        pulled = true
+        // The mount point stays, empty: what a pulled card leaves behind.
+        renameSync(card, `${card}-pulled`)
+        mkdirSync(card)
+      }
+    },
+  })
+  assert.ok(pulled)
+  assert.is.not(r.status, 'completed')
+  assert.is(r.safeToFormat, false)
+  const codes = r.reasons.map((x) => x.code)
+  assert.ok(codes.includes('no-card') && codes.includes('run-not-completed'), JSON.stringify(r.reasons))
+  assert.match(r.reasons.find((x) => x.code === 'no-card')!.message, 'is the card mounted?')
+  const stf = cli(['safe-to-format', card, ...dests.map((d) => join(d, FOLDER))])
+  assert.is(stf.status, 1)
+  assert.match(stf.stdout, 'is the card mounted?')
 })
 
 /** An ext4 image loop-mounted at a fresh folder (root only), so bytes can change beneath its page cache. */
