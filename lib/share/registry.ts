@@ -127,7 +127,7 @@ export class ShareRegistry {
     }
     this.#db = new BetterSqlite3(options.path)
     this.#db.pragma('journal_mode = WAL')
-    this.#db.pragma('synchronous = FULL') // a revocation must survive a power cut
+    this.#db.pragma('synchronous = FULL') // a revocation must survive a power cut (see #relaxed for the exceptions)
     this.#db.pragma('foreign_keys = ON')
     this.#db.pragma('busy_timeout = 5000')
     migrate(this.#db, options.path)
@@ -136,6 +136,22 @@ export class ShareRegistry {
   /** The address every link starts with (the `publicUrl` option, without a trailing slash). */
   get publicUrl(): string {
     return this.#publicUrl
+  }
+
+  /**
+   * Runs bookkeeping writes (access-log lines, last-access times, bytes counted) without
+   * an fsync each (`synchronous = NORMAL`): in WAL mode a power cut can lose the last of
+   * them but never corrupts the database, and the next FULL commit (a revocation, a new
+   * share) makes them durable too. One fsync per page view would cap the server at a few
+   * hundred requests per second.
+   */
+  #relaxed<T>(fn: () => T): T {
+    this.#db.pragma('synchronous = NORMAL')
+    try {
+      return fn()
+    } finally {
+      this.#db.pragma('synchronous = FULL')
+    }
   }
 
   /** Closes the database (writing the per-minute counts first). */
@@ -291,7 +307,8 @@ export class ShareRegistry {
    * ```
    */
   chargeBytes(shareId: string, charges: readonly ByteCharge[]): boolean {
-    return this.#db
+    return this.#relaxed(() =>
+      this.#db
       .transaction(() => {
         const limit = (this.#db.prepare('SELECT max_downloads FROM shares WHERE id = ?').get(shareId) as { max_downloads: number | null } | undefined)?.max_downloads
         if (limit === undefined) return false
@@ -304,20 +321,24 @@ export class ShareRegistry {
         this.#db.prepare('UPDATE shares SET last_access_at = ? WHERE id = ?').run(this.#clock.now().getTime(), shareId)
         return true
       })
-      .immediate()
+      .immediate(),
+    )
   }
 
   /** Gives back bytes charged by {@link ShareRegistry.chargeBytes} but never sent. */
   refundBytes(shareId: string, charges: readonly ByteCharge[]): void {
-    this.#db
-      .transaction(() => {
-        for (const c of charges) {
-          if (c.bytes <= 0) continue
-          const item = this.#budget(shareId, c.index)
-          this.#setBudget(shareId, c.index, Math.max(0, item.deliveries * c.size + item.carry_bytes - c.bytes), c.size)
-        }
-      })
-      .immediate()
+    if (charges.every((c) => c.bytes <= 0)) return
+    this.#relaxed(() =>
+      this.#db
+        .transaction(() => {
+          for (const c of charges) {
+            if (c.bytes <= 0) continue
+            const item = this.#budget(shareId, c.index)
+            this.#setBudget(shareId, c.index, Math.max(0, item.deliveries * c.size + item.carry_bytes - c.bytes), c.size)
+          }
+        })
+        .immediate(),
+    )
   }
 
   #budget(shareId: string, index: number): ItemBudget {
@@ -335,7 +356,7 @@ export class ShareRegistry {
 
   /** Records that the share was opened now. */
   touch(id: string): void {
-    this.#db.prepare('UPDATE shares SET last_access_at = ? WHERE id = ?').run(this.#clock.now().getTime(), id)
+    this.#relaxed(() => this.#db.prepare('UPDATE shares SET last_access_at = ? WHERE id = ?').run(this.#clock.now().getTime(), id))
   }
 
   /**
@@ -379,9 +400,11 @@ export class ShareRegistry {
   }
 
   #insert(entry: AccessLogEntry, at: number): void {
-    this.#db
-      .prepare('INSERT INTO share_access_log (share_id, at, event, outcome, item, bytes, remote, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(String(entry.shareId).slice(0, 64), at, entry.event, entry.outcome, entry.item ?? null, entry.bytes ?? null, entry.remote ?? null, entry.count ?? null)
+    this.#relaxed(() =>
+      this.#db
+        .prepare('INSERT INTO share_access_log (share_id, at, event, outcome, item, bytes, remote, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(String(entry.shareId).slice(0, 64), at, entry.event, entry.outcome, entry.item ?? null, entry.bytes ?? null, entry.remote ?? null, entry.count ?? null),
+    )
     if (++this.#insertsSinceBoundCheck >= BOUND_CHECK_EVERY) {
       this.#insertsSinceBoundCheck = 0
       this.#enforceLogBound()

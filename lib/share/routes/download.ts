@@ -26,6 +26,12 @@ import type { ShareInfo } from '../types'
 import type { HandlerState, ShareRequest } from './context'
 import { findItem, servable } from './items'
 
+/**
+ * Bytes read from disk at a time: 256 KiB rather than the stream default of 64 KiB, so a
+ * 20 MB download costs a quarter of the reads and socket writes (case G of the bench).
+ */
+const READ_CHUNK = 256 * 1024
+
 /** Answers one file of an open link. */
 export async function itemDownload(state: HandlerState, r: ShareRequest, share: ShareInfo, root: string): Promise<void> {
   const { registry } = state
@@ -84,7 +90,7 @@ export async function itemDownload(state: HandlerState, r: ShareRequest, share: 
 async function stream(state: HandlerState, share: ShareInfo, res: ServerResponse, opened: OpenedItem, start: number, end: number): Promise<number> {
   state.inFlight.add(share.id, res)
   let sent = 0
-  const source = opened.handle.createReadStream({ start, end })
+  const source = opened.handle.createReadStream({ start, end, highWaterMark: READ_CHUNK })
   source.on('data', (chunk: string | Buffer) => {
     sent += chunk.length
   })
@@ -122,7 +128,7 @@ export async function allTar(state: HandlerState, r: ShareRequest, share: ShareI
     const feed = (async () => {
       for (const o of opened) {
         const entry = tar.entry({ name: o.item.path, size: o.file.size, mtime: o.file.mtime, mode: 0o644, type: 'file' })
-        const source = o.file.handle.createReadStream({ autoClose: false })
+        const source = o.file.handle.createReadStream({ autoClose: false, highWaterMark: READ_CHUNK })
         source.on('data', (chunk: string | Buffer) => {
           o.sent += chunk.length
         })
