@@ -24,6 +24,7 @@ import { computeVerifier, newShareId, newShareSecret, parseToken, verifierKey, v
 import type {
   AccessLogEntry,
   AccessResult,
+  ByteCharge,
   CreatedShare,
   CreateShareOptions,
   PruneAccessLogOptions,
@@ -38,6 +39,7 @@ import type {
 export type {
   AccessLogEntry,
   AccessResult,
+  ByteCharge,
   AccessStatus,
   CreatedShare,
   CreateShareOptions,
@@ -81,12 +83,6 @@ interface ItemBudget {
   carry_bytes: number
 }
 
-/** One charge to a download budget: `bytes` of item `index`, whose file has `size` bytes. */
-export interface ByteCharge {
-  index: number
-  bytes: number
-  size: number
-}
 
 /**
  * The registry of share links. Open it with {@link openShareRegistry}.

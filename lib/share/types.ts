@@ -172,3 +172,10 @@ export interface PasswordLockout {
   /** Password checks (Argon2id runs) one link may cost per minute, from all addresses together (default 30). */
   checksPerMinute?: number
 }
+
+/** One charge to a download budget: `bytes` of item `index`, whose file has `size` bytes. */
+export interface ByteCharge {
+  index: number
+  bytes: number
+  size: number
+}
