@@ -292,6 +292,16 @@ test('the access log has a row bound: past maxLogRows the oldest rows go, also t
   assert.ok(log.length <= 150 && log.length >= 100, String(log.length))
   assert.is(log[log.length - 1]!.event, 'view-999', 'the newest rows stay')
   registry.close()
+  // A smaller bound is applied by pruneAccessLog (share purge), and counted in its result.
+  const smaller = openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock, maxLogRows: 20 })
+  const before = smaller.accessLog().length
+  assert.is(smaller.pruneAccessLog({ olderThan: '90d', dryRun: true }), before - 20)
+  const removed = smaller.pruneAccessLog({ olderThan: '90d' })
+  const after = smaller.accessLog()
+  assert.ok(after.length <= 20, String(after.length))
+  assert.is(removed, before - after.length)
+  assert.is(after[after.length - 1]!.event, 'view-999')
+  smaller.close()
 })
 
 test('unknown links cost no database write per request: one counted line per minute', async () => {
