@@ -164,7 +164,7 @@ test('share create, list, audit, revoke, revoke --session, purge: --json validat
 })
 
 test('share serve --json: one line with the URL; Ctrl-C is a normal stop (exit 0)', async () => {
-  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'share', 'serve', '--port', '0', '--home', home, '--json'], {
+  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'share', 'serve', '--port', '0', '--root', dir, '--home', home, '--json'], {
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

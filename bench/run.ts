@@ -11,6 +11,7 @@ import { hashFileCase } from './cases/hash-file'
 import { memoryCase } from './cases/memory'
 import { perCallCase } from './cases/per-call'
 import { sealCase } from './cases/seal'
+import { shareServerCase } from './cases/share-server'
 import { streamHashCase } from './cases/stream-hash'
 import { REPO, type BenchContext } from './lib/context'
 import { formatSize, parseSize, WORK } from './lib/files'
@@ -32,6 +33,8 @@ async function main(): Promise<void> {
     rclone: ['rclone', ['version']],
     cp: ['cp', ['--version']],
     tar: ['tar', ['--version']],
+    nginx: ['nginx', ['-v']],
+    wrk: ['sh', ['-c', 'wrk -v 2>&1 | head -1']],
   })
   const cases: CaseResult[] = []
   for (const [name, run] of [
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
     ['D', sealCase],
     ['E', copyCase],
     ['F', memoryCase],
+    ['J', shareServerCase],
   ] as const) {
     if (only && !only.has(name)) continue
     const t0 = Date.now()
@@ -63,8 +67,9 @@ function caseFilter(argv: string[]): Set<string> | undefined {
   if (i < 0) return undefined
   const value = argv[i]!.includes('=') ? argv[i]!.slice('--case='.length) : argv[i + 1]
   const names = (value ?? '').toUpperCase().split(',').filter(Boolean)
-  if (names.length === 0 || names.some((n) => !'ABCDEF'.includes(n) || n.length !== 1)) {
-    throw new Error(`--case ${value ?? ''} is not understood; give letters A to F, e.g. --case A,E`)
+  const known = 'ABCDEFGHIJ'
+  if (names.length === 0 || names.some((n) => !known.includes(n) || n.length !== 1)) {
+    throw new Error(`--case ${value ?? ''} is not understood; give letters from ${known}, e.g. --case A,E`)
   }
   return new Set(names)
 }

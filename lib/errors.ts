@@ -37,6 +37,7 @@ export type ErrorCode =
   | 'E_SCHEMA_TOO_NEW'
   | 'E_UNSAFE_ENTRY'
   | 'E_ARCHIVE_LIMIT'
+  | 'E_WEAK_PASSPHRASE'
 
 /** Base class of every error the library reports. */
 export class ShutterproofError extends Error {
@@ -126,6 +127,16 @@ export class UnsafeArchiveError extends ShutterproofError {
   constructor(code: 'E_UNSAFE_ENTRY' | 'E_ARCHIVE_LIMIT', message: string, options?: { path?: string; entry?: string }) {
     super(code, message, options)
     if (options?.entry !== undefined) this.entry = options.entry
+  }
+}
+
+/**
+ * A chosen passphrase or share password is too easy to guess (`E_WEAK_PASSPHRASE`); the
+ * message says why and how to make it stronger (or to let Shutterproof generate one).
+ */
+export class WeakPassphraseError extends ShutterproofError {
+  constructor(message: string) {
+    super('E_WEAK_PASSPHRASE', message)
   }
 }
 

@@ -54,8 +54,10 @@ export {
   TtlTooLongError,
   SchemaVersionError,
   UnsafeArchiveError,
+  WeakPassphraseError,
   type ErrorCode,
 } from './errors'
+export { checkPassphraseStrength, estimatePassphraseStrength } from './keys/strength'
 /**
  * ASC MHL v2.0 histories (`ascmhl/` folders) for ingest destinations.
  *
@@ -156,8 +158,15 @@ export {
   type AccessLogEntry,
   type PruneAccessLogOptions,
   type PurgeExpiredOptions,
+  type PasswordLockout,
+  type ByteCharge,
 } from './share/registry'
 export { createShareHandler, type ShareHandlerOptions, type ShareRequestHandler, type PasswordRateLimit } from './share/handler'
+export { createShareServer, type ShareServerOptions } from './share/server'
+export { loadTlsFiles, type TlsFiles } from './share/tls'
+export { type ShareTimeouts } from './share/timeouts'
+export { type TrustProxy } from './share/proxy'
+export { publicUrlOf, loopbackWarning } from './share/public-url'
 export { type ShareItem, type ShareItemInput, type ShareScope } from './share/items'
 export { type ShareAudit, type AuditOptions } from './share/audit'
 export { systemClock, manualClock, type Clock, type ManualClock } from './share/clock'

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the reference tools the tests compare against, when they are missing:
-# Debian packages (as root; chromium for the HTML report suite), the reference ASC MHL tool (pip) and the Rust components
+# Debian packages (as root; chromium for the HTML report suite, nginx and openssl for the
+# share server behind a proxy), the reference ASC MHL tool (pip) and the Rust components
 # for fmt / clippy.
 set -euo pipefail
 need=()
@@ -12,6 +13,11 @@ command -v fincore >/dev/null || need+=(util-linux)
 command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
 # Headless Chromium for the HTML report suite (driven by playwright-core, which never downloads a browser).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The reverse proxy the share server is tested behind (the tests start and stop their own
+# nginx on free ports; the package's own service is not used), and openssl for its
+# throwaway certificate.
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
+command -v openssl >/dev/null || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing test tools: ${need[*]} (install them, e.g. sudo apt-get install -y ${need[*]})" >&2

@@ -20,7 +20,7 @@ import { registerReport } from './report-command'
 const { version } = require('../../package.json') as { version: string }
 
 /** Errors that mean the command line asked for something wrong. */
-const USAGE_CODES = new Set(['E_INVALID_ARGUMENT', 'E_TTL_TOO_LONG', 'E_SHARE_NOT_FOUND'])
+const USAGE_CODES = new Set(['E_INVALID_ARGUMENT', 'E_TTL_TOO_LONG', 'E_SHARE_NOT_FOUND', 'E_WEAK_PASSPHRASE'])
 
 export async function main(argv: string[]): Promise<number> {
   const ctx = new CliContext()

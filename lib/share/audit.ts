@@ -3,7 +3,7 @@
  * @module
  */
 import { parseDuration } from './duration'
-import type { ShareInfo } from './registry'
+import type { ShareInfo } from './types'
 
 /** Options of the audit. */
 export interface AuditOptions {
