@@ -1,7 +1,7 @@
 /** Share test support: a session folder of random files, a registry on a manual clock, a real HTTP server on 127.0.0.1:0. */
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { createServer, request, type Server } from 'node:http'
+import { createServer, request, type Agent, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 
@@ -74,10 +74,10 @@ export interface Reply {
 }
 
 /** A raw HTTP request: the path goes on the wire exactly as given (no URL normalisation, unlike fetch). */
-export function http(base: string, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+export function http(base: string, path: string, init: { method?: string; headers?: Record<string, string>; body?: string; agent?: Agent } = {}): Promise<Reply> {
   const url = new URL(base)
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path, method: init.method ?? 'GET', headers: init.headers }, (res) => {
+    const req = request({ host: url.hostname, port: url.port, path, method: init.method ?? 'GET', headers: init.headers, ...(init.agent ? { agent: init.agent } : {}) }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {
