@@ -1,11 +1,13 @@
 //! Deterministic choices derived from an input's bytes (piece sizes for a stream, a
 //! range to read), so that a finding replays exactly from its input alone.
 
-/// FNV-1a: a cheap, stable hash to draw choices from.
+/// FNV-1a of the length and the last 64 bytes: a cheap, stable hash to draw choices
+/// from (hashing every byte of a large input would cost more than the code under test).
 fn fnv(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    let tail = &data[data.len().saturating_sub(64)..];
+    tail.iter()
+        .chain(&(data.len() as u64).to_le_bytes())
+        .fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 /// Piece lengths to feed a stream opener: small ones (inside the header and the
