@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert'
 
 import { InvalidArgumentError, MhlError } from '../lib/errors'
 import { parseManifest } from '../lib/mhl/manifest'
+import { confinedPath } from '../lib/delivery/safe-paths'
 import { parseDuration } from '../lib/share/duration'
 import { parseRange } from '../lib/share/range'
 
@@ -65,6 +66,13 @@ test('fuzz finding mhl-path-escape: a manifest path that leads out of the root i
   for (const p of ['../../etc/passwd', '/etc/passwd', 'Clips/../../../x', '..']) expectInvalid(manifest(p), 'leads out of the history')
   // Names that merely contain dots stay valid.
   assert.is(parseManifest(manifest('Clips/..hidden/a..b'), 'ok.mhl').files[0]!.path, 'Clips/..hidden/a..b')
+})
+
+test('fuzz finding delivery-dotdot-prefix: an entry named "..foo" stays inside the folder and is not refused as outside', () => {
+  assert.is(confinedPath('/tmp/into', '..foo'), '/tmp/into/..foo')
+  assert.is(confinedPath('/tmp/into', 'a/..%2f'), '/tmp/into/a/..%2f')
+  assert.throws(() => confinedPath('/tmp/into', '..'))
+  assert.throws(() => confinedPath('/tmp/into', 'a/../../b'))
 })
 
 test.run()

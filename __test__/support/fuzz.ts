@@ -44,7 +44,7 @@ export async function fuzz<T>(name: string, property: fc.IProperty<T> | fc.IAsyn
     }
     appendFileSync(report, JSON.stringify(line) + '\n')
   }
-  if (details.failed) assert.unreachable(fc.defaultReportMessage(details) ?? `${name} failed`)
+  if (details.failed) assert.unreachable(`${name}: ${String(details.errorInstance)}\n${fc.defaultReportMessage(details) ?? ''}`)
 }
 
 function safeJson(value: unknown): unknown {
