@@ -18,6 +18,9 @@ import { ShutterproofError, type ErrorCode } from '../../lib/errors'
 /** The seed every property runs from unless told otherwise. */
 export const FUZZ_SEED = Number(process.env.SHUTTERPROOF_FUZZ_SEED ?? 21)
 
+/** What one case may cost: far above any sane parse (milliseconds); only a runaway one reaches it. */
+export const CASE_BUDGET_MS = 5000
+
 /** Cases for a property: its short count in `npm test`, SHUTTERPROOF_FUZZ_RUNS in a long run. */
 export function casesFor(short: number): number {
   const long = Number(process.env.SHUTTERPROOF_FUZZ_RUNS)
@@ -28,10 +31,38 @@ export function casesFor(short: number): number {
  * Checks `property` for its number of cases from the fixed seed; fails the test with
  * fast-check's report (seed, path and shrunk counterexample, enough to replay it).
  */
-export async function fuzz<T>(name: string, property: fc.IProperty<T> | fc.IAsyncProperty<T>, short: number): Promise<void> {
+export async function fuzz<T>(name: string, property: fc.IPropertyWithHooks<T> | fc.IAsyncPropertyWithHooks<T>, short: number): Promise<void> {
   const numRuns = casesFor(short)
   const started = Date.now()
-  const details = await fc.check(property as fc.IAsyncProperty<T>, { seed: FUZZ_SEED, numRuns, endOnFailure: false })
+  // Each case's time, to hold every case to the budget (a runaway parse is a finding too).
+  let caseStarted = 0
+  let slowest = 0
+  const start = () => {
+    caseStarted = performance.now()
+  }
+  const stop = () => {
+    slowest = Math.max(slowest, performance.now() - caseStarted)
+  }
+  const timed = property.isAsync()
+    ? (property as fc.IAsyncPropertyWithHooks<T>)
+        .beforeEach(async (previous) => {
+          await previous()
+          start()
+        })
+        .afterEach(async (previous) => {
+          stop()
+          await previous()
+        })
+    : (property as fc.IPropertyWithHooks<T>)
+        .beforeEach((previous) => {
+          previous()
+          start()
+        })
+        .afterEach((previous) => {
+          stop()
+          previous()
+        })
+  const details = await fc.check(timed as fc.IAsyncProperty<T>, { seed: FUZZ_SEED, numRuns, endOnFailure: false })
   const report = process.env.SHUTTERPROOF_FUZZ_REPORT
   if (report) {
     const line = {
@@ -39,11 +70,13 @@ export async function fuzz<T>(name: string, property: fc.IProperty<T> | fc.IAsyn
       cases: details.numRuns,
       seed: FUZZ_SEED,
       ms: Date.now() - started,
+      slowestCaseMs: Math.round(slowest),
       failed: details.failed,
       ...(details.failed ? { counterexample: safeJson(details.counterexample), error: String(details.errorInstance) } : {}),
     }
     appendFileSync(report, JSON.stringify(line) + '\n')
   }
+  if (slowest > CASE_BUDGET_MS) assert.unreachable(`${name}: a case took ${Math.round(slowest)} ms, over the ${CASE_BUDGET_MS} ms budget of one case`)
   if (details.failed) assert.unreachable(`${name}: ${String(details.errorInstance)}\n${fc.defaultReportMessage(details) ?? ''}`)
 }
 

@@ -91,7 +91,7 @@ pub fn check_header(data: &[u8]) {
 /// `inspect` (no key): documented codes only, and sizes that agree with the format.
 pub fn check_inspect(data: &[u8]) {
     let sealed_size = data.len() as u64;
-    match inspect_reader(&data[..], sealed_size) {
+    match inspect_reader(data, sealed_size) {
         Ok(i) => {
             assert!(i.header_size <= i.sealed_size);
             assert_eq!(i.sealed_size, sealed_size);
@@ -129,7 +129,7 @@ pub fn check_open(data: &[u8]) {
                     Some(plain),
                     "the stream opened other bytes"
                 );
-                let info = inspect_reader(&data[..], data.len() as u64).expect("opens, yet inspect fails");
+                let info = inspect_reader(data, data.len() as u64).expect("opens, yet inspect fails");
                 assert_eq!(info.plaintext_size, plain.len() as u64);
                 let (start, end) = pieces::range_within(data, plain.len() as u64);
                 let range = read_range_of(Cursor::new(data), data.len() as u64, &unlock, start, end)
