@@ -193,7 +193,11 @@ fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
     while at < len {
         let end = (at + BLOCK).min(len);
         if a[at..end] != b[at..end] {
-            return a[at..end].iter().zip(&b[at..end]).position(|(x, y)| x != y).map(|i| at + i);
+            return a[at..end]
+                .iter()
+                .zip(&b[at..end])
+                .position(|(x, y)| x != y)
+                .map(|i| at + i);
         }
         at = end;
     }

@@ -7,7 +7,9 @@ fn fnv(data: &[u8]) -> u64 {
     let tail = &data[data.len().saturating_sub(64)..];
     tail.iter()
         .chain(&(data.len() as u64).to_le_bytes())
-        .fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
+        .fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+            (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+        })
 }
 
 /// Piece lengths to feed a stream opener: small ones (inside the header and the
