@@ -133,6 +133,7 @@ test('CLI path arguments: documented exit codes and errors, and nothing written 
         },
       ),
       80,
+      true,
     )
     assert.ok(n > 0)
   } finally {

@@ -122,6 +122,7 @@ test('MHL manifest reader: any text gives a well-formed manifest or E_MHL_INVALI
       }
     }),
     600,
+    true,
   )
 })
 
@@ -162,6 +163,7 @@ test('MHL history reader: hostile ascmhl/ folders give a history or a documented
       if ('ok' in r) for (const g of r.ok.generations) for (const f of g.files) if (!plainRelative(f.path)) throw new Error(`readHistory returned ${f.path}`)
     }),
     60,
+    true,
   )
 })
 

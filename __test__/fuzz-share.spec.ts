@@ -172,6 +172,7 @@ test('URL router: any path, method and Range header gets a documented status; on
         }
       }),
       300,
+      true,
     )
   } finally {
     agent.destroy()

@@ -6,7 +6,8 @@
 #                                      executions), then every TypeScript property for
 #                                      --cases C cases (default 100000)
 #
-# Options of the long run: --minutes N, --runs R, --cases C, --targets "a b", --no-ts,
+# Options of the long run: --minutes N, --runs R, --cases C, --heavy-cases H (the TS
+# properties that write files or talk HTTP per case; default C), --targets "a b", --no-ts,
 # --no-rust, --out DIR (default fuzz-results/). It records per target the executions,
 # coverage (libFuzzer's cov = edges, ft = features), corpus size and findings, in
 # DIR/<date>.json and DIR/<date>.md, and keeps the corpora in $CARGO_TARGET_DIR/fuzz-corpus.
@@ -26,7 +27,7 @@ TARGETS=(header inspect recovery_words vault_file open range mutate)
 # for more than 64 MiB at once is a finding.
 CAPS=(-rss_limit_mb=1024 -malloc_limit_mb=64 -max_len=70000 -timeout=10)
 
-smoke=false minutes= runs= cases=100000 ts=true rust=true out=fuzz-results
+smoke=false minutes= runs= cases=100000 heavy_cases= ts=true rust=true out=fuzz-results
 targets=("${TARGETS[@]}")
 while [ $# -gt 0 ]; do
   case $1 in
@@ -34,6 +35,7 @@ while [ $# -gt 0 ]; do
     --minutes) minutes=$2; shift ;;
     --runs) runs=$2; shift ;;
     --cases) cases=$2; shift ;;
+    --heavy-cases) heavy_cases=$2; shift ;;
     --targets) read -r -a targets <<<"$2"; shift ;;
     --no-ts) ts=false ;;
     --no-rust) rust=false ;;
@@ -131,7 +133,7 @@ if $ts; then
   report="$out/$stamp-ts.jsonl"
   : >"$report"
   echo "== TypeScript properties, $cases cases each (__test__/fuzz-*.spec.ts)"
-  SHUTTERPROOF_FUZZ_RUNS=$cases SHUTTERPROOF_FUZZ_REPORT="$repo/$report" nice -n 19 npx uvu -r tsx __test__ 'fuzz-.*\.spec\.ts$' >"$out/$stamp-ts.log" 2>&1
+  SHUTTERPROOF_FUZZ_RUNS=$cases SHUTTERPROOF_FUZZ_HEAVY_RUNS=${heavy_cases:-$cases} SHUTTERPROOF_FUZZ_REPORT="$repo/$report" nice -n 19 npx uvu -r tsx __test__ 'fuzz-.*\.spec\.ts$' >"$out/$stamp-ts.log" 2>&1
   rc=$?
   tail -5 "$out/$stamp-ts.log"
   [ "$rc" -ne 0 ] && findings=$((findings + 1))
@@ -141,7 +143,7 @@ if $ts; then
 fi
 
 {
-  printf '{"date":"%s","commit":"%s","command":"npm run fuzz -- %s","results":[' "$stamp" "$commit" "${minutes:+--minutes $minutes}${runs:+ --runs $runs} --cases $cases"
+  printf '{"date":"%s","commit":"%s","command":"npm run fuzz -- %s","results":[' "$stamp" "$commit" "${minutes:+--minutes $minutes}${runs:+ --runs $runs} --cases $cases${heavy_cases:+ --heavy-cases $heavy_cases}"
   (IFS=,; printf '%s' "${results[*]}")
   printf ']}\n'
 } >"$json"

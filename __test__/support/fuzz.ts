@@ -3,7 +3,8 @@
  *
  * `npm test` runs each property for its short count of cases from a fixed seed, so a run
  * is fast and the same every time. `npm run fuzz` (scripts/fuzz.sh) runs them long:
- * SHUTTERPROOF_FUZZ_RUNS sets the cases per property, SHUTTERPROOF_FUZZ_SEED the seed,
+ * SHUTTERPROOF_FUZZ_RUNS sets the cases per property (SHUTTERPROOF_FUZZ_HEAVY_RUNS those of
+ * the heavy ones, which write files or talk HTTP), SHUTTERPROOF_FUZZ_SEED the seed,
  * and SHUTTERPROOF_FUZZ_REPORT names a file that gets one JSON line per property run
  * (cases, seed, time, and the counterexample of a failure).
  */
@@ -21,9 +22,13 @@ export const FUZZ_SEED = Number(process.env.SHUTTERPROOF_FUZZ_SEED ?? 21)
 /** What one case may cost: far above any sane parse (milliseconds); only a runaway one reaches it. */
 export const CASE_BUDGET_MS = 5000
 
-/** Cases for a property: its short count in `npm test`, SHUTTERPROOF_FUZZ_RUNS in a long run. */
-export function casesFor(short: number): number {
-  const long = Number(process.env.SHUTTERPROOF_FUZZ_RUNS)
+/**
+ * Cases for a property: its short count in `npm test`; in a long run SHUTTERPROOF_FUZZ_RUNS,
+ * or for a heavy property (one that writes files or talks HTTP per case)
+ * SHUTTERPROOF_FUZZ_HEAVY_RUNS when that is set.
+ */
+export function casesFor(short: number, heavy = false): number {
+  const long = Number((heavy && process.env.SHUTTERPROOF_FUZZ_HEAVY_RUNS) || process.env.SHUTTERPROOF_FUZZ_RUNS)
   return Number.isSafeInteger(long) && long > 0 ? long : short
 }
 
@@ -31,8 +36,8 @@ export function casesFor(short: number): number {
  * Checks `property` for its number of cases from the fixed seed; fails the test with
  * fast-check's report (seed, path and shrunk counterexample, enough to replay it).
  */
-export async function fuzz<T>(name: string, property: fc.IPropertyWithHooks<T> | fc.IAsyncPropertyWithHooks<T>, short: number): Promise<void> {
-  const numRuns = casesFor(short)
+export async function fuzz<T>(name: string, property: fc.IPropertyWithHooks<T> | fc.IAsyncPropertyWithHooks<T>, short: number, heavy = false): Promise<void> {
+  const numRuns = casesFor(short, heavy)
   const started = Date.now()
   // Each case's time, to hold every case to the budget (a runaway parse is a finding too).
   let caseStarted = 0
@@ -68,6 +73,7 @@ export async function fuzz<T>(name: string, property: fc.IPropertyWithHooks<T> |
     const line = {
       property: name,
       cases: details.numRuns,
+      heavy,
       seed: FUZZ_SEED,
       ms: Date.now() - started,
       slowestCaseMs: Math.round(slowest),
