@@ -63,7 +63,8 @@ async function run(argv: string[], cwd: string): Promise<{ code: number; out: st
 /** A name a file can have on Linux: no `/`, no NUL, not `.` or `..`, at most 200 bytes. */
 const fileName = fc
   .oneof(hostileText(40), fc.constantFrom('-', '--', '-o', '--json', '-h', ' a', 'a ', 'a.sealed', '.sealed', '...sealed', 'x\nY', 'é', 'e\u0301'))
-  .map((n) => n.replace(/[/\0]/g, '_'))
+  // As the file system stores it: UTF-8, so a lone surrogate becomes U+FFFD.
+  .map((n) => Buffer.from(n.replace(/[/\0]/g, '_'), 'utf8').toString('utf8'))
   .filter((n) => n !== '' && n !== '.' && n !== '..' && Buffer.byteLength(n) <= 200)
 
 test('CLI path arguments: documented exit codes and errors, and nothing written outside where outputs go', async () => {
