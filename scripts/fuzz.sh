@@ -51,7 +51,15 @@ have_toolchain() {
 
 build() {
   echo "building the fuzz targets (cargo +nightly fuzz build, AddressSanitizer) into $build_dir"
-  (cd "$fuzz_dir" && cargo +nightly fuzz build -O --target-dir "$build_dir" 2>&1 | grep -vE '^\s+(Compiling|Downloaded|Downloading)' ) || return 1
+  local log
+  log=$(mktemp)
+  if ! (cd "$fuzz_dir" && cargo +nightly fuzz build -O --target-dir "$build_dir") >"$log" 2>&1; then
+    tail -40 "$log"
+    rm -f "$log"
+    return 1
+  fi
+  tail -1 "$log"
+  rm -f "$log"
   [ -x "$bin_dir/header" ]
 }
 
