@@ -125,7 +125,7 @@ if $rust; then
     nice -n 19 "$bin_dir/$t" "${CAPS[@]}" "${limit[@]}" -print_final_stats=1 -artifact_prefix="$artifacts/$t-" "$corpus_root/$t" >"$log" 2>&1
     rc=$?
     secs=$(( $(date +%s) - start ))
-    execs=$(awk -F': *' '/stat::number_of_executed_units/ { print $2 }' "$log" | tail -1)
+    execs=$(awk '/stat::number_of_executed_units/ { print $NF }' "$log" | tail -1)
     last=$(grep -E '^#[0-9]+' "$log" | tail -1)
     cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last") ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
     corp=$(sed -n 's/.* corp: \([0-9]*\)\/.*/\1/p' <<<"$last")
