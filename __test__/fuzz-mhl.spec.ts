@@ -6,7 +6,7 @@
  * throws anything else, never returns a hash that is not one or a path that leaves the
  * history's root, and its output stays proportional to its input.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import fc from 'fast-check'
@@ -161,6 +161,7 @@ test('MHL history reader: hostile ascmhl/ folders give a history or a documented
       const codes = ['E_MHL_NO_HISTORY', 'E_MHL_INVALID', 'E_MHL_CHAIN_MISMATCH', 'E_MHL_MANIFEST_MISSING'] as const
       const r = await outcomeAsync(() => readHistory(join(dir, '..'), { strict: false }), codes, 'readHistory')
       if ('ok' in r) for (const g of r.ok.generations) for (const f of g.files) if (!plainRelative(f.path)) throw new Error(`readHistory returned ${f.path}`)
+      rmSync(join(dir, '..'), { recursive: true, force: true }) // a long run makes 10^5 of them
     }),
     60,
     true,
