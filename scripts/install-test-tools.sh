@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the reference tools the tests compare against, when they are missing:
 # Debian packages (as root; chromium for the HTML report suite, nginx and openssl for the
-# share server behind a proxy), the reference ASC MHL tool (pip) and the Rust components
-# for fmt / clippy.
+# share server behind a proxy), the reference ASC MHL tool (pip), the Rust components for
+# fmt / clippy, and a nightly toolchain with cargo-fuzz for the fuzz smoke (skipped,
+# loudly, when they cannot be had).
 set -euo pipefail
 need=()
 command -v b3sum >/dev/null || need+=(b3sum)
@@ -41,4 +42,17 @@ fi
 if command -v rustup >/dev/null; then
   rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
   rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+fi
+# The fuzz targets (crates/core/fuzz) build with cargo-fuzz on a nightly toolchain.
+if command -v rustup >/dev/null; then
+  if ! cargo +nightly --version >/dev/null 2>&1; then
+    echo "installing a nightly Rust toolchain for the fuzz targets"
+    rustup toolchain install nightly --profile minimal >/dev/null 2>&1 \
+      || echo "could not install a nightly toolchain: the Rust fuzz smoke will be SKIPPED" >&2
+  fi
+  if cargo +nightly --version >/dev/null 2>&1 && ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "installing cargo-fuzz 0.13.2 (cargo install, from crates.io)"
+    cargo install cargo-fuzz --version 0.13.2 --locked -q \
+      || echo "could not install cargo-fuzz: the Rust fuzz smoke will be SKIPPED" >&2
+  fi
 fi

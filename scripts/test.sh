@@ -50,6 +50,16 @@ read -r c_pass c_fail < <(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if 
 if [ "$cargo_status" -ne 0 ] && [ "$c_fail" -eq 0 ]; then c_fail=1; fi # did not build or crashed
 passed=$((passed + c_pass)); failed=$((failed + c_fail))
 
+# Every Rust fuzz target, briefly, from the vectors' seeds and a fixed seed (the
+# TypeScript fuzz properties run with the uvu suites below). 77 = no nightly toolchain.
+note "fuzz smoke: every Rust fuzz target (scripts/fuzz.sh --smoke)"
+bash scripts/fuzz.sh --smoke
+case $? in
+  0) passed=$((passed + 1)); echo "ok: fuzz smoke" ;;
+  77) skipped=$((skipped + 1)) ;;
+  *) failed=$((failed + 1)); echo "FAILED: fuzz smoke" ;;
+esac
+
 note "uvu suites (__test__/*.spec.ts)"
 npx uvu -r tsx __test__ '\.spec\.ts$' 2>&1 | tee "$log_dir/uvu.log"
 uvu_status=${PIPESTATUS[0]}

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { request, type Server } from 'node:http'
+import { request, type Agent, type Server } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 
@@ -78,11 +78,19 @@ export interface Reply {
 export function http(
   base: string,
   path: string,
-  init: { method?: string; headers?: Record<string, string>; body?: string; localAddress?: string } = {},
+  init: { method?: string; headers?: Record<string, string>; body?: string; localAddress?: string; agent?: Agent } = {},
 ): Promise<Reply> {
   const url = new URL(base)
   return new Promise((resolve, reject) => {
-    const options = { host: url.hostname, port: url.port, path, method: init.method ?? 'GET', headers: init.headers, ...(init.localAddress ? { localAddress: init.localAddress } : {}) }
+    const options = {
+      host: url.hostname,
+      port: url.port,
+      path,
+      method: init.method ?? 'GET',
+      headers: init.headers,
+      ...(init.localAddress ? { localAddress: init.localAddress } : {}),
+      ...(init.agent ? { agent: init.agent } : {}),
+    }
     const req = request(options, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
