@@ -53,6 +53,7 @@ export {
   TtlTooLongError,
   SchemaVersionError,
   UnsafeArchiveError,
+  CloudError,
   type ErrorCode,
 } from './errors'
 /**

@@ -2,7 +2,7 @@
  * `backup(sessionDir, store)`: incremental, verified, resumable.
  * @module
  */
-import { stat } from 'node:fs/promises'
+import { rm, stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 
 import { AbortError, InvalidArgumentError, type ShutterproofError } from '../errors'
@@ -132,7 +132,25 @@ async function backupAsWriter(root: string, session: string, store: Store, optio
   const inFlight = new Map<string, Promise<void>>()
   let filesDone = 0
   let bytesDone = 0
-  const tick = () => options.onProgress?.({ files: filesDone, filesTotal: files.length, bytes: bytesDone, bytesTotal, objectsWritten: report.objectsWritten })
+  // Progress lives here only: whole files done, plus the share of files being uploaded.
+  const partial = new Map<SessionFile, number>()
+  let lastTick = 0
+  const tick = (force = true) => {
+    const now = Date.now()
+    if (!force && now - lastTick < 100) return
+    lastTick = now
+    let inFlightBytes = 0
+    for (const n of partial.values()) inFlightBytes += n
+    options.onProgress?.({ files: filesDone, filesTotal: files.length, bytes: bytesDone + inFlightBytes, bytesTotal, objectsWritten: report.objectsWritten })
+  }
+  /** Counts bytes sent for a file (sealed bytes, capped at its size) until it is done. */
+  const inFlightProgress = (f: SessionFile) => ({
+    add: (n: number) => {
+      partial.set(f, Math.min(f.size, (partial.get(f) ?? 0) + n))
+      tick(false)
+    },
+    done: () => partial.delete(f),
+  })
 
   /** Makes sure object `name` holds a file hashing to `blake3`: reuse, check an orphan, or write. */
   const ensureObject = async (f: SessionFile, name: string, blake3: string): Promise<void> => {
@@ -159,25 +177,34 @@ async function backupAsWriter(root: string, session: string, store: Store, optio
       await store.backend.delete(key)
       present.delete(name)
     }
-    await store.backend.putWith(key, async (dst) => {
-      const r = await sealFile(f.abs, dst, { vault: store.vault, signal })
-      report.bytesWritten += r.sealedSize
-    })
-    present.add(name)
-    report.objectsWritten++
-    const local = await store.backend.localFile(key)
-    try {
-      const d = await checkSealed(store.vault, local.path, signal)
+    /** Reads a sealed file back (from the disk, cache evicted) and checks it holds the file. */
+    const holdsFile = async (path: string): Promise<boolean> => {
+      const d = await checkSealed(store.vault, path, signal)
       report.verifyMethods[d.method] = (report.verifyMethods[d.method] ?? 0) + 1
-      if (d.blake3 !== blake3) {
-        await store.backend.delete(key)
-        present.delete(name)
-        throw Object.assign(new Error(`${f.abs}: the object written for it reads back with another BLAKE3 (the file changed while it was sealed, or the store drive corrupts data); run the backup again`), { code: 'E_VERIFY_MISMATCH' })
-      }
-      trusted.add(name)
-    } finally {
-      await local.release()
+      return d.blake3 === blake3
     }
+    const progress = inFlightProgress(f)
+    try {
+      await store.backend.putWith(
+        key,
+        async (dst) => {
+          const r = await sealFile(f.abs, dst, { vault: store.vault, signal })
+          report.bytesWritten += r.sealedSize
+          // Checked before it is published or uploaded: a file that changed while it was
+          // sealed must not sit under the address of its earlier contents.
+          if (!(await holdsFile(dst))) {
+            await rm(dst, { force: true })
+            throw Object.assign(new Error(`${f.abs}: the object written for it reads back with another BLAKE3 (the file changed while it was sealed, or the store drive corrupts data); run the backup again`), { code: 'E_VERIFY_MISMATCH' })
+          }
+        },
+        { reuse: (path) => holdsFile(path).catch(() => false), onBytes: progress.add, signal },
+      )
+    } finally {
+      progress.done()
+    }
+    present.add(name)
+    trusted.add(name)
+    report.objectsWritten++
   }
 
   const one = async (f: SessionFile): Promise<void> => {

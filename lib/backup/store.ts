@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto'
 import { FileSystemError, InvalidArgumentError, KeyError, ShutterproofError } from '../errors'
 import type { Vault } from '../native'
 import { LocalFolderBackend, type StoreBackend } from './backend'
+import { isS3Location, openS3Backend, S3Backend, type S3StoreOptions } from './s3-backend'
 import { openBytes, sealBytes } from './objects'
 import { asWriter } from './writers'
 import { mkdir, readdir } from 'node:fs/promises'
@@ -67,8 +68,17 @@ export interface RestoreTestRecord {
 export interface StoreOptions {
   /** The open vault: seals objects and index; its key id is bound to the store. */
   vault: Vault
-  /** Another place for the bytes (default: a local folder at `location`). */
+  /** Another place for the bytes (default: a local folder at `location`, or the bucket of an `s3://` location). */
   backend?: StoreBackend
+  /** Endpoint, region, profile, limits… of an `s3://BUCKET/PREFIX` location. */
+  s3?: S3StoreOptions
+}
+
+/** The backend a location names: `s3://…` a bucket, anything else a local folder. */
+async function backendFor(location: string, options: StoreOptions | undefined): Promise<StoreBackend> {
+  if (options?.backend) return options.backend
+  if (isS3Location(location)) return openS3Backend(location, options?.s3)
+  return new LocalFolderBackend(location)
 }
 
 function objectKey(name: string): string {
@@ -195,13 +205,17 @@ function checkVault(options: StoreOptions | undefined): Vault {
  */
 export async function initStore(location: string, options: StoreOptions): Promise<Store> {
   const vault = checkVault(options)
-  const backend = options.backend ?? new LocalFolderBackend(location)
-  if (await readMarker(backend, location).catch(() => ({}) as Marker)) {
+  const backend = await backendFor(location, options)
+  location = backend instanceof S3Backend ? backend.location : location
+  if (await readMarker(backend, location).catch((err: ShutterproofError) => (err.code === 'E_FORMAT' ? ({} as Marker) : Promise.reject(err)))) {
     throw new FileSystemError('E_EXISTS', `${location} already holds a Shutterproof store; open it with openStore`, { path: location })
   }
-  if (!options.backend) {
-    await mkdir(location, { recursive: true })
-    const names = (await readdir(location)).filter((n) => n !== 'lost+found')
+  if (backend instanceof S3Backend && !(await backend.isEmpty())) {
+    throw new FileSystemError('E_EXISTS', `${location} is not empty; give an empty bucket or a new prefix for the store (s3://BUCKET/NEW-PREFIX)`, { path: location })
+  }
+  if (backend instanceof LocalFolderBackend) {
+    await mkdir(backend.location, { recursive: true })
+    const names = (await readdir(backend.location)).filter((n) => n !== 'lost+found')
     if (names.length > 0) throw new FileSystemError('E_EXISTS', `${location} is not empty; give an empty or new folder for the store`, { path: location })
   }
   const marker: Marker = { format: MARKER_FORMAT, keyId: vault.keyId, createdAt: new Date().toISOString() }
@@ -221,7 +235,8 @@ export async function initStore(location: string, options: StoreOptions): Promis
  */
 export async function openStore(location: string, options: StoreOptions): Promise<Store> {
   const vault = checkVault(options)
-  const backend = options.backend ?? new LocalFolderBackend(location)
+  const backend = await backendFor(location, options)
+  location = backend instanceof S3Backend ? backend.location : location
   const marker = await readMarker(backend, location)
   if (!marker) throw new FileSystemError('ENOENT', `${location} holds no Shutterproof store (no ${MARKER}); create one with initStore or 'shutterproof store init'`, { path: location })
   if (marker.keyId !== vault.keyId) {
@@ -232,7 +247,8 @@ export async function openStore(location: string, options: StoreOptions): Promis
 
 /** Opens the store at `location`, creating it first when the folder holds none. */
 export async function openOrInitStore(location: string, options: StoreOptions): Promise<Store> {
-  const backend = options.backend ?? new LocalFolderBackend(location)
-  if (await backend.stat(MARKER)) return openStore(location, options)
-  return initStore(location, options)
+  checkVault(options)
+  const backend = await backendFor(location, options)
+  if (await backend.stat(MARKER)) return openStore(location, { ...options, backend })
+  return initStore(location, { ...options, backend })
 }
