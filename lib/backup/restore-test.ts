@@ -29,8 +29,11 @@ export interface RestoreTestFailure {
 export interface RestoreTestOptions {
   /** Only this session's newest snapshot (default: the newest snapshot of every session). */
   session?: string
-  /** `'all'` (default) or how many files to pick at random across the snapshots tested. */
-  sample?: number | 'all'
+  /**
+   * `'all'` (default), how many files to pick at random across the snapshots tested, or a
+   * share of them (`'10%'`: a cheap frequent test; at least one file).
+   */
+  sample?: number | 'all' | `${number}%`
   /** Keep a sealed record of this test in the store, for the catalog (default true). */
   record?: boolean
   signal?: AbortSignal
@@ -41,6 +44,8 @@ export interface RestoreTestOptions {
 /** What {@link restoreTest} resolves with. */
 export interface RestoreTestReport {
   status: 'completed' | 'failed'
+  /** Every file of every session's newest snapshot was checked (no sample, no session filter). */
+  full: boolean
   testedAt: string
   snapshots: Array<{ key: string; session: string; createdAt: string; files: number }>
   /** Files checked (decrypted and re-hashed). */
@@ -60,6 +65,13 @@ const KIND_OF_CODE: Record<string, RestoreFailureKind> = {
   E_FORMAT: 'failed-authentication',
 }
 
+/** `'10%'` → 10; undefined unless 0 < share ≤ 100. */
+function parsePercent(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)%$/.exec(text.trim())
+  const n = m ? Number(m[1]) : NaN
+  return n > 0 && n <= 100 ? n : undefined
+}
+
 /**
  * Decrypts and re-hashes the objects of the newest snapshot of each session (or one
  * session; all files or a random sample), in Rust, reading each object back from the disk.
@@ -74,7 +86,9 @@ const KIND_OF_CODE: Record<string, RestoreFailureKind> = {
  */
 export async function restoreTest(store: Store, options: RestoreTestOptions = {}): Promise<RestoreTestReport> {
   const sample = options.sample ?? 'all'
-  if (sample !== 'all' && (!Number.isSafeInteger(sample) || sample < 1)) throw new InvalidArgumentError(`sample must be 'all' or a whole number ≥ 1, not ${String(sample)}`)
+  const percent = typeof sample === 'string' && sample !== 'all' ? parsePercent(sample) : undefined
+  if (typeof sample === 'string' && sample !== 'all' && percent === undefined) throw new InvalidArgumentError(`sample must be 'all', a whole number ≥ 1 or a share like '10%', not ${sample}`)
+  if (typeof sample === 'number' && (!Number.isSafeInteger(sample) || sample < 1)) throw new InvalidArgumentError(`sample must be 'all' or a whole number ≥ 1, not ${String(sample)}`)
   options.signal?.throwIfAborted?.()
   const testedAt = new Date().toISOString()
   const { snapshots, unreadable } = await store.snapshots()
@@ -94,12 +108,14 @@ export async function restoreTest(store: Store, options: RestoreTestOptions = {}
     }
   }
   let work: Array<{ s: StoredSnapshot; f: SnapshotFile }> = chosen.flatMap((s) => s.files.map((f) => ({ s, f })))
-  if (sample !== 'all' && sample < work.length) {
-    for (let i = 0; i < sample; i++) {
+  const count = percent !== undefined ? Math.max(1, Math.ceil((work.length * percent) / 100)) : sample === 'all' ? work.length : (sample as number)
+  const full = options.session === undefined && count >= work.length
+  if (count < work.length) {
+    for (let i = 0; i < count; i++) {
       const j = i + randomInt(work.length - i)
       ;[work[i], work[j]] = [work[j]!, work[i]!]
     }
-    work = work.slice(0, sample)
+    work = work.slice(0, count)
   }
   // Each object is decrypted once, whatever number of files share it.
   const results = new Map<string, Promise<{ blake3: string; size: number } | ShutterproofError>>()
@@ -140,6 +156,7 @@ export async function restoreTest(store: Store, options: RestoreTestOptions = {}
   }
   const report: RestoreTestReport = {
     status: failures.length === 0 ? 'completed' : 'failed',
+    full,
     testedAt,
     snapshots: chosen.map((s) => ({ key: s.key, session: s.session, createdAt: s.createdAt, files: s.files.length })),
     checked,
@@ -151,6 +168,7 @@ export async function restoreTest(store: Store, options: RestoreTestOptions = {}
       format: 'shutterproof-restore-test/1',
       testedAt,
       status: report.status,
+      full,
       sessions: chosen.map((s) => ({ session: s.session, snapshot: s.key, checked: work.filter((w) => w.s === s).length, failures: failures.filter((x) => x.session === s.session).length })),
       unreadableSnapshots: unreadable.map((u) => u.key),
     })

@@ -29,6 +29,12 @@ export interface BackupOptions {
   concurrency?: number
   /** Aborting stops between files; no snapshot is published; the next run resumes. */
   signal?: AbortSignal
+  /**
+   * The end of the time window (e.g. 06:00 for an overnight upload): the run stops then
+   * like an abort — objects complete by then are kept, no snapshot is published, and
+   * the next run goes on from there — and reports `windowEnded: true`.
+   */
+  until?: Date
   /** Called after each file. */
   onProgress?: (p: BackupProgress) => void
 }
@@ -49,6 +55,8 @@ export interface BackupReport {
    * otherwise the previous snapshot stays the newest and a re-run completes the work.
    */
   status: 'completed' | 'completed-with-errors' | 'failed' | 'aborted'
+  /** The run stopped because its time window (`until`) ended (status `aborted`). */
+  windowEnded?: boolean
   session: string
   store: string
   /** Key of the newest snapshot of the session after this run. */
@@ -96,7 +104,34 @@ export async function backup(sessionDir: string, store: Store, options: BackupOp
   if (!st?.isDirectory()) throw new InvalidArgumentError(`${root} is not a folder; give the session folder to back up`)
   const session = options.session ?? basename(root)
   options.signal?.throwIfAborted?.()
-  return asWriter(store.backend, 'backup', (writer) => backupAsWriter(root, session, store, options, writer))
+  if (options.until !== undefined && !(options.until instanceof Date && Number.isFinite(options.until.getTime()))) throw new InvalidArgumentError('until must be a valid Date')
+  const window = timeWindow(options.until, options.signal)
+  try {
+    const report = await asWriter(store.backend, 'backup', (writer) => backupAsWriter(root, session, store, { ...options, signal: window.signal }, writer))
+    if (window.ended() && report.status === 'aborted') report.windowEnded = true
+    return report
+  } finally {
+    window.dispose()
+  }
+}
+
+/** The caller's signal, tripped also when the window ends. */
+function timeWindow(until: Date | undefined, signal: AbortSignal | undefined) {
+  if (!until) return { signal, ended: () => false, dispose: () => {} }
+  const controller = new AbortController()
+  let ended = false
+  const end = () => {
+    ended = true
+    controller.abort(new Error(`the time window ended at ${until.toISOString()}`))
+  }
+  const ms = until.getTime() - Date.now()
+  const timer = ms > 0 ? setTimeout(end, Math.min(ms, 2 ** 31 - 1)) : undefined
+  if (ms <= 0) end()
+  return {
+    signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
+    ended: () => ended,
+    dispose: () => clearTimeout(timer),
+  }
 }
 
 /** The backup itself, run while registered as a writer of the store. */

@@ -59,6 +59,8 @@ export interface RestoreTestRecord {
   format: typeof TEST_FORMAT
   testedAt: string
   status: 'completed' | 'failed'
+  /** Every file of every session was checked (absent in records of older versions: false). */
+  full?: boolean
   sessions: Array<{ session: string; snapshot: string; checked: number; failures: number }>
   /** Snapshots that could not be read. */
   unreadableSnapshots: string[]
