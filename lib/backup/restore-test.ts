@@ -5,7 +5,8 @@
  */
 import { randomInt } from 'node:crypto'
 
-import { InvalidArgumentError, type ShutterproofError } from '../errors'
+import { CloudError, InvalidArgumentError, type ShutterproofError } from '../errors'
+import type { LocalObjectFile } from './backend'
 import { checkSealed } from './objects'
 import type { SnapshotFile, Store, StoredSnapshot } from './store'
 
@@ -123,15 +124,18 @@ export async function restoreTest(store: Store, options: RestoreTestOptions = {}
     let p = results.get(object)
     if (!p) {
       p = (async () => {
-        const local = await store.backend.localFile(store.objectKey(object))
+        let local: LocalObjectFile | undefined
         try {
+          local = await store.backend.localFile(store.objectKey(object))
           const d = await checkSealed(store.vault, local.path, options.signal)
           return { blake3: d.blake3, size: d.plaintextSize }
         } catch (err) {
-          if ((err as ShutterproofError).code === 'E_ABORTED') throw err
-          return err as ShutterproofError
+          const e = err as ShutterproofError
+          // A store that cannot be reached says nothing about this object: the test fails whole.
+          if (e.code === 'E_ABORTED' || e instanceof CloudError) throw err
+          return e
         } finally {
-          await local.release()
+          await local?.release()
         }
       })()
       results.set(object, p)

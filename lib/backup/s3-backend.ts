@@ -68,6 +68,9 @@ function stagingRoot(options: S3StoreOptions, loc: S3Location, endpoint: string)
   return join(base, id)
 }
 
+/** Staging locks this process holds (two stores of one process may stage the same object). */
+const heldHere = new Set<string>()
+
 /** True unless `pid` certainly names no process here. */
 function alive(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false
@@ -223,7 +226,8 @@ export class S3Backend implements StoreBackend {
         accept: [412],
       }),
     )
-    if (r.status === 412) throw Object.assign(new FileSystemError('E_EXISTS', `${this.location}/${key} already exists`, { path: `${this.location}/${key}` }), { code: 'EEXIST' as const })
+    // The same error as a local folder's (a Node-style EEXIST).
+    if (r.status === 412) throw Object.assign(new Error(`${this.location}/${key} already exists`), { code: 'EEXIST' })
   }
 
   /**
@@ -272,19 +276,22 @@ export class S3Backend implements StoreBackend {
       }
     } finally {
       if (!keep) await rm(path, { force: true })
-      if (lock) await rm(lock, { force: true })
+      if (lock) await this.#unlock(lock)
     }
   }
 
   /** Takes `lock` for this process unless a live one holds it. */
   async #lock(lock: string): Promise<boolean> {
+    if (heldHere.has(lock)) return false
     for (let tries = 0; tries < 3; tries++) {
       try {
+        heldHere.add(lock)
         const fh = await open(lock, 'wx')
         await fh.writeFile(String(process.pid))
         await fh.close()
         return true
       } catch (err) {
+        heldHere.delete(lock)
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
         const pid = Number(await readFile(lock, 'utf8').catch(() => ''))
         if (pid !== process.pid && alive(pid)) return false
@@ -292,6 +299,11 @@ export class S3Backend implements StoreBackend {
       }
     }
     return false
+  }
+
+  async #unlock(lock: string): Promise<void> {
+    await rm(lock, { force: true })
+    heldHere.delete(lock)
   }
 
   async localFile(key: string): Promise<LocalObjectFile> {

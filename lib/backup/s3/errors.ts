@@ -25,11 +25,18 @@ export interface CallContext {
 const BAD_CREDENTIALS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired', 'InvalidClientTokenId'])
 const DENIED = new Set(['AccessDenied', 'AllAccessDisabled', 'Forbidden', 'AccountProblem'])
 
-/** How far the server's clock (from its `Date` or `ServerTime`) is from ours, in words. */
+/** `20261129T181745Z` (SigV4's form) or any date `Date.parse` reads. */
+function parseTime(t: string | undefined): number {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(t ?? '')
+  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : Date.parse(t ?? '')
+}
+
+/** How far the signing clock (the request's time, else ours) is from the server's, in words. */
 function skew(details: Record<string, string>): string {
-  const server = Date.parse(details.ServerTime ?? details.Date ?? '')
+  const server = parseTime(details.ServerTime ?? details.Date)
   if (!Number.isFinite(server)) return 'too far'
-  const minutes = Math.round((Date.now() - server) / 60_000)
+  const ours = parseTime(details.RequestTime)
+  const minutes = Math.round(((Number.isFinite(ours) ? ours : Date.now()) - server) / 60_000)
   return `${Math.abs(minutes)} minutes ${minutes > 0 ? 'ahead of' : 'behind'}`
 }
 
