@@ -76,8 +76,8 @@ export interface StoreOptions {
   s3?: S3StoreOptions
 }
 
-/** The backend a location names: `s3://…` a bucket, anything else a local folder. */
-async function backendFor(location: string, options: StoreOptions | undefined): Promise<StoreBackend> {
+/** @internal The backend a location names: `s3://…` a bucket, anything else a local folder. */
+export async function backendFor(location: string, options: Pick<StoreOptions, 'backend' | 's3'> | undefined): Promise<StoreBackend> {
   if (options?.backend) return options.backend
   if (isS3Location(location)) return openS3Backend(location, options?.s3)
   return new LocalFolderBackend(location)
@@ -171,13 +171,15 @@ export class Store {
   }
 }
 
-interface Marker {
+/** @internal */
+export interface Marker {
   format: string
   keyId: string
   createdAt: string
 }
 
-async function readMarker(backend: StoreBackend, location: string): Promise<Marker | undefined> {
+/** @internal The store marker, undefined when there is none (`E_FORMAT` when it is not one). */
+export async function readMarker(backend: StoreBackend, location: string): Promise<Marker | undefined> {
   if (!(await backend.stat(MARKER))) return undefined
   try {
     const m = JSON.parse((await backend.getBytes(MARKER)).toString('utf8')) as Marker

@@ -13,6 +13,7 @@ import { openVault, type Vault } from '../keys/vault'
 import type { CliContext } from './context'
 import { EXIT } from './exit-codes'
 import { readPassphrase, readRecoveryFile } from './secret-input'
+import { registerStoreMaintenance } from './store-maintenance-command'
 import { TransferRate } from './transfer-rate'
 import { parseConcurrency, parseUntil, s3Options, s3StoreOptions, transferOptions, type S3CliOptions } from './store-options'
 
@@ -48,14 +49,22 @@ async function withStore<T>(opts: VaultOptions, ctx: CliContext, location: strin
 }
 
 export function registerBackup(program: Command, ctx: CliContext): void {
-  const store = program.command('store').description('Backup stores').addHelpText('after', '\nExamples:\n  shutterproof store init /Volumes/Offsite/store --vault studio.vault')
+  const store = program
+    .command('store')
+    .description('Backup stores')
+    .addHelpText('after', '\nExamples:\n  shutterproof store init /Volumes/Offsite/store --vault studio.vault\n  shutterproof store init s3://studio-backup/offsite --endpoint https://s3.us-west-004.backblazeb2.com --vault studio.vault\n  shutterproof store copy /Volumes/Offsite/store s3://studio-backup/offsite')
   vaultOptions(store.command('init').description('Create an empty backup store bound to the vault').argument('<store>'))
-    .addHelpText('after', '\nExamples:\n  shutterproof store init /Volumes/Offsite/store --vault studio.vault\n  shutterproof store init /Volumes/Offsite/store --vault studio.vault --passphrase-file pass.txt --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  shutterproof store init /Volumes/Offsite/store --vault studio.vault\n  shutterproof store init /Volumes/Offsite/store --vault studio.vault --passphrase-file pass.txt --json\n  shutterproof store init s3://studio-backup/offsite --profile b2 --vault studio.vault',
+    )
     .action(async (location: string, opts: VaultOptions) => {
     await withStore(opts, ctx, location, 'init', async (s) => {
       ctx.stdout(opts.json ? JSON.stringify({ store: s.location, keyId: s.keyId }) + '\n' : `created store ${s.location} for vault key id ${s.keyId}\n`)
     })
   })
+
+  registerStoreMaintenance(store, ctx)
 
   transferOptions(vaultOptions(
     program
