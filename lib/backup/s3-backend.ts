@@ -48,6 +48,8 @@ export interface S3StoreOptions extends S3Settings {
   onRetry?: (e: RetryEvent) => void
   /** @internal Added to the clock when signing (tests of a skewed clock). */
   clockOffsetMs?: number
+  /** @internal A request with no byte moving for this long fails and is retried (default 120 s). */
+  idleTimeoutMs?: number
   /** @internal Environment and home folder for the credential chain (tests). */
   aws?: AwsEnvironment
 }
@@ -137,6 +139,10 @@ export class S3Backend implements StoreBackend {
   readonly location: string
   /** Requests retried so far (each also reported through `onRetry`). */
   retries = 0
+  /** Multipart parts that earlier, interrupted runs had uploaded and this one reused. */
+  resumedParts = 0
+  /** Object bytes this backend sent (retries included, resumed parts not). */
+  bytesUploaded = 0
   readonly #client: S3Client
   readonly #loc: S3Location
   readonly #ctx: Omit<CallContext, 'what'>
@@ -164,6 +170,7 @@ export class S3Backend implements StoreBackend {
       uploadLimit: options.bwlimit ? new TokenBucket(options.bwlimit) : undefined,
       downloadLimit: options.bwlimit ? new TokenBucket(options.bwlimit) : undefined,
       clockOffsetMs: options.clockOffsetMs,
+      idleTimeoutMs: options.idleTimeoutMs,
     })
     this.#staging = stagingRoot(options, loc, endpoint.origin)
   }
@@ -259,16 +266,21 @@ export class S3Backend implements StoreBackend {
       const o = this.#options
       const wantsMultipart = (await stat(path)).size >= (o.multipartThreshold ?? 32 * MiB)
       try {
-        await this.#call(`upload ${key}`, () =>
+        const r = await this.#call(`upload ${key}`, () =>
           uploadFile(this.#client, this.#key(key), path, {
             partSize: o.partSize ?? 16 * MiB,
             multipartThreshold: o.multipartThreshold ?? 32 * MiB,
             concurrency: o.concurrency ?? 4,
             resume: reuse,
-            onBytes: options.onBytes,
+            onBytes: (n) => {
+              this.bytesUploaded += n
+              options.onBytes?.(n)
+            },
+            onResumed: (n) => options.onBytes?.(n),
             signal: options.signal,
           }),
         )
+        this.resumedParts += r.resumedParts
       } catch (err) {
         // An unfinished multipart upload can be resumed from this very file by the next run.
         keep = wantsMultipart && lock !== undefined

@@ -26,6 +26,8 @@ export interface UploadOptions {
   /** Look for an upload of the same bytes left by an earlier run and finish it. */
   resume: boolean
   onBytes?: (n: number) => void
+  /** Bytes of parts an earlier run uploaded, counted once when they are found (progress). */
+  onResumed?: (n: number) => void
   signal?: AbortSignal
 }
 
@@ -114,7 +116,7 @@ export async function uploadFile(client: S3Client, key: string, path: string, o:
   const uploadId = found?.uploadId ?? (await createUpload(client, key, o.signal))
   const done = found?.done ?? new Map<number, string>()
   const resumedParts = done.size
-  for (const [n] of done) o.onBytes?.(Math.min(partSize, size - (n - 1) * partSize))
+  for (const [n] of done) o.onResumed?.(Math.min(partSize, size - (n - 1) * partSize))
 
   let next = 1
   const worker = async () => {

@@ -9,14 +9,15 @@ import { Transform, type TransformCallback } from 'node:stream'
 import { sleep } from './retry'
 
 /**
- * Generic cell-rate scheduling: each `take(n)` books `n / rate` seconds after the previous
- * booking and waits until its slot, less a small burst allowance. Over any stretch of time
+ * A token bucket that lends: `take(n)` removes `n` tokens at once (the count may go below
+ * zero) and waits until the bucket is back at zero, so callers are served in the order
+ * they asked. Tokens come back at `rate` a second up to `burst`; over any stretch of time
  * the bytes let through stay within `rate × time + burst`.
  */
 export class TokenBucket {
-  /** When the budget booked so far is spent (ms, performance clock). */
-  #until = 0
-  readonly #burstMs: number
+  #tokens: number
+  #last = performance.now()
+  readonly #burst: number
 
   constructor(
     /** Bytes per second. */
@@ -25,16 +26,17 @@ export class TokenBucket {
     burst = Math.max(64 * 1024, rate / 20),
   ) {
     if (!(rate > 0)) throw new RangeError('the rate must be positive')
-    this.#burstMs = (burst / rate) * 1000
+    this.#burst = burst
+    this.#tokens = burst
   }
 
   /** Waits until `bytes` may pass. */
   async take(bytes: number, signal?: AbortSignal): Promise<void> {
     const now = performance.now()
-    const start = Math.max(this.#until, now - this.#burstMs)
-    this.#until = start + (bytes / this.rate) * 1000
-    const wait = this.#until - this.#burstMs - now
-    if (wait > 1) await sleep(wait, signal)
+    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#last) / 1000) * this.rate)
+    this.#last = now
+    this.#tokens -= bytes
+    if (this.#tokens < 0) await sleep((-this.#tokens / this.rate) * 1000, signal)
   }
 }
 
