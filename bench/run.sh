@@ -3,10 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-tools.sh   # b3sum, xxhsum (Debian) — the peers of case A
-# Debian peers of cases D and E
+# Debian peers of cases D, E and I (case I's S3 server, versitygw, comes with install-test-tools.sh)
 peers=()
 command -v age >/dev/null || peers+=(age)
 command -v rclone >/dev/null || peers+=(rclone)
+command -v restic >/dev/null || peers+=(restic)
 if [ ${#peers[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${peers[@]}" >/dev/null || echo "could not install ${peers[*]}: their rows will be missing"
 fi

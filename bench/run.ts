@@ -10,6 +10,7 @@ import { copyCase } from './cases/copy'
 import { hashFileCase } from './cases/hash-file'
 import { memoryCase } from './cases/memory'
 import { perCallCase } from './cases/per-call'
+import { s3BackupCase } from './cases/s3-backup'
 import { sealCase } from './cases/seal'
 import { streamHashCase } from './cases/stream-hash'
 import { REPO, type BenchContext } from './lib/context'
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     openssl: ['openssl', ['version']],
     age: ['age', ['--version']],
     rclone: ['rclone', ['version']],
+    restic: ['restic', ['version']],
     cp: ['cp', ['--version']],
     tar: ['tar', ['--version']],
   })
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
     ['D', sealCase],
     ['E', copyCase],
     ['F', memoryCase],
+    ['I', s3BackupCase],
   ] as const) {
     if (only && !only.has(name)) continue
     const t0 = Date.now()
@@ -63,8 +66,8 @@ function caseFilter(argv: string[]): Set<string> | undefined {
   if (i < 0) return undefined
   const value = argv[i]!.includes('=') ? argv[i]!.slice('--case='.length) : argv[i + 1]
   const names = (value ?? '').toUpperCase().split(',').filter(Boolean)
-  if (names.length === 0 || names.some((n) => !'ABCDEF'.includes(n) || n.length !== 1)) {
-    throw new Error(`--case ${value ?? ''} is not understood; give letters A to F, e.g. --case A,E`)
+  if (names.length === 0 || names.some((n) => !'ABCDEFI'.includes(n) || n.length !== 1)) {
+    throw new Error(`--case ${value ?? ''} is not understood; give letters A to F or I, e.g. --case A,E`)
   }
   return new Set(names)
 }
