@@ -131,13 +131,27 @@ export async function s3BackupCase(ctx: BenchContext): Promise<CaseResult> {
     spawnSync('ln', [join(card.root, f), join(limited, f)])
   }
   const lstore = await initStore(`s3://${BUCKET}/ours/limited`, { vault, s3: { ...s3, bwlimit: LIMIT } })
+  // The transfer window: from the first byte sent to the last (progress moves with upload bytes).
+  let first = 0n
+  let last = 0n
+  let seen = 0
   const t0 = process.hrtime.bigint()
-  const lr = await backup(limited, lstore)
+  const lr = await backup(limited, lstore, {
+    onProgress: (p) => {
+      if (p.bytes === seen) return
+      seen = p.bytes
+      last = process.hrtime.bigint()
+      if (!first) first = last
+    },
+  })
   const lsec = Number(process.hrtime.bigint() - t0) / 1e9
+  const window = Number(last - first) / 1e9
   const sent = (lstore.backend as S3Backend).bytesUploaded
   if (lr.status !== 'completed') throw new Error(`limited backup: ${lr.status}`)
-  const achieved = sent / lsec
-  const limitRows: Row[] = [{ name: `ours backup() with bwlimit ${LIMIT / 1e6} MB/s: ${formatSize(sent)} sealed in ${lsec.toFixed(1)} s = ${(achieved / 1e6).toFixed(2)} MB/s`, median: lsec, min: lsec, unit: 's', bytes: sent }]
+  const achieved = sent / window
+  const limitRows: Row[] = [
+    { name: `ours backup() with bwlimit ${LIMIT / 1e6} MB/s: ${formatSize(sent)} sealed, sent in ${window.toFixed(1)} s = ${(achieved / 1e6).toFixed(2)} MB/s (whole run ${lsec.toFixed(1)} s = ${(sent / lsec / 1e6).toFixed(2)} MB/s)`, median: window, min: window, unit: 's', bytes: sent },
+  ]
 
   vault.close()
   await server.stop()
@@ -156,11 +170,11 @@ export async function s3BackupCase(ctx: BenchContext): Promise<CaseResult> {
     ],
     notes: [
       `Server: versitygw v1.8.0 (posix backend, keep-alive) on 127.0.0.1 over a folder under bench/.work on the same disk and the same 2 cores as the clients; every contender signs SigV4 with the same keys. Before every run, untimed: the previous run's data removed from the server's folder (then sync -f) and the card read into the page cache. ${reps} repetitions each, interleaved, no warm-up run (each run is a full backup into a new prefix).`,
-      'Ours (in-process, default settings: 2 files at once, 16 MiB parts over 32 MiB, 4 parts at once): each file is hashed (keyed BLAKE3, its object name), sealed to a staging file, read back from the disk with the page cache evicted and authenticated, hashed again with SHA-256 per part, and uploaded with If-None-Match: * and x-amz-checksum-sha256, which the server verifies; the sealed index snapshot last.',
+      'Ours (in-process, default settings: 4 files at once, 16 MiB parts over 32 MiB, 4 parts at once): each file is hashed (keyed BLAKE3, its object name), sealed to a staging file, read back from the disk with the page cache evicted and authenticated, hashed again with SHA-256 per part, and uploaded with If-None-Match: * and x-amz-checksum-sha256, which the server verifies; the sealed index snapshot last.',
       hasRclone ? `rclone ${spawnSync('rclone', ['version'], { encoding: 'utf8' }).stdout.split('\n')[0]} copy to a crypt remote over an s3 remote (provider Other, path style); defaults otherwise (4 transfers, multipart over 200 MiB). rclone crypt encrypts names and contents (XSalsa20-Poly1305) and does not read back.` : 'rclone was not found: its row is missing.',
       hasRestic ? `restic ${spawnSync('restic', ['version'], { encoding: 'utf8' }).stdout.trim()}: \`restic init\` untimed, then \`restic backup\` (content-defined chunking, dedup, AES-256 + Poly1305, pack files).` : 'restic was not found: its row is missing (bench/run.sh installs it with apt as root).',
       'AWS_CA_BUNDLE is unset for rclone and restic: with it set (as on these machines), rclone\'s S3 backend fails even over http ("LoadCustomCABundleError"). Ours reads it only for https endpoints.',
-      `bwlimit: one backup of ${big.length} of the card's large files with bwlimit ${LIMIT / 1e6} MB/s (decimal); "achieved" is the sealed bytes sent (retries included, none here) over the wall time of the whole backup (sealing, verification and the snapshot included), so it reads slightly low.`,
+      `bwlimit: one backup of ${big.length} of the card's large files with bwlimit ${LIMIT / 1e6} MB/s (decimal), 4 files at once (the default for object storage); "achieved" is the sealed bytes sent (retries included, none here) over the transfer window, from the first byte sent to the last (the run's first seal before it and the snapshot after it are outside; the whole run's rate is shown too).`,
     ],
   }
 }

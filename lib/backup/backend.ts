@@ -43,6 +43,8 @@ export interface PutWithOptions {
 export interface StoreBackend {
   /** A human-readable location for messages. */
   readonly location: string
+  /** Files a backup works on at once unless told otherwise (default 2). */
+  readonly defaultConcurrency?: number
   /** Size and last modification (the store's clock) of an object, or `undefined` when there is none. */
   stat(key: string): Promise<{ size: number; mtimeMs: number } | undefined>
   /** The bytes of an object (`ENOENT` when missing). */

@@ -25,7 +25,7 @@ export interface BackupProgress {
 export interface BackupOptions {
   /** Session name kept in the index (default: the folder's name). */
   session?: string
-  /** Files worked on at once (default 2). */
+  /** Files worked on at once (default 2; 4 for object storage). */
   concurrency?: number
   /** Aborting stops between files; no snapshot is published; the next run resumes. */
   signal?: AbortSignal
@@ -289,7 +289,7 @@ async function backupAsWriter(root: string, session: string, store: Store, optio
       tick()
     }
   }
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker))
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? store.backend.defaultConcurrency ?? 2) }, worker))
 
   if (aborted) report.status = 'aborted'
   else if (report.failures.some((f) => INTEGRITY.has(f.code))) report.status = 'failed'

@@ -137,6 +137,8 @@ async function newBackend(location: string, options: S3StoreOptions): Promise<S3
 /** An S3-compatible bucket (under a prefix) as a {@link StoreBackend}. Get one from {@link openS3Backend}. */
 export class S3Backend implements StoreBackend {
   readonly location: string
+  /** More files in flight than on a local drive: one can seal while others wait on the network. */
+  readonly defaultConcurrency = 4
   /** Requests retried so far (each also reported through `onRetry`). */
   retries = 0
   /** Multipart parts that earlier, interrupted runs had uploaded and this one reused. */
