@@ -22,7 +22,7 @@ import { TokenBucket } from './s3/token-bucket'
 import { checkEndpoint, isBareHost, parseS3Url, type S3Location, type S3Settings } from './s3/url'
 
 export { isS3Location, type S3Settings } from './s3/url'
-export type { RetryEvent } from './s3/retry'
+export type { RetryEvent, RetryPolicy } from './s3/retry'
 
 const MiB = 1024 * 1024
 
