@@ -219,7 +219,8 @@ export async function initStore(location: string, options: StoreOptions): Promis
   }
   if (backend instanceof LocalFolderBackend) {
     await mkdir(backend.location, { recursive: true })
-    const names = (await readdir(backend.location)).filter((n) => n !== 'lost+found')
+    // A concurrent first run may be writing the marker (a temporary name) right now.
+    const names = (await readdir(backend.location)).filter((n) => n !== 'lost+found' && !/^\..+\.sptmp$/.test(n))
     if (names.length > 0) throw new FileSystemError('E_EXISTS', `${location} is not empty; give an empty or new folder for the store`, { path: location })
   }
   const marker: Marker = { format: MARKER_FORMAT, keyId: vault.keyId, createdAt: new Date().toISOString() }
@@ -249,10 +250,20 @@ export async function openStore(location: string, options: StoreOptions): Promis
   return new Store(location, backend, vault, marker.keyId)
 }
 
-/** Opens the store at `location`, creating it first when the folder holds none. */
+/**
+ * Opens the store at `location`, creating it first when the folder holds none. Two
+ * first backups started at once both get the store: the one that loses the race to
+ * create it opens the other's.
+ */
 export async function openOrInitStore(location: string, options: StoreOptions): Promise<Store> {
   checkVault(options)
   const backend = await backendFor(location, options)
   if (await backend.stat(MARKER)) return openStore(location, { ...options, backend })
-  return initStore(location, { ...options, backend })
+  try {
+    return await initStore(location, { ...options, backend })
+  } catch (err) {
+    const code = (err as { code?: string }).code
+    if ((code === 'E_EXISTS' || code === 'EEXIST') && (await backend.stat(MARKER))) return openStore(location, { ...options, backend })
+    throw err
+  }
 }

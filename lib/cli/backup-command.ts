@@ -12,7 +12,7 @@ import { openCatalog, type DestinationSpec, type Location, type MediaKind, type 
 import { openVault, type Vault } from '../keys/vault'
 import type { CliContext } from './context'
 import { EXIT } from './exit-codes'
-import { readPassphrase, readRecoveryFile } from './secret-input'
+import { readPassphrase, readRecoveryFile, warnIfReadableByOthers } from './secret-input'
 import { registerStoreMaintenance } from './store-maintenance-command'
 import { TransferRate } from './transfer-rate'
 import { parseConcurrency, parseUntil, s3Options, s3StoreOptions, transferOptions, type S3CliOptions } from './store-options'
@@ -26,6 +26,7 @@ interface VaultOptions extends S3CliOptions {
 
 async function unlock(opts: VaultOptions, ctx: CliContext): Promise<Vault> {
   if (!opts.vault) ctx.usageError('name the vault key file with --vault FILE')
+  await warnIfReadableByOthers(opts.vault, ctx)
   if (opts.recoveryKeyFile) return openVault(opts.vault, { recoveryKey: await readRecoveryFile(opts.recoveryKeyFile) })
   return openVault(opts.vault, { passphrase: await readPassphrase(opts, `Passphrase for ${opts.vault}: `) })
 }

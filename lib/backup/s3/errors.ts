@@ -5,7 +5,7 @@
  * @internal
  * @module
  */
-import { CloudError, ShutterproofError } from '../../errors'
+import { CloudError, FileSystemError, ShutterproofError } from '../../errors'
 import { retryReason, S3HttpError } from './client'
 
 /** What a failed call was about, for the message. */
@@ -69,6 +69,8 @@ export function toCloudError(err: unknown, c: CallContext): ShutterproofError {
     return new CloudError('E_S3', `${where}: ${c.what} failed${retried}: HTTP ${err.status} ${err.s3Code}: ${err.message}`, o)
   }
   const code = (err as NodeJS.ErrnoException)?.code
+  // A key that holds an object of another size: the caller checks it as a local store would.
+  if (code === 'E_EXISTS') return new FileSystemError('E_EXISTS', `${c.location}: ${(err as Error).message}`, { cause: err })
   if (retryReason(err)) {
     return new CloudError('E_S3_UNREACHABLE', `${where}: ${c.what} failed after ${c.attempts} attempts (${code}: ${(err as Error).message}); check the network and the endpoint, then run again (completed objects are kept)`, { cause: err })
   }
