@@ -191,6 +191,10 @@ test('store init, backup, restore-test, restore, status: --json validates; statu
   assert.is(b.status, 'completed')
   runJson('restore-test', ['restore-test', storeDir, ...auth], 0)
   runJson('restore', ['restore', storeDir, folder, join(dir, 'restored'), ...auth], 0)
+  const copied = runJson('store-copy', ['store', 'copy', storeDir, join(dir, 'store-copy')], 0)
+  assert.ok(copied.objectsCopied > 0 && copied.snapshotsCopied === 1, JSON.stringify(copied))
+  const gc = runJson('store-gc', ['store', 'gc', join(dir, 'store-copy')], 0)
+  assert.is(gc.dryRun, false)
   assert.is(run(['restore-test', storeDir, ...auth, '--sample', '1']).status, 0)
 
   const catalogFile = join(dir, 'catalog.db')

@@ -3,10 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-tools.sh   # b3sum, xxhsum (Debian) — the peers of case A
-# Debian peers of cases D, E and G (nginx comes with install-test-tools.sh; wrk drives the load)
+# Debian peers of cases D, E, I and J (nginx and versitygw come with install-test-tools.sh; wrk drives J's load)
 peers=()
 command -v age >/dev/null || peers+=(age)
 command -v rclone >/dev/null || peers+=(rclone)
+command -v restic >/dev/null || peers+=(restic)
 command -v wrk >/dev/null || peers+=(wrk)
 if [ ${#peers[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${peers[@]}" >/dev/null || echo "could not install ${peers[*]}: their rows will be missing"

@@ -10,6 +10,7 @@ import { copyCase } from './cases/copy'
 import { hashFileCase } from './cases/hash-file'
 import { memoryCase } from './cases/memory'
 import { perCallCase } from './cases/per-call'
+import { s3BackupCase } from './cases/s3-backup'
 import { sealCase } from './cases/seal'
 import { shareServerCase } from './cases/share-server'
 import { streamHashCase } from './cases/stream-hash'
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     openssl: ['openssl', ['version']],
     age: ['age', ['--version']],
     rclone: ['rclone', ['version']],
+    restic: ['restic', ['version']],
     cp: ['cp', ['--version']],
     tar: ['tar', ['--version']],
     nginx: ['nginx', ['-v']],
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
     ['D', sealCase],
     ['E', copyCase],
     ['F', memoryCase],
+    ['I', s3BackupCase],
     ['J', shareServerCase],
   ] as const) {
     if (only && !only.has(name)) continue

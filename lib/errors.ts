@@ -38,6 +38,13 @@ export type ErrorCode =
   | 'E_UNSAFE_ENTRY'
   | 'E_ARCHIVE_LIMIT'
   | 'E_WEAK_PASSPHRASE'
+  | 'E_S3_NO_CREDENTIALS'
+  | 'E_S3_BAD_CREDENTIALS'
+  | 'E_S3_NO_BUCKET'
+  | 'E_S3_ACCESS_DENIED'
+  | 'E_S3_CLOCK_SKEW'
+  | 'E_S3_UNREACHABLE'
+  | 'E_S3'
 
 /** Base class of every error the library reports. */
 export class ShutterproofError extends Error {
@@ -137,6 +144,28 @@ export class UnsafeArchiveError extends ShutterproofError {
 export class WeakPassphraseError extends ShutterproofError {
   constructor(message: string) {
     super('E_WEAK_PASSPHRASE', message)
+  }
+}
+
+/**
+ * Object storage (S3-compatible) refused or could not be reached: no credentials were
+ * found (`E_S3_NO_CREDENTIALS`), the server rejected them (`E_S3_BAD_CREDENTIALS`), the
+ * bucket does not exist (`E_S3_NO_BUCKET`), the credentials may not use it
+ * (`E_S3_ACCESS_DENIED`), this computer's clock is too far from the server's
+ * (`E_S3_CLOCK_SKEW`), the server stayed unreachable through every retry
+ * (`E_S3_UNREACHABLE`), or another S3 error (`E_S3`, with the server's code in `s3Code`).
+ * Messages say what to fix.
+ */
+export class CloudError extends ShutterproofError {
+  /** The server's error code (`AccessDenied`, `SlowDown`, …), when it sent one. */
+  readonly s3Code?: string
+  /** The HTTP status, when the server answered. */
+  readonly status?: number
+
+  constructor(code: ErrorCode, message: string, options?: { path?: string; cause?: unknown; s3Code?: string; status?: number }) {
+    super(code, message, options)
+    if (options?.s3Code !== undefined) this.s3Code = options.s3Code
+    if (options?.status !== undefined) this.status = options.status
   }
 }
 

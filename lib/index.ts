@@ -55,6 +55,7 @@ export {
   SchemaVersionError,
   UnsafeArchiveError,
   WeakPassphraseError,
+  CloudError,
   type ErrorCode,
 } from './errors'
 export { checkPassphraseStrength, estimatePassphraseStrength } from './keys/strength'
@@ -186,7 +187,7 @@ export { parseDuration } from './share/duration'
  */
 export * from './backup/index'
 /** The SQLite catalog: 3-2-1 status per session, rebuilt from reports and store indexes. */
-export { openCatalog, Catalog, type DestinationSpec, type SessionStatus, type MediaKind, type Location } from './catalog/catalog'
+export { openCatalog, Catalog, type DestinationSpec, type SessionStatus, type StoreStatus, type MediaKind, type Location } from './catalog/catalog'
 /**
  * Encrypted client deliveries: one sealed tar of the chosen files, and safe unpacking.
  *

@@ -39,6 +39,22 @@ if ! command -v ascmhl-debug >/dev/null; then
     echo "pip and pipx are missing: cannot install ascmhl; the ASC MHL reference checks will be skipped" >&2
   fi
 fi
+# The S3 server the object-storage suites run against: versitygw (Apache-2.0), built with Go
+# into the cache (about 2 minutes cold). Without Go those suites say SKIPPED.
+VERSITYGW_VERSION=v1.8.0
+gw_bin="${SHUTTERPROOF_VERSITYGW:-$HOME/.cache/shutterproof/bin/versitygw}"
+go_bin="$(command -v go || { [ -x /usr/local/go/bin/go ] && echo /usr/local/go/bin/go; } || true)"
+# `go version -m` names the module version a binary was built from.
+if [ ! -x "$gw_bin" ] || { [ -n "$go_bin" ] && ! "$go_bin" version -m "$gw_bin" 2>/dev/null | grep -q "versitygw.*$VERSITYGW_VERSION"; }; then
+  if [ -n "$go_bin" ]; then
+    echo "installing versitygw $VERSITYGW_VERSION (go install, once)"
+    mkdir -p "$(dirname "$gw_bin")"
+    GOBIN="$(dirname "$gw_bin")" "$go_bin" install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION" \
+      || echo "could not build versitygw: the S3 suites will be skipped" >&2
+  else
+    echo "Go is missing: cannot build versitygw; the S3 suites will be skipped" >&2
+  fi
+fi
 if command -v rustup >/dev/null; then
   rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
   rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
