@@ -37,6 +37,9 @@ export type ErrorCode =
   | 'E_SCHEMA_TOO_NEW'
   | 'E_UNSAFE_ENTRY'
   | 'E_ARCHIVE_LIMIT'
+  | 'E_UNSUPPORTED_PLATFORM'
+  | 'E_NATIVE_LOAD'
+  | 'E_SQLITE_UNAVAILABLE'
 
 /** Base class of every error the library reports. */
 export class ShutterproofError extends Error {
@@ -126,6 +129,25 @@ export class UnsafeArchiveError extends ShutterproofError {
   constructor(code: 'E_UNSAFE_ENTRY' | 'E_ARCHIVE_LIMIT', message: string, options?: { path?: string; entry?: string }) {
     super(code, message, options)
     if (options?.entry !== undefined) this.entry = options.entry
+  }
+}
+
+/**
+ * The native addon is missing for this machine: none is published for its platform
+ * (`E_UNSUPPORTED_PLATFORM`; the message says how to build one from source), or the one
+ * for its platform is not installed or does not load (`E_NATIVE_LOAD`). Thrown by
+ * `require('shutterproof')` / `import`, so test `err.code`: the class cannot be imported then.
+ */
+export class PlatformError extends ShutterproofError {
+  /** This machine's platform as the addon names it, e.g. `linux-arm64-musl`, `freebsd-x64`. */
+  readonly platform: string
+  /** The platforms a prebuilt addon is published for. */
+  readonly supported: readonly string[]
+
+  constructor(code: 'E_UNSUPPORTED_PLATFORM' | 'E_NATIVE_LOAD', message: string, options: { platform: string; supported: readonly string[]; cause?: unknown }) {
+    super(code, message, { cause: options.cause })
+    this.platform = options.platform
+    this.supported = options.supported
   }
 }
 

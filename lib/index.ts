@@ -53,6 +53,7 @@ export {
   TtlTooLongError,
   SchemaVersionError,
   UnsafeArchiveError,
+  PlatformError,
   type ErrorCode,
 } from './errors'
 /**
