@@ -7,9 +7,8 @@
 import { closeSync, chmodSync, openSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 
-import BetterSqlite3 from 'better-sqlite3'
-
 import { InvalidArgumentError, ShareNotFoundError, TtlTooLongError } from '../errors'
+import { openDatabase, type Database } from '../sqlite'
 import { generatePassphrase } from '../keys/passphrase'
 import { auditRows, type ShareAudit, type AuditOptions } from './audit'
 import { systemClock, type Clock } from './clock'
@@ -164,7 +163,7 @@ const DUMMY_VERIFIER = randomBytes(32)
  * The registry of share links. Open it with {@link openShareRegistry}.
  */
 export class ShareRegistry {
-  readonly #db: BetterSqlite3.Database
+  readonly #db: Database
   readonly #verifierKey: Buffer
   readonly #clock: Clock
   readonly #baseUrl: string
@@ -194,7 +193,7 @@ export class ShareRegistry {
       closeSync(openSync(options.path, 'a', 0o600))
       chmodSync(options.path, 0o600)
     }
-    this.#db = new BetterSqlite3(options.path)
+    this.#db = openDatabase(options.path)
     this.#db.pragma('journal_mode = WAL')
     this.#db.pragma('synchronous = FULL') // a revocation must survive a power cut
     this.#db.pragma('foreign_keys = ON')
