@@ -10,6 +10,7 @@ command -v xmllint >/dev/null || need+=(libxml2-utils)
 command -v fincore >/dev/null || need+=(util-linux)
 # Headless Chromium for the HTML report suite (driven by playwright-core, which never downloads a browser).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v readelf >/dev/null || need+=(binutils)   # package.spec.ts reads the addon's ELF sections
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing test tools: ${need[*]} (install them, e.g. sudo apt-get install -y ${need[*]})" >&2
@@ -34,3 +35,5 @@ if command -v rustup >/dev/null; then
   rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
   rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 fi
+# zig + cargo-zigbuild build the release addon that package.spec.ts packs and installs.
+bash "$(dirname "$0")/install-zig.sh"
