@@ -57,6 +57,7 @@ test('the packed package.json: addon packages as optionalDependencies, engines, 
   const pkg = JSON.parse(sh('tar', ['-xzOf', main.file, 'package/package.json']))
   const want = Object.fromEntries(targets().map((t) => [`shutterproof-${parseTriple(t).platformArchABI}`, pkg.version]))
   assert.equal(pkg.optionalDependencies, want)
+  assert.is(repoManifest().optionalDependencies, undefined, 'only the tarball lists them: npm ci needs every dependency of the repository in its lock file')
   assert.is(pkg.engines.node, '>=20.17')
   assert.not.ok(pkg.dependencies['better-sqlite3'], 'nothing compiles on install: better-sqlite3 is only the Node 20 fallback')
   assert.equal(pkg.peerDependenciesMeta['better-sqlite3'], { optional: true })
