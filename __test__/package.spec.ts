@@ -15,7 +15,7 @@ import * as assert from 'uvu/assert'
 
 import { currentPlatform } from '../lib/platform'
 import { REPO } from './support/fixtures'
-import { elfSections, expectedFiles, glibcFloor, installApp, packBoth, sh, type Packed } from './support/package'
+import { elfSections, expectedFiles, glibcFloor, installApp, packBoth, sh, unversionedImports, type Packed } from './support/package'
 
 const ABC = '6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85'
 const PLATFORM = currentPlatform()
@@ -85,7 +85,10 @@ test(`the ${PLATFORM} addon tarball: release build (no debug sections, no symbol
   const sections = elfSections(binary)
   assert.ok(sections.includes('.text'), `readelf read ${binary}`)
   assert.equal(sections.filter((s) => s.startsWith('.debug') || s === '.symtab'), [], 'stripped release build')
-  if (PLATFORM.endsWith('-gnu')) assert.is(glibcFloor(binary), '2.17', 'loads on glibc 2.17 and later')
+  if (PLATFORM.endsWith('-gnu')) {
+    assert.is(glibcFloor(binary), '2.17', 'loads on glibc 2.17 and later')
+    assert.equal(unversionedImports(binary), [], 'no libc function outside the versioned 2.17 set (renameat2 goes through syscall)')
+  }
   const total = main.unpackedSize + addon.unpackedSize
   assert.ok(total < MAX_UNPACKED, `unpacked ${total} bytes`)
   console.log(`  main ${main.unpackedSize} B + ${PLATFORM} addon ${addon.unpackedSize} B unpacked`)

@@ -81,3 +81,15 @@ export function glibcFloor(file: string): string {
   const [major, minor] = versions.reduce((a, b) => (b[0] > a[0] || (b[0] === a[0] && b[1] > a[1]) ? b : a), [0, 0] as const)
   return `${major}.${minor}`
 }
+
+/**
+ * Functions an ELF file needs from libc without a symbol version (strong, undefined,
+ * not Node-API): they bind to whatever the running libc has, or fail on an older one.
+ */
+export function unversionedImports(file: string): string[] {
+  return sh('readelf', ['--dyn-syms', '-W', file])
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[4] === 'GLOBAL' && f[6] === 'UND' && f[7] !== undefined && !f[7].includes('@') && !f[7].startsWith('napi_'))
+    .map((f) => f[7]!)
+}
