@@ -187,13 +187,14 @@ musl_load() { # musl_load PLATFORM
   } > "$c"
   case "$1" in
     linux-x64-musl) musl-gcc -rdynamic -o "$work/dlopen-$1" "$c" && "$work/dlopen-$1" "$f" ;;
-    linux-arm64-musl) python3 -m ziglang cc -target aarch64-linux-musl -rdynamic -o "$work/dlopen-$1" "$c" &&
-      qemu-aarch64-static -L "$sysroot" "$work/dlopen-$1" "$f" ;;
   esac
 }
-for p in linux-x64-musl linux-arm64-musl; do
-  [ -n "${built[$p]:-}" ] && check "$p: loads under musl's dynamic loader" musl_load "$p" && smoked[$p]="loads under musl (no musl Node)"
-done
+[ -n "${built[linux-x64-musl]:-}" ] && check "linux-x64-musl: loads under musl's dynamic loader" musl_load linux-x64-musl &&
+  smoked[linux-x64-musl]="loads under Debian's musl 1.2.3, every symbol bound (no musl Node)"
+# arm64: zig links its own, newer musl (statx…), which Debian's arm64 musl 1.2.3 cannot run,
+# and Debian has no arm64 musl-gcc: no loader program to dlopen with.
+echo "!!! SKIPPED: linux-arm64-musl load check: no C toolchain here links against Debian's arm64 musl 1.2.3"
+skipped=$((skipped + 1))
 
 note "README platform table"
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
