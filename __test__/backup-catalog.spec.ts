@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3'
 /**
  * The catalog from real ingests (two SSD folders), a real backup to an off-site store and
  * a real restore test: each 3-2-1 reason appears and goes; rebuild reproduces the status.
@@ -9,6 +8,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
 import { backup, createVault, ingest, initStore, openCatalog, restoreTest, type DestinationSpec } from '../lib/index'
+import { openDatabase } from '../lib/sqlite'
 import { makeCard } from './support/ingest-fixtures'
 import { cli, tempDir } from './support/fixtures'
 
@@ -63,7 +63,7 @@ test('status gives each 3-2-1 reason; rebuild of a deleted catalog gives the sam
   await again.rebuild()
   assert.equal(again.status(), before)
   again.close()
-  const raw = new Database(file, { readonly: true })
+  const raw = openDatabase(file, { readonly: true })
   assert.is(raw.pragma('user_version', { simple: true }), 2)
   assert.is(raw.pragma('journal_mode', { simple: true }), 'wal')
   raw.close()

@@ -4,7 +4,6 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-import Database from 'better-sqlite3'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 
@@ -12,6 +11,7 @@ import { ShutterproofError } from '../lib/errors'
 import { manualClock } from '../lib/share/clock'
 import { openShareRegistry, type ShareRegistry } from '../lib/share/registry'
 import { SCHEMA_VERSION } from '../lib/share/schema'
+import { openDatabase } from '../lib/sqlite'
 import { tempDir } from './support/fixtures'
 
 const DAY = 86_400_000
@@ -124,7 +124,7 @@ test('the secret, token and password are never stored (the database files do not
   registry.close()
   check()
   assert.is(statSync(path).mode & 0o777, 0o600)
-  const db = new Database(path, { readonly: true })
+  const db = openDatabase(path, { readonly: true })
   const row = db.prepare('SELECT verifier, password_hash FROM shares WHERE id = ?').get(s.id) as { verifier: Buffer; password_hash: string }
   assert.is(row.verifier.length, 32)
   assert.match(row.password_hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
@@ -258,7 +258,7 @@ test('pruneAccessLog: removes only entries older than the age or date, returns h
   assert.is(await code(() => registry.pruneAccessLog({} as never)), 'E_INVALID_ARGUMENT')
   registry.close()
   // The database itself refuses to delete a row newer than the recorded cutoff.
-  const db = new Database(path)
+  const db = openDatabase(path)
   assert.throws(() => db.prepare('DELETE FROM share_access_log').run(), /append-only/)
   assert.throws(() => db.prepare('UPDATE share_access_log_pruned SET before = 0').run(), /only moves forward/)
   db.close()
@@ -307,7 +307,7 @@ test('the access log has a row bound: past maxLogRows the oldest rows go, also t
 test('unknown links cost no database write per request: one counted line per minute', async () => {
   const { registry, clock, path } = open()
   const rows = () => {
-    const db = new Database(path, { readonly: true })
+    const db = openDatabase(path, { readonly: true })
     const n = (db.prepare('SELECT count(*) AS n FROM share_access_log').get() as { n: number }).n
     db.close()
     return n
@@ -359,7 +359,7 @@ test('schema: version recorded per component; a newer database is refused with E
   const again = openShareRegistry({ path, serverKey })
   assert.ok(again.getShare(s.id))
   again.close()
-  const db = new Database(path)
+  const db = openDatabase(path)
   assert.equal(db.prepare('SELECT component, version FROM schema_version').all(), [{ component: 'share', version: SCHEMA_VERSION }])
   assert.is(db.pragma('journal_mode', { simple: true }), 'wal')
   db.prepare("UPDATE schema_version SET version = 99 WHERE component = 'share'").run()

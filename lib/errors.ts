@@ -45,6 +45,9 @@ export type ErrorCode =
   | 'E_S3_CLOCK_SKEW'
   | 'E_S3_UNREACHABLE'
   | 'E_S3'
+  | 'E_UNSUPPORTED_PLATFORM'
+  | 'E_NATIVE_LOAD'
+  | 'E_SQLITE_UNAVAILABLE'
 
 /** Base class of every error the library reports. */
 export class ShutterproofError extends Error {
@@ -166,6 +169,25 @@ export class CloudError extends ShutterproofError {
     super(code, message, options)
     if (options?.s3Code !== undefined) this.s3Code = options.s3Code
     if (options?.status !== undefined) this.status = options.status
+  }
+}
+
+/**
+ * The native addon is missing for this machine: none is published for its platform
+ * (`E_UNSUPPORTED_PLATFORM`; the message says how to build one from source), or the one
+ * for its platform is not installed or does not load (`E_NATIVE_LOAD`). Thrown by
+ * `require('shutterproof')` / `import`, so test `err.code`: the class cannot be imported then.
+ */
+export class PlatformError extends ShutterproofError {
+  /** This machine's platform as the addon names it, e.g. `linux-arm64-musl`, `freebsd-x64`. */
+  readonly platform: string
+  /** The platforms a prebuilt addon is published for. */
+  readonly supported: readonly string[]
+
+  constructor(code: 'E_UNSUPPORTED_PLATFORM' | 'E_NATIVE_LOAD', message: string, options: { platform: string; supported: readonly string[]; cause?: unknown }) {
+    super(code, message, { cause: options.cause })
+    this.platform = options.platform
+    this.supported = options.supported
   }
 }
 

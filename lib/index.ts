@@ -56,6 +56,7 @@ export {
   UnsafeArchiveError,
   WeakPassphraseError,
   CloudError,
+  PlatformError,
   type ErrorCode,
 } from './errors'
 export { checkPassphraseStrength, estimatePassphraseStrength } from './keys/strength'

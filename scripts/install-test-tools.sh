@@ -19,6 +19,7 @@ command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
 # throwaway certificate.
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v openssl >/dev/null || need+=(openssl)
+command -v readelf >/dev/null || need+=(binutils)   # package.spec.ts reads the addon's ELF sections
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing test tools: ${need[*]} (install them, e.g. sudo apt-get install -y ${need[*]})" >&2
@@ -72,3 +73,5 @@ if command -v rustup >/dev/null; then
       || echo "could not install cargo-fuzz: the Rust fuzz smoke will be SKIPPED" >&2
   fi
 fi
+# zig + cargo-zigbuild build the release addon that package.spec.ts packs and installs.
+bash "$(dirname "$0")/install-zig.sh"

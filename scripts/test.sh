@@ -71,6 +71,10 @@ u_fail=$((u_total - u_pass))
 if [ "$uvu_status" -ne 0 ] && [ "$u_fail" -eq 0 ]; then u_fail=1; fi # crashed before its summary
 passed=$((passed + u_pass)); failed=$((failed + u_fail)); skipped=$((skipped + u_skip))
 
+note "uvu suites on Node 24 (scripts/test-node24.sh)"
+read -r n_pass n_fail n_skip < <(bash scripts/test-node24.sh | tail -1)
+passed=$((passed + ${n_pass:-0})); failed=$((failed + ${n_fail:-1})); skipped=$((skipped + ${n_skip:-0}))
+
 echo
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"

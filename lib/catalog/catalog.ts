@@ -1,15 +1,15 @@
 /**
- * The SQLite catalog (better-sqlite3, WAL): destinations, sessions, copies with their last
+ * The SQLite catalog (node:sqlite or better-sqlite3, see lib/sqlite.ts; WAL): destinations, sessions, copies with their last
  * verification, backups and restore tests, for quick 3-2-1 answers. It is an index only:
  * {@link Catalog.rebuild} reconstructs it from the reports at folder destinations and
  * from the stores' sealed indexes.
  * @module
  */
-import Database from 'better-sqlite3'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 
 import { InvalidArgumentError } from '../errors'
+import { openDatabase, type Database } from '../sqlite'
 import type { Store } from '../backup/store'
 import { isDiskVerified, latestEvidence, readRecords } from '../ingest/records'
 
@@ -82,7 +82,7 @@ export function openCatalog(file: string, options: { destinations?: DestinationS
 }
 
 export class Catalog {
-  readonly #db: Database.Database
+  readonly #db: Database
   readonly #destinations: DestinationSpec[]
 
   /** @internal */
@@ -92,7 +92,7 @@ export class Catalog {
     /** The clock the ages in {@link Catalog.status} are measured against. */
     readonly now: () => Date,
   ) {
-    this.#db = new Database(file)
+    this.#db = openDatabase(file)
     this.#db.pragma('journal_mode = WAL')
     this.#db.pragma('foreign_keys = ON')
     const version = this.#db.pragma('user_version', { simple: true }) as number

@@ -7,9 +7,8 @@
 import { closeSync, chmodSync, openSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 
-import BetterSqlite3 from 'better-sqlite3'
-
 import { InvalidArgumentError, ShareNotFoundError, TtlTooLongError } from '../errors'
+import { openDatabase, type Database } from '../sqlite'
 import { generatePassphrase } from '../keys/passphrase'
 import { auditRows, type ShareAudit, type AuditOptions } from './audit'
 import { systemClock, type Clock } from './clock'
@@ -88,7 +87,7 @@ interface ItemBudget {
  * The registry of share links. Open it with {@link openShareRegistry}.
  */
 export class ShareRegistry {
-  readonly #db: BetterSqlite3.Database
+  readonly #db: Database
   readonly #verifierKey: Buffer
   readonly #clock: Clock
   readonly #publicUrl: string
@@ -121,7 +120,7 @@ export class ShareRegistry {
       closeSync(openSync(options.path, 'a', 0o600))
       chmodSync(options.path, 0o600)
     }
-    this.#db = new BetterSqlite3(options.path)
+    this.#db = openDatabase(options.path)
     this.#db.pragma('journal_mode = WAL')
     this.#db.pragma('synchronous = FULL') // a revocation must survive a power cut (see #relaxed for the exceptions)
     this.#db.pragma('foreign_keys = ON')
