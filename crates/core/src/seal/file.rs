@@ -13,7 +13,7 @@ use super::cobblestone::{self, Decryptor, Encryptor, PayloadReader, SALT_LEN};
 use super::header::{FileKind, Header, Unlock};
 use super::primitives::random_array;
 use super::stanza::{random_salt, Recipient, StanzaKind, FILE_KEY_LEN, STANZA_SALT_LEN};
-use crate::control::Control;
+use crate::control::{CancelFlag, Control};
 use crate::error::{Error, ErrorCode, Result};
 use crate::keys::{KdfParams, OpenVault};
 
@@ -285,6 +285,19 @@ pub fn open_file(
 /// Decrypts bytes `start..end` of the plaintext of a sealed file, reading only the
 /// chunks that hold them (plus the final chunk, which authenticates the length).
 pub fn read_file_range(src: &Path, unlock: &Unlock, start: u64, end: u64) -> Result<Vec<u8>> {
+    read_file_range_until(src, unlock, start, end, &CancelFlag::new())
+}
+
+/// [`read_file_range`], stopping with `E_ABORTED` once `cancel` is set (checked before
+/// each 16 KiB chunk).
+pub fn read_file_range_until(
+    src: &Path,
+    unlock: &Unlock,
+    start: u64,
+    end: u64,
+    cancel: &CancelFlag,
+) -> Result<Vec<u8>> {
+    cancel.check()?;
     let (mut file, sealed_size) = open_source(src)?;
     let header = Header::read(&mut file).map_err(in_file(src))?;
     expect_kind(&header, FileKind::File).map_err(in_file(src))?;
@@ -294,7 +307,7 @@ pub fn read_file_range(src: &Path, unlock: &Unlock, start: u64, end: u64) -> Res
     let file_key = header.unlock(unlock).map_err(in_file(src))?;
     let (key, context) = header.payload_key_and_context(&file_key);
     let mut reader = PayloadReader::open(file, offset, payload, &key[..], &context).map_err(in_file(src))?;
-    reader.read_range(start, end).map_err(in_file(src))
+    reader.read_range_until(start, end, cancel).map_err(in_file(src))
 }
 
 /// What `inspect` can tell without any key.
