@@ -19,6 +19,8 @@ export {
   type HashAlgorithm,
   type HashResult,
   type ByteProgress,
+  type Progress,
+  type ProgressPhase,
   type HashFileOptions,
   type HashFilesOptions,
   type HashFilesEntry,
@@ -46,6 +48,11 @@ export {
   KeyError,
   FileSystemError,
   AbortError,
+  CallbackError,
+  ConflictError,
+  isIntegrityError,
+  isKeyError,
+  INTEGRITY_CODES,
   InvalidArgumentError,
   InternalError,
   MhlError,
@@ -54,7 +61,9 @@ export {
   SchemaVersionError,
   UnsafeArchiveError,
   type ErrorCode,
+  type ReportedError,
 } from './errors'
+export type { OperationStatus } from './status'
 /**
  * ASC MHL v2.0 histories (`ascmhl/` folders) for ingest destinations.
  *

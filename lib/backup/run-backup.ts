@@ -5,19 +5,23 @@
 import { stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 
-import { AbortError, InvalidArgumentError, type ShutterproofError } from '../errors'
+import { CallbackGuard } from '../callbacks'
+import { IntegrityError, InvalidArgumentError, isIntegrityError, reported, type ReportedError, type ShutterproofError } from '../errors'
+import type { Progress } from '../progress'
+import type { OperationStatus } from '../status'
 import { sealFile } from '../seal/files'
 import { checkSealed, objectDigest } from './objects'
 import type { SnapshotFile, Store } from './store'
 import { walkSession, type SessionFile } from './walk'
 import { asWriter, type Writer } from './writers'
 
-/** Progress of {@link backup}. */
-export interface BackupProgress {
-  files: number
-  filesTotal: number
-  bytes: number
-  bytesTotal: number
+/**
+ * Progress of {@link backup}: the common shape (phase `write` while files are sealed and
+ * read back, `records` while the snapshot is published; `currentFile` the file just
+ * finished, relative to the session folder; `destination` the store), plus objects
+ * written.
+ */
+export interface BackupProgress extends Progress {
   objectsWritten: number
 }
 
@@ -27,17 +31,19 @@ export interface BackupOptions {
   session?: string
   /** Files worked on at once (default 2). */
   concurrency?: number
-  /** Aborting stops between files; no snapshot is published; the next run resumes. */
+  /**
+   * Aborting stops the file being sealed within milliseconds; no snapshot is published,
+   * the promise rejects with an `AbortError` whose `partial` is the report so far, and the
+   * next run resumes.
+   */
   signal?: AbortSignal
-  /** Called after each file. */
+  /** Called after each file, and a last time right before the promise resolves. If it throws, the backup stops as if aborted and rejects with `E_CALLBACK`. */
   onProgress?: (p: BackupProgress) => void
 }
 
 /** One file that could not be backed up. */
-export interface BackupFailure {
+export interface BackupFailure extends ReportedError {
   path: string
-  code: string
-  message: string
 }
 
 /** What {@link backup} resolves with. */
@@ -45,10 +51,11 @@ export interface BackupReport {
   /**
    * `completed`: every file is in the store, verified, and the new snapshot is published.
    * `failed`: an object read back wrong (integrity). `completed-with-errors`: some files
-   * could not be read. `aborted`: stopped by the signal. Only `completed` publishes a snapshot;
-   * otherwise the previous snapshot stays the newest and a re-run completes the work.
+   * could not be read. `aborted`: stopped by the signal (in an `AbortError`'s `partial`).
+   * Only `completed` publishes a snapshot; otherwise the previous snapshot stays the
+   * newest and a re-run completes the work.
    */
-  status: 'completed' | 'completed-with-errors' | 'failed' | 'aborted'
+  status: OperationStatus
   session: string
   store: string
   /** Key of the newest snapshot of the session after this run. */
@@ -74,8 +81,6 @@ export interface BackupReport {
   finishedAt: string
 }
 
-const INTEGRITY = new Set(['E_VERIFY_MISMATCH', 'E_AUTH', 'E_TRUNCATED', 'E_FORMAT'])
-
 /**
  * Backs up a session folder into a store: each new or changed file is sealed into an
  * object named by its keyed BLAKE3 (identical files, in any session, are stored once),
@@ -95,13 +100,32 @@ export async function backup(sessionDir: string, store: Store, options: BackupOp
   const st = await stat(root).catch(() => undefined)
   if (!st?.isDirectory()) throw new InvalidArgumentError(`${root} is not a folder; give the session folder to back up`)
   const session = options.session ?? basename(root)
-  options.signal?.throwIfAborted?.()
-  return asWriter(store.backend, 'backup', (writer) => backupAsWriter(root, session, store, options, writer))
+  const guard = new CallbackGuard(options.signal)
+  guard.throwIfStopped()
+  const onProgress = guard.wrap('onProgress', options.onProgress)
+  let last: BackupProgress | undefined
+  const report = await asWriter(store.backend, 'backup', (writer) =>
+    backupAsWriter(root, session, store, options.concurrency ?? 2, writer, guard, (p) => {
+      last = p
+      onProgress?.(p)
+    }),
+  )
+  // The last event, once the store is released: right before the promise resolves.
+  if (last) onProgress?.({ ...last, phase: 'records', objectsWritten: report.objectsWritten })
+  return report
 }
 
 /** The backup itself, run while registered as a writer of the store. */
-async function backupAsWriter(root: string, session: string, store: Store, options: BackupOptions, writer: Writer): Promise<BackupReport> {
-  const signal = options.signal
+async function backupAsWriter(
+  root: string,
+  session: string,
+  store: Store,
+  concurrency: number,
+  writer: Writer,
+  guard: CallbackGuard,
+  onProgress: (p: BackupProgress) => void,
+): Promise<BackupReport> {
+  const signal = guard.signal
   const startedAt = new Date().toISOString()
   const files = await walkSession(root)
   const bytesTotal = files.reduce((n, f) => n + f.size, 0)
@@ -132,7 +156,11 @@ async function backupAsWriter(root: string, session: string, store: Store, optio
   const inFlight = new Map<string, Promise<void>>()
   let filesDone = 0
   let bytesDone = 0
-  const tick = () => options.onProgress?.({ files: filesDone, filesTotal: files.length, bytes: bytesDone, bytesTotal, objectsWritten: report.objectsWritten })
+  const tick = (phase: BackupProgress['phase'], currentFile?: string) => {
+    const p: BackupProgress = { phase, files: filesDone, filesTotal: files.length, bytes: bytesDone, bytesTotal, objectsWritten: report.objectsWritten, destination: store.location }
+    if (currentFile !== undefined) p.currentFile = currentFile
+    onProgress(p)
+  }
 
   /** Makes sure object `name` holds a file hashing to `blake3`: reuse, check an orphan, or write. */
   const ensureObject = async (f: SessionFile, name: string, blake3: string): Promise<void> => {
@@ -172,7 +200,7 @@ async function backupAsWriter(root: string, session: string, store: Store, optio
       if (d.blake3 !== blake3) {
         await store.backend.delete(key)
         present.delete(name)
-        throw Object.assign(new Error(`${f.abs}: the object written for it reads back with another BLAKE3 (the file changed while it was sealed, or the store drive corrupts data); run the backup again`), { code: 'E_VERIFY_MISMATCH' })
+        throw new IntegrityError('E_VERIFY_MISMATCH', `${f.abs}: the object written for it reads back with another BLAKE3 (the file changed while it was sealed, or the store drive corrupts data); run the backup again`, { path: f.abs })
       }
       trusted.add(name)
     } finally {
@@ -190,7 +218,7 @@ async function backupAsWriter(root: string, session: string, store: Store, optio
     const d = await objectDigest(store.vault, f.abs, signal)
     const after = await stat(f.abs)
     if (after.size !== f.size || after.mtimeMs !== f.mtimeMs || d.size !== f.size) {
-      throw Object.assign(new Error(`${f.abs} changed while it was read; run the backup again when it is not being written`), { code: 'E_SOURCE_CHANGED' })
+      throw new IntegrityError('E_SOURCE_CHANGED', `${f.abs} changed while it was read; run the backup again when it is not being written`, { path: f.abs })
     }
     let pending = inFlight.get(d.name)
     if (pending) await pending
@@ -207,32 +235,33 @@ async function backupAsWriter(root: string, session: string, store: Store, optio
   }
 
   let next = 0
-  let aborted = false
   const worker = async () => {
-    while (next < files.length && !aborted) {
+    while (next < files.length && !guard.stopped) {
       const f = files[next++]!
       try {
-        if (signal?.aborted) throw new AbortError()
         await one(f)
       } catch (err) {
+        if (guard.stopped) return
         const e = err as ShutterproofError
-        if (e.code === 'E_ABORTED') {
-          aborted = true
-          return
-        }
-        report.failures.push({ path: f.path, code: e.code ?? 'E_IO', message: e.message })
+        report.failures.push({ path: f.path, ...reported({ code: e.code ?? 'E_IO', message: e.message }) })
       }
       filesDone++
       bytesDone += f.size
-      tick()
+      tick('write', f.path)
     }
   }
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker))
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker))
 
-  if (aborted) report.status = 'aborted'
-  else if (report.failures.some((f) => INTEGRITY.has(f.code))) report.status = 'failed'
+  if (guard.stopped) {
+    report.status = 'aborted'
+    report.snapshot = previous?.key
+    report.finishedAt = new Date().toISOString()
+    throw guard.stopError(report)
+  }
+  if (report.failures.some(isIntegrityError)) report.status = 'failed'
   else if (report.failures.length > 0) report.status = 'completed-with-errors'
   else {
+    tick('records')
     const list = files.map((f) => entries.get(f.path)!)
     const same =
       previous !== undefined &&

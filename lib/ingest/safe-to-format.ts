@@ -15,10 +15,11 @@
 import { lstat, readdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
+import { throwIfAborted } from '../abort'
 import { InvalidArgumentError } from '../errors'
 import { hashFile } from '../hash'
 import { DATA_FOLDER, planCard } from './plan'
-import { isDiskVerified, latestEvidence, readRecords, type RecordFile } from './records'
+import { isDiskVerified, latestEvidence, readRecords, type RecordFile, type VerifyMethod } from './records'
 
 /** Why a card is not (yet) safe to format. */
 export interface SafeToFormatReason {
@@ -27,12 +28,15 @@ export interface SafeToFormatReason {
    * read back from the disk (`cache`, `size`, `source` modes, or failed). `mismatch`: the
    * copy or the card differs from what was recorded. `too-few-copies`: fewer verified
    * copies than `minCopies`. `no-session`: a destination holds no Shutterproof session.
+   * `cancelled`: the ingest that gave this verdict was cancelled.
    */
-  code: 'missing' | 'unverified' | 'mismatch' | 'too-few-copies' | 'no-session'
+  code: 'missing' | 'unverified' | 'mismatch' | 'too-few-copies' | 'no-session' | 'cancelled'
   /** Card-relative path, when the reason concerns one file. */
   path?: string
   /** The destination (as given), when the reason concerns one. */
   destination?: string
+  /** For `unverified`: how the copy was checked (`size`, `cache`, `none`, …). */
+  method?: VerifyMethod
   message: string
 }
 
@@ -81,7 +85,7 @@ export async function safeToFormat(source: string, destinations: readonly string
   const minCopies = options.minCopies ?? 2
   if (!Number.isInteger(minCopies) || minCopies < 1) throw new InvalidArgumentError('minCopies must be a whole number ≥ 1')
   if (!Array.isArray(destinations)) throw new InvalidArgumentError('destinations must be an array of folders')
-  options.signal?.throwIfAborted()
+  throwIfAborted(options.signal)
   const plan = await planCard(source)
   const reasons: SafeToFormatReason[] = []
   const evidence: Array<{ dest: string; roots: Array<{ root: string; files: Map<string, RecordFile> }> }> = []
@@ -93,7 +97,7 @@ export async function safeToFormat(source: string, destinations: readonly string
   }
   const copies: SafeToFormatVerdict['copies'] = []
   for (const file of plan.files) {
-    options.signal?.throwIfAborted()
+    throwIfAborted(options.signal)
     let cardBlake3: string | undefined
     const verifiedAt: string[] = []
     for (const { dest, roots } of evidence) {
@@ -108,7 +112,7 @@ export async function safeToFormat(source: string, destinations: readonly string
           continue
         }
         if (!isDiskVerified(rec)) {
-          best ??= { reason: { code: 'unverified', path: file.path, destination: dest, message: `${where}: ${rec.status} but not read back from the disk (method ${rec.method}); ingest again with verify 'destination' to a real disk` } }
+          best ??= { reason: { code: 'unverified', path: file.path, destination: dest, method: rec.method, message: `${where}: ${rec.status} but not read back from the disk (method ${rec.method}); ingest again with verify 'destination' to a real disk` } }
           continue
         }
         if (rec.size !== file.size || (rec.mtimeMs !== undefined && Math.abs(rec.mtimeMs - file.mtimeMs) >= 1)) {

@@ -7,9 +7,12 @@
 import { closeSync, chmodSync, openSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 
-import BetterSqlite3 from 'better-sqlite3'
+import type BetterSqlite3 from 'better-sqlite3'
 
-import { InvalidArgumentError, ShareNotFoundError, TtlTooLongError } from '../errors'
+import { asyncOpen } from '../deprecate'
+import { InvalidArgumentError, ShareNotFoundError, ShutterproofError, TtlTooLongError } from '../errors'
+import { toFsError } from '../fs/errors'
+import { checkDatabasePath, openDatabase, sqliteError } from '../fs/sqlite'
 import { generatePassphrase } from '../keys/passphrase'
 import { auditRows, type ShareAudit, type AuditOptions } from './audit'
 import { systemClock, type Clock } from './clock'
@@ -189,22 +192,43 @@ export class ShareRegistry {
     this.#lockWindow = parseDuration(options.lockout?.window ?? '15m', 'lockout.window')
     this.#verifierKey = verifierKey(options.serverKey)
 
+    if (typeof options.path !== 'string' || options.path === '') throw new InvalidArgumentError('The share registry needs the path of its database file (or ":memory:")')
+    checkDatabasePath(options.path, 'share registry')
     if (options.path !== ':memory:') {
       // Created owner-only before SQLite sees it; SQLite gives -wal/-shm the same mode.
-      closeSync(openSync(options.path, 'a', 0o600))
-      chmodSync(options.path, 0o600)
+      try {
+        closeSync(openSync(options.path, 'a', 0o600))
+        chmodSync(options.path, 0o600)
+      } catch (err) {
+        throw toFsError(err, options.path, 'create the share registry')
+      }
     }
-    this.#db = new BetterSqlite3(options.path)
-    this.#db.pragma('journal_mode = WAL')
-    this.#db.pragma('synchronous = FULL') // a revocation must survive a power cut
-    this.#db.pragma('foreign_keys = ON')
-    this.#db.pragma('busy_timeout = 5000')
-    migrate(this.#db, options.path)
+    this.#db = openDatabase(options.path, 'share registry')
+    try {
+      this.#db.pragma('journal_mode = WAL')
+      this.#db.pragma('synchronous = FULL') // a revocation must survive a power cut
+      this.#db.pragma('foreign_keys = ON')
+      this.#db.pragma('busy_timeout = 5000')
+      migrate(this.#db, options.path)
+    } catch (err) {
+      this.#db.close()
+      throw err instanceof ShutterproofError ? err : sqliteError(err, options.path, 'share registry')
+    }
   }
 
-  /** Closes the database. */
+  /** Closes the database (again: nothing). */
   close(): void {
-    this.#db.close()
+    if (this.#db.open) this.#db.close()
+  }
+
+  /** `await using registry = await openShareRegistry(…)` closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close()
+  }
+
+  /** `using registry = …` closes it at the end of the block. */
+  [Symbol.dispose](): void {
+    this.close()
   }
 
   /**
@@ -558,14 +582,20 @@ function checkText(value: unknown, what: string): string {
 }
 
 /**
- * Opens (creating and migrating as needed) a share registry.
+ * Opens (creating and migrating as needed) a share registry. Async, like every open of
+ * the library: `await` it. A file that cannot be opened rejects with a typed error naming
+ * it (`EISDIR`, `ENOENT`, `EACCES`, `E_FORMAT` for a file that is not a database,
+ * `E_SCHEMA_TOO_NEW`).
+ *
+ * Until 0.3 the promise also gives direct access to the registry, so code written when
+ * this function was synchronous keeps working (with a deprecation warning).
  *
  * @example
  * ```ts
  * import { openShareRegistry } from 'shutterproof'
- * const registry = openShareRegistry({ path: 'shares.db', serverKey, baseUrl: 'https://share.example.com' })
+ * await using registry = await openShareRegistry({ path: 'shares.db', serverKey, baseUrl: 'https://share.example.com' })
  * ```
  */
-export function openShareRegistry(options: ShareRegistryOptions): ShareRegistry {
-  return new ShareRegistry(options)
+export function openShareRegistry(options: ShareRegistryOptions): Promise<ShareRegistry> & ShareRegistry {
+  return asyncOpen(() => new ShareRegistry(options), 'SP_DEP_SYNC_SHARE_REGISTRY', 'Using openShareRegistry(…) without await is deprecated: write `await openShareRegistry(…)`')
 }

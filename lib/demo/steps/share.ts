@@ -19,7 +19,7 @@ export async function shareStep(ctx: DemoContext): Promise<string> {
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
-  const registry = openShareRegistry({ path: join(ctx.work, 'shares.db'), serverKey, baseUrl: `http://127.0.0.1:${port}` })
+  const registry = await openShareRegistry({ path: join(ctx.work, 'shares.db'), serverKey, baseUrl: `http://127.0.0.1:${port}` })
   try {
     server.on('request', createShareHandler({ registry, serverKey, root: ctx.work }))
     const items = ctx.card!.jpegs.slice(0, 3)
