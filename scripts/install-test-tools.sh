@@ -8,6 +8,8 @@ command -v b3sum >/dev/null || need+=(b3sum)
 command -v xxhsum >/dev/null || need+=(xxhash)
 command -v xmllint >/dev/null || need+=(libxml2-utils)
 command -v fincore >/dev/null || need+=(util-linux)
+# `script` runs the CLI in a real pseudo-terminal for the screen tests (80 and 100 columns).
+command -v script >/dev/null || need+=(bsdutils)
 # Headless Chromium for the HTML report suite (driven by playwright-core, which never downloads a browser).
 [ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then

@@ -13,7 +13,7 @@ import { InvalidArgumentError, ShareNotFoundError } from '../errors'
 import { formatDuration, parseDuration } from '../share/duration'
 import { createShareHandler } from '../share/handler'
 import { isScope, type ShareScope } from '../share/items'
-import { openShareRegistry, type ShareInfo, type ShareRegistry } from '../share/registry'
+import { ShareRegistry, type ShareInfo } from '../share/registry'
 import { isInside } from '../share/resolve'
 import type { CliContext } from './context'
 import { EXIT } from './exit-codes'
@@ -34,7 +34,7 @@ function openState(opts: HomeOptions): { registry: ShareRegistry; serverKey: Buf
   const paths = ensureHome(shareHome(opts.home))
   const serverKey = loadServerKey(paths.key)
   const baseUrl = opts.baseUrl ?? process.env.SHUTTERPROOF_SHARE_URL ?? `http://127.0.0.1:${DEFAULT_PORT}`
-  return { registry: openShareRegistry({ path: paths.db, serverKey, baseUrl }), serverKey, home: paths.home }
+  return { registry: new ShareRegistry({ path: paths.db, serverKey, baseUrl }), serverKey, home: paths.home }
 }
 
 function withHome(cmd: Command): Command {
