@@ -152,7 +152,7 @@ export class IntegrityError extends ShutterproofError {}
  * demanding key-derivation costs over the caps (`E_KDF_LIMIT`).
  */
 export class KeyError extends ShutterproofError {}
-/** No share has the given id (`E_SHARE_NOT_FOUND`); `shutterproof share list` shows the ids. */
+/** No share has the given id (`E_SHARE_NOT_FOUND`); `registry.listShares()` gives the ids. */
 export class ShareNotFoundError extends ShutterproofError {
   constructor(message: string) {
     super('E_SHARE_NOT_FOUND', message)

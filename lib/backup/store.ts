@@ -223,7 +223,7 @@ export async function openStore(location: string, options: StoreOptions): Promis
   const vault = checkVault(options)
   const backend = options.backend ?? new LocalFolderBackend(location)
   const marker = await readMarker(backend, location)
-  if (!marker) throw new FileSystemError('ENOENT', `${location} holds no Shutterproof store (no ${MARKER}); create one with initStore or 'shutterproof store init'`, { path: location })
+  if (!marker) throw new FileSystemError('ENOENT', `${location} holds no Shutterproof store (no ${MARKER}); create one with initStore()`, { path: location })
   if (marker.keyId !== vault.keyId) {
     throw new KeyError('E_WRONG_KEY', `${location} belongs to the vault with key id ${marker.keyId}, not ${vault.keyId}; open the store with its own vault key file`, { path: location })
   }

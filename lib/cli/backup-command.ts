@@ -7,6 +7,7 @@ import { join } from 'node:path'
 
 import type { Command } from 'commander'
 
+import { FileSystemError } from '../errors'
 import { backup, type BackupProgress } from '../backup/run-backup'
 import { restore } from '../backup/restore'
 import { restoreTest } from '../backup/restore-test'
@@ -44,7 +45,14 @@ async function withStore<T>(opts: VaultOptions, ctx: CliContext, location: strin
   const vault = await unlock(opts, ctx)
   try {
     const open = how === 'open' ? openStore : how === 'init' ? initStore : openOrInitStore
-    return await work(await open(location, { vault }))
+    const store = await open(location, { vault }).catch((err: unknown) => {
+      // The library names initStore(); here the fix is a command.
+      if (err instanceof FileSystemError && err.code === 'ENOENT' && err.path === location) {
+        throw new FileSystemError('ENOENT', `${location} holds no Shutterproof store; create one with \`shutterproof store init ${location} --vault FILE\` (or let \`shutterproof backup\` create it)`, { path: location })
+      }
+      throw err
+    })
+    return await work(store)
   } finally {
     vault.close()
   }
@@ -101,7 +109,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       const r = await restoreTest(s, { ...(opts.session === undefined ? {} : { session: opts.session }), sample, signal: ctx.signal })
       if (opts.json) ctx.json(r, 1)
       else {
-        for (const f of r.failures) ctx.stderr(`shutterproof: ${f.kind}: ${f.message}\n`)
+        for (const f of r.failures) ctx.stderr(`shutterproof: ${f.kind}: ${f.message} [${f.code}]\n`)
         ctx.stdout(`${r.status}: ${r.checked} ${r.checked === 1 ? 'file' : 'files'} checked, ${formatBytes(r.bytes)} decrypted and hashed, ${r.failures.length} ${r.failures.length === 1 ? 'failure' : 'failures'}\n`)
       }
       ctx.exitCode = r.status === 'completed' ? EXIT.OK : EXIT.INTEGRITY

@@ -44,7 +44,7 @@ export function registerHash(program: Command, ctx: CliContext): void {
         let text = ''
         for (const e of entries) {
           if (!e.ok) {
-            ctx.stderr(`shutterproof: ${e.error.message}\n`)
+            ctx.stderr(`shutterproof: ${e.error.message} [${e.error.code}]\n`)
             continue
           }
           for (const a of algorithms) text += checksumLine(e.result[a]!, e.path) + '\n'

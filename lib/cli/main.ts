@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander'
 import { ShutterproofError } from '../errors'
 import { CliContext, UsageError } from './context'
 import { EXIT, exitForError } from './exit-codes'
+import { cliHint } from './hints'
 import { registerBackup } from './backup-command'
 import { registerHash } from './hash-command'
 import { registerIngest } from './ingest-command'
@@ -69,7 +70,8 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.ABORTED
     }
     if (err instanceof ShutterproofError) {
-      ctx.stderr(`shutterproof: ${err.message} [${err.code}]\n`)
+      const hint = cliHint(err)
+      ctx.stderr(`shutterproof: ${err.message} [${err.code}]\n${hint ? `  ${hint}\n` : ''}`)
       return exitForError(err)
     }
     throw err

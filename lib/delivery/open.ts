@@ -68,7 +68,7 @@ const REFUSED_TYPES: Record<string, string> = {
 }
 
 function unsafe(entry: string, why: string): UnsafeArchiveError {
-  return new UnsafeArchiveError('E_UNSAFE_ENTRY', `The delivery holds an entry that is never unpacked: "${entry}" ${why}. Nothing was unpacked; ask the sender for an archive made with "shutterproof deliver"`, { entry })
+  return new UnsafeArchiveError('E_UNSAFE_ENTRY', `The delivery holds an entry that is never unpacked: "${entry}" ${why}. Nothing was unpacked; ask the sender for a delivery made by Shutterproof (createDelivery)`, { entry })
 }
 
 function checkLimits(limits: DeliveryLimits | undefined): Required<DeliveryLimits> {
@@ -260,7 +260,7 @@ function explain(err: unknown, file: string): ShutterproofError {
   const code = (err as NodeJS.ErrnoException)?.code
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return toFsError(err, file, 'unpack')
   const reason = err instanceof Error ? err.message : String(err)
-  return new IntegrityError('E_FORMAT', `${file} decrypted and authenticated, but is not a tar archive Shutterproof can read (${reason}); ask the sender for a delivery made with "shutterproof deliver"`, { path: file, cause: err })
+  return new IntegrityError('E_FORMAT', `${file} decrypted and authenticated, but is not a tar archive Shutterproof can read (${reason}); ask the sender for a delivery made by Shutterproof (createDelivery)`, { path: file, cause: err })
 }
 
 /**

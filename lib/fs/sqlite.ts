@@ -35,7 +35,7 @@ export function checkDatabasePath(path: string, what: string): void {
     throw new FileSystemError('EISDIR', `${path} is a folder; give the path of the ${what} file (e.g. ${path}/${what.replace(/ /g, '-')}.db)`, { path })
   }
   if (!statSync(dirname(path), { throwIfNoEntry: false })?.isDirectory()) {
-    throw new FileSystemError('ENOENT', `${dirname(path)} does not exist; create that folder or give another path for the ${what}`, { path })
+    throw new FileSystemError('ENOENT', `${path}: its folder ${dirname(path)} does not exist; create that folder or give another path for the ${what}`, { path })
   }
 }
 

@@ -424,7 +424,7 @@ export class ShareRegistry {
    */
   revokeShare(id: string, reason = ''): ShareInfo {
     const row = isShareId(id) ? this.#row(id) : undefined
-    if (!row) throw new ShareNotFoundError(`No share has id ${JSON.stringify(id)}; \`shutterproof share list\` shows the ids`)
+    if (!row) throw new ShareNotFoundError(`No share has id ${JSON.stringify(id)}; registry.listShares() gives the ids`)
     this.#db
       .prepare('UPDATE shares SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL')
       .run(this.#clock.now().getTime(), checkText(reason, 'reason'), id)
