@@ -210,14 +210,14 @@ const MHL_CODES = new Set<ErrorCode>(['E_MHL_NO_HISTORY', 'E_MHL_INVALID', 'E_MH
  * }
  * ```
  */
-export function isIntegrityError(err: unknown): err is IntegrityError | { code: ErrorCode } {
+export function isIntegrityError(err: unknown): boolean {
   if (err instanceof IntegrityError) return true
   const code = (err as { code?: unknown } | null | undefined)?.code
   return typeof code === 'string' && INTEGRITY_CODES.has(code as ErrorCode)
 }
 
 /** Whether an error means a key did not fit (`E_WRONG_KEY`, `E_BAD_PASSPHRASE`, `E_BAD_RECOVERY_KEY`, `E_KDF_LIMIT`). */
-export function isKeyError(err: unknown): err is KeyError | { code: ErrorCode } {
+export function isKeyError(err: unknown): boolean {
   if (err instanceof KeyError) return true
   const code = (err as { code?: unknown } | null | undefined)?.code
   return typeof code === 'string' && KEY_CODES.has(code as ErrorCode)
