@@ -46,7 +46,7 @@ test('createShare: fresh id and secret every time, URL-safe token, URL from base
   assert.match(a.token, /^[a-z2-7]{68}$/)
   assert.is(a.token.slice(0, 16), a.id)
   assert.is(a.url, `https://share.example.com/s/${a.token}`)
-  assert.is(a.expiresAt.getTime(), clock.now().getTime() + 7 * DAY)
+  assert.is(Date.parse(a.expiresAt), clock.now().getTime() + 7 * DAY)
   assert.is(a.password, undefined)
   registry.close()
 })

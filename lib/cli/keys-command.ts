@@ -32,7 +32,7 @@ export function registerKeys(program: Command, ctx: CliContext): void {
       if (opts.kitHtml) await writeFile(opts.kitHtml, recoveryKit.html, { flag: 'wx', mode: 0o600 })
       if (opts.json) {
         ctx.stdout(
-          JSON.stringify({ keyId: recoveryKit.keyId, createdAt: recoveryKit.createdAt.toISOString(), recoveryWords: recoveryKit.words }, null, 2) + '\n',
+          JSON.stringify({ keyId: recoveryKit.keyId, createdAt: recoveryKit.createdAt, recoveryWords: recoveryKit.words }, null, 2) + '\n',
         )
       } else {
         ctx.stdout(`Vault written to ${opts.vault}\n\n${recoveryKit.text}`)

@@ -43,7 +43,7 @@ function withHome(cmd: Command): Command {
 
 function shareLine(s: ShareInfo): string {
   const limit = s.maxDownloads === undefined ? `${s.downloads}` : `${s.downloads}/${s.maxDownloads}`
-  return [s.id, s.status.padEnd(7), s.scope.padEnd(7), s.expiresAt.toISOString(), `dl ${limit}`.padEnd(8), s.hasPassword ? 'password' : 'no-pass ', s.label || '-'].join('  ')
+  return [s.id, s.status.padEnd(7), s.scope.padEnd(7), s.expiresAt, `dl ${limit}`.padEnd(8), s.hasPassword ? 'password' : 'no-pass ', s.label || '-'].join('  ')
 }
 
 export function registerShare(program: Command, ctx: CliContext): void {
@@ -107,7 +107,7 @@ export function registerShare(program: Command, ctx: CliContext): void {
           ctx.stdout(JSON.stringify({ id: created.id, url: created.url, token: created.token, expiresAt: created.expiresAt, ...(created.password ? { password: created.password } : {}) }, null, 2) + '\n')
         } else {
           ctx.stdout(`${created.url}\n`)
-          ctx.stderr(`share ${created.id}: ${items.length} file(s), ${scope}, expires ${created.expiresAt.toISOString()}\n`)
+          ctx.stderr(`share ${created.id}: ${items.length} file(s), ${scope}, expires ${created.expiresAt}\n`)
           if (created.password) ctx.stderr(`password: ${created.password}\n  (send it by another channel than the link; it is not shown again)\n`)
         }
       } finally {
@@ -183,7 +183,7 @@ export function registerShare(program: Command, ctx: CliContext): void {
         }
         const s = registry.revokeShare(id!, opts.reason ?? '')
         if (opts.json) ctx.stdout(JSON.stringify({ id: s.id, revokedAt: s.revokedAt, reason: s.revokeReason ?? '' }, null, 2) + '\n')
-        else ctx.stdout(`revoked ${s.id} at ${s.revokedAt!.toISOString()}\n`)
+        else ctx.stdout(`revoked ${s.id} at ${s.revokedAt!}\n`)
       } finally {
         registry.close()
       }

@@ -152,7 +152,7 @@ export function createShareHandler(options: ShareHandlerOptions): ShareRequestHa
       }
       const title = share.label || posix.basename(share.session.replace(/\\/g, '/')) || 'Shared files'
       res.setHeader('Content-Security-Policy', PAGE_CSP)
-      return send(res, 200, 'text/html; charset=utf-8', renderLanding({ title, expiresAt: share.expiresAt, items, allHref: `${base}/all.tar` }), method)
+      return send(res, 200, 'text/html; charset=utf-8', renderLanding({ title, expiresAt: new Date(share.expiresAt), items, allHref: `${base}/all.tar` }), method)
     }
     if (rest === 'all.tar') return sendAll(res, share, root, remote, method)
 
@@ -191,7 +191,7 @@ export function createShareHandler(options: ShareHandlerOptions): ShareRequestHa
     }
     if (access.status === 'ok' && access.share!.hasPassword) {
       const share = access.share!
-      const until = new Date(Math.min(clock.now().getTime() + grantTtl, share.expiresAt.getTime()))
+      const until = new Date(Math.min(clock.now().getTime() + grantTtl, Date.parse(share.expiresAt)))
       const maxAge = Math.max(0, Math.floor((until.getTime() - clock.now().getTime()) / 1000))
       const secure = options.secureCookies === true || (options.secureCookies !== false && isTls(req, options.trustProxy === true))
       res.setHeader(

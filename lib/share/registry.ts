@@ -32,16 +32,20 @@ export interface ShareInfo {
   session: string
   scope: ShareScope
   items: ShareItem[]
-  createdAt: Date
-  expiresAt: Date
-  revokedAt?: Date
+  /** ISO 8601 UTC, like every time in a result (before 0.2: a `Date`; `new Date(s)` reads both). */
+  createdAt: string
+  /** ISO 8601 UTC. */
+  expiresAt: string
+  /** ISO 8601 UTC. */
+  revokedAt?: string
   revokeReason?: string
   hasPassword: boolean
   maxDownloads?: number
   downloads: number
   label: string
   recipient: string
-  lastAccessAt?: Date
+  /** ISO 8601 UTC. */
+  lastAccessAt?: string
   status: ShareStatus
 }
 
@@ -85,7 +89,8 @@ export interface CreatedShare {
   id: string
   url: string
   token: string
-  expiresAt: Date
+  /** ISO 8601 UTC (before 0.2: a `Date`). */
+  expiresAt: string
   /** Present when the password was generated: give it to the client by another channel. */
   password?: string
 }
@@ -284,7 +289,7 @@ export class ShareRegistry {
       items.forEach((item, i) => insert.run(id, i, item.path, item.kind))
     })()
     const token = id + secret
-    const created: CreatedShare = { id, url: `${this.#baseUrl}/s/${token}`, token, expiresAt: new Date(expiresAt) }
+    const created: CreatedShare = { id, url: `${this.#baseUrl}/s/${token}`, token, expiresAt: new Date(expiresAt).toISOString() }
     if (generated !== undefined) created.password = generated
     return created
   }
@@ -396,7 +401,7 @@ export class ShareRegistry {
    * for (const e of registry.accessLog(id)) console.log(e.at, e.event, e.outcome, e.item)
    * ```
    */
-  accessLog(shareId?: string): Array<AccessLogEntry & { at: Date }> {
+  accessLog(shareId?: string): Array<AccessLogEntry & { at: string }> {
     const rows = (
       shareId === undefined
         ? this.#db.prepare('SELECT * FROM share_access_log ORDER BY seq').all()
@@ -404,7 +409,7 @@ export class ShareRegistry {
     ) as Array<{ share_id: string; at: number; event: string; outcome: string; item: string | null; bytes: number | null; remote: string | null }>
     return rows.map((r) => ({
       shareId: r.share_id,
-      at: new Date(r.at),
+      at: new Date(r.at).toISOString(),
       event: r.event,
       outcome: r.outcome,
       ...(r.item === null ? {} : { item: r.item }),
@@ -557,18 +562,18 @@ export class ShareRegistry {
       session: r.session,
       scope: r.scope,
       items: items.map((i) => ({ path: i.path, kind: i.kind })),
-      createdAt: new Date(r.created_at),
-      expiresAt: new Date(r.expires_at),
+      createdAt: new Date(r.created_at).toISOString(),
+      expiresAt: new Date(r.expires_at).toISOString(),
       hasPassword: r.password_hash !== null,
       downloads: r.download_count,
       label: r.label,
       recipient: r.recipient,
       status,
     }
-    if (r.revoked_at !== null) info.revokedAt = new Date(r.revoked_at)
+    if (r.revoked_at !== null) info.revokedAt = new Date(r.revoked_at).toISOString()
     if (r.revoke_reason !== null && r.revoked_at !== null) info.revokeReason = r.revoke_reason
     if (r.max_downloads !== null) info.maxDownloads = r.max_downloads
-    if (r.last_access_at !== null) info.lastAccessAt = new Date(r.last_access_at)
+    if (r.last_access_at !== null) info.lastAccessAt = new Date(r.last_access_at).toISOString()
     return info
   }
 }

@@ -24,7 +24,7 @@ export async function shareStep(ctx: DemoContext): Promise<string> {
     server.on('request', createShareHandler({ registry, serverKey, root: ctx.work }))
     const items = ctx.card!.jpegs.slice(0, 3)
     const share = await registry.createShare({ session: sessionRoot, items, scope: 'preview', ttl: '7d', label: 'Demo selects' })
-    console.log(`  link (expires ${share.expiresAt.toISOString()}): ${share.url}`)
+    console.log(`  link (expires ${share.expiresAt}): ${share.url}`)
     const page = await fetch(share.url)
     const missing = REQUIRED_HEADERS.filter((h) => !page.headers.get(h))
     if (page.status !== 200 || missing.length) throw new Error(`landing page: HTTP ${page.status}, missing headers: ${missing.join(', ') || 'none'}`)
