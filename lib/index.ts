@@ -185,7 +185,7 @@ export { parseDuration } from './share/duration'
  */
 export * from './backup/index'
 /** The SQLite catalog: 3-2-1 status per session, rebuilt from reports and store indexes. */
-export { openCatalog, Catalog, type DestinationSpec, type SessionStatus, type MediaKind, type Location } from './catalog/catalog'
+export { openCatalog, Catalog, type OpenCatalogOptions, type DestinationSpec, type SessionStatus, type MediaKind, type Location } from './catalog/catalog'
 /**
  * Encrypted client deliveries: one sealed tar of the chosen files, and safe unpacking.
  *

@@ -7,4 +7,4 @@ export { initStore, openStore, openOrInitStore, Store, MARKER, type StoreOptions
 export { LocalFolderBackend, type StoreBackend, type LocalObjectFile } from './backend'
 export { backup, type BackupOptions, type BackupReport, type BackupProgress, type BackupFailure } from './run-backup'
 export { restoreTest, type RestoreTestOptions, type RestoreTestReport, type RestoreTestFailure, type RestoreFailureKind } from './restore-test'
-export { restore, type RestoreOptions, type RestoreReport } from './restore'
+export { restore, type RestoreOptions, type RestoreSessionOptions, type RestoreReport } from './restore'
