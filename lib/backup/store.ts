@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto'
 
-import { FileSystemError, InvalidArgumentError, KeyError, ShutterproofError } from '../errors'
+import { FileSystemError, IntegrityError, InvalidArgumentError, KeyError, type ShutterproofError } from '../errors'
 import type { Vault } from '../native'
 import { LocalFolderBackend, type StoreBackend } from './backend'
 import { openBytes, sealBytes } from './objects'
@@ -111,7 +111,7 @@ export class Store {
       try {
         const plain = await openBytes(this.vault, await this.backend.getBytes(key), `${this.location}/${key}`)
         const s = JSON.parse(plain.toString('utf8')) as Snapshot
-        if (s?.format !== SNAPSHOT_FORMAT || typeof s.session !== 'string' || !Array.isArray(s.files)) throw new ShutterproofError('E_FORMAT', 'not an index snapshot')
+        if (s?.format !== SNAPSHOT_FORMAT || typeof s.session !== 'string' || !Array.isArray(s.files)) throw new IntegrityError('E_FORMAT', 'not an index snapshot')
         snapshots.push({ ...s, key })
       } catch (err) {
         const e = err as ShutterproofError
@@ -172,7 +172,7 @@ async function readMarker(backend: StoreBackend, location: string): Promise<Mark
     if (m?.format !== MARKER_FORMAT || typeof m.keyId !== 'string') throw new Error('bad marker')
     return m
   } catch {
-    throw new ShutterproofError('E_FORMAT', `${location}/${MARKER} is not a Shutterproof store marker; is this the right folder?`, { path: location })
+    throw new IntegrityError('E_FORMAT', `${location}/${MARKER} is not a Shutterproof store marker; is this the right folder?`, { path: location })
   }
 }
 

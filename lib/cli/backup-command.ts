@@ -7,8 +7,8 @@ import { join } from 'node:path'
 
 import type { Command } from 'commander'
 
-import { FileSystemError } from '../errors'
-import { backup, type BackupProgress } from '../backup/run-backup'
+import { AbortError, FileSystemError } from '../errors'
+import { backup, type BackupProgress, type BackupReport } from '../backup/run-backup'
 import { restore } from '../backup/restore'
 import { restoreTest } from '../backup/restore-test'
 import { initStore, openOrInitStore, openStore, type Store } from '../backup/store'
@@ -80,7 +80,18 @@ export function registerBackup(program: Command, ctx: CliContext): void {
     .action(async (sessionDir: string, location: string, opts: VaultOptions & { quiet?: boolean }) => {
       await withStore(opts, ctx, location, 'either', async (s) => {
         const progress = backupProgress(ctx, opts.json === true || opts.quiet === true)
-        const r = await backup(sessionDir, s, { signal: ctx.signal, onProgress: progress.update }).finally(() => progress.stop())
+        const r = await backup(sessionDir, s, { signal: ctx.signal, onProgress: progress.update })
+          .catch((err: unknown) => {
+            // Ctrl-C: say what was done before it.
+            const partial = err instanceof AbortError ? (err.partial as BackupReport | undefined) : undefined
+            if (partial && ctx.interrupted) {
+              progress.stop()
+              ctx.stderr(`shutterproof: aborted by Ctrl-C after ${partial.objectsWritten} new objects; no snapshot was published (the newest is still ${partial.snapshot ?? 'none'}). Run the same command again to finish.\n`)
+              ctx.interruptReported = true
+            }
+            throw err
+          })
+          .finally(() => progress.stop())
         if (opts.json) ctx.json(r, 1)
         else {
           for (const f of r.failures) ctx.stderr(`shutterproof: ${f.path}: ${f.message} [${f.code}]\n`)
@@ -233,7 +244,10 @@ function backupProgress(ctx: CliContext, silent: boolean): { update?: (p: Backup
         drawn = true
         ctx.stderrRedraw(line(p))
       },
-      stop: () => drawn && ctx.stderr('\n'),
+      stop: () => {
+        if (drawn) ctx.stderr('\n')
+        drawn = false
+      },
     }
   }
   let last = 0

@@ -66,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.USAGE
     }
     if (err instanceof ShutterproofError && err.code === 'E_ABORTED') {
-      ctx.stderr(interrupted ? 'shutterproof: aborted by Ctrl-C; nothing partial was left under a final name\n' : `shutterproof: ${err.message}\n`)
+      if (!ctx.interruptReported) ctx.stderr(interrupted ? 'shutterproof: aborted by Ctrl-C; nothing partial was left under a final name\n' : `shutterproof: ${err.message}\n`)
       return EXIT.ABORTED
     }
     if (err instanceof ShutterproofError) {

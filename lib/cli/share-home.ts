@@ -9,7 +9,7 @@ import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, statSync, writ
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 
-import { ShutterproofError } from '../errors'
+import { FileSystemError, InvalidArgumentError } from '../errors'
 
 /** The state folder for these options and this environment. */
 export function shareHome(option: string | undefined): string {
@@ -40,11 +40,11 @@ export function loadServerKey(path: string): Buffer {
   }
   const mode = statSync(path).mode & 0o777
   if (mode & 0o077) {
-    throw new ShutterproofError('EACCES', `${path} can be read by other users (mode ${mode.toString(8)}); run chmod 600 ${path}`, { path })
+    throw new FileSystemError('EACCES', `${path} can be read by other users (mode ${mode.toString(8)}); run chmod 600 ${path}`, { path })
   }
   const key = readFileSync(path)
   if (key.length !== 32) {
-    throw new ShutterproofError('E_INVALID_ARGUMENT', `${path} is not a Shutterproof server key (${key.length} bytes, expected 32); move it away to make a new one (existing links stop working)`, { path })
+    throw new InvalidArgumentError(`${path} is not a Shutterproof server key (${key.length} bytes, expected 32); move it away to make a new one (existing links stop working)`, { path })
   }
   return key
 }

@@ -53,7 +53,7 @@ class Rate {
 }
 
 /** A short name for a destination: the drive's or folder's last component. */
-export function destinationLabel(root: string): string {
+function destinationLabel(root: string): string {
   return basename(resolve(root)) || resolve(root)
 }
 
@@ -165,7 +165,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     samples.push({ t: secondsSinceStart(), bytes: bytesRead })
   }
   type NativeProgress = NonNullable<NativeCopyEvent['progress']>
-  const toProgress = (p: Pick<NativeProgress, 'bytesRead' | 'filesDone' | 'destinations'> & { currentFile?: string | null }, final = false): IngestProgress => {
+  const toProgress = (p: Pick<NativeProgress, 'bytesRead' | 'filesDone' | 'destinations'> & { currentFile?: string | null }): IngestProgress => {
     const cardRead = p.bytesRead >= toCopyBytes
     const checking: ProgressPhase = verify === 'destination' ? 'read-back' : 'write'
     const dests = destinations.map((root, i): DestinationProgress => {
@@ -173,7 +173,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       const out: DestinationProgress = {
         root,
         label: labels[i]!,
-        phase: final ? 'records' : cardRead ? checking : 'write',
+        phase: cardRead ? checking : 'write',
         bytesWritten: n?.bytesWritten ?? 0,
         bytesDone: previousBytes + (n?.bytesDone ?? 0),
         filesDone: previously.size + (n?.filesDone ?? 0),
@@ -187,7 +187,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     const throughput = rate.add(bytes)
     const left = plan.bytes - bytes
     const out: IngestProgress = {
-      phase: final ? 'records' : cardRead ? checking : 'read',
+      phase: cardRead ? checking : 'read',
       bytes,
       bytesTotal: plan.bytes,
       files: previously.size + p.filesDone,
