@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
+import { escapeControls } from '../lib/text/escape'
 import { cli, hasTool, REPO, tempDir, TSX, writeRandomFile } from './support/fixtures'
 import { MB } from './support/ingest-fixtures'
 
@@ -153,6 +154,15 @@ test('a missing destination is not called a card; missing options read the same 
     assert.is(x.status, 2)
     assert.match(x.stderr, /^shutterproof: required option '--vault <file>' not specified/)
   }
+})
+
+test('the escape keeps JSON valid and equal once parsed, and leaves line feeds and tabs', () => {
+  const doc = { name: 'a\u001b[2Jb\u202ec\u0085d\u2066e', n: 1 }
+  const text = escapeControls(JSON.stringify(doc, null, 2))
+  assert.not.match(text, /[\u001b\u202e\u0085\u2066]/)
+  assert.equal(JSON.parse(text), doc)
+  assert.is(escapeControls('a\tb\nc'), 'a\tb\nc')
+  assert.is(escapeControls('x\ry\u0000'), 'x\\u000dy\\u0000')
 })
 
 test('the main help lists ingest first', () => {
