@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto'
 
-import { FileSystemError, IntegrityError, InvalidArgumentError, KeyError, type ShutterproofError } from '../errors'
+import { FileSystemError, IntegrityError, InvalidArgumentError, KeyError, type ReportedError, type ShutterproofError } from '../errors'
 import type { Vault } from '../native'
 import { LocalFolderBackend, type StoreBackend } from './backend'
 import { openBytes, sealBytes } from './objects'
@@ -103,9 +103,9 @@ export class Store {
    * Every index snapshot, oldest first; snapshots that cannot be opened (damaged, foreign)
    * are listed apart, never thrown.
    */
-  async snapshots(): Promise<{ snapshots: StoredSnapshot[]; unreadable: Array<{ key: string; code: string; message: string }> }> {
+  async snapshots(): Promise<{ snapshots: StoredSnapshot[]; unreadable: Array<{ key: string } & ReportedError> }> {
     const snapshots: StoredSnapshot[] = []
-    const unreadable: Array<{ key: string; code: string; message: string }> = []
+    const unreadable: Array<{ key: string } & ReportedError> = []
     for (const key of await this.backend.list('index')) {
       if (!key.endsWith('.sealed')) continue
       try {

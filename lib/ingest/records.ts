@@ -8,6 +8,7 @@
 import { open, readdir, readFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 
+import type { ReportedError } from '../errors'
 import type { HashResult } from '../hash'
 import { writeFileDurably } from '../fs/durable'
 import { DATA_FOLDER, type SkippedEntry } from './plan'
@@ -39,7 +40,7 @@ export interface RecordFile {
   method: VerifyMethod
   /** When this record established the status (ISO 8601). */
   checkedAt: string
-  error?: { code: string; message: string }
+  error?: ReportedError
 }
 
 /**
@@ -62,7 +63,7 @@ export interface RecordDestination {
   /** `completed`, `completed-with-errors`, `failed` or `aborted`. */
   status: string
   /** Why the whole destination failed. */
-  error?: { code: string; message: string }
+  error?: ReportedError
   /** Files per outcome there, as in the ingest's `DestinationReport`. */
   verified: number
   copied: number
@@ -76,7 +77,7 @@ export interface RecordDestination {
    * Files that did not end under their final name there (`failed`, `aborted`), with
    * the reason; `error` is omitted when it is the destination's own `error`.
    */
-  problems: Array<{ path: string; status: RecordStatus; error?: { code: string; message: string } }>
+  problems: Array<{ path: string; status: RecordStatus; error?: ReportedError }>
 }
 
 /** A whole report file. */
@@ -96,7 +97,7 @@ export interface SessionRecord {
   files: RecordFile[]
   skipped?: SkippedEntry[]
   removedPartials?: string[]
-  destinationError?: { code: string; message: string }
+  destinationError?: ReportedError
   /** When the run started (ISO 8601; ingest records since 0.1 with the HTML report). `createdAt` is when it finished. */
   startedAt?: string
   /** Bytes read from the card by this run. */

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 
-import { InvalidArgumentError } from '../errors'
+import { InvalidArgumentError, type ReportedError } from '../errors'
 import type { RecordDestination, RecordFile, RecordStatus, SessionRecord } from '../ingest/records'
 import { escapeHtml } from '../text/html'
 import { formatBytes, formatRate } from '../text/units'
@@ -102,7 +102,7 @@ const PRESENT: ReadonlySet<string> = new Set(['verified', 'copied', 'skipped-ide
 interface Cell {
   status: RecordStatus | 'ok' | 'unknown'
   method?: string
-  error?: { code: string; message: string }
+  error?: ReportedError
   note?: string
 }
 
