@@ -7,7 +7,7 @@
  * control and bidi characters; ingest comes first in the help.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -57,8 +57,13 @@ const dir = tempDir('sp-screen-')
 const card = join(dir, 'EOS_DIGITAL')
 test.before(() => {
   mkdirSync(join(card, 'DCIM', '100CANON'), { recursive: true })
-  for (let i = 1; i <= 6; i++) writeRandomFile(join(card, 'DCIM', '100CANON', `IMG_000${i}.CR3`), 40 * MB + i)
+  for (let i = 1; i <= 6; i++) writeRandomFile(join(card, 'DCIM', '100CANON', `IMG_000${i}.CR3`), 24 * MB + i)
 })
+// The machine's disk is shared: the copies go once each test has checked them.
+test.after.each(() => {
+  for (const n of readdirSync(dir)) if (n !== 'EOS_DIGITAL') rmSync(join(dir, n), { recursive: true, force: true })
+})
+test.after(() => rmSync(dir, { recursive: true, force: true }))
 
 for (const columns of [80, 100]) {
   pty(`ingest at ${columns} columns: every line fits, bars labelled by drive, speed and ETA kept, a read-back phase, a fitted summary`, async () => {

@@ -10,7 +10,7 @@
  *   destination? }`, and the last event comes in the same turn of the event loop as the
  *   promise's resolution.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -68,11 +68,17 @@ let store: Store
 let delivery: string
 let deliveryPassphrase: string
 let fresh = 0
+const made: string[] = []
 const freshDir = (name: string) => {
   const d = join(dir, `${name}-${++fresh}`)
   mkdirSync(d, { recursive: true })
+  made.push(d)
   return d
 }
+// The machine's disk is shared: each test's outputs go as soon as it has checked them.
+test.after.each(() => {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true })
+})
 
 /** Files a failed or aborted operation must never leave behind. */
 function leftovers(root: string): string[] {
@@ -171,7 +177,10 @@ test.before(async () => {
   delivery = (await createDelivery([big], join(dir, 'delivery.sealed'), { kdf: FAST, passphrase: deliveryPassphrase })).path
 })
 
-test.after(() => vault.close())
+test.after(() => {
+  vault.close()
+  rmSync(dir, { recursive: true, force: true })
+})
 
 for (const op of operations) {
   test(`${op.name}: an already-aborted signal rejects with AbortError (cause: the reason) before any work`, async () => {
