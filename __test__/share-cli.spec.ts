@@ -127,7 +127,7 @@ test('links start with --public-url, $SHUTTERPROOF_SHARE_URL or publicUrl in sha
   assert.match(loop.stderr, 'warning: links point to http://127.0.0.1:8765, which only this machine can open')
   const flag = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--public-url', 'https://photos.example.com/', '--json', '--home', home])
   assert.match(JSON.parse(flag.stdout).url, /^https:\/\/photos\.example\.com\/s\/[a-z2-7]{68}$/)
-  assert.not.match(flag.stderr, 'warning')
+  assert.not.match(flag.stderr, 'warning', flag.stderr)
   writeFileSync(join(home, 'share.json'), JSON.stringify({ publicUrl: 'https://example.com/photos', root: join(s, '..') }))
   const conf = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home])
   assert.match(JSON.parse(conf.stdout).url, /^https:\/\/example\.com\/photos\/s\/[a-z2-7]{68}$/)
