@@ -67,7 +67,7 @@ export declare class Vault {
 /** How many times Argon2id has run in this process (for tests and diagnostics). */
 export declare function nativeArgon2Runs(): number
 
-export declare function nativeChangePassphrase(path: string, unlock: NativeUnlock, newPassphrase: string, kdf?: NativeKdf | undefined | null): Promise<Vault>
+export declare function nativeChangePassphrase(path: string, unlock: NativeUnlock, newPassphrase: string, kdf: NativeKdf | undefined | null, out: string): Promise<Vault>
 
 /** Checks 24 recovery words (unknown word or checksum failure → `E_BAD_RECOVERY_KEY`). */
 export declare function nativeCheckRecoveryWords(words: string): void

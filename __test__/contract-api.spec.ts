@@ -19,14 +19,17 @@ import {
   AbortError,
   backup,
   CallbackError,
+  changePassphrase,
   createDelivery,
   createVault,
   hashFile,
   hashFiles,
   ingest,
   initStore,
+  inspectSealed,
   openDelivery,
   openSealedFile,
+  openVault,
   readSealedRange,
   restore,
   restoreTest,
@@ -50,6 +53,10 @@ const FAST = { memoryKiB: 8 * 1024, iterations: 1, parallelism: 1 }
  * 3 s past its abort; an ingest wrote every report and re-read the card) still fails it.
  */
 const LATENCY_MS = 1000
+/** Key derivations slow enough to be aborted while they run (a few hundred ms here). */
+const SLOW = { memoryKiB: 64 * 1024, iterations: 3, parallelism: 1 }
+const SLOW_PASSPHRASE = 'slow vault passphrase'
+let slowVault = ''
 const session = { client: 'Ada', shoot: 'Contract', date: '2026-04-26' }
 const FOLDER = '2026-04-26_Ada_Contract'
 
@@ -105,6 +112,8 @@ interface Operation {
   partial?: 'report' | 'entries'
   /** Folders to check for partial files, and final names that must not exist after a failure. */
   outputs?: () => { folders: string[]; absent: string[] }
+  /** Done in a few milliseconds (reads one header): only the already-aborted case can be tested. */
+  quick?: boolean
 }
 
 let out = ''
@@ -160,11 +169,25 @@ const operations: Operation[] = [
     start: (signal) => openDelivery(delivery, (outDir = freshDir('unpack')), { passphrase: deliveryPassphrase, ...(signal ? { signal } : {}) }),
     outputs: () => ({ folders: [outDir], absent: [join(outDir, 'big.raw')] }),
   },
+  { name: 'openVault', start: (signal) => openVault(slowVault, { passphrase: SLOW_PASSPHRASE }, signal ? { signal } : {}) },
+  {
+    name: 'createVault',
+    start: (signal) => createVault((out = join(freshDir('vault'), 'new.vault')), { passphrase: 'a new vault passphrase', kdf: SLOW, ...(signal ? { signal } : {}) }),
+    outputs: () => ({ folders: [], absent: [out] }),
+  },
+  {
+    name: 'changePassphrase',
+    start: (signal) => changePassphrase(slowVault, { passphrase: SLOW_PASSPHRASE }, SLOW_PASSPHRASE, { kdf: SLOW, ...(signal ? { signal } : {}) }),
+  },
+  { name: 'inspectSealed', quick: true, start: (signal) => inspectSealed(sealedBig, signal ? { signal } : {}) },
 ]
 
 test.before(async () => {
   big = writeRandomFile(join(dir, 'big.raw'), 96 * MB)
   vault = (await createVault(join(dir, 'studio.vault'), { passphrase: 'contract passphrase', kdf: FAST })).vault
+  slowVault = join(freshDir('slow-vault'), 'slow.vault')
+  made.pop() // kept for every test
+  ;(await createVault(slowVault, { passphrase: SLOW_PASSPHRASE, kdf: SLOW })).vault.close()
   sealedBig = join(dir, 'big.raw.sealed')
   await sealFile(big, sealedBig, { vault })
   card = makeCard({ raws: 4, rawBytes: 24 * MB, jpegs: 2 })
@@ -192,7 +215,7 @@ for (const op of operations) {
     assert.is(err.cause, reason)
   })
 
-  test(`${op.name}: abort mid-run rejects within ${LATENCY_MS} ms, with AbortError, cause and${op.partial ? '' : ' no'} partial report; nothing partial left`, async () => {
+  if (!op.quick) test(`${op.name}: abort mid-run rejects within ${LATENCY_MS} ms, with AbortError, cause and${op.partial ? '' : ' no'} partial report; nothing partial left`, async () => {
     const ac = new AbortController()
     const reason = new Error(`stop ${op.name} now`)
     let abortedAt = 0
@@ -306,6 +329,28 @@ test('ingest progress: bytes and files reach their totals together; phases go re
   }
   assert.ok(events.some((p) => p.phase === 'read' && p.currentFile !== undefined), 'the file being read is named')
   assert.ok(events.some((p) => p.phase === 'records' && p.destination === dest), 'a records event names the destination')
+})
+
+test('vault operations aborted during their key derivation leave nothing behind once it ends: no new vault, the old passphrase still works', async () => {
+  const folder = freshDir('late')
+  const path = join(folder, 'studio.vault')
+  ;(await createVault(path, { passphrase: 'old passphrase here', kdf: SLOW })).vault.close()
+  const t0 = performance.now()
+  ;(await openVault(path, { passphrase: 'old passphrase here' })).close()
+  const oneDerivation = performance.now() - t0
+  const abortSoon = () => AbortSignal.timeout(5)
+  await rejection<AbortError>(changePassphrase(path, { passphrase: 'old passphrase here' }, 'a new passphrase there', { kdf: SLOW, signal: abortSoon() }), 'changePassphrase')
+  await rejection<AbortError>(createVault(join(folder, 'second.vault'), { passphrase: 'second vault passphrase', kdf: SLOW, signal: abortSoon() }), 'createVault')
+  // The derivations go on in the background (they cannot be interrupted): wait them out.
+  await new Promise((r) => setTimeout(r, 4 * oneDerivation + 1000))
+  assert.equal(readdirSync(folder), ['studio.vault'], 'no re-keyed file, no second vault')
+  ;(await openVault(path, { passphrase: 'old passphrase here' })).close()
+  const err = await rejection(openVault(path, { passphrase: 'a new passphrase there' }), 'openVault')
+  assert.is((err as { code?: string }).code, 'E_BAD_PASSPHRASE')
+  // Without an abort the change is committed.
+  ;(await changePassphrase(path, { passphrase: 'old passphrase here' }, 'a new passphrase there', { kdf: SLOW })).close()
+  ;(await openVault(path, { passphrase: 'a new passphrase there' })).close()
+  assert.equal(readdirSync(folder), ['studio.vault'])
 })
 
 test('ingest aborted mid-run: no destination says completed unless every file there was read back; the HTML report says cancelled', async () => {

@@ -38,3 +38,40 @@ export async function withCancel<T>(signal: AbortSignal | undefined, work: (toke
     signal?.removeEventListener('abort', onAbort)
   }
 }
+
+/**
+ * Settles like `work`, unless `signal` aborts first: then it rejects at once with the
+ * contract's error, and `discard` receives the value `work` still produces later. For
+ * native work that cannot be interrupted (an Argon2id derivation): the caller hears of the
+ * abort within milliseconds, and `discard` undoes what the late result would have done
+ * (closes a vault, removes a file nobody will commit).
+ */
+export function raceAbort<T>(signal: AbortSignal | undefined, work: Promise<T>, discard?: (late: T) => void): Promise<T> {
+  if (!signal) return work
+  return new Promise<T>((resolve, reject) => {
+    let settled = false
+    const onAbort = () => {
+      if (settled) return
+      settled = true
+      reject(abortError(signal))
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    if (signal.aborted) onAbort()
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        if (!settled) {
+          settled = true
+          resolve(value)
+        } else discard?.(value)
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        if (!settled) {
+          settled = true
+          reject(err)
+        }
+      },
+    )
+  })
+}

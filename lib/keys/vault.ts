@@ -4,7 +4,13 @@
  * holds an opaque {@link Vault} handle whose `close()` wipes it.
  * @module
  */
+import { randomBytes } from 'node:crypto'
+import { closeSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+
+import { raceAbort, throwIfAborted } from '../abort'
 import { fromNative, InvalidArgumentError } from '../errors'
+import { toFsError } from '../fs/errors'
 import { nativeChangePassphrase, nativeCreateVault, nativeOpenVault, type NativeUnlock, Vault } from '../native'
 import { toNativeKdf, type KdfOptions } from './kdf'
 import { recoveryKit, type RecoveryKit } from './recovery-kit'
@@ -55,6 +61,11 @@ export function toNativeUnlock(unlock: VaultUnlock | { passphrase?: string; reco
 /** Options of {@link createVault}. */
 export interface CreateVaultOptions {
   passphrase: string
+  /**
+   * Aborting rejects at once with an `AbortError`; no vault file is left (the key
+   * derivation finishes in the background, and the file it writes is removed).
+   */
+  signal?: AbortSignal
   /** Argon2id costs (defaults: 64 MiB, t = 3, p = 4). */
   kdf?: KdfOptions
 }
@@ -75,12 +86,20 @@ export interface CreateVaultOptions {
 export async function createVault(path: string, options: CreateVaultOptions): Promise<{ vault: Vault; recoveryKit: RecoveryKit }> {
   if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('createVault needs a path for the vault key file')
   toNativeUnlock({ passphrase: options?.passphrase })
-  try {
-    const created = await nativeCreateVault(path, options.passphrase, toNativeKdf(options.kdf))
-    return { vault: created.vault, recoveryKit: recoveryKit(created.recoveryWords, created.vault.keyId, new Date()) }
-  } catch (err) {
-    throw fromNative(err, path)
-  }
+  throwIfAborted(options.signal)
+  const work = native(path, () => nativeCreateVault(path, options.passphrase, toNativeKdf(options.kdf)))
+  const created = await raceAbort(options.signal, work, (late) => {
+    // Created after the caller was told it was aborted: nobody will print its kit.
+    late.vault.close()
+    rmSync(path, { force: true })
+  })
+  return { vault: created.vault, recoveryKit: recoveryKit(created.recoveryWords, created.vault.keyId, new Date()) }
+}
+
+/** Options of {@link openVault}. */
+export interface OpenVaultOptions {
+  /** Aborting rejects at once with an `AbortError`; a vault unlocked after that is closed (its key wiped). */
+  signal?: AbortSignal
 }
 
 /**
@@ -93,13 +112,11 @@ export async function createVault(path: string, options: CreateVaultOptions): Pr
  * ```
  * @throws `E_BAD_PASSPHRASE`, `E_BAD_RECOVERY_KEY` (a typo), `E_WRONG_KEY`, `ENOENT`, `E_FORMAT`
  */
-export async function openVault(path: string, unlock: VaultUnlock): Promise<Vault> {
+export async function openVault(path: string, unlock: VaultUnlock, options: OpenVaultOptions = {}): Promise<Vault> {
   const nativeUnlock = toNativeUnlock(unlock)
-  try {
-    return await nativeOpenVault(path, nativeUnlock)
-  } catch (err) {
-    throw fromNative(err, path)
-  }
+  throwIfAborted(options.signal)
+  const work = native(path, () => nativeOpenVault(path, nativeUnlock))
+  return raceAbort(options.signal, work, (late) => late.close())
 }
 
 /**
@@ -112,12 +129,56 @@ export async function openVault(path: string, unlock: VaultUnlock): Promise<Vaul
  * await changePassphrase('studio.vault', { passphrase: oldOne }, newOne)
  * ```
  */
-export async function changePassphrase(path: string, unlock: VaultUnlock, newPassphrase: string, options: { kdf?: KdfOptions } = {}): Promise<Vault> {
+export async function changePassphrase(path: string, unlock: VaultUnlock, newPassphrase: string, options: ChangePassphraseOptions = {}): Promise<Vault> {
   const nativeUnlock = toNativeUnlock(unlock)
   toNativeUnlock({ passphrase: newPassphrase })
+  throwIfAborted(options.signal)
+  // The re-keyed vault is written beside the old one and committed here, by a rename that
+  // runs only if no abort came first: an abort during the derivations keeps the old
+  // passphrase, with no window between "aborted" and a changed file.
+  const rekeyed = join(dirname(path), `.sp-rekey-${randomBytes(8).toString('hex')}`)
+  const work = native(path, () => nativeChangePassphrase(path, nativeUnlock, newPassphrase, toNativeKdf(options.kdf), rekeyed))
+  const vault = await raceAbort(options.signal, work, (late) => {
+    late.close()
+    rmSync(rekeyed, { force: true })
+  })
   try {
-    return await nativeChangePassphrase(path, nativeUnlock, newPassphrase, toNativeKdf(options.kdf))
+    renameSync(rekeyed, path)
+    syncFolder(dirname(path))
+  } catch (err) {
+    vault.close()
+    rmSync(rekeyed, { force: true })
+    throw toFsError(err, path, 'replace the vault key file')
+  }
+  return vault
+}
+
+/** Options of {@link changePassphrase}. */
+export interface ChangePassphraseOptions {
+  /** Argon2id costs of the new passphrase stanza (defaults: 64 MiB, t = 3, p = 4). */
+  kdf?: KdfOptions
+  /**
+   * Aborting rejects at once with an `AbortError`, and the old passphrase keeps working
+   * (the new vault file, if the derivations finish later, is removed, never renamed in).
+   */
+  signal?: AbortSignal
+}
+
+/** Starts a native task; its errors, thrown at once (a bad argument) or later, become typed ones naming `path`. */
+async function native<T>(path: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start()
   } catch (err) {
     throw fromNative(err, path)
+  }
+}
+
+/** Makes a rename in `folder` durable. */
+function syncFolder(folder: string): void {
+  const fd = openSync(folder, 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
   }
 }

@@ -4,7 +4,7 @@
  * and nothing is left behind on any failure or abort.
  * @module
  */
-import { withCancel } from '../abort'
+import { raceAbort, throwIfAborted, withCancel } from '../abort'
 import { CallbackGuard } from '../callbacks'
 import { FileSystemError, fromNative, InvalidArgumentError, type ShutterproofError } from '../errors'
 import { toNativeKdf } from '../keys/kdf'
@@ -150,9 +150,10 @@ export interface SealedFileInfo {
  * console.log(info.stanzas, info.keyId, info.plaintextSize)
  * ```
  */
-export async function inspectSealed(path: string): Promise<SealedFileInfo> {
+export async function inspectSealed(path: string, options: { signal?: AbortSignal } = {}): Promise<SealedFileInfo> {
+  throwIfAborted(options.signal)
   try {
-    const i = await nativeInspectSealed(path)
+    const i = await raceAbort(options.signal, nativeInspectSealed(path))
     const info: SealedFileInfo = {
       kind: i.kind as SealedFileInfo['kind'],
       version: i.version,

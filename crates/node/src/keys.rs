@@ -160,6 +160,8 @@ pub struct ChangePassphraseTask {
     unlock: UnlockWith,
     new_passphrase: String,
     kdf: KdfParams,
+    /// Where the re-keyed vault goes; JavaScript renames it over `path` (lib/keys/vault.ts).
+    out: PathBuf,
 }
 
 impl Task for ChangePassphraseTask {
@@ -168,11 +170,12 @@ impl Task for ChangePassphraseTask {
 
     fn compute(&mut self) -> Result<Self::Output> {
         guard(|| {
-            keys::change_passphrase(
+            keys::change_passphrase_into(
                 &self.path,
                 &self.unlock.as_unlock(),
                 &self.new_passphrase,
                 self.kdf,
+                &self.out,
             )
         })
     }
@@ -188,12 +191,14 @@ pub fn native_change_passphrase(
     unlock: NativeUnlock,
     new_passphrase: String,
     kdf: Option<NativeKdf>,
+    out: String,
 ) -> Result<AsyncTask<ChangePassphraseTask>> {
     Ok(AsyncTask::new(ChangePassphraseTask {
         path: path.into(),
         unlock: unlock_with(None, Some(unlock))?,
         new_passphrase,
         kdf: kdf_params(kdf),
+        out: out.into(),
     }))
 }
 

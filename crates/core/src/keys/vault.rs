@@ -237,6 +237,24 @@ pub fn change_passphrase(
     Ok(vault)
 }
 
+/// Like [`change_passphrase`], but writes the re-keyed vault to a new file `out` (never
+/// overwriting one) and leaves `path` as it was. The caller commits by renaming `out` over
+/// `path`, or drops it: that is how an abort that arrives during the two key derivations
+/// leaves the old passphrase working (the derivations cannot be interrupted).
+pub fn change_passphrase_into(
+    path: &Path,
+    unlock: &Unlock,
+    new_passphrase: &str,
+    params: KdfParams,
+    out: &Path,
+) -> Result<OpenVault> {
+    check_passphrase(new_passphrase)?;
+    params.check()?;
+    let vault = open_vault(path, unlock)?;
+    vault.write(out, new_passphrase, params, false)?;
+    Ok(vault)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
