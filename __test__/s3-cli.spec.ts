@@ -62,7 +62,7 @@ run('store init, backup (rate-limited, progress with ETA), restore-test --sample
   assert.match(b.stderr, /progress: files \d+\/10 {2}[\d.]+ (B|kB|MB) of 10\.5 MB {2}[\d.]+ (B|kB|MB)\/s {2}ETA \d+:\d\d {2}objects written \d+/)
   const sample = sp(['restore-test', 's3://cli/offsite', ...where, ...auth, '--sample', '10%'])
   assert.is(sample.status, 0, sample.stderr)
-  assert.match(sample.stdout, /^completed: 1 files checked, /)
+  assert.match(sample.stdout, /^completed: 1 file checked, /)
   const full = sp(['restore-test', 's3://cli/offsite', ...where, ...auth, '--json'])
   assert.is(full.status, 0, full.stderr)
   assert.equal([JSON.parse(full.stdout).checked, JSON.parse(full.stdout).full], [10, true])
