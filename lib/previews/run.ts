@@ -1,0 +1,236 @@
+/**
+ * {@link makePreviews}: every picture of a session → a preview and a thumbnail, in
+ * parallel over the cores, redoing only what changed, one failing file never losing the
+ * others.
+ * @module
+ */
+import { createHash } from 'node:crypto'
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { realpath, stat } from 'node:fs/promises'
+
+import { AbortError, InvalidArgumentError, PreviewError, ShutterproofError, type ErrorCode } from '../errors'
+import { tempNameFor } from '../fs/durable'
+import { toFsError } from '../fs/errors'
+import { classify, RAW_EXTENSIONS } from './formats'
+import { outputsFor, PREVIEWS_FOLDER } from './layout'
+import { ExifToolPool, extractImage, rawContents, readOwnerTags } from './raw'
+import { render, type KeptTags, type Rendered, type RenderSettings } from './render'
+import { namedSources, walkSources, type MissingSource, type SourceFile } from './sources'
+import { isUpToDate, readState, writeState, type PreviewState, type StateEntry } from './state'
+import type { MakePreviewsOptions, PreviewItem, PreviewProgress, PreviewsReport } from './types'
+import { resolveWatermark } from './watermark'
+
+const DEFAULTS = { longEdge: 2048, thumbnailEdge: 400, quality: 82, maxPixels: 80_000_000 }
+/** Progress events at most this often (the last one always comes). */
+const PROGRESS_INTERVAL_MS = 50
+
+/**
+ * Makes sRGB JPEG previews (long edge 2048 px by default) and thumbnails (about 400 px)
+ * of every picture in a session folder, into `SESSION/.shutterproof/previews/` (see
+ * the layout module): JPEG, PNG, TIFF, WebP, HEIF/AVIF where libvips decodes them here,
+ * and RAW files through their largest embedded JPEG. Orientation is applied to the
+ * pixels, colour converted to sRGB, and no metadata is copied (see `keep`). A preview up
+ * to date with its source is not redone. A file that cannot be previewed is listed with
+ * its code (`E_NO_PREVIEW`, `E_UNSUPPORTED_FORMAT`, `E_CORRUPT_IMAGE`,
+ * `E_IMAGE_TOO_LARGE`) while the others complete; sidecars, videos and camera files are
+ * listed as skipped. Outputs appear under their final names only whole.
+ *
+ * @example
+ * ```ts
+ * import { makePreviews } from 'shutterproof'
+ * const r = await makePreviews('/Volumes/SSD1/2026-04-26_Ada_Wedding', {
+ *   longEdge: 2048,
+ *   watermark: { text: '© Ada Studio — proof', opacity: 0.4, position: 'bottom-right' },
+ *   signal, onProgress: ({ files, filesTotal }) => console.log(files, '/', filesTotal),
+ * })
+ * for (const item of r.items) if (item.status === 'failed') console.warn(item.source, item.error!.code)
+ * ```
+ */
+export async function makePreviews(session: string, options: MakePreviewsOptions = {}): Promise<PreviewsReport> {
+  const started = performance.now()
+  const { signal } = options
+  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason })
+  const settings: RenderSettings = {
+    longEdge: whole(options.longEdge, DEFAULTS.longEdge, 64, 8192, 'longEdge'),
+    thumbnailEdge: whole(options.thumbnailEdge, DEFAULTS.thumbnailEdge, 32, 1024, 'thumbnailEdge'),
+    quality: whole(options.quality, DEFAULTS.quality, 1, 100, 'quality'),
+    maxPixels: whole(options.maxPixels, DEFAULTS.maxPixels, 1, Number.MAX_SAFE_INTEGER, 'maxPixels'),
+  }
+  const watermark = await resolveWatermark(options.watermark)
+  if (watermark) settings.watermark = watermark
+  const keep = [...new Set(options.keep ?? [])]
+  for (const k of keep) if (k !== 'copyright') throw new InvalidArgumentError(`keep may only hold 'copyright', not ${JSON.stringify(k)}`)
+  const concurrency = whole(options.concurrency, availableParallelism(), 1, 64, 'concurrency')
+
+  let root: string
+  try {
+    root = await realpath(session)
+    if (!(await stat(root)).isDirectory()) throw new InvalidArgumentError(`${session} is not a folder; give the session folder`)
+  } catch (err) {
+    throw toFsError(err, session, 'open the session folder')
+  }
+  const folder = resolve(root, options.into ?? PREVIEWS_FOLDER)
+  const key = settingsKey(settings, keep)
+  const found = options.files ? await namedSources(root, options.files) : await walkSources(root, folder)
+  const state = await readState(folder)
+  const updates: PreviewState = {}
+  const items: PreviewItem[] = []
+  const pool = new ExifToolPool(concurrency)
+  const progress = progressEmitter(options.onProgress, found)
+
+  const one = async (src: SourceFile | MissingSource): Promise<PreviewItem> => {
+    if ('error' in src) return failed(src.rel, src.error)
+    if (src.notAFile) return { source: src.rel, status: 'skipped', reason: 'link' }
+    const what = classify(src.rel)
+    if ('skip' in what) return { source: src.rel, status: 'skipped', reason: what.skip }
+    if ('unknown' in what) return failed(src.rel, unsupported(src))
+    const out = outputsFor(src.rel)
+    const paths = { preview: join(folder, out.preview), thumbnail: join(folder, out.thumbnail) }
+    const base: PreviewItem = { source: src.rel, status: 'made', kind: what.kind }
+    if (await isUpToDate(state[src.rel], src, key, paths)) {
+      const e = state[src.rel]!
+      return { ...base, status: 'up-to-date', ...paths, width: e.preview.width, height: e.preview.height, ...(e.embedded ? { embedded: e.embedded } : {}) }
+    }
+    try {
+      if (src.size === 0) throw new PreviewError('E_CORRUPT_IMAGE', `${src.abs} is empty (0 bytes); copy it again from the card or a backup`, { path: src.abs })
+      const kept = keep.includes('copyright') ? await readOwnerTags(pool.tool, src.abs) : undefined
+      const made: { rendered: Rendered; embedded?: string } =
+        what.kind === 'raw' ? await fromRaw(pool, src.abs, settings, kept) : { rendered: await render({ file: src.abs }, settings, src.abs, kept) }
+      // Aborted while this picture was under way: it is not written (nothing half-done remains).
+      if (signal?.aborted) throw new AbortError()
+      await writeOutputs(made.rendered, paths)
+      const entry: StateEntry = {
+        size: src.size,
+        mtimeMs: src.mtimeMs,
+        settings: key,
+        kind: what.kind,
+        preview: { size: made.rendered.preview.length, width: made.rendered.width, height: made.rendered.height },
+        thumbnail: { size: made.rendered.thumbnail.length, width: made.rendered.thumbnailWidth, height: made.rendered.thumbnailHeight },
+        ...(made.embedded ? { embedded: made.embedded } : {}),
+      }
+      updates[src.rel] = entry
+      return { ...base, ...paths, width: made.rendered.width, height: made.rendered.height, ...(made.embedded ? { embedded: made.embedded } : {}) }
+    } catch (err) {
+      if (err instanceof AbortError) throw err
+      return { ...failed(src.rel, err), kind: what.kind }
+    }
+  }
+
+  let next = 0
+  const worker = async () => {
+    while (next < found.length && !signal?.aborted) {
+      const src = found[next++]!
+      try {
+        items.push(await one(src))
+      } catch (err) {
+        if (!(err instanceof AbortError)) throw err
+      }
+      progress.done('size' in src ? src.size : 0)
+    }
+  }
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, found.length)) }, worker))
+  } finally {
+    await pool.end()
+    // What was made is recorded even when the run was aborted or failed, so it is not redone.
+    await writeState(folder, updates)
+  }
+  if (signal?.aborted) throw new AbortError(`Previews aborted; ${Object.keys(updates).length} made before the abort are kept, nothing half-written`, { cause: signal.reason })
+  items.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0))
+  progress.finish()
+  const count = (s: PreviewItem['status']) => items.filter((i) => i.status === s).length
+  return {
+    status: count('failed') > 0 ? 'completed-with-errors' : 'completed',
+    session: root,
+    folder,
+    settings: { longEdge: settings.longEdge, thumbnailEdge: settings.thumbnailEdge, quality: settings.quality, watermark: watermark !== undefined, keep },
+    made: count('made'),
+    upToDate: count('up-to-date'),
+    skipped: count('skipped'),
+    failed: count('failed'),
+    items,
+    seconds: (performance.now() - started) / 1000,
+  }
+}
+
+/** A RAW file's largest embedded JPEG that decodes, turned upright by the RAW's orientation. */
+async function fromRaw(pool: ExifToolPool, path: string, settings: RenderSettings, kept: KeptTags | undefined): Promise<{ rendered: Rendered; embedded: string }> {
+  const contents = await rawContents(pool.tool, path)
+  const problems: string[] = []
+  for (const image of contents.images) {
+    try {
+      const jpeg = await extractImage(pool.tool, path, image)
+      return { rendered: await render({ jpeg, orientation: contents.orientation }, settings, `${path} (${image.tag})`, kept), embedded: image.tag }
+    } catch (err) {
+      if (err instanceof PreviewError && err.code === 'E_IMAGE_TOO_LARGE') throw err
+      problems.push(`${image.tag}: ${(err as Error).message}`)
+    }
+  }
+  throw new PreviewError('E_NO_PREVIEW', `${path} has no usable embedded preview: ${problems.join('; ')}`, { path })
+}
+
+/** Writes both outputs under temporary names, then renames them into place (the preview last). */
+async function writeOutputs(rendered: Rendered, paths: { preview: string; thumbnail: string }): Promise<void> {
+  await mkdir(dirname(paths.preview), { recursive: true })
+  const temps = [tempNameFor(paths.thumbnail), tempNameFor(paths.preview)]
+  try {
+    await writeFile(temps[0]!, rendered.thumbnail, { flag: 'wx' })
+    await writeFile(temps[1]!, rendered.preview, { flag: 'wx' })
+    await rename(temps[0]!, paths.thumbnail)
+    await rename(temps[1]!, paths.preview)
+  } catch (err) {
+    await Promise.all(temps.map((t) => rm(t, { force: true })))
+    throw toFsError(err, paths.preview, 'write the preview')
+  }
+}
+
+function failed(source: string, err: unknown): PreviewItem {
+  const e = err instanceof ShutterproofError ? err : toFsError(err, source, 'read')
+  return { source, status: 'failed', error: { code: e.code as ErrorCode, message: e.message } }
+}
+
+function unsupported(src: SourceFile): PreviewError {
+  const ext = /\.([^./]+)$/.exec(src.rel)?.[1]
+  return new PreviewError(
+    'E_UNSUPPORTED_FORMAT',
+    `${src.abs}: ${ext ? `.${ext} files are` : 'a file without an extension is'} not a picture format Shutterproof previews (JPEG, PNG, TIFF, WebP, HEIF/AVIF, and RAW: ${RAW_EXTENSIONS.map((x) => x.toUpperCase()).join(', ')})`,
+    { path: src.abs },
+  )
+}
+
+/** The settings that decide whether an existing preview is up to date. */
+function settingsKey(s: RenderSettings, keep: string[]): string {
+  const text = JSON.stringify({ v: 1, longEdge: s.longEdge, thumbnailEdge: s.thumbnailEdge, quality: s.quality, watermark: s.watermark?.key ?? null, keep: [...keep].sort() })
+  return createHash('sha256').update(text).digest('hex').slice(0, 32)
+}
+
+function whole(value: number | undefined, fallback: number, min: number, max: number, name: string): number {
+  if (value === undefined) return fallback
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}, not ${String(value)}`)
+  return value
+}
+
+/** The one place progress is reported: throttled, never backwards, a final event with everything done. */
+function progressEmitter(onProgress: ((p: PreviewProgress) => void) | undefined, found: ReadonlyArray<SourceFile | MissingSource>) {
+  const filesTotal = found.length
+  const bytesTotal = found.reduce((n, f) => n + ('size' in f ? f.size : 0), 0)
+  let files = 0
+  let bytes = 0
+  let last = 0
+  return {
+    done(size: number) {
+      files++
+      bytes += size
+      const now = performance.now()
+      if (onProgress && now - last >= PROGRESS_INTERVAL_MS && files < filesTotal) {
+        last = now
+        onProgress({ files, filesTotal, bytes, bytesTotal })
+      }
+    },
+    finish() {
+      onProgress?.({ files: filesTotal, filesTotal, bytes: bytesTotal, bytesTotal })
+    },
+  }
+}
