@@ -101,7 +101,7 @@ export async function render(input: RenderInput, settings: RenderSettings, path:
 
 /**
  * Applies an EXIF orientation (1–8) to the pixels, for embedded RAW previews that carry
- * none of their own. libvips rotates before it mirrors.
+ * none of their own. sharp mirrors (flop) before it rotates, whatever the call order.
  */
 export function orient(img: sharp.Sharp, orientation: number): sharp.Sharp {
   switch (orientation) {
@@ -112,11 +112,11 @@ export function orient(img: sharp.Sharp, orientation: number): sharp.Sharp {
     case 4:
       return img.flip()
     case 5:
-      return img.rotate(90).flop()
+      return img.rotate(270).flop()
     case 6:
       return img.rotate(90)
     case 7:
-      return img.rotate(270).flop()
+      return img.rotate(90).flop()
     case 8:
       return img.rotate(270)
     default:
