@@ -1,9 +1,10 @@
 /** The share registry: creation rules, secrets at rest, verification, audit, purge, schema. */
 import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import Database from 'better-sqlite3'
+import sharp from 'sharp'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 
@@ -12,6 +13,7 @@ import { manualClock } from '../lib/share/clock'
 import { openShareRegistry, type ShareRegistry } from '../lib/share/registry'
 import { SCHEMA_VERSION } from '../lib/share/schema'
 import { tempDir } from './support/fixtures'
+import { generatedPreview } from './support/pictures'
 
 const DAY = 86_400_000
 const test = suite('share registry')
@@ -25,7 +27,20 @@ function open(extra: { maxTtl?: string } = {}) {
   return { dir, path, clock, serverKey, registry }
 }
 
-const base = { session: '/photos/2026-04-26_Smith', scope: 'preview' as const, items: ['previews/a.jpg'] }
+/** Two session folders, each with a real preview (made by makePreviews) at previews/a.jpg and an original JPEG. */
+const photos = tempDir('sp-reg-photos-')
+const base = { session: join(photos, '2026-04-26_Smith'), scope: 'preview' as const, items: ['previews/a.jpg'] }
+const otherSession = join(photos, 'other')
+
+test.before(async () => {
+  for (const s of [base.session, otherSession]) {
+    mkdirSync(join(s, 'previews'), { recursive: true })
+    mkdirSync(join(s, 'raw'), { recursive: true })
+    writeFileSync(join(s, 'previews', 'a.jpg'), await generatedPreview())
+    await sharp({ create: { width: 320, height: 200, channels: 3, background: '#3a6' } }).jpeg().toFile(join(s, 'original.jpg'))
+    writeFileSync(join(s, 'raw', 'a.CR3'), 'raw bytes')
+  }
+})
 
 async function code(fn: () => unknown): Promise<string | undefined> {
   try {
@@ -71,6 +86,24 @@ test('items: traversal, absolute, NUL, duplicates and full items in a preview sh
   assert.is(await code(() => registry.createShare({ ...base, items: ['a.jpg', 'a.jpg'] })), 'E_INVALID_ARGUMENT')
   assert.is(await code(() => registry.createShare({ ...base, items: [{ path: 'raw/a.CR3', kind: 'full' }] })), 'E_INVALID_ARGUMENT')
   assert.is(await code(() => registry.createShare({ ...base, password: 'short' })), 'E_INVALID_ARGUMENT')
+  registry.close()
+})
+
+test('preview items must be previews Shutterproof made: a RAW, another format or an original JPEG → E_NOT_A_PREVIEW, a missing one ENOENT; nothing recorded', async () => {
+  const { registry } = open()
+  for (const items of [['raw/a.CR3'], ['original.jpg'], ['previews/a.jpg', 'original.jpg'], [{ path: 'raw/a.CR3', kind: 'preview' as const }]]) {
+    assert.is(await code(() => registry.createShare({ ...base, items })), 'E_NOT_A_PREVIEW', JSON.stringify(items))
+    assert.is(await code(() => registry.createShare({ ...base, scope: 'full', items: items.map((i) => (typeof i === 'string' ? { path: i, kind: 'preview' as const } : i)) })), 'E_NOT_A_PREVIEW', `full share, ${JSON.stringify(items)} as previews`)
+  }
+  const err = (await registry.createShare({ ...base, items: ['raw/a.CR3'] }).catch((e: Error) => e)) as Error
+  assert.match(err.message, /raw\/a\.CR3 is a RAW original, not a preview; .*shutterproof previews SESSION/)
+  const original = (await registry.createShare({ ...base, items: ['original.jpg'] }).catch((e: Error) => e)) as Error
+  assert.match(original.message, /original\.jpg is an original \(it carries no Shutterproof preview mark\)/)
+  assert.is(await code(() => registry.createShare({ ...base, items: ['previews/missing.jpg'] })), 'ENOENT')
+  assert.is(await code(() => registry.createShare({ ...base, session: join(photos, 'no-such-session') })), 'ENOENT')
+  assert.is(registry.listShares().length, 0, 'nothing recorded')
+  // The same files as full-resolution items are fine: scope full may serve originals.
+  assert.ok((await registry.createShare({ ...base, scope: 'full', items: ['raw/a.CR3', 'original.jpg'] })).id)
   registry.close()
 })
 
@@ -147,7 +180,7 @@ test('revokeSession, listShares filters', async () => {
   const { registry } = open()
   const a = await registry.createShare(base)
   await registry.createShare(base)
-  const c = await registry.createShare({ ...base, session: '/photos/other' })
+  const c = await registry.createShare({ ...base, session: otherSession })
   assert.is(registry.revokeSession(base.session), 2)
   assert.is(registry.revokeSession(base.session), 0)
   assert.is(registry.getShare(a.id)!.status, 'revoked')

@@ -1,13 +1,14 @@
 /** Picture fixtures: camera-like JPEGs and DNGs made at run time, and what ExifTool (Debian's) reads back. */
 import { spawnSync } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 
 import { ExifTool } from 'exiftool-vendored'
 import sharp from 'sharp'
 
 import { writeSampleDng, writeSampleJpeg } from '../../lib/demo/pictures'
-import { hasTool } from './fixtures'
+import { makePreviews } from '../../lib/previews/run'
+import { hasTool, tempDir } from './fixtures'
 
 /** Debian's `exiftool` (libimage-exiftool-perl), the independent reader the privacy checks use. */
 export const exiftoolOk = hasTool('exiftool')
@@ -79,4 +80,25 @@ export function sessionIn(root: string, name = '2026-04-26_Ada_Portraits'): stri
   const s = join(root, name)
   mkdirSync(s, { recursive: true })
   return s
+}
+
+const previewCache = new Map<string, Promise<Buffer>>()
+/**
+ * The bytes of a real preview made by makePreviews (of a plain `width` × `height` picture
+ * of colour `colour`), for share tests that need previews at given paths; made once per
+ * process and colour.
+ */
+export function generatedPreview(colour = '#4a7bb7', width = 800, height = 600): Promise<Buffer> {
+  const key = `${colour} ${width}x${height}`
+  let p = previewCache.get(key)
+  if (!p) {
+    p = (async () => {
+      const s = sessionIn(tempDir('sp-preview-bytes-'))
+      await sharp({ create: { width, height, channels: 3, background: colour } }).jpeg().toFile(join(s, 'photo.jpg'))
+      const r = await makePreviews(s)
+      return readFileSync(r.items[0]!.preview!)
+    })()
+    previewCache.set(key, p)
+  }
+  return p
 }

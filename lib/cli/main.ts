@@ -16,11 +16,12 @@ import { registerSeal } from './seal-command'
 import { registerShare } from './share-command'
 import { registerDelivery } from './delivery-command'
 import { registerReport } from './report-command'
+import { registerPreviews } from './previews-command'
 
 const { version } = require('../../package.json') as { version: string }
 
 /** Errors that mean the command line asked for something wrong. */
-const USAGE_CODES = new Set(['E_INVALID_ARGUMENT', 'E_TTL_TOO_LONG', 'E_SHARE_NOT_FOUND'])
+const USAGE_CODES = new Set(['E_INVALID_ARGUMENT', 'E_TTL_TOO_LONG', 'E_SHARE_NOT_FOUND', 'E_NOT_A_PREVIEW'])
 
 export async function main(argv: string[]): Promise<number> {
   const ctx = new CliContext()
@@ -38,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   registerBackup(program, ctx)
   registerDelivery(program, ctx)
   registerReport(program, ctx)
+  registerPreviews(program, ctx)
 
   let interrupted = false
   const onSigint = () => {

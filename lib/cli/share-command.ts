@@ -15,6 +15,8 @@ import { createShareHandler } from '../share/handler'
 import { isScope, type ShareScope } from '../share/items'
 import { openShareRegistry, type ShareInfo, type ShareRegistry } from '../share/registry'
 import { isInside } from '../share/resolve'
+import { sharePhotos } from '../share/share-photos'
+import { previewOptionsFrom, withPreviewOptions } from './previews-command'
 import type { CliContext } from './context'
 import { EXIT } from './exit-codes'
 import { firstLineOf as passwordFromFile, promptHidden } from './secret-input'
@@ -50,8 +52,8 @@ export function registerShare(program: Command, ctx: CliContext): void {
   const share = program.command('share').description('Client links that expire, can be revoked, and are never indexed')
     .addHelpText('after', '\nExamples:\n  shutterproof share create ~/Photos/2026-04-26_Smith previews/*.jpg --password generate\n  shutterproof share audit')
 
-  withHome(share.command('create'))
-    .description('Create a link to some files of a session folder')
+  withPreviewOptions(withHome(share.command('create')))
+    .description('Create a link to some files of a session folder (under --scope preview, their previews: made now, or reused)')
     .argument('<session-dir>', 'the session folder')
     .argument('<files...>', 'files inside the session folder')
     .option('--scope <scope>', 'preview | full', 'preview')
@@ -62,7 +64,7 @@ export function registerShare(program: Command, ctx: CliContext): void {
     .option('--label <label>', 'a name for the link (shown to the client)')
     .option('--recipient <who>', 'who the link is for (not shown to the client)')
     .option('--base-url <url>', `where links point (default $SHUTTERPROOF_SHARE_URL or http://127.0.0.1:${DEFAULT_PORT})`)
-    .addHelpText('after', '\nExamples:\n  shutterproof share create ~/Photos/2026-04-26_Smith previews/*.jpg --expires 7d --password generate --label "Smith selects"\n  shutterproof share create ~/Photos/2026-04-26_Smith raw/IMG_0001.CR3 --scope full --password-file pw.txt --max-downloads 3')
+    .addHelpText('after', '\nUnder --scope preview (the default) the link serves only previews: originals given (JPEG, RAW, …) are\nreplaced by their previews, made now or reused; the preview options below say how they are made.\n\nExamples:\n  shutterproof share create ~/Photos/2026-04-26_Smith ~/Photos/2026-04-26_Smith/DCIM/100CANON/*.CR3 --expires 7d --password generate --label "Smith selects"\n  shutterproof share create ~/Photos/2026-04-26_Smith raw/IMG_0001.CR3 --scope full --password-file pw.txt --max-downloads 3')
     .action(async (sessionDir: string, files: string[], opts: HomeOptions & Record<string, string | boolean | undefined>) => {
       const scope = opts.scope as ShareScope
       if (!isScope(scope)) ctx.usageError(`--scope must be preview or full, not ${String(opts.scope)}`)
@@ -91,12 +93,14 @@ export function registerShare(program: Command, ctx: CliContext): void {
         if (!statSync(real).isFile()) ctx.usageError(`${f} is not a regular file`)
         return relative(session, real).split(sep).join('/')
       })
+      const previews = previewOptionsFrom(ctx, opts as Parameters<typeof previewOptionsFrom>[1])
       const { registry } = openState(opts)
       try {
-        const created = await registry.createShare({
+        const created = await sharePhotos(registry, {
           session,
           scope,
-          items,
+          files: items,
+          previews: { ...previews, signal: ctx.signal },
           ttl: String(opts.expires),
           ...(password === undefined ? {} : { password }),
           ...(maxDownloads === undefined ? {} : { maxDownloads }),
@@ -104,10 +108,12 @@ export function registerShare(program: Command, ctx: CliContext): void {
           recipient: (opts.recipient as string | undefined) ?? '',
         })
         if (opts.json) {
-          ctx.stdout(JSON.stringify({ id: created.id, url: created.url, token: created.token, expiresAt: created.expiresAt, ...(created.password ? { password: created.password } : {}) }, null, 2) + '\n')
+          const { id, url, token, expiresAt, password } = created
+          ctx.stdout(JSON.stringify({ id, url, token, expiresAt, ...(password ? { password } : {}), items: created.items, previews: created.previews }, null, 2) + '\n')
         } else {
           ctx.stdout(`${created.url}\n`)
-          ctx.stderr(`share ${created.id}: ${items.length} file(s), ${scope}, expires ${created.expiresAt.toISOString()}\n`)
+          const made = created.previews.made + created.previews.reused > 0 ? ` (previews: ${created.previews.made} made, ${created.previews.reused} reused)` : ''
+          ctx.stderr(`share ${created.id}: ${items.length} file(s), ${scope}${made}, expires ${created.expiresAt.toISOString()}\n`)
           if (created.password) ctx.stderr(`password: ${created.password}\n  (send it by another channel than the link; it is not shown again)\n`)
         }
       } finally {
@@ -152,6 +158,9 @@ export function registerShare(program: Command, ctx: CliContext): void {
           ctx.stdout(`${title}: ${list.length}\n`)
           for (const s of list) ctx.stdout(`  ${shareLine(s)}\n`)
         }
+        const total = audit.exposure.reduce((t, e) => ({ previews: t.previews + e.previews, originals: t.originals + e.originals, raw: t.raw + e.raw }), { previews: 0, originals: 0, raw: 0 })
+        ctx.stdout(`what active links expose: ${total.previews} previews, ${total.originals} full-resolution originals (${total.raw} RAW)\n`)
+        for (const e of audit.exposure) ctx.stdout(`  ${e.id}  ${e.scope.padEnd(7)}  ${e.previews} previews, ${e.originals} originals (${e.raw} RAW)  ${e.label || '-'}\n`)
       } finally {
         registry.close()
       }

@@ -10,7 +10,7 @@
 export type SourceKind = 'jpeg' | 'png' | 'tiff' | 'webp' | 'heif' | 'raw'
 
 /** Why a file of the session gets no preview, on purpose. */
-export type SkipReason = 'sidecar' | 'video' | 'audio' | 'camera-file' | 'hidden' | 'link'
+export type PreviewSkipReason = 'sidecar' | 'video' | 'audio' | 'camera-file' | 'hidden' | 'link'
 
 const PICTURES: Record<string, SourceKind> = {
   jpg: 'jpeg',
@@ -29,7 +29,7 @@ const PICTURES: Record<string, SourceKind> = {
 /** RAW formats whose embedded JPEG previews are read (with ExifTool; no demosaicing). */
 export const RAW_EXTENSIONS: readonly string[] = ['cr2', 'cr3', 'crw', 'nef', 'nrw', 'arw', 'srf', 'sr2', 'raf', 'orf', 'rw2', 'rwl', 'dng', 'pef', 'srw', '3fr', 'iiq', 'erf', 'mos', 'x3f']
 
-const SKIPPED: Record<string, SkipReason> = {
+const SKIPPED: Record<string, PreviewSkipReason> = {
   xmp: 'sidecar',
   pp3: 'sidecar',
   dop: 'sidecar',
@@ -84,7 +84,7 @@ export function isRawName(name: string): boolean {
  * classify('notes.txt')                   // { unknown: 'txt' }
  * ```
  */
-export function classify(name: string): { kind: SourceKind } | { skip: SkipReason } | { unknown: string } {
+export function classify(name: string): { kind: SourceKind } | { skip: PreviewSkipReason } | { unknown: string } {
   const base = name.slice(name.lastIndexOf('/') + 1)
   if (base.startsWith('.')) return { skip: 'hidden' }
   const ext = extensionOf(base)

@@ -5,9 +5,10 @@
  * `Orientation` is returned beside it. Also reads the owner tags `keep: ['copyright']` keeps.
  * @module
  */
-import { ExifTool } from 'exiftool-vendored'
+import type { ExifTool } from 'exiftool-vendored'
 
 import { PreviewError } from '../errors'
+import { exiftoolVendored } from './libs'
 import type { KeptTags } from './render'
 
 /** The embedded images ExifTool can extract, in the order tried when sizes tie. */
@@ -37,7 +38,7 @@ export class ExifToolPool {
   }
 
   get tool(): ExifTool {
-    this.#tool ??= new ExifTool({ maxProcs: this.#procs, taskTimeoutMillis: 120_000 })
+    this.#tool ??= new (exiftoolVendored().ExifTool)({ maxProcs: this.#procs, taskTimeoutMillis: 120_000 })
     return this.#tool
   }
 

@@ -8,9 +8,10 @@
  * Artist and Copyright. Both outputs carry the preview mark (see mark.ts).
  * @module
  */
-import sharp from 'sharp'
+import type sharp from 'sharp'
 
 import { PreviewError } from '../errors'
+import { vips } from './libs'
 import { withPreviewMark } from './mark'
 import { watermarkLayer, type ResolvedWatermark } from './watermark'
 
@@ -48,7 +49,7 @@ export type RenderInput = { file: string } | { jpeg: Buffer; orientation: number
  */
 export async function render(input: RenderInput, settings: RenderSettings, path: string, kept?: KeptTags): Promise<Rendered> {
   const source = 'file' in input ? input.file : input.jpeg
-  const open = () => sharp(source, { limitInputPixels: false, failOn: 'warning', sequentialRead: true, autoOrient: 'file' in input })
+  const open = () => vips()(source, { limitInputPixels: false, failOn: 'warning', sequentialRead: true, autoOrient: 'file' in input })
   let pixels: { data: Buffer; info: sharp.OutputInfo }
   try {
     const meta = await open().metadata()
@@ -72,11 +73,11 @@ export async function render(input: RenderInput, settings: RenderSettings, path:
     throw imageError(err, path)
   }
   const { width, height, channels } = pixels.info
-  let base = sharp(pixels.data, { raw: { width, height, channels } })
+  let base = vips()(pixels.data, { raw: { width, height, channels } })
   if (settings.watermark) {
     const layer = await watermarkLayer(settings.watermark, width, height)
     const marked = await base.composite([layer]).raw().toBuffer({ resolveWithObject: true })
-    base = sharp(marked.data, { raw: { width, height, channels: marked.info.channels } })
+    base = vips()(marked.data, { raw: { width, height, channels: marked.info.channels } })
   }
   const encode = (img: sharp.Sharp) => {
     let out = img.withIccProfile('srgb')

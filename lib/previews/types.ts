@@ -3,7 +3,7 @@
  * @module
  */
 import type { ErrorCode } from '../errors'
-import type { SkipReason, SourceKind } from './formats'
+import type { PreviewSkipReason, SourceKind } from './formats'
 import type { WatermarkOptions } from './watermark'
 
 /** Progress of {@link makePreviews}: sources done (made, up to date, skipped or failed) and their bytes. */
@@ -64,7 +64,7 @@ export interface PreviewItem {
   /** For RAW files: the embedded image used (`JpgFromRaw`, `PreviewImage`, …). */
   embedded?: string
   /** Why a skipped file gets no preview. */
-  reason?: SkipReason
+  reason?: PreviewSkipReason
   /** Why a failed file got none. */
   error?: { code: ErrorCode; message: string }
 }

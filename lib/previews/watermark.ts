@@ -7,10 +7,11 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 
-import sharp from 'sharp'
+import type sharp from 'sharp'
 
 import { InvalidArgumentError } from '../errors'
 import { escapeHtml } from '../text/html'
+import { vips } from './libs'
 
 /** Where a watermark goes on the preview. */
 export type WatermarkPosition = 'center' | 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right' | 'tile'
@@ -60,7 +61,7 @@ export async function resolveWatermark(options: WatermarkOptions | undefined): P
   if (imageFile !== undefined) {
     try {
       image = await readFile(imageFile)
-      await sharp(image).metadata()
+      await vips()(image).metadata()
     } catch (err) {
       throw new InvalidArgumentError(`The watermark image ${imageFile} could not be read as an image (${(err as Error).message}); give a PNG or JPEG file`)
     }
@@ -76,7 +77,7 @@ export async function resolveWatermark(options: WatermarkOptions | undefined): P
 export async function watermarkLayer(mark: ResolvedWatermark, width: number, height: number): Promise<sharp.OverlayOptions> {
   const markWidth = Math.max(8, Math.min(width, Math.round(width * mark.scale)))
   const overlay = mark.image ? await imageMark(mark.image, markWidth, height, mark.opacity) : textMark(mark.text!, markWidth, height, mark.opacity)
-  const { width: w, height: h } = await sharp(overlay).metadata()
+  const { width: w, height: h } = await vips()(overlay).metadata()
   if (mark.position === 'tile') return { input: overlay, tile: true, left: 0, top: 0 }
   const margin = Math.round(Math.min(width, height) * 0.03)
   const x = { left: margin, center: Math.round((width - w) / 2), right: width - w - margin }
@@ -99,7 +100,7 @@ function textMark(text: string, markWidth: number, height: number, opacity: numb
 }
 
 async function imageMark(image: Buffer, markWidth: number, height: number, opacity: number): Promise<Buffer> {
-  return sharp(image)
+  return vips()(image)
     .resize({ width: markWidth, height: Math.max(1, Math.round(height * 0.9)), fit: 'inside' })
     .ensureAlpha()
     .linear([1, 1, 1, opacity], [0, 0, 0, 0])

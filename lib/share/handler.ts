@@ -1,9 +1,10 @@
 /**
  * The share links' HTTP handler, for `node:http` (and mountable in Express or Fastify):
  *
- * - `GET /s/<token>`: landing page (or the password form); `POST` there takes the password
+ * - `GET /s/<token>`: the gallery (or the password form); `POST` there takes the password
  * - `GET /s/<token>/f/<n>`: item n; `GET /s/<token>/p/<recorded path>`: the item with that exact path
- * - `GET /s/<token>/all.tar`: every item, streamed as a tar archive
+ * - `GET /s/<token>/t/<n>`, `…/v/<n>`: item n's thumbnail and lightbox picture (generated previews only)
+ * - `GET /s/<token>/all.tar`: every item, streamed as a tar archive (full-resolution shares)
  * - `GET /robots.txt`: disallows everything
  *
  * Files are streamed from disk, never buffered whole; single byte ranges are honoured.
@@ -22,12 +23,14 @@ import type { TLSSocket } from 'node:tls'
 import { pack as tarPack } from 'tar-stream'
 
 import { InvalidArgumentError } from '../errors'
+import { isMarkedPreview } from '../previews/mark'
 import { systemClock, type Clock } from './clock'
 import { parseDuration } from './duration'
+import { galleryRoute, selfPrefix, sendGallery, sendGalleryImage, type GalleryOptions } from './gallery/index'
 import { checkGrant, grantKey, issueGrant } from './grant'
 import { contentDisposition, contentType, setSecurityHeaders } from './http-headers'
 import type { ShareItem } from './items'
-import { PAGE_CSP, renderLanding, renderMessage, renderPasswordForm, type LandingItem } from './landing-page'
+import { PAGE_CSP, renderMessage, renderPasswordForm } from './landing-page'
 import { parseRange } from './range'
 import type { AccessResult, ShareInfo, ShareRegistry, ShareRegistryOptions } from './registry'
 import { openItem, type OpenedItem } from './resolve'
@@ -58,6 +61,8 @@ export interface ShareHandlerOptions {
    * Argon2 without end.
    */
   passwordRateLimit?: PasswordRateLimit | false
+  /** How the gallery (each link's landing page) presents your shares: your name above each label. */
+  gallery?: GalleryOptions
 }
 
 /**
@@ -144,17 +149,16 @@ export function createShareHandler(options: ShareHandlerOptions): ShareRequestHa
     if (rest === '') {
       registry.touch(share.id)
       registry.logAccess({ shareId: share.id, event: 'view', outcome: 'ok', ...(remote ? { remote } : {}) })
-      const items: LandingItem[] = []
-      for (const [i, item] of share.items.entries()) {
-        const opened = servable(share, item) ? await openItem(root, share.session, item.path) : undefined
-        await opened?.handle.close()
-        items.push({ name: item.path, kind: item.kind, href: `${base}/f/${i}`, ...(opened ? { size: opened.size } : {}) })
-      }
-      const title = share.label || posix.basename(share.session.replace(/\\/g, '/')) || 'Shared files'
-      res.setHeader('Content-Security-Policy', PAGE_CSP)
-      return send(res, 200, 'text/html; charset=utf-8', renderLanding({ title, expiresAt: share.expiresAt, items, allHref: `${base}/all.tar` }), method)
+      return sendGallery(res, share, { rootReal: root, self: selfPrefix(rawPath, token), method, ...options.gallery })
     }
-    if (rest === 'all.tar') return sendAll(res, share, root, remote, method)
+    // The gallery's thumbnails and lightbox pictures: always generated previews, never counted as downloads.
+    const picture = galleryRoute(rest)
+    if (picture) {
+      if (!(await sendGalleryImage(res, share, root, picture.index, picture.size, method))) notFound(res, method)
+      return
+    }
+    // "Download all" is for full-resolution shares; a preview share's photos are downloaded one by one.
+    if (rest === 'all.tar' && share.scope === 'full') return sendAll(res, share, root, remote, method)
 
     const item = findItem(share, rest)
     if (!item || !servable(share, item)) {
@@ -164,6 +168,12 @@ export function createShareHandler(options: ShareHandlerOptions): ShareRequestHa
     const opened = await openItem(root, share.session, item.path)
     if (!opened) {
       registry.logAccess({ shareId: share.id, event: 'download', outcome: 'unavailable', item: item.path, ...(remote ? { remote } : {}) })
+      return notFound(res, method)
+    }
+    // A preview share serves only generated previews, checked again on every request.
+    if (share.scope === 'preview' && !(await isMarkedPreview(opened.handle))) {
+      await opened.handle.close()
+      registry.logAccess({ shareId: share.id, event: 'download', outcome: 'not_a_preview', item: item.path, ...(remote ? { remote } : {}) })
       return notFound(res, method)
     }
     return sendFile(req, res, share, item, opened, remote, method)

@@ -16,6 +16,7 @@ import { systemClock, type Clock } from './clock'
 import { formatDuration, parseDuration } from './duration'
 import { normalizeItems, isScope, type ShareItem, type ShareItemInput, type ShareScope } from './items'
 import { hashPassword, verifyPassword } from './password'
+import { checkPreviewItems } from './preview-items'
 import { migrate } from './schema'
 import { computeVerifier, newShareId, newShareSecret, parseToken, verifierKey, verifiersEqual, isShareId } from './tokens'
 
@@ -64,7 +65,11 @@ export interface ShareRegistryOptions {
 export interface CreateShareOptions {
   /** The session folder the items are inside of. */
   session: string
-  /** Exactly what the link may serve: relative paths inside the session folder. */
+  /**
+   * Exactly what the link may serve: relative paths inside the session folder. Items of
+   * kind `preview` (every item of a preview share) must be previews made by
+   * `makePreviews` (`shutterproof previews`); anything else is refused with `E_NOT_A_PREVIEW`.
+   */
   items: readonly ShareItemInput[]
   scope: ShareScope
   /** Lifetime, e.g. `'7d'` or milliseconds (default the registry's `defaultTtl`). */
@@ -226,6 +231,8 @@ export class ShareRegistry {
     }
     if (!isScope(scope)) throw new InvalidArgumentError(`createShare scope must be 'preview' or 'full', got ${JSON.stringify(scope)}`)
     const items = normalizeItems(options.items, scope)
+    // Preview items must be previews Shutterproof made (E_NOT_A_PREVIEW), checked on disk.
+    await checkPreviewItems(session, items)
     const ttl = options.ttl === undefined ? this.#defaultTtl : parseDuration(options.ttl, 'ttl')
     if (ttl > this.#maxTtl) {
       throw new TtlTooLongError(
