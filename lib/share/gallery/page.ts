@@ -5,7 +5,7 @@
  * label at the top, a download link per photo, and "download all" for full-resolution
  * shares only. Everything comes from the handler itself: the stylesheet and script are
  * embedded and allowed by hash in {@link galleryCsp}; pictures load from the share's own
- * URL (`img-src 'self'`), never from elsewhere.
+ * URL (`img-src 'self'`), never from elsewhere; the favicon is an empty `data:` URL.
  *
  * Structure (for anything built on top of the page, such as browser-side decryption):
  *
@@ -56,11 +56,12 @@ export interface GalleryModel {
   self: string
 }
 
-/** The Content-Security-Policy of the gallery page: its own style and script by hash, pictures from the same origin. */
+/** The Content-Security-Policy of the gallery page: its own style and script by hash, pictures from the same origin (and the empty `data:` favicon). */
 export function galleryCsp(): string {
   return [
     "default-src 'none'",
-    "img-src 'self'",
+    // data: only for the empty favicon, which keeps the browser from asking the server's root for one.
+    "img-src 'self' data:",
     `style-src ${GALLERY_CSS.hash}`,
     `script-src ${GALLERY_JS.hash}`,
     "form-action 'self'",
@@ -108,6 +109,7 @@ export function renderGallery(model: GalleryModel): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow, noarchive">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(model.title)}</title>
 <style>${GALLERY_CSS.text}</style>
 </head>
