@@ -35,8 +35,15 @@ export const PRIVATE_TAGS = {
   'IPTC:Sub-location': 'Tour Eiffel',
 } as const
 
+/** An upright picture as raw RGB pixels. */
+export interface Scene {
+  data: Buffer
+  width: number
+  height: number
+}
+
 /** The upright scene `index` (colours vary by index) as raw RGB pixels. */
-export async function scene(index: number, width: number, height: number): Promise<{ data: Buffer; width: number; height: number }> {
+export async function scene(index: number, width: number, height: number): Promise<Scene> {
   // Skies from blue to dusk, hills from green to teal: different enough to tell photos apart.
   const hue = 195 + ((index * 23) % 60)
   const land = 85 + ((index * 37) % 70)
@@ -69,6 +76,8 @@ export interface SampleOptions {
   /** EXIF orientation; 6 stores the pixels turned a quarter to the left, as a camera held upright does. */
   orientation?: number
   quality?: number
+  /** The scene already drawn (a RAW+JPEG pair shares one); drawn from index, width and height otherwise. */
+  scene?: Scene
 }
 
 /** The stored pixels for an orientation: the upright scene turned so that applying `orientation` brings it back. */
@@ -95,7 +104,7 @@ async function tagFile(et: ExifTool, path: string, orientation: number, thumbnai
 /** A camera-like JPEG of scene `index`, with GPS, serial numbers, owner, IPTC/XMP location and an EXIF thumbnail. */
 export async function writeSampleJpeg(et: ExifTool, path: string, o: SampleOptions): Promise<void> {
   const orientation = o.orientation ?? 1
-  const s = await scene(o.index, o.width, o.height)
+  const s = o.scene ?? (await scene(o.index, o.width, o.height))
   const raw = { raw: { width: s.width, height: s.height, channels: 3 as const } }
   await writeFile(path, await stored(sharp(s.data, raw), orientation).jpeg({ quality: o.quality ?? 90 }).toBuffer())
   const thumb = await stored(sharp(s.data, raw), orientation).resize(160, 160, { fit: 'inside' }).jpeg({ quality: 70 }).toBuffer()
@@ -112,26 +121,30 @@ export async function writeSampleJpeg(et: ExifTool, path: string, o: SampleOptio
  * A DNG of scene `index`: a 12-bit RGGB mosaic of `mosaicWidth` × `mosaicHeight` photosites
  * (upright; 2 bytes each on disk) and an embedded preview of the upright picture's size.
  */
-export async function writeSampleDng(et: ExifTool, path: string, o: SampleOptions & { mosaicWidth: number; mosaicHeight: number }): Promise<void> {
+export async function writeSampleDng(et: ExifTool, path: string, o: SampleOptions & { mosaicWidth: number; mosaicHeight: number; previewLongEdge?: number }): Promise<void> {
   const orientation = o.orientation ?? 1
-  const s = await scene(o.index, o.width, o.height)
+  const s = o.scene ?? (await scene(o.index, o.width, o.height))
   const raw = { raw: { width: s.width, height: s.height, channels: 3 as const } }
   // The camera stores the preview as it stores the sensor: sideways, orientation in the tag.
-  const preview = await stored(sharp(s.data, raw), orientation).jpeg({ quality: o.quality ?? 88 }).toBuffer({ resolveWithObject: true })
+  const edge = o.previewLongEdge ?? Math.max(s.width, s.height)
+  const preview = await stored(sharp(s.data, raw), orientation)
+    .resize(edge, edge, { fit: 'inside', withoutEnlargement: true })
+    .jpeg({ quality: o.quality ?? 88 })
+    .toBuffer({ resolveWithObject: true })
   const sideways = orientation >= 5
+  const [mw, mh] = sideways ? [o.mosaicHeight, o.mosaicWidth] : [o.mosaicWidth, o.mosaicHeight]
+  // Each 2×2 RGGB block of photosites sees one pixel of the scene at half the mosaic's size.
   const sensor = await stored(sharp(s.data, raw), orientation)
-    .resize(sideways ? o.mosaicHeight : o.mosaicWidth, sideways ? o.mosaicWidth : o.mosaicHeight, { fit: 'fill' })
+    .resize(Math.ceil(mw / 2), Math.ceil(mh / 2), { fit: 'fill' })
     .raw()
     .toBuffer({ resolveWithObject: true })
-  const mw = sensor.info.width
-  const mh = sensor.info.height
+  const sw = sensor.info.width
   const mosaic = new Uint16Array(mw * mh)
   for (let y = 0; y < mh; y++) {
-    for (let x = 0; x < mw; x++) {
-      // RGGB: even rows R G R G…, odd rows G B G B…; 8 → 12 bits.
-      const channel = (y & 1) === 0 ? ((x & 1) === 0 ? 0 : 1) : (x & 1) === 0 ? 1 : 2
-      mosaic[y * mw + x] = sensor.data[(y * mw + x) * 3 + channel]! << 4
-    }
+    const row = (y >> 1) * sw * 3
+    // RGGB: even rows R G R G…, odd rows G B G B…; 8 → 12 bits.
+    const [even, odd] = (y & 1) === 0 ? [0, 1] : [1, 2]
+    for (let x = 0, o = y * mw; x < mw; x++, o++) mosaic[o] = sensor.data[row + (x >> 1) * 3 + ((x & 1) === 0 ? even : odd)]! << 4
   }
   await writeFile(
     path,
