@@ -10,6 +10,7 @@ import { copyCase } from './cases/copy'
 import { hashFileCase } from './cases/hash-file'
 import { memoryCase } from './cases/memory'
 import { perCallCase } from './cases/per-call'
+import { previewsCase } from './cases/previews'
 import { sealCase } from './cases/seal'
 import { streamHashCase } from './cases/stream-hash'
 import { REPO, type BenchContext } from './lib/context'
@@ -32,6 +33,10 @@ async function main(): Promise<void> {
     rclone: ['rclone', ['version']],
     cp: ['cp', ['--version']],
     tar: ['tar', ['--version']],
+    vipsthumbnail: ['vipsthumbnail', ['--vips-version']],
+    convert: ['/usr/bin/convert', ['-version']],
+    exiftool: ['/usr/bin/exiftool', ['-ver']],
+    exiv2: ['exiv2', ['--version']],
   })
   const cases: CaseResult[] = []
   for (const [name, run] of [
@@ -41,6 +46,7 @@ async function main(): Promise<void> {
     ['D', sealCase],
     ['E', copyCase],
     ['F', memoryCase],
+    ['G', previewsCase],
   ] as const) {
     if (only && !only.has(name)) continue
     const t0 = Date.now()
@@ -63,8 +69,8 @@ function caseFilter(argv: string[]): Set<string> | undefined {
   if (i < 0) return undefined
   const value = argv[i]!.includes('=') ? argv[i]!.slice('--case='.length) : argv[i + 1]
   const names = (value ?? '').toUpperCase().split(',').filter(Boolean)
-  if (names.length === 0 || names.some((n) => !'ABCDEF'.includes(n) || n.length !== 1)) {
-    throw new Error(`--case ${value ?? ''} is not understood; give letters A to F, e.g. --case A,E`)
+  if (names.length === 0 || names.some((n) => !'ABCDEFG'.includes(n) || n.length !== 1)) {
+    throw new Error(`--case ${value ?? ''} is not understood; give letters A to G, e.g. --case A,E`)
   }
   return new Set(names)
 }

@@ -1,8 +1,9 @@
 /**
- * RAW files: the largest JPEG the camera embedded (no demosaicing), found and extracted
- * by ExifTool (exiftool-vendored keeps a few `-stay_open` ExifTool processes, so a file
- * costs no Perl start-up). The embedded JPEG carries no orientation of its own: the RAW's
- * `Orientation` is returned beside it. Also reads the owner tags `keep: ['copyright']` keeps.
+ * RAW files: the JPEGs the camera embedded (no demosaicing), found and extracted by
+ * ExifTool in one call per file (exiftool-vendored keeps a few `-stay_open` ExifTool
+ * processes, so a file costs no Perl start-up). The embedded JPEG carries no orientation
+ * of its own: the RAW's `Orientation` is returned beside it. Also reads the owner tags
+ * `keep: ['copyright']` keeps.
  * @module
  */
 import type { ExifTool } from 'exiftool-vendored'
@@ -16,10 +17,10 @@ const IMAGE_TAGS = ['JpgFromRaw', 'PreviewImage', 'OtherImage', 'ThumbnailImage'
 /** Smaller "images" are placeholders (cameras and stripped test files write a few bytes). */
 const MIN_JPEG_BYTES = 128
 
-/** An embedded JPEG of a RAW file that can be extracted. */
+/** An embedded JPEG of a RAW file. */
 export interface EmbeddedImage {
   tag: (typeof IMAGE_TAGS)[number]
-  bytes: number
+  jpeg: Buffer
 }
 
 /** What a RAW file holds: its orientation and its embedded JPEGs, largest first. */
@@ -49,11 +50,12 @@ export class ExifToolPool {
   }
 }
 
-/** Lists a RAW file's embedded JPEGs, largest first, or throws `E_CORRUPT_IMAGE` / `E_NO_PREVIEW`. */
+/** A RAW file's embedded JPEGs, largest first, and its orientation; or throws `E_CORRUPT_IMAGE` / `E_NO_PREVIEW`. */
 export async function rawContents(et: ExifTool, path: string): Promise<RawContents> {
   let tags: Record<string, unknown>
   try {
-    tags = (await et.readRaw(path, { readArgs: ['-n', '-Orientation', ...IMAGE_TAGS.map((t) => `-${t}`)] })) as Record<string, unknown>
+    // -b: the images come in the same answer, base64-encoded (one round trip per file).
+    tags = (await et.readRaw(path, { readArgs: ['-b', '-n', '-Orientation', ...IMAGE_TAGS.map((t) => `-${t}`)] })) as Record<string, unknown>
   } catch (err) {
     throw new PreviewError('E_CORRUPT_IMAGE', `${path} could not be read as a RAW file (${(err as Error).message})`, { path, cause: err })
   }
@@ -63,20 +65,16 @@ export async function rawContents(et: ExifTool, path: string): Promise<RawConten
   }
   const images: EmbeddedImage[] = []
   for (const tag of IMAGE_TAGS) {
-    const bytes = binaryLength(tags[tag])
-    if (bytes >= MIN_JPEG_BYTES) images.push({ tag, bytes })
+    const value = tags[tag]
+    const jpeg = typeof value === 'string' && value.startsWith('base64:') ? Buffer.from(value.slice('base64:'.length), 'base64') : undefined
+    if (jpeg && jpeg.length >= MIN_JPEG_BYTES) images.push({ tag, jpeg })
   }
-  images.sort((a, b) => b.bytes - a.bytes)
+  images.sort((a, b) => b.jpeg.length - a.jpeg.length)
   if (images.length === 0) {
     throw new PreviewError('E_NO_PREVIEW', `${path} has no usable embedded preview (the camera wrote none, or only a placeholder); open it in a RAW converter and export a JPEG to preview it`, { path })
   }
   const orientation = Number(tags.Orientation)
   return { orientation: Number.isInteger(orientation) && orientation >= 1 && orientation <= 8 ? orientation : 1, images }
-}
-
-/** The bytes of one embedded JPEG. */
-export async function extractImage(et: ExifTool, path: string, image: EmbeddedImage): Promise<Buffer> {
-  return et.extractBinaryTagToBuffer(image.tag, path)
 }
 
 /** Artist/Creator and Copyright/Rights of a file, for `keep: ['copyright']`. */
@@ -89,10 +87,4 @@ export async function readOwnerTags(et: ExifTool, path: string): Promise<KeptTag
   if (artist) kept.artist = artist
   if (copyright) kept.copyright = copyright
   return kept
-}
-
-/** `(Binary data 12167 bytes, use -b option to extract)` → 12167; 0 when absent. */
-function binaryLength(value: unknown): number {
-  const m = typeof value === 'string' ? /Binary data (\d+) bytes/.exec(value) : null
-  return m ? Number(m[1]) : 0
 }

@@ -15,7 +15,7 @@ import { tempNameFor } from '../fs/durable'
 import { toFsError } from '../fs/errors'
 import { classify, RAW_EXTENSIONS } from './formats'
 import { outputsFor, PREVIEWS_FOLDER } from './layout'
-import { ExifToolPool, extractImage, rawContents, readOwnerTags } from './raw'
+import { ExifToolPool, rawContents, readOwnerTags } from './raw'
 import { render, type KeptTags, type Rendered, type RenderSettings } from './render'
 import { namedSources, walkSources, type MissingSource, type SourceFile } from './sources'
 import { isUpToDate, readState, writeState, type PreviewState, type StateEntry } from './state'
@@ -161,8 +161,7 @@ async function fromRaw(pool: ExifToolPool, path: string, settings: RenderSetting
   const problems: string[] = []
   for (const image of contents.images) {
     try {
-      const jpeg = await extractImage(pool.tool, path, image)
-      return { rendered: await render({ jpeg, orientation: contents.orientation }, settings, `${path} (${image.tag})`, kept), embedded: image.tag }
+      return { rendered: await render({ jpeg: image.jpeg, orientation: contents.orientation }, settings, `${path} (${image.tag})`, kept), embedded: image.tag }
     } catch (err) {
       if (err instanceof PreviewError && err.code === 'E_IMAGE_TOO_LARGE') throw err
       problems.push(`${image.tag}: ${(err as Error).message}`)
