@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the reference tools the tests compare against, when they are missing:
-# Debian packages (as root; chromium for the HTML report suite), the reference ASC MHL tool (pip) and the Rust components
+# Debian packages (as root; chromium for the browser suites, exiftool and image tools for previews), the reference ASC MHL tool (pip) and the Rust components
 # for fmt / clippy.
 set -euo pipefail
 need=()
@@ -8,8 +8,15 @@ command -v b3sum >/dev/null || need+=(b3sum)
 command -v xxhsum >/dev/null || need+=(xxhash)
 command -v xmllint >/dev/null || need+=(libxml2-utils)
 command -v fincore >/dev/null || need+=(util-linux)
-# Headless Chromium for the HTML report suite (driven by playwright-core, which never downloads a browser).
+# Headless Chromium for the HTML report and share gallery suites (driven by playwright-core, which never downloads a browser).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# Previews: Debian's exiftool checks what a preview carries; perl runs exiftool-vendored's ExifTool;
+# vipsthumbnail, ImageMagick and exiv2 are the peers of benchmark case G.
+command -v perl >/dev/null || need+=(perl)
+command -v exiftool >/dev/null || need+=(libimage-exiftool-perl)
+[ -x /usr/bin/vipsthumbnail ] || need+=(libvips-tools)
+[ -x /usr/bin/convert ] || need+=(imagemagick)
+command -v exiv2 >/dev/null || need+=(exiv2)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing test tools: ${need[*]} (install them, e.g. sudo apt-get install -y ${need[*]})" >&2

@@ -50,7 +50,7 @@ function shareLine(s: ShareInfo): string {
 
 export function registerShare(program: Command, ctx: CliContext): void {
   const share = program.command('share').description('Client links that expire, can be revoked, and are never indexed')
-    .addHelpText('after', '\nExamples:\n  shutterproof share create ~/Photos/2026-04-26_Smith previews/*.jpg --password generate\n  shutterproof share audit')
+    .addHelpText('after', '\nExamples:\n  shutterproof share create ~/Photos/2026-04-26_Smith ~/Photos/2026-04-26_Smith/DCIM/100CANON/*.JPG --password generate\n  shutterproof share audit')
 
   withPreviewOptions(withHome(share.command('create')))
     .description('Create a link to some files of a session folder (under --scope preview, their previews: made now, or reused)')
@@ -226,12 +226,14 @@ export function registerShare(program: Command, ctx: CliContext): void {
     .option('--port <port>', `port (default ${DEFAULT_PORT}; 0 picks a free one)`)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--root <dir>', 'only serve sessions inside this folder (default: any session recorded by share create)', '/')
-    .addHelpText('after', '\nExamples:\n  shutterproof share serve\n  shutterproof share serve --port 8080 --root ~/Photos')
-    .action(async (opts: HomeOptions & { port?: string; host: string; root: string }) => {
+    .option('--photographer <name>', 'your name or studio, shown above each gallery (default $SHUTTERPROOF_PHOTOGRAPHER)')
+    .addHelpText('after', '\nExamples:\n  shutterproof share serve\n  shutterproof share serve --port 8080 --root ~/Photos --photographer "Ada Lovelace Studio"')
+    .action(async (opts: HomeOptions & { port?: string; host: string; root: string; photographer?: string }) => {
       const port = opts.port === undefined ? DEFAULT_PORT : Number(opts.port)
       if (!Number.isInteger(port) || port < 0 || port > 65535) ctx.usageError(`--port must be 0 to 65535, not ${opts.port}`)
       const { registry, serverKey } = openState(opts)
-      const server = createServer(createShareHandler({ registry, serverKey, root: opts.root }))
+      const photographer = opts.photographer ?? process.env.SHUTTERPROOF_PHOTOGRAPHER
+      const server = createServer(createShareHandler({ registry, serverKey, root: opts.root, ...(photographer ? { gallery: { photographer } } : {}) }))
       try {
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject)
