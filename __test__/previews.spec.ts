@@ -227,6 +227,7 @@ test('bad input: truncated JPEG, RAW without a preview, zero bytes, 100 MP PNG, 
   // A TIFF-based "RAW" with sensor data and no embedded JPEG at all.
   await sharp({ create: { width: 64, height: 48, channels: 3, background: '#345' } }).tiff().toFile(join(s, 'nopreview.NEF'))
   writeFileSync(join(s, 'random.CR3'), Buffer.alloc(5000, 3))
+  writeFileSync(join(s, 'text.NEF'), 'not a raw file '.repeat(50))
   writeFileSync(join(s, 'zero.JPG'), '')
   await sharp({ create: { width: 10_000, height: 10_000, channels: 3, background: '#888' } }).png({ compressionLevel: 1 }).toFile(join(s, 'huge.png'))
   writeFileSync(join(s, 'notes.docx'), 'not a picture')
@@ -236,14 +237,16 @@ test('bad input: truncated JPEG, RAW without a preview, zero bytes, 100 MP PNG, 
   assert.is(code('truncated.JPG'), 'E_CORRUPT_IMAGE')
   assert.is(code('nopreview.NEF'), 'E_NO_PREVIEW')
   assert.is(code('random.CR3'), 'E_CORRUPT_IMAGE')
+  assert.is(code('text.NEF'), 'E_CORRUPT_IMAGE')
+  assert.match(item(r, 'text.NEF').error!.message, /is not a RAW file \(ExifTool reads it as TXT, text\/plain\)/)
   assert.is(code('zero.JPG'), 'E_CORRUPT_IMAGE')
   assert.is(code('huge.png'), 'E_IMAGE_TOO_LARGE')
   assert.is(code('notes.docx'), 'E_UNSUPPORTED_FORMAT')
   assert.match(item(r, 'huge.png').error!.message, /10000×10000.*maxPixels/)
   assert.match(item(r, 'notes.docx').error!.message, /\.docx files are not a picture format/)
   assert.is(r.status, 'completed-with-errors')
-  assert.equal([r.made, r.failed], [1, 6])
-  for (const f of ['truncated.JPG', 'nopreview.NEF', 'random.CR3', 'zero.JPG', 'huge.png', 'notes.docx']) {
+  assert.equal([r.made, r.failed], [1, 7])
+  for (const f of ['truncated.JPG', 'nopreview.NEF', 'random.CR3', 'text.NEF', 'zero.JPG', 'huge.png', 'notes.docx']) {
     assert.not.ok(existsSync(join(r.folder, f + '.jpg')), `no preview for ${f}`)
     assert.is(item(r, f).preview, undefined)
   }

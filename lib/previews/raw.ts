@@ -55,13 +55,18 @@ export async function rawContents(et: ExifTool, path: string): Promise<RawConten
   let tags: Record<string, unknown>
   try {
     // -b: the images come in the same answer, base64-encoded (one round trip per file).
-    tags = (await et.readRaw(path, { readArgs: ['-b', '-n', '-Orientation', ...IMAGE_TAGS.map((t) => `-${t}`)] })) as Record<string, unknown>
+    tags = (await et.readRaw(path, { readArgs: ['-b', '-n', '-FileType', '-MIMEType', '-Orientation', ...IMAGE_TAGS.map((t) => `-${t}`)] })) as Record<string, unknown>
   } catch (err) {
     throw new PreviewError('E_CORRUPT_IMAGE', `${path} could not be read as a RAW file (${(err as Error).message})`, { path, cause: err })
   }
   const errors = (tags.errors as string[] | undefined) ?? []
   if (errors.length > 0) {
     throw new PreviewError('E_CORRUPT_IMAGE', `${path} is not a readable RAW file (ExifTool: ${errors.join('; ')}); copy it again from the card or a backup`, { path })
+  }
+  // A file named .CR3 that ExifTool reads as text (or anything but an image) is no RAW file at all.
+  const mime = typeof tags.MIMEType === 'string' ? tags.MIMEType : ''
+  if (!mime.startsWith('image/')) {
+    throw new PreviewError('E_CORRUPT_IMAGE', `${path} is not a RAW file (ExifTool reads it as ${String(tags.FileType ?? 'an unknown format')}${mime ? `, ${mime}` : ''}); copy it again from the card or a backup`, { path })
   }
   const images: EmbeddedImage[] = []
   for (const tag of IMAGE_TAGS) {
