@@ -81,7 +81,6 @@ test('bad input: E_INVALID_ARGUMENT, and nothing is written', async () => {
   const bad: Array<[string, Partial<MhlFileInput>]> = [
     ['absolute path', { path: '/etc/passwd' }],
     ['dot-dot', { path: 'a/../b' }],
-    ['backslash', { path: 'a\\b' }],
     ['control character', { path: 'a\u0001b' }],
     ['no hash', { hashes: {} }],
     ['BLAKE3 (MHL cannot carry it)', { hashes: { blake3: 'ab' } as never }],

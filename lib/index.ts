@@ -27,6 +27,7 @@ export {
 } from './hash'
 export { createVault, openVault, changePassphrase, Vault, type VaultUnlock, type CreateVaultOptions } from './keys/vault'
 export { generatePassphrase, checkRecoveryKey, type GeneratedPassphrase } from './keys/passphrase'
+export { passphraseStrength, STRONG_SCORE, STRONG_PASSPHRASE_ADVICE, type PassphraseStrength } from './keys/strength'
 export type { RecoveryKit } from './keys/recovery-kit'
 export type { KdfOptions } from './keys/kdf'
 export {

@@ -8,6 +8,8 @@ command -v b3sum >/dev/null || need+=(b3sum)
 command -v xxhsum >/dev/null || need+=(xxhash)
 command -v xmllint >/dev/null || need+=(libxml2-utils)
 command -v fincore >/dev/null || need+=(util-linux)
+# mkfs.ext4 for the loop-mounted ext4 image of safe-to-format-faults.spec.ts (root only).
+command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
 # Headless Chromium for the HTML report and share gallery suites (driven by playwright-core, which never downloads a browser).
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # Previews: Debian's exiftool checks what a preview carries; perl runs exiftool-vendored's ExifTool;

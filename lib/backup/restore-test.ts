@@ -10,7 +10,7 @@ import { checkSealed } from './objects'
 import type { SnapshotFile, Store, StoredSnapshot } from './store'
 
 /** Why one file of a snapshot failed its restore test. */
-export type RestoreFailureKind = 'missing-object' | 'failed-authentication' | 'hash-mismatch' | 'unreadable-object' | 'unreadable-index'
+export type RestoreFailureKind = 'missing-object' | 'failed-authentication' | 'hash-mismatch' | 'unreadable-object' | 'unreadable-index' | 'no-snapshot' | 'empty-snapshot'
 
 /** One failure, naming the session and file (or the index snapshot). */
 export interface RestoreTestFailure {
@@ -64,7 +64,9 @@ const KIND_OF_CODE: Record<string, RestoreFailureKind> = {
  * Decrypts and re-hashes the objects of the newest snapshot of each session (or one
  * session; all files or a random sample), in Rust, reading each object back from the disk.
  * Says `completed` with counts and bytes, or lists every failure by session and file:
- * missing object, failed authentication, hash mismatch, unreadable index.
+ * missing object, failed authentication, hash mismatch, unreadable index. A store with
+ * no snapshot to test (`no-snapshot`), or a newest snapshot with no files
+ * (`empty-snapshot`), fails: a restore test that checked nothing proves nothing.
  *
  * @example
  * ```ts
@@ -87,11 +89,28 @@ export async function restoreTest(store: Store, options: RestoreTestOptions = {}
   const latest = new Map<string, StoredSnapshot>()
   for (const s of snapshots) latest.set(s.session, s)
   let chosen = [...latest.values()]
-  if (options.session !== undefined) {
-    chosen = chosen.filter((s) => s.session === options.session)
-    if (chosen.length === 0 && unreadable.length === 0) {
-      failures.push({ kind: 'unreadable-index', session: options.session, code: 'ENOENT', message: `${store.location} holds no snapshot of session ${options.session}` })
-    }
+  if (options.session !== undefined) chosen = chosen.filter((s) => s.session === options.session)
+  // Nothing to test is a failure, never "completed: 0 files checked": every backup was
+  // killed before its first snapshot, or the index was deleted.
+  if (chosen.length === 0 && unreadable.length === 0) {
+    const what = options.session === undefined ? 'no index snapshot at all' : `no snapshot of session ${options.session}`
+    failures.push({
+      kind: 'no-snapshot',
+      ...(options.session === undefined ? {} : { session: options.session }),
+      code: 'ENOENT',
+      message: `${store.location} holds ${what} (index/ is empty: no backup ever completed, or the index was removed); run the backup again and then the restore test`,
+    })
+  }
+  for (const s of chosen) {
+    if (s.files.length > 0) continue
+    const earlier = snapshots.filter((x) => x.session === s.session && x.files.length > 0).at(-1)
+    failures.push({
+      kind: 'empty-snapshot',
+      session: s.session,
+      snapshot: s.key,
+      code: 'E_FORMAT',
+      message: `${s.session}: its newest snapshot ${s.key} holds no files${earlier ? ` (the one of ${earlier.createdAt} held ${earlier.files.length})` : ''}; back the session up again from a copy that holds its files`,
+    })
   }
   let work: Array<{ s: StoredSnapshot; f: SnapshotFile }> = chosen.flatMap((s) => s.files.map((f) => ({ s, f })))
   if (sample !== 'all' && sample < work.length) {

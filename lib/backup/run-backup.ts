@@ -104,6 +104,8 @@ async function backupAsWriter(root: string, session: string, store: Store, optio
   const signal = options.signal
   const startedAt = new Date().toISOString()
   const files = await walkSession(root)
+  // An empty snapshot would become the session's newest and hide the last good one.
+  if (files.length === 0) throw new InvalidArgumentError(`${root} holds no files to back up; is its drive mounted, and is this the session folder?`)
   const bytesTotal = files.reduce((n, f) => n + f.size, 0)
 
   const { snapshots } = await store.snapshots()
@@ -134,35 +136,55 @@ async function backupAsWriter(root: string, session: string, store: Store, optio
   let bytesDone = 0
   const tick = () => options.onProgress?.({ files: filesDone, filesTotal: files.length, bytes: bytesDone, bytesTotal, objectsWritten: report.objectsWritten })
 
+  /**
+   * Whether the object already stored as `name` is whole and decrypts to `blake3`: then
+   * it is taken as is. One that does not is removed (it can only be damage: names are
+   * content addresses), so that it can be written again.
+   */
+  const adoptExisting = async (name: string, blake3: string): Promise<boolean> => {
+    const key = store.objectKey(name)
+    const local = await store.backend.localFile(key)
+    try {
+      const d = await checkSealed(store.vault, local.path, signal)
+      if (d.blake3 === blake3) {
+        trusted.add(name)
+        present.add(name)
+        report.objectsReused++
+        return true
+      }
+    } catch (err) {
+      if ((err as ShutterproofError).code === 'E_ABORTED') throw err
+    } finally {
+      await local.release()
+    }
+    await store.backend.delete(key)
+    present.delete(name)
+    return false
+  }
+
   /** Makes sure object `name` holds a file hashing to `blake3`: reuse, check an orphan, or write. */
   const ensureObject = async (f: SessionFile, name: string, blake3: string): Promise<void> => {
     if (trusted.has(name) && present.has(name)) {
       report.objectsReused++
       return
     }
+    // Written by an interrupted run (or a concurrent one) and not indexed yet: check it before trusting it.
+    if (present.has(name) && (await adoptExisting(name, blake3))) return
     const key = store.objectKey(name)
-    if (present.has(name)) {
-      // Written by an interrupted run and never indexed: check it before trusting it.
-      const local = await store.backend.localFile(key)
+    for (let attempt = 1; ; attempt++) {
       try {
-        const d = await checkSealed(store.vault, local.path, signal)
-        if (d.blake3 === blake3) {
-          trusted.add(name)
-          report.objectsReused++
-          return
-        }
+        await store.backend.putWith(key, async (dst) => {
+          const r = await sealFile(f.abs, dst, { vault: store.vault, signal })
+          report.bytesWritten += r.sealedSize
+        })
+        break
       } catch (err) {
-        if ((err as ShutterproofError).code === 'E_ABORTED') throw err
-      } finally {
-        await local.release()
+        // Another backup running at the same time published the same content first: objects
+        // are content-addressed, so an existing one with the right content is success.
+        if ((err as ShutterproofError).code !== 'E_EXISTS' || attempt > 1) throw err
+        if (await adoptExisting(name, blake3)) return
       }
-      await store.backend.delete(key)
-      present.delete(name)
     }
-    await store.backend.putWith(key, async (dst) => {
-      const r = await sealFile(f.abs, dst, { vault: store.vault, signal })
-      report.bytesWritten += r.sealedSize
-    })
     present.add(name)
     report.objectsWritten++
     const local = await store.backend.localFile(key)

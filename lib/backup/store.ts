@@ -201,7 +201,8 @@ export async function initStore(location: string, options: StoreOptions): Promis
   }
   if (!options.backend) {
     await mkdir(location, { recursive: true })
-    const names = (await readdir(location)).filter((n) => n !== 'lost+found')
+    // A concurrent first run may be writing the marker (a temporary name) right now.
+    const names = (await readdir(location)).filter((n) => n !== 'lost+found' && !/^\..+\.sptmp$/.test(n))
     if (names.length > 0) throw new FileSystemError('E_EXISTS', `${location} is not empty; give an empty or new folder for the store`, { path: location })
   }
   const marker: Marker = { format: MARKER_FORMAT, keyId: vault.keyId, createdAt: new Date().toISOString() }
@@ -230,9 +231,19 @@ export async function openStore(location: string, options: StoreOptions): Promis
   return new Store(location, backend, vault, marker.keyId)
 }
 
-/** Opens the store at `location`, creating it first when the folder holds none. */
+/**
+ * Opens the store at `location`, creating it first when the folder holds none. Two
+ * first backups started at once both get the store: the one that loses the race to
+ * create it opens the other's.
+ */
 export async function openOrInitStore(location: string, options: StoreOptions): Promise<Store> {
   const backend = options.backend ?? new LocalFolderBackend(location)
   if (await backend.stat(MARKER)) return openStore(location, options)
-  return initStore(location, options)
+  try {
+    return await initStore(location, options)
+  } catch (err) {
+    const code = (err as { code?: string }).code
+    if ((code === 'E_EXISTS' || code === 'EEXIST') && (await backend.stat(MARKER))) return openStore(location, options)
+    throw err
+  }
 }

@@ -120,7 +120,8 @@ export class Catalog {
     for (const s of snapshots) {
       const sid = this.#session(s.session)
       this.#db.prepare('INSERT OR IGNORE INTO backups (session_id, destination_id, snapshot, created_at, files) VALUES (?, ?, ?, ?, ?)').run(sid, dest, s.key, s.createdAt, s.files.length)
-      this.#db.prepare('INSERT OR REPLACE INTO copies VALUES (?, ?, ?, 1, ?, ?)').run(sid, dest, s.files.length, s.createdAt, 'verified')
+      // A snapshot with no files is no copy (an empty folder was backed up).
+      this.#db.prepare('INSERT OR REPLACE INTO copies VALUES (?, ?, ?, ?, ?, ?)').run(sid, dest, s.files.length, s.files.length > 0 ? 1 : 0, s.createdAt, s.files.length > 0 ? 'verified' : 'empty')
     }
     for (const t of await store.restoreTests()) {
       for (const s of t.sessions) {

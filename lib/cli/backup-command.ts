@@ -12,7 +12,7 @@ import { openCatalog, type DestinationSpec, type Location, type MediaKind, type 
 import { openVault, type Vault } from '../keys/vault'
 import type { CliContext } from './context'
 import { EXIT } from './exit-codes'
-import { readPassphrase, readRecoveryFile } from './secret-input'
+import { readPassphrase, readRecoveryFile, warnIfReadableByOthers } from './secret-input'
 
 interface VaultOptions {
   vault?: string
@@ -23,6 +23,7 @@ interface VaultOptions {
 
 async function unlock(opts: VaultOptions, ctx: CliContext): Promise<Vault> {
   if (!opts.vault) ctx.usageError('name the vault key file with --vault FILE')
+  await warnIfReadableByOthers(opts.vault, ctx)
   if (opts.recoveryKeyFile) return openVault(opts.vault, { recoveryKey: await readRecoveryFile(opts.recoveryKeyFile) })
   return openVault(opts.vault, { passphrase: await readPassphrase(opts, `Passphrase for ${opts.vault}: `) })
 }

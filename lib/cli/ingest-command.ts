@@ -128,6 +128,7 @@ export function registerIngest(program: Command, ctx: CliContext): void {
         ctx.stdout(table(report))
         for (const d of report.perDestination) {
           if (d.error) ctx.stdout(`  ${d.sessionRoot}: ${d.error.code}: ${d.error.message}\n`)
+          if (d.mhlError) ctx.stdout(`  ${d.sessionRoot}: ASC MHL history incomplete: ${d.mhlError.code}: ${d.mhlError.message}\n`)
         }
         for (const f of report.files) {
           if (f.sourceError) ctx.stdout(`  ${f.path}: ${f.sourceError.code}: ${f.sourceError.message}\n`)
@@ -168,7 +169,7 @@ export function registerIngest(program: Command, ctx: CliContext): void {
     .argument('<card>', 'the card')
     .argument('<destinations...>', 'session folders (or the drives holding them)')
     .option('--min-copies <n>', 'verified copies needed (default 2)')
-    .option('--rehash', 're-read the card and compare BLAKE3 with the recorded source hashes')
+    .option('--rehash', 're-read the card and every copy from the disk (not the page cache) and compare BLAKE3 with the recorded card hashes')
     .option('--json', 'print the verdict as JSON')
     .addHelpText('after', '\nExamples:\n  shutterproof safe-to-format /media/EOS_DIGITAL /Volumes/SSD1 /Volumes/SSD2\n  shutterproof safe-to-format /media/EOS_DIGITAL /Volumes/SSD1/2026-04-26_Ada_Wedding --min-copies 1 --rehash --json')
     .action(async (card: string, destinations: string[], opts: { minCopies?: string; rehash?: boolean; json?: boolean }) => {

@@ -9,7 +9,27 @@ import { createVault } from '../keys/vault'
 import type { CliContext } from './context'
 import { EXIT } from './exit-codes'
 import { readNewPassphrase } from './secret-input'
-import { writeFile } from 'node:fs/promises'
+import { FileSystemError } from '../errors'
+import { passphraseStrength, STRONG_PASSPHRASE_ADVICE } from '../keys/strength'
+import { lstat, writeFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+
+/** Fails with `E_EXISTS` when something is at `path`. */
+async function refuseExisting(path: string, why: string): Promise<void> {
+  const there = await lstat(path).then(
+    () => true,
+    () => false,
+  )
+  if (there) throw new FileSystemError('E_EXISTS', `${path}: ${why}`, { path })
+}
+
+/** Why a new vault passphrase is too weak, or undefined when it is strong. */
+function weakness(passphrase: string): string | undefined {
+  const s = passphraseStrength(passphrase, ['shutterproof', 'vault'])
+  if (s.strong) return undefined
+  const why = [s.warning, ...s.suggestions].filter(Boolean).join(' ')
+  return `that passphrase is too weak (strength ${s.score} of 4${why ? `: ${why}` : ''}); ${STRONG_PASSPHRASE_ADVICE}, or give --allow-weak`
+}
 
 export function registerKeys(program: Command, ctx: CliContext): void {
   const keys = program.command('keys').description('Create and manage the vault key file')
@@ -17,25 +37,34 @@ export function registerKeys(program: Command, ctx: CliContext): void {
   keys
     .command('init')
     .description('Create a vault key file and print its recovery kit (24 words: print them, keep them offline)')
-    .requiredOption('--vault <file>', 'where to write the vault key file (never overwritten)')
+    .requiredOption('--vault <file>', 'where to write the vault key file (never overwritten; created mode 600)')
     .option('--passphrase-file <file>', 'read the new passphrase from the first line of a file')
-    .option('--kit-html <file>', 'also write the recovery kit as a printable HTML page')
-    .option('--json', 'print { keyId, createdAt, recoveryWords } as JSON')
+    .option('--kit-html <file>', 'also write the recovery kit as a printable HTML page (mode 600)')
+    .option('--allow-weak', 'accept a passphrase the strength estimate calls weak (not recommended)')
+    .option('--json', 'print { keyId, createdAt, recoveryWords, kitHtml? } as JSON')
     .addHelpText(
       'after',
-      '\nThe passphrase is asked twice without echo, or read from --passphrase-file or SHUTTERPROOF_PASSPHRASE.\n\nExamples:\n  shutterproof keys init --vault /Volumes/Keys/studio.vault\n  shutterproof keys init --vault studio.vault --passphrase-file pass.txt --kit-html kit.html',
+      `\nThe passphrase is asked twice without echo, or read from --passphrase-file or SHUTTERPROOF_PASSPHRASE.\nIt is measured (zxcvbn) and refused when weak unless --allow-weak: ${STRONG_PASSPHRASE_ADVICE}.\n\nExamples:\n  shutterproof keys init --vault /Volumes/Keys/studio.vault\n  shutterproof keys init --vault studio.vault --passphrase-file pass.txt --kit-html kit.html`,
     )
-    .action(async (opts: { vault: string; passphraseFile?: string; kitHtml?: string; json?: boolean }) => {
-      const passphrase = await readNewPassphrase(opts)
+    .action(async (opts: { vault: string; passphraseFile?: string; kitHtml?: string; allowWeak?: boolean; json?: boolean }) => {
+      // Refuse before asking anything: typing a passphrase twice to learn the file exists helps nobody.
+      await refuseExisting(opts.vault, 'a vault key file is already there; it is never overwritten: choose another path')
+      if (opts.kitHtml) await refuseExisting(opts.kitHtml, 'a file is already there; choose another path for the recovery kit page')
+      const passphrase = await readNewPassphrase(opts, (p) => (opts.allowWeak ? undefined : weakness(p)))
       const { vault, recoveryKit } = await createVault(opts.vault, { passphrase })
       vault.close()
       if (opts.kitHtml) await writeFile(opts.kitHtml, recoveryKit.html, { flag: 'wx', mode: 0o600 })
       if (opts.json) {
         ctx.stdout(
-          JSON.stringify({ keyId: recoveryKit.keyId, createdAt: recoveryKit.createdAt.toISOString(), recoveryWords: recoveryKit.words }, null, 2) + '\n',
+          JSON.stringify(
+            { keyId: recoveryKit.keyId, createdAt: recoveryKit.createdAt.toISOString(), recoveryWords: recoveryKit.words, ...(opts.kitHtml ? { kitHtml: resolve(opts.kitHtml) } : {}) },
+            null,
+            2,
+          ) + '\n',
         )
       } else {
-        ctx.stdout(`Vault written to ${opts.vault}\n\n${recoveryKit.text}`)
+        ctx.stdout(`Vault written to ${opts.vault} (readable by you only)\n\n${recoveryKit.text}`)
+        if (opts.kitHtml) ctx.stdout(`\nRecovery kit page written to ${resolve(opts.kitHtml)} (readable by you only): print it, then delete the file.\n`)
       }
       ctx.exitCode = EXIT.OK
     })

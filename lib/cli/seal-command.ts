@@ -11,7 +11,7 @@ import { openVault, type Vault } from '../keys/vault'
 import { inspectSealed, openSealedFile, sealFile } from '../seal/files'
 import type { CliContext } from './context'
 import { EXIT } from './exit-codes'
-import { readPassphrase, readRecoveryFile } from './secret-input'
+import { readPassphrase, readRecoveryFile, warnIfReadableByOthers } from './secret-input'
 
 const SUFFIX = '.sealed'
 
@@ -23,6 +23,7 @@ interface UnlockOptions {
 
 async function unlockVault(opts: UnlockOptions, ctx: CliContext): Promise<Vault> {
   if (!opts.vault) ctx.usageError('name the vault key file with --vault FILE')
+  await warnIfReadableByOthers(opts.vault, ctx)
   if (opts.recoveryKeyFile) return openVault(opts.vault, { recoveryKey: await readRecoveryFile(opts.recoveryKeyFile) })
   return openVault(opts.vault, { passphrase: await readPassphrase(opts, `Passphrase for ${opts.vault}: `) })
 }

@@ -5,9 +5,9 @@
  * @module
  */
 import { readFileSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 
-import { UsageError } from './context'
+import { UsageError, type CliContext } from './context'
 
 export const PASSPHRASE_ENV = 'SHUTTERPROOF_PASSPHRASE'
 
@@ -68,14 +68,36 @@ export async function readPassphrase(opts: { passphraseFile?: string }, prompt =
   return promptHidden(prompt)
 }
 
-/** A new passphrase: asked twice on a terminal; from a file or the environment as is. */
-export async function readNewPassphrase(opts: { passphraseFile?: string }): Promise<string> {
-  if (opts.passphraseFile || process.env[PASSPHRASE_ENV]) return readPassphrase(opts)
-  const first = await promptHidden('New passphrase: ')
-  const second = await promptHidden('Repeat it: ')
-  if (first !== second) throw new UsageError('the two passphrases differ; nothing was written')
-  if (first === '') throw new UsageError('an empty passphrase protects nothing; nothing was written')
-  return first
+/** Tries a terminal user gets for a passphrase the check refuses, and for a confirmation that differs. */
+const TRIES = 3
+
+/**
+ * A new passphrase: from a file or the environment as is, else asked on the terminal,
+ * then confirmed. `refuse` returns why a passphrase is not acceptable (e.g. too weak),
+ * or undefined: from a file or the environment that is an error; on the terminal the
+ * passphrase is asked again. A confirmation that differs asks for the confirmation
+ * again, not for the passphrase.
+ */
+export async function readNewPassphrase(opts: { passphraseFile?: string }, refuse: (passphrase: string) => string | undefined = () => undefined): Promise<string> {
+  if (opts.passphraseFile || process.env[PASSPHRASE_ENV]) {
+    const given = await readPassphrase(opts)
+    const why = refuse(given)
+    if (why) throw new UsageError(`${why}; nothing was written`)
+    return given
+  }
+  let first = ''
+  for (let tries = 1; ; tries++) {
+    first = await promptHidden('New passphrase: ')
+    const why = first === '' ? 'an empty passphrase protects nothing' : refuse(first)
+    if (!why) break
+    if (tries >= TRIES) throw new UsageError(`${why}; nothing was written`)
+    process.stderr.write(`${why}.\n`)
+  }
+  for (let tries = 1; ; tries++) {
+    if ((await promptHidden('Repeat it: ')) === first) return first
+    if (tries >= TRIES) throw new UsageError('the confirmation differs from the passphrase; nothing was written')
+    process.stderr.write('That differs from the passphrase; type the confirmation again.\n')
+  }
 }
 
 /** The 24 recovery words from a file. */
@@ -88,4 +110,16 @@ export async function readRecoveryFile(path: string): Promise<string> {
     .split(/\s+/)
     .filter((w) => /^[a-z]+$/i.test(w))
     .join(' ')
+}
+
+/**
+ * Warns (stderr) when a secret-bearing file such as a vault key file can be read by other
+ * users: older versions wrote vaults 0644. The vault is still sealed by its passphrase,
+ * but a copy of it is what an offline guesser needs.
+ */
+export async function warnIfReadableByOthers(path: string, ctx: CliContext): Promise<void> {
+  const mode = (await stat(path).catch(() => undefined))?.mode
+  if (mode !== undefined && (mode & 0o077) !== 0) {
+    ctx.stderr(`shutterproof: warning: ${path} can be read by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${path}\n`)
+  }
 }

@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises'
 
 import type { ShutterproofError } from '../errors'
 import { MHL_HASH_FORMATS, latestHashes, readHistory, writeGeneration, type MhlHashes, type MhlFileInput, type LatestFileHashes } from '../mhl'
+import { xmlCanHold } from '../mhl/xml'
 import type { HashResult } from '../hash'
 import { DATA_FOLDER } from './plan'
 import { TOOL_VERSION } from './records'
@@ -68,6 +69,58 @@ export async function appendGeneration(
     const e = err as ShutterproofError
     return { error: { code: e.code ?? 'E_IO', message: e.message ?? String(err) } }
   }
+}
+
+/** A file an ingest holds under its final name at one destination, to record in the history. */
+export interface IngestedFile {
+  path: string
+  size: number
+  mtimeMs: number
+  hashes: Omit<HashResult, 'size'>
+  /** Copied (and checked) by this run, rather than found in place from an earlier one. */
+  copiedNow: boolean
+}
+
+/** What {@link appendIngestGeneration} wrote, and what it could not. */
+export interface IngestHistoryResult extends HistoryResult {
+  /** Paths left out because ASC MHL (XML 1.0) cannot hold their names. */
+  unrepresentable: string[]
+}
+
+/**
+ * Appends an ingest's `transfer` generation. A file gets `original` when this run copied
+ * it, and also when no earlier generation mentions it: a run killed after renaming files
+ * into place wrote no generation, so the run that finds them there is the first to record
+ * their hash (the reference tool rejects a history whose files lack an `original`).
+ * Names XML 1.0 cannot hold (control characters) are left out and reported, never the
+ * whole generation; any failure comes back in `error`.
+ */
+export async function appendIngestGeneration(root: string, files: readonly IngestedFile[], comment: string): Promise<IngestHistoryResult> {
+  const unrepresentable = files.filter((f) => !xmlCanHold(f.path)).map((f) => f.path)
+  let known = new Map<string, LatestFileHashes>()
+  try {
+    known = latestHashes(await readHistory(root))
+  } catch {
+    // No history yet: every file is new. A damaged one makes writeGeneration fail below, and says why.
+  }
+  const kept = files.filter((f) => xmlCanHold(f.path))
+  const out: IngestHistoryResult = { unrepresentable }
+  if (kept.length > 0) {
+    const h = await appendGeneration(
+      root,
+      'transfer',
+      kept.map((f) => ({ path: f.path, size: f.size, mtimeMs: f.mtimeMs, hashes: f.hashes, action: f.copiedNow || !known.has(f.path) ? 'original' : 'verified' })),
+      comment,
+    )
+    Object.assign(out, h)
+  }
+  if (unrepresentable.length > 0 && !out.error) {
+    out.error = {
+      code: 'E_MHL_UNREPRESENTABLE',
+      message: `${root}: ASC MHL (XML 1.0) cannot hold the control characters in ${unrepresentable.length === 1 ? 'the name' : `${unrepresentable.length} names`} ${unrepresentable.map((p) => JSON.stringify(p)).join(', ')}; ${unrepresentable.length === 1 ? 'that file is' : 'those files are'} copied and verified but not in the ASC MHL history: rename ${unrepresentable.length === 1 ? 'it' : 'them'} on the card and ingest again`,
+    }
+  }
+  return out
 }
 
 /** Expected hashes per path from the newest generations of `root`'s history (any tool's). */

@@ -63,6 +63,8 @@ export interface RecordDestination {
   status: string
   /** Why the whole destination failed. */
   error?: { code: string; message: string }
+  /** Why this run's ASC MHL generation could not be written there (the status is then not `completed`). */
+  mhlError?: { code: string; message: string }
   /** Files per outcome there, as in the ingest's `DestinationReport`. */
   verified: number
   copied: number

@@ -12,11 +12,11 @@ import { AbortError, fromNative, InvalidArgumentError } from '../errors'
 import { HASH_ALGORITHMS, type HashAlgorithm, type HashResult } from '../hash'
 import { MHL_HASH_FORMATS } from '../mhl'
 import { nativeCopyFiles, nativeRemoveStalePartials, type NativeCopyEvent, type NativeCopyReport, type NativeDigests } from '../native'
-import { appendGeneration } from './history'
+import { appendIngestGeneration } from './history'
 import { nodeError, planCard, type PlannedFile } from './plan'
 import { writeHtmlBeside } from '../report/write'
 import { isDiskVerified, latestEvidence, readRecords, writeRecord, type RecordDestination, type RecordFile, type SessionRecord, type ThroughputSample, type VerifyMethod } from './records'
-import { safeToFormat } from './safe-to-format'
+import { safeToFormat, type SafeToFormatReason } from './safe-to-format'
 import { DEFAULT_FOLDER_TEMPLATE, sessionFolderName } from './session'
 import type { DestinationProgress, DestinationReport, FileAtDestination, IngestFileResult, IngestOptions, IngestProgress, IngestReport, VerifyMode } from './types'
 
@@ -56,6 +56,29 @@ async function stillVerified(rec: RecordFile | undefined, file: PlannedFile, ses
   if (!rec!.hashes.blake3) return false
   const st = await lstat(join(sessionRoot, file.path)).catch(() => undefined)
   return !!st && st.isFile() && st.size === file.size && Math.abs(st.mtimeMs - file.mtimeMs) < 1
+}
+
+/**
+ * The safe-to-format verdict right after a run, with every reason it is not safe: a run
+ * that did not complete says so (never "NO" with no reason), and a card pulled during the
+ * run (its folder gone, empty or unreadable) is a reason, not a crash of the report.
+ */
+async function verdictAfterRun(card: string, sessionRoots: string[], minCopies: number, status: IngestReport['status']): Promise<{ safe: boolean; reasons: SafeToFormatReason[] }> {
+  let safe: boolean
+  let reasons: SafeToFormatReason[]
+  try {
+    const v = await safeToFormat(card, sessionRoots, { minCopies })
+    ;({ safe, reasons } = v)
+  } catch (err) {
+    const e = fromNative(err, card)
+    safe = false
+    reasons = [{ code: 'no-card', message: e.message }]
+  }
+  if (status !== 'completed') {
+    safe = false
+    reasons.push({ code: 'run-not-completed', message: `this ingest ended ${status}; run it again once the problems listed above are fixed` })
+  }
+  return { safe, reasons }
 }
 
 /**
@@ -312,7 +335,6 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   })
   for (let d = 0; d < sessionRoots.length; d++) {
     const dr = perDestination[d]!
-    const record = records[d]!
     const sessionExists = await stat(sessionRoots[d]!).then(
       () => true,
       () => false,
@@ -321,6 +343,30 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       dr.reportError = { code: 'ENOENT', message: `${sessionRoots[d]}: the session folder was never created; nothing to report there` }
       continue
     }
+    // The MHL lists what is under a final name and was checked in this run or before.
+    // Written before the reports, so that they carry its outcome: a history that could not
+    // be written makes the destination's result an error, never `completed`.
+    const present = files.filter((f) => ['verified', 'copied', 'skipped-identical', 'previously-verified'].includes(f.destinations[d]!.status) && f.hashes)
+    if (present.length > 0) {
+      const h = await appendIngestGeneration(
+        sessionRoots[d]!,
+        present.map((f) => ({ path: f.path, size: f.size, mtimeMs: f.mtimeMs, hashes: f.hashes!, copiedNow: f.destinations[d]!.status === 'verified' || f.destinations[d]!.status === 'copied' })),
+        `ingest of ${plan.root}, verify ${verify}`,
+      )
+      if (h.manifestPath) dr.mhlManifest = h.manifestPath
+      if (h.error) {
+        dr.mhlError = h.error
+        if (dr.status === 'completed') dr.status = 'completed-with-errors'
+        records[d]!.status = dr.status
+        runDestinations[d]!.status = dr.status
+        runDestinations[d]!.mhlError = h.error
+      }
+    }
+  }
+  for (let d = 0; d < sessionRoots.length; d++) {
+    const dr = perDestination[d]!
+    const record = records[d]!
+    if (dr.reportError) continue
     try {
       dr.reportPath = await writeRecord(record)
     } catch (err) {
@@ -336,18 +382,6 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
         dr.htmlReportError = { code: e.code, message: e.message }
       }
     }
-    // The MHL lists what is under a final name and was checked in this run or before.
-    const present = files.filter((f) => ['verified', 'copied', 'skipped-identical', 'previously-verified'].includes(f.destinations[d]!.status) && f.hashes)
-    if (present.length > 0) {
-      const h = await appendGeneration(
-        sessionRoots[d]!,
-        'transfer',
-        present.map((f) => ({ path: f.path, size: f.size, mtimeMs: f.mtimeMs, hashes: f.hashes!, action: f.destinations[d]!.status === 'verified' || f.destinations[d]!.status === 'copied' ? 'original' : 'verified' })),
-        `ingest of ${plan.root}, verify ${verify}`,
-      )
-      if (h.manifestPath) dr.mhlManifest = h.manifestPath
-      if (h.error) dr.mhlError = h.error
-    }
   }
 
   const integrity = files.some(
@@ -360,7 +394,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       : perDestination.every((d) => d.status === 'completed') && files.every((f) => f.sourceState === 'read' || f.sourceState === 'previously-verified')
         ? 'completed'
         : 'completed-with-errors'
-  const verdict = await safeToFormat(plan.root, sessionRoots, { minCopies: options.minCopies ?? 2 })
+  const verdict = await verdictAfterRun(plan.root, sessionRoots, options.minCopies ?? 2, status)
   if (onProgress && !aborted) {
     const last = lastProgress ?? toProgress(native.bytesRead, toCopy.length, [])
     onProgress({ ...last, bytes: plan.bytes, files: plan.files.length, etaSeconds: 0, destinations: last.destinations.map((x, i) => ({ ...x, state: perDestination[i]!.status === 'failed' ? 'failed' : 'finished' })) })
@@ -374,7 +408,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     bytes: native.bytesRead,
     bytesTotal: plan.bytes,
     perDestination,
-    safeToFormat: verdict.safe && status === 'completed',
+    safeToFormat: verdict.safe,
     reasons: verdict.reasons,
     startedAt,
     finishedAt,

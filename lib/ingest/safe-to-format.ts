@@ -8,15 +8,23 @@
  * (our `.shutterproof/` records, including later `verify` runs) says it was read back
  * from the disk and matched (`disk-direct` / `disk-evicted`), the card file still has the
  * size and modification time recorded with the source hash, and the copy is still there
- * with that size. `rehash: true` also re-reads every card file and compares its BLAKE3
- * with the recorded source hash (slow, and it reads the card once more).
+ * with that size, and the session's ASC MHL history lists it. `rehash: true` also
+ * re-reads every card file and every counted copy from the disk (O_DIRECT, or with the
+ * page cache evicted first), comparing each with the BLAKE3 recorded from the card (slow:
+ * it reads the card and every copy once more).
+ *
+ * An empty card folder is never safe: it is what an unmounted card's mount point looks
+ * like. The same destination given twice (by two paths, a bind mount, a symbolic link)
+ * is refused: it is recognised by device and inode, so it can never count as two copies.
  * @module
  */
-import { lstat, readdir } from 'node:fs/promises'
+import { lstat, readdir, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
-import { InvalidArgumentError } from '../errors'
-import { hashFile } from '../hash'
+import { withCancel } from '../abort'
+import { fromNative, InvalidArgumentError } from '../errors'
+import { nativeIsIdentical } from '../native'
+import { historyHashes } from './history'
 import { DATA_FOLDER, planCard } from './plan'
 import { isDiskVerified, latestEvidence, readRecords, type RecordFile } from './records'
 
@@ -27,8 +35,11 @@ export interface SafeToFormatReason {
    * read back from the disk (`cache`, `size`, `source` modes, or failed). `mismatch`: the
    * copy or the card differs from what was recorded. `too-few-copies`: fewer verified
    * copies than `minCopies`. `no-session`: a destination holds no Shutterproof session.
+   * `no-manifest`: the copy is not in its session's ASC MHL history (or the history cannot
+   * be read). `no-card`: the card folder is empty or gone (is the card mounted?).
+   * `run-not-completed` (ingest only): the ingest itself did not complete.
    */
-  code: 'missing' | 'unverified' | 'mismatch' | 'too-few-copies' | 'no-session'
+  code: 'missing' | 'unverified' | 'mismatch' | 'too-few-copies' | 'no-session' | 'no-manifest' | 'no-card' | 'run-not-completed'
   /** Card-relative path, when the reason concerns one file. */
   path?: string
   /** The destination (as given), when the reason concerns one. */
@@ -40,7 +51,10 @@ export interface SafeToFormatReason {
 export interface SafeToFormatOptions {
   /** Verified copies each file needs; default 2. */
   minCopies?: number
-  /** Re-hash the card (BLAKE3) and compare with the recorded source hashes; default false. */
+  /**
+   * Re-read the card and every copy from the disk (not the page cache) and compare their
+   * BLAKE3 with the hashes recorded from the card; default false.
+   */
   rehash?: boolean
   signal?: AbortSignal
 }
@@ -82,24 +96,42 @@ export async function safeToFormat(source: string, destinations: readonly string
   if (!Number.isInteger(minCopies) || minCopies < 1) throw new InvalidArgumentError('minCopies must be a whole number ≥ 1')
   if (!Array.isArray(destinations)) throw new InvalidArgumentError('destinations must be an array of folders')
   options.signal?.throwIfAborted()
+  await refuseSameDestination(destinations)
   const plan = await planCard(source)
   const reasons: SafeToFormatReason[] = []
-  const evidence: Array<{ dest: string; roots: Array<{ root: string; files: Map<string, RecordFile> }> }> = []
+  if (plan.files.length === 0) {
+    reasons.push({ code: 'no-card', message: `${source}: the card folder holds no files; is the card mounted? An empty folder is what an unmounted card looks like` })
+    return { safe: false, minCopies, files: 0, copies: [], reasons }
+  }
+  const evidence: Array<{ dest: string; roots: SessionEvidence[] }> = []
   for (const d of destinations) {
-    const roots = []
-    for (const root of await sessionRootsOf(resolve(d))) roots.push({ root, files: latestEvidence((await readRecords(root)).records) })
+    const roots: SessionEvidence[] = []
+    for (const root of await sessionRootsOf(resolve(d))) {
+      const mhl = await historyHashes(root)
+      roots.push({ root, files: latestEvidence((await readRecords(root)).records), mhl: mhl.files, ...(mhl.error ? { mhlError: mhl.error.message } : {}) })
+    }
     if (roots.length === 0) reasons.push({ code: 'no-session', destination: d, message: `${d}: no Shutterproof session here (no ${DATA_FOLDER}/ reports); ingest to it or name the session folder` })
     evidence.push({ dest: d, roots })
+  }
+  // With rehash, each distinct (file, recorded hash) is read from the disk once.
+  const sameOnDisk = new Map<string, Promise<boolean>>()
+  const readsAs = (path: string, size: number, blake3: string) => {
+    const key = `${blake3}\0${path}`
+    let p = sameOnDisk.get(key)
+    if (!p) {
+      p = withCancel(options.signal, (token) => nativeIsIdentical(path, size, { size, blake3 }, token)).catch((err: unknown) => Promise.reject(fromNative(err, path)))
+      sameOnDisk.set(key, p)
+    }
+    return p
   }
   const copies: SafeToFormatVerdict['copies'] = []
   for (const file of plan.files) {
     options.signal?.throwIfAborted()
-    let cardBlake3: string | undefined
     const verifiedAt: string[] = []
     for (const { dest, roots } of evidence) {
       if (roots.length === 0) continue
       let best: { reason?: SafeToFormatReason } | undefined
-      for (const { root, files } of roots) {
+      for (const { root, files, mhl, mhlError } of roots) {
         const rec = files.get(file.path)
         const where = join(root, file.path)
         if (!rec) continue
@@ -120,10 +152,19 @@ export async function safeToFormat(source: string, destinations: readonly string
           best = { reason: { code: st ? 'mismatch' : 'missing', path: file.path, destination: dest, message: `${where}: ${st ? 'size differs from the verified copy' : 'the verified copy is gone'}; copy it again` } }
           continue
         }
+        if (!mhl.has(file.path)) {
+          const why = mhlError ? `its ASC MHL history cannot be read (${mhlError})` : `it is not in the session's ASC MHL history (${root}/ascmhl)`
+          best = { reason: { code: 'no-manifest', path: file.path, destination: dest, message: `${where}: ${why}; run the same ingest again to record it` } }
+          continue
+        }
         if (options.rehash) {
-          cardBlake3 ??= (await hashFile(file.source, options.signal ? { signal: options.signal } : {})).blake3
-          if (rec.hashes.blake3 !== cardBlake3) {
-            best = { reason: { code: 'mismatch', path: file.path, destination: dest, message: `${file.source}: its BLAKE3 differs from the source hash recorded at ${where}; ingest it again` } }
+          const blake3 = rec.hashes.blake3
+          if (!blake3 || !(await readsAs(file.source, file.size, blake3))) {
+            best = { reason: { code: 'mismatch', path: file.path, destination: dest, message: `${file.source}: re-read from the card, it differs from the source hash recorded at ${where}; ingest it again` } }
+            continue
+          }
+          if (!(await readsAs(where, rec.size, blake3))) {
+            best = { reason: { code: 'mismatch', path: file.path, destination: dest, message: `${where}: re-read from the disk, the copy differs from the card's hash; copy it again (and check that drive)` } }
             continue
           }
         }
@@ -140,8 +181,33 @@ export async function safeToFormat(source: string, destinations: readonly string
     }
   }
   const safe = copies.every((c) => c.verifiedAt.length >= minCopies) && destinations.length >= minCopies
-  if (destinations.length < minCopies && plan.files.length === 0) {
-    reasons.push({ code: 'too-few-copies', message: `${destinations.length} destinations given, ${minCopies} needed` })
-  }
   return { safe, minCopies, files: plan.files.length, copies, reasons }
+}
+
+/** What one session root says: our records, and the paths its ASC MHL history lists. */
+interface SessionEvidence {
+  root: string
+  files: Map<string, RecordFile>
+  mhl: Map<string, unknown>
+  mhlError?: string
+}
+
+/**
+ * Refuses a destination given twice, however it is reached (another path, a bind mount,
+ * a symbolic link): folders are the same when their device and inode are.
+ */
+async function refuseSameDestination(destinations: readonly string[]): Promise<void> {
+  const seen = new Map<string, number>()
+  for (const [i, d] of destinations.entries()) {
+    if (typeof d !== 'string' || d === '') throw new InvalidArgumentError('each destination must be a folder')
+    // A destination that is not there is reported as holding no session, below.
+    const st = await stat(d).catch(() => undefined)
+    if (!st) continue
+    const id = `${st.dev}:${st.ino}`
+    const first = seen.get(id)
+    if (first !== undefined) {
+      throw new InvalidArgumentError(`${d}: the same folder as destination ${first + 1} (${destinations[first]}), reached by another path (same device and inode); give each destination once`)
+    }
+    seen.set(id, i)
+  }
 }

@@ -37,11 +37,14 @@ export interface ManifestInput {
   ignore: readonly string[]
 }
 
-/** Checks one relative path: `/` separators, no empty, `.` or `..` segments. */
+/**
+ * Checks one relative path: `/` separators, no empty, `.` or `..` segments. A backslash is a
+ * legal byte of a POSIX name and is kept as is, as the reference tool writes it on
+ * Linux and macOS (`Path(p).as_posix()` leaves it alone); only `/` separates folders.
+ */
 export function checkRelativePath(path: unknown, what = 'path'): string {
   if (typeof path !== 'string' || path === '') throw new InvalidArgumentError(`${what} must be a non-empty string`)
   checkXmlText(path, what)
-  if (path.includes('\\')) throw new InvalidArgumentError(`${what} ${JSON.stringify(path)} must use / separators`)
   if (path.startsWith('/')) throw new InvalidArgumentError(`${what} ${JSON.stringify(path)} must be relative to the history's root`)
   for (const segment of path.split('/')) {
     if (segment === '' || segment === '.' || segment === '..') {

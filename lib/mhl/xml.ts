@@ -10,9 +10,14 @@ import { InvalidArgumentError, MhlError } from '../errors'
 // Characters XML 1.0 cannot carry at all (even escaped), and lone surrogates.
 const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
+/** Whether an XML 1.0 document can represent `value` (no control characters, no lone surrogates). */
+export function xmlCanHold(value: string): boolean {
+  return !FORBIDDEN.test(value)
+}
+
 /** Throws when `value` holds characters no XML 1.0 document can represent. */
 export function checkXmlText(value: string, what: string): void {
-  if (FORBIDDEN.test(value)) throw new InvalidArgumentError(`${what} holds a control character XML cannot carry: ${JSON.stringify(value)}`)
+  if (!xmlCanHold(value)) throw new InvalidArgumentError(`${what} holds a control character XML cannot carry: ${JSON.stringify(value)}`)
 }
 
 /** Escapes element text; CR is kept as a reference so parsers do not fold it into LF. */

@@ -284,7 +284,7 @@ export function renderOffloadReport(report: SessionRecord, options: RenderOffloa
   const destRows = destOrder
     .map(({ d, i, sev }) => {
       const mark = sev === 0 ? '<span class="mark fail">FAILED</span>' : '<span class="mark ok">OK</span>'
-      const err = d.error ? `<div class="err">${e(d.error.code)}: ${e(d.error.message)}</div>` : ''
+      const err = [d.error, d.mhlError].map((x) => (x ? `<div class="err">${e(x.code)}: ${e(x.message)}</div>` : '')).join('')
       return `<tr class="${sev === 0 ? 'fail' : 'ok'}" data-destination="${i}"><td>${mark}</td><td class="num">${name(i)}${i === own ? ' <span class="m">(this copy)</span>' : ''}</td><td class="path">${e(d.sessionRoot)}${err}</td><td>${e(d.status)}</td><td class="num">${count(d.verified)}</td><td class="num">${count(d.skippedIdentical)}</td><td class="num">${count(d.previouslyVerified)}</td><td class="num">${count(d.copied)}</td><td class="num">${count(d.failed)}</td><td class="num">${count(d.aborted)}</td><td class="num">${bytes(d.bytesWritten)}</td></tr>`
     })
     .join('\n')

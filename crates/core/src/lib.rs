@@ -11,6 +11,7 @@ pub mod keys;
 pub mod page_cache;
 mod read_ahead;
 pub mod seal;
+mod temp_name;
 
 pub use control::{CancelFlag, Control, Progress};
 pub use error::{Error, ErrorCode, Result};

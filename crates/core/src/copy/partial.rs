@@ -1,24 +1,29 @@
 //! Temporary names. A file is written as `.<name>.sp-partial` beside its final name and
 //! renamed only once it is complete and durable, so a half-written file can never be
-//! mistaken for a finished one, and a later run can find and remove leftovers.
+//! mistaken for a finished one, and a later run can find and remove leftovers. A name too
+//! long for that is shortened (see `temp_name`), keeping the dot and the suffix, so a
+//! later run finds its leftovers all the same.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::fs;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::temp_name::{name_max, temp_name};
 
 pub const PARTIAL_SUFFIX: &str = ".sp-partial";
 
-/// `dir/.name.sp-partial` for `dir/name`.
+/// `dir/.name.sp-partial` for `dir/name`, shortened when that exceeds the name limit of
+/// `dir`'s file system.
 pub fn partial_path(final_path: &Path) -> PathBuf {
     let name = final_path.file_name().unwrap_or_default();
-    let mut temp = OsString::from(".");
-    temp.push(name);
-    temp.push(PARTIAL_SUFFIX);
-    final_path.with_file_name(temp)
+    let dir = match final_path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    final_path.with_file_name(temp_name(name, PARTIAL_SUFFIX, name_max(dir)))
 }
 
 /// True for names this engine writes and never leaves behind on success.
@@ -91,5 +96,20 @@ mod tests {
         assert_eq!(removed, vec![dir.path().join("a/b/.x.jpg.sp-partial")]);
         assert!(dir.path().join("a/x.jpg").exists());
         assert!(find_partials(dir.path()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_255_byte_name_gets_a_partial_name_that_fits_and_is_found_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let name = format!("{}.CR3", "L".repeat(251));
+        assert_eq!(name.len(), 255);
+        let p = partial_path(&dir.path().join(&name));
+        assert!(p.file_name().unwrap().len() <= 255);
+        assert!(is_partial_name(p.file_name().unwrap()));
+        fs::write(&p, b"half").unwrap();
+        fs::write(dir.path().join(&name), b"whole").unwrap();
+        assert_eq!(find_partials(dir.path()).unwrap(), vec![p.clone()]);
+        assert_eq!(remove_stale_partials(dir.path()).unwrap(), vec![p]);
+        assert!(dir.path().join(&name).exists());
     }
 }

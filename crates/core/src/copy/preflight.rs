@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
 use super::partial::PARTIAL_SUFFIX;
@@ -33,11 +34,25 @@ pub(crate) fn check(
         ));
     }
     let forbidden = source_folders(jobs, options);
+    let forbidden_ids: Vec<(u64, u64)> = forbidden.iter().filter_map(|p| device_inode(p)).collect();
     // First every check that creates nothing, so a refusal leaves no folder behind.
-    let mut resolved: Vec<PathBuf> = Vec::with_capacity(destinations.len());
+    // Folders are compared by device and inode, not by path: a bind mount or a second
+    // mount of the same drive reaches the same folder by another path.
+    let mut resolved: Vec<FolderId> = Vec::with_capacity(destinations.len());
     for dest in destinations {
         let path = resolve(dest)?;
-        if let Some(src) = forbidden.iter().find(|src| path.starts_with(src)) {
+        let id = folder_id(&path);
+        let inside = forbidden
+            .iter()
+            .find(|src| path.starts_with(src))
+            .cloned()
+            .or_else(|| {
+                id.existing_ancestors
+                    .iter()
+                    .find(|(_, a)| forbidden_ids.contains(a))
+                    .map(|(p, _)| p.clone())
+            });
+        if let Some(src) = inside {
             return Err(Error::invalid(format!(
                 "{}: the destination is inside the source folder {}; choose a folder outside it",
                 dest.display(),
@@ -45,16 +60,16 @@ pub(crate) fn check(
             ))
             .with_path(dest));
         }
-        if let Some(i) = resolved.iter().position(|r| r == &path) {
+        if let Some(i) = resolved.iter().position(|r| r.same_as(&id)) {
             return Err(Error::invalid(format!(
-                "{}: the same folder as destination {} ({}); give each destination once",
+                "{}: the same folder as destination {} ({}): same device and inode; give each destination once",
                 dest.display(),
                 i + 1,
                 destinations[i].display()
             ))
             .with_path(dest));
         }
-        resolved.push(path);
+        resolved.push(id);
     }
     let mut roots: Vec<PathBuf> = Vec::with_capacity(destinations.len());
     for dest in destinations {
@@ -107,6 +122,52 @@ fn check_relatives(jobs: &[CopyJob]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Where a destination folder is, independent of the path that names it: the device and
+/// inode of its nearest existing folder, and the names below that which do not exist yet.
+struct FolderId {
+    path: PathBuf,
+    base: Option<(u64, u64)>,
+    rest: PathBuf,
+    /// Every existing folder from the nearest one up to `/`, with its device and inode.
+    existing_ancestors: Vec<(PathBuf, (u64, u64))>,
+}
+
+impl FolderId {
+    fn same_as(&self, other: &FolderId) -> bool {
+        match (self.base, other.base) {
+            (Some(a), Some(b)) => a == b && self.rest == other.rest,
+            _ => self.path == other.path,
+        }
+    }
+}
+
+fn device_inode(path: &Path) -> Option<(u64, u64)> {
+    fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// The identity of a canonical path (as `resolve` returns it).
+fn folder_id(path: &Path) -> FolderId {
+    let mut rest = Vec::new();
+    let mut base = None;
+    let mut existing_ancestors = Vec::new();
+    for a in path.ancestors() {
+        match device_inode(a) {
+            Some(id) => {
+                base.get_or_insert(id);
+                existing_ancestors.push((a.to_path_buf(), id));
+            }
+            None if base.is_none() => rest.push(a.file_name().unwrap_or_default().to_owned()),
+            None => {}
+        }
+    }
+    FolderId {
+        path: path.to_path_buf(),
+        base,
+        rest: rest.iter().rev().collect(),
+        existing_ancestors,
+    }
 }
 
 /// The folders a destination must not be inside: each source file's folder and the

@@ -124,7 +124,7 @@ impl OpenVault {
 
     fn write(&self, path: &Path, passphrase: &str, params: KdfParams, overwrite: bool) -> Result<()> {
         let bytes = self.file_bytes(passphrase, params, None)?;
-        let mut out = AtomicOutput::create(path, overwrite)?;
+        let mut out = AtomicOutput::create_private(path, overwrite)?;
         out.write_all(&bytes)?;
         out.commit()
     }
@@ -247,5 +247,25 @@ mod tests {
             let e = open_vault_with_passphrase(&path, "pw").unwrap_err();
             assert_eq!(e.code, ErrorCode::Format, "{len}: {e}");
         }
+    }
+
+    #[test]
+    fn vault_files_are_created_and_rewritten_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("studio.vault");
+        let params = KdfParams { m_kib: 8, t: 1, p: 1 };
+        create_vault(&path, "correct horse", params).unwrap();
+        let mode = || std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(), 0o600);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        change_passphrase(
+            &path,
+            &Unlock::Passphrase("correct horse"),
+            "battery staple",
+            params,
+        )
+        .unwrap();
+        assert_eq!(mode(), 0o600, "a rewritten vault is owner-only again");
     }
 }

@@ -5,10 +5,12 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use super::primitives::random_array;
 use crate::error::{Error, ErrorCode, Result};
+use crate::temp_name::{name_max, temp_name};
 
 pub(crate) struct AtomicOutput {
     temp: PathBuf,
@@ -29,7 +31,18 @@ fn exists_error(dst: &Path) -> Error {
 }
 
 impl AtomicOutput {
+    /// An output readable as the umask allows (0666 & !umask), like any new file.
     pub fn create(dst: &Path, overwrite: bool) -> Result<Self> {
+        Self::create_with_mode(dst, overwrite, 0o666)
+    }
+
+    /// An output only its owner may read or write (0600, never more): for files
+    /// that hold secrets (vault key files).
+    pub fn create_private(dst: &Path, overwrite: bool) -> Result<Self> {
+        Self::create_with_mode(dst, overwrite, 0o600)
+    }
+
+    fn create_with_mode(dst: &Path, overwrite: bool, mode: u32) -> Result<Self> {
         match std::fs::symlink_metadata(dst) {
             Ok(meta) if meta.is_dir() => {
                 return Err(Error::io(
@@ -44,10 +57,15 @@ impl AtomicOutput {
             .file_name()
             .ok_or_else(|| Error::invalid(format!("{}: not a file name", dst.display())))?;
         let suffix = hex::encode(random_array::<8>()?);
-        let temp = dst.with_file_name(format!(".{}.{suffix}.sptmp", name.to_string_lossy()));
+        let dir = match dst.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let temp = dst.with_file_name(temp_name(name, &format!(".{suffix}.sptmp"), name_max(dir)));
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
+            .mode(mode)
             .open(&temp)
             .map_err(|e| Error::io(e, &temp))?;
         Ok(AtomicOutput {
@@ -143,5 +161,20 @@ mod tests {
         out.write_all(b"two").unwrap();
         out.commit().unwrap();
         assert_eq!(std::fs::read(&dst).unwrap(), b"two");
+    }
+
+    #[test]
+    fn a_255_byte_final_name_gets_a_temporary_name_that_fits() {
+        let dir = tempfile::tempdir().unwrap();
+        let dst = dir.path().join(format!("{}.sealed", "n".repeat(248)));
+        let mut out = AtomicOutput::create(&dst, false).unwrap();
+        let temp = out.temp.file_name().unwrap().to_str().unwrap().to_owned();
+        assert!(
+            temp.len() <= 255 && temp.starts_with('.') && temp.ends_with(".sptmp"),
+            "{temp}"
+        );
+        out.write_all(b"sealed").unwrap();
+        out.commit().unwrap();
+        assert_eq!(std::fs::read(&dst).unwrap(), b"sealed");
     }
 }
