@@ -102,6 +102,17 @@ async function openPage(context: BrowserContext, path: string): Promise<{ page: 
   return { page, problems }
 }
 
+/**
+ * Waits until a browser expression is true, polling with evaluate (waitForFunction compiles
+ * its predicate inside the page, which the gallery's CSP may refuse as eval).
+ */
+async function until(page: Page, expression: string, timeout = 30_000): Promise<void> {
+  for (let waited = 0; !(await page.evaluate<boolean>(expression)); waited += 50) {
+    if (waited > timeout) throw new Error(`timed out waiting for ${expression}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
 /** Scrolls through the page (thumbnails are lazy) and waits until every thumbnail has loaded. */
 async function allThumbnailsLoaded(page: Page): Promise<number> {
   // (Browser code as strings: the test's TypeScript knows Node, not the DOM.)
@@ -111,7 +122,7 @@ async function allThumbnailsLoaded(page: Page): Promise<number> {
       await new Promise((r) => setTimeout(r, 30))
     }
   })()`)
-  await page.waitForFunction(`[...document.querySelectorAll('.g-grid img')].every((img) => img.complete && img.naturalWidth > 0)`, undefined, { timeout: 30_000 })
+  await until(page, `[...document.querySelectorAll('.g-grid img')].every((img) => img.complete && img.naturalWidth > 0)`)
   return page.evaluate<number>(`document.querySelectorAll('.g-grid img').length`)
 }
 
@@ -123,7 +134,7 @@ async function lightboxIndex(page: Page): Promise<number | 'closed'> {
 }
 
 async function lightboxImageLoaded(page: Page, index: number) {
-  await page.waitForFunction(`(() => {
+  await until(page, `(() => {
     const img = document.querySelector('.g-lb-img')
     return img.src.endsWith('/v/${index}') && img.complete && img.naturalWidth > 0
   })()`)

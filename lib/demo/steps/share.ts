@@ -72,8 +72,13 @@ async function screenshot(url: string, session: string): Promise<string> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-    await page.goto(url)
-    await page.waitForFunction(`[...document.querySelectorAll('.g-grid img')].every((img) => img.complete && img.naturalWidth > 0)`, undefined, { timeout: 30_000 })
+    await page.goto(url, { waitUntil: 'networkidle' })
+    // Polled with evaluate: waitForFunction compiles its predicate in the page, which the gallery's CSP forbids.
+    const loaded = `[...document.querySelectorAll('.g-grid img')].every((img) => img.complete && img.naturalWidth > 0)`
+    for (let waited = 0; !(await page.evaluate<boolean>(loaded)); waited += 100) {
+      if (waited > 30_000) throw new Error('the gallery\u2019s thumbnails did not load within 30 s')
+      await new Promise((r) => setTimeout(r, 100))
+    }
     const file = join(session, '.shutterproof', `gallery-${new Date().toISOString().replace(/:/g, '-')}.png`)
     await page.screenshot({ path: file, fullPage: true })
     return `gallery screenshot: ${file}`
