@@ -6,7 +6,7 @@
  * Exit 130 (Ctrl-C) is tested for ingest in ingest-faults.spec.ts.
  */
 import { spawn } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import Ajv2020 from 'ajv/dist/2020'
@@ -115,6 +115,11 @@ test('previews: --json validates; the fake RAW files are per-file errors (exit 3
   assert.is(r.made, 1)
   assert.equal(r.items.filter((i: { status: string }) => i.status === 'failed').map((i: { error: { code: string } }) => i.error.code), ['E_CORRUPT_IMAGE', 'E_CORRUPT_IMAGE', 'E_CORRUPT_IMAGE'])
   assert.is(run(['previews', session1, '--quiet']).status, 3)
+  // --into is relative to where the command runs, like every path on the command line.
+  const into = cli(['previews', session1, '--into', 'proofs', '--json'], { cwd: dir, env: { NO_COLOR: '1' } })
+  assert.is(into.status, 3, into.stderr)
+  assert.is(JSON.parse(into.stdout).folder, join(dir, 'proofs'))
+  assert.ok(existsSync(join(dir, 'proofs', 'state.json')))
 })
 
 test('report, deliver, unpack: --json validates; a wrong passphrase on unpack is exit 1', () => {

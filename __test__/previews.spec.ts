@@ -3,7 +3,9 @@
  * serial numbers, owner, location and an orientation), checked with Debian's exiftool
  * and by their pixels.
  */
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 
 import sharp from 'sharp'
@@ -200,6 +202,27 @@ test('colour: a Display P3 picture is converted to sRGB with its profile (not re
   assert.ok(p3[0] < plain[0] - 8 && p3[1] > plain[1] + 3, `P3 green is more saturated than sRGB's: ${p3.map(Math.round)} vs ${plain.map(Math.round)}`)
 })
 
+test('other sources: PNG with transparency, 16-bit TIFF, WebP and AVIF (HEIF) become opaque sRGB JPEG previews', async () => {
+  const s = sessionIn(root, 'formats')
+  const picture = () => sharp({ create: { width: 1200, height: 900, channels: 4, background: { r: 30, g: 90, b: 160, alpha: 1 } } })
+  await picture().png().toFile(join(s, 'logo.png'))
+  await sharp({ create: { width: 600, height: 400, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toFile(join(s, 'clear.png'))
+  await picture().toColourspace('rgb16').tiff({ compression: 'lzw' }).toFile(join(s, 'scan.tif'))
+  await picture().webp().toFile(join(s, 'web.webp'))
+  await picture().avif().toFile(join(s, 'phone.avif'))
+  const r = await makePreviews(s)
+  assert.is(r.status, 'completed', JSON.stringify(r.items))
+  for (const [source, kind] of [['logo.png', 'png'], ['clear.png', 'png'], ['scan.tif', 'tiff'], ['web.webp', 'webp'], ['phone.avif', 'heif']] as const) {
+    const i = item(r, source)
+    assert.equal([i.status, i.kind], ['made', kind], source)
+    const meta = await sharp(i.preview!).metadata()
+    assert.equal([meta.format, meta.channels, meta.hasAlpha, meta.space], ['jpeg', 3, false, 'srgb'], source)
+  }
+  // Transparent parts are laid on white, not black.
+  const white = await meanColour(item(r, 'clear.png').preview!, { left: 0, top: 0, width: 1, height: 1 })
+  assert.ok(white.every((c) => c > 250), `transparent → white: ${white}`)
+})
+
 test('orientation of embedded RAW previews: each EXIF orientation 1–8 turns the pixels as libvips\u2019 autoOrient does', async () => {
   const base = await sharp({ create: { width: 6, height: 4, channels: 3, background: '#000' } })
     .composite([{ input: { create: { width: 2, height: 1, channels: 3, background: '#fff' } }, left: 0, top: 0 }, { input: { create: { width: 1, height: 2, channels: 3, background: '#f00' } }, left: 5, top: 2 }])
@@ -304,6 +327,51 @@ test('files: only the named sources; one missing is a per-file ENOENT; a path ou
   assert.is((outside as ShutterproofError).code, 'E_INVALID_ARGUMENT')
 })
 
+test('parallel over the cores: one picture per core by default; with concurrency 3 three are decoded at once, with 1 only one picture (its two encodes) at a time', async () => {
+  assert.is(first.settings.concurrency, availableParallelism())
+  const s = sessionIn(root, 'parallel')
+  for (let i = 0; i < 3; i++) copyFileSync(join(session, 'DCIM/100CANON/IMG_0001.JPG'), join(s, `IMG_${i}.JPG`))
+  /** The most libvips tasks running at one moment during `run` (sharp's own counters). */
+  const peakTasks = async (run: () => Promise<PreviewsReport>) => {
+    let peak = 0
+    const timer = setInterval(() => (peak = Math.max(peak, sharp.counters().process)), 1)
+    try {
+      assert.is((await run()).made, 3)
+    } finally {
+      clearInterval(timer)
+    }
+    return peak
+  }
+  const three = await peakTasks(() => makePreviews(s, { concurrency: 3, into: join(root, 'parallel-3') }))
+  const one = await peakTasks(() => makePreviews(s, { concurrency: 1, into: join(root, 'parallel-1') }))
+  assert.ok(three >= 3, `concurrency 3: ${three} libvips tasks at once`)
+  assert.ok(one <= 2, `concurrency 1: ${one} libvips tasks at once`)
+})
+
+test('never overwrites an original: into the session itself is refused; a photo whose preview name is taken by a file that is not a preview fails with E_EXISTS, the file untouched', async () => {
+  const s = sessionIn(root, 'no-overwrite')
+  copyFileSync(join(session, 'DCIM/100CANON/IMG_0003.JPG'), join(s, 'a.JPG'))
+  copyFileSync(join(session, 'DCIM/100CANON/IMG_0003.JPG'), join(s, 'b.JPG'))
+  // An original that sits where a.JPG's preview would go when previews are put into "picked/".
+  mkdirSync(join(s, 'picked'))
+  copyFileSync(join(session, 'DCIM/100CANON/IMG_0001.JPG'), join(s, 'picked/a.JPG.jpg'))
+  const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex')
+  const before = Object.fromEntries(['a.JPG', 'b.JPG', 'picked/a.JPG.jpg'].map((f) => [f, sha(join(s, f))]))
+  const inside = await makePreviews(s, { into: s }).catch((e: unknown) => e)
+  assert.is((inside as ShutterproofError).code, 'E_INVALID_ARGUMENT')
+  assert.match((inside as Error).message, /must not be the session folder/)
+  for (let run = 0; run < 2; run++) {
+    const r = await makePreviews(s, { into: 'picked' })
+    assert.is(item(r, 'a.JPG').error?.code, 'E_EXISTS', JSON.stringify(item(r, 'a.JPG')))
+    assert.match(item(r, 'a.JPG').error!.message, /picked\/a\.JPG\.jpg already exists and is not a preview Shutterproof made/)
+    assert.is(item(r, 'b.JPG').status, run === 0 ? 'made' : 'up-to-date')
+    assert.is(r.status, 'completed-with-errors')
+    assertNoTemporaries(join(s, 'picked'))
+  }
+  for (const [f, h] of Object.entries(before)) assert.is(sha(join(s, f)), h, `${f} untouched`)
+  assert.not.ok(existsSync(join(s, 'picked/a.JPG.thumb.jpg')), 'no thumbnail left for the refused photo')
+})
+
 const vectors = vectorsDir()
 if (!vectors) console.warn('\n!!! SKIPPED: ../shared/vectors is absent: previews of real camera files (CR2, CR3, NEF, DNG, RW2, RAF, HEIC, TIFF, GPS JPEG) are not checked\n')
 ;(vectors && exiftoolOk ? test : test.skip)('real camera files (ExifTool test images): RAW previews found or a coded error, GPS stripped, HEIC says whether this build decodes it', async () => {
@@ -327,6 +395,7 @@ if (!vectors) console.warn('\n!!! SKIPPED: ../shared/vectors is absent: previews
   const heic = item(r, 'QuickTime.heic')
   assert.ok(heic.status === 'made' || heic.error?.code === 'E_UNSUPPORTED_FORMAT' || heic.error?.code === 'E_CORRUPT_IMAGE', JSON.stringify(heic))
   assert.is(item(r, 'PNG.png').status, 'made')
+  assert.is(item(r, 'ExifTool.tif').status, 'made', JSON.stringify(item(r, 'ExifTool.tif')))
   const gps = item(r, 'GPS.jpg')
   assert.ok(Object.keys(exifTags(join(s, 'GPS.jpg'))).some((k) => k.startsWith('GPS:')), 'the sample has GPS')
   assert.equal(privateTags(gps.preview!), [])

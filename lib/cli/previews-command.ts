@@ -3,6 +3,8 @@
  * watermarked JPEGs and thumbnails) of a session's pictures and RAW files.
  * @module
  */
+import { resolve } from 'node:path'
+
 import type { Command } from 'commander'
 
 import { makePreviews, type MakePreviewsOptions, type PreviewProgress, type PreviewsReport } from '../previews/index'
@@ -58,7 +60,8 @@ export function previewOptionsFrom(ctx: CliContext, opts: PreviewsCliOptions): M
   if (megapixels !== undefined) out.maxPixels = Math.round(megapixels * 1e6)
   if (concurrency !== undefined) out.concurrency = concurrency
   if (opts.keep?.length) out.keep = ['copyright']
-  if (opts.into !== undefined) out.into = opts.into
+  // A path on the command line is relative to where the command runs, as every other one is.
+  if (opts.into !== undefined) out.into = resolve(opts.into)
   if (opts.watermark !== undefined || opts.watermarkImage !== undefined) {
     const mark: WatermarkOptions = opts.watermark !== undefined ? { text: opts.watermark } : { imageFile: opts.watermarkImage! }
     const opacity = numberOption(ctx, opts.watermarkOpacity, '--watermark-opacity')

@@ -1,11 +1,13 @@
 /**
- * RAW files: the JPEGs the camera embedded (no demosaicing), found and extracted by
- * ExifTool in one call per file (exiftool-vendored keeps a few `-stay_open` ExifTool
- * processes, so a file costs no Perl start-up). The embedded JPEG carries no orientation
+ * RAW files: the JPEGs the camera embedded (no demosaicing), found by ExifTool in one
+ * call per file (exiftool-vendored keeps a few `-stay_open` ExifTool processes, so a file
+ * costs no Perl start-up) and read from their byte ranges, or extracted by ExifTool. The embedded JPEG carries no orientation
  * of its own: the RAW's `Orientation` is returned beside it. Also reads the owner tags
  * `keep: ['copyright']` keeps.
  * @module
  */
+import { open } from 'node:fs/promises'
+
 import type { ExifTool } from 'exiftool-vendored'
 
 import { PreviewError } from '../errors'
@@ -17,10 +19,12 @@ const IMAGE_TAGS = ['JpgFromRaw', 'PreviewImage', 'OtherImage', 'ThumbnailImage'
 /** Smaller "images" are placeholders (cameras and stripped test files write a few bytes). */
 const MIN_JPEG_BYTES = 128
 
-/** An embedded JPEG of a RAW file. */
+/** An embedded JPEG of a RAW file, read on demand (its bytes are fetched only when tried). */
 export interface EmbeddedImage {
   tag: (typeof IMAGE_TAGS)[number]
-  jpeg: Buffer
+  /** Its size in bytes, as ExifTool reports it. */
+  length: number
+  jpeg(): Promise<Buffer>
 }
 
 /** What a RAW file holds: its orientation and its embedded JPEGs, largest first. */
@@ -50,12 +54,30 @@ export class ExifToolPool {
   }
 }
 
-/** A RAW file's embedded JPEGs, largest first, and its orientation; or throws `E_CORRUPT_IMAGE` / `E_NO_PREVIEW`. */
+/**
+ * Where each embedded image's bytes lie, when ExifTool can say: `<Tag>Start`/`<Tag>Length`
+ * (the thumbnail's are `ThumbnailOffset`/`ThumbnailLength`).
+ */
+const OFFSET_TAGS: Record<(typeof IMAGE_TAGS)[number], [string, string]> = {
+  JpgFromRaw: ['JpgFromRawStart', 'JpgFromRawLength'],
+  PreviewImage: ['PreviewImageStart', 'PreviewImageLength'],
+  OtherImage: ['OtherImageStart', 'OtherImageLength'],
+  ThumbnailImage: ['ThumbnailOffset', 'ThumbnailLength'],
+}
+
+/**
+ * A RAW file's embedded JPEGs, largest first, and its orientation; or throws
+ * `E_CORRUPT_IMAGE` / `E_NO_PREVIEW`. One ExifTool call finds them; an image whose byte
+ * range ExifTool reports (TIFF-based RAWs: CR2, NEF, ARW, DNG, …) is then read straight
+ * from the file, so only its own bytes are read and nothing is base64-encoded through the
+ * pipe; any other (CR3, RW2, RAF, or a range that does not hold a whole JPEG) is
+ * extracted by ExifTool itself.
+ */
 export async function rawContents(et: ExifTool, path: string): Promise<RawContents> {
+  const offsetArgs = Object.values(OFFSET_TAGS).flatMap(([start, length]) => [`-${start}`, `-${length}`])
   let tags: Record<string, unknown>
   try {
-    // -b: the images come in the same answer, base64-encoded (one round trip per file).
-    tags = (await et.readRaw(path, { readArgs: ['-b', '-n', '-FileType', '-MIMEType', '-Orientation', ...IMAGE_TAGS.map((t) => `-${t}`)] })) as Record<string, unknown>
+    tags = (await et.readRaw(path, { readArgs: ['-n', '-FileType', '-MIMEType', '-Orientation', ...IMAGE_TAGS.map((t) => `-${t}`), ...offsetArgs] })) as Record<string, unknown>
   } catch (err) {
     throw new PreviewError('E_CORRUPT_IMAGE', `${path} could not be read as a RAW file (${(err as Error).message})`, { path, cause: err })
   }
@@ -70,16 +92,47 @@ export async function rawContents(et: ExifTool, path: string): Promise<RawConten
   }
   const images: EmbeddedImage[] = []
   for (const tag of IMAGE_TAGS) {
-    const value = tags[tag]
-    const jpeg = typeof value === 'string' && value.startsWith('base64:') ? Buffer.from(value.slice('base64:'.length), 'base64') : undefined
-    if (jpeg && jpeg.length >= MIN_JPEG_BYTES) images.push({ tag, jpeg })
+    const length = binaryLength(tags[tag])
+    if (length === undefined || length < MIN_JPEG_BYTES) continue
+    const [startTag, lengthTag] = OFFSET_TAGS[tag]
+    const start = Number(tags[startTag])
+    const range = Number.isSafeInteger(start) && start >= 0 && Number(tags[lengthTag]) === length ? { start, length } : undefined
+    images.push({ tag, length, jpeg: () => embeddedJpeg(et, path, tag, range) })
   }
-  images.sort((a, b) => b.jpeg.length - a.jpeg.length)
+  images.sort((a, b) => b.length - a.length)
   if (images.length === 0) {
     throw new PreviewError('E_NO_PREVIEW', `${path} has no usable embedded preview (the camera wrote none, or only a placeholder); open it in a RAW converter and export a JPEG to preview it`, { path })
   }
   const orientation = Number(tags.Orientation)
   return { orientation: Number.isInteger(orientation) && orientation >= 1 && orientation <= 8 ? orientation : 1, images }
+}
+
+/** The size ExifTool gives a binary tag it was not asked to extract: `(Binary data 309540 bytes, use -b option to extract)`. */
+function binaryLength(value: unknown): number | undefined {
+  const m = typeof value === 'string' ? /^\(Binary data (\d+) bytes/.exec(value) : null
+  return m ? Number(m[1]) : undefined
+}
+
+/**
+ * The bytes of one embedded image: read from its byte range when that holds a whole JPEG
+ * (starts with SOI, ends with EOI), else extracted by ExifTool (`-b`).
+ */
+async function embeddedJpeg(et: ExifTool, path: string, tag: string, range: { start: number; length: number } | undefined): Promise<Buffer> {
+  if (range) {
+    const handle = await open(path, 'r')
+    try {
+      const bytes = Buffer.alloc(range.length)
+      const { bytesRead } = await handle.read(bytes, 0, range.length, range.start)
+      const whole = bytesRead === range.length && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[range.length - 2] === 0xff && bytes[range.length - 1] === 0xd9
+      if (whole) return bytes
+    } finally {
+      await handle.close()
+    }
+  }
+  const tags = (await et.readRaw(path, { readArgs: ['-b', `-${tag}`] })) as Record<string, unknown>
+  const value = tags[tag]
+  if (typeof value !== 'string' || !value.startsWith('base64:')) throw new PreviewError('E_NO_PREVIEW', `${path}: ExifTool could not extract its ${tag}`, { path })
+  return Buffer.from(value.slice('base64:'.length), 'base64')
 }
 
 /** Artist/Creator and Copyright/Rights of a file, for `keep: ['copyright']`. */

@@ -5,16 +5,19 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { realpath, stat } from 'node:fs/promises'
 
-import { AbortError, InvalidArgumentError, PreviewError, ShutterproofError, type ErrorCode } from '../errors'
+import { AbortError, FileSystemError, InvalidArgumentError, PreviewError, ShutterproofError, type ErrorCode } from '../errors'
 import { tempNameFor } from '../fs/durable'
 import { toFsError } from '../fs/errors'
+import { placeNoOverwrite } from '../delivery/place'
 import { classify, RAW_EXTENSIONS } from './formats'
 import { outputsFor, PREVIEWS_FOLDER } from './layout'
+import { isMarkedPreview } from './mark'
 import { ExifToolPool, rawContents, readOwnerTags } from './raw'
 import { render, type KeptTags, type Rendered, type RenderSettings } from './render'
 import { namedSources, walkSources, type MissingSource, type SourceFile } from './sources'
@@ -72,6 +75,8 @@ export async function makePreviews(session: string, options: MakePreviewsOptions
     throw toFsError(err, session, 'open the session folder')
   }
   const folder = resolve(root, options.into ?? PREVIEWS_FOLDER)
+  // Previews mixed in among the photos would be read as photos by the next run.
+  if (folder === root) throw new InvalidArgumentError(`into must not be the session folder ${root} itself; give previews a folder of their own (the default is ${PREVIEWS_FOLDER})`)
   const key = settingsKey(settings, keep)
   const found = options.files ? await namedSources(root, options.files) : await walkSources(root, folder)
   const state = await readState(folder)
@@ -100,7 +105,7 @@ export async function makePreviews(session: string, options: MakePreviewsOptions
         what.kind === 'raw' ? await fromRaw(pool, src.abs, settings, kept) : { rendered: await render({ file: src.abs }, settings, src.abs, kept) }
       // Aborted while this picture was under way: it is not written (nothing half-done remains).
       if (signal?.aborted) throw new AbortError()
-      await writeOutputs(made.rendered, paths)
+      await writeOutputs(made.rendered, paths, folder === resolve(root, PREVIEWS_FOLDER))
       const entry: StateEntry = {
         size: src.size,
         mtimeMs: src.mtimeMs,
@@ -145,7 +150,7 @@ export async function makePreviews(session: string, options: MakePreviewsOptions
     status: count('failed') > 0 ? 'completed-with-errors' : 'completed',
     session: root,
     folder,
-    settings: { longEdge: settings.longEdge, thumbnailEdge: settings.thumbnailEdge, quality: settings.quality, watermark: watermark !== undefined, keep },
+    settings: { longEdge: settings.longEdge, thumbnailEdge: settings.thumbnailEdge, quality: settings.quality, watermark: watermark !== undefined, keep, concurrency },
     made: count('made'),
     upToDate: count('up-to-date'),
     skipped: count('skipped'),
@@ -161,7 +166,7 @@ async function fromRaw(pool: ExifToolPool, path: string, settings: RenderSetting
   const problems: string[] = []
   for (const image of contents.images) {
     try {
-      return { rendered: await render({ jpeg: image.jpeg, orientation: contents.orientation }, settings, `${path} (${image.tag})`, kept), embedded: image.tag }
+      return { rendered: await render({ jpeg: await image.jpeg(), orientation: contents.orientation }, settings, `${path} (${image.tag})`, kept), embedded: image.tag }
     } catch (err) {
       if (err instanceof PreviewError && err.code === 'E_IMAGE_TOO_LARGE') throw err
       problems.push(`${image.tag}: ${(err as Error).message}`)
@@ -170,19 +175,50 @@ async function fromRaw(pool: ExifToolPool, path: string, settings: RenderSetting
   throw new PreviewError('E_NO_PREVIEW', `${path} has no usable embedded preview: ${problems.join('; ')}`, { path })
 }
 
-/** Writes both outputs under temporary names, then renames them into place (the preview last). */
-async function writeOutputs(rendered: Rendered, paths: { preview: string; thumbnail: string }): Promise<void> {
+/**
+ * Writes both outputs under temporary names, then gives them their final names (the
+ * preview last). Outside Shutterproof's own folder, a name already taken by anything but
+ * a preview Shutterproof made (an original, when `into` points among the photos) is never
+ * replaced: `E_EXISTS`.
+ */
+async function writeOutputs(rendered: Rendered, paths: { preview: string; thumbnail: string }, ownFolder: boolean): Promise<void> {
   await mkdir(dirname(paths.preview), { recursive: true })
-  const temps = [tempNameFor(paths.thumbnail), tempNameFor(paths.preview)]
+  const outputs = [
+    { final: paths.thumbnail, bytes: rendered.thumbnail },
+    { final: paths.preview, bytes: rendered.preview },
+  ]
+  // Shutterproof's own folder holds nothing else: a damaged preview there is simply remade.
+  const replace = ownFolder ? outputs.map(() => true) : await Promise.all(outputs.map((o) => ownPreviewAt(o.final)))
+  const temps = outputs.map((o) => tempNameFor(o.final))
   try {
-    await writeFile(temps[0]!, rendered.thumbnail, { flag: 'wx' })
-    await writeFile(temps[1]!, rendered.preview, { flag: 'wx' })
-    await rename(temps[0]!, paths.thumbnail)
-    await rename(temps[1]!, paths.preview)
+    for (const [i, o] of outputs.entries()) await writeFile(temps[i]!, o.bytes, { flag: 'wx' })
+    for (const [i, o] of outputs.entries()) {
+      if (replace[i]) await rename(temps[i]!, o.final)
+      else await placeNoOverwrite(temps[i]!, o.final, 'it is not a preview Shutterproof made, so it is left alone; give previews a folder of their own (the default .shutterproof/previews)')
+    }
   } catch (err) {
     await Promise.all(temps.map((t) => rm(t, { force: true })))
-    throw toFsError(err, paths.preview, 'write the preview')
+    throw err instanceof ShutterproofError ? err : toFsError(err, paths.preview, 'write the preview')
   }
+}
+
+/**
+ * Whether `path` holds an earlier preview of ours (to be replaced), or nothing (`false`).
+ * Anything else there (an original, a folder, a link) is refused with `E_EXISTS`.
+ */
+async function ownPreviewAt(path: string): Promise<boolean> {
+  let handle
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+    if ((await handle.stat()).isFile() && (await isMarkedPreview(handle))) return true
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return false
+    if (code !== 'ELOOP' && code !== 'EISDIR') throw toFsError(err, path, 'check')
+  } finally {
+    await handle?.close()
+  }
+  throw new FileSystemError('E_EXISTS', `${path} already exists and is not a preview Shutterproof made, so it is never overwritten; give previews a folder of their own (the default .shutterproof/previews)`, { path })
 }
 
 function failed(source: string, err: unknown): PreviewItem {

@@ -30,8 +30,10 @@ export interface MakePreviewsOptions {
    */
   keep?: ReadonlyArray<'copyright'>
   /**
-   * Where previews go (default `SESSION/.shutterproof/previews`). Shares serve previews
-   * from the default folder only.
+   * Where previews go (default `SESSION/.shutterproof/previews`; relative to the session).
+   * Shares serve previews from the default folder only. Never the session folder itself;
+   * in a folder of your choosing, a file that is not a preview Shutterproof made is never
+   * replaced (`E_EXISTS` for that photo).
    */
   into?: string
   /** Only these sources (paths relative to the session, or absolute inside it), instead of every file of the session. */
@@ -77,7 +79,8 @@ export interface PreviewsReport {
   session: string
   /** The previews folder. */
   folder: string
-  settings: { longEdge: number; thumbnailEdge: number; quality: number; watermark: boolean; keep: string[] }
+  /** What the previews were made with; `concurrency` is how many pictures were worked on at once. */
+  settings: { longEdge: number; thumbnailEdge: number; quality: number; watermark: boolean; keep: string[]; concurrency: number }
   made: number
   upToDate: number
   skipped: number
