@@ -146,6 +146,7 @@ ctest('desktop: the gallery with photographer, label, photo names, local expiry,
     const { page, problems } = await openPage(context, urls.preview)
     assert.is(await page.textContent('.g-by'), PHOTOGRAPHER)
     assert.is(await page.textContent('h1'), 'Wedding — selects')
+    assert.equal(await page.$$eval('.g-grid img', (els) => els.map((e) => e.getAttribute('loading'))), PHOTOS.map(() => 'lazy'), 'thumbnails are lazy-loaded')
     assert.is(await allThumbnailsLoaded(page), PHOTOS.length)
     assert.equal(await page.$$eval('.g-name', (els) => els.map((e) => e.textContent)), PHOTOS, 'photo names, not camera paths')
     assert.not.match(await page.content(), 'DCIM/100CANON', 'no camera path anywhere on the page')

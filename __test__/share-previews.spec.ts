@@ -30,6 +30,8 @@ const ORIGINALS = ['DCIM/100CANON/IMG_0001.JPG', 'DCIM/100CANON/IMG_0002.DNG', '
 let registry: ShareRegistry
 let server: Server
 let base = ''
+/** What the preview link served (f/, v/, t/ of every item), kept for the exiftool check. */
+const servedFiles: string[] = []
 
 async function get(path: string): Promise<{ status: number; body: Buffer }> {
   const r = await fetch(base + path)
@@ -57,7 +59,7 @@ test.after(async () => {
   await endFixtureExifTool()
 })
 
-test('share create --scope preview with originals: previews made, and every served item differs from its original, fits the long edge, and carries nothing private', async () => {
+test('share create --scope preview with originals: previews made, and every served item differs from its original and fits the long edge', async () => {
   const r = cli(['share', 'create', session, ...ORIGINALS.map((o) => join(session, o)), '--long-edge', '1024', '--label', 'Smith selects', '--json', '--home', home])
   assert.is(r.status, 0, r.stderr)
   const created = JSON.parse(r.stdout)
@@ -76,17 +78,20 @@ test('share create --scope preview with originals: previews made, and every serv
       const meta = await sharp(served.body).metadata()
       assert.is(meta.format, 'jpeg')
       assert.ok(Math.max(meta.width!, meta.height!) <= (route === 't' ? 400 : 1024), `${route}/${i}: ${meta.width}×${meta.height}`)
-      if (exiftoolOk) {
-        const file = join(root, `served-${i}-${route}.jpg`)
-        writeFileSync(file, served.body)
-        assert.equal(privateTags(file), [], `${route}/${i}: exiftool finds no GPS, serial, owner or location`)
-      }
+      servedFiles.push(join(root, `served-${i}-${route}.jpg`))
+      writeFileSync(servedFiles[servedFiles.length - 1]!, served.body)
     }
   }
   assert.is((await get(`${path}/all.tar`)).status, 404, 'no "download all" for previews')
   // Again: the previews are reused, not made again.
   const again = JSON.parse(cli(['share', 'create', session, join(session, ORIGINALS[0]!), '--long-edge', '1024', '--json', '--home', home]).stdout)
   assert.equal(again.previews, { made: 0, reused: 1 })
+})
+
+// Without Debian's exiftool this check is counted as skipped (support/pictures.ts says so loudly).
+;(exiftoolOk ? test : test.skip)('what the preview link served carries nothing private: exiftool finds no GPS, serial, owner or location in any of it', () => {
+  assert.is(servedFiles.length, ORIGINALS.length * 3)
+  for (const file of servedFiles) assert.equal(privateTags(file), [], file)
 })
 
 test('a file that cannot be previewed: no share is created, the code is named', () => {
