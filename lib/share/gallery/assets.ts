@@ -1,7 +1,7 @@
 /**
- * The gallery's static files (gallery.css, gallery.js, in this folder; the build copies
- * them beside the compiled module), read once, with the CSP hashes that let the page
- * embed them and nothing else.
+ * The gallery's static files (`web/gallery/gallery.css` and `gallery.js` at the package's
+ * root, shipped as they are: the same three folders up from this module in lib/ and in
+ * dist/), read once, with the CSP hashes that let the page embed them and nothing else.
  * @internal
  * @module
  */
@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 function asset(name: string): { text: string; hash: string } {
-  const text = readFileSync(join(__dirname, name), 'utf8')
+  const text = readFileSync(join(__dirname, '..', '..', '..', 'web', 'gallery', name), 'utf8')
   return { text, hash: `'sha256-${createHash('sha256').update(text).digest('base64')}'` }
 }
 
