@@ -15,8 +15,12 @@ const COMMENT = `${PREVIEW_MARK} a downscaled copy without private metadata; not
 /** How much of a file is read to find the mark: the APPn segments before it are small (ICC, a short EXIF). */
 const HEAD_BYTES = 128 * 1024
 
-/** Where the APPn segments after SOI end (the offset of the next marker), or -1 when the bytes are not a JPEG. */
-function afterAppSegments(jpeg: Uint8Array, visit?: (marker: number, start: number, end: number) => boolean): number {
+/**
+ * Where the APPn (and comment) segments after SOI end (the offset of the next marker), or
+ * -1 when the bytes are not a JPEG. `visit` sees each segment's marker and the bounds of
+ * its data, and may stop the walk (returning true), which then returns that segment's offset.
+ */
+export function afterAppSegments(jpeg: Uint8Array, visit?: (marker: number, start: number, end: number) => boolean): number {
   if (jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return -1
   let i = 2
   while (i + 4 <= jpeg.length && jpeg[i] === 0xff) {
@@ -30,15 +34,18 @@ function afterAppSegments(jpeg: Uint8Array, visit?: (marker: number, start: numb
   return i
 }
 
-/** A JPEG with the preview comment inserted after its APPn segments. */
-export function withPreviewMark(jpeg: Buffer): Buffer {
+/**
+ * A JPEG with the preview comment inserted after its APPn segments, and before it the
+ * whole segments given (e.g. an ICC profile's APP2).
+ */
+export function withPreviewMark(jpeg: Buffer, ...segments: Buffer[]): Buffer {
   const at = afterAppSegments(jpeg)
   if (at < 0) throw new Error('withPreviewMark: not a JPEG')
   const text = Buffer.from(COMMENT, 'latin1')
-  const segment = Buffer.alloc(4)
-  segment.writeUInt16BE(0xfffe, 0)
-  segment.writeUInt16BE(text.length + 2, 2)
-  return Buffer.concat([jpeg.subarray(0, at), segment, text, jpeg.subarray(at)])
+  const header = Buffer.alloc(4)
+  header.writeUInt16BE(0xfffe, 0)
+  header.writeUInt16BE(text.length + 2, 2)
+  return Buffer.concat([jpeg.subarray(0, at), ...segments, header, text, jpeg.subarray(at)])
 }
 
 /** Whether these first bytes of a file are a JPEG that carries the preview comment. */

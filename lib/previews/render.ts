@@ -3,7 +3,7 @@
  * decoded (JPEG shrink-on-load where possible), turned upright (EXIF orientation, or the
  * RAW's own for an embedded preview), alpha flattened onto white, converted to sRGB with
  * the source's ICC profile, downscaled, watermarked, then encoded as baseline JPEG with
- * the sRGB profile attached and nothing else: no EXIF (so no GPS, serial numbers, owner
+ * the sRGB profile attached (see icc.ts) and nothing else: no EXIF (so no GPS, serial numbers, owner
  * or maker notes), no XMP or IPTC, no embedded thumbnail, unless `copyright` asks for
  * Artist and Copyright. Both outputs carry the preview mark (see mark.ts).
  * @module
@@ -12,6 +12,7 @@ import type sharp from 'sharp'
 
 import { PreviewError } from '../errors'
 import { vips } from './libs'
+import { srgbProfileSegment } from './icc'
 import { withPreviewMark } from './mark'
 import { watermarkLayer, type ResolvedWatermark } from './watermark'
 
@@ -80,19 +81,20 @@ export async function render(input: RenderInput, settings: RenderSettings, path:
     base = vips()(marked.data, { raw: { width, height, channels: marked.info.channels } })
   }
   const encode = (img: sharp.Sharp) => {
-    let out = img.withIccProfile('srgb')
+    let out = img
     if (kept && (kept.artist || kept.copyright)) {
       out = out.withExif({ IFD0: { ...(kept.artist ? { Artist: kept.artist } : {}), ...(kept.copyright ? { Copyright: kept.copyright } : {}) } })
     }
     return out.jpeg({ quality: settings.quality, chromaSubsampling: '4:2:0' }).toBuffer({ resolveWithObject: true })
   }
+  const icc = await srgbProfileSegment()
   const [preview, thumbnail] = await Promise.all([
     encode(base.clone()),
     encode(base.clone().resize({ width: settings.thumbnailEdge, height: settings.thumbnailEdge, fit: 'inside', withoutEnlargement: true })),
   ])
   return {
-    preview: withPreviewMark(preview.data),
-    thumbnail: withPreviewMark(thumbnail.data),
+    preview: withPreviewMark(preview.data, icc),
+    thumbnail: withPreviewMark(thumbnail.data, icc),
     width: preview.info.width,
     height: preview.info.height,
     thumbnailWidth: thumbnail.info.width,
