@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3'
 /**
  * The catalog from real ingests (two SSD folders), a real backup to an off-site store and
  * a real restore test: each 3-2-1 reason appears and goes; rebuild reproduces the status.
@@ -9,6 +8,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
 import { backup, createVault, ingest, initStore, openCatalog, restoreTest, type DestinationSpec } from '../lib/index'
+import { openDatabase } from '../lib/sqlite'
 import { makeCard } from './support/ingest-fixtures'
 import { cli, tempDir } from './support/fixtures'
 
@@ -63,14 +63,14 @@ test('status gives each 3-2-1 reason; rebuild of a deleted catalog gives the sam
   await again.rebuild()
   assert.equal(again.status(), before)
   again.close()
-  const raw = new Database(file, { readonly: true })
-  assert.is(raw.pragma('user_version', { simple: true }), 1)
+  const raw = openDatabase(file, { readonly: true })
+  assert.is(raw.pragma('user_version', { simple: true }), 2)
   assert.is(raw.pragma('journal_mode', { simple: true }), 'wal')
   raw.close()
   const table = cli(['status', '--catalog', file])
   // The CLI uses the real clock: today the session meets 3-2-1.
   assert.is(table.status, 0, table.stderr)
-  assert.match(table.stdout, new RegExp(`${name}\\s+3\\s+hdd\\+ssd\\s+yes\\s+\\S+\\s+completed \\S+\\s+yes`))
+  assert.match(table.stdout, new RegExp(`${name}\\s+3\\s+hdd\\+ssd\\s+yes:Offsite\\s+\\S+\\s+completed \\S+\\s+yes`))
   const json = cli(['status', '--catalog', file, '--json'])
   assert.is((JSON.parse(json.stdout) as Array<{ session: string }>)[0]!.session, name)
   // From the CLI alone: a new catalog rebuilt from the places named on the command line.

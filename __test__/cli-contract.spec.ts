@@ -180,7 +180,7 @@ test('share create, list, audit, revoke, revoke --session, purge: --json validat
 })
 
 test('share serve --json: one line with the URL; Ctrl-C is a normal stop (exit 0)', async () => {
-  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'share', 'serve', '--port', '0', '--home', home, '--json'], {
+  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'share', 'serve', '--port', '0', '--root', dir, '--home', home, '--json'], {
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -207,6 +207,10 @@ test('store init, backup, restore-test, restore, status: --json validates; statu
   assert.is(b.status, 'completed')
   runJson('restore-test', ['restore-test', storeDir, ...auth], 0)
   runJson('restore', ['restore', storeDir, folder, join(dir, 'restored'), ...auth], 0)
+  const copied = runJson('store-copy', ['store', 'copy', storeDir, join(dir, 'store-copy')], 0)
+  assert.ok(copied.objectsCopied > 0 && copied.snapshotsCopied === 1, JSON.stringify(copied))
+  const gc = runJson('store-gc', ['store', 'gc', join(dir, 'store-copy')], 0)
+  assert.is(gc.dryRun, false)
   assert.is(run(['restore-test', storeDir, ...auth, '--sample', '1']).status, 0)
 
   const catalogFile = join(dir, 'catalog.db')

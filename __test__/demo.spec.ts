@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
+import { findVersitygw } from '../lib/demo/local-s3'
 import { REPO, tempDir } from './support/fixtures'
 
 const STEPS = ['sample card', 'vault and recovery kit', 'ingest to 2 destinations', 'safe to format?', 'encrypted off-site backup', 'restore test', 'client previews', 'preview share link', 'encrypted delivery', '3-2-1 status']
@@ -24,6 +25,11 @@ test('DEMO_SIZE=64MiB demo: every step completed, exit 0, nothing left behind', 
     assert.match(line!, /^\S.*\s{2}completed\s{2}/, line)
   }
   assert.match(summary, /\ndemo: completed\n/)
+  // The off-site copy goes to a local S3 bucket when versitygw can be had, and says so.
+  const offsite = summary.split('\n').find((l) => l.startsWith('encrypted off-site backup'))!
+  if (findVersitygw()) assert.match(offsite, /into the S3 bucket s3:\/\/demo-offsite\/studio of a local versitygw server at http:\/\/127\.0\.0\.1:\d+/)
+  else assert.match(offsite, /into a folder store .*Go is not installed here/)
+  assert.match(summary.split('\n').find((l) => l.startsWith('restore test'))!, findVersitygw() ? /downloaded from the bucket/ : /decrypted/)
   // The preview step proved what the link served: a different, downscaled picture without GPS or serial.
   assert.match(r.stdout, /IMG_0001\.JPG → the link served:\n\s+original sha256 [0-9a-f]{16}….*GPSLatitude=48\.85.*\n\s+served\s+sha256 [0-9a-f]{16}….*2048×1365; no GPS, serial, owner or location/)
   assert.match(r.stdout, /IMG_0004\.DNG → the link served:\n\s+original .*RAW \(DNG\), orientation 6; GPSLatitude=.*\n\s+served .*1080×1620; no GPS, serial, owner or location/)

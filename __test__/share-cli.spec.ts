@@ -1,6 +1,6 @@
 /** `shutterproof share …` end to end, as a user runs it. */
 import { spawn } from 'node:child_process'
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { suite } from 'uvu'
@@ -106,16 +106,54 @@ test('refusals: password on argv, file outside the session, ttl over the cap, un
   assert.is(JSON.parse(cli(['share', 'list', '--json', '--home', home]).stdout).shares.length, 0)
 })
 
-test('password from --password-file and SHUTTERPROOF_SHARE_PASSWORD', () => {
+test('password from --password-file, and from SHUTTERPROOF_SHARE_PASSWORD only when --password asks for one; weak ones refused', () => {
   const { session: s, home, dir } = session()
   writeFileSync(join(dir, 'pw.txt'), 'a password from a file\n')
   const f = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--password-file', join(dir, 'pw.txt'), '--json', '--home', home])
   assert.is(f.status, 0, f.stderr)
   assert.not.ok('password' in JSON.parse(f.stdout), 'a chosen password is not echoed')
-  const e = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home], { env: { SHUTTERPROOF_SHARE_PASSWORD: 'a password from the env' } })
-  assert.is(e.status, 0, e.stderr)
+  const env = { SHUTTERPROOF_SHARE_PASSWORD: 'a password from the env' }
+  const silent = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home], { env })
+  assert.is(silent.status, 0, silent.stderr)
+  const asked = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--password', '--json', '--home', home], { env })
+  assert.is(asked.status, 0, asked.stderr)
   const shares = JSON.parse(cli(['share', 'list', '--json', '--home', home]).stdout).shares
-  assert.equal(shares.map((x: { hasPassword: boolean }) => x.hasPassword), [true, true])
+  const byId = (id: string) => shares.find((x: { id: string }) => x.id === id).hasPassword
+  assert.is(byId(JSON.parse(silent.stdout).id), false, 'the variable alone protects nothing')
+  assert.is(byId(JSON.parse(asked.stdout).id), true)
+  writeFileSync(join(dir, 'weak.txt'), 'aaaaaaaaaa\n')
+  const weak = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--password-file', join(dir, 'weak.txt'), '--home', home])
+  assert.is(weak.status, 2)
+  assert.match(weak.stderr, '[E_WEAK_PASSPHRASE]')
+  assert.match(weak.stderr, '--password generate')
+  assert.is(JSON.parse(cli(['share', 'list', '--json', '--home', home]).stdout).shares.length, 3, 'nothing created')
+})
+
+test('links start with --public-url, $SHUTTERPROOF_SHARE_URL or publicUrl in share.json; loopback links are warned about; a 0755 home is made private', () => {
+  const { session: s, home } = session()
+  const loop = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home])
+  assert.is(loop.status, 0, loop.stderr)
+  assert.match(JSON.parse(loop.stdout).url, /^http:\/\/127\.0\.0\.1:8765\/s\//)
+  assert.match(loop.stderr, 'warning: links point to http://127.0.0.1:8765, which only this machine can open')
+  const flag = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--public-url', 'https://photos.example.com/', '--json', '--home', home])
+  assert.match(JSON.parse(flag.stdout).url, /^https:\/\/photos\.example\.com\/s\/[a-z2-7]{68}$/)
+  assert.not.match(flag.stderr, 'warning')
+  writeFileSync(join(home, 'share.json'), JSON.stringify({ publicUrl: 'https://example.com/photos', root: join(s, '..') }))
+  const conf = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home])
+  assert.match(JSON.parse(conf.stdout).url, /^https:\/\/example\.com\/photos\/s\/[a-z2-7]{68}$/)
+  assert.is(conf.stderr, '')
+  const env = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home], { env: { SHUTTERPROOF_SHARE_URL: 'https://env.example.com' } })
+  assert.match(JSON.parse(env.stdout).url, /^https:\/\/env\.example\.com\/s\//)
+  writeFileSync(join(home, 'share.json'), '{"publicURL": "typo"}')
+  const bad = cli(['share', 'list', '--home', home])
+  assert.is(bad.status, 2)
+  assert.match(bad.stderr, 'share.json: unknown field "publicURL"')
+  writeFileSync(join(home, 'share.json'), '{}')
+  chmodSync(home, 0o755)
+  const open = cli(['share', 'list', '--home', home])
+  assert.is(open.status, 0, open.stderr)
+  assert.match(open.stderr, 'made it private (700)')
+  assert.is(statSync(home).mode & 0o777, 0o700)
 })
 
 test('purge: expired links and access-log entries older than --older-than (default 90d) go, the rest stays; --dry-run only counts; --json counts; exit 0', async () => {
@@ -227,10 +265,20 @@ test('revoke --session: every link of the session answers revoked, other session
   assert.match(neither.stderr, '--session')
 })
 
-test('serve: started as a child process on port 0, one real fetch, SIGINT closes cleanly with exit 0', async () => {
-  const { session: s, home } = session()
+test('serve without --root (or root in share.json) exits 2 naming it', () => {
+  const { home } = session()
+  const r = cli(['share', 'serve', '--port', '0', '--home', home])
+  assert.is(r.status, 2)
+  assert.match(r.stderr, 'share serve needs --root DIR')
+  const tls = cli(['share', 'serve', '--port', '0', '--root', home, '--tls-cert', join(home, 'nope.pem'), '--home', home])
+  assert.is(tls.status, 2)
+  assert.match(tls.stderr, 'give both --tls-cert and --tls-key')
+})
+
+test('serve: started as a child process on port 0, one real fetch, one log line per request without the secret, SIGINT closes cleanly with exit 0', async () => {
+  const { session: s, home, dir } = session()
   const created = JSON.parse(cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home]).stdout)
-  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'share', 'serve', '--port', '0', '--home', home], {
+  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'share', 'serve', '--port', '0', '--root', dir, '--home', home], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
@@ -252,6 +300,12 @@ test('serve: started as a child process on port 0, one real fetch, SIGINT closes
     assert.match(await page.text(), 'data-name="a"')
     const file = await fetch(new URL(`s/${created.token}/f/0`, base))
     assert.ok(Buffer.from(await file.arrayBuffer()).equals(previewA))
+    while (stdout.split('\n').filter((l) => / GET /.test(l)).length < 2) await new Promise((r) => setTimeout(r, 20))
+    const lines = stdout.split('\n').filter((l) => / GET /.test(l))
+    assert.match(lines[0]!, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+Z 127\\.0\\.0\\.1 GET /s/${created.id}… 200 \\d+ \\d+ms$`))
+    assert.match(lines[1]!, new RegExp(`GET /s/${created.id}…/f/0 200 \\d+ \\d+ms$`))
+    assert.not.match(stdout, created.token.slice(16), 'the secret is never logged')
+    assert.match(stderr, 'warning: links point to http://127.0.0.1:8765')
     child.kill('SIGINT')
     assert.is(await exited, 0, stderr)
     assert.match(stderr, 'stopped')

@@ -10,7 +10,6 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 
-import Database from 'better-sqlite3'
 import sharp from 'sharp'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -18,6 +17,7 @@ import * as assert from 'uvu/assert'
 import { createShareHandler } from '../lib/share/handler'
 import { openShareRegistry, type ShareRegistry } from '../lib/share/registry'
 import { sharePhotos } from '../lib/share/share-photos'
+import { openDatabase } from '../lib/sqlite'
 import { cli, tempDir } from './support/fixtures'
 import { cameraDng, cameraJpeg, endFixtureExifTool, exiftoolOk, privateTags, sessionIn } from './support/pictures'
 
@@ -108,7 +108,7 @@ test('never an original: a tampered database item, or a preview replaced on disk
   const path = new URL(s.url).pathname
   assert.is((await get(`${path}/f/0`)).status, 200)
   // The database edited behind the registry's back: the item now names the original.
-  const db = new Database(join(home, 'shares.db'))
+  const db = openDatabase(join(home, 'shares.db'))
   db.prepare('UPDATE share_items SET path = ? WHERE share_id = ?').run(ORIGINALS[2], s.id)
   db.close()
   for (const route of ['f', 'v', 't']) assert.is((await get(`${path}/${route}/0`)).status, 404, `${route}: original refused`)

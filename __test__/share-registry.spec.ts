@@ -1,9 +1,9 @@
 /** The share registry: creation rules, secrets at rest, verification, audit, purge, schema. */
 import { randomBytes } from 'node:crypto'
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-import Database from 'better-sqlite3'
 import sharp from 'sharp'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -12,6 +12,7 @@ import { ShutterproofError } from '../lib/errors'
 import { manualClock } from '../lib/share/clock'
 import { openShareRegistry, type ShareRegistry } from '../lib/share/registry'
 import { SCHEMA_VERSION } from '../lib/share/schema'
+import { openDatabase } from '../lib/sqlite'
 import { tempDir } from './support/fixtures'
 import { generatedPreview } from './support/pictures'
 
@@ -27,20 +28,34 @@ function open(extra: { maxTtl?: string } = {}) {
   return { dir, path, clock, serverKey, registry }
 }
 
-/** Two session folders, each with a real preview (made by makePreviews) at previews/a.jpg and an original JPEG. */
-const photos = tempDir('sp-reg-photos-')
-const base = { session: join(photos, '2026-04-26_Smith'), scope: 'preview' as const, items: ['previews/a.jpg'] }
-const otherSession = join(photos, 'other')
+/** Real preview bytes (made by makePreviews), once test.before has made them. */
+let previewBytes: Buffer | undefined
+const sessions: string[] = []
+
+/**
+ * A session folder with the files the shares name (createShare refuses missing files): a
+ * real preview at previews/a.jpg (written by test.before for folders made before it ran)
+ * and a RAW file; the first also holds an original JPEG.
+ */
+function sessionDir(name: string): string {
+  const dir = join(tempDir('sp-reg-photos-'), name)
+  mkdirSync(join(dir, 'previews'), { recursive: true })
+  mkdirSync(join(dir, 'raw'))
+  writeFileSync(join(dir, 'previews', 'a.jpg'), previewBytes ?? 'replaced by a real preview in test.before')
+  writeFileSync(join(dir, 'raw', 'a.CR3'), 'raw a')
+  sessions.push(dir)
+  return dir
+}
+
+const base = { session: sessionDir('2026-04-26_Smith'), scope: 'preview' as const, items: ['previews/a.jpg'] }
+const photos = join(base.session, '..')
 
 test.before(async () => {
-  for (const s of [base.session, otherSession]) {
-    mkdirSync(join(s, 'previews'), { recursive: true })
-    mkdirSync(join(s, 'raw'), { recursive: true })
-    writeFileSync(join(s, 'previews', 'a.jpg'), await generatedPreview())
-    await sharp({ create: { width: 320, height: 200, channels: 3, background: '#3a6' } }).jpeg().toFile(join(s, 'original.jpg'))
-    writeFileSync(join(s, 'raw', 'a.CR3'), 'raw bytes')
-  }
+  previewBytes = await generatedPreview()
+  for (const s of sessions) writeFileSync(join(s, 'previews', 'a.jpg'), previewBytes)
+  await sharp({ create: { width: 320, height: 200, channels: 3, background: '#3a6' } }).jpeg().toFile(join(base.session, 'original.jpg'))
 })
+
 
 async function code(fn: () => unknown): Promise<string | undefined> {
   try {
@@ -85,7 +100,28 @@ test('items: traversal, absolute, NUL, duplicates and full items in a preview sh
   }
   assert.is(await code(() => registry.createShare({ ...base, items: ['a.jpg', 'a.jpg'] })), 'E_INVALID_ARGUMENT')
   assert.is(await code(() => registry.createShare({ ...base, items: [{ path: 'raw/a.CR3', kind: 'full' }] })), 'E_INVALID_ARGUMENT')
-  assert.is(await code(() => registry.createShare({ ...base, password: 'short' })), 'E_INVALID_ARGUMENT')
+  registry.close()
+})
+
+test('createShare refuses a missing session folder, missing files, folders, FIFOs and weak passwords; nothing is created', async () => {
+  const { registry } = open()
+  assert.is(await code(() => registry.createShare({ ...base, session: join(base.session, 'nope') })), 'ENOENT')
+  assert.is(await code(() => registry.createShare({ ...base, items: ['previews/missing.jpg'] })), 'ENOENT')
+  assert.is(await code(() => registry.createShare({ ...base, items: ['previews'] })), 'E_INVALID_ARGUMENT')
+  execFileSync('mkfifo', [join(base.session, 'pipe.jpg')])
+  assert.is(await code(() => registry.createShare({ ...base, items: ['pipe.jpg'] })), 'E_INVALID_ARGUMENT')
+  for (const weak of ['short', 'aaaaaaaaaa', 'Password123!', 'hunter2hunter2']) {
+    assert.is(await code(() => registry.createShare({ ...base, password: weak })), 'E_WEAK_PASSPHRASE', weak)
+  }
+  // The label and recipient count as known to an attacker.
+  assert.is(await code(() => registry.createShare({ ...base, label: 'Smith wedding 2026', password: 'Smith wedding 2026' })), 'E_WEAK_PASSPHRASE')
+  try {
+    await registry.createShare({ ...base, password: 'aaaaaaaaaa' })
+  } catch (err) {
+    assert.match((err as Error).message, 'Repeated characters')
+    assert.match((err as Error).message, "password: 'generate'")
+  }
+  assert.is(registry.listShares().length, 0)
   registry.close()
 })
 
@@ -125,7 +161,7 @@ test('the secret, token and password are never stored (the database files do not
   registry.close()
   check()
   assert.is(statSync(path).mode & 0o777, 0o600)
-  const db = new Database(path, { readonly: true })
+  const db = openDatabase(path, { readonly: true })
   const row = db.prepare('SELECT verifier, password_hash FROM shares WHERE id = ?').get(s.id) as { verifier: Buffer; password_hash: string }
   assert.is(row.verifier.length, 32)
   assert.match(row.password_hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
@@ -166,13 +202,50 @@ test('verifyAccess: ok, not_found for a wrong secret / unknown id / garbage, exp
   registry.close()
 })
 
-test('lockout is configurable and parallel guesses cannot overrun it', async () => {
+test('wrong passwords slow down their own address only, parallel guesses cannot overrun the back-off, and a link costs at most checksPerMinute Argon2 runs', async () => {
   const dir = tempDir('sp-reg-')
-  const registry = openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock: manualClock(), lockout: { attempts: 3, window: '10m' } })
+  const clock = manualClock()
+  const registry = openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock, lockout: { attempts: 3, checksPerMinute: 7 } })
   const s = await registry.createShare({ ...base, password: 'a long enough password' })
-  const results = await Promise.all(Array.from({ length: 6 }, (_, i) => registry.verifyAccess(s.token, { password: `guess ${i} guess guess` })))
+  const guess = (remote: string, password = 'guess guess guess') => registry.verifyAccess(s.token, { password, remote })
+  const results = await Promise.all(Array.from({ length: 6 }, (_, i) => guess('192.0.2.1', `guess ${i} guess guess`)))
   assert.equal(results.map((r) => r.status), ['bad_password', 'bad_password', 'bad_password', 'locked', 'locked', 'locked'])
-  assert.is((await registry.verifyAccess(s.token, { password: 'a long enough password' })).status, 'locked')
+  assert.is(results[3]!.retryAfter, 1)
+  assert.is((await guess('192.0.2.1', 'a long enough password')).status, 'locked', 'the right password waits too')
+  // Another address is not held back at all: no lock for everyone.
+  assert.is((await guess('192.0.2.2', 'a long enough password')).status, 'ok')
+  // The same /64 is the same client.
+  for (let i = 0; i < 3; i++) await guess(`2001:db8:1:2::${i + 1}`)
+  assert.is((await guess('2001:db8:1:2:ffff::9')).status, 'locked')
+  // 7 checks ran this minute (3 + the ok + 3): the ceiling paces everyone, briefly.
+  const busy = await guess('198.51.100.7', 'a long enough password')
+  assert.is(busy.status, 'locked')
+  assert.ok(busy.retryAfter! >= 1 && busy.retryAfter! <= 60, String(busy.retryAfter))
+  clock.advance(60_000)
+  assert.is((await guess('198.51.100.7', 'a long enough password')).status, 'ok')
+  registry.close()
+})
+
+test('chargeBytes: each file may be sent maxDownloads × its size in bytes, whatever the ranges; all or nothing; refunds give bytes back', async () => {
+  const { registry } = open()
+  const s = await registry.createShare({ ...base, scope: 'full', items: ['previews/a.jpg', 'raw/a.CR3'], maxDownloads: 2 })
+  const size = 1000
+  assert.ok(registry.chargeBytes(s.id, [{ index: 0, bytes: 999, size }]), 'bytes 1- of the file')
+  assert.is(registry.getShare(s.id)!.downloads, 0)
+  assert.ok(registry.chargeBytes(s.id, [{ index: 0, bytes: 999, size }]), 'again: 1998 of 2000')
+  assert.is(registry.getShare(s.id)!.downloads, 1)
+  assert.not.ok(registry.chargeBytes(s.id, [{ index: 0, bytes: 999, size }]), 'a third time would pass 2000')
+  assert.ok(registry.chargeBytes(s.id, [{ index: 0, bytes: 2, size }]), 'exactly up to the budget')
+  assert.is(registry.getShare(s.id)!.downloads, 2)
+  assert.not.ok(registry.chargeBytes(s.id, [{ index: 0, bytes: 1, size }]))
+  // all or nothing: item 0 is spent, so a charge for both fails and item 1 keeps its budget
+  assert.not.ok(registry.chargeBytes(s.id, [{ index: 0, bytes: size, size }, { index: 1, bytes: 10, size: 10 }]))
+  assert.is(registry.getShare(s.id)!.status, 'active', 'item 1 can still be downloaded')
+  assert.ok(registry.chargeBytes(s.id, [{ index: 1, bytes: 20, size: 10 }]))
+  assert.is(registry.getShare(s.id)!.status, 'limit')
+  registry.refundBytes(s.id, [{ index: 1, bytes: 15, size: 10 }])
+  assert.is(registry.getShare(s.id)!.status, 'active', 'a download that broke off gives its unsent bytes back')
+  assert.is(registry.getShare(s.id)!.downloads, 2 + 0)
   registry.close()
 })
 
@@ -180,7 +253,7 @@ test('revokeSession, listShares filters', async () => {
   const { registry } = open()
   const a = await registry.createShare(base)
   await registry.createShare(base)
-  const c = await registry.createShare({ ...base, session: otherSession })
+  const c = await registry.createShare({ ...base, session: sessionDir('other') })
   assert.is(registry.revokeSession(base.session), 2)
   assert.is(registry.revokeSession(base.session), 0)
   assert.is(registry.getShare(a.id)!.status, 'revoked')
@@ -222,24 +295,67 @@ test('pruneAccessLog: removes only entries older than the age or date, returns h
   assert.is(await code(() => registry.pruneAccessLog({} as never)), 'E_INVALID_ARGUMENT')
   registry.close()
   // The database itself refuses to delete a row newer than the recorded cutoff.
-  const db = new Database(path)
+  const db = openDatabase(path)
   assert.throws(() => db.prepare('DELETE FROM share_access_log').run(), /append-only/)
   assert.throws(() => db.prepare('UPDATE share_access_log_pruned SET before = 0').run(), /only moves forward/)
   db.close()
 })
 
-test('pruneAccessLog never removes entries of the lockout window, so a lock cannot be lifted by pruning', async () => {
+test('pruneAccessLog keeps the last 15 minutes, and pruning lifts no back-off', async () => {
   const dir = tempDir('sp-reg-')
   const clock = manualClock(new Date('2026-05-01T09:00:00Z'))
-  const registry = openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock, lockout: { attempts: 2, window: '10m' } })
+  const registry = openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock, lockout: { attempts: 2 } })
   const s = await registry.createShare({ ...base, password: 'a long enough password' })
   for (let i = 0; i < 2; i++) assert.is((await registry.verifyAccess(s.token, { password: `wrong guess ${i} here` })).status, 'bad_password')
-  clock.advance(60_000)
+  clock.advance(500)
   assert.is(registry.pruneAccessLog({ olderThan: '1s' }), 0)
-  assert.is(registry.pruneAccessLog({ olderThan: new Date('2030-01-01T00:00:00Z') }), 0, 'a date in the future is held to the window too')
+  assert.is(registry.pruneAccessLog({ olderThan: new Date('2030-01-01T00:00:00Z') }), 0, 'a date in the future is held to 15 minutes too')
   assert.is((await registry.verifyAccess(s.token, { password: 'a long enough password' })).status, 'locked')
-  clock.advance(10 * 60_000 + 1)
-  assert.is(registry.pruneAccessLog({ olderThan: '1s' }), 3, 'the two failures and the locked attempt, once out of the window')
+  clock.advance(15 * 60_000 + 1)
+  assert.is(registry.pruneAccessLog({ olderThan: '1s' }), 3, 'the two failures and the counted refusal, once 15 minutes old')
+  registry.close()
+})
+
+test('the access log has a row bound: past maxLogRows the oldest rows go, also through pruneAccessLog', async () => {
+  const dir = tempDir('sp-reg-')
+  const clock = manualClock(new Date('2026-05-01T09:00:00Z'))
+  const registry = openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock, maxLogRows: 150 })
+  const s = await registry.createShare(base)
+  for (let i = 0; i < 1000; i++) {
+    clock.advance(10)
+    registry.logAccess({ shareId: s.id, event: `view-${i}`, outcome: 'ok' })
+  }
+  const log = registry.accessLog()
+  assert.ok(log.length <= 150 && log.length >= 100, String(log.length))
+  assert.is(log[log.length - 1]!.event, 'view-999', 'the newest rows stay')
+  registry.close()
+  // A smaller bound is applied by pruneAccessLog (share purge), and counted in its result.
+  const smaller = openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock, maxLogRows: 20 })
+  const before = smaller.accessLog().length
+  assert.is(smaller.pruneAccessLog({ olderThan: '90d', dryRun: true }), before - 20)
+  const removed = smaller.pruneAccessLog({ olderThan: '90d' })
+  const after = smaller.accessLog()
+  assert.ok(after.length <= 20, String(after.length))
+  assert.is(removed, before - after.length)
+  assert.is(after[after.length - 1]!.event, 'view-999')
+  smaller.close()
+})
+
+test('unknown links cost no database write per request: one counted line per minute', async () => {
+  const { registry, clock, path } = open()
+  const rows = () => {
+    const db = openDatabase(path, { readonly: true })
+    const n = (db.prepare('SELECT count(*) AS n FROM share_access_log').get() as { n: number }).n
+    db.close()
+    return n
+  }
+  for (let i = 0; i < 500; i++) await registry.verifyAccess(`${'a'.repeat(16)}${String(i).padStart(52, 'b').replace(/\d/g, 'c')}`)
+  assert.is(rows(), 0, 'nothing written while the minute lasts')
+  clock.advance(60_000)
+  await registry.verifyAccess('garbage')
+  registry.logAccess({ shareId: 'x', event: 'tick', outcome: 'ok' })
+  const probes = registry.accessLog().filter((e) => e.event === 'probe')
+  assert.equal(probes.map((e) => [e.shareId, e.outcome, e.count]), [['-', 'not_found', 500], ['-', 'not_found', 1]], 'one line per minute')
   registry.close()
 })
 
@@ -280,7 +396,7 @@ test('schema: version recorded per component; a newer database is refused with E
   const again = openShareRegistry({ path, serverKey })
   assert.ok(again.getShare(s.id))
   again.close()
-  const db = new Database(path)
+  const db = openDatabase(path)
   assert.equal(db.prepare('SELECT component, version FROM schema_version').all(), [{ component: 'share', version: SCHEMA_VERSION }])
   assert.is(db.pragma('journal_mode', { simple: true }), 'wal')
   db.prepare("UPDATE schema_version SET version = 99 WHERE component = 'share'").run()

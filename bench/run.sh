@@ -3,10 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-tools.sh   # b3sum, xxhsum (Debian) — the peers of case A
-# Debian peers of cases D and E
+# Debian peers of cases D, E, I and J (nginx and versitygw come with install-test-tools.sh; wrk drives J's load)
 peers=()
 command -v age >/dev/null || peers+=(age)
 command -v rclone >/dev/null || peers+=(rclone)
+command -v restic >/dev/null || peers+=(restic)
+command -v wrk >/dev/null || peers+=(wrk)
 if [ ${#peers[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${peers[@]}" >/dev/null || echo "could not install ${peers[*]}: their rows will be missing"
 fi
@@ -15,9 +17,11 @@ if [ ! -d bench/.peers/node_modules/@napi-rs/blake-hash ]; then
   mkdir -p bench/.peers && echo '{"private":true}' > bench/.peers/package.json
   npm install --prefix bench/.peers --no-save --no-audit --no-fund @napi-rs/blake-hash@1.3.6 >/dev/null
 fi
+release=()
 if [[ " $* " == *" --quick "* ]]; then
   npm run --silent build            # smoke run: the debug addon is enough
 else
-  npm run --silent build:native:release && npm run --silent build:ts
+  npm run --silent build:ts
+  release=(bash scripts/with-release-addon.sh)   # the addon users install (LTO, stripped)
 fi
-node --import tsx bench/run.ts "$@"
+"${release[@]}" node --import tsx bench/run.ts "$@"

@@ -11,7 +11,9 @@ import { hashFileCase } from './cases/hash-file'
 import { memoryCase } from './cases/memory'
 import { perCallCase } from './cases/per-call'
 import { previewsCase } from './cases/previews'
+import { s3BackupCase } from './cases/s3-backup'
 import { sealCase } from './cases/seal'
+import { shareServerCase } from './cases/share-server'
 import { streamHashCase } from './cases/stream-hash'
 import { REPO, type BenchContext } from './lib/context'
 import { formatSize, parseSize, WORK } from './lib/files'
@@ -31,12 +33,15 @@ async function main(): Promise<void> {
     openssl: ['openssl', ['version']],
     age: ['age', ['--version']],
     rclone: ['rclone', ['version']],
+    restic: ['restic', ['version']],
     cp: ['cp', ['--version']],
     tar: ['tar', ['--version']],
     vipsthumbnail: ['vipsthumbnail', ['--vips-version']],
     convert: ['/usr/bin/convert', ['-version']],
     exiftool: ['/usr/bin/exiftool', ['-ver']],
     exiv2: ['exiv2', ['--version']],
+    nginx: ['nginx', ['-v']],
+    wrk: ['sh', ['-c', 'wrk -v 2>&1 | head -1']],
   })
   const cases: CaseResult[] = []
   for (const [name, run] of [
@@ -47,6 +52,8 @@ async function main(): Promise<void> {
     ['E', copyCase],
     ['F', memoryCase],
     ['G', previewsCase],
+    ['I', s3BackupCase],
+    ['J', shareServerCase],
   ] as const) {
     if (only && !only.has(name)) continue
     const t0 = Date.now()
@@ -69,8 +76,9 @@ function caseFilter(argv: string[]): Set<string> | undefined {
   if (i < 0) return undefined
   const value = argv[i]!.includes('=') ? argv[i]!.slice('--case='.length) : argv[i + 1]
   const names = (value ?? '').toUpperCase().split(',').filter(Boolean)
-  if (names.length === 0 || names.some((n) => !'ABCDEFG'.includes(n) || n.length !== 1)) {
-    throw new Error(`--case ${value ?? ''} is not understood; give letters A to G, e.g. --case A,E`)
+  const known = 'ABCDEFGHIJ'
+  if (names.length === 0 || names.some((n) => !known.includes(n) || n.length !== 1)) {
+    throw new Error(`--case ${value ?? ''} is not understood; give letters from ${known}, e.g. --case A,E`)
   }
   return new Set(names)
 }

@@ -42,6 +42,17 @@ export type ErrorCode =
   | 'E_CORRUPT_IMAGE'
   | 'E_IMAGE_TOO_LARGE'
   | 'E_NOT_A_PREVIEW'
+  | 'E_WEAK_PASSPHRASE'
+  | 'E_S3_NO_CREDENTIALS'
+  | 'E_S3_BAD_CREDENTIALS'
+  | 'E_S3_NO_BUCKET'
+  | 'E_S3_ACCESS_DENIED'
+  | 'E_S3_CLOCK_SKEW'
+  | 'E_S3_UNREACHABLE'
+  | 'E_S3'
+  | 'E_UNSUPPORTED_PLATFORM'
+  | 'E_NATIVE_LOAD'
+  | 'E_SQLITE_UNAVAILABLE'
 
 /** Base class of every error the library reports. */
 export class ShutterproofError extends Error {
@@ -144,6 +155,57 @@ export class UnsafeArchiveError extends ShutterproofError {
 export class PreviewError extends ShutterproofError {
   constructor(code: 'E_NO_PREVIEW' | 'E_UNSUPPORTED_FORMAT' | 'E_CORRUPT_IMAGE' | 'E_IMAGE_TOO_LARGE' | 'E_NOT_A_PREVIEW', message: string, options?: { path?: string; cause?: unknown }) {
     super(code, message, options)
+  }
+}
+
+/**
+ * A chosen passphrase or share password is too easy to guess (`E_WEAK_PASSPHRASE`); the
+ * message says why and how to make it stronger (or to let Shutterproof generate one).
+ */
+export class WeakPassphraseError extends ShutterproofError {
+  constructor(message: string) {
+    super('E_WEAK_PASSPHRASE', message)
+  }
+}
+
+/**
+ * Object storage (S3-compatible) refused or could not be reached: no credentials were
+ * found (`E_S3_NO_CREDENTIALS`), the server rejected them (`E_S3_BAD_CREDENTIALS`), the
+ * bucket does not exist (`E_S3_NO_BUCKET`), the credentials may not use it
+ * (`E_S3_ACCESS_DENIED`), this computer's clock is too far from the server's
+ * (`E_S3_CLOCK_SKEW`), the server stayed unreachable through every retry
+ * (`E_S3_UNREACHABLE`), or another S3 error (`E_S3`, with the server's code in `s3Code`).
+ * Messages say what to fix.
+ */
+export class CloudError extends ShutterproofError {
+  /** The server's error code (`AccessDenied`, `SlowDown`, …), when it sent one. */
+  readonly s3Code?: string
+  /** The HTTP status, when the server answered. */
+  readonly status?: number
+
+  constructor(code: ErrorCode, message: string, options?: { path?: string; cause?: unknown; s3Code?: string; status?: number }) {
+    super(code, message, options)
+    if (options?.s3Code !== undefined) this.s3Code = options.s3Code
+    if (options?.status !== undefined) this.status = options.status
+  }
+}
+
+/**
+ * The native addon is missing for this machine: none is published for its platform
+ * (`E_UNSUPPORTED_PLATFORM`; the message says how to build one from source), or the one
+ * for its platform is not installed or does not load (`E_NATIVE_LOAD`). Thrown by
+ * `require('shutterproof')` / `import`, so test `err.code`: the class cannot be imported then.
+ */
+export class PlatformError extends ShutterproofError {
+  /** This machine's platform as the addon names it, e.g. `linux-arm64-musl`, `freebsd-x64`. */
+  readonly platform: string
+  /** The platforms a prebuilt addon is published for. */
+  readonly supported: readonly string[]
+
+  constructor(code: 'E_UNSUPPORTED_PLATFORM' | 'E_NATIVE_LOAD', message: string, options: { platform: string; supported: readonly string[]; cause?: unknown }) {
+    super(code, message, { cause: options.cause })
+    this.platform = options.platform
+    this.supported = options.supported
   }
 }
 

@@ -55,8 +55,12 @@ export {
   SchemaVersionError,
   UnsafeArchiveError,
   PreviewError,
+  WeakPassphraseError,
+  CloudError,
+  PlatformError,
   type ErrorCode,
 } from './errors'
+export { checkPassphraseStrength, estimatePassphraseStrength } from './keys/strength'
 /**
  * ASC MHL v2.0 histories (`ascmhl/` folders) for ingest destinations.
  *
@@ -157,8 +161,15 @@ export {
   type AccessLogEntry,
   type PruneAccessLogOptions,
   type PurgeExpiredOptions,
+  type PasswordLockout,
+  type ByteCharge,
 } from './share/registry'
 export { createShareHandler, type ShareHandlerOptions, type ShareRequestHandler, type PasswordRateLimit } from './share/handler'
+export { createShareServer, type ShareServerOptions } from './share/server'
+export { loadTlsFiles, type TlsFiles } from './share/tls'
+export { type ShareTimeouts } from './share/timeouts'
+export { type TrustProxy } from './share/proxy'
+export { publicUrlOf, loopbackWarning } from './share/public-url'
 export { type ShareItem, type ShareItemInput, type ShareScope } from './share/items'
 export { type ShareAudit, type AuditOptions, type ShareExposure } from './share/audit'
 export { sharePhotos, type SharePhotosOptions, type SharedPhotos } from './share/share-photos'
@@ -205,7 +216,7 @@ export { parseDuration } from './share/duration'
  */
 export * from './backup/index'
 /** The SQLite catalog: 3-2-1 status per session, rebuilt from reports and store indexes. */
-export { openCatalog, Catalog, type DestinationSpec, type SessionStatus, type MediaKind, type Location } from './catalog/catalog'
+export { openCatalog, Catalog, type DestinationSpec, type SessionStatus, type StoreStatus, type MediaKind, type Location } from './catalog/catalog'
 /**
  * Encrypted client deliveries: one sealed tar of the chosen files, and safe unpacking.
  *

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the reference tools the tests compare against, when they are missing:
-# Debian packages (as root; chromium for the browser suites, exiftool and image tools for previews), the reference ASC MHL tool (pip) and the Rust components
-# for fmt / clippy.
+# Debian packages (as root; chromium for the HTML report and share gallery suites, exiftool
+# and image tools for previews, nginx and openssl for the share server behind a proxy), the
+# reference ASC MHL tool (pip), the Rust components for fmt / clippy, and a nightly
+# toolchain with cargo-fuzz for the fuzz smoke (skipped, loudly, when they cannot be had).
 set -euo pipefail
 need=()
 command -v b3sum >/dev/null || need+=(b3sum)
@@ -19,6 +21,12 @@ command -v exiftool >/dev/null || need+=(libimage-exiftool-perl)
 [ -x /usr/bin/vipsthumbnail ] || need+=(libvips-tools)
 [ -x /usr/bin/convert ] || need+=(imagemagick)
 command -v exiv2 >/dev/null || need+=(exiv2)
+# The reverse proxy the share server is tested behind (the tests start and stop their own
+# nginx on free ports; the package's own service is not used), and openssl for its
+# throwaway certificate.
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
+command -v openssl >/dev/null || need+=(openssl)
+command -v readelf >/dev/null || need+=(binutils)   # package.spec.ts reads the addon's ELF sections
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing test tools: ${need[*]} (install them, e.g. sudo apt-get install -y ${need[*]})" >&2
@@ -39,7 +47,38 @@ if ! command -v ascmhl-debug >/dev/null; then
     echo "pip and pipx are missing: cannot install ascmhl; the ASC MHL reference checks will be skipped" >&2
   fi
 fi
+# The S3 server the object-storage suites run against: versitygw (Apache-2.0), built with Go
+# into the cache (about 2 minutes cold). Without Go those suites say SKIPPED.
+VERSITYGW_VERSION=v1.8.0
+gw_bin="${SHUTTERPROOF_VERSITYGW:-$HOME/.cache/shutterproof/bin/versitygw}"
+go_bin="$(command -v go || { [ -x /usr/local/go/bin/go ] && echo /usr/local/go/bin/go; } || true)"
+# `go version -m` names the module version a binary was built from.
+if [ ! -x "$gw_bin" ] || { [ -n "$go_bin" ] && ! "$go_bin" version -m "$gw_bin" 2>/dev/null | grep -q "versitygw.*$VERSITYGW_VERSION"; }; then
+  if [ -n "$go_bin" ]; then
+    echo "installing versitygw $VERSITYGW_VERSION (go install, once)"
+    mkdir -p "$(dirname "$gw_bin")"
+    GOBIN="$(dirname "$gw_bin")" "$go_bin" install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION" \
+      || echo "could not build versitygw: the S3 suites will be skipped" >&2
+  else
+    echo "Go is missing: cannot build versitygw; the S3 suites will be skipped" >&2
+  fi
+fi
 if command -v rustup >/dev/null; then
   rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
   rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 fi
+# The fuzz targets (crates/core/fuzz) build with cargo-fuzz on a nightly toolchain.
+if command -v rustup >/dev/null; then
+  if ! cargo +nightly --version >/dev/null 2>&1; then
+    echo "installing a nightly Rust toolchain for the fuzz targets"
+    rustup toolchain install nightly --profile minimal >/dev/null 2>&1 \
+      || echo "could not install a nightly toolchain: the Rust fuzz smoke will be SKIPPED" >&2
+  fi
+  if cargo +nightly --version >/dev/null 2>&1 && ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "installing cargo-fuzz 0.13.2 (cargo install, from crates.io)"
+    cargo install cargo-fuzz --version 0.13.2 --locked -q \
+      || echo "could not install cargo-fuzz: the Rust fuzz smoke will be SKIPPED" >&2
+  fi
+fi
+# zig + cargo-zigbuild build the release addon that package.spec.ts packs and installs.
+bash "$(dirname "$0")/install-zig.sh"

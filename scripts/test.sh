@@ -50,6 +50,16 @@ read -r c_pass c_fail < <(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if 
 if [ "$cargo_status" -ne 0 ] && [ "$c_fail" -eq 0 ]; then c_fail=1; fi # did not build or crashed
 passed=$((passed + c_pass)); failed=$((failed + c_fail))
 
+# Every Rust fuzz target, briefly, from the vectors' seeds and a fixed seed (the
+# TypeScript fuzz properties run with the uvu suites below). 77 = no nightly toolchain.
+note "fuzz smoke: every Rust fuzz target (scripts/fuzz.sh --smoke)"
+bash scripts/fuzz.sh --smoke
+case $? in
+  0) passed=$((passed + 1)); echo "ok: fuzz smoke" ;;
+  77) skipped=$((skipped + 1)) ;;
+  *) failed=$((failed + 1)); echo "FAILED: fuzz smoke" ;;
+esac
+
 note "uvu suites (__test__/*.spec.ts)"
 npx uvu -r tsx __test__ '\.spec\.ts$' 2>&1 | tee "$log_dir/uvu.log"
 uvu_status=${PIPESTATUS[0]}
@@ -60,6 +70,10 @@ u_total=${u_total:-0} u_pass=${u_pass:-0} u_skip=${u_skip:-0}
 u_fail=$((u_total - u_pass))
 if [ "$uvu_status" -ne 0 ] && [ "$u_fail" -eq 0 ]; then u_fail=1; fi # crashed before its summary
 passed=$((passed + u_pass)); failed=$((failed + u_fail)); skipped=$((skipped + u_skip))
+
+note "uvu suites on Node 24 (scripts/test-node24.sh)"
+read -r n_pass n_fail n_skip < <(bash scripts/test-node24.sh | tail -1)
+passed=$((passed + ${n_pass:-0})); failed=$((failed + ${n_fail:-1})); skipped=$((skipped + ${n_skip:-0}))
 
 echo
 if [ "$skipped" -gt 0 ]; then

@@ -4,10 +4,13 @@ import type { Timing } from './measure'
 
 export interface Row {
   name: string
-  /** Seconds (or nanoseconds per call when `unit` is 'ns/call', bytes when 'bytes'). */
+  /**
+   * Seconds (or nanoseconds per call when `unit` is 'ns/call', bytes when 'bytes',
+   * requests per second when 'req/s' — then `min` is the worst run —, milliseconds when 'ms').
+   */
   median: number
   min: number
-  unit: 's' | 'ns/call' | 'bytes'
+  unit: 's' | 'ns/call' | 'bytes' | 'req/s' | 'ms'
   /** Bytes processed per run, to show throughput. */
   bytes?: number
 }
@@ -62,6 +65,8 @@ export function atLeast(label: string, value: number, target: number): Ratio {
 
 function fmtRow(r: Row): string {
   if (r.unit === 'bytes') return `| ${r.name} | ${(r.median / 1024 ** 2).toFixed(1)} MiB | ${(r.min / 1024 ** 2).toFixed(1)} MiB |  |`
+  if (r.unit === 'req/s') return `| ${r.name} | ${r.median.toFixed(0)} req/s | ${r.min.toFixed(0)} req/s (worst run) | ${r.bytes ? `${((r.median * r.bytes) / 1e9).toFixed(2)} GB/s` : ''} |`
+  if (r.unit === 'ms') return `| ${r.name} | ${r.median.toFixed(1)} ms | ${r.min.toFixed(1)} ms |  |`
   const time = r.unit === 's' ? `${(r.median * 1000).toFixed(1)} ms | ${(r.min * 1000).toFixed(1)} ms` : `${r.median.toFixed(0)} ns | ${r.min.toFixed(0)} ns`
   const rate = r.bytes ? `${(r.bytes / (r.unit === 's' ? r.median : r.median / 1e9) / 1e9).toFixed(2)} GB/s` : ''
   return `| ${r.name} | ${time} | ${rate} |`

@@ -18,6 +18,19 @@ export interface LocalObjectFile {
   release: () => Promise<void>
 }
 
+/** Options of {@link StoreBackend.putWith}. */
+export interface PutWithOptions {
+  /**
+   * Asked about a local file a crashed run left under the same key (object storage keeps
+   * its staging files to resume uploads): true when it is still a good copy to publish.
+   */
+  reuse?: (localPath: string) => Promise<boolean>
+  /** Bytes sent to the store as they pass (object storage). */
+  onBytes?: (bytes: number) => void
+  /** Stops an upload between its parts or mid-part; what was sent is kept for resuming. */
+  signal?: AbortSignal
+}
+
 /**
  * Immutable objects under `/`-separated keys. Every put appears whole or not at all.
  *
@@ -30,6 +43,8 @@ export interface LocalObjectFile {
 export interface StoreBackend {
   /** A human-readable location for messages. */
   readonly location: string
+  /** Files a backup works on at once unless told otherwise (default 2). */
+  readonly defaultConcurrency?: number
   /** Size and last modification (the store's clock) of an object, or `undefined` when there is none. */
   stat(key: string): Promise<{ size: number; mtimeMs: number } | undefined>
   /** The bytes of an object (`ENOENT` when missing). */
@@ -41,7 +56,7 @@ export interface StoreBackend {
    * native seal, which writes a temporary name and renames). A local folder hands out the
    * final path itself; object storage would hand out a staging file and upload it.
    */
-  putWith(key: string, write: (localPath: string) => Promise<void>): Promise<void>
+  putWith(key: string, write: (localPath: string) => Promise<void>, options?: PutWithOptions): Promise<void>
   /** A local file holding the object, for native readers; `release` when done. */
   localFile(key: string): Promise<LocalObjectFile>
   /** Keys under `prefix` (recursively), sorted; temporary files are never listed. */

@@ -5,7 +5,8 @@
  */
 import { randomInt } from 'node:crypto'
 
-import { InvalidArgumentError, type ShutterproofError } from '../errors'
+import { CloudError, InvalidArgumentError, type ShutterproofError } from '../errors'
+import type { LocalObjectFile } from './backend'
 import { checkSealed } from './objects'
 import type { SnapshotFile, Store, StoredSnapshot } from './store'
 
@@ -29,8 +30,11 @@ export interface RestoreTestFailure {
 export interface RestoreTestOptions {
   /** Only this session's newest snapshot (default: the newest snapshot of every session). */
   session?: string
-  /** `'all'` (default) or how many files to pick at random across the snapshots tested. */
-  sample?: number | 'all'
+  /**
+   * `'all'` (default), how many files to pick at random across the snapshots tested, or a
+   * share of them (`'10%'`: a cheap frequent test; at least one file).
+   */
+  sample?: number | 'all' | `${number}%`
   /** Keep a sealed record of this test in the store, for the catalog (default true). */
   record?: boolean
   signal?: AbortSignal
@@ -41,6 +45,8 @@ export interface RestoreTestOptions {
 /** What {@link restoreTest} resolves with. */
 export interface RestoreTestReport {
   status: 'completed' | 'failed'
+  /** Every file of every session's newest snapshot was checked (no sample, no session filter). */
+  full: boolean
   testedAt: string
   snapshots: Array<{ key: string; session: string; createdAt: string; files: number }>
   /** Files checked (decrypted and re-hashed). */
@@ -60,6 +66,13 @@ const KIND_OF_CODE: Record<string, RestoreFailureKind> = {
   E_FORMAT: 'failed-authentication',
 }
 
+/** `'10%'` → 10; undefined unless 0 < share ≤ 100. */
+function parsePercent(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)%$/.exec(text.trim())
+  const n = m ? Number(m[1]) : NaN
+  return n > 0 && n <= 100 ? n : undefined
+}
+
 /**
  * Decrypts and re-hashes the objects of the newest snapshot of each session (or one
  * session; all files or a random sample), in Rust, reading each object back from the disk.
@@ -76,7 +89,9 @@ const KIND_OF_CODE: Record<string, RestoreFailureKind> = {
  */
 export async function restoreTest(store: Store, options: RestoreTestOptions = {}): Promise<RestoreTestReport> {
   const sample = options.sample ?? 'all'
-  if (sample !== 'all' && (!Number.isSafeInteger(sample) || sample < 1)) throw new InvalidArgumentError(`sample must be 'all' or a whole number ≥ 1, not ${String(sample)}`)
+  const percent = typeof sample === 'string' && sample !== 'all' ? parsePercent(sample) : undefined
+  if (typeof sample === 'string' && sample !== 'all' && percent === undefined) throw new InvalidArgumentError(`sample must be 'all', a whole number ≥ 1 or a share like '10%', not ${sample}`)
+  if (typeof sample === 'number' && (!Number.isSafeInteger(sample) || sample < 1)) throw new InvalidArgumentError(`sample must be 'all' or a whole number ≥ 1, not ${String(sample)}`)
   options.signal?.throwIfAborted?.()
   const testedAt = new Date().toISOString()
   const { snapshots, unreadable } = await store.snapshots()
@@ -113,12 +128,14 @@ export async function restoreTest(store: Store, options: RestoreTestOptions = {}
     })
   }
   let work: Array<{ s: StoredSnapshot; f: SnapshotFile }> = chosen.flatMap((s) => s.files.map((f) => ({ s, f })))
-  if (sample !== 'all' && sample < work.length) {
-    for (let i = 0; i < sample; i++) {
+  const count = percent !== undefined ? Math.max(1, Math.ceil((work.length * percent) / 100)) : sample === 'all' ? work.length : (sample as number)
+  const full = options.session === undefined && count >= work.length
+  if (count < work.length) {
+    for (let i = 0; i < count; i++) {
       const j = i + randomInt(work.length - i)
       ;[work[i], work[j]] = [work[j]!, work[i]!]
     }
-    work = work.slice(0, sample)
+    work = work.slice(0, count)
   }
   // Each object is decrypted once, whatever number of files share it.
   const results = new Map<string, Promise<{ blake3: string; size: number } | ShutterproofError>>()
@@ -126,15 +143,18 @@ export async function restoreTest(store: Store, options: RestoreTestOptions = {}
     let p = results.get(object)
     if (!p) {
       p = (async () => {
-        const local = await store.backend.localFile(store.objectKey(object))
+        let local: LocalObjectFile | undefined
         try {
+          local = await store.backend.localFile(store.objectKey(object))
           const d = await checkSealed(store.vault, local.path, options.signal)
           return { blake3: d.blake3, size: d.plaintextSize }
         } catch (err) {
-          if ((err as ShutterproofError).code === 'E_ABORTED') throw err
-          return err as ShutterproofError
+          const e = err as ShutterproofError
+          // A store that cannot be reached says nothing about this object: the test fails whole.
+          if (e.code === 'E_ABORTED' || e instanceof CloudError) throw err
+          return e
         } finally {
-          await local.release()
+          await local?.release()
         }
       })()
       results.set(object, p)
@@ -159,6 +179,7 @@ export async function restoreTest(store: Store, options: RestoreTestOptions = {}
   }
   const report: RestoreTestReport = {
     status: failures.length === 0 ? 'completed' : 'failed',
+    full,
     testedAt,
     snapshots: chosen.map((s) => ({ key: s.key, session: s.session, createdAt: s.createdAt, files: s.files.length })),
     checked,
@@ -170,6 +191,7 @@ export async function restoreTest(store: Store, options: RestoreTestOptions = {}
       format: 'shutterproof-restore-test/1',
       testedAt,
       status: report.status,
+      full,
       sessions: chosen.map((s) => ({ session: s.session, snapshot: s.key, checked: work.filter((w) => w.s === s).length, failures: failures.filter((x) => x.session === s.session).length })),
       unreadableSnapshots: unreadable.map((u) => u.key),
     })

@@ -2,7 +2,7 @@
  * `backup(sessionDir, store)`: incremental, verified, resumable.
  * @module
  */
-import { stat } from 'node:fs/promises'
+import { rm, stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 
 import { AbortError, InvalidArgumentError, type ShutterproofError } from '../errors'
@@ -25,10 +25,16 @@ export interface BackupProgress {
 export interface BackupOptions {
   /** Session name kept in the index (default: the folder's name). */
   session?: string
-  /** Files worked on at once (default 2). */
+  /** Files worked on at once (default 2; 4 for object storage). */
   concurrency?: number
   /** Aborting stops between files; no snapshot is published; the next run resumes. */
   signal?: AbortSignal
+  /**
+   * The end of the time window (e.g. 06:00 for an overnight upload): the run stops then
+   * like an abort — objects complete by then are kept, no snapshot is published, and
+   * the next run goes on from there — and reports `windowEnded: true`.
+   */
+  until?: Date
   /** Called after each file. */
   onProgress?: (p: BackupProgress) => void
 }
@@ -49,6 +55,8 @@ export interface BackupReport {
    * otherwise the previous snapshot stays the newest and a re-run completes the work.
    */
   status: 'completed' | 'completed-with-errors' | 'failed' | 'aborted'
+  /** The run stopped because its time window (`until`) ended (status `aborted`). */
+  windowEnded?: boolean
   session: string
   store: string
   /** Key of the newest snapshot of the session after this run. */
@@ -96,7 +104,34 @@ export async function backup(sessionDir: string, store: Store, options: BackupOp
   if (!st?.isDirectory()) throw new InvalidArgumentError(`${root} is not a folder; give the session folder to back up`)
   const session = options.session ?? basename(root)
   options.signal?.throwIfAborted?.()
-  return asWriter(store.backend, 'backup', (writer) => backupAsWriter(root, session, store, options, writer))
+  if (options.until !== undefined && !(options.until instanceof Date && Number.isFinite(options.until.getTime()))) throw new InvalidArgumentError('until must be a valid Date')
+  const window = timeWindow(options.until, options.signal)
+  try {
+    const report = await asWriter(store.backend, 'backup', (writer) => backupAsWriter(root, session, store, { ...options, signal: window.signal }, writer))
+    if (window.ended() && report.status === 'aborted') report.windowEnded = true
+    return report
+  } finally {
+    window.dispose()
+  }
+}
+
+/** The caller's signal, tripped also when the window ends. */
+function timeWindow(until: Date | undefined, signal: AbortSignal | undefined) {
+  if (!until) return { signal, ended: () => false, dispose: () => {} }
+  const controller = new AbortController()
+  let ended = false
+  const end = () => {
+    ended = true
+    controller.abort(new Error(`the time window ended at ${until.toISOString()}`))
+  }
+  const ms = until.getTime() - Date.now()
+  const timer = ms > 0 ? setTimeout(end, Math.min(ms, 2 ** 31 - 1)) : undefined
+  if (ms <= 0) end()
+  return {
+    signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
+    ended: () => ended,
+    dispose: () => clearTimeout(timer),
+  }
 }
 
 /** The backup itself, run while registered as a writer of the store. */
@@ -134,7 +169,25 @@ async function backupAsWriter(root: string, session: string, store: Store, optio
   const inFlight = new Map<string, Promise<void>>()
   let filesDone = 0
   let bytesDone = 0
-  const tick = () => options.onProgress?.({ files: filesDone, filesTotal: files.length, bytes: bytesDone, bytesTotal, objectsWritten: report.objectsWritten })
+  // Progress lives here only: whole files done, plus the share of files being uploaded.
+  const partial = new Map<SessionFile, number>()
+  let lastTick = 0
+  const tick = (force = true) => {
+    const now = Date.now()
+    if (!force && now - lastTick < 100) return
+    lastTick = now
+    let inFlightBytes = 0
+    for (const n of partial.values()) inFlightBytes += n
+    options.onProgress?.({ files: filesDone, filesTotal: files.length, bytes: bytesDone + inFlightBytes, bytesTotal, objectsWritten: report.objectsWritten })
+  }
+  /** Counts bytes sent for a file (sealed bytes, capped at its size) until it is done. */
+  const inFlightProgress = (f: SessionFile) => ({
+    add: (n: number) => {
+      partial.set(f, Math.min(f.size, (partial.get(f) ?? 0) + n))
+      tick(false)
+    },
+    done: () => partial.delete(f),
+  })
 
   /**
    * Whether the object already stored as `name` is whole and decrypts to `blake3`: then
@@ -171,35 +224,45 @@ async function backupAsWriter(root: string, session: string, store: Store, optio
     // Written by an interrupted run (or a concurrent one) and not indexed yet: check it before trusting it.
     if (present.has(name) && (await adoptExisting(name, blake3))) return
     const key = store.objectKey(name)
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await store.backend.putWith(key, async (dst) => {
-          const r = await sealFile(f.abs, dst, { vault: store.vault, signal })
-          report.bytesWritten += r.sealedSize
-        })
-        break
-      } catch (err) {
-        // Another backup running at the same time published the same content first: objects
-        // are content-addressed, so an existing one with the right content is success.
-        if ((err as ShutterproofError).code !== 'E_EXISTS' || attempt > 1) throw err
-        if (await adoptExisting(name, blake3)) return
+    /** Reads a sealed file back (from the disk, cache evicted) and checks it holds the file. */
+    const holdsFile = async (path: string): Promise<boolean> => {
+      const d = await checkSealed(store.vault, path, signal)
+      report.verifyMethods[d.method] = (report.verifyMethods[d.method] ?? 0) + 1
+      return d.blake3 === blake3
+    }
+    const progress = inFlightProgress(f)
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await store.backend.putWith(
+            key,
+            async (dst) => {
+              const r = await sealFile(f.abs, dst, { vault: store.vault, signal })
+              report.bytesWritten += r.sealedSize
+              // Checked before it is published or uploaded: a file that changed while it was
+              // sealed must not sit under the address of its earlier contents.
+              if (!(await holdsFile(dst))) {
+                await rm(dst, { force: true })
+                throw Object.assign(new Error(`${f.abs}: the object written for it reads back with another BLAKE3 (the file changed while it was sealed, or the store drive corrupts data); run the backup again`), { code: 'E_VERIFY_MISMATCH' })
+              }
+            },
+            { reuse: (path) => holdsFile(path).catch(() => false), onBytes: progress.add, signal },
+          )
+          break
+        } catch (err) {
+          // Another backup running at the same time published the same content first: objects
+          // are content-addressed, so an existing one with the right content is success.
+          // (Object storage settles that itself: a refused write of the same size succeeds.)
+          if ((err as ShutterproofError).code !== 'E_EXISTS' || attempt > 1) throw err
+          if (await adoptExisting(name, blake3)) return
+        }
       }
+    } finally {
+      progress.done()
     }
     present.add(name)
+    trusted.add(name)
     report.objectsWritten++
-    const local = await store.backend.localFile(key)
-    try {
-      const d = await checkSealed(store.vault, local.path, signal)
-      report.verifyMethods[d.method] = (report.verifyMethods[d.method] ?? 0) + 1
-      if (d.blake3 !== blake3) {
-        await store.backend.delete(key)
-        present.delete(name)
-        throw Object.assign(new Error(`${f.abs}: the object written for it reads back with another BLAKE3 (the file changed while it was sealed, or the store drive corrupts data); run the backup again`), { code: 'E_VERIFY_MISMATCH' })
-      }
-      trusted.add(name)
-    } finally {
-      await local.release()
-    }
   }
 
   const one = async (f: SessionFile): Promise<void> => {
@@ -249,7 +312,7 @@ async function backupAsWriter(root: string, session: string, store: Store, optio
       tick()
     }
   }
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker))
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? store.backend.defaultConcurrency ?? 2) }, worker))
 
   if (aborted) report.status = 'aborted'
   else if (report.failures.some((f) => INTEGRITY.has(f.code))) report.status = 'failed'

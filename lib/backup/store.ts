@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto'
 import { FileSystemError, InvalidArgumentError, KeyError, ShutterproofError } from '../errors'
 import type { Vault } from '../native'
 import { LocalFolderBackend, type StoreBackend } from './backend'
+import { isS3Location, openS3Backend, S3Backend, type S3StoreOptions } from './s3-backend'
 import { openBytes, sealBytes } from './objects'
 import { asWriter } from './writers'
 import { mkdir, readdir } from 'node:fs/promises'
@@ -58,6 +59,8 @@ export interface RestoreTestRecord {
   format: typeof TEST_FORMAT
   testedAt: string
   status: 'completed' | 'failed'
+  /** Every file of every session was checked (absent in records of older versions: false). */
+  full?: boolean
   sessions: Array<{ session: string; snapshot: string; checked: number; failures: number }>
   /** Snapshots that could not be read. */
   unreadableSnapshots: string[]
@@ -67,8 +70,17 @@ export interface RestoreTestRecord {
 export interface StoreOptions {
   /** The open vault: seals objects and index; its key id is bound to the store. */
   vault: Vault
-  /** Another place for the bytes (default: a local folder at `location`). */
+  /** Another place for the bytes (default: a local folder at `location`, or the bucket of an `s3://` location). */
   backend?: StoreBackend
+  /** Endpoint, region, profile, limits… of an `s3://BUCKET/PREFIX` location. */
+  s3?: S3StoreOptions
+}
+
+/** @internal The backend a location names: `s3://…` a bucket, anything else a local folder. */
+export async function backendFor(location: string, options: Pick<StoreOptions, 'backend' | 's3'> | undefined): Promise<StoreBackend> {
+  if (options?.backend) return options.backend
+  if (isS3Location(location)) return openS3Backend(location, options?.s3)
+  return new LocalFolderBackend(location)
 }
 
 function objectKey(name: string): string {
@@ -159,13 +171,15 @@ export class Store {
   }
 }
 
-interface Marker {
+/** @internal */
+export interface Marker {
   format: string
   keyId: string
   createdAt: string
 }
 
-async function readMarker(backend: StoreBackend, location: string): Promise<Marker | undefined> {
+/** @internal The store marker, undefined when there is none (`E_FORMAT` when it is not one). */
+export async function readMarker(backend: StoreBackend, location: string): Promise<Marker | undefined> {
   if (!(await backend.stat(MARKER))) return undefined
   try {
     const m = JSON.parse((await backend.getBytes(MARKER)).toString('utf8')) as Marker
@@ -195,14 +209,18 @@ function checkVault(options: StoreOptions | undefined): Vault {
  */
 export async function initStore(location: string, options: StoreOptions): Promise<Store> {
   const vault = checkVault(options)
-  const backend = options.backend ?? new LocalFolderBackend(location)
-  if (await readMarker(backend, location).catch(() => ({}) as Marker)) {
+  const backend = await backendFor(location, options)
+  location = backend instanceof S3Backend ? backend.location : location
+  if (await readMarker(backend, location).catch((err: ShutterproofError) => (err.code === 'E_FORMAT' ? ({} as Marker) : Promise.reject(err)))) {
     throw new FileSystemError('E_EXISTS', `${location} already holds a Shutterproof store; open it with openStore`, { path: location })
   }
-  if (!options.backend) {
-    await mkdir(location, { recursive: true })
+  if (backend instanceof S3Backend && !(await backend.isEmpty())) {
+    throw new FileSystemError('E_EXISTS', `${location} is not empty; give an empty bucket or a new prefix for the store (s3://BUCKET/NEW-PREFIX)`, { path: location })
+  }
+  if (backend instanceof LocalFolderBackend) {
+    await mkdir(backend.location, { recursive: true })
     // A concurrent first run may be writing the marker (a temporary name) right now.
-    const names = (await readdir(location)).filter((n) => n !== 'lost+found' && !/^\..+\.sptmp$/.test(n))
+    const names = (await readdir(backend.location)).filter((n) => n !== 'lost+found' && !/^\..+\.sptmp$/.test(n))
     if (names.length > 0) throw new FileSystemError('E_EXISTS', `${location} is not empty; give an empty or new folder for the store`, { path: location })
   }
   const marker: Marker = { format: MARKER_FORMAT, keyId: vault.keyId, createdAt: new Date().toISOString() }
@@ -222,7 +240,8 @@ export async function initStore(location: string, options: StoreOptions): Promis
  */
 export async function openStore(location: string, options: StoreOptions): Promise<Store> {
   const vault = checkVault(options)
-  const backend = options.backend ?? new LocalFolderBackend(location)
+  const backend = await backendFor(location, options)
+  location = backend instanceof S3Backend ? backend.location : location
   const marker = await readMarker(backend, location)
   if (!marker) throw new FileSystemError('ENOENT', `${location} holds no Shutterproof store (no ${MARKER}); create one with initStore or 'shutterproof store init'`, { path: location })
   if (marker.keyId !== vault.keyId) {
@@ -237,13 +256,14 @@ export async function openStore(location: string, options: StoreOptions): Promis
  * create it opens the other's.
  */
 export async function openOrInitStore(location: string, options: StoreOptions): Promise<Store> {
-  const backend = options.backend ?? new LocalFolderBackend(location)
-  if (await backend.stat(MARKER)) return openStore(location, options)
+  checkVault(options)
+  const backend = await backendFor(location, options)
+  if (await backend.stat(MARKER)) return openStore(location, { ...options, backend })
   try {
-    return await initStore(location, options)
+    return await initStore(location, { ...options, backend })
   } catch (err) {
     const code = (err as { code?: string }).code
-    if ((code === 'E_EXISTS' || code === 'EEXIST') && (await backend.stat(MARKER))) return openStore(location, options)
+    if ((code === 'E_EXISTS' || code === 'EEXIST') && (await backend.stat(MARKER))) return openStore(location, { ...options, backend })
     throw err
   }
 }

@@ -37,6 +37,8 @@ interface Registration {
 export interface Writer {
   /** Temporary files of earlier, dead runs removed when this writer registered. */
   readonly temporariesRemoved: number
+  /** Another live writer was registered (so nothing was swept). */
+  readonly otherWriters: boolean
   release(): Promise<void>
 }
 
@@ -91,8 +93,8 @@ export async function registerWriter(backend: StoreBackend, purpose: string): Pr
   const heartbeat = setInterval(() => void backend.touch(key).catch(() => {}), HEARTBEAT_MS)
   heartbeat.unref()
   let temporariesRemoved = 0
+  let others = 0
   try {
-    let others = 0
     for (const other of await backend.list(LOCKS)) {
       if (other === key) continue
       if (await isLive(backend, other, registeredAt)) others++
@@ -110,6 +112,7 @@ export async function registerWriter(backend: StoreBackend, purpose: string): Pr
   let released = false
   return {
     temporariesRemoved,
+    otherWriters: others > 0,
     release: async () => {
       if (released) return
       released = true

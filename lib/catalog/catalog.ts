@@ -1,15 +1,15 @@
 /**
- * The SQLite catalog (better-sqlite3, WAL): destinations, sessions, copies with their last
+ * The SQLite catalog (node:sqlite or better-sqlite3, see lib/sqlite.ts; WAL): destinations, sessions, copies with their last
  * verification, backups and restore tests, for quick 3-2-1 answers. It is an index only:
  * {@link Catalog.rebuild} reconstructs it from the reports at folder destinations and
  * from the stores' sealed indexes.
  * @module
  */
-import Database from 'better-sqlite3'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 
 import { InvalidArgumentError } from '../errors'
+import { openDatabase, type Database } from '../sqlite'
 import type { Store } from '../backup/store'
 import { isDiskVerified, latestEvidence, readRecords } from '../ingest/records'
 
@@ -31,6 +31,24 @@ export interface SessionStatus {
   lastRestoreTest?: { at: string; status: string }
   meets321: boolean
   reasons: string[]
+  /**
+   * Where the complete copies are, so that it is plain which ones are off-site; for a
+   * backup store, when its last full restore test passed.
+   */
+  places: Array<{ label: string; kind: MediaKind; location: Location; lastFullTestPassed?: string }>
+}
+
+/** A backup store of the catalog and its restore tests. */
+export interface StoreStatus {
+  label: string
+  kind: MediaKind
+  location: Location
+  /** The store's location (folder or `s3://…`). */
+  store: string
+  /** When the last full restore test (every file of every session) passed. */
+  lastFullTestPassed?: string
+  /** The newest restore test of any kind. */
+  lastTest?: { at: string; status: string; full: boolean }
 }
 
 const MIGRATIONS = [
@@ -40,6 +58,8 @@ const MIGRATIONS = [
      files INTEGER NOT NULL, complete INTEGER NOT NULL, last_verified_at TEXT, last_verify_result TEXT, PRIMARY KEY (session_id, destination_id));
    CREATE TABLE backups (id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, destination_id INTEGER NOT NULL, snapshot TEXT NOT NULL, created_at TEXT NOT NULL, files INTEGER NOT NULL, UNIQUE (destination_id, snapshot));
    CREATE TABLE restore_tests (id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, destination_id INTEGER NOT NULL, tested_at TEXT NOT NULL, status TEXT NOT NULL, UNIQUE (session_id, destination_id, tested_at));`,
+  // Restore tests of whole stores: full (every file) or sampled.
+  `CREATE TABLE store_tests (id INTEGER PRIMARY KEY, destination_id INTEGER NOT NULL REFERENCES destinations(id), tested_at TEXT NOT NULL, status TEXT NOT NULL, full INTEGER NOT NULL, UNIQUE (destination_id, tested_at));`,
 ]
 
 const DAY = 24 * 60 * 60 * 1000
@@ -62,7 +82,7 @@ export function openCatalog(file: string, options: { destinations?: DestinationS
 }
 
 export class Catalog {
-  readonly #db: Database.Database
+  readonly #db: Database
   readonly #destinations: DestinationSpec[]
 
   /** @internal */
@@ -72,7 +92,7 @@ export class Catalog {
     /** The clock the ages in {@link Catalog.status} are measured against. */
     readonly now: () => Date,
   ) {
-    this.#db = new Database(file)
+    this.#db = openDatabase(file)
     this.#db.pragma('journal_mode = WAL')
     this.#db.pragma('foreign_keys = ON')
     const version = this.#db.pragma('user_version', { simple: true }) as number
@@ -84,6 +104,14 @@ export class Catalog {
       })()
     }
     this.#destinations = destinations
+    const roots = new Map<string, string>()
+    for (const d of destinations) {
+      const root = 'root' in d ? d.root : d.store.location
+      const other = roots.get(root)
+      // One place named twice would count as two copies.
+      if (other !== undefined) throw new InvalidArgumentError(`destinations ${other} and ${d.label} are the same place (${root}); list it once`)
+      roots.set(root, d.label)
+    }
     for (const d of destinations) this.#upsertDestination(d)
   }
 
@@ -92,6 +120,11 @@ export class Catalog {
       throw new InvalidArgumentError(`destination ${d.label}: kind must be ssd|hdd|nas|optical|cloud and location onsite|offsite`)
     }
     const root = 'root' in d ? d.root : d.store.location
+    // A place relabelled since the last run is still one place: its old label goes.
+    for (const old of this.#db.prepare('SELECT id FROM destinations WHERE root = ? AND label <> ?').all(root, d.label) as Array<{ id: number }>) {
+      for (const table of ['copies', 'backups', 'restore_tests', 'store_tests']) this.#db.prepare(`DELETE FROM ${table} WHERE destination_id = ?`).run(old.id)
+      this.#db.prepare('DELETE FROM destinations WHERE id = ?').run(old.id)
+    }
     this.#db.prepare('INSERT INTO destinations (label, kind, location, root) VALUES (?, ?, ?, ?) ON CONFLICT(label) DO UPDATE SET kind = excluded.kind, location = excluded.location, root = excluded.root').run(d.label, d.kind, d.location, root)
     return (this.#db.prepare('SELECT id FROM destinations WHERE label = ?').get(d.label) as { id: number }).id
   }
@@ -124,6 +157,7 @@ export class Catalog {
       this.#db.prepare('INSERT OR REPLACE INTO copies VALUES (?, ?, ?, ?, ?, ?)').run(sid, dest, s.files.length, s.files.length > 0 ? 1 : 0, s.createdAt, s.files.length > 0 ? 'verified' : 'empty')
     }
     for (const t of await store.restoreTests()) {
+      this.#db.prepare('INSERT OR IGNORE INTO store_tests (destination_id, tested_at, status, full) VALUES (?, ?, ?, ?)').run(dest, t.testedAt, t.status, t.full ? 1 : 0)
       for (const s of t.sessions) {
         const sid = this.#session(s.session)
         const status = s.failures === 0 && t.unreadableSnapshots.length === 0 ? 'completed' : 'failed'
@@ -141,7 +175,7 @@ export class Catalog {
 
   /** Empties the catalog and reads everything again from the destinations given at open. */
   async rebuild(): Promise<void> {
-    this.#db.exec('DELETE FROM restore_tests; DELETE FROM backups; DELETE FROM copies; DELETE FROM sessions;')
+    this.#db.exec('DELETE FROM store_tests; DELETE FROM restore_tests; DELETE FROM backups; DELETE FROM copies; DELETE FROM sessions;')
     for (const d of this.#destinations) {
       if ('store' in d) await this.recordStore(d.label, d.store)
       else {
@@ -154,11 +188,14 @@ export class Catalog {
 
   /** The 3-2-1 status of every session (or one). */
   status(session?: string): SessionStatus[] {
+    const fullTests = new Map(
+      (this.#db.prepare("SELECT destination_id AS dest, max(tested_at) AS at FROM store_tests WHERE full = 1 AND status = 'completed' GROUP BY destination_id").all() as Array<{ dest: number; at: string }>).map((r) => [r.dest, r.at]),
+    )
     const sessions = (this.#db.prepare('SELECT id, name FROM sessions ORDER BY name').all() as Array<{ id: number; name: string }>).filter((s) => session === undefined || s.name === session)
     return sessions.map(({ id, name }) => {
       const copies = this.#db
-        .prepare('SELECT d.kind, d.location, c.last_verified_at AS at, d.id AS dest FROM copies c JOIN destinations d ON d.id = c.destination_id WHERE c.session_id = ? AND c.complete = 1')
-        .all(id) as Array<{ kind: MediaKind; location: Location; at: string | null; dest: number }>
+        .prepare('SELECT d.label, d.kind, d.location, c.last_verified_at AS at, d.id AS dest FROM copies c JOIN destinations d ON d.id = c.destination_id WHERE c.session_id = ? AND c.complete = 1 ORDER BY d.label')
+        .all(id) as Array<{ label: string; kind: MediaKind; location: Location; at: string | null; dest: number }>
       const kinds = [...new Set(copies.map((c) => c.kind))].sort()
       const offsite = copies.filter((c) => c.location === 'offsite')
       const test = this.#db
@@ -173,9 +210,32 @@ export class Catalog {
       else if (!test) reasons.push('off-site copy never restore-tested')
       else if (test.status !== 'completed') reasons.push('last off-site restore test failed')
       if (copies.length > 0 && (lastVerified === undefined || this.now().getTime() - Date.parse(lastVerified) > 30 * DAY)) reasons.push('last verification older than 30 days')
-      const out: SessionStatus = { session: name, copies: copies.length, kinds, offsite: offsite.length > 0, meets321: reasons.length === 0, reasons }
+      const places = copies.map((c) => {
+        const full = fullTests.get(c.dest)
+        return { label: c.label, kind: c.kind, location: c.location, ...(full ? { lastFullTestPassed: full } : {}) }
+      })
+      const out: SessionStatus = { session: name, copies: copies.length, kinds, offsite: offsite.length > 0, meets321: reasons.length === 0, reasons, places }
       if (lastVerified) out.lastVerified = lastVerified
       if (test) out.lastRestoreTest = { at: test.at, status: test.status }
+      return out
+    })
+  }
+
+  /** Every backup store of the catalog with its last full restore test that passed. */
+  stores(): StoreStatus[] {
+    const rows = this.#db.prepare("SELECT id, label, kind, location, root FROM destinations WHERE id IN (SELECT destination_id FROM backups UNION SELECT destination_id FROM store_tests) ORDER BY label").all() as Array<{
+      id: number
+      label: string
+      kind: MediaKind
+      location: Location
+      root: string
+    }>
+    return rows.map((d) => {
+      const out: StoreStatus = { label: d.label, kind: d.kind, location: d.location, store: d.root }
+      const full = this.#db.prepare("SELECT tested_at AS at FROM store_tests WHERE destination_id = ? AND full = 1 AND status = 'completed' ORDER BY tested_at DESC LIMIT 1").get(d.id) as { at: string } | undefined
+      if (full) out.lastFullTestPassed = full.at
+      const last = this.#db.prepare('SELECT tested_at AS at, status, full FROM store_tests WHERE destination_id = ? ORDER BY tested_at DESC LIMIT 1').get(d.id) as { at: string; status: string; full: number } | undefined
+      if (last) out.lastTest = { at: last.at, status: last.status, full: last.full === 1 }
       return out
     })
   }

@@ -8,13 +8,16 @@ import { backup, type BackupProgress } from '../backup/run-backup'
 import { restore } from '../backup/restore'
 import { restoreTest } from '../backup/restore-test'
 import { initStore, openOrInitStore, openStore, type Store } from '../backup/store'
-import { openCatalog, type DestinationSpec, type Location, type MediaKind, type SessionStatus } from '../catalog/catalog'
+import { openCatalog, type DestinationSpec, type Location, type MediaKind, type SessionStatus, type StoreStatus } from '../catalog/catalog'
 import { openVault, type Vault } from '../keys/vault'
 import type { CliContext } from './context'
 import { EXIT } from './exit-codes'
 import { readPassphrase, readRecoveryFile, warnIfReadableByOthers } from './secret-input'
+import { registerStoreMaintenance } from './store-maintenance-command'
+import { TransferRate } from './transfer-rate'
+import { parseConcurrency, parseUntil, s3Options, s3StoreOptions, transferOptions, type S3CliOptions } from './store-options'
 
-interface VaultOptions {
+interface VaultOptions extends S3CliOptions {
   vault?: string
   passphraseFile?: string
   recoveryKeyFile?: string
@@ -29,7 +32,7 @@ async function unlock(opts: VaultOptions, ctx: CliContext): Promise<Vault> {
 }
 
 function vaultOptions(cmd: Command): Command {
-  return cmd
+  return s3Options(cmd)
     .option('--vault <file>', 'the vault key file the store is bound to')
     .option('--passphrase-file <file>', 'read the vault passphrase from a file (else SHUTTERPROOF_PASSPHRASE, else the terminal)')
     .option('--recovery-key-file <file>', 'unlock the vault with the 24 recovery words in this file')
@@ -40,43 +43,59 @@ async function withStore<T>(opts: VaultOptions, ctx: CliContext, location: strin
   const vault = await unlock(opts, ctx)
   try {
     const open = how === 'open' ? openStore : how === 'init' ? initStore : openOrInitStore
-    return await work(await open(location, { vault }))
+    return await work(await open(location, { vault, s3: s3StoreOptions(opts, ctx) }))
   } finally {
     vault.close()
   }
 }
 
 export function registerBackup(program: Command, ctx: CliContext): void {
-  const store = program.command('store').description('Backup stores').addHelpText('after', '\nExamples:\n  shutterproof store init /Volumes/Offsite/store --vault studio.vault')
+  const store = program
+    .command('store')
+    .description('Backup stores')
+    .addHelpText('after', '\nExamples:\n  shutterproof store init /Volumes/Offsite/store --vault studio.vault\n  shutterproof store init s3://studio-backup/offsite --endpoint https://s3.us-west-004.backblazeb2.com --vault studio.vault\n  shutterproof store copy /Volumes/Offsite/store s3://studio-backup/offsite')
   vaultOptions(store.command('init').description('Create an empty backup store bound to the vault').argument('<store>'))
-    .addHelpText('after', '\nExamples:\n  shutterproof store init /Volumes/Offsite/store --vault studio.vault\n  shutterproof store init /Volumes/Offsite/store --vault studio.vault --passphrase-file pass.txt --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  shutterproof store init /Volumes/Offsite/store --vault studio.vault\n  shutterproof store init /Volumes/Offsite/store --vault studio.vault --passphrase-file pass.txt --json\n  shutterproof store init s3://studio-backup/offsite --profile b2 --vault studio.vault',
+    )
     .action(async (location: string, opts: VaultOptions) => {
     await withStore(opts, ctx, location, 'init', async (s) => {
       ctx.stdout(opts.json ? JSON.stringify({ store: s.location, keyId: s.keyId }) + '\n' : `created store ${s.location} for vault key id ${s.keyId}\n`)
     })
   })
 
-  vaultOptions(
+  registerStoreMaintenance(store, ctx)
+
+  transferOptions(vaultOptions(
     program
       .command('backup')
       .description('Back up a session folder into a store (created on first use): incremental, each object read back and verified')
       .argument('<session-dir>')
       .argument('<store>'),
-  )
+  ))
     .option('--quiet', 'no progress output')
-    .addHelpText('after', '\nExamples:\n  shutterproof backup /Volumes/SSD1/2026-04-26_Ada_Wedding /Volumes/Offsite/store --vault studio.vault\n  shutterproof backup /Volumes/SSD1/2026-04-26_Ada_Wedding /Volumes/Offsite/store --vault studio.vault --passphrase-file pass.txt --json')
-    .action(async (sessionDir: string, location: string, opts: VaultOptions & { quiet?: boolean }) => {
+    .option('--until <time>', 'stop cleanly at this local time (HH:MM, the next one) or ISO date-time; the next run goes on')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  shutterproof backup /Volumes/SSD1/2026-04-26_Ada_Wedding /Volumes/Offsite/store --vault studio.vault\n  shutterproof backup /Volumes/SSD1/2026-04-26_Ada_Wedding /Volumes/Offsite/store --vault studio.vault --passphrase-file pass.txt --json\n  shutterproof backup /Volumes/SSD1/2026-04-26_Ada_Wedding s3://studio-backup/offsite --vault studio.vault --bwlimit 20MB/s --until 06:00',
+    )
+    .action(async (sessionDir: string, location: string, opts: VaultOptions & { quiet?: boolean; until?: string }) => {
+      const until = opts.until === undefined ? undefined : parseUntil(opts.until)
+      if (opts.until !== undefined && !until) ctx.usageError(`--until ${opts.until} is not a time; write HH:MM (e.g. 06:00) or an ISO date-time`)
+      const concurrency = parseConcurrency(opts, ctx)
       await withStore(opts, ctx, location, 'either', async (s) => {
         const progress = backupProgress(ctx, opts.json === true || opts.quiet === true)
-        const r = await backup(sessionDir, s, { signal: ctx.signal, onProgress: progress.update })
+        const r = await backup(sessionDir, s, { signal: ctx.signal, onProgress: progress.update, ...(until ? { until } : {}), ...(concurrency ? { concurrency } : {}) })
         progress.stop()
         if (opts.json) ctx.stdout(JSON.stringify(r, null, 1) + '\n')
         else {
           for (const f of r.failures) ctx.stderr(`shutterproof: ${f.path}: ${f.message} [${f.code}]\n`)
-          ctx.stdout(`${r.status}: ${r.session}: ${r.files} files, ${r.objectsWritten} objects written, ${r.objectsReused} reused${r.snapshot ? `, snapshot ${r.snapshot}` : ''}\n`)
+          if (r.windowEnded) ctx.stdout(`stopped at the end of the window (${until!.toLocaleString()}): ${r.objectsWritten} objects written and kept, no snapshot yet; run the same command again to go on\n`)
+          else ctx.stdout(`${r.status}: ${r.session}: ${r.files} files, ${r.objectsWritten} objects written, ${r.objectsReused} reused${r.snapshot ? `, snapshot ${r.snapshot}` : ''}\n`)
           if (r.temporariesRemoved > 0) ctx.stdout(`removed ${r.temporariesRemoved} temporary files an interrupted run left in the store\n`)
         }
-        ctx.exitCode = { completed: EXIT.OK, failed: EXIT.INTEGRITY, 'completed-with-errors': EXIT.COMPLETED_WITH_ERRORS, aborted: EXIT.ABORTED }[r.status]
+        ctx.exitCode = r.windowEnded ? EXIT.WINDOW_ENDED : { completed: EXIT.OK, failed: EXIT.INTEGRITY, 'completed-with-errors': EXIT.COMPLETED_WITH_ERRORS, aborted: EXIT.ABORTED }[r.status]
       })
     })
 
@@ -87,19 +106,23 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       .argument('<store>')
       .option('--session <name>', 'only this session')
       .option('--all', 'every file (default)')
-      .option('--sample <n>', 'this many files chosen at random'),
+      .option('--sample <n>', 'this many files chosen at random, or a share of them (10%)'),
   )
-    .addHelpText('after', '\nExamples:\n  shutterproof restore-test /Volumes/Offsite/store --vault studio.vault\n  shutterproof restore-test /Volumes/Offsite/store --vault studio.vault --session 2026-04-26_Ada_Wedding --sample 20 --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  shutterproof restore-test /Volumes/Offsite/store --vault studio.vault\n  shutterproof restore-test /Volumes/Offsite/store --vault studio.vault --session 2026-04-26_Ada_Wedding --sample 20 --json\n  shutterproof restore-test s3://studio-backup/offsite --vault studio.vault --sample 10%',
+    )
     .action(async (location: string, opts: VaultOptions & { session?: string; all?: boolean; sample?: string }) => {
     if (opts.all && opts.sample) ctx.usageError('give --all or --sample N, not both')
-    const sample = opts.sample === undefined ? 'all' : Number(opts.sample)
-    if (sample !== 'all' && (!Number.isSafeInteger(sample) || sample < 1)) ctx.usageError(`--sample needs a whole number ≥ 1, not ${opts.sample}`)
+    const sample = opts.sample === undefined ? 'all' : /%\s*$/.test(opts.sample) ? (opts.sample.trim() as `${number}%`) : Number(opts.sample)
+    if (typeof sample === 'number' && (!Number.isSafeInteger(sample) || sample < 1)) ctx.usageError(`--sample needs a whole number ≥ 1 or a share like 10%, not ${opts.sample}`)
+    if (typeof sample === 'string' && sample !== 'all' && !/^\d+(\.\d+)?%$/.test(sample)) ctx.usageError(`--sample needs a whole number ≥ 1 or a share like 10%, not ${opts.sample}`)
     await withStore(opts, ctx, location, 'open', async (s) => {
       const r = await restoreTest(s, { session: opts.session, sample, signal: ctx.signal })
       if (opts.json) ctx.stdout(JSON.stringify(r, null, 1) + '\n')
       else {
         for (const f of r.failures) ctx.stderr(`shutterproof: ${f.kind}: ${f.message}\n`)
-        ctx.stdout(`${r.status}: ${r.checked} files checked, ${r.bytes} bytes decrypted and hashed, ${r.failures.length} failures\n`)
+        ctx.stdout(`${r.status}: ${r.checked} files checked${r.full ? ' (full test)' : ''}, ${r.bytes} bytes decrypted and hashed, ${r.failures.length} failures\n`)
       }
       ctx.exitCode = r.status === 'completed' ? EXIT.OK : EXIT.INTEGRITY
     })
@@ -127,8 +150,8 @@ export function registerBackup(program: Command, ctx: CliContext): void {
     })
   })
 
-  program
-    .command('status')
+  s3Options(program
+    .command('status'))
     .description('3-2-1 status of every session in the catalog (copies, kinds, off-site, last verified, last restore test)')
     .option('--catalog <file>', 'the catalog file', 'shutterproof-catalog.db')
     .option(
@@ -152,12 +175,12 @@ export function registerBackup(program: Command, ctx: CliContext): void {
         const destinations: DestinationSpec[] = []
         for (const p of places) {
           const base = { label: p.label, kind: p.kind, location: p.location }
-          destinations.push('store' in p ? { ...base, store: await openStore(p.path, { vault: vault! }) } : { ...base, root: p.path })
+          destinations.push('store' in p ? { ...base, store: await openStore(p.path, { vault: vault!, s3: s3StoreOptions(opts, ctx) }) } : { ...base, root: p.path })
         }
         const catalog = openCatalog(opts.catalog, { destinations })
         try {
           if (destinations.length) await catalog.rebuild()
-          printStatus(catalog.status(), opts.json === true, ctx)
+          printStatus(catalog.status(), catalog.stores(), opts.json === true, ctx)
         } finally {
           catalog.close()
         }
@@ -184,14 +207,20 @@ function parsePlace(spec: string, ctx: CliContext): { label: string; kind: Media
   return { label, kind: kind as MediaKind, location: location as Location, path }
 }
 
-function printStatus(rows: SessionStatus[], json: boolean, ctx: CliContext): void {
+function printStatus(rows: SessionStatus[], stores: StoreStatus[], json: boolean, ctx: CliContext): void {
   if (json) ctx.stdout(JSON.stringify(rows, null, 1) + '\n')
   else {
+    const offsite = (r: SessionStatus) => r.places.filter((p) => p.location === 'offsite').map((p) => p.label).join(',')
     const table = [['session', 'copies', 'kinds', 'off-site', 'last verified', 'restore test', '3-2-1']].concat(
-      rows.map((r) => [r.session, String(r.copies), r.kinds.join('+'), r.offsite ? 'yes' : 'no', r.lastVerified?.slice(0, 10) ?? 'never', r.lastRestoreTest ? `${r.lastRestoreTest.status} ${r.lastRestoreTest.at.slice(0, 10)}` : 'never', r.meets321 ? 'yes' : `no: ${r.reasons.join('; ')}`]),
+      rows.map((r) => [r.session, String(r.copies), r.kinds.join('+'), r.offsite ? `yes:${offsite(r)}` : 'no', r.lastVerified?.slice(0, 10) ?? 'never', r.lastRestoreTest ? `${r.lastRestoreTest.status} ${r.lastRestoreTest.at.slice(0, 10)}` : 'never', r.meets321 ? 'yes' : `no: ${r.reasons.join('; ')}`]),
     )
     const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)))
     for (const row of table) ctx.stdout(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n')
+    for (const s of stores) {
+      const full = s.lastFullTestPassed ? `last full restore test passed ${s.lastFullTestPassed}` : 'no full restore test passed yet'
+      const last = s.lastTest ? `; last test ${s.lastTest.status} ${s.lastTest.at}${s.lastTest.full ? '' : ' (sample)'}` : ''
+      ctx.stdout(`store ${s.label} (${s.kind}, ${s.location === 'offsite' ? 'off-site' : 'on-site'}, ${s.store}): ${full}${last}\n`)
+    }
   }
   ctx.exitCode = rows.every((r) => r.meets321) ? EXIT.OK : EXIT.COMPLETED_WITH_ERRORS
 }
@@ -202,13 +231,14 @@ function printStatus(rows: SessionStatus[], json: boolean, ctx: CliContext): voi
  */
 function backupProgress(ctx: CliContext, silent: boolean): { update?: (p: BackupProgress) => void; stop: () => void } {
   if (silent) return { stop: () => {} }
-  const line = (p: BackupProgress) => `files ${p.files}/${p.filesTotal}  objects written ${p.objectsWritten}`
+  const rate = new TransferRate()
+  const line = (p: BackupProgress) => `${rate.line(p)}  objects written ${p.objectsWritten}`
   if (process.stderr.isTTY) {
     let drawn = false
     return {
       update: (p) => {
         drawn = true
-        ctx.stderr(`\r${line(p)}`)
+        ctx.stderr(`\r${line(p)}\u001b[K`)
       },
       stop: () => drawn && ctx.stderr('\n'),
     }

@@ -11,6 +11,8 @@ export const EXIT = {
   USAGE: 2,
   /** Completed, but some items failed (each one is reported). */
   COMPLETED_WITH_ERRORS: 3,
+  /** A backup stopped at the end of its time window (`--until`); running it again goes on. */
+  WINDOW_ENDED: 4,
   /** Aborted by Ctrl-C / SIGINT. */
   ABORTED: 130,
 } as const

@@ -21,7 +21,7 @@ import { registerPreviews } from './previews-command'
 const { version } = require('../../package.json') as { version: string }
 
 /** Errors that mean the command line asked for something wrong. */
-const USAGE_CODES = new Set(['E_INVALID_ARGUMENT', 'E_TTL_TOO_LONG', 'E_SHARE_NOT_FOUND', 'E_NOT_A_PREVIEW'])
+const USAGE_CODES = new Set(['E_INVALID_ARGUMENT', 'E_TTL_TOO_LONG', 'E_SHARE_NOT_FOUND', 'E_WEAK_PASSPHRASE', 'E_NOT_A_PREVIEW'])
 
 export async function main(argv: string[]): Promise<number> {
   const ctx = new CliContext()
@@ -77,7 +77,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/** Runs the command line of this process and sets its exit code. */
+export function run(): void {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code
@@ -88,3 +89,5 @@ if (require.main === module) {
     },
   )
 }
+
+if (require.main === module) run()

@@ -2,8 +2,7 @@
  * `shutterproof share create|list|audit|revoke|purge|serve`: client links that expire.
  * @module
  */
-import { realpathSync, statSync } from 'node:fs'
-import { createServer } from 'node:http'
+import { closeSync, createWriteStream, openSync, realpathSync, statSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { basename, relative, resolve, sep } from 'node:path'
 
@@ -11,16 +10,18 @@ import type { Command } from 'commander'
 
 import { InvalidArgumentError, ShareNotFoundError } from '../errors'
 import { formatDuration, parseDuration } from '../share/duration'
-import { createShareHandler } from '../share/handler'
 import { isScope, type ShareScope } from '../share/items'
+import { loopbackWarning } from '../share/public-url'
 import { openShareRegistry, type ShareInfo, type ShareRegistry } from '../share/registry'
 import { isInside } from '../share/resolve'
 import { sharePhotos } from '../share/share-photos'
 import { previewOptionsFrom, withPreviewOptions } from './previews-command'
+import { createShareServer } from '../share/server'
+import { loadTlsFiles } from '../share/tls'
 import type { CliContext } from './context'
 import { EXIT } from './exit-codes'
 import { firstLineOf as passwordFromFile, promptHidden } from './secret-input'
-import { ensureHome, loadServerKey, shareHome } from './share-home'
+import { ensureHome, loadServerKey, readShareConfig, shareHome, type ShareConfig } from './share-home'
 
 const DEFAULT_PORT = 8765
 /** How long `share purge` keeps access-log entries unless told otherwise. */
@@ -29,14 +30,34 @@ const DEFAULT_LOG_AGE = '90d'
 interface HomeOptions {
   home?: string
   json?: boolean
+  publicUrl?: string
   baseUrl?: string
 }
 
-function openState(opts: HomeOptions): { registry: ShareRegistry; serverKey: Buffer; home: string } {
+interface State {
+  registry: ShareRegistry
+  serverKey: Buffer
+  home: string
+  config: ShareConfig
+}
+
+/**
+ * Opens the share home: the registry, the server key and `share.json`. Links start with
+ * `--public-url`, else `$SHUTTERPROOF_SHARE_URL`, else `publicUrl` in share.json, else
+ * the loopback address (only this machine can open those: the caller warns).
+ */
+function openState(opts: HomeOptions, ctx: CliContext): State {
   const paths = ensureHome(shareHome(opts.home))
+  if (paths.tightened !== undefined) ctx.stderr(`note: ${paths.home} could be entered by other users (mode ${paths.tightened.toString(8)}); made it private (700)\n`)
+  const config = readShareConfig(paths.config)
   const serverKey = loadServerKey(paths.key)
-  const baseUrl = opts.baseUrl ?? process.env.SHUTTERPROOF_SHARE_URL ?? `http://127.0.0.1:${DEFAULT_PORT}`
-  return { registry: openShareRegistry({ path: paths.db, serverKey, baseUrl }), serverKey, home: paths.home }
+  const publicUrl = opts.publicUrl ?? opts.baseUrl ?? process.env.SHUTTERPROOF_SHARE_URL ?? config.publicUrl ?? `http://127.0.0.1:${DEFAULT_PORT}`
+  return { registry: openShareRegistry({ path: paths.db, serverKey, publicUrl }), serverKey, home: paths.home, config }
+}
+
+function warnIfLoopback(registry: ShareRegistry, ctx: CliContext): void {
+  const warning = loopbackWarning(registry.publicUrl)
+  if (warning) ctx.stderr(`warning: ${warning}\n`)
 }
 
 function withHome(cmd: Command): Command {
@@ -58,12 +79,13 @@ export function registerShare(program: Command, ctx: CliContext): void {
     .argument('<files...>', 'files inside the session folder')
     .option('--scope <scope>', 'preview | full', 'preview')
     .option('--expires <duration>', 'lifetime, e.g. 7d, 36h (at most 14d)', '7d')
-    .option('--password [generate]', "protect with a password: 'generate' makes one of random words; without a value it is read from SHUTTERPROOF_SHARE_PASSWORD or typed (hidden)")
+    .option('--password [generate]', "protect with a password: 'generate' makes one of random words; without a value it is read from SHUTTERPROOF_SHARE_PASSWORD or typed (hidden); a chosen one must be hard to guess")
     .option('--password-file <file>', 'read the password from the first line of a file')
     .option('--max-downloads <n>', 'refuse downloads after n')
     .option('--label <label>', 'a name for the link (shown to the client)')
     .option('--recipient <who>', 'who the link is for (not shown to the client)')
-    .option('--base-url <url>', `where links point (default $SHUTTERPROOF_SHARE_URL or http://127.0.0.1:${DEFAULT_PORT})`)
+    .option('--public-url <url>', `where clients reach the server, e.g. https://photos.example.com (default $SHUTTERPROOF_SHARE_URL, publicUrl in share.json, or http://127.0.0.1:${DEFAULT_PORT})`)
+    .option('--base-url <url>', 'former name of --public-url')
     .addHelpText('after', '\nUnder --scope preview (the default) the link serves only previews: originals given (JPEG, RAW, …) are\nreplaced by their previews, made now or reused; the preview options below say how they are made.\n\nExamples:\n  shutterproof share create ~/Photos/2026-04-26_Smith ~/Photos/2026-04-26_Smith/DCIM/100CANON/*.CR3 --expires 7d --password generate --label "Smith selects"\n  shutterproof share create ~/Photos/2026-04-26_Smith raw/IMG_0001.CR3 --scope full --password-file pw.txt --max-downloads 3')
     .action(async (sessionDir: string, files: string[], opts: HomeOptions & Record<string, string | boolean | undefined>) => {
       const scope = opts.scope as ShareScope
@@ -94,8 +116,12 @@ export function registerShare(program: Command, ctx: CliContext): void {
         return relative(session, real).split(sep).join('/')
       })
       const previews = previewOptionsFrom(ctx, opts as Parameters<typeof previewOptionsFrom>[1])
-      const { registry } = openState(opts)
+      const { registry, config } = openState(opts, ctx)
       try {
+        warnIfLoopback(registry, ctx)
+        if (config.root !== undefined && !isInside(realRoot(config.root), session)) {
+          ctx.stderr(`warning: ${session} is outside root ${config.root} (share.json): share serve will not serve this link\n`)
+        }
         const created = await sharePhotos(registry, {
           session,
           scope,
@@ -125,7 +151,7 @@ export function registerShare(program: Command, ctx: CliContext): void {
     .description('List share links')
     .addHelpText('after', '\nExamples:\n  shutterproof share list\n  shutterproof share list --json --home /Volumes/Studio/.shutterproof')
     .action((opts: HomeOptions) => {
-      const { registry } = openState(opts)
+      const { registry } = openState(opts, ctx)
       try {
         const shares = registry.listShares()
         if (opts.json) ctx.stdout(JSON.stringify({ shares }, null, 2) + '\n')
@@ -139,7 +165,7 @@ export function registerShare(program: Command, ctx: CliContext): void {
     .description('The monthly audit: active, expiring soon, full without password, never opened, limit reached, expired not purged')
     .addHelpText('after', '\nExamples:\n  shutterproof share audit\n  shutterproof share audit --json')
     .action((opts: HomeOptions) => {
-      const { registry } = openState(opts)
+      const { registry } = openState(opts, ctx)
       try {
         const audit = registry.auditShares()
         if (opts.json) {
@@ -178,7 +204,7 @@ export function registerShare(program: Command, ctx: CliContext): void {
     .action((id: string | undefined, opts: HomeOptions & { reason?: string; session?: string }) => {
       if (id !== undefined && opts.session !== undefined) ctx.usageError('give a share id or --session DIR, not both')
       if (id === undefined && opts.session === undefined) ctx.usageError('give the share id to revoke (see share list), or --session DIR to revoke every link of a session')
-      const { registry } = openState(opts)
+      const { registry } = openState(opts, ctx)
       try {
         if (opts.session !== undefined) {
           const session = findSession(registry, opts.session)
@@ -208,7 +234,7 @@ export function registerShare(program: Command, ctx: CliContext): void {
       const dryRun = opts.dryRun === true
       // Checked before anything is opened: a bad value changes nothing.
       const age = parseDuration(olderThan, '--older-than')
-      const { registry } = openState(opts)
+      const { registry } = openState(opts, ctx)
       try {
         const purgedShares = registry.purgeExpired({ dryRun })
         const prunedLogEntries = registry.pruneAccessLog({ olderThan: age, dryRun })
@@ -222,41 +248,113 @@ export function registerShare(program: Command, ctx: CliContext): void {
     })
 
   withHome(share.command('serve'))
-    .description('Serve share links over HTTP (put TLS in front of it for the internet)')
+    .description('Serve share links (HTTPS with --tls-cert/--tls-key, or HTTP behind a reverse proxy that terminates TLS)')
     .option('--port <port>', `port (default ${DEFAULT_PORT}; 0 picks a free one)`)
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--root <dir>', 'only serve sessions inside this folder (default: any session recorded by share create)', '/')
+    .option('--root <dir>', 'the folder the session folders are in: nothing outside it is served (required here or as root in share.json)')
+    .option('--public-url <url>', 'where clients reach the server, e.g. https://photos.example.com (its path is the base path)')
+    .option('--base-path <path>', 'answer under this path prefix, e.g. /share (default: the public URL\'s path)')
+    .option('--trust-proxy <addresses>', 'comma-separated proxy addresses or CIDR ranges whose X-Forwarded-For/-Proto are believed, e.g. 127.0.0.1 or loopback')
+    .option('--tls-cert <file>', 'PEM certificate chain: serve HTTPS directly')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--log-file <file>', 'append one line per request to this file (default: stdout; stderr with --json)')
     .option('--photographer <name>', 'your name or studio, shown above each gallery (default $SHUTTERPROOF_PHOTOGRAPHER)')
-    .addHelpText('after', '\nExamples:\n  shutterproof share serve\n  shutterproof share serve --port 8080 --root ~/Photos --photographer "Ada Lovelace Studio"')
-    .action(async (opts: HomeOptions & { port?: string; host: string; root: string; photographer?: string }) => {
+    .addHelpText(
+      'after',
+      '\nExamples:\n  shutterproof share serve --root ~/Photos --public-url https://photos.example.com --trust-proxy 127.0.0.1\n  shutterproof share serve --root ~/Photos --host 0.0.0.0 --port 443 --tls-cert fullchain.pem --tls-key privkey.pem --public-url https://photos.example.com\n\nSee docs/DEPLOY.md for the nginx configuration, a systemd unit and backups.',
+    )
+    .action(async (opts: HomeOptions & ServeOptions) => {
       const port = opts.port === undefined ? DEFAULT_PORT : Number(opts.port)
       if (!Number.isInteger(port) || port < 0 || port > 65535) ctx.usageError(`--port must be 0 to 65535, not ${opts.port}`)
-      const { registry, serverKey } = openState(opts)
-      const photographer = opts.photographer ?? process.env.SHUTTERPROOF_PHOTOGRAPHER
-      const server = createServer(createShareHandler({ registry, serverKey, root: opts.root, ...(photographer ? { gallery: { photographer } } : {}) }))
+      const { registry, serverKey, config } = openState(opts, ctx)
+      let server: ReturnType<typeof createShareServer> | undefined
+      let log: ReturnType<typeof createWriteStream> | undefined
       try {
+        const settings = serveSettings(opts, config, ctx)
+        const photographer = opts.photographer ?? process.env.SHUTTERPROOF_PHOTOGRAPHER
+        if (settings.logFile) {
+          closeSync(openSync(settings.logFile, 'a', 0o600)) // created owner-only: it holds client addresses
+          log = createWriteStream(settings.logFile, { flags: 'a' })
+        }
+        const writeLine = log ? (line: string) => log!.write(line + '\n') : opts.json ? (line: string) => ctx.stderr(line + '\n') : (line: string) => ctx.stdout(line + '\n')
+        server = createShareServer({
+          registry,
+          serverKey,
+          root: settings.root,
+          ...(settings.trustProxy ? { trustProxy: settings.trustProxy } : {}),
+          ...(photographer ? { gallery: { photographer } } : {}),
+          ...(opts.basePath !== undefined ? { basePath: opts.basePath } : {}),
+          ...(settings.tls ? { tls: settings.tls } : {}),
+          requestLog: writeLine,
+        })
         await new Promise<void>((resolve, reject) => {
-          server.once('error', reject)
-          server.listen(port, opts.host, resolve)
+          server!.once('error', reject)
+          server!.listen(port, opts.host, resolve)
         })
         const address = server.address() as AddressInfo
         const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-        const url = `http://${host}:${address.port}/`
-        if (opts.json) ctx.stdout(JSON.stringify({ url }) + '\n')
-        else ctx.stdout(`serving share links at ${url} (Ctrl-C to stop)\n`)
+        const url = `${settings.tls ? 'https' : 'http'}://${host}:${address.port}/`
+        if (opts.json) ctx.stdout(JSON.stringify({ url, publicUrl: registry.publicUrl }) + '\n')
+        else ctx.stdout(`serving share links at ${url} (links start with ${registry.publicUrl}; Ctrl-C to stop)\n`)
+        warnIfLoopback(registry, ctx)
         ctx.interruptIsStop = true
         await new Promise<void>((resolve) => {
           if (ctx.signal.aborted) resolve()
           ctx.signal.addEventListener('abort', () => resolve(), { once: true })
         })
       } finally {
-        server.closeAllConnections()
-        await new Promise<void>((resolve) => server.close(() => resolve()))
+        if (server?.listening) {
+          server.closeAllConnections()
+          await new Promise<void>((resolve) => server!.close(() => resolve()))
+        }
         registry.close()
+        if (log) await new Promise<void>((resolve) => log!.end(() => resolve()))
       }
       ctx.stderr('stopped\n')
       ctx.exitCode = EXIT.OK
     })
+}
+
+interface ServeOptions {
+  port?: string
+  host: string
+  root?: string
+  basePath?: string
+  trustProxy?: string
+  tlsCert?: string
+  tlsKey?: string
+  logFile?: string
+  photographer?: string
+}
+
+/** `share serve`'s settings: each option, else its field in share.json; checked before anything listens. */
+function serveSettings(opts: ServeOptions, config: ShareConfig, ctx: CliContext) {
+  const root = opts.root ?? config.root
+  if (root === undefined) {
+    ctx.usageError('share serve needs --root DIR: the folder your session folders are in (or "root" in share.json in the share home); nothing outside it is served')
+  }
+  let rootStat
+  try {
+    rootStat = statSync(root)
+  } catch {
+    return ctx.usageError(`--root ${root} does not exist; give the folder your session folders are in`)
+  }
+  if (!rootStat.isDirectory()) ctx.usageError(`--root ${root} is not a folder`)
+  const trustProxy = opts.trustProxy !== undefined ? opts.trustProxy.split(',').map((a) => a.trim()).filter(Boolean) : config.trustProxy
+  const certPath = opts.tlsCert ?? config.tlsCert
+  const keyPath = opts.tlsKey ?? config.tlsKey
+  if ((certPath === undefined) !== (keyPath === undefined)) ctx.usageError('give both --tls-cert and --tls-key (or neither, behind a proxy that terminates TLS)')
+  const tls = certPath !== undefined ? loadTlsFiles(certPath, keyPath!) : undefined
+  return { root, trustProxy, tls, logFile: opts.logFile ?? config.logFile }
+}
+
+/** The real path of the configured root, or the path as given when it does not exist. */
+function realRoot(root: string): string {
+  try {
+    return realpathSync(root)
+  } catch {
+    return resolve(root)
+  }
 }
 
 /**
@@ -283,10 +381,15 @@ function findSession(registry: ShareRegistry, given: string): string {
   throw new ShareNotFoundError(`No share was ever created for session ${JSON.stringify(given)}; \`shutterproof share list --json\` shows each link's session`)
 }
 
+/**
+ * The password a new link gets: generated, from a file, or, only when `--password` asks
+ * for one, from SHUTTERPROOF_SHARE_PASSWORD or typed. The variable alone never protects
+ * a link: a value left in the environment must not silently apply to every share.
+ */
 async function choosePassword(option: string | boolean | undefined, file: string | undefined, ctx: CliContext): Promise<string | undefined> {
   if (typeof option === 'string' && option !== 'generate') {
     ctx.usageError(
-      'a password is never taken from the command line (it would land in shell history and ps); use --password generate, --password-file FILE, SHUTTERPROOF_SHARE_PASSWORD, or --password alone to type it',
+      'a password is never taken from the command line (it would land in shell history and ps); use --password generate, --password-file FILE, or --password alone (then SHUTTERPROOF_SHARE_PASSWORD, or typed)',
     )
   }
   if (option === 'generate') {
@@ -294,10 +397,10 @@ async function choosePassword(option: string | boolean | undefined, file: string
     return 'generate'
   }
   if (file !== undefined) return passwordFromFile(file)
-  const env = process.env.SHUTTERPROOF_SHARE_PASSWORD
-  if (env) return env
   if (option === true) {
-    const noTerminal = 'no terminal to type the password on; use --password-file FILE or SHUTTERPROOF_SHARE_PASSWORD, or --password generate'
+    const env = process.env.SHUTTERPROOF_SHARE_PASSWORD
+    if (env) return env
+    const noTerminal = 'no terminal to type the password on; use --password-file FILE, or --password with SHUTTERPROOF_SHARE_PASSWORD set, or --password generate'
     const first = await promptHidden('Password for the link: ', noTerminal)
     const second = await promptHidden('Again: ', noTerminal)
     if (first !== second) ctx.usageError('the two passwords differ')

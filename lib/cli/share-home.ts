@@ -1,7 +1,10 @@
 /**
  * Where the CLI keeps sharing state: `--home DIR`, else `SHUTTERPROOF_HOME`, else
- * `~/.shutterproof` (created mode 0700). It holds the registry (`shares.db`) and the
- * server key (`server.key`, 32 random bytes, mode 0600, created once, never printed).
+ * `~/.shutterproof` (created mode 0700; an existing one that others can enter is
+ * tightened to 0700, or refused when that is not possible). It holds the registry
+ * (`shares.db`), the server key (`server.key`, 32 random bytes, mode 0600, created once,
+ * never printed) and, optionally, the server's settings (`share.json`, see
+ * {@link ShareConfig}).
  * @module
  */
 import { randomBytes } from 'node:crypto'
@@ -16,10 +19,89 @@ export function shareHome(option: string | undefined): string {
   return resolve(option ?? process.env.SHUTTERPROOF_HOME ?? join(homedir(), '.shutterproof'))
 }
 
-/** Creates the state folder (mode 0700) if needed and returns its paths. */
-export function ensureHome(home: string): { home: string; db: string; key: string } {
+/** The state folder's paths; `tightened` holds the old mode when an existing folder was made owner-only. */
+export interface HomePaths {
+  home: string
+  db: string
+  key: string
+  config: string
+  tightened?: number
+}
+
+/**
+ * Creates the state folder (mode 0700) if needed and returns its paths. An existing
+ * folder that group or others can enter is tightened to 0700; when that fails (not
+ * ours), it is refused: the key and the client addresses in the log must stay private.
+ */
+export function ensureHome(home: string): HomePaths {
   mkdirSync(home, { recursive: true, mode: 0o700 })
-  return { home, db: join(home, 'shares.db'), key: join(home, 'server.key') }
+  const paths: HomePaths = { home, db: join(home, 'shares.db'), key: join(home, 'server.key'), config: join(home, 'share.json') }
+  const st = statSync(home)
+  if (!st.isDirectory()) throw new ShutterproofError('E_INVALID_ARGUMENT', `${home} is not a folder; give the share home folder with --home`, { path: home })
+  const mode = st.mode & 0o777
+  if (mode & 0o077) {
+    try {
+      chmodSync(home, 0o700)
+    } catch (err) {
+      throw new ShutterproofError(
+        'EACCES',
+        `${home} can be entered by other users (mode ${mode.toString(8)}) and cannot be made private (${(err as NodeJS.ErrnoException).code}); run chmod 700 ${home}`,
+        { path: home },
+      )
+    }
+    paths.tightened = mode
+  }
+  return paths
+}
+
+/** The share server's settings in `share.json` in the share home; every field optional, command-line options win. */
+export interface ShareConfig {
+  /** Where clients reach the server, e.g. `https://photos.example.com`. */
+  publicUrl?: string
+  /** The folder the shared session folders are in; `share serve` serves nothing outside it. */
+  root?: string
+  /** Reverse proxies whose `X-Forwarded-For`/`-Proto` are believed, e.g. `["127.0.0.1"]`. */
+  trustProxy?: string[]
+  /** PEM certificate chain and key, for direct HTTPS. */
+  tlsCert?: string
+  tlsKey?: string
+  /** The request log file (default stdout). */
+  logFile?: string
+}
+
+const CONFIG_FIELDS: Record<keyof ShareConfig, 'string' | 'strings'> = {
+  publicUrl: 'string',
+  root: 'string',
+  trustProxy: 'strings',
+  tlsCert: 'string',
+  tlsKey: 'string',
+  logFile: 'string',
+}
+
+/** Reads `share.json` (absent: `{}`); a malformed file or unknown field fails naming the file. */
+export function readShareConfig(path: string): ShareConfig {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw err
+  }
+  const bad = (why: string) => new ShutterproofError('E_INVALID_ARGUMENT', `${path}: ${why}; see docs/DEPLOY.md for its fields`, { path })
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (err) {
+    throw bad(`not valid JSON (${(err as Error).message})`)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('must hold a JSON object')
+  for (const [k, v] of Object.entries(value)) {
+    const kind = CONFIG_FIELDS[k as keyof ShareConfig]
+    if (!kind) throw bad(`unknown field ${JSON.stringify(k)} (known: ${Object.keys(CONFIG_FIELDS).join(', ')})`)
+    const ok = kind === 'string' ? typeof v === 'string' && v !== '' : Array.isArray(v) && v.every((x) => typeof x === 'string')
+    if (!ok) throw bad(`${k} must be ${kind === 'string' ? 'a non-empty string' : 'a list of strings'}`)
+  }
+  return value as ShareConfig
 }
 
 /**

@@ -85,7 +85,8 @@ export class NameSet {
 export function confinedPath(root: string, name: string): string {
   const target = resolve(root, ...name.split('/'))
   const rel = relative(root, target)
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new Error(`${name} resolves outside ${root}`)
+  // `..` as a whole component only: `..foo` is an ordinary name inside the folder.
+  if (rel === '' || rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel)) throw new Error(`${name} resolves outside ${root}`)
   return target
 }
 

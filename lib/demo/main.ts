@@ -11,7 +11,7 @@ import { join } from 'node:path'
 
 import type { DemoContext } from './context'
 import { parseDemoSize, writeSampleCard } from './sample-card'
-import { backupStep, restoreTestStep, statusStep } from './steps/backup'
+import { backupStep, restoreTestStep, statusStep, stopOffsite } from './steps/backup'
 import { deliveryStep } from './steps/delivery'
 import { ingestStep, safeToFormatStep } from './steps/ingest'
 import { vaultStep } from './steps/keys'
@@ -57,6 +57,7 @@ async function demo(): Promise<number> {
     await step('encrypted delivery', () => deliveryStep(ctx), ingested)
     await step('3-2-1 status', () => statusStep(ctx), tested)
   } finally {
+    await stopOffsite()
     ctx.vault?.close()
     console.log(summary(outcomes))
     if (keep) console.log(`kept ${work}`)

@@ -7,7 +7,7 @@
  */
 import type { ZxcvbnFactory } from '@zxcvbn-ts/core'
 
-import { InvalidArgumentError } from '../errors'
+import { InvalidArgumentError, WeakPassphraseError } from '../errors'
 
 /** The estimate for one passphrase. */
 export interface PassphraseStrength {
@@ -62,4 +62,38 @@ export function passphraseStrength(passphrase: string, context: readonly string[
   const out: PassphraseStrength = { score: r.score, guessesLog10: r.guessesLog10, strong: r.score >= STRONG_SCORE, suggestions: r.feedback.suggestions }
   if (r.feedback.warning) out.warning = r.feedback.warning
   return out
+}
+
+/**
+ * The estimate, under the name the share server first used for it.
+ * @deprecated Use {@link passphraseStrength}.
+ */
+export function estimatePassphraseStrength(passphrase: string, userInputs: readonly string[] = []): PassphraseStrength {
+  return passphraseStrength(passphrase, userInputs)
+}
+
+/**
+ * Throws `E_WEAK_PASSPHRASE` (naming why and what to do) when `passphrase` scores below
+ * `minScore` (default 3: over 10⁸ guesses; vaults ask {@link STRONG_SCORE}); returns the
+ * estimate otherwise. `what` names the secret in the message; `userInputs` are words the
+ * attacker may know (the label, the client's name) and count as easy.
+ *
+ * @example
+ * ```ts
+ * checkPassphraseStrength(password, { what: 'A share password', userInputs: [label] })
+ * ```
+ */
+export function checkPassphraseStrength(
+  passphrase: string,
+  options: { minScore?: number; what?: string; userInputs?: readonly string[]; generateHint?: string } = {},
+): PassphraseStrength {
+  if (typeof passphrase !== 'string' || passphrase === '') throw new InvalidArgumentError(`${options.what ?? 'A passphrase'} cannot be empty`)
+  const minScore = options.minScore ?? 3
+  const estimate = passphraseStrength(passphrase, options.userInputs)
+  if (estimate.score >= minScore) return estimate
+  const why = estimate.warning ?? 'It would be guessed too quickly.'
+  const how = estimate.suggestions.length > 0 ? ` ${estimate.suggestions.join(' ')}` : ' Use four or more random words.'
+  throw new WeakPassphraseError(
+    `${options.what ?? 'The passphrase'} is too easy to guess (strength ${estimate.score} of 4, ${minScore} needed): ${why}${how}${options.generateHint ? ` ${options.generateHint}` : ''}`,
+  )
 }

@@ -164,6 +164,10 @@ function hashRecords(node: unknown, where: string, path: string): Partial<Record
     if (el === undefined) continue
     const value = textOf(el)?.trim()
     if (!value) throw invalid(path, `empty ${format} hash for ${where}`)
+    if (format === 'c4' ? !isC4Id(value) : !new RegExp(`^[0-9a-fA-F]{${HEX_LENGTH[format]}}$`).test(value)) {
+      const shape = format === 'c4' ? 'a C4 ID' : `${HEX_LENGTH[format]} hex digits`
+      throw invalid(path, `the ${format} hash for ${where} is not ${shape}: ${JSON.stringify(value.slice(0, 140))}`)
+    }
     const record: MhlHashRecord = { value }
     const action = attrOf(el, 'action')
     if (action !== undefined) {
@@ -175,6 +179,17 @@ function hashRecords(node: unknown, where: string, path: string): Partial<Record
     out[format] = record
   }
   return out
+}
+
+/**
+ * Refuses a recorded path that would lead out of the history's root when joined to it
+ * (absolute, a `..` segment, a NUL): verification reads and hashes the file it names.
+ */
+function checkRecordedPath(recorded: string, path: string): string {
+  if (recorded.startsWith('/') || recorded.includes('\0') || recorded.split('/').includes('..')) {
+    throw invalid(path, `the path ${JSON.stringify(recorded)} leads out of the history's root; a manifest only names files under it`)
+  }
+  return recorded
 }
 
 function directoryEntry(node: unknown, dirPath: string, path: string): MhlDirectoryEntry {
@@ -229,6 +244,7 @@ export function parseManifest(xml: string, path: string): ManifestContent {
     const p = childOf(h, 'path')
     const filePath = textOf(p)
     if (!filePath) throw invalid(path, 'a <hash> has no <path>')
+    checkRecordedPath(filePath, path)
     const entry: MhlFileEntry = { path: filePath, hashes: hashRecords(h, filePath, path) }
     if (Object.keys(entry.hashes).length === 0) throw invalid(path, `no hash for ${filePath}`)
     const size = attrOf(p, 'size')
@@ -247,6 +263,7 @@ export function parseManifest(xml: string, path: string): ManifestContent {
   const directories = childrenOf(hashes, 'directoryhash').map((d) => {
     const dirPath = textOf(childOf(d, 'path'))
     if (!dirPath) throw invalid(path, 'a <directoryhash> has no <path>')
+    checkRecordedPath(dirPath, path)
     return directoryEntry(d, dirPath, path)
   })
   const content: ManifestContent = { creator, process: process as MhlProcess, ignore, files, directories }

@@ -4,7 +4,7 @@
  */
 import { isRawName } from '../previews/formats'
 import { parseDuration } from './duration'
-import type { ShareInfo } from './registry'
+import type { ShareInfo } from './types'
 
 /** What one usable link serves: previews, full-resolution originals, and how many of those are RAW files. */
 export interface ShareExposure {

@@ -25,9 +25,14 @@ export function parseDuration(value: string | number, what = 'duration'): number
   }
   const m = typeof value === 'string' ? /^\s*(\d{1,6})\s*([smhdw])\s*$/.exec(value) : null
   if (!m || Number(m[1]) === 0) {
-    throw new InvalidArgumentError(`${what} ${JSON.stringify(value)} is not understood; write a positive number and a unit, e.g. 7d, 36h, 90m`)
+    throw new InvalidArgumentError(`${what} ${describe(value)} is not understood; write a positive number and a unit, e.g. 7d, 36h, 90m`)
   }
   return Number(m[1]) * UNIT_MS[m[2]!]!
+}
+
+/** A value for a message: strings quoted; anything else (a bigint, an object) named by its type. */
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : `of type ${typeof value}`
 }
 
 /** Formats milliseconds compactly (`'14d'`, `'36h'`, `'90m'`) for messages. */

@@ -10,6 +10,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { argon2id } from 'hash-wasm'
 
 import { InvalidArgumentError } from '../errors'
+import { checkPassphraseStrength } from '../keys/strength'
 
 /** Argon2id parameters used for new share passwords (OWASP Password Storage Cheat Sheet). */
 export const ARGON2_PARAMS = { memorySize: 19_456, iterations: 2, parallelism: 1, hashLength: 32 } as const
@@ -17,22 +18,33 @@ export const ARGON2_PARAMS = { memorySize: 19_456, iterations: 2, parallelism: 1
 const CAPS = { memorySize: 262_144, iterations: 10, parallelism: 8 }
 const ENCODED = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/
 
-/** Shortest chosen password accepted; generated ones are 4–6 words. */
-export const MIN_PASSWORD_LENGTH = 10
+/**
+ * The strength a chosen share password needs (of zxcvbn's 0–4): 3, over 10⁸ guesses.
+ * Share passwords are only ever guessed online, through the server's back-off and its
+ * per-link ceiling (30 checks a minute: 10⁸ guesses take about six years).
+ */
+export const SHARE_PASSWORD_MIN_SCORE = 3
 
 /**
- * Hashes a password for storage: `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`.
+ * Hashes a password for storage: `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`. A chosen
+ * password (not `generated`) must pass {@link checkPassphraseStrength} at
+ * {@link SHARE_PASSWORD_MIN_SCORE} (`E_WEAK_PASSPHRASE` otherwise); `userInputs` (the
+ * label, the recipient) count as easy to guess.
  *
  * @example
  * ```ts
  * const stored = await hashPassword('orbit-fancy-walnut-ritual')
  * ```
  */
-export async function hashPassword(password: string): Promise<string> {
-  if (typeof password !== 'string' || [...password].length < MIN_PASSWORD_LENGTH) {
-    throw new InvalidArgumentError(
-      `A share password needs at least ${MIN_PASSWORD_LENGTH} characters; use password: 'generate' for a strong one of random words`,
-    )
+export async function hashPassword(password: string, options: { userInputs?: readonly string[]; generated?: boolean } = {}): Promise<string> {
+  if (typeof password !== 'string') throw new InvalidArgumentError('A share password must be a string')
+  if (!options.generated) {
+    checkPassphraseStrength(password, {
+      minScore: SHARE_PASSWORD_MIN_SCORE,
+      what: 'The share password',
+      userInputs: options.userInputs ?? [],
+      generateHint: "Or let Shutterproof make one: password: 'generate' (CLI: --password generate).",
+    })
   }
   return argon2id({ password: password.normalize('NFC'), salt: randomBytes(16), ...ARGON2_PARAMS, outputType: 'encoded' })
 }

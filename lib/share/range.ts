@@ -32,7 +32,8 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   }
   const start = Number(m[1])
   const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)
-  if (m[2] !== '' && Number(m[2]) < start) return undefined // invalid: ignore the header
+  // Compared exactly: past 2^53 two different numbers can round to the same double.
+  if (m[2] !== '' && BigInt(m[2]) < BigInt(m[1])) return undefined // invalid: ignore the header
   if (start >= size) return 'unsatisfiable'
   return { start, end }
 }

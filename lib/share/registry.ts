@@ -7,144 +7,56 @@
 import { closeSync, chmodSync, openSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 
-import BetterSqlite3 from 'better-sqlite3'
-
 import { InvalidArgumentError, ShareNotFoundError, TtlTooLongError } from '../errors'
+import { openDatabase, type Database } from '../sqlite'
 import { generatePassphrase } from '../keys/passphrase'
 import { auditRows, type ShareAudit, type AuditOptions } from './audit'
 import { systemClock, type Clock } from './clock'
 import { formatDuration, parseDuration } from './duration'
-import { normalizeItems, isScope, type ShareItem, type ShareItemInput, type ShareScope } from './items'
+import { normalizeItems, isScope, type ShareItem, type ShareScope } from './items'
 import { hashPassword, verifyPassword } from './password'
+import { publicUrlOf } from './public-url'
 import { checkPreviewItems } from './preview-items'
+import { addressKey, LinkGuard } from './rate-limit'
 import { migrate } from './schema'
+import { checkSessionFiles } from './session-files'
 import { computeVerifier, newShareId, newShareSecret, parseToken, verifierKey, verifiersEqual, isShareId } from './tokens'
+import type {
+  AccessLogEntry,
+  AccessResult,
+  ByteCharge,
+  CreatedShare,
+  CreateShareOptions,
+  PruneAccessLogOptions,
+  PurgeExpiredOptions,
+  ShareFilter,
+  ShareInfo,
+  ShareRegistryOptions,
+  ShareStatus,
+  VerifyAccessOptions,
+} from './types'
 
-/** Where a share stands right now. */
-export type ShareStatus = 'active' | 'expired' | 'revoked' | 'limit'
+export type {
+  AccessLogEntry,
+  AccessResult,
+  ByteCharge,
+  AccessStatus,
+  CreatedShare,
+  CreateShareOptions,
+  PasswordLockout,
+  PruneAccessLogOptions,
+  PurgeExpiredOptions,
+  ShareFilter,
+  ShareInfo,
+  ShareRegistryOptions,
+  ShareStatus,
+  VerifyAccessOptions,
+} from './types'
 
-/** What the registry knows about a share (never its secret, verifier or password hash). */
-export interface ShareInfo {
-  id: string
-  /** The session folder the items live in. */
-  session: string
-  scope: ShareScope
-  items: ShareItem[]
-  createdAt: Date
-  expiresAt: Date
-  revokedAt?: Date
-  revokeReason?: string
-  hasPassword: boolean
-  maxDownloads?: number
-  downloads: number
-  label: string
-  recipient: string
-  lastAccessAt?: Date
-  status: ShareStatus
-}
-
-/** Options of {@link openShareRegistry}. */
-export interface ShareRegistryOptions {
-  /** The SQLite file (created with mode 0600), or `':memory:'`. */
-  path: string
-  /** 32 secret bytes; verifiers are keyed with a key derived from it. */
-  serverKey: Uint8Array
-  /** Where links point, e.g. `'https://share.example.com'` (default `http://127.0.0.1:8765`). */
-  baseUrl?: string
-  /** Time source (default the system clock). */
-  clock?: Clock
-  /** Lifetime of a share when none is given (default `'7d'`, or `maxTtl` when that is shorter). */
-  defaultTtl?: string | number
-  /** Longest lifetime allowed (default `'14d'`); longer requests fail with `E_TTL_TOO_LONG`. */
-  maxTtl?: string | number
-  /** Bad passwords allowed per share within `window` before it locks (default 5 per 15 minutes). */
-  lockout?: { attempts?: number; window?: string | number }
-}
-
-/** Options of {@link ShareRegistry.createShare}. */
-export interface CreateShareOptions {
-  /** The session folder the items are inside of. */
-  session: string
-  /**
-   * Exactly what the link may serve: relative paths inside the session folder. Items of
-   * kind `preview` (every item of a preview share) must be previews made by
-   * `makePreviews` (`shutterproof previews`); anything else is refused with `E_NOT_A_PREVIEW`.
-   */
-  items: readonly ShareItemInput[]
-  scope: ShareScope
-  /** Lifetime, e.g. `'7d'` or milliseconds (default the registry's `defaultTtl`). */
-  ttl?: string | number
-  /** A password of at least 10 characters, or `'generate'` for 5 random words (returned once). */
-  password?: string
-  /** Refuse downloads after this many. */
-  maxDownloads?: number
-  label?: string
-  recipient?: string
-}
-
-/** A new share: the only time its token (and a generated password) can be seen. */
-export interface CreatedShare {
-  id: string
-  url: string
-  token: string
-  expiresAt: Date
-  /** Present when the password was generated: give it to the client by another channel. */
-  password?: string
-}
-
-/** The answer of {@link ShareRegistry.verifyAccess}. */
-export type AccessStatus = 'ok' | 'expired' | 'revoked' | 'not_found' | 'bad_password' | 'password_required' | 'locked' | 'limit'
-
-/** The answer of {@link ShareRegistry.verifyAccess}: a status, and the share when it was found. */
-export interface AccessResult {
-  status: AccessStatus
-  /** The share, when the token's secret was right (every status but `not_found`). */
-  share?: ShareInfo
-  /** With `locked`: seconds until another password may be tried. */
-  retryAfter?: number
-}
-
-/** Options of {@link ShareRegistry.verifyAccess}. */
-export interface VerifyAccessOptions {
-  /** The password the client typed. Without one, a password-protected share answers `password_required`. */
-  password?: string
-  /** Client address, for the access log. */
-  remote?: string
-}
-
-/** One line of the access log. */
-export interface AccessLogEntry {
-  shareId: string
-  event: string
-  outcome: string
-  item?: string
-  bytes?: number
-  remote?: string
-}
-
-/** Options of {@link ShareRegistry.pruneAccessLog}. */
-export interface PruneAccessLogOptions {
-  /**
-   * Remove the entries recorded before this time, or older than this age: a duration
-   * such as `'90d'` (units s, m, h, d, w) or milliseconds.
-   */
-  olderThan: Date | string | number
-  /** Count the entries that would go, and remove nothing (the cutoff does not move either). */
-  dryRun?: boolean
-}
-
-/** Options of {@link ShareRegistry.purgeExpired}. */
-export interface PurgeExpiredOptions {
-  /** Count the shares that would go, and delete nothing. */
-  dryRun?: boolean
-}
-
-/** Filter of {@link ShareRegistry.listShares}. */
-export interface ShareFilter {
-  session?: string
-  status?: ShareStatus
-  scope?: ShareScope
-}
+/** Access-log entries this young are never pruned by age (only the row bound can take them). */
+const RECENT_LOG_KEPT = 15 * 60_000
+/** How often (in inserted rows) the access log's row bound is checked. */
+const BOUND_CHECK_EVERY = 100
 
 interface ShareRow {
   id: string
@@ -165,19 +77,29 @@ interface ShareRow {
 
 const DUMMY_VERIFIER = randomBytes(32)
 
+/** The byte budget of one item: full deliveries so far, and the bytes sent beyond them. */
+interface ItemBudget {
+  deliveries: number
+  carry_bytes: number
+}
+
+
 /**
  * The registry of share links. Open it with {@link openShareRegistry}.
  */
 export class ShareRegistry {
-  readonly #db: BetterSqlite3.Database
+  readonly #db: Database
   readonly #verifierKey: Buffer
   readonly #clock: Clock
-  readonly #baseUrl: string
+  readonly #publicUrl: string
   readonly #defaultTtl: number
   readonly #maxTtl: number
-  readonly #lockAttempts: number
-  readonly #lockWindow: number
+  readonly #guard: LinkGuard
+  readonly #maxLogRows: number
   readonly #passwordQueue = new Map<string, Promise<unknown>>()
+  /** Refusals that cost no work, counted per minute: `minute|shareId|event|outcome` → count. */
+  readonly #tally = new Map<string, number>()
+  #insertsSinceBoundCheck = 0
 
   /** @internal use {@link openShareRegistry} */
   constructor(options: ShareRegistryOptions) {
@@ -185,13 +107,13 @@ export class ShareRegistry {
       throw new InvalidArgumentError('The share registry needs a 32-byte serverKey (crypto.randomBytes(32), kept secret)')
     }
     this.#clock = options.clock ?? systemClock
-    this.#baseUrl = (options.baseUrl ?? 'http://127.0.0.1:8765').replace(/\/+$/, '')
+    this.#publicUrl = publicUrlOf(options.publicUrl ?? options.baseUrl ?? 'http://127.0.0.1:8765')
     this.#maxTtl = parseDuration(options.maxTtl ?? '14d', 'maxTtl')
     this.#defaultTtl = options.defaultTtl === undefined ? Math.min(7 * 86_400_000, this.#maxTtl) : parseDuration(options.defaultTtl, 'defaultTtl')
     if (this.#defaultTtl > this.#maxTtl) throw new InvalidArgumentError(`defaultTtl (${formatDuration(this.#defaultTtl)}) is longer than maxTtl (${formatDuration(this.#maxTtl)})`)
-    this.#lockAttempts = options.lockout?.attempts ?? 5
-    if (!Number.isInteger(this.#lockAttempts) || this.#lockAttempts < 1) throw new InvalidArgumentError('lockout.attempts must be a whole number ≥ 1')
-    this.#lockWindow = parseDuration(options.lockout?.window ?? '15m', 'lockout.window')
+    this.#guard = new LinkGuard(options.lockout)
+    this.#maxLogRows = options.maxLogRows ?? 500_000
+    if (!Number.isSafeInteger(this.#maxLogRows) || this.#maxLogRows < 1) throw new InvalidArgumentError(`maxLogRows must be a whole number ≥ 1, got ${options.maxLogRows}`)
     this.#verifierKey = verifierKey(options.serverKey)
 
     if (options.path !== ':memory:') {
@@ -199,16 +121,39 @@ export class ShareRegistry {
       closeSync(openSync(options.path, 'a', 0o600))
       chmodSync(options.path, 0o600)
     }
-    this.#db = new BetterSqlite3(options.path)
+    this.#db = openDatabase(options.path)
     this.#db.pragma('journal_mode = WAL')
-    this.#db.pragma('synchronous = FULL') // a revocation must survive a power cut
+    this.#db.pragma('synchronous = FULL') // a revocation must survive a power cut (see #relaxed for the exceptions)
     this.#db.pragma('foreign_keys = ON')
     this.#db.pragma('busy_timeout = 5000')
     migrate(this.#db, options.path)
   }
 
-  /** Closes the database. */
+  /** The address every link starts with (the `publicUrl` option, without a trailing slash). */
+  get publicUrl(): string {
+    return this.#publicUrl
+  }
+
+  /**
+   * Runs bookkeeping writes (access-log lines, last-access times, bytes counted) without
+   * an fsync each (`synchronous = NORMAL`): in WAL mode a power cut can lose the last of
+   * them but never corrupts the database, and the next FULL commit (a revocation, a new
+   * share) makes them durable too. One fsync per page view would cap the server at a few
+   * hundred requests per second.
+   */
+  #relaxed<T>(fn: () => T): T {
+    this.#db.pragma('synchronous = NORMAL')
+    try {
+      return fn()
+    } finally {
+      this.#db.pragma('synchronous = FULL')
+    }
+  }
+
+  /** Closes the database (writing the per-minute counts first). */
   close(): void {
+    if (!this.#db.open) return
+    this.#flushTally(Infinity)
     this.#db.close()
   }
 
@@ -231,6 +176,7 @@ export class ShareRegistry {
     }
     if (!isScope(scope)) throw new InvalidArgumentError(`createShare scope must be 'preview' or 'full', got ${JSON.stringify(scope)}`)
     const items = normalizeItems(options.items, scope)
+    checkSessionFiles(session, items)
     // Preview items must be previews Shutterproof made (E_NOT_A_PREVIEW), checked on disk.
     await checkPreviewItems(session, items)
     const ttl = options.ttl === undefined ? this.#defaultTtl : parseDuration(options.ttl, 'ttl')
@@ -249,7 +195,7 @@ export class ShareRegistry {
     let passwordHash: string | null = null
     if (options.password !== undefined) {
       if (options.password === 'generate') generated = generatePassphrase({ words: 5 }).passphrase
-      passwordHash = await hashPassword(generated ?? options.password)
+      passwordHash = await hashPassword(generated ?? options.password, { generated: generated !== undefined, userInputs: [label, recipient].filter(Boolean) })
     }
 
     const id = newShareId()
@@ -267,19 +213,23 @@ export class ShareRegistry {
       items.forEach((item, i) => insert.run(id, i, item.path, item.kind))
     })()
     const token = id + secret
-    const created: CreatedShare = { id, url: `${this.#baseUrl}/s/${token}`, token, expiresAt: new Date(expiresAt) }
+    const created: CreatedShare = { id, url: `${this.#publicUrl}/s/${token}`, token, expiresAt: new Date(expiresAt) }
     if (generated !== undefined) created.password = generated
     return created
   }
 
   /**
    * Checks a token (and password) and says whether the link may be used now. The secret
-   * is compared in constant time; an unknown id costs the same comparison. Bad passwords
-   * are logged, and lock the share after `lockout.attempts` within `lockout.window`.
+   * is compared in constant time; an unknown id costs the same comparison, and no
+   * database write (unknown links are counted per minute in one log line). Wrong
+   * passwords slow down the address they come from (see {@link PasswordLockout}):
+   * `locked` with `retryAfter` says how long that address, or everyone when the link's
+   * per-minute ceiling is reached, must wait. Without `remote`, all callers count as one
+   * address.
    *
    * @example
    * ```ts
-   * const { status, share } = await registry.verifyAccess(token, { password })
+   * const { status, share } = await registry.verifyAccess(token, { password, remote: '203.0.113.5' })
    * if (status !== 'ok') return refuse(status)
    * ```
    */
@@ -288,7 +238,10 @@ export class ShareRegistry {
     const row = parts ? this.#row(parts.id) : undefined
     const given = computeVerifier(this.#verifierKey, parts?.id ?? '', parts?.secret ?? '')
     const match = verifiersEqual(given, row?.verifier ?? DUMMY_VERIFIER)
-    if (!parts || !row || !match) return { status: 'not_found' }
+    if (!parts || !row || !match) {
+      this.countAccess({ shareId: '-', event: 'probe', outcome: 'not_found' })
+      return { status: 'not_found' }
+    }
     const share = this.#info(row)
     if (share.status !== 'active') return { status: share.status, share }
     if (row.password_hash === null) return { status: 'ok', share }
@@ -297,29 +250,16 @@ export class ShareRegistry {
   }
 
   async #checkPassword(row: ShareRow, share: ShareInfo, password: string, remote: string | undefined): Promise<AccessResult> {
-    const now = this.#clock.now().getTime()
-    const failures = this.#recentFailures(row.id, now)
-    if (failures.length >= this.#lockAttempts) {
-      this.logAccess({ shareId: row.id, event: 'password', outcome: 'locked', remote })
-      const retryAfter = Math.max(1, Math.ceil((failures[failures.length - this.#lockAttempts]! + this.#lockWindow - now) / 1000))
-      return { status: 'locked', share, retryAfter }
+    const client = remote === undefined ? '' : addressKey(remote)
+    const refusal = this.#guard.admit(row.id, client, this.#clock.now().getTime())
+    if (refusal) {
+      this.countAccess({ shareId: row.id, event: 'password', outcome: refusal.reason === 'busy' ? 'throttled' : 'locked' })
+      return { status: 'locked', share, retryAfter: refusal.retryAfter }
     }
     const ok = await verifyPassword(password, row.password_hash!)
-    this.logAccess({ shareId: row.id, event: 'password', outcome: ok ? 'password_ok' : 'bad_password', remote })
+    this.#guard.settle(row.id, client, ok, this.#clock.now().getTime())
+    this.logAccess({ shareId: row.id, event: 'password', outcome: ok ? 'password_ok' : 'bad_password', ...(remote === undefined ? {} : { remote }) })
     return { status: ok ? 'ok' : 'bad_password', share }
-  }
-
-  /** Times of bad passwords within the window and since the last good one, oldest first. */
-  #recentFailures(id: string, now: number): number[] {
-    const since = Math.max(
-      now - this.#lockWindow,
-      (this.#db.prepare(`SELECT max(at) AS at FROM share_access_log WHERE share_id = ? AND event = 'password' AND outcome = 'password_ok'`).get(id) as { at: number | null }).at ?? -Infinity,
-    )
-    return (
-      this.#db
-        .prepare(`SELECT at FROM share_access_log WHERE share_id = ? AND event = 'password' AND outcome = 'bad_password' AND at > ? ORDER BY at`)
-        .all(id, Number.isFinite(since) ? since : -1) as { at: number }[]
-    ).map((r) => r.at)
   }
 
   /** Password checks of one share run one after another, so parallel guesses cannot overrun the lockout. */
@@ -335,22 +275,86 @@ export class ShareRegistry {
   }
 
   /**
-   * Counts one download, unless the share's limit is already reached (then `false`).
-   * Atomic: parallel downloads can never exceed the limit.
+   * Counts one full delivery of every item (as a completed `all.tar` does), unless that
+   * would take an item past the share's limit (then `false`, nothing counted).
    */
   recordDownload(id: string): boolean {
-    const r = this.#db
-      .prepare(
-        `UPDATE shares SET download_count = download_count + 1, last_access_at = ?
-         WHERE id = ? AND (max_downloads IS NULL OR download_count < max_downloads)`,
-      )
-      .run(this.#clock.now().getTime(), id)
-    return r.changes === 1
+    return this.#db
+      .transaction(() => {
+        const limit = (this.#db.prepare('SELECT max_downloads FROM shares WHERE id = ?').get(id) as { max_downloads: number | null } | undefined)?.max_downloads
+        if (limit === undefined) return false
+        const items = this.#db.prepare('SELECT idx, deliveries, carry_bytes FROM share_items WHERE share_id = ?').all(id) as Array<ItemBudget & { idx: number }>
+        if (limit !== null && items.some((i) => i.deliveries + (i.carry_bytes > 0 ? 1 : 0) + 1 > limit)) return false
+        this.#db.prepare('UPDATE share_items SET deliveries = deliveries + 1 WHERE share_id = ?').run(id)
+        this.#db.prepare('UPDATE shares SET last_access_at = ? WHERE id = ?').run(this.#clock.now().getTime(), id)
+        return true
+      })
+      .immediate()
+  }
+
+  /**
+   * Charges bytes to the share's download budget, all or nothing: `false` (nothing
+   * charged) when an item would go past `maxDownloads × size`. A download charges what it
+   * is about to send before sending it, so parallel requests cannot overrun the limit,
+   * and gives back what it could not send with {@link ShareRegistry.refundBytes}.
+   * Without a limit every charge succeeds and only counts.
+   *
+   * @example
+   * ```ts
+   * if (!registry.chargeBytes(share.id, [{ index: 1, bytes: end - start + 1, size }])) return tooMany()
+   * ```
+   */
+  chargeBytes(shareId: string, charges: readonly ByteCharge[]): boolean {
+    return this.#relaxed(() =>
+      this.#db
+      .transaction(() => {
+        const limit = (this.#db.prepare('SELECT max_downloads FROM shares WHERE id = ?').get(shareId) as { max_downloads: number | null } | undefined)?.max_downloads
+        if (limit === undefined) return false
+        const next = charges.map((c) => {
+          const item = this.#budget(shareId, c.index)
+          return { c, served: item.deliveries * c.size + item.carry_bytes + c.bytes }
+        })
+        if (limit !== null && next.some(({ c, served }) => served > limit * c.size)) return false
+        for (const { c, served } of next) this.#setBudget(shareId, c.index, served, c.size)
+        this.#db.prepare('UPDATE shares SET last_access_at = ? WHERE id = ?').run(this.#clock.now().getTime(), shareId)
+        return true
+      })
+      .immediate(),
+    )
+  }
+
+  /** Gives back bytes charged by {@link ShareRegistry.chargeBytes} but never sent. */
+  refundBytes(shareId: string, charges: readonly ByteCharge[]): void {
+    if (charges.every((c) => c.bytes <= 0)) return
+    this.#relaxed(() =>
+      this.#db
+        .transaction(() => {
+          for (const c of charges) {
+            if (c.bytes <= 0) continue
+            const item = this.#budget(shareId, c.index)
+            this.#setBudget(shareId, c.index, Math.max(0, item.deliveries * c.size + item.carry_bytes - c.bytes), c.size)
+          }
+        })
+        .immediate(),
+    )
+  }
+
+  #budget(shareId: string, index: number): ItemBudget {
+    return (this.#db.prepare('SELECT deliveries, carry_bytes FROM share_items WHERE share_id = ? AND idx = ?').get(shareId, index) as ItemBudget | undefined) ?? {
+      deliveries: 0,
+      carry_bytes: 0,
+    }
+  }
+
+  #setBudget(shareId: string, index: number, served: number, size: number): void {
+    // An empty file is delivered by every request: count each as one delivery.
+    const [deliveries, carry] = size === 0 ? [this.#budget(shareId, index).deliveries + 1, 0] : [Math.floor(served / size), served % size]
+    this.#db.prepare('UPDATE share_items SET deliveries = ?, carry_bytes = ? WHERE share_id = ? AND idx = ?').run(deliveries, carry, shareId, index)
   }
 
   /** Records that the share was opened now. */
   touch(id: string): void {
-    this.#db.prepare('UPDATE shares SET last_access_at = ? WHERE id = ?').run(this.#clock.now().getTime(), id)
+    this.#relaxed(() => this.#db.prepare('UPDATE shares SET last_access_at = ? WHERE id = ?').run(this.#clock.now().getTime(), id))
   }
 
   /**
@@ -358,17 +362,64 @@ export class ShareRegistry {
    * log is {@link ShareRegistry.pruneAccessLog}, which removes the oldest lines by age.
    */
   logAccess(entry: AccessLogEntry): void {
-    this.#db
-      .prepare('INSERT INTO share_access_log (share_id, at, event, outcome, item, bytes, remote) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(
-        String(entry.shareId).slice(0, 64),
-        this.#clock.now().getTime(),
-        entry.event,
-        entry.outcome,
-        entry.item ?? null,
-        entry.bytes ?? null,
-        entry.remote ?? null,
-      )
+    this.#flushTally(this.#minute())
+    this.#insert(entry, this.#clock.now().getTime())
+  }
+
+  /**
+   * Counts a request that was refused without work (an unknown link, a client told to
+   * wait): one access-log line per minute and kind, with `count`, instead of one line per
+   * request, so a flood of refusals cannot flood the log.
+   *
+   * @example
+   * ```ts
+   * registry.countAccess({ shareId: share.id, event: 'password', outcome: 'rate_limited' })
+   * ```
+   */
+  countAccess(entry: Pick<AccessLogEntry, 'shareId' | 'event' | 'outcome'>): void {
+    const minute = this.#minute()
+    this.#flushTally(minute)
+    const key = [minute, String(entry.shareId).slice(0, 64), entry.event, entry.outcome].join('|')
+    this.#tally.set(key, (this.#tally.get(key) ?? 0) + 1)
+  }
+
+  #minute(): number {
+    return Math.floor(this.#clock.now().getTime() / 60_000) * 60_000
+  }
+
+  /** Writes the per-minute counts of minutes before `before`. */
+  #flushTally(before: number): void {
+    for (const [key, count] of this.#tally) {
+      const [minute, shareId, event, outcome] = key.split('|') as [string, string, string, string]
+      if (Number(minute) >= before) continue
+      this.#tally.delete(key)
+      this.#insert({ shareId, event, outcome, count }, Number(minute))
+    }
+  }
+
+  #insert(entry: AccessLogEntry, at: number): void {
+    this.#relaxed(() =>
+      this.#db
+        .prepare('INSERT INTO share_access_log (share_id, at, event, outcome, item, bytes, remote, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(String(entry.shareId).slice(0, 64), at, entry.event, entry.outcome, entry.item ?? null, entry.bytes ?? null, entry.remote ?? null, entry.count ?? null),
+    )
+    if (++this.#insertsSinceBoundCheck >= BOUND_CHECK_EVERY) {
+      this.#insertsSinceBoundCheck = 0
+      this.#enforceLogBound()
+    }
+  }
+
+  /** Removes the oldest rows past `maxLogRows` (down to 90 % of it), moving the prune cutoff forward. */
+  #enforceLogBound(): number {
+    const { lo, hi } = this.#db.prepare('SELECT min(seq) AS lo, max(seq) AS hi FROM share_access_log').get() as { lo: number | null; hi: number | null }
+    if (lo === null || hi === null || hi - lo + 1 <= this.#maxLogRows) return 0
+    const keepFrom = this.#db.prepare('SELECT at FROM share_access_log WHERE seq >= ? ORDER BY seq LIMIT 1').get(hi - Math.floor(this.#maxLogRows * 0.9) + 1) as { at: number }
+    return this.#db
+      .transaction(() => {
+        this.#db.prepare('UPDATE share_access_log_pruned SET before = max(before, ?) WHERE id = 1').run(keepFrom.at)
+        return this.#db.prepare('DELETE FROM share_access_log WHERE at < ?').run(keepFrom.at).changes
+      })
+      .immediate()
   }
 
   /**
@@ -380,11 +431,12 @@ export class ShareRegistry {
    * ```
    */
   accessLog(shareId?: string): Array<AccessLogEntry & { at: Date }> {
+    this.#flushTally(Infinity)
     const rows = (
       shareId === undefined
         ? this.#db.prepare('SELECT * FROM share_access_log ORDER BY seq').all()
         : this.#db.prepare('SELECT * FROM share_access_log WHERE share_id = ? ORDER BY seq').all(shareId)
-    ) as Array<{ share_id: string; at: number; event: string; outcome: string; item: string | null; bytes: number | null; remote: string | null }>
+    ) as Array<{ share_id: string; at: number; event: string; outcome: string; item: string | null; bytes: number | null; remote: string | null; count: number | null }>
     return rows.map((r) => ({
       shareId: r.share_id,
       at: new Date(r.at),
@@ -393,6 +445,7 @@ export class ShareRegistry {
       ...(r.item === null ? {} : { item: r.item }),
       ...(r.bytes === null ? {} : { bytes: r.bytes }),
       ...(r.remote === null ? {} : { remote: r.remote }),
+      ...(r.count === null ? {} : { count: r.count }),
     }))
   }
 
@@ -488,10 +541,10 @@ export class ShareRegistry {
    * (`shutterproof share purge` uses 90 days unless told otherwise).
    *
    * Only the oldest part of the log can go: the cutoff is recorded in the database, only
-   * ever moves forward, and the database refuses to delete any newer line. Entries within
-   * the password lockout window (`lockout.window`, 15 minutes by default) are always kept,
-   * so pruning never lifts a lock. Shares themselves are not touched; see
-   * {@link ShareRegistry.purgeExpired}.
+   * ever moves forward, and the database refuses to delete any newer line. Entries of
+   * the last 15 minutes are kept whatever the age given. The row bound (`maxLogRows`) is
+   * enforced here too, and the rows it removes are counted in the result. Shares
+   * themselves are not touched; see {@link ShareRegistry.purgeExpired}.
    *
    * @example
    * ```ts
@@ -502,16 +555,22 @@ export class ShareRegistry {
    */
   pruneAccessLog(options: PruneAccessLogOptions): number {
     const cutoff = this.#logCutoff((options as Partial<PruneAccessLogOptions> | undefined)?.olderThan)
-    if (options.dryRun) return (this.#db.prepare('SELECT count(*) AS n FROM share_access_log WHERE at < ?').get(cutoff) as { n: number }).n
-    return this.#db
+    this.#flushTally(Infinity)
+    if (options.dryRun) {
+      const old = (this.#db.prepare('SELECT count(*) AS n FROM share_access_log WHERE at < ?').get(cutoff) as { n: number }).n
+      const total = (this.#db.prepare('SELECT count(*) AS n FROM share_access_log').get() as { n: number }).n
+      return Math.max(old, total - this.#maxLogRows)
+    }
+    const removed = this.#db
       .transaction(() => {
         this.#db.prepare('UPDATE share_access_log_pruned SET before = max(before, ?) WHERE id = 1').run(cutoff)
         return this.#db.prepare('DELETE FROM share_access_log WHERE at < ?').run(cutoff).changes
       })
       .immediate()
+    return removed + this.#enforceLogBound()
   }
 
-  /** The time before which access-log entries may go: never inside the lockout window. */
+  /** The time before which access-log entries may go: never within the last 15 minutes. */
   #logCutoff(olderThan: unknown): number {
     const now = this.#clock.now().getTime()
     let cutoff: number
@@ -523,7 +582,7 @@ export class ShareRegistry {
     } else {
       throw new InvalidArgumentError("pruneAccessLog needs olderThan: a Date, or an age such as '90d'")
     }
-    return Math.min(cutoff, now - this.#lockWindow)
+    return Math.min(cutoff, now - RECENT_LOG_KEPT)
   }
 
   #row(id: string): ShareRow | undefined {
@@ -532,9 +591,10 @@ export class ShareRegistry {
 
   #info(r: ShareRow): ShareInfo {
     const now = this.#clock.now().getTime()
-    const items = this.#db.prepare('SELECT path, kind FROM share_items WHERE share_id = ? ORDER BY idx').all(r.id) as ShareItem[]
-    const status: ShareStatus =
-      r.revoked_at !== null ? 'revoked' : now >= r.expires_at ? 'expired' : r.max_downloads !== null && r.download_count >= r.max_downloads ? 'limit' : 'active'
+    const items = this.#db.prepare('SELECT path, kind, deliveries FROM share_items WHERE share_id = ? ORDER BY idx').all(r.id) as Array<ShareItem & { deliveries: number }>
+    // At the limit when no file has a delivery left.
+    const limitReached = r.max_downloads !== null && items.every((i) => i.deliveries >= r.max_downloads!)
+    const status: ShareStatus = r.revoked_at !== null ? 'revoked' : now >= r.expires_at ? 'expired' : limitReached ? 'limit' : 'active'
     const info: ShareInfo = {
       id: r.id,
       session: r.session,
@@ -543,7 +603,7 @@ export class ShareRegistry {
       createdAt: new Date(r.created_at),
       expiresAt: new Date(r.expires_at),
       hasPassword: r.password_hash !== null,
-      downloads: r.download_count,
+      downloads: items.reduce((n, i) => n + i.deliveries, 0),
       label: r.label,
       recipient: r.recipient,
       status,
@@ -570,7 +630,7 @@ function checkText(value: unknown, what: string): string {
  * @example
  * ```ts
  * import { openShareRegistry } from 'shutterproof'
- * const registry = openShareRegistry({ path: 'shares.db', serverKey, baseUrl: 'https://share.example.com' })
+ * const registry = openShareRegistry({ path: 'shares.db', serverKey, publicUrl: 'https://photos.example.com' })
  * ```
  */
 export function openShareRegistry(options: ShareRegistryOptions): ShareRegistry {

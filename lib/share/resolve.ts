@@ -1,8 +1,9 @@
 /**
  * Opening a shared file safely: the recorded relative path is resolved with realpath and
  * must stay inside the session folder, which must itself be inside the handler's root
- * (no `..`, no symlink leading out). The file is opened without following a final
- * symlink and checked to be a regular file; reads then go through that descriptor.
+ * (no `..`, no symlink leading out). The file is opened with `O_NOFOLLOW | O_NONBLOCK`
+ * (a FIFO or device put where a file was must never block a thread of the libuv pool)
+ * and checked with `fstat` to be a regular file; reads then go through that descriptor.
  * @module
  */
 import { constants } from 'node:fs'
@@ -15,6 +16,19 @@ import { checkItemPath } from './items'
 export function isInside(parent: string, child: string): boolean {
   const rel = relative(parent, child)
   return rel === '' || (!rel.startsWith('..' + sep) && rel !== '..' && !isAbsolute(rel))
+}
+
+/**
+ * The real path of `session` when it is inside `rootReal` (both after symlinks), else
+ * `undefined`: a session outside the root is never served, nor named.
+ */
+export async function sessionWithin(rootReal: string, session: string): Promise<string | undefined> {
+  try {
+    const sessionReal = await realpath(resolve(rootReal, session))
+    return isInside(rootReal, sessionReal) ? sessionReal : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** An opened shared file. */
@@ -36,11 +50,12 @@ export interface OpenedItem {
 export async function openItem(rootReal: string, session: string, itemPath: string): Promise<OpenedItem | undefined> {
   try {
     checkItemPath(itemPath)
-    const sessionReal = await realpath(resolve(rootReal, session))
-    if (!isInside(rootReal, sessionReal)) return undefined
+    const sessionReal = await sessionWithin(rootReal, session)
+    if (sessionReal === undefined) return undefined
     const fileReal = await realpath(join(sessionReal, itemPath))
     if (!isInside(sessionReal, fileReal) || fileReal === sessionReal) return undefined
-    const handle = await open(fileReal, constants.O_RDONLY | constants.O_NOFOLLOW)
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
+    const handle = await open(fileReal, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
     try {
       const st = await handle.stat()
       if (!st.isFile()) {

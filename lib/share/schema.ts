@@ -4,7 +4,7 @@
  * Migrations only ever move forward; a database from a newer release is refused.
  * @module
  */
-import type { Database } from 'better-sqlite3'
+import type { Database } from '../sqlite'
 
 import { SchemaVersionError } from '../errors'
 
@@ -79,6 +79,16 @@ const MIGRATIONS: readonly string[] = [
     BEGIN SELECT RAISE(ABORT, 'share_access_log is append-only; only rows older than the prune cutoff can be deleted (pruneAccessLog)'); END;
   CREATE INDEX share_access_log_at ON share_access_log (at);
   `,
+  // 3: download limits count bytes sent per item (ranges and connections add up), and
+  // refusals that cost no work are logged as one line per minute with a count. A share
+  // counted per request before keeps that count as every item's deliveries (never more
+  // allowed than before).
+  `
+  ALTER TABLE share_items ADD COLUMN deliveries INTEGER NOT NULL DEFAULT 0 CHECK (deliveries >= 0);
+  ALTER TABLE share_items ADD COLUMN carry_bytes INTEGER NOT NULL DEFAULT 0 CHECK (carry_bytes >= 0);
+  UPDATE share_items SET deliveries = (SELECT download_count FROM shares WHERE shares.id = share_items.share_id);
+  ALTER TABLE share_access_log ADD COLUMN count INTEGER CHECK (count IS NULL OR count > 0);
+  `,
 ]
 
 /** The schema version this release writes. */
@@ -89,7 +99,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length
  *
  * @example
  * ```ts
- * migrate(new Database('shares.db'), 'shares.db')
+ * migrate(openDatabase('shares.db'), 'shares.db')
  * ```
  */
 export function migrate(db: Database, path: string): void {

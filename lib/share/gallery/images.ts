@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises'
 import { sessionOutputsFor, thumbnailOfPreview } from '../../previews/layout'
 import { isMarkedPreview } from '../../previews/mark'
 import type { ShareItem } from '../items'
-import type { ShareInfo } from '../registry'
+import type { ShareInfo } from '../types'
 import { openItem, type OpenedItem } from '../resolve'
 
 /** Which picture of an item. */
@@ -45,7 +45,16 @@ export async function openGalleryImage(rootReal: string, share: ShareInfo, item:
  * if (!(await sendGalleryImage(res, share, rootReal, 3, 'thumbnail', 'GET'))) notFound(res)
  * ```
  */
-export async function sendGalleryImage(res: ServerResponse, share: ShareInfo, rootReal: string, index: number, size: GallerySize, method: string): Promise<boolean> {
+export async function sendGalleryImage(
+  res: ServerResponse,
+  share: ShareInfo,
+  rootReal: string,
+  index: number,
+  size: GallerySize,
+  method: string,
+  /** Called when the bytes start to flow (the handler tracks them, to end them if the link is revoked). */
+  streaming?: () => void,
+): Promise<boolean> {
   const item = share.items[index]
   const opened = item && (await openGalleryImage(rootReal, share, item, size))
   if (!opened) return false
@@ -57,6 +66,7 @@ export async function sendGalleryImage(res: ServerResponse, share: ShareInfo, ro
     res.end()
     return true
   }
+  streaming?.()
   await pipeline(opened.handle.createReadStream({ start: 0 }), res).catch(() => res.destroy())
   return true
 }

@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http'
 
-import type { ShareInfo } from '../registry'
+import type { ShareInfo } from '../types'
 import { galleryModel } from './model'
 import { galleryCsp, renderGallery } from './page'
 
@@ -16,20 +16,6 @@ export { galleryCsp, renderGallery, type GalleryItem, type GalleryModel } from '
 export interface GalleryOptions {
   /** The photographer's or studio's name, shown above each share's label. */
   photographer?: string
-}
-
-/** The gallery route of a share path: `t/<n>` or `v/<n>`, else `undefined`. */
-export function galleryRoute(rest: string): { size: 'thumbnail' | 'view'; index: number } | undefined {
-  const m = /^([tv])\/(0|[1-9]\d{0,6})$/.exec(rest)
-  return m ? { size: m[1] === 't' ? 'thumbnail' : 'view', index: Number(m[2]) } : undefined
-}
-
-/**
- * The relative prefix from the page to the share's own URL: the landing page is
- * `…/s/<token>` (links go to `<token>/t/0`) or `…/s/<token>/` (links go to `t/0`).
- */
-export function selfPrefix(requestPath: string, token: string): string {
-  return requestPath.endsWith('/') ? '' : `${token}/`
 }
 
 /** Sends the gallery page of `share` with its Content-Security-Policy. */

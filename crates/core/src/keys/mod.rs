@@ -13,6 +13,6 @@ pub use kdf::{argon2_runs, argon2id, KdfParams, MAX_M_KIB, MAX_P, MAX_T};
 pub use passphrase::{generate_passphrase, uniform_below, GeneratedPassphrase};
 pub use recovery::{RecoveryKey, RECOVERY_WORDS};
 pub use vault::{
-    change_passphrase, create_vault, key_id_of, open_vault, open_vault_with_passphrase,
+    change_passphrase, create_vault, key_id_of, open_vault, open_vault_bytes, open_vault_with_passphrase,
     open_vault_with_recovery, NewVault, OpenVault,
 };

@@ -189,10 +189,18 @@ pub fn open_vault(path: &Path, unlock: &Unlock) -> Result<OpenVault> {
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(e, path))?;
-    let payload = Zeroizing::new(
-        open_to_vec(&bytes, unlock, FileKind::Vault)
-            .map_err(|e| Error::new(e.code, format!("{}: {}", path.display(), e.message)).with_path(path))?,
-    );
+    open_vault_bytes(&bytes, unlock)
+        .map_err(|e| Error::new(e.code, format!("{}: {}", path.display(), e.message)).with_path(path))
+}
+
+/// [`open_vault`] on the bytes of a vault key file already in memory.
+pub fn open_vault_bytes(bytes: &[u8], unlock: &Unlock) -> Result<OpenVault> {
+    if matches!(unlock, Unlock::Vault(_)) {
+        return Err(Error::invalid(
+            "a vault is opened with its passphrase or recovery key",
+        ));
+    }
+    let payload = Zeroizing::new(open_to_vec(bytes, unlock, FileKind::Vault)?);
     let vault = OpenVault::from_payload(&payload)?;
     if let Unlock::Recovery(recovery) = unlock {
         // The stanza matched this key's id, and the payload must agree with it.

@@ -3,7 +3,7 @@
 //! the last chunk was written (sealing) or authenticated (opening).
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
 use zeroize::Zeroizing;
@@ -285,16 +285,28 @@ pub fn open_file(
 /// Decrypts bytes `start..end` of the plaintext of a sealed file, reading only the
 /// chunks that hold them (plus the final chunk, which authenticates the length).
 pub fn read_file_range(src: &Path, unlock: &Unlock, start: u64, end: u64) -> Result<Vec<u8>> {
-    let (mut file, sealed_size) = open_source(src)?;
-    let header = Header::read(&mut file).map_err(in_file(src))?;
-    expect_kind(&header, FileKind::File).map_err(in_file(src))?;
+    let (file, sealed_size) = open_source(src)?;
+    read_range_of(file, sealed_size, unlock, start, end).map_err(in_file(src))
+}
+
+/// [`read_file_range`] over any seekable source of `sealed_size` bytes (a file, or a
+/// buffer in a `Cursor`), positioned at its start.
+pub fn read_range_of<R: Read + Seek>(
+    mut source: R,
+    sealed_size: u64,
+    unlock: &Unlock,
+    start: u64,
+    end: u64,
+) -> Result<Vec<u8>> {
+    let header = Header::read(&mut source)?;
+    expect_kind(&header, FileKind::File)?;
     let offset = header.len() as u64;
     let payload = sealed_size.saturating_sub(offset);
-    cobblestone::check_payload_len(payload).map_err(in_file(src))?;
-    let file_key = header.unlock(unlock).map_err(in_file(src))?;
+    cobblestone::check_payload_len(payload)?;
+    let file_key = header.unlock(unlock)?;
     let (key, context) = header.payload_key_and_context(&file_key);
-    let mut reader = PayloadReader::open(file, offset, payload, &key[..], &context).map_err(in_file(src))?;
-    reader.read_range(start, end).map_err(in_file(src))
+    let mut reader = PayloadReader::open(source, offset, payload, &key[..], &context)?;
+    reader.read_range(start, end)
 }
 
 /// What `inspect` can tell without any key.
@@ -315,9 +327,14 @@ pub struct Inspection {
 
 pub fn inspect(path: &Path) -> Result<Inspection> {
     let (file, sealed_size) = open_source(path)?;
-    let header = Header::read(&mut BufReader::new(file)).map_err(in_file(path))?;
+    inspect_reader(BufReader::new(file), sealed_size).map_err(in_file(path))
+}
+
+/// [`inspect`] over any source of `sealed_size` bytes, positioned at its start.
+pub fn inspect_reader<R: Read>(mut source: R, sealed_size: u64) -> Result<Inspection> {
+    let header = Header::read(&mut source)?;
     let payload = sealed_size.saturating_sub(header.len() as u64);
-    let plaintext_size = cobblestone::check_payload_len(payload).map_err(in_file(path))?;
+    let plaintext_size = cobblestone::check_payload_len(payload)?;
     Ok(Inspection {
         kind: header.kind,
         version: super::header::VERSION,

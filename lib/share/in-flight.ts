@@ -1,0 +1,54 @@
+/**
+ * Downloads under way, by share. While any runs, the registry is asked every quarter
+ * second whether their links are still usable: a revoked or expired link ends its
+ * downloads within a second, even when `share revoke` ran in another process.
+ * @module
+ */
+import type { ServerResponse } from 'node:http'
+
+import type { ShareRegistry } from './registry'
+
+/** How often running downloads are checked against the registry. */
+const CHECK_EVERY_MS = 250
+
+/** Tracks running downloads and ends those whose link was revoked or expired. */
+export class InFlight {
+  readonly #registry: ShareRegistry
+  readonly #byShare = new Map<string, Set<ServerResponse>>()
+  #timer: NodeJS.Timeout | undefined
+
+  constructor(registry: ShareRegistry) {
+    this.#registry = registry
+  }
+
+  /** Watches `res` until it closes. */
+  add(shareId: string, res: ServerResponse): void {
+    const set = this.#byShare.get(shareId) ?? new Set()
+    set.add(res)
+    this.#byShare.set(shareId, set)
+    res.once('close', () => {
+      set.delete(res)
+      if (set.size === 0 && this.#byShare.get(shareId) === set) this.#byShare.delete(shareId)
+    })
+    // unref: a running check never keeps a process alive on its own.
+    this.#timer ??= setInterval(() => this.#check(), CHECK_EVERY_MS).unref()
+  }
+
+  #check(): void {
+    for (const [id, set] of this.#byShare) {
+      let usable: boolean
+      try {
+        const status = this.#registry.getShare(id)?.status
+        // At its limit, a link lets the downloads already paid for finish.
+        usable = status === 'active' || status === 'limit'
+      } catch {
+        usable = false // the registry is closed: the server is going away
+      }
+      if (!usable) for (const res of set) res.destroy()
+    }
+    if (this.#byShare.size === 0) {
+      clearInterval(this.#timer)
+      this.#timer = undefined
+    }
+  }
+}

@@ -1,0 +1,49 @@
+// Writes the seed corpora of the Rust fuzz targets into <dir>/<target>/ from the test
+// vectors in docs/vectors (the sealed files beside the JSON, and every valid and invalid
+// case inside it), so the fuzzer starts from real files and their known tamperings.
+// Usage: node scripts/fuzz-seeds.mjs <dir>
+import { createHash } from 'node:crypto'
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+const dir = process.argv[2]
+if (!dir) throw new Error('usage: node scripts/fuzz-seeds.mjs <corpus dir>')
+const vectors = new URL('../docs/vectors/', import.meta.url).pathname
+const json = JSON.parse(readFileSync(join(vectors, 'sealed_v1.json'), 'utf8'))
+
+const files = readdirSync(vectors).filter((f) => /\.(sealed|spkey)$/.test(f)).map((f) => readFileSync(join(vectors, f)))
+const fromJson = [...json.valid, ...json.invalid, json.vault_key_file, ...json.vault_key_file.invalid].map((v) => Buffer.from(v.sealed, 'hex'))
+const sealed = [...files, ...fromJson]
+const words = [json.vault_key_file.unlock.recovery_words]
+const recovery = [
+  ...words,
+  words[0].toUpperCase(),
+  `  ${words[0].replace(/ /g, '\u3000')}\n`,
+  words[0].split(' ').slice(0, 23).join(' '),
+  words[0].replace(/fault$/, 'faulty'),
+  words[0].replace(/^captain/, 'capta\u00efn'),
+].map((w) => Buffer.from(w, 'utf8'))
+// Range: 8 bytes of bounds (start, length; little-endian u32) before a sealed file.
+const bounds = (start, length) => {
+  const b = Buffer.alloc(8)
+  b.writeUInt32LE(start, 0)
+  b.writeUInt32LE(length, 4)
+  return b
+}
+const ranged = sealed.flatMap((s) => [bounds(0, 0), bounds(3, 10), bounds(16380, 10), bounds(0, 70000)].map((b) => Buffer.concat([b, s])))
+
+const corpora = {
+  header: sealed,
+  inspect: sealed,
+  open: sealed,
+  range: ranged,
+  vault_file: sealed,
+  recovery_words: recovery,
+  mutate: sealed,
+}
+for (const [target, seeds] of Object.entries(corpora)) {
+  const out = join(dir, target)
+  mkdirSync(out, { recursive: true })
+  for (const seed of seeds) writeFileSync(join(out, createHash('sha1').update(seed).digest('hex')), seed)
+}
+console.log(`seed corpora for ${Object.keys(corpora).length} targets in ${dir}`)
