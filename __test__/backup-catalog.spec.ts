@@ -32,7 +32,7 @@ test('status gives each 3-2-1 reason; rebuild of a deleted catalog gives the sam
     { label: 'Offsite', kind: 'hdd', location: 'offsite', store },
   ]
   const file = join(dir, 'catalog.db')
-  const catalog = openCatalog(file, { destinations, now: () => now })
+  const catalog = await openCatalog(file, { destinations, now: () => now })
   await catalog.rebuild()
   let s = catalog.status(name)[0]!
   assert.equal(s.reasons, ['only 2 copies', 'one kind of storage', 'no off-site copy'])
@@ -59,7 +59,7 @@ test('status gives each 3-2-1 reason; rebuild of a deleted catalog gives the sam
   rmSync(file)
   rmSync(file + '-wal', { force: true })
   rmSync(file + '-shm', { force: true })
-  const again = openCatalog(file, { destinations, now: () => now })
+  const again = await openCatalog(file, { destinations, now: () => now })
   await again.rebuild()
   assert.equal(again.status(), before)
   again.close()

@@ -131,8 +131,8 @@ test('installed: SQLite is node:sqlite from Node 22.13 on; on older Node, E_SQLI
   assert.ok(app, 'the install test ran')
   writeFileSync(
     join(app, 'catalog.cjs'),
-    "try { const c = require('shutterproof').openCatalog('catalog.db'); console.log(JSON.stringify({ ok: c.status().length })); c.close() }\n" +
-      'catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }\n',
+    "require('shutterproof').openCatalog('catalog.db').then((c) => { console.log(JSON.stringify({ ok: c.status().length })); c.close() },\n" +
+      '  (e) => console.log(JSON.stringify({ code: e.code, message: e.message })))\n',
   )
   const r = JSON.parse(sh(process.execPath, ['catalog.cjs'], { cwd: app }))
   const [major, minor] = process.versions.node.split('.').map(Number) as [number, number]

@@ -12,8 +12,8 @@ import sharp from 'sharp'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 
-import { ShutterproofError } from '../lib/errors'
-import { makePreviews, type PreviewItem, type PreviewsReport } from '../lib/previews/index'
+import { AbortError, CallbackError, ShutterproofError } from '../lib/errors'
+import { makePreviews, type PreviewItem, type PreviewProgress, type PreviewsReport } from '../lib/previews/index'
 import { orient } from '../lib/previews/render'
 import { tempDir, vectorsDir } from './support/fixtures'
 import { cameraDng, cameraJpeg, endFixtureExifTool, exifTags, exiftoolOk, fixtureExifTool, meanColour, privateTags, sessionIn } from './support/pictures'
@@ -283,17 +283,18 @@ test('abort: rejects with E_ABORTED, leaves no temporary or half-written preview
   const s = sessionIn(root, 'abort')
   for (let i = 0; i < 6; i++) copyFileSync(join(session, 'DCIM/100CANON/IMG_0001.JPG'), join(s, `IMG_${i}.JPG`))
   const ac = new AbortController()
-  const events: number[] = []
+  const reason = new Error('the client changed their mind')
   const err = await makePreviews(s, {
     concurrency: 1,
     signal: ac.signal,
-    onProgress: (p) => {
-      events.push(p.files)
-      ac.abort()
-    },
+    onProgress: () => ac.abort(reason),
   }).catch((e: unknown) => e)
-  assert.instance(err, ShutterproofError)
-  assert.is((err as ShutterproofError).code, 'E_ABORTED')
+  assert.instance(err, AbortError)
+  assert.is((err as AbortError).code, 'E_ABORTED')
+  assert.is((err as AbortError).cause, reason)
+  const partial = (err as AbortError<PreviewsReport>).partial!
+  assert.is(partial.status, 'aborted')
+  assert.ok(partial.made >= 1 && partial.made < 6, `the report so far: ${partial.made} made`)
   const folder = join(s, '.shutterproof/previews')
   assertNoTemporaries(folder)
   const made = readdirSync(folder).filter((f) => f.endsWith('.JPG.jpg'))
@@ -302,21 +303,44 @@ test('abort: rejects with E_ABORTED, leaves no temporary or half-written preview
     const bytes = readFileSync(join(folder, f))
     assert.equal([bytes[bytes.length - 2], bytes[bytes.length - 1]], [0xff, 0xd9], `${f} is whole`)
   }
+  assert.is(made.length, partial.made, 'the partial report lists what is on disk')
   const rest = await makePreviews(s)
   assert.equal([rest.upToDate, rest.made], [made.length, 6 - made.length])
   const early = await makePreviews(s, { signal: AbortSignal.abort() }).catch((e: unknown) => e)
   assert.is((early as ShutterproofError).code, 'E_ABORTED')
 })
 
-test('progress: counts sources and bytes, never goes backwards, ends with everything done', async () => {
-  const events: Array<{ files: number; filesTotal: number; bytes: number; bytesTotal: number }> = []
-  await makePreviews(session, { onProgress: (p) => events.push(p) })
+test('progress: the one shape (phase write), counts sources and bytes, names the file just done, never goes backwards, ends with everything done', async () => {
+  const events: PreviewProgress[] = []
+  await makePreviews(session, { concurrency: 1, onProgress: (p) => events.push(p) })
   assert.ok(events.length >= 1)
   const last = events[events.length - 1]!
   assert.is(last.files, last.filesTotal)
   assert.is(last.bytes, last.bytesTotal)
   assert.is(last.filesTotal, 5)
-  for (let i = 1; i < events.length; i++) assert.ok(events[i]!.files >= events[i - 1]!.files)
+  for (const p of events) assert.is(p.phase, 'write')
+  for (let i = 1; i < events.length; i++) assert.ok(events[i]!.files >= events[i - 1]!.files && events[i]!.bytes >= events[i - 1]!.bytes)
+  assert.is(events[0]!.currentFile, 'DCIM/100CANON/IMG_0001.JPG', 'the first source done, by its path in the session')
+})
+
+test('a throwing onProgress stops the run with E_CALLBACK (cause: what it threw), called once, nothing half-written', async () => {
+  const s = sessionIn(root, 'callback')
+  for (let i = 0; i < 4; i++) copyFileSync(join(session, 'DCIM/100CANON/IMG_0003.JPG'), join(s, `IMG_${i}.JPG`))
+  const boom = new Error('boom')
+  let calls = 0
+  const err = await makePreviews(s, {
+    concurrency: 1,
+    onProgress: () => {
+      calls++
+      throw boom
+    },
+  }).catch((e: unknown) => e)
+  assert.instance(err, CallbackError)
+  assert.is((err as CallbackError).code, 'E_CALLBACK')
+  assert.is((err as CallbackError).cause, boom)
+  assert.is((err as CallbackError).callback, 'onProgress')
+  assert.is(calls, 1)
+  assertNoTemporaries(join(s, '.shutterproof/previews'))
 })
 
 test('files: only the named sources; one missing is a per-file ENOENT; a path outside the session is refused', async () => {

@@ -63,12 +63,12 @@ test.before(async () => {
     files.push(file)
   }
   const serverKey = randomBytes(32)
-  registry = openShareRegistry({ path: join(root, 'shares.db'), serverKey })
+  registry = await openShareRegistry({ path: join(root, 'shares.db'), serverKey })
   server = createServer(createShareHandler({ registry, serverKey, root, gallery: { photographer: PHOTOGRAPHER } }))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const preview = await sharePhotos(registry, { session, scope: 'preview', files, label: 'Wedding — selects', ttl: '7d' })
-  expiresAt = preview.expiresAt
+  expiresAt = new Date(preview.expiresAt)
   urls.preview = new URL(preview.url).pathname
   urls.full = new URL((await sharePhotos(registry, { session, scope: 'full', files: files.slice(0, 3), label: 'Wedding — full resolution' })).url).pathname
   urls.password = new URL((await sharePhotos(registry, { session, scope: 'preview', files: files.slice(0, 2), label: 'Private proofs', password: PASSWORD })).url).pathname

@@ -46,7 +46,7 @@ test.before(async () => {
   // The CLI's state folder, then a server on it (as `share serve` would run).
   const made = cli(['share', 'list', '--home', home])
   assert.is(made.status, 0, made.stderr)
-  registry = openShareRegistry({ path: join(home, 'shares.db'), serverKey: readFileSync(join(home, 'server.key')) })
+  registry = await openShareRegistry({ path: join(home, 'shares.db'), serverKey: readFileSync(join(home, 'server.key')) })
   server = createServer(createShareHandler({ registry, serverKey: readFileSync(join(home, 'server.key')), root }))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`

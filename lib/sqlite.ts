@@ -7,7 +7,7 @@
  * @internal
  * @module
  */
-import { ShutterproofError } from './errors'
+import { DependencyError } from './errors'
 
 /** A value SQLite stores. */
 export type SqlValue = null | number | bigint | string | Buffer | Uint8Array
@@ -106,12 +106,12 @@ function betterSqlite3(path: string, readonly: boolean): import('better-sqlite3'
   try {
     Ctor = require('better-sqlite3') as typeof import('better-sqlite3')
   } catch (err) {
-    throw new ShutterproofError(
+    throw new DependencyError(
       'E_SQLITE_UNAVAILABLE',
       `Opening ${path} needs SQLite: Node ${process.versions.node} has no usable built-in node:sqlite, and better-sqlite3 ` +
         `did not load (${String((err as Error).message).split('\n')[0]}). Use Node 22.13 or later (node:sqlite is built in), or install the fallback ` +
         `next to shutterproof: \`npm install better-sqlite3@12\` (it compiles from source when no prebuilt binary can be fetched).`,
-      { path, cause: err },
+      { dependency: 'better-sqlite3', path, cause: err },
     )
   }
   return new Ctor(path, { readonly })

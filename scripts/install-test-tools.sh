@@ -12,6 +12,8 @@ command -v xmllint >/dev/null || need+=(libxml2-utils)
 command -v fincore >/dev/null || need+=(util-linux)
 # mkfs.ext4 for the loop-mounted ext4 image of safe-to-format-faults.spec.ts (root only).
 command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
+# `script` runs the CLI in a real pseudo-terminal for the screen tests (80 and 100 columns).
+command -v script >/dev/null || need+=(bsdutils)
 # Headless Chromium for the HTML report and share gallery suites (driven by playwright-core, which never downloads a browser).
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # Previews: Debian's exiftool checks what a preview carries; perl runs exiftool-vendored's ExifTool;

@@ -33,6 +33,7 @@ if git rev-parse --git-dir >/dev/null 2>&1; then
   check "generated index.js / index.d.ts are committed and in sync" git diff --exit-code -- index.js index.d.ts
 fi
 check "build the TypeScript API (dist/)" npm run --silent build:ts
+check "embedder examples type-check by the package name (examples/embedder: ESM and CJS, strict)" npx tsc -p examples/embedder
 check "cargo fmt --check" cargo fmt --all -- --check
 # The binding crate is checked without --all-targets: napi's macros register nothing
 # under cfg(test), which would make every export look dead.

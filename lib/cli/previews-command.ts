@@ -10,7 +10,7 @@ import type { Command } from 'commander'
 import { makePreviews, type MakePreviewsOptions, type PreviewProgress, type PreviewsReport } from '../previews/index'
 import type { WatermarkOptions, WatermarkPosition } from '../previews/watermark'
 import type { CliContext } from './context'
-import { EXIT } from './exit-codes'
+import { exitForItems } from './exit-codes'
 
 interface PreviewsCliOptions {
   longEdge?: string
@@ -133,6 +133,6 @@ export function registerPreviews(program: Command, ctx: CliContext): void {
       const r = await makePreviews(session, { ...options, signal: ctx.signal, onProgress: progressReporter(ctx, opts.quiet === true || opts.json === true) })
       if (opts.json) ctx.stdout(JSON.stringify(r, null, 2) + '\n')
       else if (!opts.quiet || r.failed > 0) ctx.stdout(previewsSummary(r))
-      ctx.exitCode = r.status === 'completed' ? EXIT.OK : EXIT.COMPLETED_WITH_ERRORS
+      ctx.exitCode = exitForItems(r.items.flatMap((i) => (i.error ? [i.error] : [])))
     })
 }

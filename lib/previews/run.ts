@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path'
 import { realpath, stat } from 'node:fs/promises'
 
 import { AbortError, FileSystemError, InvalidArgumentError, PreviewError, ShutterproofError, type ErrorCode } from '../errors'
+import { CallbackGuard } from '../callbacks'
 import { tempNameFor } from '../fs/durable'
 import { toFsError } from '../fs/errors'
 import { placeNoOverwrite } from '../delivery/place'
@@ -53,8 +54,12 @@ const PROGRESS_INTERVAL_MS = 50
  */
 export async function makePreviews(session: string, options: MakePreviewsOptions = {}): Promise<PreviewsReport> {
   const started = performance.now()
-  const { signal } = options
-  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason })
+  // The abort contract and the one callback guard (lib/callbacks.ts): a throwing onProgress
+  // stops the run like an abort and it rejects with E_CALLBACK.
+  const guard = new CallbackGuard(options.signal)
+  guard.throwIfStopped()
+  const { signal } = guard
+  const onProgress = guard.wrap('onProgress', options.onProgress)
   const settings: RenderSettings = {
     longEdge: whole(options.longEdge, DEFAULTS.longEdge, 64, 8192, 'longEdge'),
     thumbnailEdge: whole(options.thumbnailEdge, DEFAULTS.thumbnailEdge, 32, 1024, 'thumbnailEdge'),
@@ -83,7 +88,7 @@ export async function makePreviews(session: string, options: MakePreviewsOptions
   const updates: PreviewState = {}
   const items: PreviewItem[] = []
   const pool = new ExifToolPool(concurrency)
-  const progress = progressEmitter(options.onProgress, found)
+  const progress = progressEmitter(onProgress, found)
 
   const one = async (src: SourceFile | MissingSource): Promise<PreviewItem> => {
     if ('error' in src) return failed(src.rel, src.error)
@@ -104,7 +109,7 @@ export async function makePreviews(session: string, options: MakePreviewsOptions
       const made: { rendered: Rendered; embedded?: string } =
         what.kind === 'raw' ? await fromRaw(pool, src.abs, settings, kept) : { rendered: await render({ file: src.abs }, settings, src.abs, kept) }
       // Aborted while this picture was under way: it is not written (nothing half-done remains).
-      if (signal?.aborted) throw new AbortError()
+      if (signal.aborted) throw new AbortError()
       await writeOutputs(made.rendered, paths, folder === resolve(root, PREVIEWS_FOLDER))
       const entry: StateEntry = {
         size: src.size,
@@ -125,32 +130,48 @@ export async function makePreviews(session: string, options: MakePreviewsOptions
 
   let next = 0
   const worker = async () => {
-    while (next < found.length && !signal?.aborted) {
+    while (next < found.length && !signal.aborted) {
       const src = found[next++]!
       try {
         items.push(await one(src))
       } catch (err) {
         if (!(err instanceof AbortError)) throw err
       }
-      progress.done('size' in src ? src.size : 0)
+      progress.done(src.rel, 'size' in src ? src.size : 0)
     }
+  }
+  const report = (): PreviewsReport => {
+    items.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0))
+    return reportOf(items, { root, folder, settings, watermark: watermark !== undefined, keep, concurrency, started })
   }
   try {
     await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, found.length)) }, worker))
+  } catch (err) {
+    throw guard.failure(err, { ...report(), status: 'aborted' })
   } finally {
     await pool.end()
     // What was made is recorded even when the run was aborted or failed, so it is not redone.
     await writeState(folder, updates)
   }
-  if (signal?.aborted) throw new AbortError(`Previews aborted; ${Object.keys(updates).length} made before the abort are kept, nothing half-written`, { cause: signal.reason })
-  items.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0))
+  // Aborted (or a callback threw): what was done, as a report with status `aborted`, is the error's `partial`.
+  if (guard.stopped) throw guard.stopError({ ...report(), status: 'aborted' })
+  const done = report()
   progress.finish()
+  return done
+}
+
+/** The report of a run from its items (sorted). */
+function reportOf(
+  items: PreviewItem[],
+  run: { root: string; folder: string; settings: RenderSettings; watermark: boolean; keep: string[]; concurrency: number; started: number },
+): PreviewsReport {
+  const { root, folder, settings, watermark, keep, concurrency, started } = run
   const count = (s: PreviewItem['status']) => items.filter((i) => i.status === s).length
   return {
     status: count('failed') > 0 ? 'completed-with-errors' : 'completed',
     session: root,
     folder,
-    settings: { longEdge: settings.longEdge, thumbnailEdge: settings.thumbnailEdge, quality: settings.quality, watermark: watermark !== undefined, keep, concurrency },
+    settings: { longEdge: settings.longEdge, thumbnailEdge: settings.thumbnailEdge, quality: settings.quality, watermark, keep, concurrency },
     made: count('made'),
     upToDate: count('up-to-date'),
     skipped: count('skipped'),
@@ -247,7 +268,11 @@ function whole(value: number | undefined, fallback: number, min: number, max: nu
   return value
 }
 
-/** The one place progress is reported: throttled, never backwards, a final event with everything done. */
+/**
+ * The one place progress is reported, in the shape of every long operation (phase
+ * `write`: previews being made; bytes and files of the sources done): throttled, never
+ * backwards, a final event with everything done right before the promise resolves.
+ */
 function progressEmitter(onProgress: ((p: PreviewProgress) => void) | undefined, found: ReadonlyArray<SourceFile | MissingSource>) {
   const filesTotal = found.length
   const bytesTotal = found.reduce((n, f) => n + ('size' in f ? f.size : 0), 0)
@@ -255,17 +280,17 @@ function progressEmitter(onProgress: ((p: PreviewProgress) => void) | undefined,
   let bytes = 0
   let last = 0
   return {
-    done(size: number) {
+    done(currentFile: string, size: number) {
       files++
       bytes += size
       const now = performance.now()
       if (onProgress && now - last >= PROGRESS_INTERVAL_MS && files < filesTotal) {
         last = now
-        onProgress({ files, filesTotal, bytes, bytesTotal })
+        onProgress({ phase: 'write', files, filesTotal, bytes, bytesTotal, currentFile })
       }
     },
     finish() {
-      onProgress?.({ files: filesTotal, filesTotal, bytes: bytesTotal, bytesTotal })
+      onProgress?.({ phase: 'write', files: filesTotal, filesTotal, bytes: bytesTotal, bytesTotal })
     },
   }
 }

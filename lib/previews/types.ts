@@ -3,16 +3,16 @@
  * @module
  */
 import type { ErrorCode } from '../errors'
+import type { Progress } from '../progress'
 import type { PreviewSkipReason, SourceKind } from './formats'
 import type { WatermarkOptions } from './watermark'
 
-/** Progress of {@link makePreviews}: sources done (made, up to date, skipped or failed) and their bytes. */
-export interface PreviewProgress {
-  files: number
-  filesTotal: number
-  bytes: number
-  bytesTotal: number
-}
+/**
+ * Progress of {@link makePreviews}, in the one shape of every long operation: phase
+ * `write` (previews being made), the sources done (made, up to date, skipped or failed)
+ * and their bytes, and `currentFile`, the source just done (relative to the session).
+ */
+export type PreviewProgress = Progress
 
 /** Options of {@link makePreviews}. */
 export interface MakePreviewsOptions {
@@ -42,9 +42,18 @@ export interface MakePreviewsOptions {
   concurrency?: number
   /** Refuse pictures with more pixels than this, a guard against decompression bombs (default 80,000,000). */
   maxPixels?: number
-  /** Abort: the run stops starting pictures, finishes or removes the ones under way, records what was made, and rejects with `E_ABORTED`. */
+  /**
+   * Abort: the run stops starting pictures, finishes or drops the ones under way (nothing
+   * half-written), records what was made, and rejects with `E_ABORTED` (an `AbortError`
+   * whose `cause` is the signal's reason and whose `partial` is the report so far, status
+   * `aborted`).
+   */
   signal?: AbortSignal
-  /** Called as sources are done (at most about 20 times a second), and once at the end with everything done. */
+  /**
+   * Called as sources are done (at most about 20 times a second), and once at the end with
+   * everything done, right before the promise resolves. If it throws, the run stops as on
+   * an abort and rejects with `E_CALLBACK` (the thrown error as `cause`).
+   */
   onProgress?: (progress: PreviewProgress) => void
 }
 
@@ -73,8 +82,11 @@ export interface PreviewItem {
 
 /** The result of {@link makePreviews}. */
 export interface PreviewsReport {
-  /** `completed-with-errors` when a file failed (each one is listed with its error); skipped files are not errors. */
-  status: 'completed' | 'completed-with-errors'
+  /**
+   * `completed-with-errors` when a file failed (each one is listed with its error); skipped
+   * files are not errors. `aborted` only in an abort's (or a throwing callback's) `partial`.
+   */
+  status: 'completed' | 'completed-with-errors' | 'aborted'
   /** The session folder (real path). */
   session: string
   /** The previews folder. */

@@ -73,11 +73,11 @@ export function auditRows(shares: readonly ShareInfo[], at: Date, options: Audit
   return {
     at,
     active: live,
-    expiringSoon: live.filter((s) => s.expiresAt.getTime() - now <= soon),
+    expiringSoon: live.filter((s) => Date.parse(s.expiresAt) - now <= soon),
     fullWithoutPassword: live.filter((s) => s.scope === 'full' && !s.hasPassword),
     neverOpened: live.filter((s) => s.lastAccessAt === undefined),
     limitReached: live.filter((s) => s.status === 'limit'),
-    expiredNotPurged: shares.filter((s) => s.expiresAt.getTime() <= now),
+    expiredNotPurged: shares.filter((s) => Date.parse(s.expiresAt) <= now),
     exposure: live.map(exposureOf),
   }
 }

@@ -50,6 +50,7 @@ export interface SharedPhotos extends CreatedShare {
  * @example
  * ```ts
  * import { openShareRegistry, sharePhotos } from 'shutterproof'
+ * const registry = await openShareRegistry({ path: 'shares.db', serverKey })
  * const s = await sharePhotos(registry, {
  *   session: '/photos/2026-04-26_Smith', scope: 'preview',
  *   files: ['DCIM/100CANON/IMG_0001.CR3', 'DCIM/100CANON/IMG_0002.JPG'],

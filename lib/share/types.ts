@@ -17,9 +17,12 @@ export interface ShareInfo {
   session: string
   scope: ShareScope
   items: ShareItem[]
-  createdAt: Date
-  expiresAt: Date
-  revokedAt?: Date
+  /** ISO 8601 UTC, like every time in a result (before 0.2: a `Date`; `new Date(s)` reads both). */
+  createdAt: string
+  /** ISO 8601 UTC. */
+  expiresAt: string
+  /** ISO 8601 UTC. */
+  revokedAt?: string
   revokeReason?: string
   hasPassword: boolean
   /** Full deliveries allowed per file (see {@link CreateShareOptions.maxDownloads}). */
@@ -28,7 +31,8 @@ export interface ShareInfo {
   downloads: number
   label: string
   recipient: string
-  lastAccessAt?: Date
+  /** ISO 8601 UTC. */
+  lastAccessAt?: string
   status: ShareStatus
 }
 
@@ -95,7 +99,8 @@ export interface CreatedShare {
   id: string
   url: string
   token: string
-  expiresAt: Date
+  /** ISO 8601 UTC (before 0.2: a `Date`). */
+  expiresAt: string
   /** Present when the password was generated: give it to the client by another channel. */
   password?: string
 }

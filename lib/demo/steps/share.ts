@@ -94,14 +94,14 @@ export async function shareStep(ctx: DemoContext): Promise<string> {
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
-  const registry = openShareRegistry({ path: join(ctx.work, 'shares.db'), serverKey, baseUrl: `http://127.0.0.1:${port}` })
+  const registry = await openShareRegistry({ path: join(ctx.work, 'shares.db'), serverKey, baseUrl: `http://127.0.0.1:${port}` })
   const et = new ExifTool({ maxProcs: 1 })
   try {
     server.on('request', createShareHandler({ registry, serverKey, root: ctx.work, gallery: { photographer: 'Demo Studio' } }))
     // Three JPEGs and three RAW files of other shots: the client sees six photos, all as previews.
     const files = [...card.jpegs.slice(0, 3), ...card.raws.slice(3, 6)]
     const share = await sharePhotos(registry, { session, scope: 'preview', files, previews: ctx.previewOptions, ttl: '7d', label: 'Demo selects' })
-    console.log(`  link (expires ${share.expiresAt.toISOString()}): ${share.url}`)
+    console.log(`  link (expires ${share.expiresAt}): ${share.url}`)
     const page = await fetch(share.url)
     const missing = REQUIRED_HEADERS.filter((h) => !page.headers.get(h))
     const html = await page.text()

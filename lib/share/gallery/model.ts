@@ -59,7 +59,7 @@ export async function galleryModel(share: ShareInfo, options: GalleryModelOption
     title,
     ...(options.photographer ? { photographer: options.photographer } : {}),
     scope: share.scope,
-    expiresAt: share.expiresAt,
+    expiresAt: new Date(share.expiresAt),
     items,
     self: options.self,
   }
