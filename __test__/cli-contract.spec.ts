@@ -6,10 +6,11 @@
  * Exit 130 (Ctrl-C) is tested for ingest in ingest-faults.spec.ts.
  */
 import { spawn } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import Ajv2020 from 'ajv/dist/2020'
+import sharp from 'sharp'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
@@ -73,6 +74,7 @@ test.before(async () => {
   writeFileSync(passFile, 'contract passphrase\n')
   mkdirSync(join(card, 'DCIM', '100CANON'), { recursive: true })
   for (let i = 1; i <= 3; i++) writeFileSync(join(card, 'DCIM', '100CANON', `IMG_000${i}.CR3`), `raw ${i} `.repeat(100 * i))
+  await sharp({ create: { width: 640, height: 480, channels: 3, background: '#5a8' } }).jpeg().toFile(join(card, 'DCIM', '100CANON', 'IMG_0004.JPG'))
   mkdirSync(ssd1)
   mkdirSync(ssd2)
 })
@@ -106,6 +108,18 @@ test('ingest → verify → safe-to-format: --json validates; exit 0, then 1 whe
   // Human output too (for the NO_COLOR check).
   assert.is(run(['verify', session1]).status, 0)
   assert.is(run(['ingest', card, ssd1, ssd2, '--client', 'Ada', '--shoot', 'Contract', '--date', '2026-04-26']).status, 0)
+})
+
+test('previews: --json validates; the fake RAW files are per-file errors (exit 3), the JPEG is made', () => {
+  const r = runJson('previews', ['previews', session1], 3)
+  assert.is(r.made, 1)
+  assert.equal(r.items.filter((i: { status: string }) => i.status === 'failed').map((i: { error: { code: string } }) => i.error.code), ['E_CORRUPT_IMAGE', 'E_CORRUPT_IMAGE', 'E_CORRUPT_IMAGE'])
+  assert.is(run(['previews', session1, '--quiet']).status, 3)
+  // --into is relative to where the command runs, like every path on the command line.
+  const into = cli(['previews', session1, '--into', 'proofs', '--json'], { cwd: dir, env: { NO_COLOR: '1' } })
+  assert.is(into.status, 3, into.stderr)
+  assert.is(JSON.parse(into.stdout).folder, join(dir, 'proofs'))
+  assert.ok(existsSync(join(dir, 'proofs', 'state.json')))
 })
 
 test('report, deliver, unpack: --json validates; a wrong passphrase on unpack is exit 1', () => {
@@ -147,7 +161,9 @@ test('keys init (default Argon2 costs, once), seal, inspect, open: --json valida
 
 test('share create, list, audit, revoke, revoke --session, purge: --json validates', () => {
   const item = join(session1, 'DCIM', '100CANON', 'IMG_0001.CR3')
-  const created = runJson('share-create', ['share', 'create', session1, item, '--password', 'generate', '--max-downloads', '2', '--label', 'Ada', '--home', home], 0)
+  const jpeg = join(session1, 'DCIM', '100CANON', 'IMG_0004.JPG')
+  const created = runJson('share-create', ['share', 'create', session1, jpeg, '--password', 'generate', '--max-downloads', '2', '--label', 'Ada', '--home', home], 0)
+  assert.equal(created.items, [{ path: '.shutterproof/previews/DCIM/100CANON/IMG_0004.JPG.jpg', kind: 'preview' }])
   assert.ok(created.password)
   runJson('share-create', ['share', 'create', session1, item, '--scope', 'full', '--home', home], 0)
   runJson('share-list', ['share', 'list', '--home', home], 0)
@@ -242,6 +258,10 @@ test('exit 2: usage errors across commands', () => {
     ['share', 'revoke', '--home', home],
     ['share', 'revoke', '--session', join(dir, 'no-such-session'), '--home', home],
     ['share', 'purge', '--older-than', 'banana', '--home', home],
+    ['previews'],
+    ['previews', session1, '--watermark', 'x', '--watermark-image', passFile],
+    ['previews', session1, '--long-edge', 'big'],
+    ['previews', session1, '--keep', 'gps'],
     ['restore-test', storeDir, ...auth, '--all', '--sample', '3'],
     ['backup', session1],
     ['status', '--no-such-option'],

@@ -12,6 +12,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+
+import sharp from 'sharp'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
@@ -27,6 +29,7 @@ import {
   ingest,
   initStore,
   inspectSealed,
+  makePreviews,
   openDelivery,
   openSealedFile,
   openVault,
@@ -74,6 +77,8 @@ let vault: Vault
 let store: Store
 let delivery: string
 let deliveryPassphrase: string
+/** Four 6 MP JPEGs, for makePreviews. */
+let pictures: string
 let fresh = 0
 const made: string[] = []
 const freshDir = (name: string) => {
@@ -95,7 +100,7 @@ function leftovers(root: string): string[] {
     for (const n of readdirSync(d)) {
       const p = join(d, n)
       if (statSync(p).isDirectory()) walk(p)
-      else if (/\.sp-partial$|\.sptmp|\.partial$|\.shutterproof-unpack-/.test(n)) out.push(p)
+      else if (/\.sp-partial$|\.sptmp|\.partial$|\.shutterproof-unpack-|^\..*\.tmp$/.test(n)) out.push(p)
     }
   }
   walk(root)
@@ -165,6 +170,13 @@ const operations: Operation[] = [
     outputs: () => ({ folders: [join(out, '..')], absent: [out] }),
   },
   {
+    name: 'makePreviews',
+    callback: 'onProgress',
+    partial: 'report',
+    start: (signal, cb) => makePreviews(pictures, { concurrency: 1, into: (outDir = freshDir('previews')), ...(signal ? { signal } : {}), ...(cb ? { onProgress: cb } : {}) }),
+    outputs: () => ({ folders: [outDir], absent: [] }),
+  },
+  {
     name: 'openDelivery',
     start: (signal) => openDelivery(delivery, (outDir = freshDir('unpack')), { passphrase: deliveryPassphrase, ...(signal ? { signal } : {}) }),
     outputs: () => ({ folders: [outDir], absent: [join(outDir, 'big.raw')] }),
@@ -198,6 +210,9 @@ test.before(async () => {
   assert.is((await backup(sessionRoot, store)).status, 'completed')
   deliveryPassphrase = 'delivery pass phrase'
   delivery = (await createDelivery([big], join(dir, 'delivery.sealed'), { kdf: FAST, passphrase: deliveryPassphrase })).path
+  pictures = join(dir, 'pictures')
+  mkdirSync(pictures)
+  for (let i = 0; i < 4; i++) await sharp({ create: { width: 3000, height: 2000, channels: 3, background: { r: 40 * i, g: 90, b: 160 } } }).jpeg().toFile(join(pictures, `IMG_${i}.JPG`))
 })
 
 test.after(() => {

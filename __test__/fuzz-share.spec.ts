@@ -123,7 +123,7 @@ test('URL router: any path, method and Range header gets a documented status; on
     writeFileSync(join(w.root, 'outside.jpg'), outside)
     // Shared while it is a regular file (createShare refuses links leading out), then
     // swapped for a link out of the session: the server must still refuse to follow it.
-    writeFileSync(join(w.session, 'previews', 'escape.jpg'), 'a regular file at share time')
+    writeFileSync(join(w.session, 'previews', 'escape.jpg'), w.files['previews/IMG_0001.jpg']!) // a real preview at share time
     const full = await w.registry.createShare({
       session: w.session,
       scope: 'full',

@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert'
 import { manualClock } from '../lib/share/clock'
 import { openShareRegistry } from '../lib/share/registry'
 import { cli, REPO, tempDir, TSX } from './support/fixtures'
+import { generatedPreview } from './support/pictures'
 
 const DAY = 86_400_000
 
@@ -19,12 +20,20 @@ async function registryOf(home: string, clock = manualClock(new Date())) {
 
 const test = suite('share CLI')
 
+/** Two real previews (made by makePreviews), written where the tests share them from. */
+let previewA: Buffer
+let previewB: Buffer
+test.before(async () => {
+  previewA = await generatedPreview('#4a7bb7')
+  previewB = await generatedPreview('#b7774a')
+})
+
 function session() {
   const dir = tempDir('sp-cli-share-')
   const s = join(dir, '2026-04-26_Smith')
   mkdirSync(join(s, 'previews'), { recursive: true })
-  writeFileSync(join(s, 'previews', 'a.jpg'), 'preview a')
-  writeFileSync(join(s, 'previews', 'b.jpg'), 'preview b')
+  writeFileSync(join(s, 'previews', 'a.jpg'), previewA)
+  writeFileSync(join(s, 'previews', 'b.jpg'), previewB)
   writeFileSync(join(dir, 'outside.jpg'), 'outside')
   return { dir, session: s, home: join(dir, 'home') }
 }
@@ -34,7 +43,8 @@ test('create → list → audit → revoke with --json shapes; state folder 0700
   const r = cli(['share', 'create', s, join(s, 'previews/a.jpg'), join(s, 'previews/b.jpg'), '--expires', '3d', '--password', 'generate', '--label', 'Smith selects', '--max-downloads', '4', '--json', '--home', home])
   assert.is(r.status, 0, r.stderr)
   const created = JSON.parse(r.stdout)
-  assert.equal(Object.keys(created).sort(), ['expiresAt', 'id', 'password', 'token', 'url'])
+  assert.equal(Object.keys(created).sort(), ['expiresAt', 'id', 'items', 'password', 'previews', 'token', 'url'])
+  assert.equal(created.previews, { made: 0, reused: 0 }, 'previews given are shared as they are')
   assert.match(created.url, new RegExp(`/s/${created.token}$`))
   assert.match(created.password, /^[a-z]+(-[a-z]+){4}$/)
   assert.is(statSync(home).mode & 0o777, 0o700)
@@ -214,7 +224,7 @@ test('revoke --session: every link of the session answers revoked, other session
   const { session: s, home, dir } = session()
   const other = join(dir, '2026-05-02_Jones')
   mkdirSync(other)
-  writeFileSync(join(other, 'c.jpg'), 'c')
+  writeFileSync(join(other, 'c.jpg'), previewA)
   const make = (sess: string, file: string) => JSON.parse(cli(['share', 'create', sess, join(sess, file), '--json', '--home', home]).stdout)
   const a = make(s, 'previews/a.jpg')
   const b = make(s, 'previews/b.jpg')
@@ -287,9 +297,9 @@ test('serve: started as a child process on port 0, one real fetch, one log line 
     const page = await fetch(new URL(`s/${created.token}`, base))
     assert.is(page.status, 200)
     assert.is(page.headers.get('x-robots-tag'), 'noindex, nofollow, noarchive')
-    assert.match(await page.text(), 'previews/a.jpg')
+    assert.match(await page.text(), 'data-name="a"')
     const file = await fetch(new URL(`s/${created.token}/f/0`, base))
-    assert.is(await file.text(), 'preview a')
+    assert.ok(Buffer.from(await file.arrayBuffer()).equals(previewA))
     while (stdout.split('\n').filter((l) => / GET /.test(l)).length < 2) await new Promise((r) => setTimeout(r, 20))
     const lines = stdout.split('\n').filter((l) => / GET /.test(l))
     assert.match(lines[0]!, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+Z 127\\.0\\.0\\.1 GET /s/${created.id}… 200 \\d+ \\d+ms$`))

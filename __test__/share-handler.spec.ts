@@ -39,7 +39,7 @@ async function fullShare(w: ShareWorld, extra: Record<string, unknown> = {}) {
   })
 }
 
-test('a valid link: landing page 200 with every security header, strict CSP, self-contained HTML listing the items', async ({ w }) => {
+test('a valid link: the gallery, 200 with every security header, strict CSP, self-contained HTML naming the photos', async ({ w }) => {
   const s = await fullShare(w)
   const r = await http(w.base, pathOf(s.url))
   assert.is(r.status, 200)
@@ -49,11 +49,14 @@ test('a valid link: landing page 200 with every security header, strict CSP, sel
   assert.match(csp, "form-action 'self'")
   assert.match(csp, "frame-ancestors 'none'")
   assert.match(csp, /style-src 'sha256-[A-Za-z0-9+/=]+'/)
+  assert.match(csp, /script-src 'sha256-[A-Za-z0-9+/=]+'/)
+  assert.match(csp, "img-src 'self' data:")
   assert.match(r.text, 'Smith wedding — full set')
-  assert.match(r.text, 'raw/IMG_0001.CR3')
-  assert.match(r.text, 'IMG 0002 été.jpg')
+  assert.match(r.text, 'data-name="IMG_0001"')
+  assert.match(r.text, 'data-name="IMG 0002 été"')
+  assert.not.match(r.text, 'raw/IMG_0001.CR3', 'photo names, not camera paths')
   assert.not.match(r.text, /(src|href)="https?:/, 'no external assets')
-  assert.not.match(r.text, /<script/i)
+  assert.is(r.text.match(/<script/gi)?.length, 1, 'one script: the gallery\u2019s own, allowed by its hash')
   const log = w.registry.accessLog(s.id)
   assert.equal(log.map((e) => e.event), ['view'])
   assert.ok(w.registry.getShare(s.id)!.lastAccessAt)
@@ -190,7 +193,7 @@ test('password: form, wrong password refused, correct one sets a per-share HttpO
   const form = await http(w.base, pa)
   assert.is(form.status, 401)
   assert.match(form.text, '<form method="post"')
-  assert.not.match(form.text, 'raw/IMG_0001.CR3', 'no item names before the password')
+  assert.not.match(form.text, 'IMG_0001', 'no item names before the password')
   assert.is((await http(w.base, `${pa}/f/0`)).status, 401)
 
   const post = (path: string, password: string) =>
@@ -214,7 +217,7 @@ test('password: form, wrong password refused, correct one sets a per-share HttpO
 
   const page = await http(w.base, pa, { headers: { Cookie: cookie } })
   assert.is(page.status, 200)
-  assert.match(page.text, 'raw/IMG_0001.CR3')
+  assert.match(page.text, 'data-name="IMG_0001"')
   const file = await http(w.base, `${pa}/f/1`, { headers: { Cookie: cookie } })
   assert.ok(file.body.equals(w.files['raw/IMG_0001.CR3']!))
 
@@ -327,11 +330,13 @@ test('a preview share never serves a full-resolution item, even if the database 
 
 test('traversal, encoded traversal, absolute paths, NUL bytes and symlinks out of the session → 404', async ({ w }) => {
   writeFileSync(join(w.root, 'outside.txt'), 'SECRET OUTSIDE')
-  writeFileSync(join(w.session, 'previews', 'link.jpg'), 'a real file when the link is made')
+  writeFileSync(join(w.session, 'previews', 'link.jpg'), w.files['previews/IMG_0001.jpg']!) // a real preview when the link is made
   const s = await w.registry.createShare({ session: w.session, scope: 'preview', items: ['previews/IMG_0001.jpg', 'previews/link.jpg'] })
   // Replaced by a symbolic link out of the session after the share was made.
   unlinkSync(join(w.session, 'previews', 'link.jpg'))
   symlinkSync(join(w.root, 'outside.txt'), join(w.session, 'previews', 'link.jpg'))
+  const refused = await w.registry.createShare({ session: w.session, scope: 'preview', items: ['previews/link.jpg'] }).catch((e: { code?: string }) => e)
+  assert.is((refused as { code?: string }).code, 'E_INVALID_ARGUMENT', 'a preview item leading out of the session is refused when the share is made')
   const p = pathOf(s.url)
   const attempts = [
     `${p}/p/../outside.txt`,
@@ -365,7 +370,7 @@ test('HEAD and other methods', async ({ w }) => {
   const h = await http(w.base, `${pathOf(s.url)}/f/0`, { method: 'HEAD' })
   assert.is(h.status, 200)
   assert.is(h.body.length, 0)
-  assert.is(h.headers['content-length'], String(70_001))
+  assert.is(h.headers['content-length'], String(w.files['previews/IMG_0001.jpg']!.length))
   assert.is(w.registry.getShare(s.id)!.downloads, 0, 'HEAD is not a download')
   const d = await http(w.base, pathOf(s.url), { method: 'DELETE' })
   assert.is(d.status, 404)

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
+import sharp from 'sharp'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 
@@ -13,6 +14,7 @@ import { openShareRegistry, type ShareRegistry } from '../lib/share/registry'
 import { SCHEMA_VERSION } from '../lib/share/schema'
 import { openDatabase } from '../lib/sqlite'
 import { tempDir } from './support/fixtures'
+import { generatedPreview } from './support/pictures'
 
 const DAY = 86_400_000
 const test = suite('share registry')
@@ -26,17 +28,34 @@ async function open(extra: { maxTtl?: string } = {}) {
   return { dir, path, clock, serverKey, registry }
 }
 
-/** A session folder with the files the shares name (createShare refuses missing files). */
+/** Real preview bytes (made by makePreviews), once test.before has made them. */
+let previewBytes: Buffer | undefined
+const sessions: string[] = []
+
+/**
+ * A session folder with the files the shares name (createShare refuses missing files): a
+ * real preview at previews/a.jpg (written by test.before for folders made before it ran)
+ * and a RAW file; the first also holds an original JPEG.
+ */
 function sessionDir(name: string): string {
   const dir = join(tempDir('sp-reg-photos-'), name)
   mkdirSync(join(dir, 'previews'), { recursive: true })
   mkdirSync(join(dir, 'raw'))
-  writeFileSync(join(dir, 'previews', 'a.jpg'), 'preview a')
+  writeFileSync(join(dir, 'previews', 'a.jpg'), previewBytes ?? 'replaced by a real preview in test.before')
   writeFileSync(join(dir, 'raw', 'a.CR3'), 'raw a')
+  sessions.push(dir)
   return dir
 }
 
 const base = { session: sessionDir('2026-04-26_Smith'), scope: 'preview' as const, items: ['previews/a.jpg'] }
+const photos = join(base.session, '..')
+
+test.before(async () => {
+  previewBytes = await generatedPreview()
+  for (const s of sessions) writeFileSync(join(s, 'previews', 'a.jpg'), previewBytes)
+  await sharp({ create: { width: 320, height: 200, channels: 3, background: '#3a6' } }).jpeg().toFile(join(base.session, 'original.jpg'))
+})
+
 
 async function code(fn: () => unknown): Promise<string | undefined> {
   try {
@@ -103,6 +122,24 @@ test('createShare refuses a missing session folder, missing files, folders, FIFO
     assert.match((err as Error).message, "password: 'generate'")
   }
   assert.is(registry.listShares().length, 0)
+  registry.close()
+})
+
+test('preview items must be previews Shutterproof made: a RAW, another format or an original JPEG → E_NOT_A_PREVIEW, a missing one ENOENT; nothing recorded', async () => {
+  const { registry } = await open()
+  for (const items of [['raw/a.CR3'], ['original.jpg'], ['previews/a.jpg', 'original.jpg'], [{ path: 'raw/a.CR3', kind: 'preview' as const }]]) {
+    assert.is(await code(() => registry.createShare({ ...base, items })), 'E_NOT_A_PREVIEW', JSON.stringify(items))
+    assert.is(await code(() => registry.createShare({ ...base, scope: 'full', items: items.map((i) => (typeof i === 'string' ? { path: i, kind: 'preview' as const } : i)) })), 'E_NOT_A_PREVIEW', `full share, ${JSON.stringify(items)} as previews`)
+  }
+  const err = (await registry.createShare({ ...base, items: ['raw/a.CR3'] }).catch((e: Error) => e)) as Error
+  assert.match(err.message, /raw\/a\.CR3 is a RAW original, not a preview; .*shutterproof previews SESSION/)
+  const original = (await registry.createShare({ ...base, items: ['original.jpg'] }).catch((e: Error) => e)) as Error
+  assert.match(original.message, /original\.jpg is an original \(it carries no Shutterproof preview mark\)/)
+  assert.is(await code(() => registry.createShare({ ...base, items: ['previews/missing.jpg'] })), 'ENOENT')
+  assert.is(await code(() => registry.createShare({ ...base, session: join(photos, 'no-such-session') })), 'ENOENT')
+  assert.is(registry.listShares().length, 0, 'nothing recorded')
+  // The same files as full-resolution items are fine: scope full may serve originals.
+  assert.ok((await registry.createShare({ ...base, scope: 'full', items: ['raw/a.CR3', 'original.jpg'] })).id)
   registry.close()
 })
 

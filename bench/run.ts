@@ -10,6 +10,7 @@ import { copyCase } from './cases/copy'
 import { hashFileCase } from './cases/hash-file'
 import { memoryCase } from './cases/memory'
 import { perCallCase } from './cases/per-call'
+import { previewsCase } from './cases/previews'
 import { s3BackupCase } from './cases/s3-backup'
 import { sealCase } from './cases/seal'
 import { shareServerCase } from './cases/share-server'
@@ -35,6 +36,10 @@ async function main(): Promise<void> {
     restic: ['restic', ['version']],
     cp: ['cp', ['--version']],
     tar: ['tar', ['--version']],
+    vipsthumbnail: ['vipsthumbnail', ['--vips-version']],
+    convert: ['/usr/bin/convert', ['-version']],
+    exiftool: ['/usr/bin/exiftool', ['-ver']],
+    exiv2: ['exiv2', ['--version']],
     nginx: ['nginx', ['-v']],
     wrk: ['sh', ['-c', 'wrk -v 2>&1 | head -1']],
   })
@@ -46,6 +51,7 @@ async function main(): Promise<void> {
     ['D', sealCase],
     ['E', copyCase],
     ['F', memoryCase],
+    ['G', previewsCase],
     ['I', s3BackupCase],
     ['J', shareServerCase],
   ] as const) {

@@ -38,6 +38,11 @@ export type ErrorCode =
   | 'E_SCHEMA_TOO_NEW'
   | 'E_UNSAFE_ENTRY'
   | 'E_ARCHIVE_LIMIT'
+  | 'E_NO_PREVIEW'
+  | 'E_UNSUPPORTED_FORMAT'
+  | 'E_CORRUPT_IMAGE'
+  | 'E_IMAGE_TOO_LARGE'
+  | 'E_NOT_A_PREVIEW'
   | 'E_WEAK_PASSPHRASE'
   | 'E_S3_NO_CREDENTIALS'
   | 'E_S3_BAD_CREDENTIALS'
@@ -199,6 +204,19 @@ export class UnsafeArchiveError extends ShutterproofError {
   constructor(code: 'E_UNSAFE_ENTRY' | 'E_ARCHIVE_LIMIT', message: string, options?: { path?: string; entry?: string }) {
     super(code, message, options)
     if (options?.entry !== undefined) this.entry = options.entry
+  }
+}
+
+/**
+ * A photo could not become a preview, or a file is not one: a RAW file with no usable
+ * embedded preview (`E_NO_PREVIEW`), a format this machine's image library cannot read
+ * (`E_UNSUPPORTED_FORMAT`), an unreadable, truncated or empty image (`E_CORRUPT_IMAGE`),
+ * an image over the pixel limit (`E_IMAGE_TOO_LARGE`), or a file given as a preview that
+ * Shutterproof did not make (`E_NOT_A_PREVIEW`). `path` names the file.
+ */
+export class PreviewError extends ShutterproofError {
+  constructor(code: 'E_NO_PREVIEW' | 'E_UNSUPPORTED_FORMAT' | 'E_CORRUPT_IMAGE' | 'E_IMAGE_TOO_LARGE' | 'E_NOT_A_PREVIEW', message: string, options?: { path?: string; cause?: unknown }) {
+    super(code, message, options)
   }
 }
 

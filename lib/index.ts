@@ -61,6 +61,7 @@ export {
   TtlTooLongError,
   SchemaVersionError,
   UnsafeArchiveError,
+  PreviewError,
   WeakPassphraseError,
   CloudError,
   PlatformError,
@@ -180,7 +181,34 @@ export { type ShareTimeouts } from './share/timeouts'
 export { type TrustProxy } from './share/proxy'
 export { publicUrlOf, loopbackWarning } from './share/public-url'
 export { type ShareItem, type ShareItemInput, type ShareScope } from './share/items'
-export { type ShareAudit, type AuditOptions } from './share/audit'
+export { type ShareAudit, type AuditOptions, type ShareExposure } from './share/audit'
+export { sharePhotos, type SharePhotosOptions, type SharedPhotos } from './share/share-photos'
+export { type GalleryOptions } from './share/gallery/index'
+/**
+ * Client previews: downscaled sRGB JPEGs and thumbnails of a session's pictures and RAW
+ * files (their embedded previews), stripped of private metadata, optionally watermarked;
+ * preview shares serve only these.
+ *
+ * @example
+ * ```ts
+ * import { makePreviews } from 'shutterproof'
+ * const r = await makePreviews('/Volumes/SSD1/2026-04-26_Ada_Wedding', { longEdge: 2048, watermark: { text: '© Ada Studio' } })
+ * console.log(r.made, r.upToDate, r.failed)
+ * ```
+ */
+export {
+  makePreviews,
+  PREVIEWS_FOLDER,
+  PREVIEW_MARK,
+  type MakePreviewsOptions,
+  type PreviewItem,
+  type PreviewProgress,
+  type PreviewsReport,
+  type WatermarkOptions,
+  type WatermarkPosition,
+  type PreviewSkipReason,
+  type SourceKind,
+} from './previews/index'
 export { systemClock, manualClock, type Clock, type ManualClock } from './share/clock'
 export { parseDuration } from './share/duration'
 /**

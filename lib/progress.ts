@@ -19,7 +19,7 @@ export type ProgressPhase = 'read' | 'write' | 'read-back' | 'records'
 /**
  * The progress event of every long operation (`hashFile`, `hashFiles`, `sealFile`,
  * `openSealedFile`, `ingest`, `verify`, `backup`, `restore`, `restoreTest`,
- * `createDelivery`): at most ~20 a second, never going backwards within a phase, and a
+ * `createDelivery`, `makePreviews`): at most ~20 a second, never going backwards within a phase, and a
  * last one (with `bytes === bytesTotal` when it succeeded) just before the promise
  * resolves — no event comes after it.
  */

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the reference tools the tests compare against, when they are missing:
-# Debian packages (as root; chromium for the HTML report suite, nginx and openssl for the
-# share server behind a proxy), the reference ASC MHL tool (pip), the Rust components for
-# fmt / clippy, and a nightly toolchain with cargo-fuzz for the fuzz smoke (skipped,
-# loudly, when they cannot be had).
+# Debian packages (as root; chromium for the HTML report and share gallery suites, exiftool
+# and image tools for previews, nginx and openssl for the share server behind a proxy), the
+# reference ASC MHL tool (pip), the Rust components for fmt / clippy, and a nightly
+# toolchain with cargo-fuzz for the fuzz smoke (skipped, loudly, when they cannot be had).
 set -euo pipefail
 need=()
 command -v b3sum >/dev/null || need+=(b3sum)
@@ -14,8 +14,15 @@ command -v fincore >/dev/null || need+=(util-linux)
 command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
 # `script` runs the CLI in a real pseudo-terminal for the screen tests (80 and 100 columns).
 command -v script >/dev/null || need+=(bsdutils)
-# Headless Chromium for the HTML report suite (driven by playwright-core, which never downloads a browser).
+# Headless Chromium for the HTML report and share gallery suites (driven by playwright-core, which never downloads a browser).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# Previews: Debian's exiftool checks what a preview carries; perl runs exiftool-vendored's ExifTool;
+# vipsthumbnail, ImageMagick and exiv2 are the peers of benchmark case G.
+command -v perl >/dev/null || need+=(perl)
+command -v exiftool >/dev/null || need+=(libimage-exiftool-perl)
+[ -x /usr/bin/vipsthumbnail ] || need+=(libvips-tools)
+[ -x /usr/bin/convert ] || need+=(imagemagick)
+command -v exiv2 >/dev/null || need+=(exiv2)
 # The reverse proxy the share server is tested behind (the tests start and stop their own
 # nginx on free ports; the package's own service is not used), and openssl for its
 # throwaway certificate.

@@ -10,6 +10,7 @@ import { manualClock, type ManualClock } from '../../lib/share/clock'
 import { openShareRegistry, type ShareRegistry, type ShareRegistryOptions } from '../../lib/share/registry'
 import { createShareServer, type ShareServerOptions } from '../../lib/share/server'
 import { tempDir } from './fixtures'
+import { generatedPreview } from './pictures'
 
 export interface ShareWorld {
   root: string
@@ -24,10 +25,10 @@ export interface ShareWorld {
   close(): Promise<void>
 }
 
-/** Files of the sample session: two previews and two full-resolution files. */
+/** Files of the sample session: two previews (real ones, made by makePreviews) and two full-resolution files (random bytes of these sizes). */
 export const SAMPLE = {
-  'previews/IMG_0001.jpg': 70_001,
-  'previews/IMG 0002 été.jpg': 3_000,
+  'previews/IMG_0001.jpg': 'preview',
+  'previews/IMG 0002 été.jpg': 'preview',
   'raw/IMG_0001.CR3': 250_000,
   'raw/IMG_0002.CR3': 1_000,
 } as const
@@ -36,9 +37,10 @@ export async function shareWorld(options: Partial<ShareRegistryOptions> = {}, ha
   const root = tempDir('sp-share-')
   const session = join(root, '2026-04-26_Smith_Wedding')
   const files: Record<string, Buffer> = {}
+  let colour = 0
   for (const [rel, size] of Object.entries(SAMPLE)) {
     mkdirSync(join(session, rel, '..'), { recursive: true })
-    files[rel] = randomBytes(size)
+    files[rel] = size === 'preview' ? await generatedPreview(['#4a7bb7', '#b7774a'][colour++]) : randomBytes(size)
     writeFileSync(join(session, rel), files[rel]!)
   }
   const dbPath = join(root, 'state', 'shares.db')

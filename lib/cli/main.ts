@@ -17,6 +17,7 @@ import { registerSeal } from './seal-command'
 import { registerShare } from './share-command'
 import { registerDelivery } from './delivery-command'
 import { registerReport } from './report-command'
+import { registerPreviews } from './previews-command'
 
 const { version } = require('../../package.json') as { version: string }
 
@@ -37,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
   registerIngest(program, ctx)
   registerReport(program, ctx)
   registerBackup(program, ctx)
+  registerPreviews(program, ctx)
   registerShare(program, ctx)
   registerDelivery(program, ctx)
   registerKeys(program, ctx)

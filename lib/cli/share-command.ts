@@ -14,6 +14,8 @@ import { isScope, type ShareScope } from '../share/items'
 import { loopbackWarning } from '../share/public-url'
 import { openShareRegistry, type ShareInfo, type ShareRegistry } from '../share/registry'
 import { isInside } from '../share/resolve'
+import { sharePhotos } from '../share/share-photos'
+import { previewOptionsFrom, withPreviewOptions } from './previews-command'
 import { createShareServer } from '../share/server'
 import { loadTlsFiles } from '../share/tls'
 import type { CliContext } from './context'
@@ -69,10 +71,10 @@ function shareLine(s: ShareInfo): string {
 
 export function registerShare(program: Command, ctx: CliContext): void {
   const share = program.command('share').description('Client links that expire, can be revoked, and are never indexed')
-    .addHelpText('after', '\nExamples:\n  shutterproof share create ~/Photos/2026-04-26_Smith previews/*.jpg --password generate\n  shutterproof share audit')
+    .addHelpText('after', '\nExamples:\n  shutterproof share create ~/Photos/2026-04-26_Smith ~/Photos/2026-04-26_Smith/DCIM/100CANON/*.JPG --password generate\n  shutterproof share audit')
 
-  withHome(share.command('create'))
-    .description('Create a link to some files of a session folder')
+  withPreviewOptions(withHome(share.command('create')))
+    .description('Create a link to some files of a session folder (under --scope preview, their previews: made now, or reused)')
     .argument('<session-dir>', 'the session folder')
     .argument('<files...>', 'files inside the session folder')
     .option('--scope <scope>', 'preview | full', 'preview')
@@ -84,7 +86,7 @@ export function registerShare(program: Command, ctx: CliContext): void {
     .option('--recipient <who>', 'who the link is for (not shown to the client)')
     .option('--public-url <url>', `where clients reach the server, e.g. https://photos.example.com (default $SHUTTERPROOF_SHARE_URL, publicUrl in share.json, or http://127.0.0.1:${DEFAULT_PORT})`)
     .option('--base-url <url>', 'former name of --public-url')
-    .addHelpText('after', '\nExamples:\n  shutterproof share create ~/Photos/2026-04-26_Smith previews/*.jpg --expires 7d --password generate --label "Smith selects"\n  shutterproof share create ~/Photos/2026-04-26_Smith raw/IMG_0001.CR3 --scope full --password-file pw.txt --max-downloads 3')
+    .addHelpText('after', '\nUnder --scope preview (the default) the link serves only previews: originals given (JPEG, RAW, …) are\nreplaced by their previews, made now or reused; the preview options below say how they are made.\n\nExamples:\n  shutterproof share create ~/Photos/2026-04-26_Smith ~/Photos/2026-04-26_Smith/DCIM/100CANON/*.CR3 --expires 7d --password generate --label "Smith selects"\n  shutterproof share create ~/Photos/2026-04-26_Smith raw/IMG_0001.CR3 --scope full --password-file pw.txt --max-downloads 3')
     .action(async (sessionDir: string, files: string[], opts: HomeOptions & Record<string, string | boolean | undefined>) => {
       const scope = opts.scope as ShareScope
       if (!isScope(scope)) ctx.usageError(`--scope must be preview or full, not ${String(opts.scope)}`)
@@ -113,16 +115,18 @@ export function registerShare(program: Command, ctx: CliContext): void {
         if (!statSync(real).isFile()) ctx.usageError(`${f} is not a regular file`)
         return relative(session, real).split(sep).join('/')
       })
+      const previews = previewOptionsFrom(ctx, opts as Parameters<typeof previewOptionsFrom>[1])
       const { registry, config } = await openState(opts, ctx)
       try {
         warnIfLoopback(registry, ctx)
         if (config.root !== undefined && !isInside(realRoot(config.root), session)) {
           ctx.stderr(`warning: ${session} is outside root ${config.root} (share.json): share serve will not serve this link\n`)
         }
-        const created = await registry.createShare({
+        const created = await sharePhotos(registry, {
           session,
           scope,
-          items,
+          files: items,
+          previews: { ...previews, signal: ctx.signal },
           ttl: String(opts.expires),
           ...(password === undefined ? {} : { password }),
           ...(maxDownloads === undefined ? {} : { maxDownloads }),
@@ -130,10 +134,12 @@ export function registerShare(program: Command, ctx: CliContext): void {
           recipient: (opts.recipient as string | undefined) ?? '',
         })
         if (opts.json) {
-          ctx.stdout(JSON.stringify({ id: created.id, url: created.url, token: created.token, expiresAt: created.expiresAt, ...(created.password ? { password: created.password } : {}) }, null, 2) + '\n')
+          const { id, url, token, expiresAt, password } = created
+          ctx.stdout(JSON.stringify({ id, url, token, expiresAt, ...(password ? { password } : {}), items: created.items, previews: created.previews }, null, 2) + '\n')
         } else {
           ctx.stdout(`${created.url}\n`)
-          ctx.stderr(`share ${created.id}: ${items.length} file(s), ${scope}, expires ${created.expiresAt}\n`)
+          const made = created.previews.made + created.previews.reused > 0 ? ` (previews: ${created.previews.made} made, ${created.previews.reused} reused)` : ''
+          ctx.stderr(`share ${created.id}: ${items.length} file(s), ${scope}${made}, expires ${created.expiresAt}\n`)
           if (created.password) ctx.stderr(`password: ${created.password}\n  (send it by another channel than the link; it is not shown again)\n`)
         }
       } finally {
@@ -178,6 +184,9 @@ export function registerShare(program: Command, ctx: CliContext): void {
           ctx.stdout(`${title}: ${list.length}\n`)
           for (const s of list) ctx.stdout(`  ${shareLine(s)}\n`)
         }
+        const total = audit.exposure.reduce((t, e) => ({ previews: t.previews + e.previews, originals: t.originals + e.originals, raw: t.raw + e.raw }), { previews: 0, originals: 0, raw: 0 })
+        ctx.stdout(`what active links expose: ${total.previews} previews, ${total.originals} full-resolution originals (${total.raw} RAW)\n`)
+        for (const e of audit.exposure) ctx.stdout(`  ${e.id}  ${e.scope.padEnd(7)}  ${e.previews} previews, ${e.originals} originals (${e.raw} RAW)  ${e.label || '-'}\n`)
       } finally {
         registry.close()
       }
@@ -249,6 +258,7 @@ export function registerShare(program: Command, ctx: CliContext): void {
     .option('--tls-cert <file>', 'PEM certificate chain: serve HTTPS directly')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--log-file <file>', 'append one line per request to this file (default: stdout; stderr with --json)')
+    .option('--photographer <name>', 'your name or studio, shown above each gallery (default $SHUTTERPROOF_PHOTOGRAPHER)')
     .addHelpText(
       'after',
       '\nExamples:\n  shutterproof share serve --root ~/Photos --public-url https://photos.example.com --trust-proxy 127.0.0.1\n  shutterproof share serve --root ~/Photos --host 0.0.0.0 --port 443 --tls-cert fullchain.pem --tls-key privkey.pem --public-url https://photos.example.com\n\nSee docs/DEPLOY.md for the nginx configuration, a systemd unit and backups.',
@@ -261,6 +271,7 @@ export function registerShare(program: Command, ctx: CliContext): void {
       let log: ReturnType<typeof createWriteStream> | undefined
       try {
         const settings = serveSettings(opts, config, ctx)
+        const photographer = opts.photographer ?? process.env.SHUTTERPROOF_PHOTOGRAPHER
         if (settings.logFile) {
           closeSync(openSync(settings.logFile, 'a', 0o600)) // created owner-only: it holds client addresses
           log = createWriteStream(settings.logFile, { flags: 'a' })
@@ -271,6 +282,7 @@ export function registerShare(program: Command, ctx: CliContext): void {
           serverKey,
           root: settings.root,
           ...(settings.trustProxy ? { trustProxy: settings.trustProxy } : {}),
+          ...(photographer ? { gallery: { photographer } } : {}),
           ...(opts.basePath !== undefined ? { basePath: opts.basePath } : {}),
           ...(settings.tls ? { tls: settings.tls } : {}),
           requestLog: writeLine,
@@ -312,6 +324,7 @@ interface ServeOptions {
   tlsCert?: string
   tlsKey?: string
   logFile?: string
+  photographer?: string
 }
 
 /** `share serve`'s settings: each option, else its field in share.json; checked before anything listens. */

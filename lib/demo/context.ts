@@ -4,6 +4,7 @@
  * @module
  */
 import type { Vault } from '../keys/vault'
+import type { MakePreviewsOptions, PreviewsReport } from '../previews/types'
 import type { SampleCard } from './sample-card'
 
 export interface DemoContext {
@@ -21,4 +22,10 @@ export interface DemoContext {
   sessionRoots: string[]
   /** The session folder's name, e.g. 2026-04-26_Demo Client_Portraits. */
   sessionName?: string
+  /** `--keep`: the files stay, and the gallery gets a screenshot. */
+  keep: boolean
+  /** How the demo makes previews (the share step reuses them, so the same settings). */
+  previewOptions: MakePreviewsOptions
+  /** After the previews step: what was made. */
+  previews?: PreviewsReport
 }

@@ -15,6 +15,7 @@ import { backupStep, restoreTestStep, statusStep, stopOffsite } from './steps/ba
 import { deliveryStep } from './steps/delivery'
 import { ingestStep, safeToFormatStep } from './steps/ingest'
 import { vaultStep } from './steps/keys'
+import { previewsStep } from './steps/previews'
 import { shareStep } from './steps/share'
 import { runStep, summary, type StepOutcome } from './step'
 
@@ -30,6 +31,8 @@ async function demo(): Promise<number> {
     offsite: join(work, 'OFFSITE'),
     vaultPath: join(work, 'keys', 'demo.vault'),
     sessionRoots: [],
+    keep,
+    previewOptions: { watermark: { text: '© Demo Studio — proof', opacity: 0.35, position: 'bottom-right', scale: 0.35 } },
   }
   for (const d of [...ctx.destinations, ctx.offsite, join(work, 'keys')]) mkdirSync(d, { recursive: true })
   console.log(`Shutterproof demo in ${work}`)
@@ -41,15 +44,16 @@ async function demo(): Promise<number> {
   }
   try {
     const carded = await step('sample card', async () => {
-      ctx.card = writeSampleCard(join(work, 'CARD'), size)
-      return `${ctx.card.files} files, ${(ctx.card.bytes / 1024 / 1024).toFixed(0)} MiB of random data (RAW, JPEG, XMP, one video)`
+      ctx.card = await writeSampleCard(join(work, 'CARD'), size)
+      return `${ctx.card.files} files, ${(ctx.card.bytes / 1024 / 1024).toFixed(0)} MiB: ${ctx.card.raws.length} RAW (DNG) + JPEG pairs made now with GPS, serial numbers and orientation, XMP sidecars, one video`
     })
     const vaulted = await step('vault and recovery kit', () => vaultStep(ctx))
     const ingested = await step('ingest to 2 destinations', () => ingestStep(ctx), carded)
     await step('safe to format?', () => safeToFormatStep(ctx), ingested)
     const backedUp = await step('encrypted off-site backup', () => backupStep(ctx), ingested && vaulted)
     const tested = await step('restore test', () => restoreTestStep(ctx), backedUp)
-    await step('preview share link', () => shareStep(ctx), ingested)
+    const previewed = await step('client previews', () => previewsStep(ctx), ingested)
+    await step('preview share link', () => shareStep(ctx), previewed)
     await step('encrypted delivery', () => deliveryStep(ctx), ingested)
     await step('3-2-1 status', () => statusStep(ctx), tested)
   } finally {

@@ -2,8 +2,22 @@
  * The monthly share audit: which links are live, which need attention.
  * @module
  */
+import { isRawName } from '../previews/formats'
 import { parseDuration } from './duration'
 import type { ShareInfo } from './types'
+
+/** What one usable link serves: previews, full-resolution originals, and how many of those are RAW files. */
+export interface ShareExposure {
+  id: string
+  label: string
+  scope: ShareInfo['scope']
+  /** Generated previews (a preview share serves nothing else). */
+  previews: number
+  /** Full-resolution files. */
+  originals: number
+  /** Of the originals, RAW files. */
+  raw: number
+}
 
 /** Options of the audit. */
 export interface AuditOptions {
@@ -27,6 +41,21 @@ export interface ShareAudit {
   limitReached: ShareInfo[]
   /** Expired and still in the registry: `purgeExpired()` removes them. */
   expiredNotPurged: ShareInfo[]
+  /** For each active share: how many previews, originals and RAW originals it serves. */
+  exposure: ShareExposure[]
+}
+
+/** Counts what a share serves, from its items. */
+export function exposureOf(share: ShareInfo): ShareExposure {
+  const originals = share.items.filter((i) => i.kind === 'full')
+  return {
+    id: share.id,
+    label: share.label,
+    scope: share.scope,
+    previews: share.items.length - originals.length,
+    originals: originals.length,
+    raw: originals.filter((i) => isRawName(i.path)).length,
+  }
 }
 
 /**
@@ -49,5 +78,6 @@ export function auditRows(shares: readonly ShareInfo[], at: Date, options: Audit
     neverOpened: live.filter((s) => s.lastAccessAt === undefined),
     limitReached: live.filter((s) => s.status === 'limit'),
     expiredNotPurged: shares.filter((s) => Date.parse(s.expiresAt) <= now),
+    exposure: live.map(exposureOf),
   }
 }

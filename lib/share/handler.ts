@@ -5,9 +5,11 @@
  *
  * - `GET /robots.txt`: disallows everything
  * - `POST /s/<token>`: the password form (see ./routes/password.ts)
- * - `GET /s/<token>`: landing page (or the password form)
- * - `GET /s/<token>/all.tar`: every item, streamed as a tar archive
+ * - `GET /s/<token>`: the gallery (or the password form; see ./routes/landing.ts)
+ * - `GET /s/<token>/all.tar`: every item, streamed as a tar archive (full-resolution shares)
  * - `GET /s/<token>/f/<n>`, `GET /s/<token>/p/<recorded path>`: one item, byte ranges honoured
+ * - `GET /s/<token>/t/<n>`, `GET /s/<token>/v/<n>`: item n's thumbnail and lightbox picture,
+ *   always generated previews (see ./routes/gallery.ts)
  *
  * all under `basePath` when it is mounted under a prefix. Only items recorded in the share
  * are served, confined to the share's session folder under `root` (a session outside it
@@ -27,12 +29,14 @@ import { grantKey } from './grant'
 import { setSecurityHeaders } from './http-headers'
 import { InFlight } from './in-flight'
 import { proxyTrust, type TrustProxy } from './proxy'
+import type { GalleryOptions } from './gallery/index'
 import { FailureLimiter, type PasswordRateLimit } from './rate-limit'
 import type { ShareRegistry } from './registry'
 import { sessionWithin } from './resolve'
 import { notFound, refuse, send } from './responses'
 import type { HandlerState, ShareRequest } from './routes/context'
 import { allTar, itemDownload } from './routes/download'
+import { galleryImage } from './routes/gallery'
 import { landingPage } from './routes/landing'
 import { hasGrant, passwordPost } from './routes/password'
 import type { ShareInfo } from './types'
@@ -78,6 +82,8 @@ export interface ShareHandlerOptions {
    * guessing at many links.
    */
   passwordRateLimit?: PasswordRateLimit | false
+  /** How the gallery (each link's landing page) presents your shares: your name above each label. */
+  gallery?: GalleryOptions
 }
 
 /** A `(req, res)` request listener; also usable as Express/Fastify middleware. */
@@ -102,6 +108,7 @@ const ROUTES: readonly Route[] = [
   { methods: READ, path: new RegExp(`^/s/${TOKEN}$`), opens: true, handle: landingPage },
   { methods: READ, path: new RegExp(`^/s/${TOKEN}/(?<rest>all\\.tar)$`), opens: true, handle: allTar },
   { methods: READ, path: new RegExp(`^/s/${TOKEN}/(?<rest>[fp]/.+)$`), opens: true, handle: itemDownload },
+  { methods: READ, path: new RegExp(`^/s/${TOKEN}/(?<rest>[tv]/(?:0|[1-9]\\d{0,6}))$`), opens: true, handle: galleryImage },
 ]
 
 /**
@@ -174,6 +181,7 @@ function handlerState(options: ShareHandlerOptions): HandlerState {
     bodyTimeout: parseDuration(options.bodyTimeout ?? '10s', 'bodyTimeout'),
     inFlight: new InFlight(registry),
     root: () => (rootReal ??= realpath(options.root)),
+    gallery: options.gallery ?? {},
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * The pages a client sees: the list of files, the password form, and short messages.
+ * The pages a client sees besides the gallery (see gallery/): the password form and short messages.
  * Self-contained HTML (no scripts, fonts, images or other requests), served under a
  * strict Content-Security-Policy whose only allowance is this module's stylesheet, by hash.
  * @module
@@ -7,18 +7,13 @@
 import { createHash } from 'node:crypto'
 
 import { escapeHtml } from '../text/html'
-import { formatBytes } from '../text/units'
 
 const STYLE = `
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#f6f5f2;color:#222}
 main{max-width:44rem;margin:3rem auto;padding:0 1.25rem}
 h1{font-size:1.5rem;margin:0 0 .25rem}
 p.meta{color:#666;margin:0 0 1.5rem}
-ul{list-style:none;padding:0;margin:0 0 1.5rem;background:#fff;border:1px solid #ddd;border-radius:8px}
-li{display:flex;justify-content:space-between;gap:1rem;padding:.6rem 1rem;border-top:1px solid #eee}
-li:first-child{border-top:0}
 a{color:#0b57d0}
-.kind{color:#777;font-size:.85rem}
 .button,button{display:inline-block;background:#0b57d0;color:#fff;border:0;border-radius:6px;padding:.55rem 1rem;font:inherit;text-decoration:none;cursor:pointer}
 input{font:inherit;padding:.5rem;border:1px solid #bbb;border-radius:6px;width:16rem;max-width:100%}
 .error{color:#b3261e}
@@ -50,43 +45,6 @@ ${body}
 </main></body>
 </html>
 `
-}
-
-/** One file on the landing page. */
-export interface LandingItem {
-  name: string
-  kind: 'preview' | 'full'
-  href: string
-  size?: number
-}
-
-
-/**
- * The landing page of a share: its label, expiry, each file with a download link, and
- * "download all".
- *
- * @example
- * ```ts
- * res.end(renderLanding({ title: 'Smith wedding — selects', expiresAt, items, allHref: base + '/all.tar' }))
- * ```
- */
-export function renderLanding(options: { title: string; expiresAt: Date; items: readonly LandingItem[]; allHref: string }): string {
-  const rows = options.items
-    .map(
-      (item) =>
-        `<li><a href="${escapeHtml(item.href)}" download>${escapeHtml(item.name)}</a>` +
-        `<span class="kind">${item.kind === 'full' ? 'full resolution' : 'preview'}${item.size === undefined ? ' · unavailable' : ' · ' + formatBytes(item.size)}</span></li>`,
-    )
-    .join('\n')
-  return page(
-    options.title,
-    `<h1>${escapeHtml(options.title)}</h1>
-<p class="meta">${options.items.length} file${options.items.length === 1 ? '' : 's'} · available until ${escapeHtml(options.expiresAt.toUTCString())}</p>
-<ul>
-${rows}
-</ul>
-<p><a class="button" href="${escapeHtml(options.allHref)}" download>Download all (.tar)</a></p>`,
-  )
 }
 
 /** The password form; `message` says why it is shown again. */

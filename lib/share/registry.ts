@@ -19,6 +19,7 @@ import { formatDuration, parseDuration } from './duration'
 import { normalizeItems, isScope, type ShareItem, type ShareScope } from './items'
 import { hashPassword, verifyPassword } from './password'
 import { publicUrlOf } from './public-url'
+import { checkPreviewItems } from './preview-items'
 import { addressKey, LinkGuard } from './rate-limit'
 import { migrate } from './schema'
 import { checkSessionFiles } from './session-files'
@@ -201,6 +202,8 @@ export class ShareRegistry {
     if (!isScope(scope)) throw new InvalidArgumentError(`createShare scope must be 'preview' or 'full', got ${JSON.stringify(scope)}`)
     const items = normalizeItems(options.items, scope)
     checkSessionFiles(session, items)
+    // Preview items must be previews Shutterproof made (E_NOT_A_PREVIEW), checked on disk.
+    await checkPreviewItems(session, items)
     const ttl = options.ttl === undefined ? this.#defaultTtl : parseDuration(options.ttl, 'ttl')
     if (ttl > this.#maxTtl) {
       throw new TtlTooLongError(

@@ -69,7 +69,11 @@ export interface ShareRegistryOptions {
 export interface CreateShareOptions {
   /** The session folder the items are inside of. */
   session: string
-  /** Exactly what the link may serve: relative paths inside the session folder. */
+  /**
+   * Exactly what the link may serve: relative paths inside the session folder. Items of
+   * kind `preview` (every item of a preview share) must be previews made by
+   * `makePreviews` (`shutterproof previews`); anything else is refused with `E_NOT_A_PREVIEW`.
+   */
   items: readonly ShareItemInput[]
   scope: ShareScope
   /** Lifetime, e.g. `'7d'` or milliseconds (default the registry's `defaultTtl`). */

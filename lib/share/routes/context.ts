@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 import type { Clock } from '../clock'
+import type { GalleryOptions } from '../gallery/index'
 import type { InFlight } from '../in-flight'
 import type { FailureLimiter } from '../rate-limit'
 import type { ShareRegistry } from '../registry'
@@ -28,6 +29,8 @@ export interface HandlerState {
   inFlight: InFlight
   /** The real path of the root folder (resolved once). */
   root(): Promise<string>
+  /** How the gallery presents the shares (the photographer's name). */
+  gallery: GalleryOptions
 }
 
 /** One request, as the routes see it. */

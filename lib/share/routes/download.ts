@@ -1,6 +1,7 @@
 /**
- * `GET <link>/f/<n>`, `<link>/p/<path>` (one file, byte ranges honoured) and
- * `<link>/all.tar` (every file, streamed as a tar). Files are streamed from the opened
+ * `GET <link>/f/<n>`, `<link>/p/<path>` (one file, byte ranges honoured; under a preview
+ * link only files that carry the preview mark) and `<link>/all.tar` (every file of a
+ * full-resolution link, streamed as a tar). Files are streamed from the opened
  * descriptor, never buffered whole.
  *
  * Download limits count bytes: with a limit, a request charges the bytes it is about to
@@ -16,6 +17,7 @@ import { pipeline } from 'node:stream/promises'
 
 import { pack as tarPack } from 'tar-stream'
 
+import { isMarkedPreview } from '../../previews/mark'
 import { contentDisposition, contentType } from '../http-headers'
 import type { ShareItem } from '../items'
 import { parseRange } from '../range'
@@ -45,6 +47,13 @@ export async function itemDownload(state: HandlerState, r: ShareRequest, share: 
   const opened = await openItem(root, share.session, item.path)
   if (!opened) {
     registry.logAccess({ shareId: share.id, event: 'download', outcome: 'unavailable', item: item.path, ...remote })
+    return notFound(r.res, r.method)
+  }
+  // A preview share serves only generated previews, checked again on every request: an
+  // edited database or a preview replaced on disk by an original gets 404.
+  if (share.scope === 'preview' && !(await isMarkedPreview(opened.handle))) {
+    await opened.handle.close()
+    registry.logAccess({ shareId: share.id, event: 'download', outcome: 'not_a_preview', item: item.path, ...remote })
     return notFound(r.res, r.method)
   }
   const { handle, size, mtime } = opened
@@ -98,10 +107,17 @@ async function stream(state: HandlerState, share: ShareInfo, res: ServerResponse
   return sent
 }
 
-/** Answers `all.tar`: every file of an open link, or 404 when one of them cannot be served. */
+/**
+ * Answers `all.tar`: every file of an open full-resolution link, or 404 when one of them
+ * cannot be served. A preview link has no "download all": its photos go one by one.
+ */
 export async function allTar(state: HandlerState, r: ShareRequest, share: ShareInfo, root: string): Promise<void> {
   const { registry } = state
   const remote = r.client ? { remote: r.client } : {}
+  if (share.scope !== 'full') {
+    registry.countAccess({ shareId: share.id, event: 'download_all', outcome: 'no_such_item' })
+    return notFound(r.res, r.method)
+  }
   const opened: Array<{ item: ShareItem; index: number; file: OpenedItem; sent: number }> = []
   try {
     for (const [index, item] of share.items.entries()) {
