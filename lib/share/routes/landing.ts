@@ -14,7 +14,7 @@ import { servable } from './items'
 /** Answers the landing page of an open link. */
 export async function landingPage(state: HandlerState, r: ShareRequest, share: ShareInfo, root: string): Promise<void> {
   state.registry.touch(share.id)
-  state.registry.logAccess({ shareId: share.id, event: 'view', outcome: 'ok', ...(r.client ? { remote: r.client } : {}) })
+  state.registry.logAccess({ shareId: share.id, event: 'view', outcome: 'ok', ...(r.client ? { remote: r.client } : {}), ...(r.recipient ? { recipient: r.recipient.address } : {}) })
   const items: LandingItem[] = []
   for (const [i, item] of share.items.entries()) {
     const opened = servable(share, item) ? await openItem(root, share.session, item.path) : undefined
