@@ -94,7 +94,7 @@ export function resolveSmtp(settings: SmtpSettings, where: string): SmtpTranspor
   try {
     url = new URL(settings.url)
   } catch {
-    throw bad(`the SMTP URL ${redactSmtpUrl(settings.url)} is not a URL (smtp://USER:PASSWORD@HOST:587 or smtps://USER:PASSWORD@HOST:465)`)
+    throw bad('the SMTP URL is not a URL (smtp://USER:PASSWORD@HOST:587 or smtps://USER:PASSWORD@HOST:465); it is not repeated here since it may hold the password')
   }
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw bad(`the SMTP URL must start with smtp:// (STARTTLS) or smtps:// (TLS), not ${url.protocol}//`)
   if (!url.hostname) throw bad('the SMTP URL names no server')
