@@ -28,7 +28,7 @@ export function renderCodeForm(options: { base: string; address: string; message
   return page(
     'Enter your code',
     `<h1>Check your e-mail</h1>
-<p class="meta">If <strong>${address}</strong> may open these files, an e-mail with a ${CODE_DIGITS}-digit code is on its way to it. The code works once, for 10 minutes.</p>
+<p class="meta">If <strong>${address}</strong> may open these files, an e-mail with an ${CODE_DIGITS}-digit code is on its way to it. The code works once, for 10 minutes.</p>
 ${options.message ? `<p class="error">${escapeHtml(options.message)}</p>` : ''}
 <form method="post" action="${escapeHtml(options.base)}/code">
 <input type="hidden" name="email" value="${address}">
