@@ -37,7 +37,7 @@ interface RecipientRow {
   revoke_reason: string | null
 }
 
-/** What {@link RecipientStore.issueCode} did. */
+/** What {@link ShareRegistry.issueSigninCode} did. */
 export type IssuedCode =
   | { status: 'issued'; recipient: ShareRecipient; code: string; expiresAt: Date }
   | { status: 'not_recipient' }
