@@ -114,6 +114,8 @@ export interface NativeCopyProgress {
   bytesTotal: number
   filesDone: number
   filesTotal: number
+  /** The job the reader is on (its relative path), while it reads. */
+  currentFile?: string
   destinations: Array<NativeDestinationProgress>
 }
 
@@ -134,8 +136,11 @@ export declare function nativeDeriveKey(context: string, material: Uint8Array): 
 
 export interface NativeDestinationProgress {
   bytesWritten: number
+  /** Files with a final result there (not aborted). */
   filesDone: number
-  /** `copying` | `failed` | `finished` */
+  /** Source bytes of those files. */
+  bytesDone: number
+  /** `copying` | `failed` | `finished` | `aborted` */
   state: string
 }
 
@@ -269,7 +274,7 @@ export interface NativePoolStats {
 }
 
 /** Decrypts plaintext bytes `[start, end)` of a sealed file, reading only the chunks needed. */
-export declare function nativeReadSealedRange(path: string, start: number, end: number, vault?: Vault | undefined | null, unlock?: NativeUnlock | undefined | null): Promise<Buffer>
+export declare function nativeReadSealedRange(path: string, start: number, end: number, vault?: Vault | undefined | null, unlock?: NativeUnlock | undefined | null, cancel?: CancelToken | undefined | null): Promise<Buffer>
 
 /**
  * Removes `.*.sp-partial` files left under `root` by an interrupted copy; resolves with

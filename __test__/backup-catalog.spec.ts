@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3'
 /**
  * The catalog from real ingests (two SSD folders), a real backup to an off-site store and
  * a real restore test: each 3-2-1 reason appears and goes; rebuild reproduces the status.
@@ -9,6 +8,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
 import { backup, createVault, ingest, initStore, openCatalog, restoreTest, type DestinationSpec } from '../lib/index'
+import { openDatabase } from '../lib/sqlite'
 import { makeCard } from './support/ingest-fixtures'
 import { cli, tempDir } from './support/fixtures'
 
@@ -32,7 +32,7 @@ test('status gives each 3-2-1 reason; rebuild of a deleted catalog gives the sam
     { label: 'Offsite', kind: 'hdd', location: 'offsite', store },
   ]
   const file = join(dir, 'catalog.db')
-  const catalog = openCatalog(file, { destinations, now: () => now })
+  const catalog = await openCatalog(file, { destinations, now: () => now })
   await catalog.rebuild()
   let s = catalog.status(name)[0]!
   assert.equal(s.reasons, ['only 2 copies', 'one kind of storage', 'no off-site copy'])
@@ -59,11 +59,11 @@ test('status gives each 3-2-1 reason; rebuild of a deleted catalog gives the sam
   rmSync(file)
   rmSync(file + '-wal', { force: true })
   rmSync(file + '-shm', { force: true })
-  const again = openCatalog(file, { destinations, now: () => now })
+  const again = await openCatalog(file, { destinations, now: () => now })
   await again.rebuild()
   assert.equal(again.status(), before)
   again.close()
-  const raw = new Database(file, { readonly: true })
+  const raw = openDatabase(file, { readonly: true })
   assert.is(raw.pragma('user_version', { simple: true }), 2)
   assert.is(raw.pragma('journal_mode', { simple: true }), 'wal')
   raw.close()

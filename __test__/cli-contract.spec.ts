@@ -203,7 +203,7 @@ test('store init, backup, restore-test, restore, status: --json validates; statu
   assert.is(run(['restore-test', storeDir, ...auth, '--sample', '1']).status, 0)
 
   const catalogFile = join(dir, 'catalog.db')
-  const catalog = openCatalog(catalogFile, {
+  const catalog = await openCatalog(catalogFile, {
     destinations: [
       { label: 'SSD1', kind: 'ssd', location: 'onsite', root: ssd1 },
       { label: 'SSD2', kind: 'ssd', location: 'onsite', root: ssd2 },

@@ -4,7 +4,7 @@
  * (lib/share/duration.ts), the token parser (lib/share/tokens.ts) and the URL router,
  * through the real request handler on a real server.
  */
-import { symlinkSync, writeFileSync } from 'node:fs'
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { Agent } from 'node:http'
 import { join } from 'node:path'
 
@@ -121,7 +121,9 @@ test('URL router: any path, method and Range header gets a documented status; on
     // Bait outside the session folder, reachable only by escaping it.
     const outside = Buffer.from('OUTSIDE THE SESSION: never served')
     writeFileSync(join(w.root, 'outside.jpg'), outside)
-    symlinkSync(join(w.root, 'outside.jpg'), join(w.session, 'previews', 'escape.jpg'))
+    // Shared while it is a regular file (createShare refuses links leading out), then
+    // swapped for a link out of the session: the server must still refuse to follow it.
+    writeFileSync(join(w.session, 'previews', 'escape.jpg'), 'a regular file at share time')
     const full = await w.registry.createShare({
       session: w.session,
       scope: 'full',
@@ -131,6 +133,8 @@ test('URL router: any path, method and Range header gets a documented status; on
         { path: 'previews/escape.jpg', kind: 'preview' },
       ],
     })
+    rmSync(join(w.session, 'previews', 'escape.jpg'))
+    symlinkSync(join(w.root, 'outside.jpg'), join(w.session, 'previews', 'escape.jpg'))
     const preview = await w.registry.createShare({ session: w.session, scope: 'preview', items: ['previews/IMG 0002 été.jpg'] })
     const revoked = await w.registry.createShare({ session: w.session, scope: 'preview', items: ['previews/IMG_0001.jpg'] })
     w.registry.revokeShare(revoked.id)

@@ -79,7 +79,7 @@ test('a file modified during its copy is flagged source-changed, never verified'
     session,
     minCopies: 1,
     onProgress: (p) => {
-      if (!touched && p.bytes > 0 && p.bytes < 768 * MB) {
+      if (!touched && p.bytesRead > 0 && p.bytesRead < 768 * MB) {
         touched = true
         appendFileSync(big, 'more bytes written by the camera')
       }

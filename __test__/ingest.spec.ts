@@ -4,9 +4,10 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
-import { ingest, planCard, readHistory, readRecords, safeToFormat, sanitizeName, sessionFolderName, verify } from '../lib/index'
+import { AbortError, ingest, planCard, readHistory, readRecords, safeToFormat, sanitizeName, sessionFolderName, verify, type IngestReport } from '../lib/index'
 import { nativeFindPartials } from '../lib/native'
 import { hasTool, tempDir, writeRandomFile } from './support/fixtures'
+import { rejection } from './support/rejection'
 import { listFiles, makeCard, MB, mountTmpfs } from './support/ingest-fixtures'
 
 const session = { client: 'Ada Lovelace', shoot: 'Wedding', date: '2026-04-26' }
@@ -155,15 +156,20 @@ test('resume after abort: completes, nothing re-read that was verified, no parti
   const card = makeCard({ raws: 6, rawBytes: 40 * MB, jpegs: 2 })
   const dests = [tempDir('sp-d1-'), tempDir('sp-d2-')]
   const ac = new AbortController()
-  const r1 = await ingest({
-    source: card,
-    destinations: dests,
-    session,
-    signal: ac.signal,
-    onProgress: (p) => {
-      if (p.files >= 2 && p.bytes > 0) ac.abort()
-    },
-  })
+  const err = await rejection<AbortError<IngestReport>>(
+    ingest({
+      source: card,
+      destinations: dests,
+      session,
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.files >= 2 && p.bytes > 0) ac.abort()
+      },
+    }),
+  )
+  assert.instance(err, AbortError)
+  assert.is(err.code, 'E_ABORTED')
+  const r1 = err.partial!
   assert.is(r1.status, 'aborted')
   assert.not.ok(r1.safeToFormat)
   for (const d of dests) assert.equal(await nativeFindPartials(d), [])
@@ -186,7 +192,7 @@ test('verify after a byte flip names exactly that file, and appends a failed MHL
   await ingest({ source: card, destinations: [dest], session, minCopies: 1 })
   const root = join(dest, FOLDER)
   const ok = await verify(root)
-  assert.is(ok.status, 'verified')
+  assert.is(ok.status, 'completed')
   assert.equal(ok.sources, ['ascmhl', 'shutterproof'])
   const victim = join(root, 'DCIM/100CANON/IMG_0002.CR3')
   const fd = openSync(victim, 'r+')
@@ -219,7 +225,7 @@ test('verify reads a history written by another tool (reference sample)', async 
   const copy = tempDir('sp-sample-')
   execFileSync('cp', ['-a', `${src}/.`, copy])
   const r = await verify(copy)
-  assert.is(r.status, 'verified', JSON.stringify(r))
+  assert.is(r.status, 'completed', JSON.stringify(r))
   assert.equal(r.sources, ['ascmhl'])
   assert.equal(r.files.map((f) => f.path), ['Clips/A002C006_141024_R2EC.mov', 'Clips/A002C007_141024_R2EC.mov', 'Sidecar.txt'])
   writeFileSync(join(copy, 'Sidecar.txt'), 'changed')

@@ -13,7 +13,7 @@ import { cli, REPO, tempDir, TSX } from './support/fixtures'
 const DAY = 86_400_000
 
 /** The registry of a CLI state folder, opened directly (with its server key), optionally on a clock of our choosing. */
-function registryOf(home: string, clock = manualClock(new Date())) {
+async function registryOf(home: string, clock = manualClock(new Date())) {
   return openShareRegistry({ path: join(home, 'shares.db'), serverKey: readFileSync(join(home, 'server.key')), clock })
 }
 
@@ -127,7 +127,7 @@ test('links start with --public-url, $SHUTTERPROOF_SHARE_URL or publicUrl in sha
   assert.match(loop.stderr, 'warning: links point to http://127.0.0.1:8765, which only this machine can open')
   const flag = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--public-url', 'https://photos.example.com/', '--json', '--home', home])
   assert.match(JSON.parse(flag.stdout).url, /^https:\/\/photos\.example\.com\/s\/[a-z2-7]{68}$/)
-  assert.not.match(flag.stderr, 'warning')
+  assert.not.match(flag.stderr, 'warning', flag.stderr)
   writeFileSync(join(home, 'share.json'), JSON.stringify({ publicUrl: 'https://example.com/photos', root: join(s, '..') }))
   const conf = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home])
   assert.match(JSON.parse(conf.stdout).url, /^https:\/\/example\.com\/photos\/s\/[a-z2-7]{68}$/)
@@ -151,7 +151,7 @@ test('purge: expired links and access-log entries older than --older-than (defau
   const live = JSON.parse(cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home]).stdout)
   // Written in the past through the API: a link that expired long ago, and log entries 120, 60 and 10 days old.
   const clock = manualClock(new Date(Date.now() - 120 * DAY))
-  const reg = registryOf(home, clock)
+  const reg = await registryOf(home, clock)
   const old = await reg.createShare({ session: s, scope: 'preview', items: ['previews/b.jpg'], ttl: '1d' })
   reg.logAccess({ shareId: old.id, event: 'view', outcome: 'ok', remote: '192.0.2.1' })
   clock.advance(60 * DAY)
@@ -166,7 +166,7 @@ test('purge: expired links and access-log entries older than --older-than (defau
   assert.equal(JSON.parse(dry.stdout), { purgedShares: 1, prunedLogEntries: 1, olderThan: '90d', dryRun: true })
   const dryHuman = cli(['share', 'purge', '--dry-run', '--older-than', '30d', '--home', home])
   assert.is(dryHuman.stdout, 'dry run, nothing removed: would purge 1 expired link(s) and remove 2 access-log entries older than 30d\n')
-  const untouched = registryOf(home)
+  const untouched = await registryOf(home)
   assert.is(untouched.listShares().length, 2)
   assert.is(untouched.accessLog().length, 3)
   untouched.close()
@@ -174,7 +174,7 @@ test('purge: expired links and access-log entries older than --older-than (defau
   const r = cli(['share', 'purge', '--json', '--home', home])
   assert.is(r.status, 0, r.stderr)
   assert.equal(JSON.parse(r.stdout), { purgedShares: 1, prunedLogEntries: 1, olderThan: '90d', dryRun: false })
-  let check = registryOf(home)
+  let check = await registryOf(home)
   assert.equal(check.listShares().map((x) => x.id), [live.id], 'the live link stays')
   assert.equal(check.accessLog().map((e) => e.remote), ['192.0.2.2', '192.0.2.3'])
   check.close()
@@ -182,7 +182,7 @@ test('purge: expired links and access-log entries older than --older-than (defau
   const human = cli(['share', 'purge', '--older-than', '30d', '--home', home])
   assert.is(human.status, 0, human.stderr)
   assert.is(human.stdout, 'purged 0 expired link(s); removed 1 access-log entry older than 30d\n')
-  check = registryOf(home)
+  check = await registryOf(home)
   assert.equal(check.accessLog().map((e) => e.remote), ['192.0.2.3'])
   assert.is((await check.verifyAccess(live.token)).status, 'ok')
   check.close()
@@ -192,7 +192,7 @@ test('purge --older-than banana (and other bad ages): exit 2 naming the option a
   const { session: s, home } = session()
   cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--home', home])
   const clock = manualClock(new Date(Date.now() - 200 * DAY))
-  const reg = registryOf(home, clock)
+  const reg = await registryOf(home, clock)
   const expired = await reg.createShare({ session: s, scope: 'preview', items: ['previews/b.jpg'], ttl: '1d' })
   reg.logAccess({ shareId: expired.id, event: 'view', outcome: 'ok' })
   reg.close()
@@ -204,7 +204,7 @@ test('purge --older-than banana (and other bad ages): exit 2 naming the option a
     assert.match(r.stderr, 'e.g. 7d')
     assert.match(r.stderr, '[E_INVALID_ARGUMENT]')
   }
-  const check = registryOf(home)
+  const check = await registryOf(home)
   assert.is(check.listShares().length, 2, 'the expired link is still there')
   assert.is(check.accessLog().length, 1)
   check.close()
@@ -225,7 +225,7 @@ test('revoke --session: every link of the session answers revoked, other session
   assert.is(out.revoked, 2)
   assert.equal([...out.ids].sort(), [a.id, b.id].sort())
   assert.is(out.reason, 'client asked')
-  const reg = registryOf(home)
+  const reg = await registryOf(home)
   assert.is((await reg.verifyAccess(a.token)).status, 'revoked')
   assert.is((await reg.verifyAccess(b.token)).status, 'revoked')
   assert.is((await reg.verifyAccess(c.token)).status, 'ok')
@@ -238,7 +238,7 @@ test('revoke --session: every link of the session answers revoked, other session
   const byName = cli(['share', 'revoke', '--session', '2026-05-02_Jones', '--home', home])
   assert.is(byName.status, 0, byName.stderr)
   assert.match(byName.stdout, `revoked 1 link(s)`)
-  const reg2 = registryOf(home)
+  const reg2 = await registryOf(home)
   assert.is((await reg2.verifyAccess(c.token)).status, 'revoked')
   assert.is(reg2.getShare(c.id)!.revokeReason, 'session revoked')
   reg2.close()

@@ -6,6 +6,7 @@ import { extract } from 'tar-stream'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 
+import { openDatabase } from '../lib/sqlite'
 import { http, pathOf, shareWorld, type Reply, type ShareWorld } from './support/share-server'
 
 const test = suite<{ w: ShareWorld }>('share handler')
@@ -318,8 +319,7 @@ test('a preview share never serves a full-resolution item, even if the database 
   assert.is((await http(w.base, `${pp}/p/raw%2FIMG_0001.CR3`)).status, 404)
   assert.is((await http(w.base, `${pp}/f/1`)).status, 404)
   // tamper: add a full item to the preview share behind the registry's back
-  const Database = (await import('better-sqlite3')).default
-  const db = new Database(w.dbPath)
+  const db = openDatabase(w.dbPath)
   db.prepare("INSERT INTO share_items (share_id, idx, path, kind) VALUES (?, 1, 'raw/IMG_0001.CR3', 'full')").run(p.id)
   db.close()
   assert.is((await http(w.base, `${pp}/f/1`)).status, 404)
@@ -377,8 +377,7 @@ test('HEAD and other methods', async ({ w }) => {
 test('the access log is append-only', async ({ w }) => {
   const s = await fullShare(w)
   await http(w.base, pathOf(s.url))
-  const Database = (await import('better-sqlite3')).default
-  const db = new Database(w.dbPath)
+  const db = openDatabase(w.dbPath)
   assert.throws(() => db.prepare('DELETE FROM share_access_log').run(), /append-only/)
   assert.throws(() => db.prepare("UPDATE share_access_log SET outcome = 'x'").run(), /append-only/)
   db.close()

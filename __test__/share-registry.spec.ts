@@ -4,7 +4,6 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-import Database from 'better-sqlite3'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 
@@ -12,17 +11,18 @@ import { ShutterproofError } from '../lib/errors'
 import { manualClock } from '../lib/share/clock'
 import { openShareRegistry, type ShareRegistry } from '../lib/share/registry'
 import { SCHEMA_VERSION } from '../lib/share/schema'
+import { openDatabase } from '../lib/sqlite'
 import { tempDir } from './support/fixtures'
 
 const DAY = 86_400_000
 const test = suite('share registry')
 
-function open(extra: { maxTtl?: string } = {}) {
+async function open(extra: { maxTtl?: string } = {}) {
   const dir = tempDir('sp-reg-')
   const path = join(dir, 'shares.db')
   const clock = manualClock(new Date('2026-05-01T09:00:00Z'))
   const serverKey = randomBytes(32)
-  const registry = openShareRegistry({ path, serverKey, clock, baseUrl: 'https://share.example.com/', ...extra })
+  const registry = await openShareRegistry({ path, serverKey, clock, baseUrl: 'https://share.example.com/', ...extra })
   return { dir, path, clock, serverKey, registry }
 }
 
@@ -49,7 +49,7 @@ async function code(fn: () => unknown): Promise<string | undefined> {
 }
 
 test('createShare: fresh id and secret every time, URL-safe token, URL from baseUrl, default 7 days', async () => {
-  const { registry, clock } = open()
+  const { registry, clock } = await open()
   const a = await registry.createShare(base)
   const b = await registry.createShare(base)
   assert.is.not(a.id, b.id)
@@ -57,25 +57,25 @@ test('createShare: fresh id and secret every time, URL-safe token, URL from base
   assert.match(a.token, /^[a-z2-7]{68}$/)
   assert.is(a.token.slice(0, 16), a.id)
   assert.is(a.url, `https://share.example.com/s/${a.token}`)
-  assert.is(a.expiresAt.getTime(), clock.now().getTime() + 7 * DAY)
+  assert.is(Date.parse(a.expiresAt), clock.now().getTime() + 7 * DAY)
   assert.is(a.password, undefined)
   registry.close()
 })
 
 test('ttl: over the cap (default 14 days) is refused with E_TTL_TOO_LONG; the cap is configurable', async () => {
-  const { registry } = open()
+  const { registry } = await open()
   assert.is(await code(() => registry.createShare({ ...base, ttl: '15d' })), 'E_TTL_TOO_LONG')
   assert.is(await code(() => registry.createShare({ ...base, ttl: 14 * DAY + 1 })), 'E_TTL_TOO_LONG')
   assert.ok((await registry.createShare({ ...base, ttl: '14d' })).id)
   assert.is(await code(() => registry.createShare({ ...base, ttl: 'forever' })), 'E_INVALID_ARGUMENT')
   registry.close()
-  const small = open({ maxTtl: '3d' })
+  const small = await open({ maxTtl: '3d' })
   assert.is(await code(() => small.registry.createShare({ ...base, ttl: '4d' })), 'E_TTL_TOO_LONG')
   small.registry.close()
 })
 
 test('items: traversal, absolute, NUL, duplicates and full items in a preview share are refused', async () => {
-  const { registry } = open()
+  const { registry } = await open()
   for (const bad of ['../x.jpg', 'a/../../x.jpg', '/etc/passwd', 'a\0b', 'a\\..\\b', 'a//b', './a', '']) {
     assert.is(await code(() => registry.createShare({ ...base, items: [bad] })), 'E_INVALID_ARGUMENT', JSON.stringify(bad))
   }
@@ -85,7 +85,7 @@ test('items: traversal, absolute, NUL, duplicates and full items in a preview sh
 })
 
 test('createShare refuses a missing session folder, missing files, folders, FIFOs and weak passwords; nothing is created', async () => {
-  const { registry } = open()
+  const { registry } = await open()
   assert.is(await code(() => registry.createShare({ ...base, session: join(base.session, 'nope') })), 'ENOENT')
   assert.is(await code(() => registry.createShare({ ...base, items: ['previews/missing.jpg'] })), 'ENOENT')
   assert.is(await code(() => registry.createShare({ ...base, items: ['previews'] })), 'E_INVALID_ARGUMENT')
@@ -107,7 +107,7 @@ test('createShare refuses a missing session folder, missing files, folders, FIFO
 })
 
 test('the secret, token and password are never stored (the database files do not contain them)', async () => {
-  const { registry, path } = open()
+  const { registry, path } = await open()
   const s = await registry.createShare({ ...base, password: 'generate', label: 'L' })
   const chosen = await registry.createShare({ ...base, password: 'my chosen passphrase 42' })
   const files = [path, path + '-wal', path + '-shm'].filter(existsSync)
@@ -124,7 +124,7 @@ test('the secret, token and password are never stored (the database files do not
   registry.close()
   check()
   assert.is(statSync(path).mode & 0o777, 0o600)
-  const db = new Database(path, { readonly: true })
+  const db = openDatabase(path, { readonly: true })
   const row = db.prepare('SELECT verifier, password_hash FROM shares WHERE id = ?').get(s.id) as { verifier: Buffer; password_hash: string }
   assert.is(row.verifier.length, 32)
   assert.match(row.password_hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
@@ -132,7 +132,7 @@ test('the secret, token and password are never stored (the database files do not
 })
 
 test('verifyAccess: ok, not_found for a wrong secret / unknown id / garbage, expired, revoked, limit, password states', async () => {
-  const { registry, clock } = open()
+  const { registry, clock } = await open()
   const s = await registry.createShare({ ...base, ttl: '1d', maxDownloads: 2 })
   assert.is((await registry.verifyAccess(s.token)).status, 'ok')
   const flip = s.token.slice(0, -1) + (s.token.endsWith('a') ? 'b' : 'a')
@@ -168,7 +168,7 @@ test('verifyAccess: ok, not_found for a wrong secret / unknown id / garbage, exp
 test('wrong passwords slow down their own address only, parallel guesses cannot overrun the back-off, and a link costs at most checksPerMinute Argon2 runs', async () => {
   const dir = tempDir('sp-reg-')
   const clock = manualClock()
-  const registry = openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock, lockout: { attempts: 3, checksPerMinute: 7 } })
+  const registry = await openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock, lockout: { attempts: 3, checksPerMinute: 7 } })
   const s = await registry.createShare({ ...base, password: 'a long enough password' })
   const guess = (remote: string, password = 'guess guess guess') => registry.verifyAccess(s.token, { password, remote })
   const results = await Promise.all(Array.from({ length: 6 }, (_, i) => guess('192.0.2.1', `guess ${i} guess guess`)))
@@ -190,7 +190,7 @@ test('wrong passwords slow down their own address only, parallel guesses cannot 
 })
 
 test('chargeBytes: each file may be sent maxDownloads × its size in bytes, whatever the ranges; all or nothing; refunds give bytes back', async () => {
-  const { registry } = open()
+  const { registry } = await open()
   const s = await registry.createShare({ ...base, scope: 'full', items: ['previews/a.jpg', 'raw/a.CR3'], maxDownloads: 2 })
   const size = 1000
   assert.ok(registry.chargeBytes(s.id, [{ index: 0, bytes: 999, size }]), 'bytes 1- of the file')
@@ -213,7 +213,7 @@ test('chargeBytes: each file may be sent maxDownloads × its size in bytes, what
 })
 
 test('revokeSession, listShares filters', async () => {
-  const { registry } = open()
+  const { registry } = await open()
   const a = await registry.createShare(base)
   await registry.createShare(base)
   const c = await registry.createShare({ ...base, session: sessionDir('other') })
@@ -227,7 +227,7 @@ test('revokeSession, listShares filters', async () => {
 })
 
 test('pruneAccessLog: removes only entries older than the age or date, returns how many; the cutoff only moves forward', async () => {
-  const { registry, clock, path } = open()
+  const { registry, clock, path } = await open()
   const s = await registry.createShare(base)
   const at = (daysAgo: number, event: string) => {
     clock.set(new Date(Date.parse('2026-05-01T09:00:00Z') - daysAgo * DAY))
@@ -258,7 +258,7 @@ test('pruneAccessLog: removes only entries older than the age or date, returns h
   assert.is(await code(() => registry.pruneAccessLog({} as never)), 'E_INVALID_ARGUMENT')
   registry.close()
   // The database itself refuses to delete a row newer than the recorded cutoff.
-  const db = new Database(path)
+  const db = openDatabase(path)
   assert.throws(() => db.prepare('DELETE FROM share_access_log').run(), /append-only/)
   assert.throws(() => db.prepare('UPDATE share_access_log_pruned SET before = 0').run(), /only moves forward/)
   db.close()
@@ -267,7 +267,7 @@ test('pruneAccessLog: removes only entries older than the age or date, returns h
 test('pruneAccessLog keeps the last 15 minutes, and pruning lifts no back-off', async () => {
   const dir = tempDir('sp-reg-')
   const clock = manualClock(new Date('2026-05-01T09:00:00Z'))
-  const registry = openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock, lockout: { attempts: 2 } })
+  const registry = await openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock, lockout: { attempts: 2 } })
   const s = await registry.createShare({ ...base, password: 'a long enough password' })
   for (let i = 0; i < 2; i++) assert.is((await registry.verifyAccess(s.token, { password: `wrong guess ${i} here` })).status, 'bad_password')
   clock.advance(500)
@@ -282,7 +282,7 @@ test('pruneAccessLog keeps the last 15 minutes, and pruning lifts no back-off', 
 test('the access log has a row bound: past maxLogRows the oldest rows go, also through pruneAccessLog', async () => {
   const dir = tempDir('sp-reg-')
   const clock = manualClock(new Date('2026-05-01T09:00:00Z'))
-  const registry = openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock, maxLogRows: 150 })
+  const registry = await openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock, maxLogRows: 150 })
   const s = await registry.createShare(base)
   for (let i = 0; i < 1000; i++) {
     clock.advance(10)
@@ -293,7 +293,7 @@ test('the access log has a row bound: past maxLogRows the oldest rows go, also t
   assert.is(log[log.length - 1]!.event, 'view-999', 'the newest rows stay')
   registry.close()
   // A smaller bound is applied by pruneAccessLog (share purge), and counted in its result.
-  const smaller = openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock, maxLogRows: 20 })
+  const smaller = await openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock, maxLogRows: 20 })
   const before = smaller.accessLog().length
   assert.is(smaller.pruneAccessLog({ olderThan: '90d', dryRun: true }), before - 20)
   const removed = smaller.pruneAccessLog({ olderThan: '90d' })
@@ -305,9 +305,9 @@ test('the access log has a row bound: past maxLogRows the oldest rows go, also t
 })
 
 test('unknown links cost no database write per request: one counted line per minute', async () => {
-  const { registry, clock, path } = open()
+  const { registry, clock, path } = await open()
   const rows = () => {
-    const db = new Database(path, { readonly: true })
+    const db = openDatabase(path, { readonly: true })
     const n = (db.prepare('SELECT count(*) AS n FROM share_access_log').get() as { n: number }).n
     db.close()
     return n
@@ -336,7 +336,7 @@ async function preparedAudit(registry: ShareRegistry, clock: ReturnType<typeof m
 }
 
 test('auditShares reports every category', async () => {
-  const { registry, clock } = open()
+  const { registry, clock } = await open()
   const s = await preparedAudit(registry, clock)
   const audit = registry.auditShares()
   const labels = (list: { label: string }[]) => list.map((x) => x.label).sort()
@@ -353,13 +353,13 @@ test('auditShares reports every category', async () => {
 })
 
 test('schema: version recorded per component; a newer database is refused with E_SCHEMA_TOO_NEW; reopening keeps data', async () => {
-  const { registry, path, serverKey } = open()
+  const { registry, path, serverKey } = await open()
   const s = await registry.createShare(base)
   registry.close()
-  const again = openShareRegistry({ path, serverKey })
+  const again = await openShareRegistry({ path, serverKey })
   assert.ok(again.getShare(s.id))
   again.close()
-  const db = new Database(path)
+  const db = openDatabase(path)
   assert.equal(db.prepare('SELECT component, version FROM schema_version').all(), [{ component: 'share', version: SCHEMA_VERSION }])
   assert.is(db.pragma('journal_mode', { simple: true }), 'wal')
   db.prepare("UPDATE schema_version SET version = 99 WHERE component = 'share'").run()
@@ -368,7 +368,7 @@ test('schema: version recorded per component; a newer database is refused with E
 })
 
 test('generated share passwords: 5 words of the BIP39 list, different every time', async () => {
-  const { registry } = open()
+  const { registry } = await open()
   const a = await registry.createShare({ ...base, password: 'generate' })
   const b = await registry.createShare({ ...base, password: 'generate' })
   assert.is(a.password!.split('-').length, 5)

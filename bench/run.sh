@@ -17,9 +17,11 @@ if [ ! -d bench/.peers/node_modules/@napi-rs/blake-hash ]; then
   mkdir -p bench/.peers && echo '{"private":true}' > bench/.peers/package.json
   npm install --prefix bench/.peers --no-save --no-audit --no-fund @napi-rs/blake-hash@1.3.6 >/dev/null
 fi
+release=()
 if [[ " $* " == *" --quick "* ]]; then
   npm run --silent build            # smoke run: the debug addon is enough
 else
-  npm run --silent build:native:release && npm run --silent build:ts
+  npm run --silent build:ts
+  release=(bash scripts/with-release-addon.sh)   # the addon users install (LTO, stripped)
 fi
-node --import tsx bench/run.ts "$@"
+"${release[@]}" node --import tsx bench/run.ts "$@"

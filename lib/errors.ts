@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'E_MHL_INVALID'
   | 'E_MHL_CHAIN_MISMATCH'
   | 'E_MHL_MANIFEST_MISSING'
+  | 'E_MHL_UNREPRESENTABLE'
   | 'E_SHARE_NOT_FOUND'
   | 'E_TTL_TOO_LONG'
   | 'E_SCHEMA_TOO_NEW'
@@ -45,6 +46,25 @@ export type ErrorCode =
   | 'E_S3_CLOCK_SKEW'
   | 'E_S3_UNREACHABLE'
   | 'E_S3'
+  | 'E_UNSUPPORTED_PLATFORM'
+  | 'E_NATIVE_LOAD'
+  | 'E_SQLITE_UNAVAILABLE'
+  | 'E_CALLBACK'
+
+/** An error as a report keeps it (per file, per destination): a stable code and the message. */
+export interface ReportedError {
+  code: ErrorCode
+  message: string
+}
+
+/**
+ * A native failure (`{ code, message }` with a code string from Rust) as a
+ * {@link ReportedError}.
+ * @internal
+ */
+export function reported(e: { code: string; message: string }): ReportedError {
+  return { code: e.code as ErrorCode, message: e.message }
+}
 
 /** Base class of every error the library reports. */
 export class ShutterproofError extends Error {
@@ -64,17 +84,61 @@ export class ShutterproofError extends Error {
 /** A file or folder could not be found, read or written (`ENOENT`, `EISDIR`, `EACCES`, `E_NO_SPACE`, `E_READ_ONLY`, `E_IO`), or would be overwritten (`E_EXISTS`). */
 export class FileSystemError extends ShutterproofError {}
 
-/** The operation was cancelled through its `AbortSignal` (`E_ABORTED`). */
-export class AbortError extends ShutterproofError {
-  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+/**
+ * The operation was cancelled through its `AbortSignal` (`E_ABORTED`). Every async
+ * function rejects with one when its signal aborts, before or during the work: `name` is
+ * `'AbortError'` (as for `fetch`), `cause` is the signal's `reason`, and `partial` holds
+ * what was done before the abort for the operations that report it (`ingest`, `backup`,
+ * `restore`, `restoreTest`, `verify`, `hashFiles`).
+ */
+export class AbortError<P = unknown> extends ShutterproofError {
+  /** What was done before the abort, for operations that return a report (its `status` says `aborted`). */
+  readonly partial?: P
+
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown; partial?: P; path?: string }) {
     super('E_ABORTED', message, options)
+    if (options?.partial !== undefined) this.partial = options.partial
+  }
+}
+
+/**
+ * A callback you passed (`onProgress`, `onFile`, …) threw (`E_CALLBACK`). The operation
+ * stopped as if aborted (nothing partial under a final name) and rejected with this
+ * error; `cause` is what the callback threw, `callback` its option name, and `partial`
+ * what was done, as for {@link AbortError}.
+ */
+export class CallbackError<P = unknown> extends ShutterproofError {
+  /** The option the callback was given as, e.g. `onProgress`. */
+  readonly callback: string
+  /** What was done before the callback threw, for operations that return a report. */
+  readonly partial?: P
+
+  constructor(callback: string, cause: unknown, options?: { partial?: P }) {
+    const why = cause instanceof Error ? cause.message : String(cause)
+    super('E_CALLBACK', `Your ${callback} callback threw (${why}); the operation stopped. Catch errors inside the callback to keep the operation going`, { cause })
+    this.callback = callback
+    if (options?.partial !== undefined) this.partial = options.partial
+  }
+}
+
+/**
+ * Files would be overwritten (`E_EXISTS`): `conflicts` lists every one of them (relative
+ * to `path`), and nothing was written. Pass `overwrite: true`, or choose an empty folder.
+ */
+export class ConflictError extends ShutterproofError {
+  /** The files already there, relative to `path`. */
+  readonly conflicts: readonly string[]
+
+  constructor(message: string, options: { path: string; conflicts: readonly string[] }) {
+    super('E_EXISTS', message, { path: options.path })
+    this.conflicts = options.conflicts
   }
 }
 
 /** An argument was missing, of the wrong type or out of range (`E_INVALID_ARGUMENT`). */
 export class InvalidArgumentError extends ShutterproofError {
-  constructor(message: string) {
-    super('E_INVALID_ARGUMENT', message)
+  constructor(message: string, options?: { path?: string; cause?: unknown }) {
+    super('E_INVALID_ARGUMENT', message, options)
   }
 }
 
@@ -82,7 +146,8 @@ export class InvalidArgumentError extends ShutterproofError {
  * An ASC MHL history could not be used: there is none (`E_MHL_NO_HISTORY`), a manifest or
  * the chain file is not well-formed ASC MHL (`E_MHL_INVALID`), a manifest's C4 differs
  * from the one recorded in `ascmhl_chain.xml` (`E_MHL_CHAIN_MISMATCH`), or a manifest the
- * chain lists is gone (`E_MHL_MANIFEST_MISSING`).
+ * chain lists is gone (`E_MHL_MANIFEST_MISSING`). In reports, `E_MHL_UNREPRESENTABLE`: a
+ * file name XML 1.0 cannot hold kept that file out of the history.
  */
 export class MhlError extends ShutterproofError {}
 
@@ -100,7 +165,7 @@ export class IntegrityError extends ShutterproofError {}
  * demanding key-derivation costs over the caps (`E_KDF_LIMIT`).
  */
 export class KeyError extends ShutterproofError {}
-/** No share has the given id (`E_SHARE_NOT_FOUND`); `shutterproof share list` shows the ids. */
+/** No share has the given id (`E_SHARE_NOT_FOUND`); `registry.listShares()` gives the ids. */
 export class ShareNotFoundError extends ShutterproofError {
   constructor(message: string) {
     super('E_SHARE_NOT_FOUND', message)
@@ -169,12 +234,90 @@ export class CloudError extends ShutterproofError {
   }
 }
 
+/**
+ * The native addon is missing for this machine: none is published for its platform
+ * (`E_UNSUPPORTED_PLATFORM`; the message says how to build one from source), or the one
+ * for its platform is not installed or does not load (`E_NATIVE_LOAD`). Thrown by
+ * `require('shutterproof')` / `import`, so test `err.code`: the class cannot be imported then.
+ */
+export class PlatformError extends ShutterproofError {
+  /** This machine's platform as the addon names it, e.g. `linux-arm64-musl`, `freebsd-x64`. */
+  readonly platform: string
+  /** The platforms a prebuilt addon is published for. */
+  readonly supported: readonly string[]
+
+  constructor(code: 'E_UNSUPPORTED_PLATFORM' | 'E_NATIVE_LOAD', message: string, options: { platform: string; supported: readonly string[]; cause?: unknown }) {
+    super(code, message, { cause: options.cause })
+    this.platform = options.platform
+    this.supported = options.supported
+  }
+}
+
+/**
+ * Something this Node needs is not installed (`E_SQLITE_UNAVAILABLE`: SQLite, on a Node
+ * older than 22.13 — which has no built-in `node:sqlite` — without the `better-sqlite3`
+ * fallback). `path` is the database that was being opened; the message says what to install.
+ */
+export class DependencyError extends ShutterproofError {
+  /** The npm package that would provide it, e.g. `better-sqlite3`. */
+  readonly dependency: string
+
+  constructor(code: 'E_SQLITE_UNAVAILABLE', message: string, options: { dependency: string; path?: string; cause?: unknown }) {
+    super(code, message, options)
+    this.dependency = options.dependency
+  }
+}
+
 /** A bug in Shutterproof itself (`E_INTERNAL`): please report it. */
 export class InternalError extends ShutterproofError {}
 
 const FILE_SYSTEM_CODES = new Set<ErrorCode>(['ENOENT', 'EISDIR', 'EACCES', 'E_NO_SPACE', 'E_READ_ONLY', 'E_IO', 'E_EXISTS'])
-const INTEGRITY_CODES = new Set<ErrorCode>(['E_AUTH', 'E_TRUNCATED', 'E_FORMAT', 'E_VERIFY_MISMATCH', 'E_SOURCE_CHANGED'])
+/** The codes of {@link IntegrityError}: the one definition of "integrity failure". */
+export const INTEGRITY_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['E_AUTH', 'E_TRUNCATED', 'E_FORMAT', 'E_VERIFY_MISMATCH', 'E_SOURCE_CHANGED'])
 const KEY_CODES = new Set<ErrorCode>(['E_WRONG_KEY', 'E_BAD_PASSPHRASE', 'E_BAD_RECOVERY_KEY', 'E_KDF_LIMIT'])
+const MHL_CODES = new Set<ErrorCode>(['E_MHL_NO_HISTORY', 'E_MHL_INVALID', 'E_MHL_CHAIN_MISMATCH', 'E_MHL_MANIFEST_MISSING', 'E_MHL_UNREPRESENTABLE'])
+
+/**
+ * Whether an error — thrown, or a `{ code }` entry of a report — is an integrity failure:
+ * data that does not read back as written (`E_AUTH`, `E_TRUNCATED`, `E_FORMAT`,
+ * `E_VERIFY_MISMATCH`, `E_SOURCE_CHANGED`). The one predicate the library and the CLI use.
+ *
+ * @example
+ * ```ts
+ * try { await openSealedFile(src, dst, { vault }) } catch (err) {
+ *   if (isIntegrityError(err)) console.error('damaged:', err.path)
+ * }
+ * ```
+ */
+export function isIntegrityError(err: unknown): boolean {
+  if (err instanceof IntegrityError) return true
+  const code = (err as { code?: unknown } | null | undefined)?.code
+  return typeof code === 'string' && INTEGRITY_CODES.has(code as ErrorCode)
+}
+
+/** Whether an error means a key did not fit (`E_WRONG_KEY`, `E_BAD_PASSPHRASE`, `E_BAD_RECOVERY_KEY`, `E_KDF_LIMIT`). */
+export function isKeyError(err: unknown): boolean {
+  if (err instanceof KeyError) return true
+  const code = (err as { code?: unknown } | null | undefined)?.code
+  return typeof code === 'string' && KEY_CODES.has(code as ErrorCode)
+}
+
+/**
+ * The typed error for a stable code: the matching subclass ({@link IntegrityError},
+ * {@link FileSystemError}, …), so that no error is ever a bare `Error` with a code
+ * assigned to it.
+ * @internal
+ */
+export function errorFor(code: ErrorCode, message: string, options?: { path?: string; cause?: unknown }): ShutterproofError {
+  if (code === 'E_ABORTED') return new AbortError(message, options)
+  if (code === 'E_INVALID_ARGUMENT') return new InvalidArgumentError(message, options)
+  if (FILE_SYSTEM_CODES.has(code)) return new FileSystemError(code, message, options)
+  if (INTEGRITY_CODES.has(code)) return new IntegrityError(code, message, options)
+  if (KEY_CODES.has(code)) return new KeyError(code, message, options)
+  if (MHL_CODES.has(code)) return new MhlError(code, message, options)
+  if (code === 'E_INTERNAL') return new InternalError(code, message, options)
+  return new ShutterproofError(code, message, options)
+}
 
 /** Native errors arrive as `CODE: message` (see crates/node/src/errors.rs). */
 const NATIVE_MESSAGE = /^([A-Z][A-Z0-9_]*): ([\s\S]*)$/
@@ -192,10 +335,5 @@ export function fromNative(err: unknown, path?: string): ShutterproofError {
   const [, code, message] = match as unknown as [string, ErrorCode, string]
   const options = path === undefined ? { cause: err } : { path, cause: err }
   if (code === 'E_ABORTED') return new AbortError(message, { cause: err })
-  if (code === 'E_INVALID_ARGUMENT') return new InvalidArgumentError(message)
-  if (FILE_SYSTEM_CODES.has(code)) return new FileSystemError(code, message, options)
-  if (INTEGRITY_CODES.has(code)) return new IntegrityError(code, message, options)
-  if (KEY_CODES.has(code)) return new KeyError(code, message, options)
-  if (code === 'E_INTERNAL') return new InternalError(code, message, options)
-  return new ShutterproofError(code, message, options)
+  return errorFor(code, message, options)
 }

@@ -6,11 +6,12 @@
 import { Transform, type TransformCallback, type TransformOptions } from 'node:stream'
 
 import { withCancel } from './abort'
-import { fromNative, InvalidArgumentError } from './errors'
+import { CallbackGuard } from './callbacks'
+import { fromNative, InvalidArgumentError, type ShutterproofError } from './errors'
 import { NativeHasher, nativeDeriveKey, nativeHashFile, nativeKeyedHash, type NativeDigests } from './native'
-import { sizeOf, trackProgress, type ByteProgress } from './progress'
+import { sizeOf, trackProgress, type ByteProgress, type Progress } from './progress'
 
-export type { ByteProgress } from './progress'
+export type { ByteProgress, Progress, ProgressPhase } from './progress'
 
 /** The hash algorithms the library computes. */
 export type HashAlgorithm = 'blake3' | 'xxh128' | 'xxh64' | 'xxh3' | 'md5' | 'sha1' | 'sha256'
@@ -38,9 +39,13 @@ export interface HashResult {
 export interface HashFileOptions {
   /** Algorithms to compute in the same read; default `['blake3']`. */
   algorithms?: readonly HashAlgorithm[]
-  /** Aborting rejects the promise with an `E_ABORTED` error and stops the native work. */
+  /** Aborting rejects the promise with an `AbortError` (`E_ABORTED`) within milliseconds and stops the native work. */
   signal?: AbortSignal
-  /** Called at most ~20 times a second, and once more with `bytes === total` at the end. */
+  /**
+   * Called at most ~20 times a second (phase `read`), and once more with
+   * `bytes === bytesTotal` right before the promise resolves. If it throws, hashing
+   * stops and the promise rejects with `E_CALLBACK`.
+   */
   onProgress?: (progress: ByteProgress) => void
 }
 
@@ -85,36 +90,45 @@ function toResult(d: NativeDigests): HashResult {
 export async function hashFile(path: string, options: HashFileOptions = {}): Promise<HashResult> {
   if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('hashFile needs a file path')
   const algorithms = checkAlgorithms(options.algorithms)
-  const { onProgress, signal } = options
-  const progress = trackProgress(onProgress, onProgress ? await sizeOf(path) : 0, signal)
+  const guard = new CallbackGuard(options.signal)
+  guard.throwIfStopped()
+  const onProgress = guard.wrap('onProgress', options.onProgress)
+  const progress = trackProgress(onProgress, onProgress ? await sizeOf(path) : 0, guard.signal, { phase: 'read', file: path })
   try {
-    const digests = await withCancel(signal, (token) => nativeHashFile(path, algorithms, token, progress.native))
+    const digests = await withCancel(guard.signal, (token) => nativeHashFile(path, algorithms, token, progress.native))
     const result = toResult(digests)
     progress.settle(result.size)
+    if (guard.stopped) throw guard.stopError()
     return result
   } catch (err) {
     progress.settle()
-    throw fromNative(err, path)
+    throw guard.failure(fromNative(err, path))
   }
 }
 
 /** One entry of {@link hashFiles}'s result: the file's digests or its error. */
 export type HashFilesEntry =
   | { path: string; ok: true; result: HashResult }
-  | { path: string; ok: false; error: import('./errors').ShutterproofError }
+  | { path: string; ok: false; error: ShutterproofError }
 
 /** Options of {@link hashFiles}. */
 export interface HashFilesOptions extends Omit<HashFileOptions, 'onProgress'> {
   /** Files hashed at the same time (default 2; each large file already uses every core). */
   concurrency?: number
-  /** Called when each file is done, in completion order. */
+  /** Called when each file is done, in completion order. If it throws, the batch rejects with `E_CALLBACK`. */
   onFile?: (entry: HashFilesEntry) => void
+  /**
+   * Bytes and files of the whole batch (phase `read`, `currentFile` the file that last
+   * moved), at most ~20 a second per file being hashed, and a last one right before the
+   * promise resolves. If it throws, the batch rejects with `E_CALLBACK`.
+   */
+  onProgress?: (progress: Progress) => void
 }
 
 /**
  * Hashes many files with bounded parallelism. One failing file does not lose the others:
  * each entry says `ok` with its result or carries its error. Aborting rejects the whole
- * batch with `E_ABORTED`.
+ * batch with an `AbortError` whose `partial` holds the entries finished so far.
  *
  * @example
  * ```ts
@@ -127,25 +141,46 @@ export async function hashFiles(paths: readonly string[], options: HashFilesOpti
   const concurrency = options.concurrency ?? 2
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError('concurrency must be a whole number ≥ 1')
   checkAlgorithms(options.algorithms)
+  const guard = new CallbackGuard(options.signal)
+  guard.throwIfStopped()
+  const onFile = guard.wrap('onFile', options.onFile)
+  const onProgress = guard.wrap('onProgress', options.onProgress)
   const entries: HashFilesEntry[] = new Array(paths.length)
+  const sizes = onProgress ? await Promise.all(paths.map((p) => sizeOf(p))) : []
+  const bytesTotal = sizes.reduce((a, b) => a + b, 0)
+  const moving = new Map<number, number>()
+  let bytesDone = 0
+  let filesDone = 0
+  const emit = (currentFile?: string) => {
+    let bytes = bytesDone
+    for (const b of moving.values()) bytes += b
+    const p: Progress = { phase: 'read', bytes, bytesTotal: Math.max(bytesTotal, bytes), files: filesDone, filesTotal: paths.length }
+    if (currentFile !== undefined) p.currentFile = currentFile
+    onProgress?.(p)
+  }
   let next = 0
   const worker = async () => {
-    while (next < paths.length) {
+    while (next < paths.length && !guard.stopped) {
       const i = next++
       const path = paths[i]!
       try {
-        const fileOptions: HashFileOptions = { algorithms: options.algorithms ?? ['blake3'] }
-        if (options.signal) fileOptions.signal = options.signal
+        const fileOptions: HashFileOptions = { algorithms: options.algorithms ?? ['blake3'], signal: guard.signal }
+        if (onProgress) fileOptions.onProgress = (p) => (moving.set(i, p.bytes), emit(path))
         entries[i] = { path, ok: true, result: await hashFile(path, fileOptions) }
       } catch (err) {
         const error = fromNative(err, path)
-        if (error.code === 'E_ABORTED') throw error
+        if (guard.stopped) return
         entries[i] = { path, ok: false, error }
       }
-      options.onFile?.(entries[i]!)
+      moving.delete(i)
+      bytesDone += entries[i]!.ok ? (entries[i] as { result: HashResult }).result.size : 0
+      filesDone++
+      onFile?.(entries[i]!)
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, worker))
+  if (guard.stopped) throw guard.stopError(entries.filter((e) => e !== undefined))
+  emit()
   return entries
 }
 

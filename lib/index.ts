@@ -19,6 +19,8 @@ export {
   type HashAlgorithm,
   type HashResult,
   type ByteProgress,
+  type Progress,
+  type ProgressPhase,
   type HashFileOptions,
   type HashFilesOptions,
   type HashFilesEntry,
@@ -47,6 +49,11 @@ export {
   KeyError,
   FileSystemError,
   AbortError,
+  CallbackError,
+  ConflictError,
+  isIntegrityError,
+  isKeyError,
+  INTEGRITY_CODES,
   InvalidArgumentError,
   InternalError,
   MhlError,
@@ -56,9 +63,13 @@ export {
   UnsafeArchiveError,
   WeakPassphraseError,
   CloudError,
+  PlatformError,
+  DependencyError,
   type ErrorCode,
+  type ReportedError,
 } from './errors'
 export { checkPassphraseStrength, estimatePassphraseStrength } from './keys/strength'
+export type { OperationStatus } from './status'
 /**
  * ASC MHL v2.0 histories (`ascmhl/` folders) for ingest destinations.
  *
@@ -199,7 +210,7 @@ export { parseDuration } from './share/duration'
  */
 export * from './backup/index'
 /** The SQLite catalog: 3-2-1 status per session, rebuilt from reports and store indexes. */
-export { openCatalog, Catalog, type DestinationSpec, type SessionStatus, type StoreStatus, type MediaKind, type Location } from './catalog/catalog'
+export { openCatalog, Catalog, type OpenCatalogOptions, type DestinationSpec, type SessionStatus, type StoreStatus, type MediaKind, type Location } from './catalog/catalog'
 /**
  * Encrypted client deliveries: one sealed tar of the chosen files, and safe unpacking.
  *

@@ -1,18 +1,47 @@
 /**
- * Byte progress from native work to a user callback: drops events that arrive after the
- * signal aborted or the promise settled (they travel on another queue, and native code may
- * have queued one just before it saw the abort), never goes backwards, and always ends
- * with `bytes === total`, emitted from JavaScript once the work is done.
- * @internal
+ * One progress shape for every long operation ({@link Progress}), and the bridge from
+ * native byte counts to it: drops events that arrive after the signal aborted or the
+ * promise settled (they travel on another queue, and native code may have queued one
+ * just before it saw the abort), never goes backwards, and ends with the final event
+ * emitted from JavaScript right before the promise resolves.
  * @module
  */
 import { stat } from 'node:fs/promises'
 
-/** Progress of a file operation. */
-export interface ByteProgress {
-  /** Bytes done so far; never decreases. */
+/**
+ * What an operation is doing: `read` (reading sources: hashing, the card), `write`
+ * (writing outputs: copies, sealed or restored files), `read-back` (reading what was
+ * written back from the disk to check it), `records` (writing reports, histories,
+ * snapshots at the end).
+ */
+export type ProgressPhase = 'read' | 'write' | 'read-back' | 'records'
+
+/**
+ * The progress event of every long operation (`hashFile`, `hashFiles`, `sealFile`,
+ * `openSealedFile`, `ingest`, `verify`, `backup`, `restore`, `restoreTest`,
+ * `createDelivery`): at most ~20 a second, never going backwards within a phase, and a
+ * last one (with `bytes === bytesTotal` when it succeeded) just before the promise
+ * resolves — no event comes after it.
+ */
+export interface Progress {
+  phase: ProgressPhase
+  /** Bytes done so far. */
   bytes: number
-  /** Bytes in all. */
+  /** Bytes in all (known before the work starts; grows if a file grows meanwhile). */
+  bytesTotal: number
+  /** Files done so far. */
+  files: number
+  /** Files in all. */
+  filesTotal: number
+  /** The file being worked on, when there is one. */
+  currentFile?: string
+  /** The destination (folder or store) concerned, when the event is about one. */
+  destination?: string
+}
+
+/** Progress of a one-file operation (`hashFile`, `sealFile`, `openSealedFile`, `createDelivery`). */
+export interface ByteProgress extends Progress {
+  /** @deprecated Same as `bytesTotal`; kept for one minor version. */
   total: number
 }
 
@@ -32,7 +61,19 @@ export async function sizeOf(path: string): Promise<number> {
   }
 }
 
-export function trackProgress(onProgress: ((p: ByteProgress) => void) | undefined, total: number, signal?: AbortSignal): ProgressTracker {
+/** A {@link ByteProgress} event of a one-file operation. */
+export function byteProgress(phase: ProgressPhase, file: string, bytes: number, total: number, done: boolean): ByteProgress {
+  const bytesTotal = Math.max(total, bytes)
+  return { phase, bytes, bytesTotal, total: bytesTotal, files: done ? 1 : 0, filesTotal: 1, currentFile: file }
+}
+
+/** Native byte counts of one file to {@link ByteProgress} events (see the module note). */
+export function trackProgress(
+  onProgress: ((p: ByteProgress) => void) | undefined,
+  total: number,
+  signal: AbortSignal | undefined,
+  what: { phase: ProgressPhase; file: string },
+): ProgressTracker {
   let settled = false
   let last = 0
   return {
@@ -40,12 +81,12 @@ export function trackProgress(onProgress: ((p: ByteProgress) => void) | undefine
       ? (bytes: number) => {
           if (settled || signal?.aborted || bytes < last) return
           last = bytes
-          onProgress({ bytes, total: Math.max(total, bytes) })
+          onProgress(byteProgress(what.phase, what.file, bytes, total, false))
         }
       : undefined,
     settle(finalBytes?: number) {
       settled = true
-      if (onProgress && finalBytes !== undefined) onProgress({ bytes: finalBytes, total: finalBytes })
+      if (onProgress && finalBytes !== undefined && !signal?.aborted) onProgress(byteProgress(what.phase, what.file, finalBytes, finalBytes, true))
     },
   }
 }

@@ -12,6 +12,8 @@ command -v xmllint >/dev/null || need+=(libxml2-utils)
 command -v fincore >/dev/null || need+=(util-linux)
 # mkfs.ext4 for the loop-mounted ext4 image of safe-to-format-faults.spec.ts (root only).
 command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
+# `script` runs the CLI in a real pseudo-terminal for the screen tests (80 and 100 columns).
+command -v script >/dev/null || need+=(bsdutils)
 # Headless Chromium for the HTML report suite (driven by playwright-core, which never downloads a browser).
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # The reverse proxy the share server is tested behind (the tests start and stop their own
@@ -19,6 +21,7 @@ command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
 # throwaway certificate.
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v openssl >/dev/null || need+=(openssl)
+command -v readelf >/dev/null || need+=(binutils)   # package.spec.ts reads the addon's ELF sections
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing test tools: ${need[*]} (install them, e.g. sudo apt-get install -y ${need[*]})" >&2
@@ -82,3 +85,5 @@ if command -v rustup >/dev/null; then
       || echo "could not install cargo-fuzz: the Rust fuzz smoke will be SKIPPED" >&2
   fi
 fi
+# zig + cargo-zigbuild build the release addon that package.spec.ts packs and installs.
+bash "$(dirname "$0")/install-zig.sh"

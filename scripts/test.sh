@@ -33,6 +33,7 @@ if git rev-parse --git-dir >/dev/null 2>&1; then
   check "generated index.js / index.d.ts are committed and in sync" git diff --exit-code -- index.js index.d.ts
 fi
 check "build the TypeScript API (dist/)" npm run --silent build:ts
+check "embedder examples type-check by the package name (examples/embedder: ESM and CJS, strict)" npx tsc -p examples/embedder
 check "cargo fmt --check" cargo fmt --all -- --check
 # The binding crate is checked without --all-targets: napi's macros register nothing
 # under cfg(test), which would make every export look dead.
@@ -70,6 +71,10 @@ u_total=${u_total:-0} u_pass=${u_pass:-0} u_skip=${u_skip:-0}
 u_fail=$((u_total - u_pass))
 if [ "$uvu_status" -ne 0 ] && [ "$u_fail" -eq 0 ]; then u_fail=1; fi # crashed before its summary
 passed=$((passed + u_pass)); failed=$((failed + u_fail)); skipped=$((skipped + u_skip))
+
+note "uvu suites on Node 24 (scripts/test-node24.sh)"
+read -r n_pass n_fail n_skip < <(bash scripts/test-node24.sh | tail -1)
+passed=$((passed + ${n_pass:-0})); failed=$((failed + ${n_fail:-1})); skipped=$((skipped + ${n_skip:-0}))
 
 echo
 if [ "$skipped" -gt 0 ]; then

@@ -45,7 +45,7 @@ export async function shareWorld(options: Partial<ShareRegistryOptions> = {}, ha
   mkdirSync(join(root, 'state'))
   const serverKey = randomBytes(32)
   const clock = manualClock(new Date('2026-05-01T09:00:00Z'))
-  const registry = openShareRegistry({ path: dbPath, serverKey, clock, ...options })
+  const registry = await openShareRegistry({ path: dbPath, serverKey, clock, ...options })
   const server = createShareServer({ registry, serverKey, root: session.slice(0, session.lastIndexOf('/')), clock, ...handlerOptions })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const base = `${handlerOptions.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`

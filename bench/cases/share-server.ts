@@ -87,7 +87,7 @@ export async function shareServerCase(ctx: BenchContext): Promise<CaseResult> {
 
   const serverKey = randomBytes(32)
   const ourPort = await freePort()
-  const registry = openShareRegistry({ path: join(dir, 'shares.db'), serverKey, publicUrl: `http://127.0.0.1:${ourPort}` })
+  const registry = await openShareRegistry({ path: join(dir, 'shares.db'), serverKey, publicUrl: `http://127.0.0.1:${ourPort}` })
   const share = await registry.createShare({ session, scope: 'full', items: ['IMG_0001.jpg'], ttl: '1d', label: 'Smith selects' })
   const server = createShareServer({ registry, serverKey, root: join(dir, 'photos') })
   await new Promise<void>((resolve) => server.listen(ourPort, '127.0.0.1', resolve))

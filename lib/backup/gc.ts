@@ -4,6 +4,7 @@
  * never an object, snapshot or record. Needs no key.
  * @module
  */
+import { abortError, throwIfAborted } from '../abort'
 import { FileSystemError } from '../errors'
 import type { S3StoreOptions, PendingUploadInfo } from './s3-backend'
 import { S3Backend } from './s3-backend'
@@ -16,6 +17,12 @@ export interface GcOptions {
   s3?: S3StoreOptions
   /** List only; remove nothing. */
   dryRun?: boolean
+  /**
+   * Aborting stops between two removals (within one request): what was removed stays
+   * removed, and the promise rejects with an `AbortError` whose `partial` is the report
+   * so far.
+   */
+  signal?: AbortSignal
 }
 
 /** What {@link collectGarbage} resolves with. */
@@ -44,11 +51,18 @@ export interface GcReport {
  * ```
  */
 export async function collectGarbage(location: string, options: GcOptions = {}): Promise<GcReport> {
+  const signal = options.signal
+  throwIfAborted(signal)
   const backend = await backendFor(location, { s3: options.s3 })
   if (!(await readMarker(backend, backend.location))) throw new FileSystemError('ENOENT', `${backend.location} holds no Shutterproof store (no ${MARKER})`, { path: backend.location })
   const dryRun = options.dryRun ?? false
   const report: GcReport = { store: backend.location, dryRun, uploads: [], uploadsAborted: 0, temporariesRemoved: 0, otherWriters: false }
-  if (backend instanceof S3Backend) report.uploads = await backend.pendingUploads()
+  const stopIfAborted = () => {
+    if (signal?.aborted) throw abortError(signal, { ...report })
+  }
+  stopIfAborted()
+  if (backend instanceof S3Backend) report.uploads = await backend.pendingUploads(signal).catch((err: unknown) => Promise.reject(signal?.aborted ? abortError(signal, { ...report }) : err))
+  stopIfAborted()
   if (dryRun) return report
   const writer = await registerWriter(backend, 'gc')
   try {
@@ -58,8 +72,12 @@ export async function collectGarbage(location: string, options: GcOptions = {}):
       // For a bucket, the "temporaries" the registration swept are uploads too.
       report.uploadsAborted = writer.temporariesRemoved
       report.temporariesRemoved = 0
-      for (const prefix of ['objects', 'index', 'tests']) report.uploadsAborted += await backend.removeTemporaries(prefix, Date.now(), { all: true })
+      for (const prefix of ['objects', 'index', 'tests']) {
+        stopIfAborted()
+        report.uploadsAborted += await backend.removeTemporaries(prefix, Date.now(), { all: true, ...(signal ? { signal } : {}) })
+      }
     }
+    stopIfAborted()
   } finally {
     await writer.release()
   }

@@ -5,7 +5,9 @@
  */
 import { randomInt } from 'node:crypto'
 
-import { CloudError, InvalidArgumentError, type ShutterproofError } from '../errors'
+import { CallbackGuard } from '../callbacks'
+import { CloudError, InvalidArgumentError, reported, type ErrorCode, type ShutterproofError } from '../errors'
+import type { Progress } from '../progress'
 import type { LocalObjectFile } from './backend'
 import { checkSealed } from './objects'
 import type { SnapshotFile, Store, StoredSnapshot } from './store'
@@ -22,7 +24,7 @@ export interface RestoreTestFailure {
   object?: string
   /** The index snapshot concerned. */
   snapshot?: string
-  code: string
+  code: ErrorCode
   message: string
 }
 
@@ -37,14 +39,20 @@ export interface RestoreTestOptions {
   sample?: number | 'all' | `${number}%`
   /** Keep a sealed record of this test in the store, for the catalog (default true). */
   record?: boolean
+  /** Aborting rejects with an `AbortError` whose `partial` is the report so far (no record is kept). */
   signal?: AbortSignal
-  /** Called after each file checked. */
-  onProgress?: (p: { files: number; filesTotal: number; bytes: number }) => void
+  /**
+   * Progress in the common shape (phase `read-back`, `currentFile` as `session/path`;
+   * then `records`), after each file and a last time right before the promise resolves.
+   * If it throws, the test stops and rejects with `E_CALLBACK`.
+   */
+  onProgress?: (p: Progress) => void
 }
 
 /** What {@link restoreTest} resolves with. */
 export interface RestoreTestReport {
-  status: 'completed' | 'failed'
+  /** `completed` or `failed` (`aborted` only in an `AbortError`'s `partial`). */
+  status: 'completed' | 'failed' | 'aborted'
   /** Every file of every session's newest snapshot was checked (no sample, no session filter). */
   full: boolean
   testedAt: string
@@ -92,14 +100,15 @@ export async function restoreTest(store: Store, options: RestoreTestOptions = {}
   const percent = typeof sample === 'string' && sample !== 'all' ? parsePercent(sample) : undefined
   if (typeof sample === 'string' && sample !== 'all' && percent === undefined) throw new InvalidArgumentError(`sample must be 'all', a whole number ≥ 1 or a share like '10%', not ${sample}`)
   if (typeof sample === 'number' && (!Number.isSafeInteger(sample) || sample < 1)) throw new InvalidArgumentError(`sample must be 'all' or a whole number ≥ 1, not ${String(sample)}`)
-  options.signal?.throwIfAborted?.()
+  const guard = new CallbackGuard(options.signal)
+  guard.throwIfStopped()
+  const onProgress = guard.wrap('onProgress', options.onProgress)
   const testedAt = new Date().toISOString()
   const { snapshots, unreadable } = await store.snapshots()
   const failures: RestoreTestFailure[] = unreadable.map((u) => ({
     kind: 'unreadable-index',
     snapshot: u.key,
-    code: u.code,
-    message: `index snapshot ${u.message}`,
+    ...reported({ code: u.code, message: `index snapshot ${u.message}` }),
   }))
   const latest = new Map<string, StoredSnapshot>()
   for (const s of snapshots) latest.set(s.session, s)
@@ -146,12 +155,12 @@ export async function restoreTest(store: Store, options: RestoreTestOptions = {}
         let local: LocalObjectFile | undefined
         try {
           local = await store.backend.localFile(store.objectKey(object))
-          const d = await checkSealed(store.vault, local.path, options.signal)
+          const d = await checkSealed(store.vault, local.path, guard.signal)
           return { blake3: d.blake3, size: d.plaintextSize }
         } catch (err) {
           const e = err as ShutterproofError
           // A store that cannot be reached says nothing about this object: the test fails whole.
-          if (e.code === 'E_ABORTED' || e instanceof CloudError) throw err
+          if (guard.stopped || e instanceof CloudError) throw err
           return e
         } finally {
           await local?.release()
@@ -163,38 +172,46 @@ export async function restoreTest(store: Store, options: RestoreTestOptions = {}
   }
   let checked = 0
   let bytes = 0
+  const bytesTotal = work.reduce((n, w) => n + w.f.size, 0)
+  const snapshotsTested = chosen.map((s) => ({ key: s.key, session: s.session, createdAt: s.createdAt, files: s.files.length }))
   for (const { s, f } of work) {
-    const r = await check(f.object)
+    const r = await check(f.object).catch((err: unknown) => {
+      throw guard.failure(err, { status: 'aborted', full, testedAt, snapshots: snapshotsTested, checked, bytes, failures } satisfies RestoreTestReport)
+    })
     checked++
     const where = { session: s.session, path: f.path, object: f.object, snapshot: s.key }
     if ('code' in r) {
       const kind = KIND_OF_CODE[r.code] ?? 'unreadable-object'
-      failures.push({ kind, ...where, code: r.code, message: `${s.session}/${f.path}: ${kind === 'missing-object' ? `its object ${f.object} is missing from the store` : r.message}` })
+      failures.push({ kind, ...where, ...reported({ code: r.code, message: `${s.session}/${f.path}: ${kind === 'missing-object' ? `its object ${f.object} is missing from the store` : r.message}` }) })
     } else if (r.size !== f.size) {
       failures.push({ kind: 'hash-mismatch', ...where, code: 'E_VERIFY_MISMATCH', message: `${s.session}/${f.path}: the store holds ${r.size} bytes for it, the index says ${f.size}` })
     } else if (r.blake3 !== f.blake3) {
       failures.push({ kind: 'hash-mismatch', ...where, code: 'E_VERIFY_MISMATCH', message: `${s.session}/${f.path}: its object decrypts to other bytes (BLAKE3 ${r.blake3}, index says ${f.blake3}); objects were swapped or replaced` })
     } else bytes += r.size
-    options.onProgress?.({ files: checked, filesTotal: work.length, bytes })
+    onProgress?.({ phase: 'read-back', files: checked, filesTotal: work.length, bytes, bytesTotal, currentFile: `${s.session}/${f.path}`, destination: store.location })
   }
+  const status = failures.length === 0 ? 'completed' : 'failed'
   const report: RestoreTestReport = {
-    status: failures.length === 0 ? 'completed' : 'failed',
+    status,
     full,
     testedAt,
-    snapshots: chosen.map((s) => ({ key: s.key, session: s.session, createdAt: s.createdAt, files: s.files.length })),
+    snapshots: snapshotsTested,
     checked,
     bytes,
     failures,
   }
+  if (guard.stopped) throw guard.stopError({ ...report, status: 'aborted' })
   if (options.record !== false) {
+    onProgress?.({ phase: 'records', files: checked, filesTotal: work.length, bytes, bytesTotal, destination: store.location })
     report.record = await store.publishRestoreTest({
       format: 'shutterproof-restore-test/1',
       testedAt,
-      status: report.status,
-      full,
+    status,
+    full,
       sessions: chosen.map((s) => ({ session: s.session, snapshot: s.key, checked: work.filter((w) => w.s === s).length, failures: failures.filter((x) => x.session === s.session).length })),
       unreadableSnapshots: unreadable.map((u) => u.key),
     })
   }
+  onProgress?.({ phase: 'records', files: checked, filesTotal: work.length, bytes, bytesTotal, destination: store.location })
   return report
 }

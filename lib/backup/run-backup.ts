@@ -5,19 +5,23 @@
 import { rm, stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 
-import { AbortError, InvalidArgumentError, type ShutterproofError } from '../errors'
+import { CallbackGuard } from '../callbacks'
+import { IntegrityError, InvalidArgumentError, isIntegrityError, reported, type ReportedError, type ShutterproofError } from '../errors'
+import type { Progress } from '../progress'
+import type { OperationStatus } from '../status'
 import { sealFile } from '../seal/files'
 import { checkSealed, objectDigest } from './objects'
 import type { SnapshotFile, Store } from './store'
 import { walkSession, type SessionFile } from './walk'
 import { asWriter, type Writer } from './writers'
 
-/** Progress of {@link backup}. */
-export interface BackupProgress {
-  files: number
-  filesTotal: number
-  bytes: number
-  bytesTotal: number
+/**
+ * Progress of {@link backup}: the common shape (phase `write` while files are sealed and
+ * read back, `records` while the snapshot is published; `currentFile` the file just
+ * finished, relative to the session folder; `destination` the store), plus objects
+ * written.
+ */
+export interface BackupProgress extends Progress {
   objectsWritten: number
 }
 
@@ -27,23 +31,30 @@ export interface BackupOptions {
   session?: string
   /** Files worked on at once (default 2; 4 for object storage). */
   concurrency?: number
-  /** Aborting stops between files; no snapshot is published; the next run resumes. */
+  /**
+   * Aborting stops the file being sealed within milliseconds; no snapshot is published,
+   * the promise rejects with an `AbortError` whose `partial` is the report so far, and the
+   * next run resumes.
+   */
   signal?: AbortSignal
   /**
    * The end of the time window (e.g. 06:00 for an overnight upload): the run stops then
-   * like an abort — objects complete by then are kept, no snapshot is published, and
-   * the next run goes on from there — and reports `windowEnded: true`.
+   * cleanly — objects complete by then are kept, no snapshot is published, and the next
+   * run goes on from there. That is not an abort: the promise resolves, with status
+   * `aborted` and `windowEnded: true`.
    */
   until?: Date
-  /** Called after each file. */
+  /**
+   * Called as files are sealed and sent (at most ~10 times a second while an upload is
+   * under way), after each file, and a last time right before the promise resolves. If it
+   * throws, the backup stops as if aborted and rejects with `E_CALLBACK`.
+   */
   onProgress?: (p: BackupProgress) => void
 }
 
 /** One file that could not be backed up. */
-export interface BackupFailure {
+export interface BackupFailure extends ReportedError {
   path: string
-  code: string
-  message: string
 }
 
 /** What {@link backup} resolves with. */
@@ -51,11 +62,15 @@ export interface BackupReport {
   /**
    * `completed`: every file is in the store, verified, and the new snapshot is published.
    * `failed`: an object read back wrong (integrity). `completed-with-errors`: some files
-   * could not be read. `aborted`: stopped by the signal. Only `completed` publishes a snapshot;
-   * otherwise the previous snapshot stays the newest and a re-run completes the work.
+   * could not be read. `aborted`: stopped by the signal (in an `AbortError`'s `partial`).
+   * Only `completed` publishes a snapshot; otherwise the previous snapshot stays the
+   * newest and a re-run completes the work.
    */
-  status: 'completed' | 'completed-with-errors' | 'failed' | 'aborted'
-  /** The run stopped because its time window (`until`) ended (status `aborted`). */
+  status: OperationStatus
+  /**
+   * The run stopped because its time window (`until`) ended: the promise resolved (it is
+   * not an abort) with status `aborted`, what was done kept, and no new snapshot.
+   */
   windowEnded?: boolean
   session: string
   store: string
@@ -82,8 +97,6 @@ export interface BackupReport {
   finishedAt: string
 }
 
-const INTEGRITY = new Set(['E_VERIFY_MISMATCH', 'E_AUTH', 'E_TRUNCATED', 'E_FORMAT'])
-
 /**
  * Backs up a session folder into a store: each new or changed file is sealed into an
  * object named by its keyed BLAKE3 (identical files, in any session, are stored once),
@@ -103,21 +116,46 @@ export async function backup(sessionDir: string, store: Store, options: BackupOp
   const st = await stat(root).catch(() => undefined)
   if (!st?.isDirectory()) throw new InvalidArgumentError(`${root} is not a folder; give the session folder to back up`)
   const session = options.session ?? basename(root)
-  options.signal?.throwIfAborted?.()
+  const guard = new CallbackGuard(options.signal)
+  guard.throwIfStopped()
   if (options.until !== undefined && !(options.until instanceof Date && Number.isFinite(options.until.getTime()))) throw new InvalidArgumentError('until must be a valid Date')
-  const window = timeWindow(options.until, options.signal)
+  const onProgress = guard.wrap('onProgress', options.onProgress)
+  const window = timeWindow(options.until)
+  let last: BackupProgress | undefined
   try {
-    const report = await asWriter(store.backend, 'backup', (writer) => backupAsWriter(root, session, store, { ...options, signal: window.signal }, writer))
-    if (window.ended() && report.status === 'aborted') report.windowEnded = true
+    const run: Run = {
+      concurrency: options.concurrency ?? store.backend.defaultConcurrency ?? 2,
+      guard,
+      // The work stops when the user aborts, a callback throws, or the window ends.
+      signal: window.signal ? AbortSignal.any([guard.signal, window.signal]) : guard.signal,
+      windowEnded: window.ended,
+      onProgress: (p) => {
+        last = p
+        onProgress?.(p)
+      },
+    }
+    const report = await asWriter(store.backend, 'backup', (writer) => backupAsWriter(root, session, store, run, writer))
+    // The last event, once the store is released: right before the promise resolves.
+    if (last && !report.windowEnded) onProgress?.({ ...last, phase: 'records', objectsWritten: report.objectsWritten })
     return report
   } finally {
     window.dispose()
   }
 }
 
-/** The caller's signal, tripped also when the window ends. */
-function timeWindow(until: Date | undefined, signal: AbortSignal | undefined) {
-  if (!until) return { signal, ended: () => false, dispose: () => {} }
+/** How one backup runs: what stops it, and where its progress goes. */
+interface Run {
+  concurrency: number
+  guard: CallbackGuard
+  /** Trips on the user's abort, a throwing callback, or the end of the time window. */
+  signal: AbortSignal
+  windowEnded: () => boolean
+  onProgress: (p: BackupProgress) => void
+}
+
+/** A signal that trips when the time window `until` ends (none without one). */
+function timeWindow(until: Date | undefined): { signal?: AbortSignal; ended: () => boolean; dispose: () => void } {
+  if (!until) return { ended: () => false, dispose: () => {} }
   const controller = new AbortController()
   let ended = false
   const end = () => {
@@ -128,15 +166,16 @@ function timeWindow(until: Date | undefined, signal: AbortSignal | undefined) {
   const timer = ms > 0 ? setTimeout(end, Math.min(ms, 2 ** 31 - 1)) : undefined
   if (ms <= 0) end()
   return {
-    signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
+    signal: controller.signal,
     ended: () => ended,
     dispose: () => clearTimeout(timer),
   }
 }
 
 /** The backup itself, run while registered as a writer of the store. */
-async function backupAsWriter(root: string, session: string, store: Store, options: BackupOptions, writer: Writer): Promise<BackupReport> {
-  const signal = options.signal
+async function backupAsWriter(root: string, session: string, store: Store, run: Run, writer: Writer): Promise<BackupReport> {
+  const { guard, signal } = run
+  const stopped = () => signal.aborted
   const startedAt = new Date().toISOString()
   const files = await walkSession(root)
   // An empty snapshot would become the session's newest and hide the last good one.
@@ -172,22 +211,22 @@ async function backupAsWriter(root: string, session: string, store: Store, optio
   // Progress lives here only: whole files done, plus the share of files being uploaded.
   const partial = new Map<SessionFile, number>()
   let lastTick = 0
-  const tick = (force = true) => {
+  const tick = (phase: BackupProgress['phase'], currentFile?: string, force = true) => {
     const now = Date.now()
     if (!force && now - lastTick < 100) return
     lastTick = now
     let inFlightBytes = 0
     for (const n of partial.values()) inFlightBytes += n
-    options.onProgress?.({ files: filesDone, filesTotal: files.length, bytes: bytesDone + inFlightBytes, bytesTotal, objectsWritten: report.objectsWritten })
+    const p: BackupProgress = { phase, files: filesDone, filesTotal: files.length, bytes: bytesDone + inFlightBytes, bytesTotal, objectsWritten: report.objectsWritten, destination: store.location }
+    if (currentFile !== undefined) p.currentFile = currentFile
+    run.onProgress(p)
   }
-  /** Counts bytes sent for a file (sealed bytes, capped at its size) until it is done. */
-  const inFlightProgress = (f: SessionFile) => ({
-    add: (n: number) => {
-      partial.set(f, Math.min(f.size, (partial.get(f) ?? 0) + n))
-      tick(false)
-    },
-    done: () => partial.delete(f),
-  })
+  /** Counts bytes sent for a file (sealed bytes, capped at its size); the worker drops it once the file is done. */
+  const inFlightBytes = (f: SessionFile) => (n: number) => {
+    if (stopped()) return
+    partial.set(f, Math.min(f.size, (partial.get(f) ?? 0) + n))
+    tick('write', f.path, false)
+  }
 
   /**
    * Whether the object already stored as `name` is whole and decrypts to `blake3`: then
@@ -206,7 +245,7 @@ async function backupAsWriter(root: string, session: string, store: Store, optio
         return true
       }
     } catch (err) {
-      if ((err as ShutterproofError).code === 'E_ABORTED') throw err
+      if ((err as ShutterproofError).code === 'E_ABORTED' || stopped()) throw err
     } finally {
       await local.release()
     }
@@ -230,35 +269,30 @@ async function backupAsWriter(root: string, session: string, store: Store, optio
       report.verifyMethods[d.method] = (report.verifyMethods[d.method] ?? 0) + 1
       return d.blake3 === blake3
     }
-    const progress = inFlightProgress(f)
-    try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await store.backend.putWith(
-            key,
-            async (dst) => {
-              const r = await sealFile(f.abs, dst, { vault: store.vault, signal })
-              report.bytesWritten += r.sealedSize
-              // Checked before it is published or uploaded: a file that changed while it was
-              // sealed must not sit under the address of its earlier contents.
-              if (!(await holdsFile(dst))) {
-                await rm(dst, { force: true })
-                throw Object.assign(new Error(`${f.abs}: the object written for it reads back with another BLAKE3 (the file changed while it was sealed, or the store drive corrupts data); run the backup again`), { code: 'E_VERIFY_MISMATCH' })
-              }
-            },
-            { reuse: (path) => holdsFile(path).catch(() => false), onBytes: progress.add, signal },
-          )
-          break
-        } catch (err) {
-          // Another backup running at the same time published the same content first: objects
-          // are content-addressed, so an existing one with the right content is success.
-          // (Object storage settles that itself: a refused write of the same size succeeds.)
-          if ((err as ShutterproofError).code !== 'E_EXISTS' || attempt > 1) throw err
-          if (await adoptExisting(name, blake3)) return
-        }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await store.backend.putWith(
+          key,
+          async (dst) => {
+            const r = await sealFile(f.abs, dst, { vault: store.vault, signal })
+            report.bytesWritten += r.sealedSize
+            // Checked before it is published or uploaded: a file that changed while it was
+            // sealed must not sit under the address of its earlier contents.
+            if (!(await holdsFile(dst))) {
+              await rm(dst, { force: true })
+              throw new IntegrityError('E_VERIFY_MISMATCH', `${f.abs}: the object written for it reads back with another BLAKE3 (the file changed while it was sealed, or the store drive corrupts data); run the backup again`, { path: f.abs })
+            }
+          },
+          { reuse: (path) => holdsFile(path).catch(() => false), onBytes: inFlightBytes(f), signal },
+        )
+        break
+      } catch (err) {
+        // Another backup running at the same time published the same content first: objects
+        // are content-addressed, so an existing one with the right content is success.
+        // (Object storage settles that itself: a refused write of the same size succeeds.)
+        if ((err as ShutterproofError).code !== 'E_EXISTS' || attempt > 1) throw err
+        if (await adoptExisting(name, blake3)) return
       }
-    } finally {
-      progress.done()
     }
     present.add(name)
     trusted.add(name)
@@ -275,7 +309,7 @@ async function backupAsWriter(root: string, session: string, store: Store, optio
     const d = await objectDigest(store.vault, f.abs, signal)
     const after = await stat(f.abs)
     if (after.size !== f.size || after.mtimeMs !== f.mtimeMs || d.size !== f.size) {
-      throw Object.assign(new Error(`${f.abs} changed while it was read; run the backup again when it is not being written`), { code: 'E_SOURCE_CHANGED' })
+      throw new IntegrityError('E_SOURCE_CHANGED', `${f.abs} changed while it was read; run the backup again when it is not being written`, { path: f.abs })
     }
     let pending = inFlight.get(d.name)
     if (pending) await pending
@@ -292,32 +326,43 @@ async function backupAsWriter(root: string, session: string, store: Store, optio
   }
 
   let next = 0
-  let aborted = false
   const worker = async () => {
-    while (next < files.length && !aborted) {
+    while (next < files.length && !stopped()) {
       const f = files[next++]!
       try {
-        if (signal?.aborted) throw new AbortError()
         await one(f)
       } catch (err) {
+        if (stopped()) return
         const e = err as ShutterproofError
-        if (e.code === 'E_ABORTED') {
-          aborted = true
-          return
-        }
-        report.failures.push({ path: f.path, code: e.code ?? 'E_IO', message: e.message })
+        report.failures.push({ path: f.path, ...reported({ code: e.code ?? 'E_IO', message: e.message }) })
       }
+      // In one turn, so that `bytes` never goes back: the file's share in flight becomes whole.
+      partial.delete(f)
       filesDone++
       bytesDone += f.size
-      tick()
+      tick('write', f.path)
     }
   }
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? store.backend.defaultConcurrency ?? 2) }, worker))
+  await Promise.all(Array.from({ length: Math.max(1, run.concurrency) }, worker))
 
-  if (aborted) report.status = 'aborted'
-  else if (report.failures.some((f) => INTEGRITY.has(f.code))) report.status = 'failed'
+  if (guard.stopped) {
+    report.status = 'aborted'
+    report.snapshot = previous?.key
+    report.finishedAt = new Date().toISOString()
+    throw guard.stopError(report)
+  }
+  if (run.windowEnded()) {
+    // The end of the window is not an abort: what was done is kept, the next run goes on.
+    report.status = 'aborted'
+    report.windowEnded = true
+    report.snapshot = previous?.key
+    report.finishedAt = new Date().toISOString()
+    return report
+  }
+  if (report.failures.some(isIntegrityError)) report.status = 'failed'
   else if (report.failures.length > 0) report.status = 'completed-with-errors'
   else {
+    tick('records')
     const list = files.map((f) => entries.get(f.path)!)
     const same =
       previous !== undefined &&

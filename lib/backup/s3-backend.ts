@@ -356,9 +356,9 @@ export class S3Backend implements StoreBackend {
   }
 
   /** Incomplete multipart uploads under the store's prefix. */
-  async pendingUploads(): Promise<PendingUploadInfo[]> {
+  async pendingUploads(signal?: AbortSignal): Promise<PendingUploadInfo[]> {
     const strip = this.#loc.prefix ? this.#loc.prefix.length + 1 : 0
-    const ups = await this.#call('list multipart uploads', () => listUploads(this.#client, this.#loc.prefix ? this.#loc.prefix + '/' : ''))
+    const ups = await this.#call('list multipart uploads', () => listUploads(this.#client, this.#loc.prefix ? this.#loc.prefix + '/' : '', signal))
     const out: PendingUploadInfo[] = []
     for (const u of ups) out.push({ key: u.key.slice(strip), initiated: u.initiated.toISOString(), resumable: await this.#resumable(u) })
     return out
@@ -376,15 +376,21 @@ export class S3Backend implements StoreBackend {
   /**
    * Aborts incomplete multipart uploads under `prefix` started before `modifiedBefore`,
    * except those this machine can still resume (their sealed file is staged here and no
-   * live process holds it), unless `all`; removes staging files no upload needs.
+   * live process holds it), unless `all`; removes staging files no upload needs. With a
+   * `signal`, stops between two uploads once it aborts, and says how many went until then.
    */
-  async removeTemporaries(prefix: string, modifiedBefore: number, options: { all?: boolean; dryRun?: boolean } = {}): Promise<number> {
+  async removeTemporaries(prefix: string, modifiedBefore: number, options: { all?: boolean; dryRun?: boolean; signal?: AbortSignal } = {}): Promise<number> {
     const full = this.#key(prefix) + '/'
     let removed = 0
-    const ups = await this.#call('list multipart uploads', () => listUploads(this.#client, full))
+    if (options.signal?.aborted) return removed
+    const ups = await this.#call('list multipart uploads', () => listUploads(this.#client, full, options.signal)).catch((err: unknown) => {
+      if (options.signal?.aborted) return []
+      throw err
+    })
     const strip = this.#loc.prefix ? this.#loc.prefix.length + 1 : 0
     const needed = new Set<string>()
     for (const u of ups) {
+      if (options.signal?.aborted) return removed
       if (u.initiated.getTime() >= modifiedBefore) {
         needed.add(u.key.slice(strip).replace(/\//g, '_'))
         continue
@@ -396,7 +402,7 @@ export class S3Backend implements StoreBackend {
       if (!options.dryRun) await this.#call(`abort upload of ${u.key.slice(strip)}`, () => abortUpload(this.#client, u.key, u.uploadId))
       removed++
     }
-    if (prefix === 'objects' && !options.dryRun) await this.#sweepStaging(needed, modifiedBefore)
+    if (prefix === 'objects' && !options.dryRun && !options.signal?.aborted) await this.#sweepStaging(needed, modifiedBefore)
     return removed
   }
 

@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto'
 
-import { FileSystemError, InvalidArgumentError, KeyError, ShutterproofError } from '../errors'
+import { FileSystemError, IntegrityError, InvalidArgumentError, KeyError, type ReportedError, type ShutterproofError } from '../errors'
 import type { Vault } from '../native'
 import { LocalFolderBackend, type StoreBackend } from './backend'
 import { isS3Location, openS3Backend, S3Backend, type S3StoreOptions } from './s3-backend'
@@ -115,15 +115,15 @@ export class Store {
    * Every index snapshot, oldest first; snapshots that cannot be opened (damaged, foreign)
    * are listed apart, never thrown.
    */
-  async snapshots(): Promise<{ snapshots: StoredSnapshot[]; unreadable: Array<{ key: string; code: string; message: string }> }> {
+  async snapshots(): Promise<{ snapshots: StoredSnapshot[]; unreadable: Array<{ key: string } & ReportedError> }> {
     const snapshots: StoredSnapshot[] = []
-    const unreadable: Array<{ key: string; code: string; message: string }> = []
+    const unreadable: Array<{ key: string } & ReportedError> = []
     for (const key of await this.backend.list('index')) {
       if (!key.endsWith('.sealed')) continue
       try {
         const plain = await openBytes(this.vault, await this.backend.getBytes(key), `${this.location}/${key}`)
         const s = JSON.parse(plain.toString('utf8')) as Snapshot
-        if (s?.format !== SNAPSHOT_FORMAT || typeof s.session !== 'string' || !Array.isArray(s.files)) throw new ShutterproofError('E_FORMAT', 'not an index snapshot')
+        if (s?.format !== SNAPSHOT_FORMAT || typeof s.session !== 'string' || !Array.isArray(s.files)) throw new IntegrityError('E_FORMAT', 'not an index snapshot')
         snapshots.push({ ...s, key })
       } catch (err) {
         const e = err as ShutterproofError
@@ -186,7 +186,7 @@ export async function readMarker(backend: StoreBackend, location: string): Promi
     if (m?.format !== MARKER_FORMAT || typeof m.keyId !== 'string') throw new Error('bad marker')
     return m
   } catch {
-    throw new ShutterproofError('E_FORMAT', `${location}/${MARKER} is not a Shutterproof store marker; is this the right folder?`, { path: location })
+    throw new IntegrityError('E_FORMAT', `${location}/${MARKER} is not a Shutterproof store marker; is this the right folder?`, { path: location })
   }
 }
 
@@ -243,7 +243,7 @@ export async function openStore(location: string, options: StoreOptions): Promis
   const backend = await backendFor(location, options)
   location = backend instanceof S3Backend ? backend.location : location
   const marker = await readMarker(backend, location)
-  if (!marker) throw new FileSystemError('ENOENT', `${location} holds no Shutterproof store (no ${MARKER}); create one with initStore or 'shutterproof store init'`, { path: location })
+  if (!marker) throw new FileSystemError('ENOENT', `${location} holds no Shutterproof store (no ${MARKER}); create one with initStore()`, { path: location })
   if (marker.keyId !== vault.keyId) {
     throw new KeyError('E_WRONG_KEY', `${location} belongs to the vault with key id ${marker.keyId}, not ${vault.keyId}; open the store with its own vault key file`, { path: location })
   }

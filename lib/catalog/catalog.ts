@@ -1,15 +1,19 @@
 /**
- * The SQLite catalog (better-sqlite3, WAL): destinations, sessions, copies with their last
+ * The SQLite catalog (node:sqlite or better-sqlite3, see lib/sqlite.ts; WAL): destinations, sessions, copies with their last
  * verification, backups and restore tests, for quick 3-2-1 answers. It is an index only:
  * {@link Catalog.rebuild} reconstructs it from the reports at folder destinations and
  * from the stores' sealed indexes.
  * @module
  */
-import Database from 'better-sqlite3'
+
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 
-import { InvalidArgumentError } from '../errors'
+import { asyncOpen } from '../deprecate'
+import { InvalidArgumentError, SchemaVersionError, ShutterproofError } from '../errors'
+import { toFsError } from '../fs/errors'
+import { openDatabaseFile, sqliteError } from '../fs/sqlite'
+import type { Database } from '../sqlite'
 import type { Store } from '../backup/store'
 import { isDiskVerified, latestEvidence, readRecords } from '../ingest/records'
 
@@ -64,12 +68,28 @@ const MIGRATIONS = [
 
 const DAY = 24 * 60 * 60 * 1000
 
+/** Options of {@link openCatalog}. */
+export interface OpenCatalogOptions {
+  /** The places copies live in: folders of session folders, and backup stores. */
+  destinations?: DestinationSpec[]
+  /** The clock ages are measured against (default: the system's). */
+  now?: () => Date
+  /** Create the file when it does not exist (default true); false rejects with `ENOENT`. */
+  create?: boolean
+}
+
 /**
- * Opens (creating and migrating) the catalog at `file`.
+ * Opens (creating and migrating) the catalog at `file`. Async, like every open of the
+ * library: `await` it. A file that cannot be opened rejects with a typed error naming it
+ * (`EISDIR`, `ENOENT`, `EACCES`, `E_FORMAT` for a file that is not a database,
+ * `E_SCHEMA_TOO_NEW`).
+ *
+ * Until 0.3 the promise also gives direct access to the catalog, so code written when
+ * this function was synchronous keeps working (with a deprecation warning).
  *
  * @example
  * ```ts
- * const catalog = openCatalog('catalog.db', { destinations: [
+ * await using catalog = await openCatalog('catalog.db', { destinations: [
  *   { label: 'SSD1', kind: 'ssd', location: 'onsite', root: '/Volumes/SSD1' },
  *   { label: 'HDD', kind: 'hdd', location: 'onsite', root: '/Volumes/HDD' },
  *   { label: 'Offsite', kind: 'hdd', location: 'offsite', store } ] })
@@ -77,12 +97,16 @@ const DAY = 24 * 60 * 60 * 1000
  * console.table(catalog.status())
  * ```
  */
-export function openCatalog(file: string, options: { destinations?: DestinationSpec[]; now?: () => Date } = {}): Catalog {
-  return new Catalog(file, options.destinations ?? [], options.now ?? (() => new Date()))
+export function openCatalog(file: string, options: OpenCatalogOptions = {}): Promise<Catalog> & Catalog {
+  return asyncOpen(
+    () => new Catalog(file, options.destinations ?? [], options.now ?? (() => new Date()), options.create !== false),
+    'SP_DEP_SYNC_CATALOG',
+    'Using openCatalog(…) without await is deprecated: write `await openCatalog(…)`',
+  )
 }
 
 export class Catalog {
-  readonly #db: Database.Database
+  readonly #db: Database
   readonly #destinations: DestinationSpec[]
 
   /** @internal */
@@ -91,19 +115,9 @@ export class Catalog {
     destinations: DestinationSpec[],
     /** The clock the ages in {@link Catalog.status} are measured against. */
     readonly now: () => Date,
+    create = true,
   ) {
-    this.#db = new Database(file)
-    this.#db.pragma('journal_mode = WAL')
-    this.#db.pragma('foreign_keys = ON')
-    const version = this.#db.pragma('user_version', { simple: true }) as number
-    if (version > MIGRATIONS.length) throw new InvalidArgumentError(`${file} was written by a newer Shutterproof (schema ${version}); upgrade to read it`)
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      this.#db.transaction(() => {
-        this.#db.exec(MIGRATIONS[v]!)
-        this.#db.pragma(`user_version = ${v + 1}`)
-      })()
-    }
-    this.#destinations = destinations
+    if (typeof file !== 'string' || file === '') throw new InvalidArgumentError('openCatalog needs the path of the catalog file')
     const roots = new Map<string, string>()
     for (const d of destinations) {
       const root = 'root' in d ? d.root : d.store.location
@@ -112,7 +126,24 @@ export class Catalog {
       if (other !== undefined) throw new InvalidArgumentError(`destinations ${other} and ${d.label} are the same place (${root}); list it once`)
       roots.set(root, d.label)
     }
-    for (const d of destinations) this.#upsertDestination(d)
+    this.#db = openDatabaseFile(file, 'catalog', { fileMustExist: !create })
+    try {
+      this.#db.pragma('journal_mode = WAL')
+      this.#db.pragma('foreign_keys = ON')
+      const version = this.#db.pragma('user_version', { simple: true }) as number
+      if (version > MIGRATIONS.length) throw new SchemaVersionError(`${file} was written by a newer Shutterproof (catalog schema ${version}); upgrade Shutterproof to read it`, { path: file })
+      for (let v = version; v < MIGRATIONS.length; v++) {
+        this.#db.transaction(() => {
+          this.#db.exec(MIGRATIONS[v]!)
+          this.#db.pragma(`user_version = ${v + 1}`)
+        })()
+      }
+      this.#destinations = destinations
+      for (const d of destinations) this.#upsertDestination(d)
+    } catch (err) {
+      this.#db.close()
+      throw err instanceof ShutterproofError ? err : sqliteError(err, file, 'catalog')
+    }
   }
 
   #upsertDestination(d: DestinationSpec): number {
@@ -179,7 +210,10 @@ export class Catalog {
     for (const d of this.#destinations) {
       if ('store' in d) await this.recordStore(d.label, d.store)
       else {
-        for (const name of (await readdir(d.root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
+        const entries = await readdir(d.root, { withFileTypes: true }).catch((err: unknown) => {
+          throw toFsError(err, d.root, `read the destination ${d.label}`)
+        })
+        for (const name of entries.filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
           await this.recordFolderSession(d.label, join(d.root, name), name)
         }
       }
@@ -247,8 +281,18 @@ export class Catalog {
     return { safe: s.meets321, reasons: s.reasons }
   }
 
-  /** Closes the database file. */
+  /** Closes the database file (again: nothing). */
   close(): void {
-    this.#db.close()
+    if (this.#db.open) this.#db.close()
+  }
+
+  /** `await using catalog = await openCatalog(…)` closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close()
+  }
+
+  /** `using catalog = …` closes it at the end of the block. */
+  [Symbol.dispose](): void {
+    this.close()
   }
 }

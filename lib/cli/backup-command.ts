@@ -2,17 +2,23 @@
  * `shutterproof store init`, `backup`, `restore-test` and `restore`.
  * @module
  */
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+
 import type { Command } from 'commander'
 
-import { backup, type BackupProgress } from '../backup/run-backup'
+import { AbortError, FileSystemError } from '../errors'
+import { backup, type BackupProgress, type BackupReport } from '../backup/run-backup'
 import { restore } from '../backup/restore'
 import { restoreTest } from '../backup/restore-test'
 import { initStore, openOrInitStore, openStore, type Store } from '../backup/store'
 import { openCatalog, type DestinationSpec, type Location, type MediaKind, type SessionStatus, type StoreStatus } from '../catalog/catalog'
 import { openVault, type Vault } from '../keys/vault'
+import { formatBytes } from '../text/units'
 import type { CliContext } from './context'
-import { EXIT } from './exit-codes'
+import { EXIT, exitForItems } from './exit-codes'
 import { readPassphrase, readRecoveryFile, warnIfReadableByOthers } from './secret-input'
+import { shareHome } from './share-home'
 import { registerStoreMaintenance } from './store-maintenance-command'
 import { TransferRate } from './transfer-rate'
 import { parseConcurrency, parseUntil, s3Options, s3StoreOptions, transferOptions, type S3CliOptions } from './store-options'
@@ -25,7 +31,7 @@ interface VaultOptions extends S3CliOptions {
 }
 
 async function unlock(opts: VaultOptions, ctx: CliContext): Promise<Vault> {
-  if (!opts.vault) ctx.usageError('name the vault key file with --vault FILE')
+  if (!opts.vault) ctx.missingOption('--vault <file>', 'the vault key file the store is bound to')
   await warnIfReadableByOthers(opts.vault, ctx)
   if (opts.recoveryKeyFile) return openVault(opts.vault, { recoveryKey: await readRecoveryFile(opts.recoveryKeyFile) })
   return openVault(opts.vault, { passphrase: await readPassphrase(opts, `Passphrase for ${opts.vault}: `) })
@@ -43,7 +49,14 @@ async function withStore<T>(opts: VaultOptions, ctx: CliContext, location: strin
   const vault = await unlock(opts, ctx)
   try {
     const open = how === 'open' ? openStore : how === 'init' ? initStore : openOrInitStore
-    return await work(await open(location, { vault, s3: s3StoreOptions(opts, ctx) }))
+    const store = await open(location, { vault, s3: s3StoreOptions(opts, ctx) }).catch((err: unknown) => {
+      // The library names initStore(); here the fix is a command.
+      if (err instanceof FileSystemError && err.code === 'ENOENT' && err.path === location) {
+        throw new FileSystemError('ENOENT', `${location} holds no Shutterproof store; create one with \`shutterproof store init ${location} --vault FILE\` (or let \`shutterproof backup\` create it)`, { path: location })
+      }
+      throw err
+    })
+    return await work(store)
   } finally {
     vault.close()
   }
@@ -87,15 +100,25 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       await withStore(opts, ctx, location, 'either', async (s) => {
         const progress = backupProgress(ctx, opts.json === true || opts.quiet === true)
         const r = await backup(sessionDir, s, { signal: ctx.signal, onProgress: progress.update, ...(until ? { until } : {}), ...(concurrency ? { concurrency } : {}) })
-        progress.stop()
-        if (opts.json) ctx.stdout(JSON.stringify(r, null, 1) + '\n')
+          .catch((err: unknown) => {
+            // Ctrl-C: say what was done before it.
+            const partial = err instanceof AbortError ? (err.partial as BackupReport | undefined) : undefined
+            if (partial && ctx.interrupted) {
+              progress.stop()
+              ctx.stderr(`shutterproof: aborted by Ctrl-C after ${partial.objectsWritten} new objects; no snapshot was published (the newest is still ${partial.snapshot ?? 'none'}). Run the same command again to finish.\n`)
+              ctx.interruptReported = true
+            }
+            throw err
+          })
+          .finally(() => progress.stop())
+        if (opts.json) ctx.json(r, 1)
         else {
           for (const f of r.failures) ctx.stderr(`shutterproof: ${f.path}: ${f.message} [${f.code}]\n`)
           if (r.windowEnded) ctx.stdout(`stopped at the end of the window (${until!.toLocaleString()}): ${r.objectsWritten} objects written and kept, no snapshot yet; run the same command again to go on\n`)
           else ctx.stdout(`${r.status}: ${r.session}: ${r.files} files, ${r.objectsWritten} objects written, ${r.objectsReused} reused${r.snapshot ? `, snapshot ${r.snapshot}` : ''}\n`)
           if (r.temporariesRemoved > 0) ctx.stdout(`removed ${r.temporariesRemoved} temporary files an interrupted run left in the store\n`)
         }
-        ctx.exitCode = r.windowEnded ? EXIT.WINDOW_ENDED : { completed: EXIT.OK, failed: EXIT.INTEGRITY, 'completed-with-errors': EXIT.COMPLETED_WITH_ERRORS, aborted: EXIT.ABORTED }[r.status]
+        ctx.exitCode = r.windowEnded ? EXIT.WINDOW_ENDED : exitForItems(r.failures)
       })
     })
 
@@ -118,11 +141,11 @@ export function registerBackup(program: Command, ctx: CliContext): void {
     if (typeof sample === 'number' && (!Number.isSafeInteger(sample) || sample < 1)) ctx.usageError(`--sample needs a whole number ≥ 1 or a share like 10%, not ${opts.sample}`)
     if (typeof sample === 'string' && sample !== 'all' && !/^\d+(\.\d+)?%$/.test(sample)) ctx.usageError(`--sample needs a whole number ≥ 1 or a share like 10%, not ${opts.sample}`)
     await withStore(opts, ctx, location, 'open', async (s) => {
-      const r = await restoreTest(s, { session: opts.session, sample, signal: ctx.signal })
-      if (opts.json) ctx.stdout(JSON.stringify(r, null, 1) + '\n')
+      const r = await restoreTest(s, { ...(opts.session === undefined ? {} : { session: opts.session }), sample, signal: ctx.signal })
+      if (opts.json) ctx.json(r, 1)
       else {
-        for (const f of r.failures) ctx.stderr(`shutterproof: ${f.kind}: ${f.message}\n`)
-        ctx.stdout(`${r.status}: ${r.checked} files checked${r.full ? ' (full test)' : ''}, ${r.bytes} bytes decrypted and hashed, ${r.failures.length} failures\n`)
+        for (const f of r.failures) ctx.stderr(`shutterproof: ${f.kind}: ${f.message} [${f.code}]\n`)
+        ctx.stdout(`${r.status}: ${r.checked} ${r.checked === 1 ? 'file' : 'files'} checked${r.full ? ' (full test)' : ''}, ${formatBytes(r.bytes)} decrypted and hashed, ${r.failures.length} ${r.failures.length === 1 ? 'failure' : 'failures'}\n`)
       }
       ctx.exitCode = r.status === 'completed' ? EXIT.OK : EXIT.INTEGRITY
     })
@@ -140,20 +163,20 @@ export function registerBackup(program: Command, ctx: CliContext): void {
     .addHelpText('after', '\nExamples:\n  shutterproof restore /Volumes/Offsite/store 2026-04-26_Ada_Wedding ~/Restored --vault studio.vault\n  shutterproof restore /Volumes/Offsite/store 2026-04-26_Ada_Wedding ~/Restored --vault studio.vault --recovery-key-file kit.txt --json')
     .action(async (location: string, session: string, into: string, opts: VaultOptions & { overwrite?: boolean }) => {
     await withStore(opts, ctx, location, 'open', async (s) => {
-      const r = await restore(s, session, into, { overwrite: opts.overwrite, signal: ctx.signal })
-      if (opts.json) ctx.stdout(JSON.stringify(r, null, 1) + '\n')
+      const r = await restore(s, into, { session, overwrite: opts.overwrite === true, signal: ctx.signal })
+      if (opts.json) ctx.json(r, 1)
       else {
         for (const f of r.failures) ctx.stderr(`shutterproof: ${f.path}: ${f.message} [${f.code}]\n`)
-        ctx.stdout(`${r.status}: ${r.files} files, ${r.bytes} bytes restored into ${r.into}\n`)
+        ctx.stdout(`${r.status}: ${r.files} ${r.files === 1 ? 'file' : 'files'}, ${formatBytes(r.bytes)} restored into ${r.into}\n`)
       }
-      ctx.exitCode = r.status === 'completed' ? EXIT.OK : r.status === 'failed' ? EXIT.INTEGRITY : EXIT.COMPLETED_WITH_ERRORS
+      ctx.exitCode = exitForItems(r.failures)
     })
   })
 
   s3Options(program
     .command('status'))
     .description('3-2-1 status of every session in the catalog (copies, kinds, off-site, last verified, last restore test)')
-    .option('--catalog <file>', 'the catalog file', 'shutterproof-catalog.db')
+    .option('--catalog <file>', 'the catalog file (default: catalog.db in $SHUTTERPROOF_HOME or ~/.shutterproof)')
     .option(
       '--folder <spec>',
       'rebuild the catalog first from a folder of session folders: LABEL:KIND:LOCATION:PATH (kind ssd|hdd|nas|optical|cloud, location onsite|offsite); repeat for each',
@@ -168,8 +191,19 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       'after',
       '\nWith --folder / --store the catalog is rebuilt from those places (their reports, ASC MHL histories and sealed\nindexes) before it answers; without them it answers from what it already holds.\n\nExamples:\n  shutterproof status --folder SSD1:ssd:onsite:/Volumes/SSD1 --folder HDD:hdd:onsite:/Volumes/HDD --store OFF:hdd:offsite:/Volumes/Offsite/store --vault studio.vault\n  shutterproof status --catalog /Volumes/Studio/shutterproof-catalog.db --json',
     )
-    .action(async (opts: VaultOptions & { catalog: string; folder?: string[]; store?: string[] }) => {
+    .action(async (opts: VaultOptions & { catalog?: string; folder?: string[]; store?: string[] }) => {
       const places = [...(opts.folder ?? []).map((f) => parsePlace(f, ctx)), ...(opts.store ?? []).map((f) => ({ ...parsePlace(f, ctx), store: true }))]
+      const catalogFile = opts.catalog ?? join(shareHome(undefined), 'catalog.db')
+      if (places.length === 0 && !existsSync(catalogFile)) {
+        // Nothing to answer from, and nothing to build one from: say how, create nothing.
+        ctx.usageError(
+          `no catalog yet at ${catalogFile}. Build it by naming where your copies are, for example:\n` +
+            '  shutterproof status --folder SSD1:ssd:onsite:/Volumes/SSD1 --folder HDD:hdd:onsite:/Volumes/HDD \\\n' +
+            '                      --store OFF:hdd:offsite:/Volumes/Offsite/store --vault studio.vault\n' +
+            'Later runs without --folder/--store answer from that catalog.',
+        )
+      }
+      if (!opts.catalog) mkdirSync(shareHome(undefined), { recursive: true, mode: 0o700 })
       const vault = opts.store?.length ? await unlock(opts, ctx) : undefined
       try {
         const destinations: DestinationSpec[] = []
@@ -177,7 +211,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
           const base = { label: p.label, kind: p.kind, location: p.location }
           destinations.push('store' in p ? { ...base, store: await openStore(p.path, { vault: vault!, s3: s3StoreOptions(opts, ctx) }) } : { ...base, root: p.path })
         }
-        const catalog = openCatalog(opts.catalog, { destinations })
+        const catalog = await openCatalog(catalogFile, { destinations })
         try {
           if (destinations.length) await catalog.rebuild()
           printStatus(catalog.status(), catalog.stores(), opts.json === true, ctx)
@@ -208,7 +242,8 @@ function parsePlace(spec: string, ctx: CliContext): { label: string; kind: Media
 }
 
 function printStatus(rows: SessionStatus[], stores: StoreStatus[], json: boolean, ctx: CliContext): void {
-  if (json) ctx.stdout(JSON.stringify(rows, null, 1) + '\n')
+  if (json) ctx.json(rows, 1)
+  else if (rows.length === 0 && stores.length === 0) ctx.stdout('The catalog knows no session yet: give --folder (and --store) for the places that hold your session folders.\n')
   else {
     const offsite = (r: SessionStatus) => r.places.filter((p) => p.location === 'offsite').map((p) => p.label).join(',')
     const table = [['session', 'copies', 'kinds', 'off-site', 'last verified', 'restore test', '3-2-1']].concat(
@@ -238,9 +273,12 @@ function backupProgress(ctx: CliContext, silent: boolean): { update?: (p: Backup
     return {
       update: (p) => {
         drawn = true
-        ctx.stderr(`\r${line(p)}\u001b[K`)
+        ctx.stderrRedraw(line(p))
       },
-      stop: () => drawn && ctx.stderr('\n'),
+      stop: () => {
+        if (drawn) ctx.stderr('\n')
+        drawn = false
+      },
     }
   }
   let last = 0

@@ -75,7 +75,7 @@ export function registerDelivery(program: Command, ctx: CliContext): void {
     )
     .action(async (file: string, into: string, opts: { passphraseFile?: string; json?: boolean }) => {
       const passphrase = await readPassphrase(opts, `Passphrase for ${file}: `)
-      const r = await openDelivery(file, { passphrase }, into, { signal: ctx.signal })
+      const r = await openDelivery(file, into, { passphrase, signal: ctx.signal })
       if (opts.json) {
         ctx.stdout(JSON.stringify(r, null, 2) + '\n')
         return

@@ -6,7 +6,7 @@ import type { Command } from 'commander'
 
 import { HASH_ALGORITHMS, hashFiles, type HashAlgorithm } from '../hash'
 import { checksumLine } from './checksum-line'
-import { EXIT } from './exit-codes'
+import { exitForItems } from './exit-codes'
 import type { CliContext } from './context'
 
 interface HashCliOptions {
@@ -35,24 +35,25 @@ export function registerHash(program: Command, ctx: CliContext): void {
         if (!HASH_ALGORITHMS.includes(a)) ctx.usageError(`unknown --algo ${a}; use one of ${HASH_ALGORITHMS.join(', ')}`)
       }
       const entries = await hashFiles(files, { algorithms, signal: ctx.signal, concurrency: 2 })
-      let failed = 0
-      for (const e of entries) if (!e.ok) failed++
       if (opts.json) {
         const out = entries.map((e) =>
           e.ok ? { path: e.path, ...e.result } : { path: e.path, error: { code: e.error.code, message: e.error.message } },
         )
-        ctx.stdout(JSON.stringify({ files: out }, null, 2) + '\n')
+        ctx.json({ files: out })
       } else {
         let text = ''
         for (const e of entries) {
           if (!e.ok) {
-            ctx.stderr(`shutterproof: ${e.error.message}\n`)
+            ctx.stderr(`shutterproof: ${e.error.message} [${e.error.code}]\n`)
             continue
           }
           for (const a of algorithms) text += checksumLine(e.result[a]!, e.path) + '\n'
         }
-        ctx.stdout(text)
+        // Checksum lines are data for `b3sum -c` and the like: byte-exact in a pipe or file;
+        // on a terminal, escaped like every message (a hostile name cannot drive it).
+        if (process.stdout.isTTY) ctx.stdout(text)
+        else ctx.stdoutRaw(text)
       }
-      ctx.exitCode = failed > 0 ? EXIT.COMPLETED_WITH_ERRORS : EXIT.OK
+      ctx.exitCode = exitForItems(entries.flatMap((e) => (e.ok ? [] : [e.error])))
     })
 }

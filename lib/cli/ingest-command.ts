@@ -4,9 +4,13 @@
  */
 import type { Command } from 'commander'
 
+import { AbortError, CallbackError } from '../errors'
 import { ingest, safeToFormat, verify, type IngestProgress, type IngestReport, type VerifyMode } from '../ingest/index'
+import { formatBytes, formatRate } from '../text/units'
 import type { CliContext } from './context'
 import { EXIT } from './exit-codes'
+import { destinationLabels, duration, progressLines, table } from './screen'
+import { renderVerdict } from './verdict'
 
 const MODES: readonly VerifyMode[] = ['destination', 'source', 'size']
 
@@ -14,61 +18,139 @@ function mb(n: number): string {
   return `${(n / 1e6).toFixed(1)} MB`
 }
 
-function eta(s: number | undefined): string {
-  if (s === undefined || !Number.isFinite(s)) return '?'
-  const m = Math.floor(s / 60)
-  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`
+/** What each destination is doing, in words. */
+function doing(d: IngestProgress['destinations'][number]): string {
+  if (d.error) return `FAILED ${d.error.code}`
+  if (d.state === 'aborted') return 'cancelled'
+  if (d.state === 'finished') return 'done'
+  return d.phase === 'read-back' ? 'reading back' : d.phase === 'records' ? 'writing reports' : 'writing'
 }
 
-/** Progress on a TTY: one bar overall and one per destination; otherwise a line every ~2 s. */
-function progressReporter(ctx: CliContext, quiet: boolean): { update: (p: IngestProgress) => void; stop: () => void } {
+interface Reporter {
+  update: (p: IngestProgress) => void
+  /** Stops drawing; `cancelled` redraws the bars with what was really done. */
+  stop: (cancelled?: IngestReport) => void
+}
+
+/**
+ * Progress on a terminal: one bar for the card (read) and one per destination (finished
+ * there: written and read back), each labelled by its drive name and fitted to the
+ * terminal's width. Otherwise a plain line every ~2 s.
+ */
+function progressReporter(ctx: CliContext, quiet: boolean, destinations: readonly string[]): Reporter {
   if (quiet) return { update: () => {}, stop: () => {} }
-  if (process.stderr.isTTY) {
-    const { MultiBar, Presets } = require('cli-progress') as typeof import('cli-progress')
-    const multi = new MultiBar({ stream: process.stderr, hideCursor: true, clearOnComplete: false, format: ' {label} |{bar}| {percentage}% {value}/{total} MB {extra}' }, Presets.shades_classic)
-    let overall: ReturnType<typeof multi.create> | undefined
+  const labels = ['card', ...destinationLabels(destinations)]
+  const columns = ctx.stderrColumns
+  if (columns !== undefined) {
+    const { MultiBar } = require('cli-progress') as typeof import('cli-progress')
+    const multi = new MultiBar({ stream: process.stderr, hideCursor: true, clearOnComplete: false, format: '{line}', autopadding: false, linewrap: false })
     const bars: Array<ReturnType<typeof multi.create>> = []
+    let last: IngestProgress | undefined
+    const draw = (p: IngestProgress, cardState?: string) => {
+      const width = ctx.stderrColumns ?? columns
+      const reading = !cardState && p.bytesRead < p.bytesTotal
+      const lines = progressLines(
+        [
+          {
+            label: labels[0]!,
+            fraction: p.bytesRead / Math.max(1, p.bytesTotal),
+            items: [`${formatBytes(p.bytesRead)} of ${formatBytes(p.bytesTotal)}`, cardState ?? (reading ? formatRate(p.throughput) : 'read'), ...(reading ? [`ETA ${duration(p.etaSeconds)}`] : []), `${p.files}/${p.filesTotal} files done`],
+          },
+          ...p.destinations.map((d, i) => ({
+            label: labels[i + 1]!,
+            fraction: d.bytesDone / Math.max(1, p.bytesTotal),
+            items: [doing(d), `${d.filesDone}/${p.filesTotal} files`, `written ${formatBytes(d.bytesWritten)}`],
+          })),
+        ],
+        width,
+      )
+      lines.forEach((line, i) => {
+        bars[i] ??= multi.create(1, 0, { line })
+        bars[i]!.update(0, { line })
+      })
+    }
     return {
       update(p) {
-        const total = Math.max(1, Math.round(p.bytesTotal / 1e6))
-        overall ??= multi.create(total, 0, { label: 'card'.padEnd(24), extra: '' })
-        overall.update(Math.round(p.bytes / 1e6), { extra: `${p.files}/${p.filesTotal} files ${mb(p.throughput)}/s ETA ${eta(p.etaSeconds)}` })
-        p.destinations.forEach((d, i) => {
-          bars[i] ??= multi.create(total, 0, { label: d.root.slice(-24).padEnd(24), extra: '' })
-          bars[i]!.update(Math.round(d.bytesWritten / 1e6), { extra: d.error ? `FAILED ${d.error.code}` : d.state })
-        })
+        last = p
+        draw(p)
       },
-      stop: () => multi.stop(),
+      stop(cancelled) {
+        // Ctrl-C: the bars show what was actually done, never "finished".
+        if (cancelled && last) {
+          const files = cancelled.files
+          const done = (d: number) => files.filter((f) => ['verified', 'skipped-identical', 'previously-verified'].includes(f.destinations[d]!.status))
+          draw(
+            {
+              ...last,
+              files: files.filter((f) => f.destinations.every((x) => x.status !== 'aborted' && x.status !== 'failed')).length,
+              destinations: last.destinations.map((d, i) => ({ ...d, state: 'aborted', filesDone: done(i).length, bytesDone: done(i).reduce((n, f) => n + f.size, 0) })),
+            },
+            'cancelled',
+          )
+        }
+        multi.stop()
+      },
     }
   }
-  let last = 0
+  let lastAt = 0
   let lastLine = ''
   return {
     update(p) {
       const now = Date.now()
-      if (now - last < 2000 && p.bytes < p.bytesTotal) return
-      const key = `${p.bytes}/${p.files}/${p.destinations.map((d) => d.state).join()}`
-      if (key === lastLine) return
-      last = now
-      lastLine = key
-      const dests = p.destinations.map((d, i) => `dest${i + 1} ${mb(d.bytesWritten)} ${d.error ? `failed ${d.error.code}` : d.state}`).join(', ')
-      ctx.stderr(`progress: ${mb(p.bytes)} of ${mb(p.bytesTotal)} (${p.files}/${p.filesTotal} files, ${mb(p.throughput)}/s, ETA ${eta(p.etaSeconds)}); ${dests}\n`)
+      if (now - lastAt < 2000 && p.phase !== 'records') return
+      const dests = p.destinations.map((d, i) => `${labels[i + 1]} ${d.filesDone}/${p.filesTotal} ${doing(d)}`).join(', ')
+      const line = `progress: ${mb(p.bytesRead)} of ${mb(p.bytesTotal)} read, ${p.files}/${p.filesTotal} files done (${mb(p.throughput)}/s, ETA ${duration(p.etaSeconds)}); ${dests}\n`
+      if (line === lastLine) return
+      lastAt = now
+      lastLine = line
+      ctx.stderr(line)
     },
     stop: () => {},
   }
 }
 
-function table(r: IngestReport): string {
-  const rows = [['destination', 'status', 'verified', 'identical', 'earlier', 'copied', 'failed', 'aborted', 'written']]
-  for (const d of r.perDestination) {
-    rows.push([d.sessionRoot, d.status, d.verified, d.skippedIdentical, d.previouslyVerified, d.copied, d.failed, d.aborted, mb(d.bytesWritten)].map(String))
-  }
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)))
-  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n') + '\n'
+/** The per-destination summary, fitted to the terminal: drive, status, counts. */
+function summaryTable(r: IngestReport, columns: number): string {
+  const labels = destinationLabels(r.perDestination.map((d) => d.root))
+  const rows = [['drive', 'status', 'checked', 'not checked', 'failed', 'not copied', 'written']]
+  r.perDestination.forEach((d, i) => {
+    rows.push([labels[i]!, d.status, String(d.verified + d.skippedIdentical + d.previouslyVerified), String(d.copied), String(d.failed), String(d.aborted), formatBytes(d.bytesWritten)])
+  })
+  return table(rows, columns, [false, false, true, true, true, true, true])
 }
 
 function ingestExit(status: IngestReport['status']): number {
   return status === 'completed' ? EXIT.OK : status === 'aborted' ? EXIT.ABORTED : status === 'failed' ? EXIT.INTEGRITY : EXIT.COMPLETED_WITH_ERRORS
+}
+
+/** Everything a photographer needs after a run (or a Ctrl-C), the verdict last. */
+function printSummary(ctx: CliContext, report: IngestReport, minCopies: number): void {
+  const columns = ctx.stdoutColumns
+  const labels = destinationLabels(report.perDestination.map((d) => d.root))
+  const status = report.status === 'aborted' ? 'CANCELLED' : report.status
+  ctx.stdout(`${status}: ${report.files.length} files, ${formatBytes(report.bytesTotal)}\nsession: ${report.session.folder}\n`)
+  ctx.stdout(summaryTable(report, columns))
+  report.perDestination.forEach((d, i) => ctx.stdout(`  ${labels[i]}: ${d.sessionRoot}\n`))
+  for (const d of report.perDestination) {
+    if (d.error) ctx.stdout(`  ${d.sessionRoot}: ${d.error.code}: ${d.error.message}\n`)
+  }
+  for (const f of report.files) {
+    if (f.sourceError) ctx.stdout(`  ${f.path}: ${f.sourceError.code}: ${f.sourceError.message}\n`)
+    f.destinations.forEach((x, i) => {
+      if (x.error && !report.perDestination[i]!.error) ctx.stdout(`  ${f.path} at ${labels[i]}: ${x.error.code}: ${x.error.message}\n`)
+    })
+  }
+  for (const d of report.perDestination) {
+    if (d.mhlError) ctx.stdout(`  ${d.sessionRoot}: ASC MHL history incomplete: ${d.mhlError.code}: ${d.mhlError.message}\n`)
+    if (d.htmlReportPath) ctx.stdout(`  report: ${d.htmlReportPath}\n`)
+    else if (d.htmlReportError) ctx.stdout(`  ${d.sessionRoot}: HTML report not written: ${d.htmlReportError.code}: ${d.htmlReportError.message}\n`)
+  }
+  for (const s of report.skipped) ctx.stdout(`  skipped ${s.path} (${s.reason}${s.target ? ` → ${s.target}, not followed` : ''})\n`)
+  if (report.status === 'aborted') {
+    const done = report.files.filter((f) => f.destinations.every((x) => ['verified', 'skipped-identical', 'previously-verified'].includes(x.status))).length
+    ctx.stderr(`shutterproof: aborted by Ctrl-C: ${done} of ${report.files.length} files were copied and checked at every destination; nothing partial is under a final name. Run the same command again to finish.\n`)
+  }
+  ctx.stdout(renderVerdict({ safe: report.safeToFormat, files: report.files.length, minCopies, reasons: report.reasons }, columns))
 }
 
 interface IngestCliOptions {
@@ -105,7 +187,7 @@ export function registerIngest(program: Command, ctx: CliContext): void {
       if (!MODES.includes(mode)) ctx.usageError(`unknown --verify ${opts.verify}; use one of ${MODES.join(', ')}`)
       const minCopies = opts.minCopies === undefined ? 2 : Number(opts.minCopies)
       if (!Number.isInteger(minCopies) || minCopies < 1) ctx.usageError('--min-copies must be a whole number ≥ 1')
-      const progress = progressReporter(ctx, opts.quiet === true)
+      const progress = progressReporter(ctx, opts.quiet === true || opts.json === true, destinations)
       let report: IngestReport
       try {
         report = await ingest({
@@ -118,32 +200,20 @@ export function registerIngest(program: Command, ctx: CliContext): void {
           signal: ctx.signal,
           onProgress: progress.update,
         })
-      } finally {
         progress.stop()
+      } catch (err) {
+        // Ctrl-C: the report of what was done comes with the abort.
+        const partial = err instanceof AbortError || err instanceof CallbackError ? (err.partial as IngestReport | undefined) : undefined
+        progress.stop(partial)
+        if (!partial) throw err
+        report = partial
+        if (!(err instanceof AbortError)) throw err
       }
-      if (opts.json) {
-        ctx.stdout(JSON.stringify(report, null, 2) + '\n')
-      } else if (!opts.quiet) {
-        ctx.stdout(`session ${report.session.folder}: ${report.status}, ${report.files.length} files, ${mb(report.bytesTotal)}\n`)
-        ctx.stdout(table(report))
-        for (const d of report.perDestination) {
-          if (d.error) ctx.stdout(`  ${d.sessionRoot}: ${d.error.code}: ${d.error.message}\n`)
-          if (d.mhlError) ctx.stdout(`  ${d.sessionRoot}: ASC MHL history incomplete: ${d.mhlError.code}: ${d.mhlError.message}\n`)
-        }
-        for (const f of report.files) {
-          if (f.sourceError) ctx.stdout(`  ${f.path}: ${f.sourceError.code}: ${f.sourceError.message}\n`)
-          f.destinations.forEach((x, i) => {
-            if (x.error && !report.perDestination[i]!.error) ctx.stdout(`  ${f.path} at ${report.perDestination[i]!.sessionRoot}: ${x.error.code}: ${x.error.message}\n`)
-          })
-        }
-        for (const d of report.perDestination) {
-          if (d.htmlReportPath) ctx.stdout(`  report: ${d.htmlReportPath}\n`)
-          else if (d.htmlReportError) ctx.stdout(`  ${d.sessionRoot}: HTML report not written: ${d.htmlReportError.code}: ${d.htmlReportError.message}\n`)
-        }
-        for (const s of report.skipped) ctx.stdout(`  skipped ${s.path} (${s.reason}${s.target ? ` → ${s.target}, not followed` : ''})\n`)
-        ctx.stdout(report.safeToFormat ? 'safe to format the card: yes\n' : `safe to format the card: NO (${report.reasons.length} reasons; see safe-to-format)\n`)
-      }
+      if (opts.json) ctx.json(report)
+      else if (!opts.quiet) printSummary(ctx, report, minCopies)
       ctx.exitCode = ingestExit(report.status)
+      // The summary said what Ctrl-C left: main need not add its line.
+      if (report.status === 'aborted' && !opts.json && !opts.quiet) ctx.interruptReported = true
     })
 
   program
@@ -154,13 +224,13 @@ export function registerIngest(program: Command, ctx: CliContext): void {
     .addHelpText('after', '\nExamples:\n  shutterproof verify /Volumes/SSD1/2026-04-26_Ada_Wedding\n  shutterproof verify --json /Volumes/SSD2/2026-04-26_Ada_Wedding')
     .action(async (session: string, opts: { json?: boolean }) => {
       const r = await verify(session, { signal: ctx.signal })
-      if (opts.json) ctx.stdout(JSON.stringify(r, null, 2) + '\n')
+      if (opts.json) ctx.json(r)
       else {
-        ctx.stdout(`${r.root}: ${r.status} (${r.files.length} files, against ${r.sources.join(' + ')})\n`)
+        ctx.stdout(`${r.root}: ${r.status === 'completed' ? 'verified' : 'FAILED'} (${r.files.length} files, against ${r.sources.join(' + ')})\n`)
         for (const p of r.mismatches) ctx.stdout(`  MISMATCH ${p}\n`)
         for (const p of r.missing) ctx.stdout(`  MISSING  ${p}\n`)
       }
-      ctx.exitCode = r.status === 'verified' ? EXIT.OK : EXIT.INTEGRITY
+      ctx.exitCode = r.status === 'completed' ? EXIT.OK : EXIT.INTEGRITY
     })
 
   program
@@ -171,16 +241,16 @@ export function registerIngest(program: Command, ctx: CliContext): void {
     .option('--min-copies <n>', 'verified copies needed (default 2)')
     .option('--rehash', 're-read the card and every copy from the disk (not the page cache) and compare BLAKE3 with the recorded card hashes')
     .option('--json', 'print the verdict as JSON')
-    .addHelpText('after', '\nExamples:\n  shutterproof safe-to-format /media/EOS_DIGITAL /Volumes/SSD1 /Volumes/SSD2\n  shutterproof safe-to-format /media/EOS_DIGITAL /Volumes/SSD1/2026-04-26_Ada_Wedding --min-copies 1 --rehash --json')
+    .addHelpText(
+      'after',
+      '\nThe reasons are grouped (what is wrong, at which destination, a few files named); the verdict comes last.\n\nExamples:\n  shutterproof safe-to-format /media/EOS_DIGITAL /Volumes/SSD1 /Volumes/SSD2\n  shutterproof safe-to-format /media/EOS_DIGITAL /Volumes/SSD1/2026-04-26_Ada_Wedding --min-copies 1 --rehash --json',
+    )
     .action(async (card: string, destinations: string[], opts: { minCopies?: string; rehash?: boolean; json?: boolean }) => {
       const minCopies = opts.minCopies === undefined ? 2 : Number(opts.minCopies)
       if (!Number.isInteger(minCopies) || minCopies < 1) ctx.usageError('--min-copies must be a whole number ≥ 1')
       const v = await safeToFormat(card, destinations, { minCopies, rehash: opts.rehash === true, signal: ctx.signal })
-      if (opts.json) ctx.stdout(JSON.stringify(v, null, 2) + '\n')
-      else {
-        ctx.stdout(v.safe ? `safe to format: yes (${v.files} files, each verified on ≥ ${v.minCopies} destinations)\n` : `safe to format: NO\n`)
-        for (const r of v.reasons) ctx.stdout(`  ${r.code}: ${r.message}\n`)
-      }
+      if (opts.json) ctx.json(v)
+      else ctx.stdout(renderVerdict(v, ctx.stdoutColumns))
       ctx.exitCode = v.safe ? EXIT.OK : EXIT.INTEGRITY
     })
 }

@@ -10,9 +10,12 @@ import type { CliContext } from './context'
 import { EXIT } from './exit-codes'
 import { readNewPassphrase } from './secret-input'
 import { FileSystemError } from '../errors'
-import { passphraseStrength, STRONG_PASSPHRASE_ADVICE } from '../keys/strength'
+import { passphraseStrength } from '../keys/strength'
 import { lstat, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
+
+/** What a strong passphrase looks like, the CLI's way (the library's STRONG_PASSPHRASE_ADVICE names the API). */
+const ADVICE = 'a strong passphrase is 4 to 6 random words with a separator (e.g. "lunar-pocket-ripple-fabric-orbit"); `shutterproof passphrase` makes one'
 
 /** Fails with `E_EXISTS` when something is at `path`. */
 async function refuseExisting(path: string, why: string): Promise<void> {
@@ -28,7 +31,7 @@ function weakness(passphrase: string): string | undefined {
   const s = passphraseStrength(passphrase, ['shutterproof', 'vault'])
   if (s.strong) return undefined
   const why = [s.warning, ...s.suggestions].filter(Boolean).join(' ')
-  return `that passphrase is too weak (strength ${s.score} of 4${why ? `: ${why}` : ''}); ${STRONG_PASSPHRASE_ADVICE}, or give --allow-weak`
+  return `that passphrase is too weak (strength ${s.score} of 4${why ? `: ${why}` : ''}); ${ADVICE}, or give --allow-weak`
 }
 
 export function registerKeys(program: Command, ctx: CliContext): void {
@@ -44,7 +47,7 @@ export function registerKeys(program: Command, ctx: CliContext): void {
     .option('--json', 'print { keyId, createdAt, recoveryWords, kitHtml? } as JSON')
     .addHelpText(
       'after',
-      `\nThe passphrase is asked twice without echo, or read from --passphrase-file or SHUTTERPROOF_PASSPHRASE.\nIt is measured (zxcvbn) and refused when weak unless --allow-weak: ${STRONG_PASSPHRASE_ADVICE}.\n\nExamples:\n  shutterproof keys init --vault /Volumes/Keys/studio.vault\n  shutterproof keys init --vault studio.vault --passphrase-file pass.txt --kit-html kit.html`,
+      `\nThe passphrase is asked twice without echo, or read from --passphrase-file or SHUTTERPROOF_PASSPHRASE.\nIt is measured (zxcvbn) and refused when weak unless --allow-weak: ${ADVICE}.\n\nExamples:\n  shutterproof keys init --vault /Volumes/Keys/studio.vault\n  shutterproof keys init --vault studio.vault --passphrase-file pass.txt --kit-html kit.html`,
     )
     .action(async (opts: { vault: string; passphraseFile?: string; kitHtml?: string; allowWeak?: boolean; json?: boolean }) => {
       // Refuse before asking anything: typing a passphrase twice to learn the file exists helps nobody.
@@ -56,11 +59,7 @@ export function registerKeys(program: Command, ctx: CliContext): void {
       if (opts.kitHtml) await writeFile(opts.kitHtml, recoveryKit.html, { flag: 'wx', mode: 0o600 })
       if (opts.json) {
         ctx.stdout(
-          JSON.stringify(
-            { keyId: recoveryKit.keyId, createdAt: recoveryKit.createdAt.toISOString(), recoveryWords: recoveryKit.words, ...(opts.kitHtml ? { kitHtml: resolve(opts.kitHtml) } : {}) },
-            null,
-            2,
-          ) + '\n',
+          JSON.stringify({ keyId: recoveryKit.keyId, createdAt: recoveryKit.createdAt, recoveryWords: recoveryKit.words, ...(opts.kitHtml ? { kitHtml: resolve(opts.kitHtml) } : {}) }, null, 2) + '\n',
         )
       } else {
         ctx.stdout(`Vault written to ${opts.vault} (readable by you only)\n\n${recoveryKit.text}`)

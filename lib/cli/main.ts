@@ -7,7 +7,8 @@ import { Command, CommanderError } from 'commander'
 
 import { ShutterproofError } from '../errors'
 import { CliContext, UsageError } from './context'
-import { EXIT } from './exit-codes'
+import { EXIT, exitForError } from './exit-codes'
+import { cliHint } from './hints'
 import { registerBackup } from './backup-command'
 import { registerHash } from './hash-command'
 import { registerIngest } from './ingest-command'
@@ -19,25 +20,28 @@ import { registerReport } from './report-command'
 
 const { version } = require('../../package.json') as { version: string }
 
-/** Errors that mean the command line asked for something wrong. */
-const USAGE_CODES = new Set(['E_INVALID_ARGUMENT', 'E_TTL_TOO_LONG', 'E_SHARE_NOT_FOUND', 'E_WEAK_PASSPHRASE'])
-
 export async function main(argv: string[]): Promise<number> {
   const ctx = new CliContext()
   const program = new Command('shutterproof')
     .version(version)
     .description('Keeps photographers\u2019 work safe: verified ingest, encrypted backups, safe sharing')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => ctx.stdout(s), writeErr: (s) => ctx.stderr(s) })
+    .configureOutput({
+      writeOut: (s) => ctx.stdout(s),
+      writeErr: (s) => ctx.stderr(s),
+      // One style for every usage error: `shutterproof: <what>` (commander says `error: <what>`).
+      outputError: (s, write) => write(`shutterproof: ${s.replace(/^error: /, '')}`),
+    })
     .addHelpText('after', '\nExamples:\n  shutterproof ingest /media/EOS_DIGITAL /Volumes/SSD1 /Volumes/SSD2 --client Ada --shoot Wedding\n  shutterproof backup /Volumes/SSD1/2026-04-26_Ada_Wedding /Volumes/Offsite/store --vault studio.vault\n  shutterproof hash --json IMG_0001.CR3')
-  registerHash(program, ctx)
+  // The order of the main help: the photographer's day, from the card to the client.
+  registerIngest(program, ctx)
+  registerReport(program, ctx)
+  registerBackup(program, ctx)
+  registerShare(program, ctx)
+  registerDelivery(program, ctx)
   registerKeys(program, ctx)
   registerSeal(program, ctx)
-  registerIngest(program, ctx)
-  registerShare(program, ctx)
-  registerBackup(program, ctx)
-  registerDelivery(program, ctx)
-  registerReport(program, ctx)
+  registerHash(program, ctx)
 
   let interrupted = false
   const onSigint = () => {
@@ -48,8 +52,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv, { from: 'user' })
     if (interrupted && !ctx.interruptIsStop) {
-      // Commands that report an abort (ingest returns an 'aborted' report) land here.
-      ctx.stderr('shutterproof: aborted by Ctrl-C; nothing partial was left under a final name\n')
+      // A command that finished its work anyway as Ctrl-C came, or told what was left.
+      if (!ctx.interruptReported) ctx.stderr('shutterproof: aborted by Ctrl-C; nothing partial was left under a final name\n')
       return EXIT.ABORTED
     }
     return ctx.exitCode
@@ -62,12 +66,13 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.USAGE
     }
     if (err instanceof ShutterproofError && err.code === 'E_ABORTED') {
-      ctx.stderr(interrupted ? 'shutterproof: aborted by Ctrl-C; nothing partial was left under a final name\n' : `shutterproof: ${err.message}\n`)
+      if (!ctx.interruptReported) ctx.stderr(interrupted ? 'shutterproof: aborted by Ctrl-C; nothing partial was left under a final name\n' : `shutterproof: ${err.message}\n`)
       return EXIT.ABORTED
     }
     if (err instanceof ShutterproofError) {
-      ctx.stderr(`shutterproof: ${err.message} [${err.code}]\n`)
-      return USAGE_CODES.has(err.code) ? EXIT.USAGE : EXIT.INTEGRITY
+      const hint = cliHint(err)
+      ctx.stderr(`shutterproof: ${err.message} [${err.code}]\n${hint ? `  ${hint}\n` : ''}`)
+      return exitForError(err)
     }
     throw err
   } finally {
@@ -75,7 +80,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/** Runs the command line of this process and sets its exit code. */
+export function run(): void {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code
@@ -86,3 +92,5 @@ if (require.main === module) {
     },
   )
 }
+
+if (require.main === module) run()

@@ -10,7 +10,7 @@ import type { ShutterproofError } from '../errors'
 import { openVault, type Vault } from '../keys/vault'
 import { inspectSealed, openSealedFile, sealFile } from '../seal/files'
 import type { CliContext } from './context'
-import { EXIT } from './exit-codes'
+import { exitForItems } from './exit-codes'
 import { readPassphrase, readRecoveryFile, warnIfReadableByOthers } from './secret-input'
 
 const SUFFIX = '.sealed'
@@ -22,7 +22,7 @@ interface UnlockOptions {
 }
 
 async function unlockVault(opts: UnlockOptions, ctx: CliContext): Promise<Vault> {
-  if (!opts.vault) ctx.usageError('name the vault key file with --vault FILE')
+  if (!opts.vault) ctx.missingOption('--vault <file>', 'the vault key file')
   await warnIfReadableByOthers(opts.vault, ctx)
   if (opts.recoveryKeyFile) return openVault(opts.vault, { recoveryKey: await readRecoveryFile(opts.recoveryKeyFile) })
   return openVault(opts.vault, { passphrase: await readPassphrase(opts, `Passphrase for ${opts.vault}: `) })
@@ -94,7 +94,7 @@ export function registerSeal(program: Command, ctx: CliContext): void {
     .addHelpText('after', '\nExamples:\n  shutterproof inspect IMG_0001.CR3.sealed\n  shutterproof inspect --json IMG_0001.CR3.sealed')
     .action(async (file: string, opts: { json?: boolean }) => {
       const info = await inspectSealed(file)
-      if (opts.json) ctx.stdout(JSON.stringify(info, null, 2) + '\n')
+      if (opts.json) ctx.json(info)
       else {
         ctx.stdout(
           [
@@ -118,8 +118,7 @@ async function eachFile(
   run: (input: string) => Promise<{ output: string; plaintextSize: number; sealedSize: number }>,
 ): Promise<void> {
   const results: object[] = []
-  let failed = 0
-  let integrity = false
+  const failures: ShutterproofError[] = []
   for (const input of files) {
     try {
       const r = await run(input)
@@ -128,12 +127,12 @@ async function eachFile(
     } catch (err) {
       const e = err as ShutterproofError
       if (e.code === 'E_ABORTED') throw e
-      failed++
-      if (e.code === 'E_AUTH' || e.code === 'E_TRUNCATED') integrity = true
+      failures.push(e)
       results.push({ input, error: { code: e.code, message: e.message } })
       if (!json) ctx.stderr(failureLine(input, e))
     }
   }
-  if (json) ctx.stdout(JSON.stringify({ files: results }, null, 2) + '\n')
-  ctx.exitCode = failed === 0 ? EXIT.OK : integrity ? EXIT.INTEGRITY : EXIT.COMPLETED_WITH_ERRORS
+  if (json) ctx.json({ files: results })
+  // A file that fails a check (damaged, foreign key) is exit 1, whatever else happened.
+  ctx.exitCode = exitForItems(failures)
 }

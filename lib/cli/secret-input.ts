@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 
 import { UsageError, type CliContext } from './context'
+import { escapeControls } from '../text/escape'
 
 export const PASSPHRASE_ENV = 'SHUTTERPROOF_PASSPHRASE'
 
@@ -22,7 +23,7 @@ export function promptHidden(
 ): Promise<string> {
   const stdin = process.stdin
   if (!stdin.isTTY) return Promise.reject(new UsageError(noTerminal))
-  process.stderr.write(question)
+  process.stderr.write(escapeControls(question))
   return new Promise((resolve, reject) => {
     let value = ''
     stdin.setRawMode(true)

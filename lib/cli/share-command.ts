@@ -47,13 +47,13 @@ interface State {
  * `--public-url`, else `$SHUTTERPROOF_SHARE_URL`, else `publicUrl` in share.json, else
  * the loopback address (only this machine can open those: the caller warns).
  */
-function openState(opts: HomeOptions, ctx: CliContext): State {
+async function openState(opts: HomeOptions, ctx: CliContext): Promise<State> {
   const paths = ensureHome(shareHome(opts.home))
   if (paths.tightened !== undefined) ctx.stderr(`note: ${paths.home} could be entered by other users (mode ${paths.tightened.toString(8)}); made it private (700)\n`)
   const config = readShareConfig(paths.config)
   const serverKey = loadServerKey(paths.key)
   const publicUrl = opts.publicUrl ?? opts.baseUrl ?? process.env.SHUTTERPROOF_SHARE_URL ?? config.publicUrl ?? `http://127.0.0.1:${DEFAULT_PORT}`
-  return { registry: openShareRegistry({ path: paths.db, serverKey, publicUrl }), serverKey, home: paths.home, config }
+  return { registry: await openShareRegistry({ path: paths.db, serverKey, publicUrl }), serverKey, home: paths.home, config }
 }
 
 function warnIfLoopback(registry: ShareRegistry, ctx: CliContext): void {
@@ -83,7 +83,7 @@ function recipientLine(r: RecipientAudit): string {
   return [
     r.shareId,
     r.address,
-    r.status === 'revoked' ? `revoked ${r.revokedAt!.toISOString()}` : r.status,
+    r.status === 'revoked' ? `revoked ${r.revokedAt!}` : r.status,
     `codes ${r.codesSent}${r.sendFailures ? ` (${r.sendFailures} failed)` : ''}`,
     `sign-ins ${r.signIns}${r.wrongCodes ? ` (${r.wrongCodes} wrong codes)` : ''}`,
     `downloaded: ${files.length === 0 ? 'nothing' : files.join(', ')}`,
@@ -96,7 +96,7 @@ function withHome(cmd: Command): Command {
 
 function shareLine(s: ShareInfo): string {
   const limit = s.maxDownloads === undefined ? `${s.downloads}` : `${s.downloads}/${s.maxDownloads}`
-  return [s.id, s.status.padEnd(7), s.scope.padEnd(7), s.expiresAt.toISOString(), `dl ${limit}`.padEnd(8), s.hasPassword ? 'password' : 'no-pass ', s.label || '-'].join('  ')
+  return [s.id, s.status.padEnd(7), s.scope.padEnd(7), s.expiresAt, `dl ${limit}`.padEnd(8), s.hasPassword ? 'password' : 'no-pass ', s.label || '-'].join('  ')
 }
 
 export function registerShare(program: Command, ctx: CliContext): void {
@@ -146,7 +146,7 @@ export function registerShare(program: Command, ctx: CliContext): void {
         if (!statSync(real).isFile()) ctx.usageError(`${f} is not a regular file`)
         return relative(session, real).split(sep).join('/')
       })
-      const { registry, config, home } = openState(opts, ctx)
+      const { registry, config, home } = await openState(opts, ctx)
       const to = opts.to as unknown as string[]
       try {
         warnIfLoopback(registry, ctx)
@@ -170,7 +170,7 @@ export function registerShare(program: Command, ctx: CliContext): void {
           ctx.stdout(JSON.stringify({ id: created.id, url: created.url, token: created.token, expiresAt: created.expiresAt, ...extra }, null, 2) + '\n')
         } else {
           ctx.stdout(`${created.url}\n`)
-          ctx.stderr(`share ${created.id}: ${items.length} file(s), ${scope}, expires ${created.expiresAt.toISOString()}\n`)
+          ctx.stderr(`share ${created.id}: ${items.length} file(s), ${scope}, expires ${created.expiresAt}\n`)
           if (created.recipients) ctx.stderr(`only for: ${created.recipients.join(', ')} (each signs in with a code e-mailed to them; forwarding the link forwards nothing)\n`)
           if (created.password) ctx.stderr(`password: ${created.password}\n  (send it by another channel than the link; it is not shown again)\n`)
         }
@@ -182,8 +182,8 @@ export function registerShare(program: Command, ctx: CliContext): void {
   withHome(share.command('list'))
     .description('List share links')
     .addHelpText('after', '\nExamples:\n  shutterproof share list\n  shutterproof share list --json --home /Volumes/Studio/.shutterproof')
-    .action((opts: HomeOptions) => {
-      const { registry } = openState(opts, ctx)
+    .action(async (opts: HomeOptions) => {
+      const { registry } = await openState(opts, ctx)
       try {
         const shares = registry.listShares()
         if (opts.json) ctx.stdout(JSON.stringify({ shares }, null, 2) + '\n')
@@ -196,8 +196,8 @@ export function registerShare(program: Command, ctx: CliContext): void {
   withHome(share.command('audit'))
     .description('The monthly audit: active, expiring soon, full without password, never opened, limit reached, expired not purged, and what each recipient did')
     .addHelpText('after', '\nExamples:\n  shutterproof share audit\n  shutterproof share audit --json')
-    .action((opts: HomeOptions) => {
-      const { registry } = openState(opts, ctx)
+    .action(async (opts: HomeOptions) => {
+      const { registry } = await openState(opts, ctx)
       try {
         const audit = registry.auditShares()
         if (opts.json) {
@@ -233,11 +233,11 @@ export function registerShare(program: Command, ctx: CliContext): void {
       'after',
       '\nExamples:\n  shutterproof share revoke k3v7qzp2m4x6b5ta --reason "sent to the wrong client"\n  shutterproof share revoke k3v7qzp2m4x6b5ta --to assistant@example.com --reason "left the agency"\n  shutterproof share revoke --session ~/Photos/2026-04-26_Smith --reason "client asked to take the photos down"',
     )
-    .action((id: string | undefined, opts: HomeOptions & { reason?: string; session?: string; to?: string }) => {
+    .action(async (id: string | undefined, opts: HomeOptions & { reason?: string; session?: string; to?: string }) => {
       if (id !== undefined && opts.session !== undefined) ctx.usageError('give a share id or --session DIR, not both')
       if (opts.to !== undefined && id === undefined) ctx.usageError('--to ADDRESS revokes one recipient of one link: give the share id too (see share list)')
       if (id === undefined && opts.session === undefined) ctx.usageError('give the share id to revoke (see share list), or --session DIR to revoke every link of a session')
-      const { registry } = openState(opts, ctx)
+      const { registry } = await openState(opts, ctx)
       try {
         if (opts.session !== undefined) {
           const session = findSession(registry, opts.session)
@@ -252,12 +252,12 @@ export function registerShare(program: Command, ctx: CliContext): void {
         if (opts.to !== undefined) {
           const r = registry.revokeRecipient(id!, opts.to, opts.reason ?? '')
           if (opts.json) ctx.stdout(JSON.stringify({ id, recipient: r.address, revokedAt: r.revokedAt, reason: r.revokeReason ?? '' }, null, 2) + '\n')
-          else ctx.stdout(`revoked ${r.address} on ${id} at ${r.revokedAt!.toISOString()}; the link's other recipients go on\n`)
+          else ctx.stdout(`revoked ${r.address} on ${id} at ${r.revokedAt!}; the link's other recipients go on\n`)
           return
         }
         const s = registry.revokeShare(id!, opts.reason ?? '')
         if (opts.json) ctx.stdout(JSON.stringify({ id: s.id, revokedAt: s.revokedAt, reason: s.revokeReason ?? '' }, null, 2) + '\n')
-        else ctx.stdout(`revoked ${s.id} at ${s.revokedAt!.toISOString()}\n`)
+        else ctx.stdout(`revoked ${s.id} at ${s.revokedAt!}\n`)
       } finally {
         registry.close()
       }
@@ -268,12 +268,12 @@ export function registerShare(program: Command, ctx: CliContext): void {
     .option('--older-than <age>', `remove access-log entries older than this, e.g. 30d, 12w (default ${DEFAULT_LOG_AGE}; the last 15 minutes are always kept)`)
     .option('--dry-run', 'count what would be removed, and remove nothing')
     .addHelpText('after', '\nExamples:\n  shutterproof share purge\n  shutterproof share purge --older-than 30d --dry-run\n  shutterproof share purge --older-than 30d --json')
-    .action((opts: HomeOptions & { olderThan?: string; dryRun?: boolean }) => {
+    .action(async (opts: HomeOptions & { olderThan?: string; dryRun?: boolean }) => {
       const olderThan = opts.olderThan ?? DEFAULT_LOG_AGE
       const dryRun = opts.dryRun === true
       // Checked before anything is opened: a bad value changes nothing.
       const age = parseDuration(olderThan, '--older-than')
-      const { registry } = openState(opts, ctx)
+      const { registry } = await openState(opts, ctx)
       try {
         const purgedShares = registry.purgeExpired({ dryRun })
         const prunedLogEntries = registry.pruneAccessLog({ olderThan: age, dryRun })
@@ -304,7 +304,7 @@ export function registerShare(program: Command, ctx: CliContext): void {
     .action(async (opts: HomeOptions & ServeOptions) => {
       const port = opts.port === undefined ? DEFAULT_PORT : Number(opts.port)
       if (!Number.isInteger(port) || port < 0 || port > 65535) ctx.usageError(`--port must be 0 to 65535, not ${opts.port}`)
-      const { registry, serverKey, config, home } = openState(opts, ctx)
+      const { registry, serverKey, config, home } = await openState(opts, ctx)
       let server: ReturnType<typeof createShareServer> | undefined
       let log: ReturnType<typeof createWriteStream> | undefined
       let mailer: ShareMailer | undefined

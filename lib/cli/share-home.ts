@@ -12,7 +12,7 @@ import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, statSync, writ
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 
-import { ShutterproofError } from '../errors'
+import { FileSystemError, InvalidArgumentError } from '../errors'
 import type { SmtpSettings } from '../share/mail/smtp-settings'
 
 /** The state folder for these options and this environment. */
@@ -38,13 +38,13 @@ export function ensureHome(home: string): HomePaths {
   mkdirSync(home, { recursive: true, mode: 0o700 })
   const paths: HomePaths = { home, db: join(home, 'shares.db'), key: join(home, 'server.key'), config: join(home, 'share.json') }
   const st = statSync(home)
-  if (!st.isDirectory()) throw new ShutterproofError('E_INVALID_ARGUMENT', `${home} is not a folder; give the share home folder with --home`, { path: home })
+  if (!st.isDirectory()) throw new InvalidArgumentError(`${home} is not a folder; give the share home folder with --home`, { path: home })
   const mode = st.mode & 0o777
   if (mode & 0o077) {
     try {
       chmodSync(home, 0o700)
     } catch (err) {
-      throw new ShutterproofError(
+      throw new FileSystemError(
         'EACCES',
         `${home} can be entered by other users (mode ${mode.toString(8)}) and cannot be made private (${(err as NodeJS.ErrnoException).code}); run chmod 700 ${home}`,
         { path: home },
@@ -114,7 +114,7 @@ export function readShareConfig(path: string): ShareConfig {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
     throw err
   }
-  const bad = (why: string) => new ShutterproofError('E_INVALID_ARGUMENT', `${path}: ${why}; see docs/DEPLOY.md for its fields`, { path })
+  const bad = (why: string) => new InvalidArgumentError(`${path}: ${why}; see docs/DEPLOY.md for its fields`, { path })
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -149,11 +149,11 @@ export function loadServerKey(path: string): Buffer {
   }
   const mode = statSync(path).mode & 0o777
   if (mode & 0o077) {
-    throw new ShutterproofError('EACCES', `${path} can be read by other users (mode ${mode.toString(8)}); run chmod 600 ${path}`, { path })
+    throw new FileSystemError('EACCES', `${path} can be read by other users (mode ${mode.toString(8)}); run chmod 600 ${path}`, { path })
   }
   const key = readFileSync(path)
   if (key.length !== 32) {
-    throw new ShutterproofError('E_INVALID_ARGUMENT', `${path} is not a Shutterproof server key (${key.length} bytes, expected 32); move it away to make a new one (existing links stop working)`, { path })
+    throw new InvalidArgumentError(`${path} is not a Shutterproof server key (${key.length} bytes, expected 32); move it away to make a new one (existing links stop working)`, { path })
   }
   return key
 }

@@ -4,17 +4,7 @@
  * and the bytes left at that rate.
  * @module
  */
-
-/** `1.5 GiB`, `20.0 MB`-style sizes (binary units, one decimal). */
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let i = 0
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024
-    i++
-  }
-  return `${i === 0 ? n.toFixed(0) : n.toFixed(1)} ${units[i]}`
-}
+import { formatBytes, formatRate } from '../text/units'
 
 /** `1:02:03` or `4:05`. */
 export function formatDuration(seconds: number): string {
@@ -43,11 +33,11 @@ export class TransferRate {
     return dt >= 0.5 ? Math.max(0, (bytes - first.bytes) / dt) : 0
   }
 
-  /** `files 3/40  1.2 GiB of 2.0 GiB  19.8 MiB/s  ETA 0:42` */
+  /** `files 3/40  1.2 GB of 2.0 GB  19.8 MB/s  ETA 0:42` (sizes as everywhere on the screen: lib/text/units) */
   line(p: { files: number; filesTotal: number; bytes: number; bytesTotal: number }): string {
     const rate = this.update(p.bytes)
     const left = p.bytesTotal - p.bytes
     const eta = rate > 0 ? `ETA ${formatDuration(left / rate)}` : 'ETA …'
-    return `files ${p.files}/${p.filesTotal}  ${formatBytes(p.bytes)} of ${formatBytes(p.bytesTotal)}  ${formatBytes(rate)}/s  ${eta}`
+    return `files ${p.files}/${p.filesTotal}  ${formatBytes(p.bytes)} of ${formatBytes(p.bytesTotal)}  ${formatRate(rate)}  ${eta}`
   }
 }

@@ -10,12 +10,13 @@ import { pipeline } from 'node:stream/promises'
 
 import { pack as tarPack } from 'tar-stream'
 
-import { AbortError, FileSystemError, IntegrityError, InvalidArgumentError, ShutterproofError } from '../errors'
+import { FileSystemError, IntegrityError, InvalidArgumentError, ShutterproofError } from '../errors'
 import type { KdfOptions } from '../keys/kdf'
 import { generatePassphrase } from '../keys/passphrase'
 import { syncFolder, tempNameFor } from '../fs/durable'
 import { toFsError } from '../fs/errors'
-import type { ByteProgress } from '../progress'
+import { CallbackGuard } from '../callbacks'
+import { byteProgress, type ByteProgress } from '../progress'
 import { createSealStream } from '../seal/streams'
 import { handleSink, readPrefix } from './handle-io'
 import { nameTaken, placeNoOverwrite } from './place'
@@ -34,9 +35,13 @@ export interface DeliveryInput {
 export interface CreateDeliveryOptions {
   /** The passphrase to seal with; when absent, a 6-word one is generated and returned. */
   passphrase?: string
-  /** Aborting rejects with `E_ABORTED` and removes the temporary file. */
+  /** Aborting rejects with an `AbortError` (`E_ABORTED`) and removes the temporary file. */
   signal?: AbortSignal
-  /** Plaintext bytes of the files packed so far (at most ~20 events a second, plus the last). */
+  /**
+   * Plaintext bytes of the files packed so far (phase `write`, `currentFile` the file
+   * being packed; at most ~20 events a second, plus the last right before the promise
+   * resolves). If it throws, nothing is written and the promise rejects with `E_CALLBACK`.
+   */
   onProgress?: (progress: ByteProgress) => void
   /** Argon2id costs for the passphrase (defaults: 64 MiB, 3 passes, 4 lanes). */
   kdf?: KdfOptions
@@ -90,25 +95,30 @@ function plan(files: ReadonlyArray<string | DeliveryInput>): Planned[] {
 }
 
 /** Counts plaintext bytes for progress, throttled. */
-function progressCounter(onProgress: (p: ByteProgress) => void, total: number) {
+function progressCounter(onProgress: (p: ByteProgress) => void, total: number, files: number) {
   let bytes = 0
   let last = 0
+  let done = 0
   return {
-    tap(): Transform {
+    tap(file: string): Transform {
       return new Transform({
         transform(chunk: Buffer, _enc, cb) {
           bytes += chunk.length
           const now = Date.now()
           if (now - last >= PROGRESS_INTERVAL_MS) {
             last = now
-            onProgress({ bytes, total: Math.max(total, bytes) })
+            onProgress({ ...byteProgress('write', file, bytes, total, false), files: done, filesTotal: files })
           }
           cb(null, chunk)
         },
+        flush(cb) {
+          done++
+          cb()
+        },
       })
     },
-    finish() {
-      onProgress({ bytes, total: bytes })
+    finish(file: string) {
+      onProgress({ ...byteProgress('write', file, bytes, bytes, true), files, filesTotal: files })
     },
   }
 }
@@ -140,8 +150,10 @@ export async function createDelivery(
   if (options.passphrase !== undefined && (typeof options.passphrase !== 'string' || options.passphrase === '')) {
     throw new InvalidArgumentError('the passphrase must be a non-empty string; leave it out to have one generated')
   }
-  const signal = options.signal
-  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason })
+  const guard = new CallbackGuard(options.signal)
+  guard.throwIfStopped()
+  const signal = guard.signal
+  const onProgress = guard.wrap('onProgress', options.onProgress)
   const target = resolve(out)
   const fix = 'choose another name or move the old delivery away'
   if (await nameTaken(target)) throw new FileSystemError('E_EXISTS', `${target} already exists and is never overwritten; ${fix}`, { path: target })
@@ -158,7 +170,7 @@ export async function createDelivery(
   const generated = options.passphrase === undefined ? generatePassphrase({ words: 6 }).passphrase : undefined
   const passphrase = options.passphrase ?? generated!
   const seal = createSealStream(options.kdf ? { passphrase, kdf: options.kdf } : { passphrase })
-  const counter = options.onProgress ? progressCounter(options.onProgress, total) : undefined
+  const counter = onProgress ? progressCounter(onProgress, total, planned.length) : undefined
 
   const temp = tempNameFor(target, '.partial')
   let handle: FileHandle | undefined
@@ -169,12 +181,12 @@ export async function createDelivery(
     })
     const tar = tarPack()
     const feed = (async () => {
-      for (const p of planned) written.push(await packOne(tar, p, counter?.tap()))
+      for (const p of planned) written.push(await packOne(tar, p, counter?.tap(p.source)))
       tar.finalize()
     })()
     feed.catch((err: unknown) => tar.destroy(err as Error))
     const sink = handleSink(handle)
-    const results = await Promise.allSettled([pipeline(tar, seal, sink, signal ? { signal } : {}), feed])
+    const results = await Promise.allSettled([pipeline(tar, seal, sink, { signal }), feed])
     const reasons = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
     // A typed error (a file that changed, an unreadable file) explains more than the
     // "stream destroyed" it causes on the other side; else the archive side's own error.
@@ -183,16 +195,18 @@ export async function createDelivery(
     const bytes = (await handle.stat()).size
     await handle.close()
     handle = undefined
+    // Stopped while flushing: the temporary goes (below), nothing takes the final name.
+    if (guard.stopped) throw guard.stopError()
     await placeNoOverwrite(temp, target, fix)
     await syncFolder(dirname(target))
-    counter?.finish()
+    counter?.finish(target)
     const result: CreatedDelivery = { path: target, files: written, bytes }
     if (generated !== undefined) result.passphrase = generated
     return result
   } catch (err) {
     await handle?.close().catch(() => undefined)
     await unlink(temp).catch(() => undefined)
-    if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason })
+    if (guard.stopped) throw guard.stopError()
     if (err instanceof ShutterproofError) throw err
     throw toFsError(err, target, 'write the delivery')
   }

@@ -11,7 +11,9 @@ import { pipeline } from 'node:stream/promises'
 
 import { extract as tarExtract, type Header } from 'tar-stream'
 
-import { AbortError, FileSystemError, IntegrityError, InvalidArgumentError, ShutterproofError, UnsafeArchiveError } from '../errors'
+import { abortError, throwIfAborted } from '../abort'
+import { deprecated } from '../deprecate'
+import { FileSystemError, IntegrityError, InvalidArgumentError, ShutterproofError, UnsafeArchiveError } from '../errors'
 import { syncFolder } from '../fs/durable'
 import { toFsError } from '../fs/errors'
 import type { OpenKey } from '../seal/keys'
@@ -66,7 +68,7 @@ const REFUSED_TYPES: Record<string, string> = {
 }
 
 function unsafe(entry: string, why: string): UnsafeArchiveError {
-  return new UnsafeArchiveError('E_UNSAFE_ENTRY', `The delivery holds an entry that is never unpacked: "${entry}" ${why}. Nothing was unpacked; ask the sender for an archive made with "shutterproof deliver"`, { entry })
+  return new UnsafeArchiveError('E_UNSAFE_ENTRY', `The delivery holds an entry that is never unpacked: "${entry}" ${why}. Nothing was unpacked; ask the sender for a delivery made by Shutterproof (createDelivery)`, { entry })
 }
 
 function checkLimits(limits: DeliveryLimits | undefined): Required<DeliveryLimits> {
@@ -91,18 +93,31 @@ function checkLimits(limits: DeliveryLimits | undefined): Required<DeliveryLimit
  *
  * @example
  * ```ts
- * const { files } = await openDelivery('ada-wedding.sealed', { passphrase }, 'Downloads/ada-wedding')
+ * const { files } = await openDelivery('ada-wedding.sealed', 'Downloads/ada-wedding', { passphrase })
  * for (const f of files) console.log(f.name, f.size)
  * ```
  * @throws `E_BAD_PASSPHRASE`, `E_AUTH`, `E_TRUNCATED`, `E_FORMAT`, `E_UNSAFE_ENTRY`,
  *   `E_ARCHIVE_LIMIT`, `E_EXISTS`, `ENOENT`, `E_NO_SPACE`, `E_ABORTED`
  */
-export async function openDelivery(file: string, key: OpenKey, intoDir: string, options: OpenDeliveryOptions = {}): Promise<OpenedDelivery> {
+export async function openDelivery(file: string, intoDir: string, options: OpenKey & OpenDeliveryOptions): Promise<OpenedDelivery>
+/** @deprecated Use `openDelivery(file, intoDir, { passphrase, ...options })` (source, target, options); this form goes in 0.3. */
+export async function openDelivery(file: string, key: OpenKey, intoDir: string, options?: OpenDeliveryOptions): Promise<OpenedDelivery>
+export async function openDelivery(file: string, a: string | OpenKey, b?: string | (OpenKey & OpenDeliveryOptions), c?: OpenDeliveryOptions): Promise<OpenedDelivery> {
+  if (typeof a === 'string') {
+    if (!b || typeof b !== 'object') throw new InvalidArgumentError('openDelivery needs (file, intoDir, { passphrase })')
+    const { signal, limits, ...key } = b
+    return openInto(file, key as OpenKey, a, { ...(signal ? { signal } : {}), ...(limits ? { limits } : {}) })
+  }
+  deprecated('SP_DEP_OPEN_DELIVERY_ARGS', 'openDelivery(file, key, intoDir, options) is deprecated: use openDelivery(file, intoDir, { passphrase, ...options })')
+  return openInto(file, a, b as string, c ?? {})
+}
+
+async function openInto(file: string, key: OpenKey, intoDir: string, options: OpenDeliveryOptions): Promise<OpenedDelivery> {
   if (typeof file !== 'string' || file === '') throw new InvalidArgumentError('give the path of the delivery to open')
   if (typeof intoDir !== 'string' || intoDir === '') throw new InvalidArgumentError('give the folder to unpack into')
   const limits = checkLimits(options.limits)
   const signal = options.signal
-  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason })
+  throwIfAborted(signal)
   const opener = createOpenStream(key)
   const source = await stat(file).catch((err: unknown) => {
     throw toFsError(err, file, 'read')
@@ -128,7 +143,7 @@ export async function openDelivery(file: string, key: OpenKey, intoDir: string, 
     succeeded = true
     return { files, dir }
   } catch (err) {
-    if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason })
+    if (signal?.aborted) throw abortError(signal)
     throw err
   } finally {
     if (staging) await rm(staging, { recursive: true, force: true }).catch(() => undefined)
@@ -245,7 +260,7 @@ function explain(err: unknown, file: string): ShutterproofError {
   const code = (err as NodeJS.ErrnoException)?.code
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return toFsError(err, file, 'unpack')
   const reason = err instanceof Error ? err.message : String(err)
-  return new IntegrityError('E_FORMAT', `${file} decrypted and authenticated, but is not a tar archive Shutterproof can read (${reason}); ask the sender for a delivery made with "shutterproof deliver"`, { path: file, cause: err })
+  return new IntegrityError('E_FORMAT', `${file} decrypted and authenticated, but is not a tar archive Shutterproof can read (${reason}); ask the sender for a delivery made by Shutterproof (createDelivery)`, { path: file, cause: err })
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises'
 
-import type { ShutterproofError } from '../errors'
+import { reported, type ReportedError, type ShutterproofError } from '../errors'
 import { MHL_HASH_FORMATS, latestHashes, readHistory, writeGeneration, type MhlHashes, type MhlFileInput, type LatestFileHashes } from '../mhl'
 import { xmlCanHold } from '../mhl/xml'
 import type { HashResult } from '../hash'
@@ -26,7 +26,7 @@ export interface HistoryFile {
 export interface HistoryResult {
   manifestPath?: string
   generation?: number
-  error?: { code: string; message: string }
+  error?: ReportedError
 }
 
 function mhlHashes(h: Omit<HashResult, 'size'>): MhlHashes {
@@ -67,7 +67,7 @@ export async function appendGeneration(
     return { manifestPath: g.manifestPath, generation: g.generation }
   } catch (err) {
     const e = err as ShutterproofError
-    return { error: { code: e.code ?? 'E_IO', message: e.message ?? String(err) } }
+    return { error: reported({ code: e.code ?? 'E_IO', message: e.message ?? String(err) }) }
   }
 }
 

@@ -115,11 +115,11 @@ export async function planCard(source: string): Promise<CardPlan> {
 }
 
 /** Node fs errors → the `CODE: message` shape `fromNative` reads. @internal */
-export function nodeError(err: unknown, path: string): unknown {
+export function nodeError(err: unknown, path: string, role: 'card' | 'destination' = 'card'): unknown {
   const e = err as NodeJS.ErrnoException
   switch (e?.code) {
     case 'ENOENT':
-      return { message: `ENOENT: ${path}: no such file or folder; check the path (is the card mounted?)` }
+      return { message: `ENOENT: ${path}: no such file or folder; check the path (${role === 'card' ? 'is the card mounted?' : 'is the destination drive connected and mounted?'})` }
     case 'EACCES':
     case 'EPERM':
       return { message: `EACCES: ${path}: permission denied; check the permissions or run as the owner` }

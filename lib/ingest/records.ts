@@ -8,6 +8,7 @@
 import { open, readdir, readFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 
+import type { ReportedError } from '../errors'
 import type { HashResult } from '../hash'
 import { writeFileDurably } from '../fs/durable'
 import { DATA_FOLDER, type SkippedEntry } from './plan'
@@ -39,7 +40,7 @@ export interface RecordFile {
   method: VerifyMethod
   /** When this record established the status (ISO 8601). */
   checkedAt: string
-  error?: { code: string; message: string }
+  error?: ReportedError
 }
 
 /**
@@ -62,9 +63,9 @@ export interface RecordDestination {
   /** `completed`, `completed-with-errors`, `failed` or `aborted`. */
   status: string
   /** Why the whole destination failed. */
-  error?: { code: string; message: string }
+  error?: ReportedError
   /** Why this run's ASC MHL generation could not be written there (the status is then not `completed`). */
-  mhlError?: { code: string; message: string }
+  mhlError?: ReportedError
   /** Files per outcome there, as in the ingest's `DestinationReport`. */
   verified: number
   copied: number
@@ -78,7 +79,7 @@ export interface RecordDestination {
    * Files that did not end under their final name there (`failed`, `aborted`), with
    * the reason; `error` is omitted when it is the destination's own `error`.
    */
-  problems: Array<{ path: string; status: RecordStatus; error?: { code: string; message: string } }>
+  problems: Array<{ path: string; status: RecordStatus; error?: ReportedError }>
 }
 
 /** A whole report file. */
@@ -98,7 +99,7 @@ export interface SessionRecord {
   files: RecordFile[]
   skipped?: SkippedEntry[]
   removedPartials?: string[]
-  destinationError?: { code: string; message: string }
+  destinationError?: ReportedError
   /** When the run started (ISO 8601; ingest records since 0.1 with the HTML report). `createdAt` is when it finished. */
   startedAt?: string
   /** Bytes read from the card by this run. */

@@ -5,10 +5,11 @@
  * @module
  */
 import { lstat, stat } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 
 import { withCancel } from '../abort'
-import { AbortError, fromNative, InvalidArgumentError } from '../errors'
+import { CallbackGuard } from '../callbacks'
+import { fromNative, InvalidArgumentError, reported, type ReportedError } from '../errors'
 import { HASH_ALGORITHMS, type HashAlgorithm, type HashResult } from '../hash'
 import { MHL_HASH_FORMATS } from '../mhl'
 import { nativeCopyFiles, nativeRemoveStalePartials, type NativeCopyEvent, type NativeCopyReport, type NativeDigests } from '../native'
@@ -19,6 +20,7 @@ import { isDiskVerified, latestEvidence, readRecords, writeRecord, type RecordDe
 import { safeToFormat, type SafeToFormatReason } from './safe-to-format'
 import { DEFAULT_FOLDER_TEMPLATE, sessionFolderName } from './session'
 import type { DestinationProgress, DestinationReport, FileAtDestination, IngestFileResult, IngestOptions, IngestProgress, IngestReport, VerifyMode } from './types'
+import type { ProgressPhase } from '../progress'
 
 const VERIFY_MODES: readonly VerifyMode[] = ['destination', 'source', 'size']
 
@@ -48,6 +50,16 @@ class Rate {
     const [t0, b0] = this.#samples[0]!
     return now - t0 > 0 ? ((bytes - b0) * 1000) / (now - t0) : 0
   }
+}
+
+/** A short name for a destination: the drive's or folder's last component. */
+function destinationLabel(root: string): string {
+  return basename(resolve(root)) || resolve(root)
+}
+
+/** What a file's status must be at a destination for it to count as finished there. */
+function finishedStatuses(verify: VerifyMode): ReadonlySet<string> {
+  return new Set(verify === 'destination' ? ['verified', 'skipped-identical', 'previously-verified'] : ['verified', 'copied', 'skipped-identical', 'previously-verified'])
 }
 
 /** Same size and mtime as recorded, and the recorded copy still has them: no need to read again. */
@@ -110,7 +122,7 @@ async function verdictAfterRun(card: string, sessionRoots: string[], minCopies: 
  */
 export async function ingest(options: IngestOptions): Promise<IngestReport> {
   if (!options || typeof options !== 'object') throw new InvalidArgumentError('ingest needs options { source, destinations, session }')
-  const { source, destinations, session, signal, onProgress } = options
+  const { source, destinations, session } = options
   const verify = options.verify ?? 'destination'
   if (!VERIFY_MODES.includes(verify)) throw new InvalidArgumentError(`verify must be one of ${VERIFY_MODES.join(', ')}`)
   if (!Array.isArray(destinations) || destinations.length === 0 || destinations.some((d) => typeof d !== 'string' || d === '')) {
@@ -119,7 +131,9 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   const algorithms = checkAlgorithms(options.algorithms)
   const folder = sessionFolderName(session, options.folderTemplate ?? DEFAULT_FOLDER_TEMPLATE)
   const date = folder.match(/\d{4}-\d{2}-\d{2}/)?.[0] ?? ''
-  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason })
+  const guard = new CallbackGuard(options.signal)
+  guard.throwIfStopped()
+  const onProgress = guard.wrap('onProgress', options.onProgress)
   const startedAt = new Date().toISOString()
   const startedClock = performance.now()
   const secondsSinceStart = () => Math.round(performance.now() - startedClock) / 1000
@@ -128,7 +142,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   // drive is not mounted would be a silent disaster.
   for (const d of destinations) {
     const st = await stat(d).catch((err: unknown) => {
-      throw fromNative(nodeError(err, d), d)
+      throw fromNative(nodeError(err, d, 'destination'), d)
     })
     if (!st.isDirectory()) throw new InvalidArgumentError(`${d}: is not a folder; give the destination drive or folder`)
   }
@@ -155,10 +169,12 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   const toCopy = plan.files.filter((f) => !previously.has(f.path))
   const previousBytes = plan.files.filter((f) => previously.has(f.path)).reduce((n, f) => n + f.size, 0)
 
-  // Progress: ≤ 20/s from the core; late events (after the promise settled) dropped.
+  // Progress: ≤ 20/s from the core; late events (after the promise settled or the stop) dropped.
   let settled = false
   const rate = new Rate()
-  const failures: Array<{ code: string; message: string } | undefined> = sessionRoots.map(() => undefined)
+  const failures: Array<ReportedError | undefined> = sessionRoots.map(() => undefined)
+  const labels = destinations.map(destinationLabel)
+  const toCopyBytes = toCopy.reduce((n, f) => n + f.size, 0)
   let lastProgress: IngestProgress | undefined
   // Throughput samples for the report's chart: one when the copy starts, then at most one per 0.5 s.
   const samples: ThroughputSample[] = []
@@ -171,38 +187,55 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     lastSampleAt = now
     samples.push({ t: secondsSinceStart(), bytes: bytesRead })
   }
-  const toProgress = (bytesRead: number, filesDone: number, dests: NativeCopyEvent['progress'] extends infer P ? (P extends { destinations: infer D } ? D : never) : never): IngestProgress => {
-    const bytes = previousBytes + bytesRead
+  type NativeProgress = NonNullable<NativeCopyEvent['progress']>
+  const toProgress = (p: Pick<NativeProgress, 'bytesRead' | 'filesDone' | 'destinations'> & { currentFile?: string | null }): IngestProgress => {
+    const cardRead = p.bytesRead >= toCopyBytes
+    const checking: ProgressPhase = verify === 'destination' ? 'read-back' : 'write'
+    const dests = destinations.map((root, i): DestinationProgress => {
+      const n = p.destinations[i]
+      const out: DestinationProgress = {
+        root,
+        label: labels[i]!,
+        phase: cardRead ? checking : 'write',
+        bytesWritten: n?.bytesWritten ?? 0,
+        bytesDone: previousBytes + (n?.bytesDone ?? 0),
+        filesDone: previously.size + (n?.filesDone ?? 0),
+        state: (failures[i] ? 'failed' : (n?.state ?? 'copying')) as DestinationProgress['state'],
+      }
+      if (failures[i]) out.error = failures[i]
+      return out
+    })
+    const alive = dests.filter((d) => d.state !== 'failed')
+    const bytes = alive.length > 0 ? Math.min(...alive.map((d) => d.bytesDone)) : previousBytes + p.bytesRead
     const throughput = rate.add(bytes)
     const left = plan.bytes - bytes
-    return {
+    const out: IngestProgress = {
+      phase: cardRead ? checking : 'read',
       bytes,
       bytesTotal: plan.bytes,
-      files: previously.size + filesDone,
+      files: previously.size + p.filesDone,
       filesTotal: plan.files.length,
+      bytesRead: previousBytes + p.bytesRead,
       throughput,
       etaSeconds: throughput > 0 ? left / throughput : left === 0 ? 0 : undefined,
-      destinations: sessionRoots.map((root, i): DestinationProgress => {
-        const p = dests[i]
-        const out: DestinationProgress = { root, bytesWritten: p?.bytesWritten ?? 0, filesDone: previously.size + (p?.filesDone ?? 0), state: (p?.state ?? 'copying') as DestinationProgress['state'] }
-        if (failures[i]) out.error = failures[i]
-        return out
-      }),
+      destinations: dests,
     }
+    if (p.currentFile) out.currentFile = p.currentFile
+    return out
   }
   const onEvent = (e: NativeCopyEvent) => {
-    if (settled) return
-    if (e.kind === 'destination-failed' && e.index !== undefined && e.failure) failures[e.index] = { code: e.failure.code, message: e.failure.message }
+    if (settled || guard.stopped) return
+    if (e.kind === 'destination-failed' && e.index !== undefined && e.failure) failures[e.index] = reported(e.failure)
     if (e.kind === 'progress' && e.progress) sample(e.progress.bytesRead)
     if (e.kind === 'progress' && e.progress && onProgress) {
-      lastProgress = toProgress(e.progress.bytesRead, e.progress.filesDone, e.progress.destinations)
+      lastProgress = toProgress(e.progress)
       onProgress(lastProgress)
     }
   }
   let native: NativeCopyReport
   sample(0, true)
   try {
-    native = await withCancel(signal, (token) =>
+    native = await withCancel(guard.signal, (token) =>
       nativeCopyFiles(
         toCopy.map((f) => ({ source: f.source, relative: f.path })),
         sessionRoots,
@@ -213,7 +246,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     )
   } catch (err) {
     settled = true
-    throw fromNative(err)
+    throw guard.failure(fromNative(err))
   }
   settled = true
   sample(native.bytesRead, true)
@@ -237,29 +270,33 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       path: f.path,
       size: n.sourceState === 'not-read' ? f.size : n.size,
       mtimeMs: n.mtimeMs ?? f.mtimeMs,
-      sourceState: n.sourceState,
+      sourceState: n.sourceState as IngestFileResult['sourceState'],
       destinations: n.destinations.map((r): FileAtDestination => {
         const x: FileAtDestination = { status: r.status as FileAtDestination['status'], method: r.method as VerifyMethod }
-        if (r.failure) x.error = { code: r.failure.code, message: r.failure.message }
+        if (r.failure) x.error = reported(r.failure)
         return x
       }),
     }
     const h = hashesOf(n.digests)
     if (h) out.hashes = h
-    if (n.sourceFailure) out.sourceError = { code: n.sourceFailure.code, message: n.sourceFailure.message }
+    if (n.sourceFailure) out.sourceError = reported(n.sourceFailure)
     return out
   })
 
-  const aborted = native.status === 'aborted' || signal?.aborted === true
+  const aborted = native.status === 'aborted' || guard.stopped
+  const finished = finishedStatuses(verify)
   const perDestination: DestinationReport[] = sessionRoots.map((sessionRoot, d) => {
     const s = native.destinations[d]!
     const count = (st: string) => files.filter((f) => f.destinations[d]!.status === st).length
     const failed = count('failed')
     const abortedFiles = count('aborted')
+    const allFinished = files.every((f) => finished.has(f.destinations[d]!.status))
     const r: DestinationReport = {
       root: destinations[d]!,
       sessionRoot,
-      status: s.failure ? 'failed' : aborted && abortedFiles > 0 ? 'aborted' : failed > 0 || abortedFiles > 0 ? 'completed-with-errors' : 'completed',
+      // Completed only when every file is finished there: a copy renamed into place but
+      // never read back (`copied`, method `none`, after an abort) is not.
+      status: s.failure ? 'failed' : allFinished ? 'completed' : aborted ? 'aborted' : 'completed-with-errors',
       verified: count('verified'),
       copied: count('copied'),
       skippedIdentical: count('skipped-identical'),
@@ -269,7 +306,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       bytesWritten: s.bytesWritten,
       removedPartials: removedPartials[d]!,
     }
-    if (s.failure) r.error = { code: s.failure.code, message: s.failure.message }
+    if (s.failure) r.error = reported(s.failure)
     return r
   })
 
@@ -333,8 +370,10 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     if (dr.error) record.destinationError = dr.error
     return record
   })
+  const { currentFile: _current, ...last } = lastProgress ?? toProgress({ bytesRead: native.bytesRead, filesDone: 0, destinations: [] })
   for (let d = 0; d < sessionRoots.length; d++) {
     const dr = perDestination[d]!
+    if (!aborted) onProgress?.({ ...last, phase: 'records', destination: destinations[d]! })
     const sessionExists = await stat(sessionRoots[d]!).then(
       () => true,
       () => false,
@@ -371,7 +410,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       dr.reportPath = await writeRecord(record)
     } catch (err) {
       const e = fromNative(nodeError(err, join(sessionRoots[d]!, '.shutterproof')))
-      dr.reportError = { code: e.code, message: e.message }
+      dr.reportError = reported(e)
     }
     // The readable HTML report beside it (same name, .html; temp + fsync + rename).
     if (dr.reportPath) {
@@ -379,7 +418,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
         dr.htmlReportPath = await writeHtmlBeside(dr.reportPath, record, records)
       } catch (err) {
         const e = fromNative(nodeError(err, dr.reportPath.replace(/\.json$/, '.html')))
-        dr.htmlReportError = { code: e.code, message: e.message }
+        dr.htmlReportError = reported(e)
       }
     }
   }
@@ -394,12 +433,11 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
       : perDestination.every((d) => d.status === 'completed') && files.every((f) => f.sourceState === 'read' || f.sourceState === 'previously-verified')
         ? 'completed'
         : 'completed-with-errors'
-  const verdict = await verdictAfterRun(plan.root, sessionRoots, options.minCopies ?? 2, status)
-  if (onProgress && !aborted) {
-    const last = lastProgress ?? toProgress(native.bytesRead, toCopy.length, [])
-    onProgress({ ...last, bytes: plan.bytes, files: plan.files.length, etaSeconds: 0, destinations: last.destinations.map((x, i) => ({ ...x, state: perDestination[i]!.status === 'failed' ? 'failed' : 'finished' })) })
-  }
-  return {
+  // A cancelled run is not safe by definition: no need to read the card again to say so.
+  const verdict = aborted
+    ? { safe: false, reasons: [{ code: 'cancelled' as const, message: `${plan.root}: the ingest was cancelled before every file was copied and checked; run it again to finish` }] }
+    : await verdictAfterRun(plan.root, sessionRoots, options.minCopies ?? 2, status)
+  const report: IngestReport = {
     status,
     session: sessionInfo,
     source: plan.root,
@@ -413,4 +451,26 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
     startedAt,
     finishedAt,
   }
+  // The abort contract: reject, with what was done as `partial` (E_CALLBACK if a callback threw).
+  if (aborted) throw guard.stopError(report)
+  // The last event, right before the promise resolves: what is finished where.
+  if (onProgress) {
+    const at = (f: IngestFileResult, d: number) => finished.has(f.destinations[d]!.status)
+    const dests = last.destinations.map((x, d): DestinationProgress => {
+      const state = perDestination[d]!.status === 'failed' ? 'failed' : 'finished'
+      return { ...x, phase: 'records', state, bytesDone: files.reduce((n, f) => n + (at(f, d) ? f.size : 0), 0), filesDone: files.filter((f) => at(f, d)).length }
+    })
+    const alive = dests.map((x, d) => (x.state === 'failed' ? -1 : d)).filter((d) => d >= 0)
+    const everywhere = files.filter((f) => alive.length > 0 && alive.every((d) => at(f, d)))
+    onProgress({
+      ...last,
+      phase: 'records',
+      bytes: everywhere.reduce((n, f) => n + f.size, 0),
+      bytesRead: previousBytes + native.bytesRead,
+      files: everywhere.length,
+      etaSeconds: 0,
+      destinations: dests,
+    })
+  }
+  return report
 }

@@ -21,12 +21,12 @@
 import { lstat, readdir, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
-import { withCancel } from '../abort'
+import { throwIfAborted, withCancel } from '../abort'
 import { fromNative, InvalidArgumentError } from '../errors'
 import { nativeIsIdentical } from '../native'
 import { historyHashes } from './history'
 import { DATA_FOLDER, planCard } from './plan'
-import { isDiskVerified, latestEvidence, readRecords, type RecordFile } from './records'
+import { isDiskVerified, latestEvidence, readRecords, type RecordFile, type VerifyMethod } from './records'
 
 /** Why a card is not (yet) safe to format. */
 export interface SafeToFormatReason {
@@ -38,12 +38,16 @@ export interface SafeToFormatReason {
    * `no-manifest`: the copy is not in its session's ASC MHL history (or the history cannot
    * be read). `no-card`: the card folder is empty or gone (is the card mounted?).
    * `run-not-completed` (ingest only): the ingest itself did not complete.
+   * `cancelled` (ingest only, in the `partial` report of its `AbortError`): the ingest
+   * that gave this verdict was cancelled.
    */
-  code: 'missing' | 'unverified' | 'mismatch' | 'too-few-copies' | 'no-session' | 'no-manifest' | 'no-card' | 'run-not-completed'
+  code: 'missing' | 'unverified' | 'mismatch' | 'too-few-copies' | 'no-session' | 'no-manifest' | 'no-card' | 'run-not-completed' | 'cancelled'
   /** Card-relative path, when the reason concerns one file. */
   path?: string
   /** The destination (as given), when the reason concerns one. */
   destination?: string
+  /** For `unverified`: how the copy was checked (`size`, `cache`, `none`, …). */
+  method?: VerifyMethod
   message: string
 }
 
@@ -95,7 +99,7 @@ export async function safeToFormat(source: string, destinations: readonly string
   const minCopies = options.minCopies ?? 2
   if (!Number.isInteger(minCopies) || minCopies < 1) throw new InvalidArgumentError('minCopies must be a whole number ≥ 1')
   if (!Array.isArray(destinations)) throw new InvalidArgumentError('destinations must be an array of folders')
-  options.signal?.throwIfAborted()
+  throwIfAborted(options.signal)
   await refuseSameDestination(destinations)
   const plan = await planCard(source)
   const reasons: SafeToFormatReason[] = []
@@ -126,7 +130,7 @@ export async function safeToFormat(source: string, destinations: readonly string
   }
   const copies: SafeToFormatVerdict['copies'] = []
   for (const file of plan.files) {
-    options.signal?.throwIfAborted()
+    throwIfAborted(options.signal)
     const verifiedAt: string[] = []
     for (const { dest, roots } of evidence) {
       if (roots.length === 0) continue
@@ -140,7 +144,7 @@ export async function safeToFormat(source: string, destinations: readonly string
           continue
         }
         if (!isDiskVerified(rec)) {
-          best ??= { reason: { code: 'unverified', path: file.path, destination: dest, message: `${where}: ${rec.status} but not read back from the disk (method ${rec.method}); ingest again with verify 'destination' to a real disk` } }
+          best ??= { reason: { code: 'unverified', path: file.path, destination: dest, method: rec.method, message: `${where}: ${rec.status} but not read back from the disk (method ${rec.method}); ingest again with verify 'destination' to a real disk` } }
           continue
         }
         if (rec.size !== file.size || (rec.mtimeMs !== undefined && Math.abs(rec.mtimeMs - file.mtimeMs) >= 1)) {

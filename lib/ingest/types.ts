@@ -2,7 +2,10 @@
  * The vocabulary of ingest: options, progress and reports.
  * @module
  */
+import type { ReportedError } from '../errors'
 import type { HashAlgorithm, HashResult } from '../hash'
+import type { Progress, ProgressPhase } from '../progress'
+import type { OperationStatus } from '../status'
 import type { SkippedEntry } from './plan'
 import type { RecordStatus, VerifyMethod } from './records'
 import type { SafeToFormatReason } from './safe-to-format'
@@ -34,29 +37,52 @@ export interface IngestOptions {
   verify?: VerifyMode
   /** Copies needed per file for {@link IngestReport.safeToFormat}; default 2. */
   minCopies?: number
-  /** Aborting stops at the next buffer; the report then says `aborted`. */
+  /**
+   * Aborting stops at the next buffer: files not yet under their final name are dropped,
+   * the reports and ASC MHL histories record what was done, and the promise rejects with
+   * an `AbortError` whose `partial` is the {@link IngestReport} (status `aborted`). Run
+   * the same ingest again to resume.
+   */
   signal?: AbortSignal
-  /** Called at most ~20 times a second, and once at the end. */
+  /**
+   * Called at most ~20 times a second, then once per destination while the reports are
+   * written (phase `records`), and a last time with every file done right before the
+   * promise resolves. If it throws, the ingest stops as if aborted and rejects with
+   * `E_CALLBACK` (`partial` as for an abort).
+   */
   onProgress?: (progress: IngestProgress) => void
 }
 
 /** Where one destination is. */
 export interface DestinationProgress {
+  /** The destination folder as given. */
   root: string
+  /** A short name for it: the drive's name or the folder's last component (`SSD1` for `/Volumes/SSD1`). */
+  label: string
+  /** `write` while copies are being written, `read-back` once only checks remain, `records` at the end. */
+  phase: ProgressPhase
+  /** Bytes written there by this run. */
   bytesWritten: number
+  /** Source bytes of the files finished there (written, and read back when `verify` is `destination`). */
+  bytesDone: number
+  /** Files finished there (including files verified by an earlier run). */
   filesDone: number
-  state: 'copying' | 'failed' | 'finished'
-  error?: { code: string; message: string }
+  /** `aborted`: the run was cancelled before every file was finished there. */
+  state: 'copying' | 'failed' | 'finished' | 'aborted'
+  error?: ReportedError
 }
 
-/** A progress event of {@link ingest}. */
-export interface IngestProgress {
-  /** Bytes read from the card so far (including files already verified by an earlier run). */
-  bytes: number
-  bytesTotal: number
-  files: number
-  filesTotal: number
-  /** Bytes per second read from the card, over the last few seconds. */
+/**
+ * A progress event of {@link ingest}: the common {@link Progress} shape, where `bytes`
+ * and `files` count what is finished at every destination (written and, with `verify`
+ * `destination`, read back), so both reach their totals together; `bytesRead` is how
+ * far the card has been read. `phase` is `read` while the card is read, then `read-back`
+ * (or `write` with the other modes) while copies are checked, then `records`.
+ */
+export interface IngestProgress extends Progress {
+  /** Bytes read from the card so far (including files verified by an earlier run). */
+  bytesRead: number
+  /** Bytes per second finished, over the last few seconds. */
   throughput: number
   /** Seconds left at that rate; `undefined` while unknown. */
   etaSeconds: number | undefined
@@ -67,7 +93,7 @@ export interface IngestProgress {
 export interface FileAtDestination {
   status: RecordStatus
   method: VerifyMethod
-  error?: { code: string; message: string }
+  error?: ReportedError
 }
 
 /** One file of the card. */
@@ -77,8 +103,8 @@ export interface IngestFileResult {
   size: number
   mtimeMs: number
   /** `read`, `source-changed`, `failed`, `not-read`, or `previously-verified` (not read this run). */
-  sourceState: string
-  sourceError?: { code: string; message: string }
+  sourceState: 'read' | 'source-changed' | 'failed' | 'not-read' | 'previously-verified'
+  sourceError?: ReportedError
   hashes?: Omit<HashResult, 'size'>
   /** In the order of `destinations`. */
   destinations: FileAtDestination[]
@@ -90,9 +116,15 @@ export interface DestinationReport {
   root: string
   /** `root/<session folder>`. */
   sessionRoot: string
-  status: 'completed' | 'completed-with-errors' | 'failed' | 'aborted'
+  /**
+   * `completed` only when every file is there and checked as `verify` asks (read back
+   * from the disk in the default mode); `aborted` when the run was cancelled before
+   * that (the counts say how far it got); `failed` when the destination itself failed;
+   * otherwise `completed-with-errors`.
+   */
+  status: OperationStatus
   /** Why the whole destination failed (full, read-only, removed…). */
-  error?: { code: string; message: string }
+  error?: ReportedError
   verified: number
   copied: number
   skippedIdentical: number
@@ -104,15 +136,16 @@ export interface DestinationReport {
   removedPartials: string[]
   /** This run's JSON report, when it could be written. */
   reportPath?: string
-  reportError?: { code: string; message: string }
+  reportError?: ReportedError
   /** This run's self-contained HTML report (beside the JSON report), when it could be written. */
   htmlReportPath?: string
   /** Why the HTML report could not be written (the JSON report and the copies are unaffected). */
-  htmlReportError?: { code: string; message: string }
+  htmlReportError?: ReportedError
   /** This run's ASC MHL manifest, when it could be written. */
   mhlManifest?: string
-  mhlError?: { code: string; message: string }
+  mhlError?: ReportedError
 }
+
 
 /** What {@link ingest} resolves with. */
 export interface IngestReport {
@@ -120,9 +153,10 @@ export interface IngestReport {
    * `completed`: every file is at every destination as `verify` asked. `failed`: an
    * integrity problem (a copy read back wrong, a file changed on the card during its
    * copy) or no destination usable. `completed-with-errors`: anything else went wrong
-   * (each item is reported). `aborted`: stopped by the signal.
+   * (each item is reported). `aborted`: stopped by the signal (only in the `partial`
+   * report of the `AbortError` the promise rejects with).
    */
-  status: 'completed' | 'completed-with-errors' | 'failed' | 'aborted'
+  status: OperationStatus
   session: { folder: string; client: string; shoot: string; date: string }
   /** The card root (resolved). */
   source: string

@@ -7,12 +7,14 @@ import { lstat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
 import { withCancel } from '../abort'
-import { fromNative, InvalidArgumentError } from '../errors'
+import { CallbackGuard } from '../callbacks'
+import { FileSystemError, fromNative, InvalidArgumentError, MhlError, type ReportedError } from '../errors'
 import { hashFile, type HashAlgorithm, type HashResult } from '../hash'
 import type { MhlHashFormat } from '../mhl'
 import { nativeIsIdentical } from '../native'
 import { appendGeneration, historyHashes, type HistoryFile } from './history'
 import { latestEvidence, readRecords, writeRecord, type RecordFile, type SessionRecord } from './records'
+import type { Progress } from '../progress'
 
 /** One file's outcome. */
 export interface VerifiedFile {
@@ -26,8 +28,12 @@ export interface VerifiedFile {
 
 /** What {@link verify} resolves with. */
 export interface VerifyReport {
-  /** `verified` when every recorded file is there and matches; otherwise `failed`. */
-  status: 'verified' | 'failed'
+  /**
+   * `completed` when every recorded file is there and matches; otherwise `failed`
+   * (`aborted` only in the `partial` report of an abort). Before 0.2 a good verify said
+   * `verified`.
+   */
+  status: 'completed' | 'failed' | 'aborted'
   root: string
   /** Where the expected hashes came from: the ASC MHL history (any tool's) and/or our reports. */
   sources: Array<'ascmhl' | 'shutterproof'>
@@ -40,14 +46,21 @@ export interface VerifyReport {
   unverifiable: string[]
   reportPath?: string
   mhlManifest?: string
-  mhlError?: { code: string; message: string }
+  mhlError?: ReportedError
 }
 
 /** Options of {@link verify}. */
 export interface VerifyOptions {
+  /** Aborting rejects with an `AbortError` whose `partial` lists the files checked so far (nothing is recorded). */
   signal?: AbortSignal
-  /** Called after each file. */
+  /** Called after each file. If it throws, verify rejects with `E_CALLBACK`. */
   onFile?: (file: VerifiedFile, done: number, total: number) => void
+  /**
+   * Progress in the common shape (phase `read-back`, then `records`), after each file and
+   * a last one right before the promise resolves. If it throws, verify rejects with
+   * `E_CALLBACK`.
+   */
+  onProgress?: (progress: Progress) => void
 }
 
 const COMPARABLE: ReadonlySet<string> = new Set<HashAlgorithm>(['blake3', 'xxh128', 'xxh64', 'xxh3', 'md5', 'sha1', 'sha256'])
@@ -72,14 +85,19 @@ interface Expected {
  * const r = await verify('/Volumes/SSD1/2026-04-26_Ada_Wedding')
  * if (r.status === 'failed') console.log('damaged:', r.mismatches, 'missing:', r.missing)
  * ```
- * @throws {@link ShutterproofError} `E_MHL_NO_HISTORY` when the folder has neither an ASC MHL history nor our reports
+ * @throws {@link MhlError} `E_MHL_NO_HISTORY` when the folder has neither an ASC MHL history nor our reports
+ * @throws {@link AbortError} `E_ABORTED` when `signal` aborts (`partial`: the files checked so far)
  */
 export async function verify(sessionRoot: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   if (typeof sessionRoot !== 'string' || sessionRoot === '') throw new InvalidArgumentError('verify needs the session folder')
   const root = resolve(sessionRoot)
+  const guard = new CallbackGuard(options.signal)
+  guard.throwIfStopped()
+  const signal = guard.signal
+  const onFile = guard.wrap('onFile', options.onFile)
+  const onProgress = guard.wrap('onProgress', options.onProgress)
   const st = await lstat(root).catch(() => undefined)
-  if (!st?.isDirectory()) throw fromNative({ message: `ENOENT: ${root}: no such folder; give a session folder written by ingest (or holding an ascmhl/ history)` }, root)
-  options.signal?.throwIfAborted()
+  if (!st?.isDirectory()) throw new FileSystemError('ENOENT', `${root}: no such folder; give a session folder written by ingest (or holding an ascmhl/ history)`, { path: root })
 
   const expected = new Map<string, Expected>()
   const sources: VerifyReport['sources'] = []
@@ -107,15 +125,23 @@ export async function verify(sessionRoot: string, options: VerifyOptions = {}): 
     expected.set(path, e)
   }
   if (sources.length === 0) {
-    throw fromNative({ message: `E_MHL_NO_HISTORY: ${root}: no ASC MHL history and no Shutterproof reports; nothing to verify against` }, root)
+    throw new MhlError('E_MHL_NO_HISTORY', `${root}: no ASC MHL history and no Shutterproof reports; nothing to verify against`, { path: root })
   }
 
   const files: VerifiedFile[] = []
   const actual = new Map<string, { mtimeMs: number; hashes?: Partial<Record<HashAlgorithm, string>> }>()
   const unverifiable: string[] = []
   const paths = [...expected.keys()].sort()
+  const bytesTotal = paths.reduce((n, p) => n + (expected.get(p)!.size ?? 0), 0)
+  let bytesDone = 0
   let done = 0
+  const partial = (): VerifyReport => {
+    const mismatches = files.filter((f) => f.status === 'mismatch').map((f) => f.path)
+    const missing = files.filter((f) => f.status === 'missing').map((f) => f.path)
+    return { status: 'aborted', root, sources, files, mismatches, missing, unverifiable }
+  }
   for (const path of paths) {
+    if (guard.stopped) throw guard.stopError(partial())
     const e = expected.get(path)!
     const algorithms = Object.keys(e.hashes)
     const abs = join(root, path)
@@ -127,27 +153,32 @@ export async function verify(sessionRoot: string, options: VerifyOptions = {}): 
       continue
     } else if (e.size !== undefined) {
       const digests = { size: e.size, ...e.hashes }
-      const same = await withCancel(options.signal, (token) => nativeIsIdentical(abs, e.size!, digests, token)).catch((err: unknown) => Promise.reject(fromNative(err, abs)))
+      const same = await withCancel(signal, (token) => nativeIsIdentical(abs, e.size!, digests, token)).catch((err: unknown) => Promise.reject(guard.failure(fromNative(err, abs), partial())))
       status = same ? 'verified' : 'mismatch'
       if (!same) {
         // Record what the disk holds now, as ASC MHL does for a failed check.
-        const got = await hashFile(abs, { algorithms: algorithms as HashAlgorithm[], ...(options.signal ? { signal: options.signal } : {}) })
+        const got = await hashFile(abs, { algorithms: algorithms as HashAlgorithm[], signal }).catch((err: unknown) => Promise.reject(guard.failure(err, partial())))
         const { size: _size, ...hashes } = got
         actual.set(path, { mtimeMs: fst.mtimeMs, hashes })
       }
     } else {
-      const got: HashResult = await hashFile(abs, { algorithms: algorithms as HashAlgorithm[], ...(options.signal ? { signal: options.signal } : {}) })
+      const got: HashResult = await hashFile(abs, { algorithms: algorithms as HashAlgorithm[], signal }).catch((err: unknown) => Promise.reject(guard.failure(err, partial())))
       status = algorithms.every((a) => got[a as HashAlgorithm] === e.hashes[a as HashAlgorithm]) ? 'verified' : 'mismatch'
     }
     if (fst && !actual.has(path)) actual.set(path, { mtimeMs: fst.mtimeMs })
     const v: VerifiedFile = { path, status, algorithms }
     if (e.size !== undefined) v.size = e.size
     files.push(v)
-    options.onFile?.(v, ++done, paths.length)
+    bytesDone += e.size ?? 0
+    done++
+    onFile?.(v, done, paths.length)
+    onProgress?.({ phase: 'read-back', bytes: bytesDone, bytesTotal, files: done, filesTotal: paths.length, currentFile: path })
   }
+  if (guard.stopped) throw guard.stopError(partial())
   const mismatches = files.filter((f) => f.status === 'mismatch').map((f) => f.path)
   const missing = files.filter((f) => f.status === 'missing').map((f) => f.path)
-  const report: VerifyReport = { status: mismatches.length || missing.length ? 'failed' : 'verified', root, sources, files, mismatches, missing, unverifiable }
+  const report: VerifyReport = { status: mismatches.length || missing.length ? 'failed' : 'completed', root, sources, files, mismatches, missing, unverifiable }
+  onProgress?.({ phase: 'records', bytes: bytesDone, bytesTotal, files: done, filesTotal: paths.length })
 
   const now = new Date().toISOString()
   const recFiles: RecordFile[] = files.map((f) => ({
@@ -164,7 +195,8 @@ export async function verify(sessionRoot: string, options: VerifyOptions = {}): 
     createdAt: now,
     tool: { name: 'shutterproof', version: require('../../package.json').version },
     root,
-    status: report.status,
+    // Records keep the word they always had for a good verify.
+    status: report.status === 'completed' ? 'verified' : report.status,
     files: recFiles,
   }
   report.reportPath = await writeRecord(record).catch((err: unknown) => Promise.reject(fromNative(err, root)))
@@ -180,5 +212,7 @@ export async function verify(sessionRoot: string, options: VerifyOptions = {}): 
   const h = await appendGeneration(root, 'in-place', hist, `verify: ${report.status}`)
   if (h.manifestPath) report.mhlManifest = h.manifestPath
   if (h.error) report.mhlError = h.error
+  if (guard.stopped) throw guard.stopError(report)
+  onProgress?.({ phase: 'records', bytes: bytesDone, bytesTotal, files: done, filesTotal: paths.length })
   return report
 }

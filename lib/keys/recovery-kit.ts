@@ -12,7 +12,8 @@ export interface RecoveryKit {
   /** The vault's public key id, to match the kit with its vault. */
   keyId: string
   /** When the vault was created. */
-  createdAt: Date
+  /** When the vault was created, ISO 8601 UTC (before 0.2: a `Date`). */
+  createdAt: string
   /** Plain text, for a terminal or a text file to print. */
   text: string
   /** A printable HTML page with no external assets. */
@@ -61,5 +62,5 @@ li{margin:.3rem 0}li span{display:inline-block;width:2rem;color:#666}
 <div class="advice">${ADVICE.map((a) => `<p>${escapeHtml(a)}</p>`).join('')}</div>
 </body></html>
 `
-  return { words, keyId, createdAt, text, html }
+  return { words, keyId, createdAt: createdAt.toISOString(), text, html }
 }

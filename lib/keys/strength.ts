@@ -26,9 +26,8 @@ export interface PassphraseStrength {
 /** The score a vault passphrase needs. */
 export const STRONG_SCORE = 4
 
-/** What a strong passphrase looks like, for messages. */
-export const STRONG_PASSPHRASE_ADVICE =
-  'a strong passphrase is 4 to 6 random words with a separator (e.g. "lunar-pocket-ripple-fabric-orbit"); `shutterproof passphrase` makes one'
+/** What a strong passphrase looks like, for messages (the API's way to make one; the CLI names its command). */
+export const STRONG_PASSPHRASE_ADVICE = 'a strong passphrase is 4 to 6 random words with a separator (e.g. "lunar-pocket-ripple-fabric-orbit"); generatePassphrase() makes one'
 
 let estimator: ZxcvbnFactory | undefined
 

@@ -11,6 +11,31 @@ import { recoveryKit, type RecoveryKit } from './recovery-kit'
 
 export { Vault }
 
+declare module '../../index.js' {
+  interface Vault {
+    /** `await using vault = await openVault(…)` closes (wipes) it at the end of the block. */
+    [Symbol.asyncDispose](): Promise<void>
+    /** `using vault = …` closes (wipes) it at the end of the block. */
+    [Symbol.dispose](): void
+  }
+}
+
+// The handle is a native class: give it the disposal protocol here, once.
+Object.defineProperty(Vault.prototype, Symbol.asyncDispose, {
+  value: async function (this: Vault) {
+    if (!this.closed) this.close()
+  },
+  configurable: true,
+  writable: true,
+})
+Object.defineProperty(Vault.prototype, Symbol.dispose, {
+  value: function (this: Vault) {
+    if (!this.closed) this.close()
+  },
+  configurable: true,
+  writable: true,
+})
+
 /** A passphrase, or the 24 recovery words (as one string, spaces between words). */
 export type VaultUnlock = { passphrase: string } | { recoveryKey: string }
 

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 
-import { InvalidArgumentError } from '../errors'
+import { InvalidArgumentError, type ReportedError } from '../errors'
 import type { RecordDestination, RecordFile, RecordStatus, SessionRecord } from '../ingest/records'
 import { escapeHtml } from '../text/html'
 import { formatBytes, formatRate } from '../text/units'
@@ -23,6 +23,7 @@ p.sub{margin:0 0 1rem;color:#555}
 .banner{border-radius:8px;padding:.7rem 1rem;margin:0 0 1rem;font-weight:600;border:1px solid}
 .banner.ok{background:#e6f4ea;border-color:#9fd3ad;color:#0d5b23}
 .banner.fail{background:#fce8e6;border-color:#f1a9a3;color:#8c1d18}
+.banner.warn{background:#fef3e0;border-color:#f0c27a;color:#6b3a00}
 dl.summary{display:grid;grid-template-columns:max-content 1fr max-content 1fr;gap:.25rem 1rem;background:#fff;border:1px solid #ddd;border-radius:8px;padding:.8rem 1rem;margin:0}
 dl.summary dt{color:#555}
 dl.summary dd{margin:0;overflow-wrap:anywhere}
@@ -101,21 +102,26 @@ const PRESENT: ReadonlySet<string> = new Set(['verified', 'copied', 'skipped-ide
 interface Cell {
   status: RecordStatus | 'ok' | 'unknown'
   method?: string
-  error?: { code: string; message: string }
+  error?: ReportedError
   note?: string
 }
 
-/** 0 failure, 1 warning (present but not proved on the device), 2 fine. */
+/** 0 failure, 1 warning (present but not proved on the device, or not copied because the run was cancelled), 2 fine. */
 function severity(c: Cell): 0 | 1 | 2 {
   if (c.status === 'ok') return 2
-  if (c.status === 'unknown') return 1
+  if (c.status === 'unknown' || c.status === 'aborted') return 1
   if (!PRESENT.has(c.status)) return 0
   return c.method === 'disk-direct' || c.method === 'disk-evicted' ? 2 : 1
 }
 
+/**
+ * A destination is OK only when every file there was read back from the disk; one left
+ * by a cancelled run, or holding copies never read back, is a warning, not an OK.
+ */
 function destSeverity(d: RecordDestination): 0 | 1 | 2 {
-  if (d.status === 'failed' || d.error) return 0
-  if (d.status !== 'completed' || d.failed > 0 || d.aborted > 0) return 0
+  if (d.status === 'failed' || d.error || d.failed > 0) return 0
+  if (d.status === 'aborted' || d.aborted > 0 || d.copied > 0) return 1
+  if (d.status !== 'completed') return 0
   return 2
 }
 
@@ -145,7 +151,7 @@ function clip(text: string, max: number): string {
 function cellHtml(c: Cell): string {
   const sev = severity(c)
   const mark = sev === 0 ? 'fail' : sev === 1 ? 'warn' : 'ok'
-  const label = c.status === 'ok' ? 'ok' : c.status
+  const label = c.status === 'ok' ? 'ok' : c.status === 'aborted' ? 'not copied (cancelled)' : c.status
   let html = `<span class="mark ${mark}">${e(label)}</span>`
   if (c.method) html += ` <span class="m" title="${e(methodText(c.method))}">${e(c.method)}</span>`
   if (c.error) html += `<div class="err" title="${e(c.error.message)}">${e(c.error.code)}: ${e(clip(c.error.message, 90))}</div>`
@@ -249,6 +255,8 @@ export function renderOffloadReport(report: SessionRecord, options: RenderOffloa
 
   const destOrder = dests.map((d, i) => ({ d, i, sev: destSeverity(d) })).sort((a, b) => a.sev - b.sev || a.i - b.i)
   const failedDests = destOrder.filter((x) => x.sev === 0).length
+  const cancelled = report.status === 'aborted'
+  const doneEverywhere = rows.filter((r) => r.cells.every((c) => c.status === 'ok' || ((c.status === 'verified' || c.status === 'skipped-identical' || c.status === 'previously-verified') && severity(c) === 2))).length
 
   const started = report.startedAt ? Date.parse(report.startedAt) : NaN
   const finished = Date.parse(report.createdAt)
@@ -259,8 +267,9 @@ export function renderOffloadReport(report: SessionRecord, options: RenderOffloa
   const problemsTotal = failedFiles + failedDests
   const name = (i: number) => `#${i + 1}`
 
-  const banner =
-    problemsTotal > 0
+  const banner = cancelled
+    ? `<div class="banner warn" id="verdict">⚠ Cancelled: this ingest was stopped before it finished. ${count(doneEverywhere)} of ${count(report.files.length)} files were copied and read back at every destination${failedDests > 0 || failedFiles > 0 ? `; ${count(failedFiles)} failed` : ''}. Run the same ingest again to finish; until then the card is not safe to format.</div>`
+    : problemsTotal > 0
       ? `<div class="banner fail" id="verdict">⚠ ${failedDests > 0 ? `${failedDests} of ${dests.length} destination${dests.length === 1 ? '' : 's'} failed` : ''}${failedDests > 0 && failedFiles > 0 ? '; ' : ''}${failedFiles > 0 ? `${count(failedFiles)} file${failedFiles === 1 ? '' : 's'} not copied everywhere` : ''}. Failures are listed first below.</div>`
       : `<div class="banner ok" id="verdict">✓ Every file is at every destination${warnFiles > 0 ? ` (${count(warnFiles)} without a read-back from the disk itself)` : ', read back from the disk'}.</div>`
 
@@ -283,14 +292,14 @@ export function renderOffloadReport(report: SessionRecord, options: RenderOffloa
 
   const destRows = destOrder
     .map(({ d, i, sev }) => {
-      const mark = sev === 0 ? '<span class="mark fail">FAILED</span>' : '<span class="mark ok">OK</span>'
+      const mark = sev === 0 ? '<span class="mark fail">FAILED</span>' : sev === 1 ? `<span class="mark warn">${d.status === 'aborted' ? 'CANCELLED' : 'CHECK'}</span>` : '<span class="mark ok">OK</span>'
       const err = [d.error, d.mhlError].map((x) => (x ? `<div class="err">${e(x.code)}: ${e(x.message)}</div>` : '')).join('')
       return `<tr class="${sev === 0 ? 'fail' : 'ok'}" data-destination="${i}"><td>${mark}</td><td class="num">${name(i)}${i === own ? ' <span class="m">(this copy)</span>' : ''}</td><td class="path">${e(d.sessionRoot)}${err}</td><td>${e(d.status)}</td><td class="num">${count(d.verified)}</td><td class="num">${count(d.skippedIdentical)}</td><td class="num">${count(d.previouslyVerified)}</td><td class="num">${count(d.copied)}</td><td class="num">${count(d.failed)}</td><td class="num">${count(d.aborted)}</td><td class="num">${bytes(d.bytesWritten)}</td></tr>`
     })
     .join('\n')
 
   const row = ({ f, cells, sev }: (typeof rows)[number]): string => {
-      const mark = sev === 0 ? '<span class="mark fail">FAILED</span>' : sev === 1 ? '<span class="mark warn">CHECK</span>' : '<span class="mark ok">OK</span>'
+      const mark = sev === 0 ? '<span class="mark fail">FAILED</span>' : sev === 1 ? `<span class="mark warn">${cells.some((c) => c.status === 'aborted') ? 'NOT COPIED' : 'CHECK'}</span>` : '<span class="mark ok">OK</span>'
       return `<tr class="${sev === 0 ? 'fail' : sev === 1 ? 'warn' : 'ok'}"><td>${mark}</td><td class="path">${e(f.path)}</td><td class="num" title="${count(f.size)} bytes">${bytes(f.size)}</td><td>${shortHash(f.hashes?.xxh128)}</td><td>${shortHash(f.hashes?.blake3)}</td>${cells.map((c) => `<td>${cellHtml(c)}</td>`).join('')}</tr>`
   }
   // Many verified files go into a collapsed section (expanded when printing); failures and files to check stay open.

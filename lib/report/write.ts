@@ -85,7 +85,7 @@ export async function writeOffloadReport(sessionRoot: string, options: WriteOffl
     found = []
   }
   const newest = found[0]
-  if (!newest) throw new FileSystemError('ENOENT', `ENOENT: ${join(root, DATA_FOLDER)}: no readable ingest report (ingest-<time>.json); is this a session folder written by shutterproof ingest?`, { path: root })
+  if (!newest) throw new FileSystemError('ENOENT', `ENOENT: ${join(root, DATA_FOLDER)}: no readable ingest report (ingest-<time>.json); is this a session folder written by ingest()?`, { path: root })
   const siblings: SessionRecord[] = []
   const siblingPaths: string[] = []
   for (const d of newest.record.destinations ?? []) {

@@ -5,7 +5,8 @@
  * @module
  */
 import { withCancel } from '../abort'
-import { fromNative, InvalidArgumentError } from '../errors'
+import { CallbackGuard } from '../callbacks'
+import { FileSystemError, fromNative, InvalidArgumentError, type ShutterproofError } from '../errors'
 import { toNativeKdf } from '../keys/kdf'
 import { nativeInspectSealed, nativeOpenSealedFile, nativeReadSealedRange, nativeSealFile } from '../native'
 import { sizeOf, trackProgress, type ByteProgress } from '../progress'
@@ -15,9 +16,13 @@ import { splitOpenKey, splitSealKey, type OpenKey, type SealKey } from './keys'
 export interface SealFileCommonOptions {
   /** Replace an existing output (default false: `E_EXISTS`). */
   overwrite?: boolean
-  /** Aborting rejects with `E_ABORTED`; no output file remains. */
+  /** Aborting rejects with an `AbortError` (`E_ABORTED`); no output file remains. */
   signal?: AbortSignal
-  /** Plaintext bytes done; at most ~20 events a second plus the final one. */
+  /**
+   * Plaintext bytes done (phase `write`); at most ~20 events a second plus the final one
+   * right before the promise resolves. If it throws, the work stops (no output remains)
+   * and the promise rejects with `E_CALLBACK`.
+   */
   onProgress?: (progress: ByteProgress) => void
 }
 
@@ -47,17 +52,26 @@ function checkPaths(src: string, dst: string): void {
 export async function sealFile(src: string, dst: string, options: SealKey & SealFileCommonOptions): Promise<SealResult> {
   checkPaths(src, dst)
   const { vault, passphrase, kdf } = splitSealKey(options)
-  const progress = trackProgress(options.onProgress, options.onProgress ? await sizeOf(src) : 0, options.signal)
+  const guard = new CallbackGuard(options.signal)
+  guard.throwIfStopped()
+  const onProgress = guard.wrap('onProgress', options.onProgress)
+  const progress = trackProgress(onProgress, onProgress ? await sizeOf(src) : 0, guard.signal, { phase: 'write', file: src })
   try {
-    const r = await withCancel(options.signal, (token) =>
+    const r = await withCancel(guard.signal, (token) =>
       nativeSealFile(src, dst, vault, passphrase, toNativeKdf(kdf), options.overwrite ?? false, token, progress.native),
     )
     progress.settle(r.plaintextSize)
     return r
   } catch (err) {
     progress.settle()
-    throw fromNative(err, src)
+    throw guard.failure(withOutputPath(fromNative(err, src), dst))
   }
+}
+
+/** `E_EXISTS` is about the output: its `path` must name it, as its message does. */
+function withOutputPath(err: ShutterproofError, dst: string): ShutterproofError {
+  if (err.code !== 'E_EXISTS' || err.path === dst) return err
+  return new FileSystemError('E_EXISTS', err.message, { path: dst, cause: err.cause })
 }
 
 /**
@@ -73,35 +87,40 @@ export async function sealFile(src: string, dst: string, options: SealKey & Seal
 export async function openSealedFile(src: string, dst: string, options: OpenKey & SealFileCommonOptions): Promise<SealResult> {
   checkPaths(src, dst)
   const { vault, unlock } = splitOpenKey(options)
-  const progress = trackProgress(options.onProgress, options.onProgress ? await sizeOf(src) : 0, options.signal)
+  const guard = new CallbackGuard(options.signal)
+  guard.throwIfStopped()
+  const onProgress = guard.wrap('onProgress', options.onProgress)
+  const progress = trackProgress(onProgress, onProgress ? await sizeOf(src) : 0, guard.signal, { phase: 'write', file: src })
   try {
-    const r = await withCancel(options.signal, (token) =>
+    const r = await withCancel(guard.signal, (token) =>
       nativeOpenSealedFile(src, dst, vault, unlock, options.overwrite ?? false, token, progress.native),
     )
     progress.settle(r.plaintextSize)
     return r
   } catch (err) {
     progress.settle()
-    throw fromNative(err, src)
+    throw guard.failure(withOutputPath(fromNative(err, src), dst))
   }
 }
 
 /**
  * Decrypts plaintext bytes `[start, end)` of a sealed file, reading and authenticating
- * only the chunks that hold them (for previews, or resuming a download).
+ * only the chunks that hold them (for previews, or resuming a download). Aborting
+ * `signal` rejects with an `AbortError` (checked before each 16 KiB chunk).
  *
  * @example
  * ```ts
- * const head = await readSealedRange('clip.mov.sealed', 0, 4096, { vault })
+ * const head = await readSealedRange('clip.mov.sealed', 0, 4096, { vault, signal })
  * ```
  */
-export async function readSealedRange(path: string, start: number, end: number, key: OpenKey): Promise<Buffer> {
+export async function readSealedRange(path: string, start: number, end: number, options: OpenKey & { signal?: AbortSignal }): Promise<Buffer> {
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
     throw new InvalidArgumentError('start and end must be whole numbers with 0 ≤ start ≤ end')
   }
-  const { vault, unlock } = splitOpenKey(key)
+  const { signal, ...key } = options ?? ({} as OpenKey)
+  const { vault, unlock } = splitOpenKey(key as OpenKey)
   try {
-    return await nativeReadSealedRange(path, start, end, vault, unlock)
+    return await withCancel(signal, (token) => nativeReadSealedRange(path, start, end, vault, unlock, token))
   } catch (err) {
     throw fromNative(err, path)
   }

@@ -39,13 +39,15 @@ export interface RecipientAudit {
   address: string
   /** `revoked` when this recipient alone was revoked. */
   status: 'active' | 'revoked'
-  revokedAt?: Date
+  /** ISO 8601 UTC. */
+  revokedAt?: string
   /** Sign-in codes e-mailed to them, and sends that failed. */
   codesSent: number
   sendFailures: number
   /** Successful sign-ins, and wrong codes typed at their address. */
   signIns: number
-  lastSignIn?: Date
+  /** ISO 8601 UTC. */
+  lastSignIn?: string
   wrongCodes: number
   /** Files they downloaded (whole or in part), with the bytes sent and requests made. */
   downloads: Array<{ item: string; bytes: number; requests: number }>
@@ -53,7 +55,8 @@ export interface RecipientAudit {
   archives: number
   /** Bytes sent to them, all downloads together. */
   bytes: number
-  lastAccess?: Date
+  /** ISO 8601 UTC. */
+  lastAccess?: string
 }
 
 /** The access log summed per share, recipient, event, outcome and item (what {@link auditRows} groups). */
@@ -83,11 +86,11 @@ export function auditRows(shares: readonly ShareInfo[], at: Date, options: Audit
   return {
     at,
     active: live,
-    expiringSoon: live.filter((s) => s.expiresAt.getTime() - now <= soon),
+    expiringSoon: live.filter((s) => Date.parse(s.expiresAt) - now <= soon),
     fullWithoutPassword: live.filter((s) => s.scope === 'full' && !s.hasPassword),
     neverOpened: live.filter((s) => s.lastAccessAt === undefined),
     limitReached: live.filter((s) => s.status === 'limit'),
-    expiredNotPurged: shares.filter((s) => s.expiresAt.getTime() <= now),
+    expiredNotPurged: shares.filter((s) => Date.parse(s.expiresAt) <= now),
     byRecipient: byRecipient(shares, activity),
   }
 }
@@ -124,9 +127,9 @@ function byRecipient(shares: readonly ShareInfo[], activity: readonly RecipientA
       }
       if (r.revokedAt) entry.revokedAt = r.revokedAt
       const lastSignIn = latest(signIns)
-      if (lastSignIn) entry.lastSignIn = lastSignIn
+      if (lastSignIn) entry.lastSignIn = lastSignIn.toISOString()
       const lastAccess = latest(mine.filter((a) => a.event !== 'signin' || a.outcome === 'code_ok'))
-      if (lastAccess) entry.lastAccess = lastAccess
+      if (lastAccess) entry.lastAccess = lastAccess.toISOString()
       out.push(entry)
     }
   }

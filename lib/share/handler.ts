@@ -179,6 +179,17 @@ export function createShareHandler(options: ShareHandlerOptions): ShareRequestHa
 }
 
 /** Checks the options once and builds what every request shares. */
+/** The caller's log function, made unable to throw: it runs off the response path (after a failed send), where a throw would be an unhandled rejection. */
+function safeLog(write: (line: string) => void): (line: string) => void {
+  return (line) => {
+    try {
+      write(line)
+    } catch {
+      // nowhere left to say it
+    }
+  }
+}
+
 function handlerState(options: ShareHandlerOptions): HandlerState {
   const { registry } = options
   if (!(options.serverKey instanceof Uint8Array) || options.serverKey.byteLength !== 32) {
@@ -201,7 +212,7 @@ function handlerState(options: ShareHandlerOptions): HandlerState {
     signinKey: signinKey(options.serverKey),
     signinTtl: parseDuration(options.signIn?.ttl ?? '24h', 'signIn.ttl'),
     signIn: new SignInGuard(options.signIn),
-    log: options.log ?? ((line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`)),
+    log: safeLog(options.log ?? ((line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`))),
   }
 }
 

@@ -1,25 +1,16 @@
 /**
  * The people a link is bound to, and the one-time codes mailed to them, in the share
- * registry's database. Plain SQL through `prepare`/`run`/`get`/`all` only, so it runs on
- * either SQLite driver. Addresses are stored as typed by the photographer (normalized):
+ * registry's database, through lib/sqlite.ts (either SQLite driver). Addresses are stored as typed by the photographer (normalized):
  * the audit must name people, and the codes must go to them (docs/SIGNIN.md says why
  * they are not hashed).
  * @module
  */
 import { randomBytes } from 'node:crypto'
 
+import type { Database } from '../sqlite'
 import { base32 } from './tokens'
 import { CODE_TTL_MS, codeMac, macsEqual, newSigninCode } from './signin/codes'
 import type { ShareRecipient } from './types'
-
-/** The part of a SQLite connection this module uses (better-sqlite3 and node:sqlite both have it). */
-export interface SqlDatabase {
-  prepare(sql: string): {
-    run(...params: unknown[]): { changes: number | bigint }
-    get(...params: unknown[]): unknown
-    all(...params: unknown[]): unknown[]
-  }
-}
 
 /** Wrong codes one code survives; then it stops working. */
 export const CODE_ATTEMPTS = 5
@@ -39,16 +30,16 @@ interface RecipientRow {
 
 /** What {@link ShareRegistry.issueSigninCode} did. */
 export type IssuedCode =
-  | { status: 'issued'; recipient: ShareRecipient; code: string; expiresAt: Date }
+  | { status: 'issued'; recipient: ShareRecipient; code: string; /** ISO 8601 UTC. */ expiresAt: string }
   | { status: 'not_recipient' }
   | { status: 'capped'; recipient: ShareRecipient }
 
 /** Recipients and sign-in codes of the registry's shares. */
 export class RecipientStore {
-  readonly #db: SqlDatabase
+  readonly #db: Database
   readonly #codeKey: Uint8Array
 
-  constructor(db: SqlDatabase, codeKey: Uint8Array) {
+  constructor(db: Database, codeKey: Uint8Array) {
     this.#db = db
     this.#codeKey = codeKey
   }
@@ -104,7 +95,7 @@ export class RecipientStore {
     this.#db
       .prepare('INSERT INTO share_signin_codes (share_id, recipient_id, code_mac, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
       .run(shareId, row.id, codeMac(this.#codeKey, shareId, row.id, code), now, expiresAt)
-    return { status: 'issued', recipient, code, expiresAt: new Date(expiresAt) }
+    return { status: 'issued', recipient, code, expiresAt: new Date(expiresAt).toISOString() }
   }
 
   /**
@@ -146,9 +137,9 @@ export class RecipientStore {
 }
 
 function recipientOf(row: RecipientRow): ShareRecipient {
-  const r: ShareRecipient = { id: row.id, address: row.address, addedAt: new Date(row.added_at), status: row.revoked_at === null ? 'active' : 'revoked' }
+  const r: ShareRecipient = { id: row.id, address: row.address, addedAt: new Date(row.added_at).toISOString(), status: row.revoked_at === null ? 'active' : 'revoked' }
   if (row.revoked_at !== null) {
-    r.revokedAt = new Date(row.revoked_at)
+    r.revokedAt = new Date(row.revoked_at).toISOString()
     if (row.revoke_reason) r.revokeReason = row.revoke_reason
   }
   return r

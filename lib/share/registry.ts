@@ -7,9 +7,11 @@
 import { closeSync, chmodSync, openSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 
-import BetterSqlite3 from 'better-sqlite3'
-
-import { InvalidArgumentError, ShareNotFoundError, TtlTooLongError } from '../errors'
+import { asyncOpen } from '../deprecate'
+import { InvalidArgumentError, ShareNotFoundError, ShutterproofError, TtlTooLongError } from '../errors'
+import { toFsError } from '../fs/errors'
+import { checkDatabasePath, openDatabaseFile, sqliteError } from '../fs/sqlite'
+import type { Database } from '../sqlite'
 import { generatePassphrase } from '../keys/passphrase'
 import { auditRows, type RecipientActivity, type ShareAudit, type AuditOptions } from './audit'
 import { systemClock, type Clock } from './clock'
@@ -94,7 +96,7 @@ interface ItemBudget {
  * The registry of share links. Open it with {@link openShareRegistry}.
  */
 export class ShareRegistry {
-  readonly #db: BetterSqlite3.Database
+  readonly #db: Database
   readonly #verifierKey: Buffer
   readonly #clock: Clock
   readonly #publicUrl: string
@@ -123,18 +125,29 @@ export class ShareRegistry {
     if (!Number.isSafeInteger(this.#maxLogRows) || this.#maxLogRows < 1) throw new InvalidArgumentError(`maxLogRows must be a whole number ≥ 1, got ${options.maxLogRows}`)
     this.#verifierKey = verifierKey(options.serverKey)
 
+    if (typeof options.path !== 'string' || options.path === '') throw new InvalidArgumentError('The share registry needs the path of its database file (or ":memory:")')
+    checkDatabasePath(options.path, 'share registry')
     if (options.path !== ':memory:') {
       // Created owner-only before SQLite sees it; SQLite gives -wal/-shm the same mode.
-      closeSync(openSync(options.path, 'a', 0o600))
-      chmodSync(options.path, 0o600)
+      try {
+        closeSync(openSync(options.path, 'a', 0o600))
+        chmodSync(options.path, 0o600)
+      } catch (err) {
+        throw toFsError(err, options.path, 'create the share registry')
+      }
     }
-    this.#db = new BetterSqlite3(options.path)
-    this.#db.pragma('journal_mode = WAL')
-    this.#db.pragma('synchronous = FULL') // a revocation must survive a power cut (see #relaxed for the exceptions)
-    this.#db.pragma('foreign_keys = ON')
-    this.#db.pragma('busy_timeout = 5000')
-    migrate(this.#db, options.path)
-    this.#recipients = new RecipientStore(this.#db, codeKey(options.serverKey))
+    this.#db = openDatabaseFile(options.path, 'share registry')
+    try {
+      this.#db.pragma('journal_mode = WAL')
+      this.#db.pragma('synchronous = FULL') // a revocation must survive a power cut
+      this.#db.pragma('foreign_keys = ON')
+      this.#db.pragma('busy_timeout = 5000')
+      migrate(this.#db, options.path)
+      this.#recipients = new RecipientStore(this.#db, codeKey(options.serverKey))
+    } catch (err) {
+      this.#db.close()
+      throw err instanceof ShutterproofError ? err : sqliteError(err, options.path, 'share registry')
+    }
   }
 
   /** The address every link starts with (the `publicUrl` option, without a trailing slash). */
@@ -158,11 +171,21 @@ export class ShareRegistry {
     }
   }
 
-  /** Closes the database (writing the per-minute counts first). */
+  /** Closes the database, writing the per-minute counts first (again: nothing). */
   close(): void {
     if (!this.#db.open) return
     this.#flushTally(Infinity)
     this.#db.close()
+  }
+
+  /** `await using registry = await openShareRegistry(…)` closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close()
+  }
+
+  /** `using registry = …` closes it at the end of the block. */
+  [Symbol.dispose](): void {
+    this.close()
   }
 
   /**
@@ -221,7 +244,7 @@ export class ShareRegistry {
       this.#recipients.add(id, recipients, now)
     })()
     const token = id + secret
-    const created: CreatedShare = { id, url: `${this.#publicUrl}/s/${token}`, token, expiresAt: new Date(expiresAt) }
+    const created: CreatedShare = { id, url: `${this.#publicUrl}/s/${token}`, token, expiresAt: new Date(expiresAt).toISOString() }
     if (generated !== undefined) created.password = generated
     if (recipients.length > 0) created.recipients = recipients
     return created
@@ -522,7 +545,7 @@ export class ShareRegistry {
    * for (const e of registry.accessLog(id)) console.log(e.at, e.event, e.outcome, e.item)
    * ```
    */
-  accessLog(shareId?: string): Array<AccessLogEntry & { at: Date }> {
+  accessLog(shareId?: string): Array<AccessLogEntry & { at: string }> {
     this.#flushTally(Infinity)
     const rows = (
       shareId === undefined
@@ -541,7 +564,7 @@ export class ShareRegistry {
     }>
     return rows.map((r) => ({
       shareId: r.share_id,
-      at: new Date(r.at),
+      at: new Date(r.at).toISOString(),
       event: r.event,
       outcome: r.outcome,
       ...(r.item === null ? {} : { item: r.item }),
@@ -563,7 +586,7 @@ export class ShareRegistry {
    */
   revokeShare(id: string, reason = ''): ShareInfo {
     const row = isShareId(id) ? this.#row(id) : undefined
-    if (!row) throw new ShareNotFoundError(`No share has id ${JSON.stringify(id)}; \`shutterproof share list\` shows the ids`)
+    if (!row) throw new ShareNotFoundError(`No share has id ${JSON.stringify(id)}; registry.listShares() gives the ids`)
     this.#db
       .prepare('UPDATE shares SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL')
       .run(this.#clock.now().getTime(), checkText(reason, 'reason'), id)
@@ -724,8 +747,8 @@ export class ShareRegistry {
       session: r.session,
       scope: r.scope,
       items: items.map((i) => ({ path: i.path, kind: i.kind })),
-      createdAt: new Date(r.created_at),
-      expiresAt: new Date(r.expires_at),
+      createdAt: new Date(r.created_at).toISOString(),
+      expiresAt: new Date(r.expires_at).toISOString(),
       hasPassword: r.password_hash !== null,
       downloads: items.reduce((n, i) => n + i.deliveries, 0),
       label: r.label,
@@ -733,10 +756,10 @@ export class ShareRegistry {
       recipients: this.#recipients.list(r.id),
       status,
     }
-    if (r.revoked_at !== null) info.revokedAt = new Date(r.revoked_at)
+    if (r.revoked_at !== null) info.revokedAt = new Date(r.revoked_at).toISOString()
     if (r.revoke_reason !== null && r.revoked_at !== null) info.revokeReason = r.revoke_reason
     if (r.max_downloads !== null) info.maxDownloads = r.max_downloads
-    if (r.last_access_at !== null) info.lastAccessAt = new Date(r.last_access_at)
+    if (r.last_access_at !== null) info.lastAccessAt = new Date(r.last_access_at).toISOString()
     return info
   }
 }
@@ -750,14 +773,20 @@ function checkText(value: unknown, what: string): string {
 }
 
 /**
- * Opens (creating and migrating as needed) a share registry.
+ * Opens (creating and migrating as needed) a share registry. Async, like every open of
+ * the library: `await` it. A file that cannot be opened rejects with a typed error naming
+ * it (`EISDIR`, `ENOENT`, `EACCES`, `E_FORMAT` for a file that is not a database,
+ * `E_SCHEMA_TOO_NEW`).
+ *
+ * Until 0.3 the promise also gives direct access to the registry, so code written when
+ * this function was synchronous keeps working (with a deprecation warning).
  *
  * @example
  * ```ts
  * import { openShareRegistry } from 'shutterproof'
- * const registry = openShareRegistry({ path: 'shares.db', serverKey, publicUrl: 'https://photos.example.com' })
+ * await using registry = await openShareRegistry({ path: 'shares.db', serverKey, publicUrl: 'https://photos.example.com' })
  * ```
  */
-export function openShareRegistry(options: ShareRegistryOptions): ShareRegistry {
-  return new ShareRegistry(options)
+export function openShareRegistry(options: ShareRegistryOptions): Promise<ShareRegistry> & ShareRegistry {
+  return asyncOpen(() => new ShareRegistry(options), 'SP_DEP_SYNC_SHARE_REGISTRY', 'Using openShareRegistry(…) without await is deprecated: write `await openShareRegistry(…)`')
 }

@@ -4,7 +4,7 @@
  * Migrations only ever move forward; a database from a newer release is refused.
  * @module
  */
-import type { Database } from 'better-sqlite3'
+import type { Database } from '../sqlite'
 
 import { SchemaVersionError } from '../errors'
 
@@ -126,7 +126,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length
  *
  * @example
  * ```ts
- * migrate(new Database('shares.db'), 'shares.db')
+ * migrate(openDatabase('shares.db'), 'shares.db')
  * ```
  */
 export function migrate(db: Database, path: string): void {

@@ -17,9 +17,12 @@ export interface ShareInfo {
   session: string
   scope: ShareScope
   items: ShareItem[]
-  createdAt: Date
-  expiresAt: Date
-  revokedAt?: Date
+  /** ISO 8601 UTC, like every time in a result (before 0.2: a `Date`; `new Date(s)` reads both). */
+  createdAt: string
+  /** ISO 8601 UTC. */
+  expiresAt: string
+  /** ISO 8601 UTC. */
+  revokedAt?: string
   revokeReason?: string
   hasPassword: boolean
   /** Full deliveries allowed per file (see {@link CreateShareOptions.maxDownloads}). */
@@ -34,7 +37,8 @@ export interface ShareInfo {
    * only these addresses can sign in (with a code e-mailed to them), each revocable alone.
    */
   recipients: ShareRecipient[]
-  lastAccessAt?: Date
+  /** ISO 8601 UTC. */
+  lastAccessAt?: string
   status: ShareStatus
 }
 
@@ -44,9 +48,11 @@ export interface ShareRecipient {
   id: string
   /** The e-mail address, normalized: trimmed, lower case, the domain in ASCII. */
   address: string
-  addedAt: Date
+  /** ISO 8601 UTC. */
+  addedAt: string
   status: 'active' | 'revoked'
-  revokedAt?: Date
+  /** ISO 8601 UTC. */
+  revokedAt?: string
   revokeReason?: string
 }
 
@@ -117,7 +123,8 @@ export interface CreatedShare {
   id: string
   url: string
   token: string
-  expiresAt: Date
+  /** ISO 8601 UTC (before 0.2: a `Date`). */
+  expiresAt: string
   /** Present when the password was generated: give it to the client by another channel. */
   password?: string
   /** The recipients the link is bound to, normalized (absent for a link anyone holding it may open). */

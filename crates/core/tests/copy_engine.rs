@@ -500,10 +500,27 @@ fn cancelling_mid_copy_leaves_no_partial_file_under_any_name() {
     }));
     let dests = vec![out.path().join("a"), out.path().join("b")];
     let jobs = jobs_for(&src);
-    let (report, _) = run_with(&jobs, &dests, &options, cancel);
+    let (report, events) = run_with(&jobs, &dests, &options, cancel);
 
     assert_eq!(report.status, CopyStatus::Aborted);
     assert!(!report.safe_to_format());
+    // The last progress event says what was done: never every file, never "finished".
+    let last = events
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            CopyEvent::Progress(p) => Some(p),
+            _ => None,
+        })
+        .unwrap();
+    assert!(last.files_done < jobs.len(), "{last:?}");
+    for d in &last.destinations {
+        assert_eq!(d.state, DestinationState::Aborted, "{last:?}");
+        assert!(
+            d.files_done < jobs.len() && d.bytes_done < last.bytes_total,
+            "{last:?}"
+        );
+    }
     for root in &dests {
         assert_no_partials(root);
         for job in &jobs {

@@ -108,8 +108,11 @@ pub struct NativeCopyReport {
 #[napi(object)]
 pub struct NativeDestinationProgress {
     pub bytes_written: f64,
+    /// Files with a final result there (not aborted).
     pub files_done: u32,
-    /// `copying` | `failed` | `finished`
+    /// Source bytes of those files.
+    pub bytes_done: f64,
+    /// `copying` | `failed` | `finished` | `aborted`
     pub state: String,
 }
 
@@ -119,6 +122,8 @@ pub struct NativeCopyProgress {
     pub bytes_total: f64,
     pub files_done: u32,
     pub files_total: u32,
+    /// The job the reader is on (its relative path), while it reads.
+    pub current_file: Option<String>,
     pub destinations: Vec<NativeDestinationProgress>,
 }
 
@@ -204,29 +209,31 @@ fn report(r: &CopyReport) -> NativeCopyReport {
     }
 }
 
-fn progress(p: &CopyProgress) -> NativeCopyProgress {
+fn progress(p: &CopyProgress, jobs: &[CopyJob]) -> NativeCopyProgress {
     NativeCopyProgress {
         bytes_read: p.bytes_read as f64,
         bytes_total: p.bytes_total as f64,
         files_done: p.files_done as u32,
         files_total: p.files_total as u32,
+        current_file: p.current.and_then(|i| jobs.get(i)).map(|j| path_str(&j.relative)),
         destinations: p
             .destinations
             .iter()
             .map(|d| NativeDestinationProgress {
                 bytes_written: d.bytes_written as f64,
                 files_done: d.files_done as u32,
+                bytes_done: d.bytes_done as f64,
                 state: d.state.as_str().to_string(),
             })
             .collect(),
     }
 }
 
-fn event(e: &CopyEvent) -> NativeCopyEvent {
+fn event(e: &CopyEvent, jobs: &[CopyJob]) -> NativeCopyEvent {
     match e {
         CopyEvent::Progress(p) => NativeCopyEvent {
             kind: "progress".into(),
-            progress: Some(progress(p)),
+            progress: Some(progress(p, jobs)),
             index: None,
             failure: None,
         },
@@ -295,7 +302,7 @@ pub fn native_copy_files<'env>(
                 };
                 let mut events = |e: CopyEvent| {
                     if let Some(tsfn) = on_event.as_ref() {
-                        tsfn.call(event(&e), ThreadsafeFunctionCallMode::NonBlocking);
+                        tsfn.call(event(&e, &jobs), ThreadsafeFunctionCallMode::NonBlocking);
                     }
                 };
                 copy::copy_files(&jobs, &destinations, &opts, &mut control, &mut events)

@@ -131,6 +131,7 @@ pub struct ReadRangeTask {
     unlock: UnlockWith,
     start: u64,
     end: u64,
+    cancel: CancelFlag,
 }
 
 impl Task for ReadRangeTask {
@@ -138,7 +139,15 @@ impl Task for ReadRangeTask {
     type JsValue = Buffer;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        guard(|| seal::read_file_range(&self.path, &self.unlock.as_unlock(), self.start, self.end))
+        guard(|| {
+            seal::read_file_range_until(
+                &self.path,
+                &self.unlock.as_unlock(),
+                self.start,
+                self.end,
+                &self.cancel,
+            )
+        })
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
@@ -154,12 +163,14 @@ pub fn native_read_sealed_range(
     end: f64,
     vault: Option<&Vault>,
     unlock: Option<NativeUnlock>,
+    cancel: Option<&CancelToken>,
 ) -> Result<AsyncTask<ReadRangeTask>> {
     Ok(AsyncTask::new(ReadRangeTask {
         path: path.into(),
         unlock: unlock_with(vault, unlock)?,
         start: start as u64,
         end: end as u64,
+        cancel: cancel.map(|c| c.flag.clone()).unwrap_or_default(),
     }))
 }
 

@@ -56,7 +56,7 @@ export async function restoreTestStep(ctx: DemoContext): Promise<string> {
 }
 
 export async function statusStep(ctx: DemoContext): Promise<string> {
-  const catalog = openCatalog(join(ctx.work, 'catalog.db'), {
+  const catalog = await openCatalog(join(ctx.work, 'catalog.db'), {
     destinations: [
       { label: 'SSD', kind: 'ssd', location: 'onsite', root: ctx.destinations[0]! },
       { label: 'HDD', kind: 'hdd', location: 'onsite', root: ctx.destinations[1]! },

@@ -16,7 +16,7 @@ export async function deliveryStep(ctx: DemoContext): Promise<string> {
   const made = await createDelivery(files, out)
   console.log(`  passphrase for the client (send it by phone or SMS, never with the archive): ${made.passphrase}`)
   const into = join(ctx.work, 'client-inbox')
-  const opened = await openDelivery(out, { passphrase: made.passphrase! }, into)
+  const opened = await openDelivery(out, into, { passphrase: made.passphrase! })
   for (const f of files) {
     const name = f.split('/').pop()!
     if (!readFileSync(join(into, name)).equals(readFileSync(f))) throw new Error(`${name} differs after unpacking`)

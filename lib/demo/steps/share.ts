@@ -19,12 +19,12 @@ export async function shareStep(ctx: DemoContext): Promise<string> {
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
-  const registry = openShareRegistry({ path: join(ctx.work, 'shares.db'), serverKey, baseUrl: `http://127.0.0.1:${port}` })
+  const registry = await openShareRegistry({ path: join(ctx.work, 'shares.db'), serverKey, baseUrl: `http://127.0.0.1:${port}` })
   try {
     server.on('request', createShareHandler({ registry, serverKey, root: ctx.work }))
     const items = ctx.card!.jpegs.slice(0, 3)
     const share = await registry.createShare({ session: sessionRoot, items, scope: 'preview', ttl: '7d', label: 'Demo selects' })
-    console.log(`  link (expires ${share.expiresAt.toISOString()}): ${share.url}`)
+    console.log(`  link (expires ${share.expiresAt}): ${share.url}`)
     const page = await fetch(share.url)
     const missing = REQUIRED_HEADERS.filter((h) => !page.headers.get(h))
     if (page.status !== 200 || missing.length) throw new Error(`landing page: HTTP ${page.status}, missing headers: ${missing.join(', ') || 'none'}`)

@@ -23,5 +23,5 @@ export async function landingPage(state: HandlerState, r: ShareRequest, share: S
   }
   const title = share.label || posix.basename(share.session.replace(/\\/g, '/')) || 'Shared files'
   r.res.setHeader('Content-Security-Policy', PAGE_CSP)
-  send(r.res, 200, 'text/html; charset=utf-8', renderLanding({ title, expiresAt: share.expiresAt, items, allHref: `${r.base}/all.tar` }), r.method)
+  send(r.res, 200, 'text/html; charset=utf-8', renderLanding({ title, expiresAt: new Date(share.expiresAt), items, allHref: `${r.base}/all.tar` }), r.method)
 }

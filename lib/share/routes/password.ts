@@ -27,7 +27,7 @@ export function hasGrant(state: HandlerState, req: IncomingMessage, shareId: str
 /** The `Set-Cookie` value granting `share` to this client: `HttpOnly`, `SameSite=Strict`, scoped to the link's path, `Secure` over HTTPS. */
 export function grantCookie(state: HandlerState, r: ShareRequest, share: ShareInfo): string {
   const now = state.clock.now().getTime()
-  const until = new Date(Math.min(now + state.grantTtl, share.expiresAt.getTime()))
+  const until = new Date(Math.min(now + state.grantTtl, Date.parse(share.expiresAt)))
   const maxAge = Math.max(0, Math.floor((until.getTime() - now) / 1000))
   const secure = state.secureCookies === true || (state.secureCookies === 'auto' && r.https)
   return `${GRANT_COOKIE}=${issueGrant(state.grantKey, share.id, until)}; Path=${r.base}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`

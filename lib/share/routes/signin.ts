@@ -46,7 +46,7 @@ export function signedInRecipient(state: HandlerState, r: ShareRequest): string 
  */
 function signinCookie(state: HandlerState, r: ShareRequest, share: ShareInfo, recipient: ShareRecipient): string {
   const now = state.clock.now().getTime()
-  const until = new Date(Math.min(now + state.signinTtl, share.expiresAt.getTime()))
+  const until = new Date(Math.min(now + state.signinTtl, Date.parse(share.expiresAt)))
   const maxAge = Math.max(0, Math.floor((until.getTime() - now) / 1000))
   const secure = state.secureCookies === true || (state.secureCookies === 'auto' && r.https)
   return `${SIGNIN_COOKIE}=${issueSigninGrant(state.signinKey, share.id, recipient.id, until)}; Path=${r.base}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
@@ -129,7 +129,7 @@ async function issueAndMail(state: HandlerState, share: ShareInfo, address: stri
       return
     }
     const label = share.label || share.session.replace(/\\/g, '/').split('/').filter(Boolean).pop() || 'shared files'
-    const message = signinMessage({ to: issued.recipient.address, code: issued.code, photographer: state.mailer!.photographer, label, expiresAt: issued.expiresAt })
+    const message = signinMessage({ to: issued.recipient.address, code: issued.code, photographer: state.mailer!.photographer, label, expiresAt: new Date(issued.expiresAt) })
     try {
       await state.mailer!.send(message)
       registry.logAccess({ ...base, outcome: 'code_sent' })

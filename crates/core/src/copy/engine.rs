@@ -8,7 +8,7 @@
 
 use std::fs;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -35,6 +35,8 @@ pub(crate) struct Shared<'o> {
     pub(crate) pool: Arc<BufferPool>,
     pub(crate) dests: Vec<DestShared>,
     pub(crate) bytes_read: AtomicU64,
+    /// Index of the job the reader is on; `usize::MAX` before it starts.
+    pub(crate) reading: AtomicUsize,
 }
 
 pub(crate) struct DestShared {
@@ -119,6 +121,7 @@ pub fn copy_files(
             })
             .collect(),
         bytes_read: AtomicU64::new(0),
+        reading: AtomicUsize::new(usize::MAX),
     };
     let mut tally = Tally::new(jobs, destinations);
     let (to_coord, from_workers) = mpsc::channel();
@@ -138,9 +141,10 @@ pub fn copy_files(
         s.spawn(move || reader::run_reader(shared_ref, jobs, to_writers, tc));
         tally.gather(&shared, &from_workers, control, events);
     });
+    let sizes = tally.sizes.clone();
     let report = tally.into_report(&shared);
     events(CopyEvent::Progress(progress_of(
-        &report_progress(&report),
+        &report_progress(&report, &sizes),
         &shared,
     )));
     control.progress.finish(report.bytes_read);
@@ -152,12 +156,20 @@ struct Tally {
     files: Vec<FileReport>,
     results: Vec<Vec<Option<DestinationResult>>>,
     dest_files_done: Vec<usize>,
+    dest_bytes_done: Vec<u64>,
+    /// Each job's size when the copy started (for progress only).
+    sizes: Vec<u64>,
     bytes_total: u64,
 }
 
 impl Tally {
     fn new(jobs: &[CopyJob], destinations: &[PathBuf]) -> Self {
         let n = destinations.len();
+        // Only for progress: a file that changes size later is caught anyway.
+        let sizes: Vec<u64> = jobs
+            .iter()
+            .map(|j| fs::metadata(&j.source).map_or(0, |m| m.len()))
+            .collect();
         Tally {
             files: jobs
                 .iter()
@@ -174,11 +186,9 @@ impl Tally {
                 .collect(),
             results: vec![vec![None; n]; jobs.len()],
             dest_files_done: vec![0; n],
-            // Only for the progress bar: a file that changes size later is caught anyway.
-            bytes_total: jobs
-                .iter()
-                .map(|j| fs::metadata(&j.source).map_or(0, |m| m.len()))
-                .sum(),
+            dest_bytes_done: vec![0; n],
+            bytes_total: sizes.iter().sum(),
+            sizes,
         }
     }
 
@@ -228,8 +238,10 @@ impl Tally {
                 }
             }
             ToCoordinator::Destination { file, dest, result } => {
-                if self.results[file][dest].replace(result).is_none() {
+                let counts = result.status != FileStatus::Aborted;
+                if self.results[file][dest].replace(result).is_none() && counts {
                     self.dest_files_done[dest] += 1;
+                    self.dest_bytes_done[dest] += self.sizes[file];
                 }
             }
             ToCoordinator::DestinationFailed { dest, failure } => {
@@ -250,12 +262,15 @@ impl Tally {
                         .all(|(d, x)| x.is_some() || shared.is_dead(d))
             })
             .count();
+        let reading = shared.reading.load(Ordering::Relaxed);
         Counts {
             files_done,
             files_total: self.files.len(),
             bytes_total: self.bytes_total,
+            current: (reading < self.files.len()).then_some(reading),
             dest_files_done: self.dest_files_done.clone(),
-            finished: false,
+            dest_bytes_done: self.dest_bytes_done.clone(),
+            state: DestinationState::Copying,
         }
     }
 
@@ -360,21 +375,49 @@ struct Counts {
     files_done: usize,
     files_total: usize,
     bytes_total: u64,
+    current: Option<usize>,
     dest_files_done: Vec<usize>,
-    finished: bool,
+    dest_bytes_done: Vec<u64>,
+    /// The state of every destination still alive.
+    state: DestinationState,
 }
 
-fn report_progress(report: &CopyReport) -> Counts {
+/// The last event, from the report: what was actually done. After a cancel, files that
+/// never got a final result are not counted as done, and no destination says `finished`.
+fn report_progress(report: &CopyReport, sizes: &[u64]) -> Counts {
+    let done = |s: FileStatus| s != FileStatus::Aborted;
+    let n = report.destinations.len();
+    let mut dest_files_done = vec![0; n];
+    let mut dest_bytes_done = vec![0; n];
+    for (f, &size) in report.files.iter().zip(sizes) {
+        for (d, r) in f.destinations.iter().enumerate() {
+            if done(r.status) {
+                dest_files_done[d] += 1;
+                dest_bytes_done[d] += if f.source_state == SourceState::NotRead {
+                    size
+                } else {
+                    f.size
+                };
+            }
+        }
+    }
+    let aborted = report.status == CopyStatus::Aborted;
     Counts {
-        files_done: report.files.len(),
-        files_total: report.files.len(),
-        bytes_total: report.files.iter().map(|f| f.size).sum(),
-        dest_files_done: report
-            .destinations
+        files_done: report
+            .files
             .iter()
-            .map(|d| d.verified + d.copied + d.skipped_identical + d.failed + d.aborted)
-            .collect(),
-        finished: true,
+            .filter(|f| f.destinations.iter().all(|r| done(r.status)))
+            .count(),
+        files_total: report.files.len(),
+        bytes_total: sizes.iter().sum::<u64>().max(report.bytes_read),
+        current: None,
+        dest_files_done,
+        dest_bytes_done,
+        state: if aborted {
+            DestinationState::Aborted
+        } else {
+            DestinationState::Finished
+        },
     }
 }
 
@@ -384,19 +427,19 @@ fn progress_of(c: &Counts, shared: &Shared) -> CopyProgress {
         bytes_total: c.bytes_total,
         files_done: c.files_done,
         files_total: c.files_total,
+        current: c.current,
         destinations: shared
             .dests
             .iter()
-            .zip(&c.dest_files_done)
-            .map(|(d, &files_done)| DestinationProgress {
+            .zip(c.dest_files_done.iter().zip(&c.dest_bytes_done))
+            .map(|(d, (&files_done, &bytes_done))| DestinationProgress {
                 bytes_written: d.bytes_written.load(Ordering::Relaxed),
                 files_done,
+                bytes_done,
                 state: if d.dead.load(Ordering::Acquire) {
                     DestinationState::Failed
-                } else if c.finished {
-                    DestinationState::Finished
                 } else {
-                    DestinationState::Copying
+                    c.state
                 },
             })
             .collect(),

@@ -52,6 +52,7 @@ pub(crate) fn run_reader(
         if shared.cancel.is_cancelled() || shared.all_dead() {
             break;
         }
+        shared.reading.store(index, Ordering::Relaxed);
         let _ = to_coord.send(read_one(shared, index, job, &fanout));
     }
 }

@@ -369,6 +369,8 @@ pub enum DestinationState {
     Copying,
     Failed,
     Finished,
+    /// The copy was cancelled before every file had its final result here.
+    Aborted,
 }
 
 impl DestinationState {
@@ -377,6 +379,7 @@ impl DestinationState {
             DestinationState::Copying => "copying",
             DestinationState::Failed => "failed",
             DestinationState::Finished => "finished",
+            DestinationState::Aborted => "aborted",
         }
     }
 }
@@ -384,8 +387,10 @@ impl DestinationState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DestinationProgress {
     pub bytes_written: u64,
-    /// Files with a final result here (verified, copied, skipped or failed).
+    /// Files with a final result here (verified, copied, skipped or failed; not aborted).
     pub files_done: usize,
+    /// Source bytes of those files: what is finished here, read back when the mode says so.
+    pub bytes_done: u64,
     pub state: DestinationState,
 }
 
@@ -394,8 +399,11 @@ pub struct CopyProgress {
     pub bytes_read: u64,
     /// Sum of the source sizes seen before the copy started.
     pub bytes_total: u64,
+    /// Files with a final result at every destination still alive.
     pub files_done: usize,
     pub files_total: usize,
+    /// The job the reader is on (its index), while it reads.
+    pub current: Option<usize>,
     pub destinations: Vec<DestinationProgress>,
 }
 

@@ -440,9 +440,13 @@ fn commit(t: &Temp) -> Result<()> {
 fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
     let c = |p: &Path| CString::new(p.as_os_str().as_bytes()).map_err(io::Error::other);
     let (cf, ct) = (c(from)?, c(to)?);
-    // SAFETY: both are valid NUL-terminated paths.
+    // The system call itself (Linux 3.15+), not libc's renameat2() wrapper: that needs
+    // glibc 2.28 or musl 1.2.4, and the published addon promises glibc 2.17 (a missing
+    // wrapper fails the addon's load on musl, and the first copy on older glibc).
+    // SAFETY: both are valid NUL-terminated paths; the other arguments are plain integers.
     let rc = unsafe {
-        libc::renameat2(
+        libc::syscall(
+            libc::SYS_renameat2,
             libc::AT_FDCWD,
             cf.as_ptr(),
             libc::AT_FDCWD,

@@ -19,6 +19,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::os::fd::AsRawFd;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use super::{Algorithm, Digests, MultiHasher};
 use crate::control::Control;
@@ -28,12 +29,20 @@ use crate::read_ahead::read_ahead;
 
 /// Below this size a plain read beats setting up a map (b3sum uses the same cut-off).
 const MMAP_MIN_BYTES: u64 = 16 * 1024;
-/// Bytes hashed between two cancellation checks / progress reports (about 8 ms at memory
-/// speed). A power of two, so each window is a whole number of BLAKE3 chunks and keeps its
-/// tree parallelism. Each window ends with a join of BLAKE3's threads: 16 MiB windows cost
-/// 7 % against one call over the whole map (`examples/window_probe.rs`), 64 MiB ones
-/// nothing measurable.
+/// The largest slice hashed between two cancellation checks / progress reports. A power
+/// of two, so each slice is a whole number of BLAKE3 chunks and keeps its tree
+/// parallelism. Each slice ends with a join of BLAKE3's threads: 16 MiB slices cost 7 %
+/// against one call over the whole map (`examples/window_probe.rs`), 64 MiB ones nothing
+/// measurable.
 const WINDOW_BYTES: usize = 64 * 1024 * 1024;
+/// The smallest slice: still worth spreading BLAKE3 over every core (≥ 128 KiB).
+const MIN_SLICE_BYTES: usize = 256 * 1024;
+/// How long one slice should take. Slices grow (up to [`WINDOW_BYTES`]) while they take
+/// less than half of it and shrink (down to [`MIN_SLICE_BYTES`]) while they take more, so
+/// an abort is seen within a few tens of milliseconds whatever the algorithms (MD5 and
+/// SHA-256 run at a fifth of BLAKE3's speed or less), the build and the machine's load —
+/// a fixed 64 MiB window let an MD5 of a 96 MiB file run 3 s past its abort.
+const SLICE_TARGET: Duration = Duration::from_millis(25);
 /// Buffer for the read() path (files that cannot be mapped, and small files).
 const READ_BUFFER_BYTES: usize = 1024 * 1024;
 /// A mapped file with at least this share (in percent) of its pages cached is hashed from
@@ -104,12 +113,45 @@ fn is_warm(map: &memmap2::Mmap) -> bool {
 }
 
 fn hash_windows(map: &memmap2::Mmap, hasher: &mut MultiHasher, control: &mut Control) -> Result<()> {
-    for window in map.chunks(WINDOW_BYTES) {
-        control.cancel.check()?;
-        hasher.update(window);
-        control.progress.report(hasher.bytes());
+    Pacer::new().feed(map, hasher, control)
+}
+
+/// Feeds bytes to a hasher in slices sized to take about [`SLICE_TARGET`] each, checking
+/// for cancellation and reporting progress between slices.
+struct Pacer {
+    slice: usize,
+}
+
+impl Pacer {
+    fn new() -> Self {
+        Pacer {
+            slice: MIN_SLICE_BYTES,
+        }
     }
-    Ok(())
+
+    fn feed(&mut self, mut data: &[u8], hasher: &mut MultiHasher, control: &mut Control) -> Result<()> {
+        while !data.is_empty() {
+            control.cancel.check()?;
+            let (now, rest) = data.split_at(self.slice.min(data.len()));
+            let started = Instant::now();
+            hasher.update(now);
+            self.adapt(now.len(), started.elapsed());
+            control.progress.report(hasher.bytes());
+            data = rest;
+        }
+        Ok(())
+    }
+
+    fn adapt(&mut self, hashed: usize, took: Duration) {
+        if hashed < self.slice {
+            return; // a short tail says nothing about the speed
+        }
+        if took < SLICE_TARGET / 2 && self.slice < WINDOW_BYTES {
+            self.slice *= 2;
+        } else if took > SLICE_TARGET && self.slice > MIN_SLICE_BYTES {
+            self.slice /= 2;
+        }
+    }
 }
 
 fn hash_reads(mut file: File, path: &Path, hasher: &mut MultiHasher, control: &mut Control) -> Result<()> {
@@ -145,12 +187,8 @@ fn hash_cold(mut file: File, path: &Path, hasher: &mut MultiHasher, control: &mu
         Ok(n)
     };
     let blocks = raw.iter_mut().map(Vec::as_mut_slice).collect();
-    read_ahead(blocks, read, |block| {
-        control.cancel.check()?;
-        hasher.update(block);
-        control.progress.report(hasher.bytes());
-        Ok(())
-    })?;
+    let mut pacer = Pacer::new();
+    read_ahead(blocks, read, |block| pacer.feed(block, hasher, control))?;
     control.cancel.check()
 }
 
@@ -254,6 +292,49 @@ mod tests {
         let e = hash_cold(file, f.path(), &mut hasher, &mut control).unwrap_err();
         assert_eq!(e.code, ErrorCode::Aborted);
         assert!(hasher.bytes() < 4 * COLD_BLOCK_BYTES as u64);
+    }
+
+    #[test]
+    fn the_mapped_path_sees_a_cancel_within_one_small_slice() {
+        // MD5 alone is the slowest case: the old fixed 64 MiB window hashed it for
+        // seconds before looking at the flag.
+        let f = file_with(&vec![9u8; 3 * WINDOW_BYTES]);
+        std::fs::read(f.path()).unwrap();
+        let cancel = CancelFlag::new();
+        let stopper = cancel.clone();
+        let mut control = Control {
+            cancel,
+            progress: Progress::new(move |_| stopper.cancel()),
+        };
+        let mut hasher = MultiHasher::new(&[Algorithm::Md5]);
+        let map = map(&File::open(f.path()).unwrap()).unwrap();
+        let e = hash_windows(&map, &mut hasher, &mut control).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Aborted);
+        // Cancelled after the first slice: far less than one old 64 MiB window was hashed.
+        assert!(
+            hasher.bytes() <= (2 * MIN_SLICE_BYTES) as u64,
+            "{} bytes",
+            hasher.bytes()
+        );
+    }
+
+    #[test]
+    fn slices_grow_when_fast_and_shrink_when_slow() {
+        let mut p = Pacer::new();
+        p.adapt(MIN_SLICE_BYTES, Duration::ZERO);
+        assert_eq!(p.slice, 2 * MIN_SLICE_BYTES);
+        for _ in 0..20 {
+            p.adapt(p.slice, Duration::ZERO);
+        }
+        assert_eq!(p.slice, WINDOW_BYTES);
+        p.adapt(p.slice, SLICE_TARGET * 4);
+        assert_eq!(p.slice, WINDOW_BYTES / 2);
+        for _ in 0..20 {
+            p.adapt(p.slice, SLICE_TARGET * 4);
+        }
+        assert_eq!(p.slice, MIN_SLICE_BYTES);
+        p.adapt(10, Duration::ZERO);
+        assert_eq!(p.slice, MIN_SLICE_BYTES, "a short tail changes nothing");
     }
 
     #[test]

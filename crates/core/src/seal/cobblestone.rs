@@ -27,6 +27,7 @@ use zeroize::Zeroizing;
 use super::primitives::{
     ct_eq, hkdf_expand_sha512, random_array, reserve_output, Aes256Gcm, GCM_NONCE_LEN, GCM_TAG_LEN,
 };
+use crate::control::CancelFlag;
 use crate::error::{Error, ErrorCode, Result};
 
 /// Plaintext bytes per chunk; only the final chunk is shorter (and it always is).
@@ -701,6 +702,11 @@ impl<R: Read + Seek> PayloadReader<R> {
     /// The authenticated plaintext of bytes `start..end`. The result is held in memory:
     /// ask for ranges of a size you are happy to allocate.
     pub fn read_range(&mut self, start: u64, end: u64) -> Result<Vec<u8>> {
+        self.read_range_until(start, end, &CancelFlag::new())
+    }
+
+    /// [`read_range`](Self::read_range), checking `cancel` before each chunk.
+    pub fn read_range_until(&mut self, start: u64, end: u64, cancel: &CancelFlag) -> Result<Vec<u8>> {
         if start > end || end > self.plaintext_len {
             return Err(Error::invalid(format!(
                 "range {start}..{end} is outside the plaintext (0..{}); ask for a range inside it",
@@ -711,6 +717,7 @@ impl<R: Read + Seek> PayloadReader<R> {
         let chunk = CHUNK_SIZE as u64;
         let mut pos = start;
         while pos < end {
+            cancel.check()?;
             let index = pos / chunk;
             let plain = self.chunk(index)?;
             let from = (pos - index * chunk) as usize;

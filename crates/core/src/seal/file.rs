@@ -13,7 +13,7 @@ use super::cobblestone::{self, Decryptor, Encryptor, PayloadReader, SALT_LEN};
 use super::header::{FileKind, Header, Unlock};
 use super::primitives::random_array;
 use super::stanza::{random_salt, Recipient, StanzaKind, FILE_KEY_LEN, STANZA_SALT_LEN};
-use crate::control::Control;
+use crate::control::{CancelFlag, Control};
 use crate::error::{Error, ErrorCode, Result};
 use crate::keys::{KdfParams, OpenVault};
 
@@ -285,18 +285,43 @@ pub fn open_file(
 /// Decrypts bytes `start..end` of the plaintext of a sealed file, reading only the
 /// chunks that hold them (plus the final chunk, which authenticates the length).
 pub fn read_file_range(src: &Path, unlock: &Unlock, start: u64, end: u64) -> Result<Vec<u8>> {
+    read_file_range_until(src, unlock, start, end, &CancelFlag::new())
+}
+
+/// [`read_file_range`], stopping with `E_ABORTED` once `cancel` is set (checked before
+/// each 16 KiB chunk).
+pub fn read_file_range_until(
+    src: &Path,
+    unlock: &Unlock,
+    start: u64,
+    end: u64,
+    cancel: &CancelFlag,
+) -> Result<Vec<u8>> {
+    cancel.check()?;
     let (file, sealed_size) = open_source(src)?;
-    read_range_of(file, sealed_size, unlock, start, end).map_err(in_file(src))
+    read_range_of_until(file, sealed_size, unlock, start, end, cancel).map_err(in_file(src))
 }
 
 /// [`read_file_range`] over any seekable source of `sealed_size` bytes (a file, or a
 /// buffer in a `Cursor`), positioned at its start.
 pub fn read_range_of<R: Read + Seek>(
+    source: R,
+    sealed_size: u64,
+    unlock: &Unlock,
+    start: u64,
+    end: u64,
+) -> Result<Vec<u8>> {
+    read_range_of_until(source, sealed_size, unlock, start, end, &CancelFlag::new())
+}
+
+/// [`read_range_of`], stopping with `E_ABORTED` once `cancel` is set.
+fn read_range_of_until<R: Read + Seek>(
     mut source: R,
     sealed_size: u64,
     unlock: &Unlock,
     start: u64,
     end: u64,
+    cancel: &CancelFlag,
 ) -> Result<Vec<u8>> {
     let header = Header::read(&mut source)?;
     expect_kind(&header, FileKind::File)?;
@@ -306,7 +331,7 @@ pub fn read_range_of<R: Read + Seek>(
     let file_key = header.unlock(unlock)?;
     let (key, context) = header.payload_key_and_context(&file_key);
     let mut reader = PayloadReader::open(source, offset, payload, &key[..], &context)?;
-    reader.read_range(start, end)
+    reader.read_range_until(start, end, cancel)
 }
 
 /// What `inspect` can tell without any key.

@@ -14,8 +14,8 @@ mod verify;
 
 pub(crate) use atomic::AtomicOutput;
 pub use file::{
-    inspect, inspect_reader, open_bytes, open_file, read_file_range, read_range_of, seal_bytes,
-    seal_bytes_with, seal_file, FixedRandomness, Inspection, KeySource, SealReport,
+    inspect, inspect_reader, open_bytes, open_file, read_file_range, read_file_range_until, read_range_of,
+    seal_bytes, seal_bytes_with, seal_file, FixedRandomness, Inspection, KeySource, SealReport,
 };
 pub(crate) use file::{open_to_vec, seal_to_vec};
 pub use header::{FileKind, Header, Unlock};

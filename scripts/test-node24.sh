@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The uvu suites again, on Node 24 (supported: Node 20.17+, 22, 24; scripts/test.sh runs
+# them first on the machine's Node). Child processes the tests start (node, npm, npx) find
+# Node 24 first on PATH. uvu's output goes to stderr; the last stdout line is
+# "PASSED FAILED SKIPPED" for scripts/test.sh to add up.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+if ! bin=$(bash scripts/install-node24.sh | tail -1) || ! [ -x "$bin" ]; then
+  echo "!!! SKIPPED: Node 24 could not be installed (npm install node-linux-$(node -p process.arch)); the JS suites did not run on Node 24" >&2
+  echo "0 0 1"
+  exit 0
+fi
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+echo "running the uvu suites on $("$bin" --version) ($bin)" >&2
+PATH="$(dirname "$bin"):$PATH" "$bin" node_modules/uvu/bin.js -r tsx __test__ '\.spec\.ts$' 2>&1 | tee "$log" >&2
+status=${PIPESTATUS[0]}
+total=$(awk '/Total:/ { print $2 }' "$log" | tail -1)
+pass=$(awk '/Passed:/ { print $2 }' "$log" | tail -1)
+skip=$(awk '/Skipped:/ { print $2 }' "$log" | tail -1)
+total=${total:-0} pass=${pass:-0} skip=${skip:-0}
+fail=$((total - pass))
+if [ "$status" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi # crashed before its summary
+echo "== Node 24 uvu suites: passed $pass, failed $fail, skipped $skip" >&2
+echo "$pass $fail $skip"
