@@ -22,9 +22,10 @@ const SCHEMAS = join(REPO, 'docs/cli-schemas')
 const ESC = /\u001b/
 
 const ajv = new Ajv2020({ strict: true, allErrors: true })
-// ajv checks formats only through plugins; these two are all the schemas use.
+// ajv checks formats only through plugins; these three are all the schemas use.
 ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/)
 ajv.addFormat('uri', /^[a-z][a-z0-9+.-]*:\/\/\S+$/i)
+ajv.addFormat('email', /^[^\s@]+@[^\s@]+\.[^\s@]+$/)
 
 function schema(name: string): object {
   return JSON.parse(readFileSync(join(SCHEMAS, `${name}.schema.json`), 'utf8')) as object
@@ -168,12 +169,16 @@ test('share create, list, audit, revoke, revoke --session, purge: --json validat
   runJson('share-create', ['share', 'create', session1, item, '--scope', 'full', '--home', home], 0)
   runJson('share-list', ['share', 'list', '--home', home], 0)
   runJson('share-revoke', ['share', 'revoke', created.id, '--reason', 'test', '--home', home], 0)
+  const bound = runJson('share-create', ['share', 'create', session1, item, '--to', 'Ann@Example.com', '--to', 'bob@example.com', '--home', home], 0)
+  assert.equal(bound.recipients, ['ann@example.com', 'bob@example.com'])
+  const one = runJson('share-revoke', ['share', 'revoke', bound.id, '--to', 'ann@example.com', '--reason', 'left', '--home', home], 0)
+  assert.equal([one.id, one.recipient, one.reason], [bound.id, 'ann@example.com', 'left'])
   const list = runJson('share-list', ['share', 'list', '--home', home], 0)
   assert.ok(list.shares.some((s: { revokedAt?: string }) => s.revokedAt), 'a revoked share is listed with revokedAt')
   runJson('share-audit', ['share', 'audit', '--home', home], 0)
   assert.is(run(['share', 'audit', '--home', home]).status, 0)
   const bySession = runJson('share-revoke', ['share', 'revoke', '--session', session1, '--home', home], 0)
-  assert.is(bySession.revoked, 1, 'the one link not revoked by id')
+  assert.is(bySession.revoked, 2, 'the two links not revoked by id (one bound to recipients, one of its recipients revoked)')
   const purged = runJson('share-purge', ['share', 'purge', '--older-than', '30d', '--home', home], 0)
   assert.is(purged.olderThan, '30d')
   assert.is(run(['share', 'purge', '--home', home]).status, 0)

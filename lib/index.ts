@@ -173,15 +173,27 @@ export {
   type PurgeExpiredOptions,
   type PasswordLockout,
   type ByteCharge,
+  type ShareRecipient,
+  type IssuedCode,
 } from './share/registry'
-export { createShareHandler, type ShareHandlerOptions, type ShareRequestHandler, type PasswordRateLimit } from './share/handler'
+export {
+  createShareHandler,
+  type ShareHandlerOptions,
+  type ShareRequestHandler,
+  type PasswordRateLimit,
+  type SignInOptions,
+  type SignInLimits,
+} from './share/handler'
+export { createShareMailer, type ShareMailer, type MailHealth, type MailMessage } from './share/mail/mailer'
+export { smtpSettingsFrom, type SmtpSettings } from './share/mail/smtp-settings'
+export { normalizeAddress } from './share/signin/address'
 export { createShareServer, type ShareServerOptions } from './share/server'
 export { loadTlsFiles, type TlsFiles } from './share/tls'
 export { type ShareTimeouts } from './share/timeouts'
 export { type TrustProxy } from './share/proxy'
 export { publicUrlOf, loopbackWarning } from './share/public-url'
 export { type ShareItem, type ShareItemInput, type ShareScope } from './share/items'
-export { type ShareAudit, type AuditOptions, type ShareExposure } from './share/audit'
+export { type ShareAudit, type AuditOptions, type ShareExposure, type RecipientAudit } from './share/audit'
 export { sharePhotos, type SharePhotosOptions, type SharedPhotos } from './share/share-photos'
 export { type GalleryOptions } from './share/gallery/index'
 /**

@@ -2,8 +2,9 @@
 # Installs the reference tools the tests compare against, when they are missing:
 # Debian packages (as root; chromium for the HTML report and share gallery suites, exiftool
 # and image tools for previews, nginx and openssl for the share server behind a proxy), the
-# reference ASC MHL tool (pip), the Rust components for fmt / clippy, and a nightly
-# toolchain with cargo-fuzz for the fuzz smoke (skipped, loudly, when they cannot be had).
+# reference ASC MHL tool and the SMTP test server aiosmtpd (pip), the Rust components for
+# fmt / clippy, and a nightly toolchain with cargo-fuzz for the fuzz smoke (skipped, loudly,
+# when they cannot be had).
 set -euo pipefail
 need=()
 command -v b3sum >/dev/null || need+=(b3sum)
@@ -48,6 +49,16 @@ if ! command -v ascmhl-debug >/dev/null; then
   else
     echo "pip and pipx are missing: cannot install ascmhl; the ASC MHL reference checks will be skipped" >&2
   fi
+fi
+# The SMTP server the share sign-in suites mail their codes to: Python's aiosmtpd (a real
+# SMTP server with STARTTLS and AUTH, started per test by __test__/support/smtp-sink.py),
+# for the python3 the tests run. Without it those suites say SKIPPED.
+if command -v python3 >/dev/null && ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+  echo "installing the SMTP test server: python3 -m pip install aiosmtpd"
+  python3 -m pip install -q 'aiosmtpd>=1.4,<2' 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages 'aiosmtpd>=1.4,<2' 2>/dev/null \
+    || { [ "$(id -u)" -eq 0 ] && [ "$(command -v python3)" = /usr/bin/python3 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-aiosmtpd >/dev/null; } \
+    || echo "could not install aiosmtpd: the share sign-in (SMTP) suites will be SKIPPED" >&2
 fi
 # The S3 server the object-storage suites run against: versitygw (Apache-2.0), built with Go
 # into the cache (about 2 minutes cold). Without Go those suites say SKIPPED.

@@ -9,8 +9,11 @@ import { basename, relative, resolve, sep } from 'node:path'
 import type { Command } from 'commander'
 
 import { InvalidArgumentError, ShareNotFoundError } from '../errors'
+import type { RecipientAudit } from '../share/audit'
 import { formatDuration, parseDuration } from '../share/duration'
 import { isScope, type ShareScope } from '../share/items'
+import { createShareMailer, type ShareMailer } from '../share/mail/mailer'
+import { smtpSettingsFrom } from '../share/mail/smtp-settings'
 import { loopbackWarning } from '../share/public-url'
 import { openShareRegistry, type ShareInfo, type ShareRegistry } from '../share/registry'
 import { isInside } from '../share/resolve'
@@ -60,6 +63,35 @@ function warnIfLoopback(registry: ShareRegistry, ctx: CliContext): void {
   if (warning) ctx.stderr(`warning: ${warning}\n`)
 }
 
+/** Commander's way to take an option several times. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value]
+}
+
+/** Where sign-in mail would come from: `SHUTTERPROOF_SMTP_URL`, else `smtp` in share.json; `undefined` when neither is set. */
+function smtpOf(config: ShareConfig, home: string) {
+  const settings = smtpSettingsFrom(process.env, config.smtp)
+  if (settings === undefined) return undefined
+  return { settings, where: process.env.SHUTTERPROOF_SMTP_URL ? 'SHUTTERPROOF_SMTP_URL' : `${home}/share.json (smtp)` }
+}
+
+const NO_SMTP =
+  'no SMTP server is configured, so share serve cannot mail sign-in codes: set SHUTTERPROOF_SMTP_URL (and SHUTTERPROOF_SMTP_FROM), or "smtp" in share.json; see docs/SIGNIN.md'
+
+/** One line of the audit's per-recipient section. */
+function recipientLine(r: RecipientAudit): string {
+  const files = r.downloads.map((d) => `${d.item} (${d.bytes} B)`)
+  if (r.archives > 0) files.push(`all.tar ×${r.archives}`)
+  return [
+    r.shareId,
+    r.address,
+    r.status === 'revoked' ? `revoked ${r.revokedAt!}` : r.status,
+    `codes ${r.codesSent}${r.sendFailures ? ` (${r.sendFailures} failed)` : ''}`,
+    `sign-ins ${r.signIns}${r.wrongCodes ? ` (${r.wrongCodes} wrong codes)` : ''}`,
+    `downloaded: ${files.length === 0 ? 'nothing' : files.join(', ')}`,
+  ].join('  ')
+}
+
 function withHome(cmd: Command): Command {
   return cmd.option('--home <dir>', 'state folder (default $SHUTTERPROOF_HOME or ~/.shutterproof)').option('--json', 'print JSON')
 }
@@ -83,10 +115,11 @@ export function registerShare(program: Command, ctx: CliContext): void {
     .option('--password-file <file>', 'read the password from the first line of a file')
     .option('--max-downloads <n>', 'refuse downloads after n')
     .option('--label <label>', 'a name for the link (shown to the client)')
-    .option('--recipient <who>', 'who the link is for (not shown to the client)')
+    .option('--recipient <who>', 'who the link is for, as a note (not shown to the client; see --to for sign-in)')
+    .option('--to <address>', 'bind the link to this e-mail address: opening it asks for the address and mails a one-time code; repeat for each person (needs SMTP, see docs/SIGNIN.md)', collect, [])
     .option('--public-url <url>', `where clients reach the server, e.g. https://photos.example.com (default $SHUTTERPROOF_SHARE_URL, publicUrl in share.json, or http://127.0.0.1:${DEFAULT_PORT})`)
     .option('--base-url <url>', 'former name of --public-url')
-    .addHelpText('after', '\nUnder --scope preview (the default) the link serves only previews: originals given (JPEG, RAW, …) are\nreplaced by their previews, made now or reused; the preview options below say how they are made.\n\nExamples:\n  shutterproof share create ~/Photos/2026-04-26_Smith ~/Photos/2026-04-26_Smith/DCIM/100CANON/*.CR3 --expires 7d --password generate --label "Smith selects"\n  shutterproof share create ~/Photos/2026-04-26_Smith raw/IMG_0001.CR3 --scope full --password-file pw.txt --max-downloads 3')
+    .addHelpText('after', '\nUnder --scope preview (the default) the link serves only previews: originals given (JPEG, RAW, …) are\nreplaced by their previews, made now or reused; the preview options below say how they are made.\n\nExamples:\n  shutterproof share create ~/Photos/2026-04-26_Smith ~/Photos/2026-04-26_Smith/DCIM/100CANON/*.CR3 --expires 7d --password generate --label "Smith selects"\n  shutterproof share create ~/Photos/2026-04-26_Smith ~/Photos/2026-04-26_Smith/DCIM/100CANON/*.CR3 --to ann@example.com --to bob@example.com --label "Smith selects"\n  shutterproof share create ~/Photos/2026-04-26_Smith raw/IMG_0001.CR3 --scope full --password-file pw.txt --max-downloads 3')
     .action(async (sessionDir: string, files: string[], opts: HomeOptions & Record<string, string | boolean | undefined>) => {
       const scope = opts.scope as ShareScope
       if (!isScope(scope)) ctx.usageError(`--scope must be preview or full, not ${String(opts.scope)}`)
@@ -116,7 +149,8 @@ export function registerShare(program: Command, ctx: CliContext): void {
         return relative(session, real).split(sep).join('/')
       })
       const previews = previewOptionsFrom(ctx, opts as Parameters<typeof previewOptionsFrom>[1])
-      const { registry, config } = await openState(opts, ctx)
+      const { registry, config, home } = await openState(opts, ctx)
+      const to = opts.to as unknown as string[]
       try {
         warnIfLoopback(registry, ctx)
         if (config.root !== undefined && !isInside(realRoot(config.root), session)) {
@@ -132,14 +166,17 @@ export function registerShare(program: Command, ctx: CliContext): void {
           ...(maxDownloads === undefined ? {} : { maxDownloads }),
           label: (opts.label as string | undefined) ?? '',
           recipient: (opts.recipient as string | undefined) ?? '',
+          ...(to.length > 0 ? { recipients: to } : {}),
         })
+        if (created.recipients && smtpOf(config, home) === undefined) ctx.stderr(`warning: ${NO_SMTP}\n`)
         if (opts.json) {
-          const { id, url, token, expiresAt, password } = created
-          ctx.stdout(JSON.stringify({ id, url, token, expiresAt, ...(password ? { password } : {}), items: created.items, previews: created.previews }, null, 2) + '\n')
+          const { id, url, token, expiresAt, password, recipients } = created
+          ctx.stdout(JSON.stringify({ id, url, token, expiresAt, ...(password ? { password } : {}), ...(recipients ? { recipients } : {}), items: created.items, previews: created.previews }, null, 2) + '\n')
         } else {
           ctx.stdout(`${created.url}\n`)
           const made = created.previews.made + created.previews.reused > 0 ? ` (previews: ${created.previews.made} made, ${created.previews.reused} reused)` : ''
           ctx.stderr(`share ${created.id}: ${items.length} file(s), ${scope}${made}, expires ${created.expiresAt}\n`)
+          if (created.recipients) ctx.stderr(`only for: ${created.recipients.join(', ')} (each signs in with a code e-mailed to them; forwarding the link forwards nothing)\n`)
           if (created.password) ctx.stderr(`password: ${created.password}\n  (send it by another channel than the link; it is not shown again)\n`)
         }
       } finally {
@@ -162,7 +199,7 @@ export function registerShare(program: Command, ctx: CliContext): void {
     })
 
   withHome(share.command('audit'))
-    .description('The monthly audit: active, expiring soon, full without password, never opened, limit reached, expired not purged')
+    .description('The monthly audit: active, expiring soon, full without password, never opened, limit reached, expired not purged, and what each recipient did')
     .addHelpText('after', '\nExamples:\n  shutterproof share audit\n  shutterproof share audit --json')
     .action(async (opts: HomeOptions) => {
       const { registry } = await openState(opts, ctx)
@@ -187,22 +224,26 @@ export function registerShare(program: Command, ctx: CliContext): void {
         const total = audit.exposure.reduce((t, e) => ({ previews: t.previews + e.previews, originals: t.originals + e.originals, raw: t.raw + e.raw }), { previews: 0, originals: 0, raw: 0 })
         ctx.stdout(`what active links expose: ${total.previews} previews, ${total.originals} full-resolution originals (${total.raw} RAW)\n`)
         for (const e of audit.exposure) ctx.stdout(`  ${e.id}  ${e.scope.padEnd(7)}  ${e.previews} previews, ${e.originals} originals (${e.raw} RAW)  ${e.label || '-'}\n`)
+        ctx.stdout(`by recipient: ${audit.byRecipient.length}\n`)
+        for (const r of audit.byRecipient) ctx.stdout(`  ${recipientLine(r)}\n`)
       } finally {
         registry.close()
       }
     })
 
   withHome(share.command('revoke'))
-    .description('Revoke a link now, or every link of a session (their pages answer 410 Gone)')
+    .description('Revoke a link now, or every link of a session (their pages answer 410 Gone), or one recipient of a link')
     .argument('[id]', 'the share id (see share list)')
     .option('--session <dir>', 'revoke every link of this session folder instead (its path, or its folder name when that is unique)')
+    .option('--to <address>', 'revoke only this recipient of the link: their sign-in stops at once, the other recipients go on')
     .option('--reason <reason>', 'why, for the audit')
     .addHelpText(
       'after',
-      '\nExamples:\n  shutterproof share revoke k3v7qzp2m4x6b5ta --reason "sent to the wrong client"\n  shutterproof share revoke --session ~/Photos/2026-04-26_Smith --reason "client asked to take the photos down"',
+      '\nExamples:\n  shutterproof share revoke k3v7qzp2m4x6b5ta --reason "sent to the wrong client"\n  shutterproof share revoke k3v7qzp2m4x6b5ta --to assistant@example.com --reason "left the agency"\n  shutterproof share revoke --session ~/Photos/2026-04-26_Smith --reason "client asked to take the photos down"',
     )
-    .action(async (id: string | undefined, opts: HomeOptions & { reason?: string; session?: string }) => {
+    .action(async (id: string | undefined, opts: HomeOptions & { reason?: string; session?: string; to?: string }) => {
       if (id !== undefined && opts.session !== undefined) ctx.usageError('give a share id or --session DIR, not both')
+      if (opts.to !== undefined && id === undefined) ctx.usageError('--to ADDRESS revokes one recipient of one link: give the share id too (see share list)')
       if (id === undefined && opts.session === undefined) ctx.usageError('give the share id to revoke (see share list), or --session DIR to revoke every link of a session')
       const { registry } = await openState(opts, ctx)
       try {
@@ -214,6 +255,12 @@ export function registerShare(program: Command, ctx: CliContext): void {
           const reason = ids.length > 0 ? (registry.getShare(ids[0]!)!.revokeReason ?? '') : (opts.reason ?? '')
           if (opts.json) ctx.stdout(JSON.stringify({ session, revoked, ids, reason }, null, 2) + '\n')
           else ctx.stdout(revoked === 0 ? `no active links left for ${session}; nothing to revoke\n` : `revoked ${revoked} link(s) of ${session}: ${ids.join(', ')}\n`)
+          return
+        }
+        if (opts.to !== undefined) {
+          const r = registry.revokeRecipient(id!, opts.to, opts.reason ?? '')
+          if (opts.json) ctx.stdout(JSON.stringify({ id, recipient: r.address, revokedAt: r.revokedAt, reason: r.revokeReason ?? '' }, null, 2) + '\n')
+          else ctx.stdout(`revoked ${r.address} on ${id} at ${r.revokedAt!}; the link's other recipients go on\n`)
           return
         }
         const s = registry.revokeShare(id!, opts.reason ?? '')
@@ -266,12 +313,15 @@ export function registerShare(program: Command, ctx: CliContext): void {
     .action(async (opts: HomeOptions & ServeOptions) => {
       const port = opts.port === undefined ? DEFAULT_PORT : Number(opts.port)
       if (!Number.isInteger(port) || port < 0 || port > 65535) ctx.usageError(`--port must be 0 to 65535, not ${opts.port}`)
-      const { registry, serverKey, config } = await openState(opts, ctx)
+      const { registry, serverKey, config, home } = await openState(opts, ctx)
       let server: ReturnType<typeof createShareServer> | undefined
       let log: ReturnType<typeof createWriteStream> | undefined
+      let mailer: ShareMailer | undefined
       try {
         const settings = serveSettings(opts, config, ctx)
         const photographer = opts.photographer ?? process.env.SHUTTERPROOF_PHOTOGRAPHER
+        const smtp = smtpOf(config, home)
+        if (smtp) mailer = createShareMailer(smtp.settings, smtp.where)
         if (settings.logFile) {
           closeSync(openSync(settings.logFile, 'a', 0o600)) // created owner-only: it holds client addresses
           log = createWriteStream(settings.logFile, { flags: 'a' })
@@ -285,7 +335,9 @@ export function registerShare(program: Command, ctx: CliContext): void {
           ...(photographer ? { gallery: { photographer } } : {}),
           ...(opts.basePath !== undefined ? { basePath: opts.basePath } : {}),
           ...(settings.tls ? { tls: settings.tls } : {}),
+          ...(mailer ? { mailer } : {}),
           requestLog: writeLine,
+          log: (line) => ctx.stderr(`${new Date().toISOString()} ${line}\n`),
         })
         await new Promise<void>((resolve, reject) => {
           server!.once('error', reject)
@@ -294,9 +346,10 @@ export function registerShare(program: Command, ctx: CliContext): void {
         const address = server.address() as AddressInfo
         const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
         const url = `${settings.tls ? 'https' : 'http'}://${host}:${address.port}/`
-        if (opts.json) ctx.stdout(JSON.stringify({ url, publicUrl: registry.publicUrl }) + '\n')
+        if (opts.json) ctx.stdout(JSON.stringify({ url, publicUrl: registry.publicUrl, mail: mailer?.describe ?? null }) + '\n')
         else ctx.stdout(`serving share links at ${url} (links start with ${registry.publicUrl}; Ctrl-C to stop)\n`)
         warnIfLoopback(registry, ctx)
+        void checkMail(mailer, registry, ctx) // in the background: a slow SMTP server must not delay serving or Ctrl-C
         ctx.interruptIsStop = true
         await new Promise<void>((resolve) => {
           if (ctx.signal.aborted) resolve()
@@ -307,12 +360,32 @@ export function registerShare(program: Command, ctx: CliContext): void {
           server.closeAllConnections()
           await new Promise<void>((resolve) => server!.close(() => resolve()))
         }
+        mailer?.close()
         registry.close()
         if (log) await new Promise<void>((resolve) => log!.end(() => resolve()))
       }
       ctx.stderr('stopped\n')
       ctx.exitCode = EXIT.OK
     })
+}
+
+/**
+ * Says at start whether sign-in mail can go out: connects and logs in to the SMTP server
+ * (a failure is a warning, not a stop: the links without recipients still work, and the
+ * sign-in pages say mail cannot be sent until the server answers again).
+ */
+async function checkMail(mailer: ShareMailer | undefined, registry: ShareRegistry, ctx: CliContext): Promise<void> {
+  if (!mailer) {
+    const bound = registry.listShares().filter((s) => s.status === 'active' && s.recipients.length > 0).length
+    if (bound > 0) ctx.stderr(`warning: ${bound} active link(s) are bound to recipients, but ${NO_SMTP}\n`)
+    return
+  }
+  try {
+    await mailer.verify()
+    ctx.stderr(`sign-in mail goes through ${mailer.describe}\n`)
+  } catch (err) {
+    ctx.stderr(`warning: cannot send sign-in mail: ${(err as Error).message}; clients are told to try again later until it works\n`)
+  }
 }
 
 interface ServeOptions {

@@ -4,7 +4,7 @@
  * tightened to 0700, or refused when that is not possible). It holds the registry
  * (`shares.db`), the server key (`server.key`, 32 random bytes, mode 0600, created once,
  * never printed) and, optionally, the server's settings (`share.json`, see
- * {@link ShareConfig}).
+ * {@link ShareConfig}; it may hold the SMTP password, which is why the folder is private).
  * @module
  */
 import { randomBytes } from 'node:crypto'
@@ -13,6 +13,7 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 import { FileSystemError, InvalidArgumentError } from '../errors'
+import type { SmtpSettings } from '../share/mail/smtp-settings'
 
 /** The state folder for these options and this environment. */
 export function shareHome(option: string | undefined): string {
@@ -67,15 +68,41 @@ export interface ShareConfig {
   tlsKey?: string
   /** The request log file (default stdout). */
   logFile?: string
+  /**
+   * The SMTP server sign-in codes are mailed through (links bound to recipients), e.g.
+   * `{"url": "smtp://studio%40example.com:APP-PASSWORD@smtp.example.com:587", "from": "Jane Doe Photography <studio@example.com>"}`;
+   * `SHUTTERPROOF_SMTP_URL` / `SHUTTERPROOF_SMTP_FROM` win over it. See docs/SIGNIN.md.
+   */
+  smtp?: Partial<SmtpSettings>
 }
 
-const CONFIG_FIELDS: Record<keyof ShareConfig, 'string' | 'strings'> = {
+type FieldKind = 'string' | 'strings' | 'smtp'
+
+const CONFIG_FIELDS: Record<keyof ShareConfig, FieldKind> = {
   publicUrl: 'string',
   root: 'string',
   trustProxy: 'strings',
   tlsCert: 'string',
   tlsKey: 'string',
   logFile: 'string',
+  smtp: 'smtp',
+}
+
+/** The fields of `smtp` in share.json, and whether each may also be a number. */
+const SMTP_FIELDS: Record<keyof SmtpSettings, 'string' | 'duration'> = { url: 'string', from: 'string', caFile: 'string', timeout: 'duration' }
+
+/** Why a share.json field's value is wrong, or `undefined` when it is right. */
+function fieldProblem(k: string, kind: FieldKind, v: unknown): string | undefined {
+  if (kind === 'string') return typeof v === 'string' && v !== '' ? undefined : `${k} must be a non-empty string`
+  if (kind === 'strings') return Array.isArray(v) && v.every((x) => typeof x === 'string') ? undefined : `${k} must be a list of strings`
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'smtp must be an object like {"url": "smtp://USER:PASSWORD@HOST:587", "from": "Name <address>"}'
+  for (const [f, x] of Object.entries(v)) {
+    const want = SMTP_FIELDS[f as keyof SmtpSettings]
+    if (!want) return `unknown field "smtp.${f}" (known: ${Object.keys(SMTP_FIELDS).join(', ')})`
+    const ok = (typeof x === 'string' && x !== '') || (want === 'duration' && typeof x === 'number')
+    if (!ok) return `smtp.${f} must be a non-empty string${want === 'duration' ? ' (e.g. "20s") or milliseconds' : ''}`
+  }
+  return undefined
 }
 
 /** Reads `share.json` (absent: `{}`); a malformed file or unknown field fails naming the file. */
@@ -98,8 +125,8 @@ export function readShareConfig(path: string): ShareConfig {
   for (const [k, v] of Object.entries(value)) {
     const kind = CONFIG_FIELDS[k as keyof ShareConfig]
     if (!kind) throw bad(`unknown field ${JSON.stringify(k)} (known: ${Object.keys(CONFIG_FIELDS).join(', ')})`)
-    const ok = kind === 'string' ? typeof v === 'string' && v !== '' : Array.isArray(v) && v.every((x) => typeof x === 'string')
-    if (!ok) throw bad(`${k} must be ${kind === 'string' ? 'a non-empty string' : 'a list of strings'}`)
+    const problem = fieldProblem(k, kind, v)
+    if (problem) throw bad(problem)
   }
   return value as ShareConfig
 }

@@ -5,7 +5,9 @@
  *
  * - `GET /robots.txt`: disallows everything
  * - `POST /s/<token>`: the password form (see ./routes/password.ts)
- * - `GET /s/<token>`: the gallery (or the password form; see ./routes/landing.ts)
+ * - `POST /s/<token>/signin`, `POST /s/<token>/code`: sign-in by e-mailed code on links
+ *   bound to recipients (see ./routes/signin.ts)
+ * - `GET /s/<token>`: the gallery (or the sign-in or password form; see ./routes/landing.ts)
  * - `GET /s/<token>/all.tar`: every item, streamed as a tar archive (full-resolution shares)
  * - `GET /s/<token>/f/<n>`, `GET /s/<token>/p/<recorded path>`: one item, byte ranges honoured
  * - `GET /s/<token>/t/<n>`, `GET /s/<token>/v/<n>`: item n's thumbnail and lightbox picture,
@@ -25,9 +27,10 @@ import { InvalidArgumentError } from '../errors'
 import { normalizeBasePath, mountedPath } from './base-path'
 import { systemClock, type Clock } from './clock'
 import { parseDuration } from './duration'
-import { grantKey } from './grant'
+import { grantKey, signinKey } from './grant'
 import { setSecurityHeaders } from './http-headers'
 import { InFlight } from './in-flight'
+import type { ShareMailer } from './mail/mailer'
 import { proxyTrust, type TrustProxy } from './proxy'
 import type { GalleryOptions } from './gallery/index'
 import { FailureLimiter, type PasswordRateLimit } from './rate-limit'
@@ -39,9 +42,12 @@ import { allTar, itemDownload } from './routes/download'
 import { galleryImage } from './routes/gallery'
 import { landingPage } from './routes/landing'
 import { hasGrant, passwordPost } from './routes/password'
+import { codePost, signedInRecipient, signinPost } from './routes/signin'
+import { SignInGuard, type SignInLimits } from './signin/limits'
 import type { ShareInfo } from './types'
 
 export type { PasswordRateLimit } from './rate-limit'
+export type { SignInLimits } from './signin/limits'
 export type { TrustProxy } from './proxy'
 
 /** Options of {@link createShareHandler}. */
@@ -84,6 +90,21 @@ export interface ShareHandlerOptions {
   passwordRateLimit?: PasswordRateLimit | false
   /** How the gallery (each link's landing page) presents your shares: your name above each label. */
   gallery?: GalleryOptions
+  /**
+   * Sends the one-time codes of links bound to recipients ({@link createShareMailer}).
+   * Without it such links answer that e-mail cannot be sent (503), and say so in the log.
+   */
+  mailer?: ShareMailer
+  /** Limits on asking for codes, and how long a sign-in lasts; see {@link SignInOptions}. */
+  signIn?: SignInOptions
+  /** Where the handler writes what goes wrong outside a response (a failed send), one line each; default stderr. */
+  log?: (line: string) => void
+}
+
+/** Sign-in on links bound to recipients: the limits of {@link SignInLimits}, and the sign-in's lifetime. */
+export interface SignInOptions extends SignInLimits {
+  /** How long a sign-in stays remembered in the browser (default `'24h'`, never past the share's expiry). */
+  ttl?: string | number
 }
 
 /** A `(req, res)` request listener; also usable as Express/Fastify middleware. */
@@ -105,6 +126,8 @@ const READ = ['GET', 'HEAD'] as const
 /** The routes below `/s/<token>`, in order; the first that matches answers. */
 const ROUTES: readonly Route[] = [
   { methods: ['POST'], path: new RegExp(`^/s/${TOKEN}$`), opens: false, handle: passwordPost },
+  { methods: ['POST'], path: new RegExp(`^/s/${TOKEN}/signin$`), opens: false, handle: signinPost },
+  { methods: ['POST'], path: new RegExp(`^/s/${TOKEN}/code$`), opens: false, handle: codePost },
   { methods: READ, path: new RegExp(`^/s/${TOKEN}$`), opens: true, handle: landingPage },
   { methods: READ, path: new RegExp(`^/s/${TOKEN}/(?<rest>all\\.tar)$`), opens: true, handle: allTar },
   { methods: READ, path: new RegExp(`^/s/${TOKEN}/(?<rest>[fp]/.+)$`), opens: true, handle: itemDownload },
@@ -163,6 +186,17 @@ export function createShareHandler(options: ShareHandlerOptions): ShareRequestHa
 }
 
 /** Checks the options once and builds what every request shares. */
+/** The caller's log function, made unable to throw: it runs off the response path (after a failed send), where a throw would be an unhandled rejection. */
+function safeLog(write: (line: string) => void): (line: string) => void {
+  return (line) => {
+    try {
+      write(line)
+    } catch {
+      // nowhere left to say it
+    }
+  }
+}
+
 function handlerState(options: ShareHandlerOptions): HandlerState {
   const { registry } = options
   if (!(options.serverKey instanceof Uint8Array) || options.serverKey.byteLength !== 32) {
@@ -182,6 +216,11 @@ function handlerState(options: ShareHandlerOptions): HandlerState {
     inFlight: new InFlight(registry),
     root: () => (rootReal ??= realpath(options.root)),
     gallery: options.gallery ?? {},
+    mailer: options.mailer,
+    signinKey: signinKey(options.serverKey),
+    signinTtl: parseDuration(options.signIn?.ttl ?? '24h', 'signIn.ttl'),
+    signIn: new SignInGuard(options.signIn),
+    log: safeLog(options.log ?? ((line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`))),
   }
 }
 
@@ -191,13 +230,15 @@ function handlerState(options: ShareHandlerOptions): HandlerState {
  * `undefined` when the link cannot be used.
  */
 async function openLink(state: HandlerState, r: ShareRequest): Promise<{ share: ShareInfo; root: string } | undefined> {
-  let access = await state.registry.verifyAccess(r.token, r.client ? { remote: r.client } : {})
-  if (access.status === 'password_required' && hasGrant(state, r.req, access.share!.id)) access = { status: 'ok', share: access.share! }
+  const recipient = signedInRecipient(state, r)
+  let access = await state.registry.verifyAccess(r.token, { ...(r.client ? { remote: r.client } : {}), ...(recipient === undefined ? {} : { recipient }) })
+  if (access.status === 'password_required' && hasGrant(state, r.req, access.share!.id)) access = { ...access, status: 'ok' }
   if (access.status !== 'ok') {
     refuse(r.res, access, r.base, r.method)
     return undefined
   }
   const share = access.share!
+  if (access.recipient) r.recipient = access.recipient
   const root = await state.root()
   if ((await sessionWithin(root, share.session)) === undefined) {
     state.registry.countAccess({ shareId: share.id, event: 'view', outcome: 'outside_root' })

@@ -1,7 +1,8 @@
 /**
  * Downloads under way, by share. While any runs, the registry is asked every quarter
  * second whether their links are still usable: a revoked or expired link ends its
- * downloads within a second, even when `share revoke` ran in another process.
+ * downloads within a second, even when `share revoke` ran in another process; so does a
+ * revoked recipient's, on a link bound to recipients.
  * @module
  */
 import type { ServerResponse } from 'node:http'
@@ -15,14 +16,16 @@ const CHECK_EVERY_MS = 250
 export class InFlight {
   readonly #registry: ShareRegistry
   readonly #byShare = new Map<string, Set<ServerResponse>>()
+  readonly #recipientOf = new WeakMap<ServerResponse, string>()
   #timer: NodeJS.Timeout | undefined
 
   constructor(registry: ShareRegistry) {
     this.#registry = registry
   }
 
-  /** Watches `res` until it closes. */
-  add(shareId: string, res: ServerResponse): void {
+  /** Watches `res` (sent to `recipientId`, on a bound link) until it closes. */
+  add(shareId: string, res: ServerResponse, recipientId?: string): void {
+    if (recipientId !== undefined) this.#recipientOf.set(res, recipientId)
     const set = this.#byShare.get(shareId) ?? new Set()
     set.add(res)
     this.#byShare.set(shareId, set)
@@ -37,14 +40,19 @@ export class InFlight {
   #check(): void {
     for (const [id, set] of this.#byShare) {
       let usable: boolean
+      let revoked: Set<string> = new Set()
       try {
-        const status = this.#registry.getShare(id)?.status
+        const share = this.#registry.getShare(id)
         // At its limit, a link lets the downloads already paid for finish.
-        usable = status === 'active' || status === 'limit'
+        usable = share?.status === 'active' || share?.status === 'limit'
+        revoked = new Set(share?.recipients.filter((r) => r.status === 'revoked').map((r) => r.id))
       } catch {
         usable = false // the registry is closed: the server is going away
       }
-      if (!usable) for (const res of set) res.destroy()
+      for (const res of set) {
+        const recipient = this.#recipientOf.get(res)
+        if (!usable || (recipient !== undefined && revoked.has(recipient))) res.destroy()
+      }
     }
     if (this.#byShare.size === 0) {
       clearInterval(this.#timer)

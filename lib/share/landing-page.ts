@@ -28,8 +28,8 @@ export const PAGE_CSP = [
   "base-uri 'none'",
 ].join('; ')
 
-
-function page(title: string, body: string): string {
+/** A whole page around `body` (HTML), with the shared stylesheet; other page modules (./signin-pages.ts) use it too. */
+export function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>

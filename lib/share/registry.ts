@@ -13,7 +13,7 @@ import { toFsError } from '../fs/errors'
 import { checkDatabasePath, openDatabaseFile, sqliteError } from '../fs/sqlite'
 import type { Database } from '../sqlite'
 import { generatePassphrase } from '../keys/passphrase'
-import { auditRows, type ShareAudit, type AuditOptions } from './audit'
+import { auditRows, type RecipientActivity, type ShareAudit, type AuditOptions } from './audit'
 import { systemClock, type Clock } from './clock'
 import { formatDuration, parseDuration } from './duration'
 import { normalizeItems, isScope, type ShareItem, type ShareScope } from './items'
@@ -21,7 +21,10 @@ import { hashPassword, verifyPassword } from './password'
 import { publicUrlOf } from './public-url'
 import { checkPreviewItems } from './preview-items'
 import { addressKey, LinkGuard } from './rate-limit'
+import { RecipientStore, type IssuedCode } from './recipients'
 import { migrate } from './schema'
+import { checkRecipients, normalizeAddress } from './signin/address'
+import { codeKey } from './signin/codes'
 import { checkSessionFiles } from './session-files'
 import { computeVerifier, newShareId, newShareSecret, parseToken, verifierKey, verifiersEqual, isShareId } from './tokens'
 import type {
@@ -34,11 +37,13 @@ import type {
   PurgeExpiredOptions,
   ShareFilter,
   ShareInfo,
+  ShareRecipient,
   ShareRegistryOptions,
   ShareStatus,
   VerifyAccessOptions,
 } from './types'
 
+export type { IssuedCode } from './recipients'
 export type {
   AccessLogEntry,
   AccessResult,
@@ -51,6 +56,7 @@ export type {
   PurgeExpiredOptions,
   ShareFilter,
   ShareInfo,
+  ShareRecipient,
   ShareRegistryOptions,
   ShareStatus,
   VerifyAccessOptions,
@@ -99,6 +105,7 @@ export class ShareRegistry {
   readonly #maxTtl: number
   readonly #guard: LinkGuard
   readonly #maxLogRows: number
+  readonly #recipients: RecipientStore
   readonly #passwordQueue = new Map<string, Promise<unknown>>()
   /** Refusals that cost no work, counted per minute: `minute|shareId|event|outcome` → count. */
   readonly #tally = new Map<string, number>()
@@ -137,11 +144,11 @@ export class ShareRegistry {
       this.#db.pragma('foreign_keys = ON')
       this.#db.pragma('busy_timeout = 5000')
       migrate(this.#db, options.path)
+      this.#recipients = new RecipientStore(this.#db, codeKey(options.serverKey))
     } catch (err) {
       this.#db.close()
       throw err instanceof ShutterproofError ? err : sqliteError(err, options.path, 'share registry')
     }
-
   }
 
   /** The address every link starts with (the `publicUrl` option, without a trailing slash). */
@@ -216,6 +223,7 @@ export class ShareRegistry {
     }
     const label = checkText(options.label, 'label')
     const recipient = checkText(options.recipient, 'recipient')
+    const recipients = checkRecipients(options.recipients)
     let generated: string | undefined
     let passwordHash: string | null = null
     if (options.password !== undefined) {
@@ -236,10 +244,12 @@ export class ShareRegistry {
         .run(id, session, scope, computeVerifier(this.#verifierKey, id, secret), now, expiresAt, passwordHash, maxDownloads ?? null, label, recipient)
       const insert = this.#db.prepare('INSERT INTO share_items (share_id, idx, path, kind) VALUES (?, ?, ?, ?)')
       items.forEach((item, i) => insert.run(id, i, item.path, item.kind))
+      this.#recipients.add(id, recipients, now)
     })()
     const token = id + secret
     const created: CreatedShare = { id, url: `${this.#publicUrl}/s/${token}`, token, expiresAt: new Date(expiresAt).toISOString() }
     if (generated !== undefined) created.password = generated
+    if (recipients.length > 0) created.recipients = recipients
     return created
   }
 
@@ -269,12 +279,16 @@ export class ShareRegistry {
     }
     const share = this.#info(row)
     if (share.status !== 'active') return { status: share.status, share }
-    if (row.password_hash === null) return { status: 'ok', share }
-    if (options.password === undefined || options.password === '') return { status: 'password_required', share }
-    return this.#serialized(row.id, () => this.#checkPassword(row, share, options.password!, options.remote))
+    // Sign-in first: a bound link opens only for an active recipient, then asks its password.
+    const recipient = share.recipients.length === 0 ? undefined : share.recipients.find((r) => r.id === options.recipient && r.status === 'active')
+    if (share.recipients.length > 0 && !recipient) return { status: 'signin_required', share }
+    const who = recipient ? { recipient } : {}
+    if (row.password_hash === null) return { status: 'ok', share, ...who }
+    if (options.password === undefined || options.password === '') return { status: 'password_required', share, ...who }
+    return this.#serialized(row.id, () => this.#checkPassword(row, share, options.password!, options.remote, recipient))
   }
 
-  async #checkPassword(row: ShareRow, share: ShareInfo, password: string, remote: string | undefined): Promise<AccessResult> {
+  async #checkPassword(row: ShareRow, share: ShareInfo, password: string, remote: string | undefined, recipient: ShareRecipient | undefined): Promise<AccessResult> {
     const client = remote === undefined ? '' : addressKey(remote)
     const refusal = this.#guard.admit(row.id, client, this.#clock.now().getTime())
     if (refusal) {
@@ -283,8 +297,77 @@ export class ShareRegistry {
     }
     const ok = await verifyPassword(password, row.password_hash!)
     this.#guard.settle(row.id, client, ok, this.#clock.now().getTime())
-    this.logAccess({ shareId: row.id, event: 'password', outcome: ok ? 'password_ok' : 'bad_password', ...(remote === undefined ? {} : { remote }) })
-    return { status: ok ? 'ok' : 'bad_password', share }
+    this.logAccess({
+      shareId: row.id,
+      event: 'password',
+      outcome: ok ? 'password_ok' : 'bad_password',
+      ...(remote === undefined ? {} : { remote }),
+      ...(recipient ? { recipient: recipient.address } : {}),
+    })
+    return { status: ok ? 'ok' : 'bad_password', share, ...(recipient ? { recipient } : {}) }
+  }
+
+  /**
+   * Makes a sign-in code for `address` on an active share, when it is one of the share's
+   * active recipients (`not_recipient` otherwise, `capped` after 6 codes in an hour). The
+   * caller mails it; the registry keeps only a keyed hash. The share handler calls this
+   * off the response path, so that the answer to "send me a code" is the same, in content
+   * and in time, for recipients and everyone else.
+   *
+   * @example
+   * ```ts
+   * const issued = registry.issueSigninCode(share.id, 'client@example.com')
+   * if (issued.status === 'issued') await mailer.send(signInMessage({ to: issued.recipient.address, code: issued.code, … }))
+   * ```
+   */
+  issueSigninCode(shareId: string, address: string): IssuedCode {
+    const normalized = normalizeAddress(address)
+    const row = normalized !== undefined && isShareId(shareId) ? this.#row(shareId) : undefined
+    if (!row || this.#info(row).status !== 'active') return { status: 'not_recipient' }
+    return this.#relaxed(() => this.#recipients.issueCode(shareId, normalized!, this.#clock.now().getTime()))
+  }
+
+  /**
+   * The recipient a code signs in, using the code up, or `undefined` for a wrong, used
+   * or expired code (or an address that is not a recipient: the same answer). A code
+   * stops working after 5 wrong tries at its address ({@link ShareRegistry.countWrongCode}).
+   */
+  checkSigninCode(shareId: string, address: string, code: string): ShareRecipient | undefined {
+    const normalized = normalizeAddress(address)
+    if (normalized === undefined || !isShareId(shareId)) return undefined
+    return this.#relaxed(() => this.#recipients.checkCode(shareId, normalized, code, this.#clock.now().getTime()))
+  }
+
+  /** Counts a wrong code against the live codes of `address` on the share; returns the recipient it was, if any. */
+  countWrongCode(shareId: string, address: string): ShareRecipient | undefined {
+    const normalized = normalizeAddress(address)
+    if (normalized === undefined || !isShareId(shareId)) return undefined
+    this.#relaxed(() => this.#recipients.countWrongCode(shareId, normalized, this.#clock.now().getTime()))
+    return this.#recipients.list(shareId).find((r) => r.address === normalized)
+  }
+
+  /**
+   * Revokes one recipient of a share: their sign-in stops working from the next request
+   * (downloads under way end within a second), no code is mailed to them any more, and
+   * the other recipients go on. Revoking twice keeps the first time and reason.
+   *
+   * @example
+   * ```ts
+   * registry.revokeRecipient('k3v7qzp2m4x6b5ta', 'assistant@example.com', 'left the agency')
+   * ```
+   */
+  revokeRecipient(shareId: string, address: string, reason = ''): ShareRecipient {
+    const row = isShareId(shareId) ? this.#row(shareId) : undefined
+    if (!row) throw new ShareNotFoundError(`No share has id ${JSON.stringify(shareId)}; \`shutterproof share list\` shows the ids`)
+    const normalized = normalizeAddress(address)
+    const revoked = normalized === undefined ? undefined : this.#recipients.revoke(shareId, normalized, checkText(reason, 'reason'), this.#clock.now().getTime())
+    if (!revoked) {
+      const bound = this.#recipients.list(shareId).map((r) => r.address)
+      throw new ShareNotFoundError(
+        `${JSON.stringify(address)} is not a recipient of share ${shareId}; ${bound.length === 0 ? 'that link is not bound to recipients (revoke the whole link instead)' : `its recipients are ${bound.join(', ')}`}`,
+      )
+    }
+    return revoked
   }
 
   /** Password checks of one share run one after another, so parallel guesses cannot overrun the lockout. */
@@ -425,8 +508,18 @@ export class ShareRegistry {
   #insert(entry: AccessLogEntry, at: number): void {
     this.#relaxed(() =>
       this.#db
-        .prepare('INSERT INTO share_access_log (share_id, at, event, outcome, item, bytes, remote, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(String(entry.shareId).slice(0, 64), at, entry.event, entry.outcome, entry.item ?? null, entry.bytes ?? null, entry.remote ?? null, entry.count ?? null),
+        .prepare('INSERT INTO share_access_log (share_id, at, event, outcome, item, bytes, remote, count, recipient) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(
+          String(entry.shareId).slice(0, 64),
+          at,
+          entry.event,
+          entry.outcome,
+          entry.item ?? null,
+          entry.bytes ?? null,
+          entry.remote ?? null,
+          entry.count ?? null,
+          entry.recipient ?? null,
+        ),
     )
     if (++this.#insertsSinceBoundCheck >= BOUND_CHECK_EVERY) {
       this.#insertsSinceBoundCheck = 0
@@ -461,7 +554,17 @@ export class ShareRegistry {
       shareId === undefined
         ? this.#db.prepare('SELECT * FROM share_access_log ORDER BY seq').all()
         : this.#db.prepare('SELECT * FROM share_access_log WHERE share_id = ? ORDER BY seq').all(shareId)
-    ) as Array<{ share_id: string; at: number; event: string; outcome: string; item: string | null; bytes: number | null; remote: string | null; count: number | null }>
+    ) as Array<{
+      share_id: string
+      at: number
+      event: string
+      outcome: string
+      item: string | null
+      bytes: number | null
+      remote: string | null
+      count: number | null
+      recipient: string | null
+    }>
     return rows.map((r) => ({
       shareId: r.share_id,
       at: new Date(r.at).toISOString(),
@@ -471,6 +574,7 @@ export class ShareRegistry {
       ...(r.bytes === null ? {} : { bytes: r.bytes }),
       ...(r.remote === null ? {} : { remote: r.remote }),
       ...(r.count === null ? {} : { count: r.count }),
+      ...(r.recipient === null ? {} : { recipient: r.recipient }),
     }))
   }
 
@@ -540,7 +644,28 @@ export class ShareRegistry {
    * ```
    */
   auditShares(options: AuditOptions = {}): ShareAudit {
-    return auditRows(this.listShares(), this.#clock.now(), options)
+    this.#flushTally(Infinity)
+    return auditRows(this.listShares(), this.#clock.now(), options, this.#recipientActivity())
+  }
+
+  /** The access log summed per share, recipient, event, outcome and item (only lines that name a recipient). */
+  #recipientActivity(): RecipientActivity[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT share_id, recipient, event, outcome, item, sum(coalesce(count, 1)) AS n, sum(bytes) AS bytes, max(at) AS last
+         FROM share_access_log WHERE recipient IS NOT NULL GROUP BY share_id, recipient, event, outcome, item`,
+      )
+      .all() as Array<{ share_id: string; recipient: string; event: string; outcome: string; item: string | null; n: number; bytes: number | null; last: number }>
+    return rows.map((r) => ({
+      shareId: r.share_id,
+      address: r.recipient,
+      event: r.event,
+      outcome: r.outcome,
+      ...(r.item === null ? {} : { item: r.item }),
+      count: r.n,
+      bytes: r.bytes ?? 0,
+      last: new Date(r.last),
+    }))
   }
 
   /**
@@ -631,6 +756,7 @@ export class ShareRegistry {
       downloads: items.reduce((n, i) => n + i.deliveries, 0),
       label: r.label,
       recipient: r.recipient,
+      recipients: this.#recipients.list(r.id),
       status,
     }
     if (r.revoked_at !== null) info.revokedAt = new Date(r.revoked_at).toISOString()

@@ -6,6 +6,7 @@
 import type { ServerResponse } from 'node:http'
 
 import { PAGE_CSP, renderMessage, renderPasswordForm } from './landing-page'
+import { renderSigninForm } from './signin-pages'
 import type { AccessResult } from './types'
 
 const NOT_FOUND = renderMessage('Not found', 'This link is not valid. Check that you copied all of it, or ask the photographer for a new one.')
@@ -45,9 +46,11 @@ export function tooManyAttempts(res: ServerResponse, retryAfter: number, method:
   sendPage(res, 429, page, method)
 }
 
-/** Answers a link that cannot be used now: the password form (401), gone (410), limit or wait (429), or 404. */
+/** Answers a link that cannot be used now: the sign-in or password form (401), gone (410), limit or wait (429), or 404. */
 export function refuse(res: ServerResponse, access: AccessResult, action: string, method: string): void {
   switch (access.status) {
+    case 'signin_required':
+      return sendPage(res, 401, renderSigninForm({ base: action }), method)
     case 'password_required':
       return sendPage(res, 401, renderPasswordForm({ action }), method)
     case 'expired':

@@ -89,6 +89,33 @@ const MIGRATIONS: readonly string[] = [
   UPDATE share_items SET deliveries = (SELECT download_count FROM shares WHERE shares.id = share_items.share_id);
   ALTER TABLE share_access_log ADD COLUMN count INTEGER CHECK (count IS NULL OR count > 0);
   `,
+  // 4: recipient-bound links (#22). The people a link is for, by e-mail address, each
+  // revocable alone; the one-time sign-in codes mailed to them (only a keyed hash of each
+  // code is kept); and which recipient each access-log line is about.
+  `
+  CREATE TABLE share_recipients (
+    share_id      TEXT NOT NULL REFERENCES shares (id) ON DELETE CASCADE,
+    id            TEXT NOT NULL,
+    address       TEXT NOT NULL,
+    added_at      INTEGER NOT NULL,
+    revoked_at    INTEGER,
+    revoke_reason TEXT,
+    PRIMARY KEY (share_id, id),
+    UNIQUE (share_id, address)
+  ) STRICT;
+  CREATE TABLE share_signin_codes (
+    share_id     TEXT NOT NULL,
+    recipient_id TEXT NOT NULL,
+    code_mac     BLOB NOT NULL CHECK (length(code_mac) = 32),
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    used_at      INTEGER,
+    attempts     INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    FOREIGN KEY (share_id, recipient_id) REFERENCES share_recipients (share_id, id) ON DELETE CASCADE
+  ) STRICT;
+  CREATE INDEX share_signin_codes_recipient ON share_signin_codes (share_id, recipient_id, expires_at);
+  ALTER TABLE share_access_log ADD COLUMN recipient TEXT;
+  `,
 ]
 
 /** The schema version this release writes. */

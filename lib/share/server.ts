@@ -36,7 +36,10 @@ export interface ShareServerOptions extends ShareHandlerOptions {
  */
 export function createShareServer(options: ShareServerOptions): Server {
   const timeouts = resolveTimeouts(options.timeouts)
-  const handler = createShareHandler({ ...options, bodyTimeout: options.bodyTimeout ?? timeouts.body })
+  // Mail failures go to the request log (with a time, like its lines) unless told otherwise.
+  const requestLog = options.requestLog
+  const log = options.log ?? (requestLog ? (line: string) => requestLog(`${new Date().toISOString()} ${line}`) : undefined)
+  const handler = createShareHandler({ ...options, bodyTimeout: options.bodyTimeout ?? timeouts.body, ...(log ? { log } : {}) })
   const serverOptions = serverOptionsFor(timeouts)
   // https.Server extends tls.Server, whose request events are those of http.Server.
   const server: Server = options.tls ? (createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }) as unknown as Server) : createHttpServer(serverOptions)

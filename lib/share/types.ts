@@ -30,10 +30,30 @@ export interface ShareInfo {
   /** Full deliveries so far, all files together (bytes sent ÷ file size, per file, rounded down). */
   downloads: number
   label: string
+  /** Who the link is for, as a note (never shown to the client); see {@link ShareInfo.recipients} for sign-in. */
   recipient: string
+  /**
+   * The people the link is bound to: empty for a link anyone holding it may open; else
+   * only these addresses can sign in (with a code e-mailed to them), each revocable alone.
+   */
+  recipients: ShareRecipient[]
   /** ISO 8601 UTC. */
   lastAccessAt?: string
   status: ShareStatus
+}
+
+/** One person a link is bound to (see {@link CreateShareOptions.recipients}). */
+export interface ShareRecipient {
+  /** Random, stable id (named in the sign-in cookie; not secret). */
+  id: string
+  /** The e-mail address, normalized: trimmed, lower case, the domain in ASCII. */
+  address: string
+  /** ISO 8601 UTC. */
+  addedAt: string
+  status: 'active' | 'revoked'
+  /** ISO 8601 UTC. */
+  revokedAt?: string
+  revokeReason?: string
 }
 
 /** Options of {@link openShareRegistry}. */
@@ -91,7 +111,15 @@ export interface CreateShareOptions {
    */
   maxDownloads?: number
   label?: string
+  /** A note saying who the link is for (never shown to the client, not used for sign-in). */
   recipient?: string
+  /**
+   * Bind the link to these people: opening it asks for an e-mail address, and only these
+   * addresses get a one-time code (8 digits, 10 minutes, single use) that signs them in.
+   * Each is normalized; at most 50. The server needs an SMTP server to send the codes
+   * (see {@link createShareMailer}).
+   */
+  recipients?: readonly string[]
 }
 
 /** A new share: the only time its token (and a generated password) can be seen. */
@@ -103,10 +131,12 @@ export interface CreatedShare {
   expiresAt: string
   /** Present when the password was generated: give it to the client by another channel. */
   password?: string
+  /** The recipients the link is bound to, normalized (absent for a link anyone holding it may open). */
+  recipients?: string[]
 }
 
 /** The answer of {@link ShareRegistry.verifyAccess}. */
-export type AccessStatus = 'ok' | 'expired' | 'revoked' | 'not_found' | 'bad_password' | 'password_required' | 'locked' | 'limit'
+export type AccessStatus = 'ok' | 'expired' | 'revoked' | 'not_found' | 'bad_password' | 'password_required' | 'signin_required' | 'locked' | 'limit'
 
 /** The answer of {@link ShareRegistry.verifyAccess}: a status, and the share when it was found. */
 export interface AccessResult {
@@ -115,6 +145,8 @@ export interface AccessResult {
   share?: ShareInfo
   /** With `locked`: seconds until another password may be tried. */
   retryAfter?: number
+  /** The signed-in recipient, when the link is bound to recipients and `recipient` named an active one. */
+  recipient?: ShareRecipient
 }
 
 /** Options of {@link ShareRegistry.verifyAccess}. */
@@ -126,6 +158,12 @@ export interface VerifyAccessOptions {
    * of the wrong-password back-off: failures from one address slow down that address only.
    */
   remote?: string
+  /**
+   * The id of the recipient this client signed in as (from a verified sign-in grant).
+   * A link bound to recipients answers `signin_required` without it, or when that
+   * recipient was revoked.
+   */
+  recipient?: string
 }
 
 /** One line of the access log. */
@@ -136,6 +174,8 @@ export interface AccessLogEntry {
   item?: string
   bytes?: number
   remote?: string
+  /** The signed-in recipient's address, on links bound to recipients. */
+  recipient?: string
   /** How many requests this line stands for: refusals that cost no work are counted per minute in one line. */
   count?: number
 }

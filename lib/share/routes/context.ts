@@ -8,8 +8,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Clock } from '../clock'
 import type { GalleryOptions } from '../gallery/index'
 import type { InFlight } from '../in-flight'
+import type { ShareMailer } from '../mail/mailer'
 import type { FailureLimiter } from '../rate-limit'
 import type { ShareRegistry } from '../registry'
+import type { SignInGuard } from '../signin/limits'
+import type { ShareRecipient } from '../types'
 
 /** The handler's settings and state, shared by all requests. */
 export interface HandlerState {
@@ -31,6 +34,16 @@ export interface HandlerState {
   root(): Promise<string>
   /** How the gallery presents the shares (the photographer's name). */
   gallery: GalleryOptions
+  /** Sends sign-in codes; absent when no SMTP server is configured. */
+  mailer: ShareMailer | undefined
+  /** Signs sign-in grants. */
+  signinKey: Buffer
+  /** Milliseconds a sign-in stays remembered. */
+  signinTtl: number
+  /** The sign-in counters. */
+  signIn: SignInGuard
+  /** Writes one line to the server's log (mail failures). */
+  log: (line: string) => void
 }
 
 /** One request, as the routes see it. */
@@ -48,4 +61,6 @@ export interface ShareRequest {
   rest: string
   /** The link's path as the client sees it (base path included): `/share/s/<token>`. */
   base: string
+  /** On a link bound to recipients, who signed in (set once the link is open). */
+  recipient?: ShareRecipient
 }

@@ -11,7 +11,6 @@
  * nothing.
  * @module
  */
-import type { ServerResponse } from 'node:http'
 import { posix } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 
@@ -34,10 +33,15 @@ import { findItem, servable } from './items'
  */
 const READ_CHUNK = 256 * 1024
 
+/** The access log's client fields: its address, and on a bound link the recipient signed in. */
+function who(r: ShareRequest): { remote?: string; recipient?: string } {
+  return { ...(r.client ? { remote: r.client } : {}), ...(r.recipient ? { recipient: r.recipient.address } : {}) }
+}
+
 /** Answers one file of an open link. */
 export async function itemDownload(state: HandlerState, r: ShareRequest, share: ShareInfo, root: string): Promise<void> {
   const { registry } = state
-  const remote = r.client ? { remote: r.client } : {}
+  const remote = who(r)
   const found = findItem(share, r.rest)
   if (!found || !servable(share, found.item)) {
     registry.countAccess({ shareId: share.id, event: 'download', outcome: 'no_such_item' })
@@ -87,7 +91,7 @@ export async function itemDownload(state: HandlerState, r: ShareRequest, share: 
     }
     registry.logAccess({ shareId: share.id, event: 'download', outcome: range ? 'partial' : 'ok', item: item.path, bytes: length, ...remote })
     handedOver = true
-    const sent = await stream(state, share, r.res, opened, start, end)
+    const sent = await stream(state, share, r, opened, start, end)
     if (limited) registry.refundBytes(share.id, [{ index, bytes: length - sent, size }])
     else registry.chargeBytes(share.id, [{ index, bytes: sent, size }])
   } finally {
@@ -96,8 +100,9 @@ export async function itemDownload(state: HandlerState, r: ShareRequest, share: 
 }
 
 /** Streams bytes start..end of an opened file into `res`; returns how many were read into it (the rest could not be sent). */
-async function stream(state: HandlerState, share: ShareInfo, res: ServerResponse, opened: OpenedItem, start: number, end: number): Promise<number> {
-  state.inFlight.add(share.id, res)
+async function stream(state: HandlerState, share: ShareInfo, r: ShareRequest, opened: OpenedItem, start: number, end: number): Promise<number> {
+  const { res } = r
+  state.inFlight.add(share.id, res, r.recipient?.id)
   let sent = 0
   const source = opened.handle.createReadStream({ start, end, highWaterMark: READ_CHUNK })
   source.on('data', (chunk: string | Buffer) => {
@@ -113,7 +118,7 @@ async function stream(state: HandlerState, share: ShareInfo, res: ServerResponse
  */
 export async function allTar(state: HandlerState, r: ShareRequest, share: ShareInfo, root: string): Promise<void> {
   const { registry } = state
-  const remote = r.client ? { remote: r.client } : {}
+  const remote = who(r)
   if (share.scope !== 'full') {
     registry.countAccess({ shareId: share.id, event: 'download_all', outcome: 'no_such_item' })
     return notFound(r.res, r.method)
@@ -139,7 +144,7 @@ export async function allTar(state: HandlerState, r: ShareRequest, share: ShareI
     registry.logAccess({ shareId: share.id, event: 'download_all', outcome: 'ok', bytes: opened.reduce((n, o) => n + o.file.size, 0), ...remote })
     r.res.statusCode = 200
     r.res.setHeader('Content-Type', 'application/x-tar')
-    state.inFlight.add(share.id, r.res)
+    state.inFlight.add(share.id, r.res, r.recipient?.id)
     const tar = tarPack()
     const feed = (async () => {
       for (const o of opened) {

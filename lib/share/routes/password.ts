@@ -12,6 +12,7 @@ import { addressKey } from '../rate-limit'
 import { notFound, RATE_LIMITED_PAGE, refuse, send, sendPage, tooManyAttempts } from '../responses'
 import type { ShareInfo } from '../types'
 import type { HandlerState, ShareRequest } from './context'
+import { signedInRecipient } from './signin'
 
 /** The grant cookie's name. */
 export const GRANT_COOKIE = 'sp_grant'
@@ -42,11 +43,11 @@ export function grantCookie(state: HandlerState, r: ShareRequest, share: ShareIn
 export async function passwordPost(state: HandlerState, r: ShareRequest): Promise<void> {
   const { registry } = state
   const body = await readForm(r.req, state.bodyTimeout)
-  if (body === 'timeout') {
-    r.res.setHeader('Connection', 'close')
-    return send(r.res, 408, 'text/plain; charset=utf-8', 'The form took too long to arrive. Try again.\n', 'POST')
-  }
-  const found = await registry.verifyAccess(r.token)
+  if (body === 'timeout') return formTimeout(r)
+  // On a link bound to recipients, the password comes after sign-in (see ./signin.ts).
+  const recipient = signedInRecipient(state, r)
+  const who = recipient === undefined ? {} : { recipient }
+  const found = await registry.verifyAccess(r.token, who)
   if (found.status === 'not_found') return notFound(r.res, 'POST')
   if (found.status === 'ok') return seeFiles(r)
   if (found.status !== 'password_required') return refuse(r.res, found, r.base, 'POST')
@@ -64,7 +65,7 @@ export async function passwordPost(state: HandlerState, r: ShareRequest): Promis
   if (client !== undefined) state.limiter!.begin(client)
   let status: string | undefined
   try {
-    const access = await registry.verifyAccess(r.token, { password, ...(r.client === undefined ? {} : { remote: r.client }) })
+    const access = await registry.verifyAccess(r.token, { password, ...who, ...(r.client === undefined ? {} : { remote: r.client }) })
     status = access.status
     if (access.status === 'ok') {
       r.res.setHeader('Set-Cookie', grantCookie(state, r, access.share!))
@@ -79,12 +80,20 @@ export async function passwordPost(state: HandlerState, r: ShareRequest): Promis
   }
 }
 
-function seeFiles(r: ShareRequest): void {
+/** 303 to the link's page (the files, or the next gate). */
+export function seeFiles(r: ShareRequest): void {
   r.res.setHeader('Location', r.base)
   send(r.res, 303, 'text/plain; charset=utf-8', 'See the files\n', 'POST')
 }
 
-function cookie(req: IncomingMessage, name: string): string | undefined {
+/** 408 for a form whose body did not arrive in time. */
+export function formTimeout(r: ShareRequest): void {
+  r.res.setHeader('Connection', 'close')
+  send(r.res, 408, 'text/plain; charset=utf-8', 'The form took too long to arrive. Try again.\n', 'POST')
+}
+
+/** The value of one request cookie. */
+export function cookie(req: IncomingMessage, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=')
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
@@ -96,7 +105,7 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
  * The form fields, `undefined` for a body that is not a small urlencoded form, or
  * `'timeout'` when the body did not arrive within `timeoutMs`.
  */
-function readForm(req: IncomingMessage, timeoutMs: number): Promise<URLSearchParams | undefined | 'timeout'> {
+export function readForm(req: IncomingMessage, timeoutMs: number): Promise<URLSearchParams | undefined | 'timeout'> {
   const type = String(req.headers['content-type'] ?? '')
   if (!type.startsWith('application/x-www-form-urlencoded') || Number(req.headers['content-length'] ?? 0) > MAX_FORM_BYTES) {
     req.resume()
