@@ -24,6 +24,7 @@ import { join, resolve } from 'node:path'
 import { throwIfAborted, withCancel } from '../abort'
 import { fromNative, InvalidArgumentError } from '../errors'
 import { nativeIsIdentical } from '../native'
+import type { OperationStatus } from '../status'
 import { historyHashes } from './history'
 import { DATA_FOLDER, planCard } from './plan'
 import { isDiskVerified, latestEvidence, readRecords, type RecordFile, type VerifyMethod } from './records'
@@ -214,4 +215,31 @@ async function refuseSameDestination(destinations: readonly string[]): Promise<v
     }
     seen.set(id, i)
   }
+}
+
+/**
+ * The verdict right after an ingest ended with `status`, with every reason it is not
+ * safe: a cancelled run is not safe by definition (no need to read the card again to say
+ * so), a run that did not complete says so (never "NO" with no reason), and a card pulled
+ * during the run (its folder gone, empty or unreadable) is a reason, not a crash of the
+ * report.
+ */
+export async function verdictAfterRun(card: string, sessionRoots: string[], minCopies: number, status: OperationStatus): Promise<{ safe: boolean; reasons: SafeToFormatReason[] }> {
+  if (status === 'aborted') {
+    return { safe: false, reasons: [{ code: 'cancelled', message: `${card}: the ingest was cancelled before every file was copied and checked; run it again to finish` }] }
+  }
+  let safe: boolean
+  let reasons: SafeToFormatReason[]
+  try {
+    ;({ safe, reasons } = await safeToFormat(card, sessionRoots, { minCopies }))
+  } catch (err) {
+    const e = fromNative(err, card)
+    safe = false
+    reasons = [{ code: 'no-card', message: e.message }]
+  }
+  if (status !== 'completed') {
+    safe = false
+    reasons.push({ code: 'run-not-completed', message: `this ingest ended ${status}; run it again once the problems listed above are fixed` })
+  }
+  return { safe, reasons }
 }

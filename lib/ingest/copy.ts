@@ -1,0 +1,63 @@
+/**
+ * The copy itself: the card's files still to copy, through the native copy engine, into
+ * every session folder at once (the card read once, hashed inline), its events turned
+ * into progress.
+ * @module
+ */
+import { withCancel } from '../abort'
+import type { CallbackGuard } from '../callbacks'
+import { fromNative, reported } from '../errors'
+import type { HashAlgorithm } from '../hash'
+import { nativeCopyFiles, type NativeCopyEvent, type NativeCopyReport } from '../native'
+import type { CardPlan } from './plan'
+import type { ResumeEvidence } from './resume'
+import type { RunProgress } from './run-progress'
+import type { IngestProgress, VerifyMode } from './types'
+
+/** What to copy where, and how. */
+export interface CopyJob {
+  plan: CardPlan
+  resume: ResumeEvidence
+  sessionRoots: string[]
+  algorithms: HashAlgorithm[]
+  verify: VerifyMode
+}
+
+/**
+ * Runs the copy to its end or its stop. Rejects only when the engine itself cannot run
+ * (with the stop's error when stopped); an abort resolves with status `aborted`.
+ */
+export async function copyCard(
+  job: CopyJob,
+  guard: CallbackGuard,
+  progress: RunProgress,
+  onProgress: ((p: IngestProgress) => void) | undefined,
+): Promise<NativeCopyReport> {
+  // Progress: ≤ 20/s from the core; late events (after the promise settled or the stop) dropped.
+  let settled = false
+  const onEvent = (e: NativeCopyEvent) => {
+    if (settled || guard.stopped) return
+    if (e.kind === 'destination-failed' && e.index !== undefined && e.failure) progress.failures[e.index] = reported(e.failure)
+    if (e.kind === 'progress' && e.progress) progress.sample(e.progress.bytesRead)
+    if (e.kind === 'progress' && e.progress && onProgress) onProgress(progress.event(e.progress))
+  }
+  let native: NativeCopyReport
+  progress.sample(0, true)
+  try {
+    native = await withCancel(guard.signal, (token) =>
+      nativeCopyFiles(
+        job.resume.toCopy.map((f) => ({ source: f.source, relative: f.path })),
+        job.sessionRoots,
+        { algorithms: job.algorithms, verify: job.verify, sourceRoot: job.plan.root, skipIdentical: true },
+        token,
+        onEvent,
+      ),
+    )
+  } catch (err) {
+    throw guard.failure(fromNative(err))
+  } finally {
+    settled = true
+  }
+  progress.sample(native.bytesRead, true)
+  return native
+}
