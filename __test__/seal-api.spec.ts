@@ -66,6 +66,19 @@ test('vault opens by passphrase and by recovery words alone; a typo in the words
   assert.is(await code(openVault(join(dir, 'studio.vault'), { recoveryKey: typo })), 'E_BAD_RECOVERY_KEY')
 })
 
+test('recovery words: one rule for every source (FORMAT.md): list numbers, a byte order mark and any Unicode space are fine', async () => {
+  const list = words.split(' ')
+  const kit = list.map((w, i) => `${String(i + 1).padStart(2)}. ${w}`).join('\r\n')
+  for (const text of [`\ufeff${kit}\r\n`, list.map((w, i) => `${i + 1}) ${w}`).join(' '), list.join('\u0085'), list.join('\ufeff'), `  ${words.toUpperCase()}\n`]) {
+    checkRecoveryKey(text)
+    assert.is((await openVault(join(dir, 'studio.vault'), { recoveryKey: text })).keyId, vault.keyId, JSON.stringify(text.slice(0, 30)))
+  }
+  // Anything else is a word: a number glued to a word, a heading, a word with punctuation.
+  for (const text of [`1.${words}`, `KIT ${words}`, words.replace(' ', ', ')]) {
+    assert.throws(() => checkRecoveryKey(text), (e: ShutterproofError) => e.code === 'E_BAD_RECOVERY_KEY', text.slice(0, 30))
+  }
+})
+
 test('round trips at chunk edges, with inspect and range reads', async () => {
   for (const size of [0, 1, 16383, 16384, 16385, 1024 * 1024 + 1]) {
     const src = writeRandomFile(join(dir, `in-${size}`), size)

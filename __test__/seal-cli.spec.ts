@@ -45,6 +45,19 @@ test('seal → inspect → open with the passphrase (from the environment) and w
   assert.is(rescued.status, 0, rescued.stderr)
   assert.ok(readFileSync(out2).equals(readFileSync(src)))
 
+  // The file is read by the same rule as the API's recoveryKey (FORMAT.md "Recovery key"):
+  // a byte order mark, CRLF, NEL and list numbers are fine; a stray heading is a 25th word.
+  writeFileSync(kit, `\ufeff${words.map((w, i) => `${String(i + 1).padStart(2)}) ${w}`).join('\r\n')}\u0085`)
+  const out3 = join(dir, 'back3.CR3')
+  const again = cli(['open', `${src}.sealed`, '--vault', vaultFile, '--recovery-key-file', kit, '-o', out3])
+  assert.is(again.status, 0, again.stderr)
+  assert.ok(readFileSync(out3).equals(readFileSync(src)))
+  writeFileSync(kit, `RECOVERY KIT\n${words.join('\u0085')}`)
+  const stray = cli(['open', `${src}.sealed`, '--vault', vaultFile, '--recovery-key-file', kit, '-o', join(dir, 'back4.CR3')])
+  assert.is(stray.status, 1, stray.stderr)
+  assert.match(stray.stderr, 'E_BAD_RECOVERY_KEY')
+  assert.match(stray.stderr, 'has 26')
+
   const clash = cli(['open', `${src}.sealed`, '--vault', vaultFile, '--passphrase-file', passFile, '-o', out2])
   assert.is(clash.status, 3, 'an existing output is never overwritten')
 })

@@ -22,6 +22,10 @@ const recovery = [
   words[0].split(' ').slice(0, 23).join(' '),
   words[0].replace(/fault$/, 'faulty'),
   words[0].replace(/^captain/, 'capta\u00efn'),
+  // The one parsing rule (docs/FORMAT.md "Recovery key"): a numbered kit saved as text,
+  // a byte order mark, NEL between words.
+  `\ufeff${words[0].split(' ').map((w, i) => `${i + 1}. ${w}`).join('\r\n')}\r\n`,
+  words[0].replace(/ /g, '\u0085'),
 ].map((w) => Buffer.from(w, 'utf8'))
 // Range: 8 bytes of bounds (start, length; little-endian u32) before a sealed file.
 const bounds = (start, length) => {

@@ -17,7 +17,7 @@ import { argon2id } from 'hash-wasm'
 
 type Bytes = Uint8Array<ArrayBuffer>
 
-export type SealedErrorCode = 'E_FORMAT' | 'E_KDF_LIMIT' | 'E_WRONG_KEY' | 'E_BAD_PASSPHRASE' | 'E_AUTH' | 'E_TRUNCATED'
+export type SealedErrorCode = 'E_FORMAT' | 'E_KDF_LIMIT' | 'E_WRONG_KEY' | 'E_BAD_PASSPHRASE' | 'E_AUTH' | 'E_TRUNCATED' | 'E_INVALID_ARGUMENT'
 
 /** A refusal, with the error code FORMAT.md names ("Error codes"). */
 export class SealedError extends Error {
@@ -30,7 +30,7 @@ export class SealedError extends Error {
   }
 }
 
-/** One way to unlock a file. `fileKey` is the raw file-key seam (no stanza is used). */
+/** One way to unlock a file. `fileKey` is the raw file key (FORMAT.md "Unlocking with the file key": no stanza is used). */
 export type Unlock =
   | { passphrase: string | Uint8Array }
   | { fileKey: Uint8Array }
@@ -66,6 +66,7 @@ const TYPE_RECOVERY = 0x02
 const TYPE_PASSPHRASE = 0x03
 const BODY_LEN: Record<number, number> = { [TYPE_VAULT]: 80, [TYPE_RECOVERY]: 80, [TYPE_PASSPHRASE]: 76 }
 const STANZA_NAME: Record<number, string> = { [TYPE_VAULT]: 'vault', [TYPE_RECOVERY]: 'recovery', [TYPE_PASSPHRASE]: 'passphrase' }
+const KDF_COSTS_LEN = 12
 const ARGON2_MAX_M_KIB = 2097152
 const ARGON2_MAX_T = 10
 const ARGON2_MAX_P = 16
@@ -153,6 +154,20 @@ export function parseHeader(file: Uint8Array): Header {
     if (type === TYPE_PASSPHRASE && stanzas.some((s) => s.type === TYPE_PASSPHRASE)) {
       throw new SealedError('E_FORMAT', 'more than one passphrase stanza')
     }
+    // The three Argon2id costs are one field, checked as soon as their 12 bytes are there
+    // (before the salt): caps first (E_KDF_LIMIT), then well-formedness; before any allocation.
+    let argon2: Stanza['argon2']
+    if (type === TYPE_PASSPHRASE) {
+      if (at + 1 + KDF_COSTS_LEN > bytes.length) throw new SealedError('E_TRUNCATED', 'file ends inside the Argon2id costs')
+      const view = new DataView(bytes.buffer, bytes.byteOffset + at + 1, KDF_COSTS_LEN)
+      argon2 = { mKib: view.getUint32(0), t: view.getUint32(4), p: view.getUint32(8) }
+      if (argon2.mKib > ARGON2_MAX_M_KIB || argon2.t > ARGON2_MAX_T || argon2.p > ARGON2_MAX_P) {
+        throw new SealedError('E_KDF_LIMIT', `Argon2id costs over the caps (m=${argon2.mKib} KiB, t=${argon2.t}, p=${argon2.p})`)
+      }
+      if (argon2.t === 0 || argon2.p === 0 || argon2.mKib < 8 * argon2.p) {
+        throw new SealedError('E_FORMAT', `malformed Argon2id costs (m=${argon2.mKib} KiB, t=${argon2.t}, p=${argon2.p})`)
+      }
+    }
     const end = at + 1 + bodyLen
     if (end > bytes.length) throw new SealedError('E_TRUNCATED', 'file ends inside a stanza')
     const aadEnd = end - WRAPPED_LEN
@@ -163,20 +178,8 @@ export function parseHeader(file: Uint8Array): Header {
       salt: bytes.subarray(aadEnd - STANZA_SALT_LEN, aadEnd),
       wrapped: bytes.subarray(aadEnd, end),
     }
-    if (type === TYPE_PASSPHRASE) {
-      const view = new DataView(bytes.buffer, bytes.byteOffset + at + 1, 12)
-      const costs = { mKib: view.getUint32(0), t: view.getUint32(4), p: view.getUint32(8) }
-      // Caps first (E_KDF_LIMIT), then well-formedness; both before any allocation.
-      if (costs.mKib > ARGON2_MAX_M_KIB || costs.t > ARGON2_MAX_T || costs.p > ARGON2_MAX_P) {
-        throw new SealedError('E_KDF_LIMIT', `Argon2id costs over the caps (m=${costs.mKib} KiB, t=${costs.t}, p=${costs.p})`)
-      }
-      if (costs.t === 0 || costs.p === 0 || costs.mKib < 8 * costs.p) {
-        throw new SealedError('E_FORMAT', `malformed Argon2id costs (m=${costs.mKib} KiB, t=${costs.t}, p=${costs.p})`)
-      }
-      stanza.argon2 = costs
-    } else {
-      stanza.id = bytes.subarray(at + 1, at + 17)
-    }
+    if (argon2) stanza.argon2 = argon2
+    else stanza.id = bytes.subarray(at + 1, at + 17)
     stanzas.push(stanza)
     at = end
   }
@@ -215,6 +218,8 @@ async function fileKeyFor(header: Header, unlock: Unlock, trace?: Trace): Promis
 
   if ('passphrase' in unlock) {
     const password = typeof unlock.passphrase === 'string' ? ascii(unlock.passphrase, true) : own(unlock.passphrase)
+    // Refused where the stanza would be looked up, with or without a passphrase stanza.
+    if (password.length === 0) throw new SealedError('E_INVALID_ARGUMENT', 'the passphrase is empty')
     const candidates = header.stanzas.filter((s) => s.type === TYPE_PASSPHRASE)
     if (candidates.length === 0) throw new SealedError('E_WRONG_KEY', 'no passphrase stanza')
     for (const s of candidates) {

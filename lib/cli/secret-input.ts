@@ -101,16 +101,15 @@ export async function readNewPassphrase(opts: { passphraseFile?: string }, refus
   }
 }
 
-/** The 24 recovery words from a file. */
+/**
+ * The text of a `--recovery-key-file`, unchanged: the core reads the words by the one rule
+ * of docs/FORMAT.md "Recovery key" (the same as for the API's `recoveryKey`), which skips
+ * a kit's list numbers ("1. abandon") and a byte order mark.
+ */
 export async function readRecoveryFile(path: string): Promise<string> {
-  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+  return readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot read --recovery-key-file ${path}: ${err.code ?? err.message}`)
   })
-  // A kit saved as text may number its words ("1. abandon"): keep only the words.
-  return text
-    .split(/\s+/)
-    .filter((w) => /^[a-z]+$/i.test(w))
-    .join(' ')
 }
 
 /**

@@ -35,7 +35,9 @@ export function generatePassphrase(options: { words?: number; separator?: string
 
 /**
  * Checks 24 recovery words without opening anything: throws `E_BAD_RECOVERY_KEY` naming
- * the problem (an unknown word, or a checksum that fails, as one mistyped word does).
+ * the problem (another word count, an unknown word, or a checksum that fails, as one
+ * mistyped word does). Words are read as `openVault` reads them (docs/FORMAT.md,
+ * "Recovery key"): any white space between them, a kit's list numbers skipped.
  *
  * @example
  * ```ts

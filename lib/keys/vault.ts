@@ -42,7 +42,10 @@ Object.defineProperty(Vault.prototype, Symbol.dispose, {
   writable: true,
 })
 
-/** A passphrase, or the 24 recovery words (as one string, spaces between words). */
+/**
+ * A passphrase, or the 24 recovery words as one string: any white space between words;
+ * a kit's list numbers (`1.`, `2)`) are skipped (docs/FORMAT.md, "Recovery key").
+ */
 export type VaultUnlock = { passphrase: string } | { recoveryKey: string }
 
 /** @internal */

@@ -212,8 +212,17 @@ pub fn check_recovery_words(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     match RecoveryKey::from_words(&text) {
         Ok(key) => {
+            // docs/FORMAT.md "Recovery key": words are separated by White_Space and U+FEFF;
+            // list numbers ("7", "7.", "7)") are skipped; ASCII letters are lowercased.
+            let list_number = |w: &str| {
+                let digits = w.trim_end_matches(['.', ')']);
+                w.len() - digits.len() <= 1
+                    && !digits.is_empty()
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+            };
             let expected = text
-                .split_whitespace()
+                .split(|c: char| c.is_whitespace() || c == '\u{feff}')
+                .filter(|w| !w.is_empty() && !list_number(w))
                 .map(|w| w.to_ascii_lowercase())
                 .collect::<Vec<_>>()
                 .join(" ");

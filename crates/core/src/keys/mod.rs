@@ -11,7 +11,7 @@ mod vault;
 
 pub use kdf::{argon2_runs, argon2id, KdfParams, MAX_M_KIB, MAX_P, MAX_T};
 pub use passphrase::{generate_passphrase, uniform_below, GeneratedPassphrase};
-pub use recovery::{RecoveryKey, RECOVERY_WORDS};
+pub use recovery::{RecoveryKey, BIP39_ENGLISH_SHA256, RECOVERY_WORDS};
 pub use vault::{
     change_passphrase, change_passphrase_into, create_vault, key_id_of, open_vault, open_vault_bytes,
     open_vault_with_passphrase, open_vault_with_recovery, NewVault, OpenVault,

@@ -19,6 +19,9 @@ pub const RECOVERY_KEY_LEN: usize = 32;
 pub const RECOVERY_WORDS: usize = 24;
 pub const LABEL_RECOVERY_KEK: &str = "shutterproof.v1 recovery kek";
 pub const LABEL_RECOVERY_ID: &str = "shutterproof.v1 recovery id";
+/// SHA-256 of the BIP39 English list as published (bitcoin/bips bip-0039/english.txt:
+/// the 2048 words in order, each followed by "\n"); docs/FORMAT.md pins it.
+pub const BIP39_ENGLISH_SHA256: &str = "2f5eed53a4727b4bf8880d8f3f199efc90e58503646d9ff8eff3a2ed3b24dbda";
 
 pub struct RecoveryKey(Zeroizing<[u8; RECOVERY_KEY_LEN]>);
 
@@ -45,16 +48,10 @@ impl RecoveryKey {
         Zeroizing::new(mnemonic.words().collect::<Vec<_>>().join(" "))
     }
 
-    /// Parses 24 words: split on runs of Unicode White_Space, ASCII letters lowercased (no
-    /// other case folding or normalization); rejects unknown words and a bad checksum.
+    /// Parses 24 words by the rule of [`recovery_words`]; rejects another count, unknown
+    /// words and a bad checksum.
     pub fn from_words(words: &str) -> Result<Self> {
-        let normalized = Zeroizing::new(
-            words
-                .split_whitespace()
-                .map(|w| w.to_ascii_lowercase())
-                .collect::<Vec<_>>()
-                .join(" "),
-        );
+        let normalized = Zeroizing::new(recovery_words(words).join(" "));
         let count = normalized.split(' ').filter(|w| !w.is_empty()).count();
         if count != RECOVERY_WORDS {
             return Err(bad(format!(
@@ -93,6 +90,26 @@ impl RecoveryKey {
     }
 }
 
+/// The one rule for reading recovery words, whatever they come from (an API string, a
+/// `--recovery-key-file`, words typed from the printed kit); docs/FORMAT.md "Recovery
+/// key" states it. Split on runs of Unicode White_Space and U+FEFF (the byte order mark
+/// editors put at the start of a text file); skip list numbers ("7", "7.", "7)": ASCII
+/// digits, then at most one `.` or `)`), as a kit saved as text numbers its words;
+/// lowercase ASCII letters only (no other case folding or normalization).
+pub fn recovery_words(text: &str) -> Zeroizing<Vec<String>> {
+    Zeroizing::new(
+        text.split(|c: char| c.is_whitespace() || c == '\u{feff}')
+            .filter(|w| !w.is_empty() && !is_list_number(w))
+            .map(|w| w.to_ascii_lowercase())
+            .collect(),
+    )
+}
+
+fn is_list_number(token: &str) -> bool {
+    let digits = token.strip_suffix(['.', ')']).unwrap_or(token);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
 pub(crate) fn recovery_id(kek: &[u8; 32]) -> [u8; 16] {
     subkey(&[], kek, LABEL_RECOVERY_ID)[..16]
         .try_into()
@@ -106,6 +123,35 @@ fn bad(message: String) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_word_list_is_the_pinned_bip39_english_list() {
+        use sha2::{Digest, Sha256};
+        let list = Language::English.word_list();
+        let file: String = list.iter().map(|w| format!("{w}\n")).collect();
+        assert_eq!(hex::encode(Sha256::digest(file.as_bytes())), BIP39_ENGLISH_SHA256);
+        assert_eq!((list.len(), list[0], list[2047]), (2048, "abandon", "zoo"));
+    }
+
+    #[test]
+    fn bits_are_read_most_significant_first() {
+        use sha2::{Digest, Sha256};
+        // Entropy with only bit 248 set (bits counted from the top of byte 0): 264 bits
+        // (entropy, then the checksum byte) cut into 11-bit groups, each read top bit first.
+        let mut bytes = [0u8; 32];
+        bytes[31] = 0x80;
+        let words = RecoveryKey::from_bytes(bytes).to_words();
+        let list = Language::English.word_list();
+        let index: Vec<usize> = words
+            .split(' ')
+            .map(|w| list.iter().position(|x| *x == w).unwrap())
+            .collect();
+        assert!(index[..22].iter().all(|&i| i == 0), "{index:?}");
+        // Group 22 holds bits 242..=252: bit 248 is its 7th from the top, worth 2^4.
+        assert_eq!(index[22], 1 << 4);
+        // Group 23: bits 253..=255 (zero), then the first byte of SHA-256(entropy).
+        assert_eq!(index[23], Sha256::digest(bytes)[0] as usize);
+    }
 
     #[test]
     fn words_round_trip_and_typos_are_caught() {
@@ -146,6 +192,30 @@ mod tests {
         // Words are split on any Unicode White_Space, e.g. no-break space and ideographic space.
         let spaced = words.replacen(' ', "\u{a0}", 3).replacen(' ', "\u{3000}\t", 3);
         assert!(RecoveryKey::from_words(&spaced).is_ok());
+        // One rule for every source (docs/FORMAT.md): U+0085 (NEL) and U+FEFF (a byte
+        // order mark) separate words; a numbered kit's "1." / "2)" / "3" are skipped.
+        let numbered: Vec<String> = words
+            .split(' ')
+            .enumerate()
+            .map(|(i, w)| match i % 3 {
+                0 => format!("{}. {w}", i + 1),
+                1 => format!("{}) {w}", i + 1),
+                _ => format!("{} {w}", i + 1),
+            })
+            .collect();
+        let id = key.id();
+        for text in [
+            format!("\u{feff}{}\r\n", numbered.join("\r\n")),
+            words.replace(' ', "\u{85}"),
+            words.replace(' ', "\u{feff}"),
+        ] {
+            assert_eq!(RecoveryKey::from_words(&text).unwrap().id(), id, "{text:?}");
+        }
+        // Only list numbers are skipped: "1.5", ".", "#1" and "1." glued to a word are words.
+        for token in ["1.5", ".", "#1", "1.abandon", "1.."] {
+            let e = RecoveryKey::from_words(&format!("{token} {}", words.as_str())).unwrap_err();
+            assert!(e.message.contains("has 25"), "{token}: {}", e.message);
+        }
         // Twelve words are not a recovery key.
         let e =
             RecoveryKey::from_words(&words.split(' ').take(12).collect::<Vec<_>>().join(" ")).unwrap_err();

@@ -15,8 +15,8 @@ use zeroize::Zeroizing;
 
 use super::primitives::{ct_eq, hmac_sha256, subkey};
 use super::stanza::{
-    body_len, FileKey, Recipient, Stanza, StanzaKind, FILE_KEY_LEN, KEY_ID_LEN, STANZA_SALT_LEN,
-    TYPE_PASSPHRASE,
+    body_len, kdf_costs, FileKey, Recipient, Stanza, StanzaKind, FILE_KEY_LEN, KDF_COSTS_LEN, KEY_ID_LEN,
+    STANZA_SALT_LEN, TYPE_PASSPHRASE,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::keys::{argon2id, OpenVault, RecoveryKey};
@@ -58,6 +58,10 @@ pub enum Unlock<'a> {
     Recovery(&'a RecoveryKey),
     /// A passphrase stanza (stand-alone files, and the vault key file itself).
     Passphrase(&'a str),
+    /// The file key itself: no stanza is used, the header MAC is checked with it.
+    /// A seam for FORMAT.md's test vectors ("Unlocking with the file key").
+    #[doc(hidden)]
+    FileKey(&'a [u8; FILE_KEY_LEN]),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +78,11 @@ fn short_header() -> Error {
         ErrorCode::Truncated,
         "the header ends early: the file is truncated",
     )
+}
+
+/// No writer makes a stanza for an empty passphrase, and no reader tries one.
+pub(crate) fn empty_passphrase() -> Error {
+    Error::invalid("the passphrase is empty; give the passphrase the file was sealed with")
 }
 
 fn not_sealed() -> Error {
@@ -171,7 +180,16 @@ impl Header {
                 ));
             }
             let mut body = vec![0u8; len];
-            read_exact(r, &mut body)?;
+            if kind[0] == TYPE_PASSPHRASE {
+                // The three costs are one field: checked as soon as their 12 bytes are
+                // there, before the salt is read, so bad costs decide the error even when
+                // the input ends inside the salt or the wrapped key.
+                read_exact(r, &mut body[..KDF_COSTS_LEN])?;
+                kdf_costs(&body[..KDF_COSTS_LEN]).check()?;
+                read_exact(r, &mut body[KDF_COSTS_LEN..])?;
+            } else {
+                read_exact(r, &mut body)?;
+            }
             stanzas.push(Stanza::parse(kind[0], &body)?);
             signed.push(kind[0]);
             signed.extend_from_slice(&body);
@@ -260,6 +278,9 @@ impl Header {
                 "this recovery key does not belong to this file's vault; check which recovery sheet you used",
             )?,
             Unlock::Passphrase(passphrase) => self.unlock_by_passphrase(passphrase)?,
+            // Every stanza is skipped; a wrong key or any edited header byte (a stanza's
+            // id or wrapped key included) fails the MAC check below.
+            Unlock::FileKey(key) => Zeroizing::new(**key),
         };
         if !ct_eq(&header_mac(&file_key, &self.signed), &self.mac) {
             return Err(Error::new(
@@ -296,6 +317,11 @@ impl Header {
     /// The header holds at most one passphrase stanza (checked at parse), so a wrong
     /// passphrase costs exactly one Argon2 run.
     fn unlock_by_passphrase(&self, passphrase: &str) -> Result<FileKey> {
+        // Checked here, where the stanza would be looked up: before any Argon2 run, and
+        // whether or not the header has a passphrase stanza.
+        if passphrase.is_empty() {
+            return Err(empty_passphrase());
+        }
         let Some(stanza @ Stanza::Passphrase { params, salt, .. }) =
             self.stanzas.iter().find(|s| s.kind() == StanzaKind::Passphrase)
         else {
@@ -334,7 +360,7 @@ pub fn payload_context(mac: &[u8; MAC_LEN]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::{KdfParams, RecoveryKey};
+    use crate::keys::{KdfParams, RecoveryKey, MAX_M_KIB};
     use crate::seal::file::{open_to_vec, seal_to_vec};
 
     const FAST: KdfParams = KdfParams { m_kib: 8, t: 1, p: 1 };
@@ -406,6 +432,88 @@ mod tests {
             },
         ];
         assert!(Header::build(FileKind::File, &r, &file_key, &[[1; 16], [2; 16]]).is_err());
+    }
+
+    #[test]
+    fn passphrase_costs_decide_as_soon_as_their_12_bytes_are_there() {
+        let file_key = [9u8; 32];
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&[VERSION, 0, 1]);
+        passphrase_stanza(&file_key).encode(&mut bytes);
+        let costs = FIXED_LEN + 1;
+        for (at, value, code) in [
+            (0, MAX_M_KIB + 1, ErrorCode::KdfLimit),
+            (4, 0, ErrorCode::Format),
+            (8, 17, ErrorCode::KdfLimit),
+        ] {
+            let mut bad = bytes.clone();
+            bad[costs + at..costs + at + 4].copy_from_slice(&value.to_be_bytes());
+            // Cut inside the salt, inside the wrapped key, right after the costs: the costs
+            // decide; cut inside the costs: truncated (the field is not all there).
+            for cut in [costs + 12, costs + 20, costs + 40, bad.len()] {
+                assert_eq!(code_of(&bad[..cut]), code, "cost {at} = {value}, cut at {cut}");
+            }
+            assert_eq!(code_of(&bad[..costs + 11]), ErrorCode::Truncated);
+        }
+        assert_eq!(
+            code_of(&bytes[..costs + 12]),
+            ErrorCode::Truncated,
+            "good costs, cut"
+        );
+    }
+
+    #[test]
+    fn an_empty_passphrase_is_an_invalid_argument_and_runs_no_argon2() {
+        let file_key = [9u8; 32];
+        let stanza = [passphrase_stanza(&file_key)];
+        let mut signed = MAGIC.to_vec();
+        signed.extend_from_slice(&[VERSION, 0, 1]);
+        stanza[0].encode(&mut signed);
+        let header = Header {
+            kind: FileKind::File,
+            mac: header_mac(&file_key, &signed),
+            stanzas: stanza.to_vec(),
+            signed,
+        };
+        let before = crate::keys::argon2_runs();
+        let e = header.unlock(&Unlock::Passphrase("")).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidArgument, "{e}");
+        assert_eq!(crate::keys::argon2_runs(), before);
+        // Whether or not the file has a passphrase stanza; and no writer makes one.
+        let recovery = RecoveryKey::from_bytes([0x22; 32]);
+        let vault = OpenVault::from_keys([0x11; 32], &recovery);
+        let sealed = seal_to_vec(FileKind::File, &vault.recipients(), b"x", None).unwrap();
+        let e = open_to_vec(&sealed, &Unlock::Passphrase(""), FileKind::File).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidArgument, "{e}");
+        let empty = [Recipient::Passphrase {
+            passphrase: b"",
+            params: FAST,
+        }];
+        let e = seal_to_vec(FileKind::File, &empty, b"x", None).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidArgument, "{e}");
+    }
+
+    #[test]
+    fn the_raw_file_key_skips_the_stanzas_and_answers_to_the_header_mac() {
+        let recovery = RecoveryKey::from_bytes([0x22; 32]);
+        let vault = OpenVault::from_keys([0x11; 32], &recovery);
+        let fixed = crate::seal::FixedRandomness {
+            file_key: [5; 32],
+            stanza_salt: [6; 16],
+            payload_salt: [7; 24],
+        };
+        let sealed = seal_to_vec(FileKind::File, &vault.recipients(), b"photo", Some(&fixed)).unwrap();
+        let unlock = Unlock::FileKey(&fixed.file_key);
+        assert_eq!(open_to_vec(&sealed, &unlock, FileKind::File).unwrap(), b"photo");
+        // A damaged key id or wrapped key is no stanza's business here: the MAC catches it.
+        for at in [FIXED_LEN + 1, FIXED_LEN + 60] {
+            let mut bad = sealed.clone();
+            bad[at] ^= 1;
+            let e = open_to_vec(&bad, &unlock, FileKind::File).unwrap_err();
+            assert_eq!(e.code, ErrorCode::Auth, "byte {at}: {e}");
+        }
+        let e = open_to_vec(&sealed, &Unlock::FileKey(&[4; 32]), FileKind::File).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Auth, "{e}");
     }
 
     #[test]

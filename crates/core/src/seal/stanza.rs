@@ -29,8 +29,10 @@ pub const TYPE_PASSPHRASE: u8 = 0x03;
 pub const VAULT_BODY_LEN: usize = KEY_ID_LEN + STANZA_SALT_LEN + WRAPPED_LEN;
 /// recovery id (16) + salt (16) + wrapped (48)
 pub const RECOVERY_BODY_LEN: usize = KEY_ID_LEN + STANZA_SALT_LEN + WRAPPED_LEN;
+/// The Argon2id costs at the start of a passphrase stanza's body: m, t, p (u32 BE each).
+pub const KDF_COSTS_LEN: usize = 12;
 /// m (u32 BE) + t (u32 BE) + p (u32 BE) + salt (16) + wrapped (48)
-pub const PASSPHRASE_BODY_LEN: usize = 12 + STANZA_SALT_LEN + WRAPPED_LEN;
+pub const PASSPHRASE_BODY_LEN: usize = KDF_COSTS_LEN + STANZA_SALT_LEN + WRAPPED_LEN;
 
 pub const LABEL_WRAP_VAULT: &str = "shutterproof.v1 wrap vault";
 pub const LABEL_WRAP_RECOVERY: &str = "shutterproof.v1 wrap recovery";
@@ -108,6 +110,17 @@ pub fn body_len(kind: u8) -> Result<usize> {
     }
 }
 
+/// The Argon2id costs in the first `KDF_COSTS_LEN` bytes of a passphrase stanza's body
+/// (unchecked: the caller runs `KdfParams::check`).
+pub fn kdf_costs(bytes: &[u8]) -> KdfParams {
+    let u32_at = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
+    KdfParams {
+        m_kib: u32_at(0),
+        t: u32_at(4),
+        p: u32_at(8),
+    }
+}
+
 impl Stanza {
     pub fn kind(&self) -> StanzaKind {
         match self {
@@ -135,7 +148,6 @@ impl Stanza {
             .try_into()
             .expect("16 bytes");
         let id = || body[..KEY_ID_LEN].try_into().expect("16 bytes");
-        let u32_at = |i: usize| u32::from_be_bytes(body[i..i + 4].try_into().expect("4 bytes"));
         Ok(match kind {
             TYPE_VAULT => Stanza::Vault {
                 key_id: id(),
@@ -148,11 +160,7 @@ impl Stanza {
                 wrapped,
             },
             _ => {
-                let params = KdfParams {
-                    m_kib: u32_at(0),
-                    t: u32_at(4),
-                    p: u32_at(8),
-                };
+                let params = kdf_costs(body);
                 params.check()?;
                 Stanza::Passphrase {
                     params,
@@ -235,6 +243,11 @@ impl Stanza {
                 Zeroizing::new(**kek),
                 LABEL_WRAP_RECOVERY,
             ),
+            Recipient::Passphrase { passphrase: [], .. } => {
+                return Err(Error::invalid(
+                    "the passphrase is empty; a sealed file needs a non-empty passphrase (or a vault)",
+                ))
+            }
             Recipient::Passphrase { passphrase, params } => (
                 Stanza::Passphrase {
                     params: *params,
