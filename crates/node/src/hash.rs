@@ -3,11 +3,10 @@ use std::path::PathBuf;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use shutterproof_core::hash::{self, Algorithm, Digests, MultiHasher};
-use shutterproof_core::{CancelFlag, Control};
 
 use crate::cancel::CancelToken;
 use crate::errors::{guard, to_napi};
-use crate::progress::{progress_from, ProgressCallback};
+use crate::progress::{ProgressCallback, TaskControl};
 
 /// Digests in lowercase hex; only the requested algorithms are present.
 #[napi(object)]
@@ -46,8 +45,7 @@ pub(crate) fn parse_algorithms(names: &[String]) -> Result<Vec<Algorithm>> {
 pub struct HashFileTask {
     path: PathBuf,
     algorithms: Vec<Algorithm>,
-    cancel: CancelFlag,
-    on_progress: Option<ProgressCallback>,
+    control: TaskControl,
 }
 
 impl Task for HashFileTask {
@@ -55,15 +53,10 @@ impl Task for HashFileTask {
     type JsValue = NativeDigests;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        let progress = self.on_progress.take();
-        let mut control = Control {
-            cancel: self.cancel.clone(),
-            progress: progress_from(progress.as_ref()),
-        };
-        let result = guard(|| hash::hash_file(&self.path, &self.algorithms, &mut control));
-        drop(control);
-        drop(progress); // released on this thread, before the promise settles
-        result.map(|r| to_js(r.size, r.digests))
+        let (path, algorithms) = (&self.path, &self.algorithms);
+        self.control
+            .with_control(|control| hash::hash_file(path, algorithms, control))
+            .map(|r| to_js(r.size, r.digests))
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
@@ -84,8 +77,7 @@ pub fn native_hash_file(
     Ok(AsyncTask::new(HashFileTask {
         path: PathBuf::from(path),
         algorithms: parse_algorithms(&algorithms)?,
-        cancel: cancel.flag.clone(),
-        on_progress,
+        control: TaskControl::new(cancel, on_progress),
     }))
 }
 

@@ -6,12 +6,12 @@ use napi::bindgen_prelude::*;
 use napi::{check_status, sys};
 use napi_derive::napi;
 use shutterproof_core::seal::{self, OpeningStream, SealFor, SealReport, SealingStream, UnlockWith};
-use shutterproof_core::{CancelFlag, Control};
+use shutterproof_core::CancelFlag;
 
 use crate::cancel::CancelToken;
 use crate::errors::{guard, to_napi};
 use crate::keys::{kdf_params, unlock_with, NativeKdf, NativeUnlock, Vault};
-use crate::progress::{progress_from, ProgressCallback};
+use crate::progress::{ProgressCallback, TaskControl};
 
 #[napi(object)]
 pub struct NativeSealReport {
@@ -36,8 +36,7 @@ pub struct SealFileTask {
     dst: PathBuf,
     job: Job,
     overwrite: bool,
-    cancel: CancelFlag,
-    on_progress: Option<ProgressCallback>,
+    control: TaskControl,
 }
 
 impl Task for SealFileTask {
@@ -45,30 +44,13 @@ impl Task for SealFileTask {
     type JsValue = NativeSealReport;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        let progress = self.on_progress.take();
-        let mut control = Control {
-            cancel: self.cancel.clone(),
-            progress: progress_from(progress.as_ref()),
-        };
-        let result = guard(|| match &self.job {
-            Job::Seal(to) => seal::seal_file(
-                &self.src,
-                &self.dst,
-                &to.as_key_source(),
-                self.overwrite,
-                &mut control,
-            ),
-            Job::Open(with) => seal::open_file(
-                &self.src,
-                &self.dst,
-                &with.as_unlock(),
-                self.overwrite,
-                &mut control,
-            ),
-        });
-        drop(control);
-        drop(progress);
-        result.map(report)
+        let (src, dst, overwrite, job) = (&self.src, &self.dst, self.overwrite, &self.job);
+        self.control
+            .with_control(|control| match job {
+                Job::Seal(to) => seal::seal_file(src, dst, &to.as_key_source(), overwrite, control),
+                Job::Open(with) => seal::open_file(src, dst, &with.as_unlock(), overwrite, control),
+            })
+            .map(report)
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
@@ -98,8 +80,7 @@ pub fn native_seal_file(
         dst: dst.into(),
         job: Job::Seal(to),
         overwrite,
-        cancel: cancel.flag.clone(),
-        on_progress,
+        control: TaskControl::new(cancel, on_progress),
     }))
 }
 
@@ -121,8 +102,7 @@ pub fn native_open_sealed_file(
         dst: dst.into(),
         job: Job::Open(unlock_with(vault, unlock)?),
         overwrite,
-        cancel: cancel.flag.clone(),
-        on_progress,
+        control: TaskControl::new(cancel, on_progress),
     }))
 }
 
