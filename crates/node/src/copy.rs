@@ -20,7 +20,7 @@ use shutterproof_core::{CancelFlag, Control, Error as CoreError, Progress};
 
 use crate::cancel::CancelToken;
 use crate::errors::{guard, to_napi};
-use crate::hash::{parse_algorithms, to_js, NativeDigests};
+use crate::hash::{parse_algorithms, NativeDigests};
 
 #[napi(object)]
 pub struct NativeCopyJob {
@@ -152,10 +152,6 @@ fn failure(f: &Failure) -> NativeFailure {
     }
 }
 
-fn digests_of(size: u64, d: &Digests) -> NativeDigests {
-    to_js(size, d.clone())
-}
-
 fn dest_result(r: &DestinationResult) -> NativeDestinationResult {
     NativeDestinationResult {
         status: r.status.as_str().to_string(),
@@ -175,7 +171,7 @@ fn file_report(f: &FileReport) -> NativeFileReport {
             .map(|d| d.as_secs_f64() * 1000.0),
         source_state: f.source_state.as_str().to_string(),
         source_failure: f.source_failure.as_ref().map(failure),
-        digests: f.digests.as_ref().map(|d| digests_of(f.size, d)),
+        digests: f.digests.as_ref().map(|d| NativeDigests::from((f.size, d))),
         destinations: f.destinations.iter().map(dest_result).collect(),
     }
 }
@@ -379,15 +375,7 @@ pub fn native_is_identical(
     cancel: &CancelToken,
 ) -> AsyncTask<PathTask<bool>> {
     let flag = cancel.flag.clone();
-    let d = Digests {
-        blake3: digests.blake3,
-        xxh128: digests.xxh128,
-        xxh64: digests.xxh64,
-        xxh3: digests.xxh3,
-        md5: digests.md5,
-        sha1: digests.sha1,
-        sha256: digests.sha256,
-    };
+    let d = Digests::from(digests);
     task(move || copy::is_identical(Path::new(&path), size as u64, &d, &flag))
 }
 

@@ -10,6 +10,7 @@ use crate::progress::{ProgressCallback, TaskControl};
 
 /// Digests in lowercase hex; only the requested algorithms are present.
 #[napi(object)]
+#[derive(Default)]
 pub struct NativeDigests {
     /// Bytes hashed (safe as a JS number up to 2^53).
     pub size: f64,
@@ -22,16 +23,42 @@ pub struct NativeDigests {
     pub sha256: Option<String>,
 }
 
-pub(crate) fn to_js(size: u64, d: Digests) -> NativeDigests {
-    NativeDigests {
-        size: size as f64,
-        blake3: d.blake3,
-        xxh128: d.xxh128,
-        xxh64: d.xxh64,
-        xxh3: d.xxh3,
-        md5: d.md5,
-        sha1: d.sha1,
-        sha256: d.sha256,
+impl NativeDigests {
+    /// Each algorithm's field: the one place the binding pairs the two, for the `From`s below.
+    fn fields(&mut self) -> [(Algorithm, &mut Option<String>); Algorithm::ALL.len()] {
+        [
+            (Algorithm::Blake3, &mut self.blake3),
+            (Algorithm::Xxh128, &mut self.xxh128),
+            (Algorithm::Xxh64, &mut self.xxh64),
+            (Algorithm::Xxh3, &mut self.xxh3),
+            (Algorithm::Md5, &mut self.md5),
+            (Algorithm::Sha1, &mut self.sha1),
+            (Algorithm::Sha256, &mut self.sha256),
+        ]
+    }
+}
+
+/// `(bytes hashed, digests)` as JS sees them.
+impl From<(u64, &Digests)> for NativeDigests {
+    fn from((size, digests): (u64, &Digests)) -> Self {
+        let mut out = NativeDigests {
+            size: size as f64,
+            ..NativeDigests::default()
+        };
+        for (algorithm, field) in out.fields() {
+            *field = digests.get(algorithm).map(str::to_owned);
+        }
+        out
+    }
+}
+
+/// Digests handed back by JS (the size is not part of them).
+impl From<NativeDigests> for Digests {
+    fn from(mut js: NativeDigests) -> Self {
+        js.fields()
+            .into_iter()
+            .filter_map(|(algorithm, field)| field.take().map(|hex| (algorithm, hex)))
+            .collect()
     }
 }
 
@@ -56,7 +83,7 @@ impl Task for HashFileTask {
         let (path, algorithms) = (&self.path, &self.algorithms);
         self.control
             .with_control(|control| hash::hash_file(path, algorithms, control))
-            .map(|r| to_js(r.size, r.digests))
+            .map(|r| NativeDigests::from((r.size, &r.digests)))
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
@@ -105,7 +132,7 @@ impl NativeHasher {
     /// The digests so far; the hasher can keep going afterwards.
     #[napi]
     pub fn digest(&self) -> NativeDigests {
-        to_js(self.inner.bytes(), self.inner.finalize())
+        NativeDigests::from((self.inner.bytes(), &self.inner.finalize()))
     }
 }
 
