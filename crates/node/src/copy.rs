@@ -16,10 +16,10 @@ use shutterproof_core::copy::{
     Failure, FileReport, VerifyMode,
 };
 use shutterproof_core::hash::Digests;
-use shutterproof_core::{CancelFlag, Control, Error as CoreError, Progress};
+use shutterproof_core::{CancelFlag, Control, ErrorCode, Progress};
 
 use crate::cancel::CancelToken;
-use crate::errors::{guard, to_napi};
+use crate::errors::{guard, napi_error, to_napi};
 use crate::hash::{parse_algorithms, NativeDigests};
 
 #[napi(object)]
@@ -313,10 +313,10 @@ pub fn native_copy_files<'env>(
             }
         })
         .map_err(|e| {
-            to_napi(CoreError::new(
-                shutterproof_core::ErrorCode::Internal,
-                e.to_string(),
-            ))
+            napi_error(
+                ErrorCode::Internal,
+                format!("could not start the copy thread: {e}"),
+            )
         })?;
     Ok(promise)
 }
@@ -333,7 +333,7 @@ impl<T: Send + ToNapiValue + TypeName + 'static> Task for PathTask<T> {
         let work = self
             .work
             .take()
-            .ok_or_else(|| Error::from_reason("E_INTERNAL: task ran twice"))?;
+            .ok_or_else(|| napi_error(ErrorCode::Internal, "task ran twice"))?;
         guard(work)
     }
 
