@@ -3,10 +3,12 @@ use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use shutterproof_core::keys::{self, KdfParams, OpenVault};
+use shutterproof_core::keys::{self, KdfParams, OpenVault, RecoveryKey};
 use shutterproof_core::seal::UnlockWith;
+use shutterproof_core::ErrorCode;
+use zeroize::Zeroizing;
 
-use crate::errors::{guard, to_napi};
+use crate::errors::{guard, napi_error};
 
 /// An unlocked vault. The key stays in Rust; `close()` drops it (wiped on drop once no
 /// running task still uses it).
@@ -26,12 +28,9 @@ impl Vault {
     }
 
     pub(crate) fn shared(&self) -> Result<Arc<OpenVault>> {
-        self.inner.clone().ok_or_else(|| {
-            Error::new(
-                Status::GenericFailure,
-                "E_INVALID_ARGUMENT: the vault is closed; open it again".to_string(),
-            )
-        })
+        self.inner
+            .clone()
+            .ok_or_else(|| napi_error(ErrorCode::InvalidArgument, "the vault is closed; open it again"))
     }
 }
 
@@ -80,10 +79,20 @@ pub struct NativeUnlock {
     pub recovery_words: Option<String>,
 }
 
+/// Exactly one of an open vault, a passphrase or the 24 recovery words: the JS options
+/// bag checked here, so the core only ever sees one way to unlock.
 pub(crate) fn unlock_with(vault: Option<&Vault>, unlock: Option<NativeUnlock>) -> Result<UnlockWith> {
     let vault = vault.map(Vault::shared).transpose()?;
     let (passphrase, words) = unlock.map_or((None, None), |u| (u.passphrase, u.recovery_words));
-    UnlockWith::from_parts(vault, passphrase, words).map_err(to_napi)
+    match (vault, passphrase, words.map(Zeroizing::new)) {
+        (Some(v), None, None) => Ok(UnlockWith::Vault(v)),
+        (None, Some(p), None) => Ok(UnlockWith::Passphrase(Zeroizing::new(p))),
+        (None, None, Some(w)) => guard(|| RecoveryKey::from_words(&w)).map(UnlockWith::Recovery),
+        _ => Err(napi_error(
+            ErrorCode::InvalidArgument,
+            "unlock with exactly one of an open vault, a passphrase or a recovery key",
+        )),
+    }
 }
 
 pub struct CreateVaultTask {

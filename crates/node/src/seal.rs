@@ -6,10 +6,11 @@ use napi::bindgen_prelude::*;
 use napi::{check_status, sys};
 use napi_derive::napi;
 use shutterproof_core::seal::{self, OpeningStream, SealFor, SealReport, SealingStream, UnlockWith};
-use shutterproof_core::CancelFlag;
+use shutterproof_core::{CancelFlag, ErrorCode};
+use zeroize::Zeroizing;
 
 use crate::cancel::CancelToken;
-use crate::errors::{guard, to_napi};
+use crate::errors::{guard, napi_error};
 use crate::keys::{kdf_params, unlock_with, NativeKdf, NativeUnlock, Vault};
 use crate::progress::{ProgressCallback, TaskControl};
 
@@ -23,6 +24,23 @@ fn report(r: SealReport) -> NativeSealReport {
     NativeSealReport {
         plaintext_size: r.plaintext_size as f64,
         sealed_size: r.sealed_size as f64,
+    }
+}
+
+/// Exactly one of an open vault or a (non-empty) passphrase: the JS arguments checked
+/// here, so the core only ever sees one recipient.
+fn seal_for(vault: Option<&Vault>, passphrase: Option<String>, kdf: Option<NativeKdf>) -> Result<SealFor> {
+    match (vault.map(Vault::shared).transpose()?, passphrase) {
+        (Some(v), None) => Ok(SealFor::Vault(v)),
+        (None, Some(p)) if !p.is_empty() => Ok(SealFor::Passphrase(Zeroizing::new(p), kdf_params(kdf))),
+        (None, Some(_)) => Err(napi_error(
+            ErrorCode::InvalidArgument,
+            "the passphrase is empty; give a passphrase or a vault",
+        )),
+        _ => Err(napi_error(
+            ErrorCode::InvalidArgument,
+            "seal with exactly one of an open vault or a passphrase",
+        )),
     }
 }
 
@@ -73,8 +91,7 @@ pub fn native_seal_file(
         ProgressCallback,
     >,
 ) -> Result<AsyncTask<SealFileTask>> {
-    let to = SealFor::from_parts(vault.map(Vault::shared).transpose()?, passphrase, kdf_params(kdf))
-        .map_err(to_napi)?;
+    let to = seal_for(vault, passphrase, kdf)?;
     Ok(AsyncTask::new(SealFileTask {
         src: src.into(),
         dst: dst.into(),
@@ -225,8 +242,7 @@ pub struct NativeSealer {
 impl NativeSealer {
     #[napi(constructor)]
     pub fn new(vault: Option<&Vault>, passphrase: Option<String>, kdf: Option<NativeKdf>) -> Result<Self> {
-        let to = SealFor::from_parts(vault.map(Vault::shared).transpose()?, passphrase, kdf_params(kdf))
-            .map_err(to_napi)?;
+        let to = seal_for(vault, passphrase, kdf)?;
         let mut header = Vec::new();
         let stream = guard(|| SealingStream::new(&to.as_key_source(), &mut header))?;
         Ok(NativeSealer {
