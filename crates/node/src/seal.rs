@@ -6,7 +6,7 @@ use napi::bindgen_prelude::*;
 use napi::{check_status, sys};
 use napi_derive::napi;
 use shutterproof_core::seal::{self, OpeningStream, SealFor, SealReport, SealingStream, UnlockWith};
-use shutterproof_core::{CancelFlag, ErrorCode};
+use shutterproof_core::{huge_pages, CancelFlag, ErrorCode};
 use zeroize::Zeroizing;
 
 use crate::cancel::CancelToken;
@@ -306,7 +306,7 @@ fn js_buffer_with<'env>(
         // which nothing else references yet; they are uninitialised, hence MaybeUninit.
         unsafe { slice::from_raw_parts_mut(data.cast::<MaybeUninit<u8>>(), len) }
     };
-    seal::primitives::advise_huge_pages(out);
+    huge_pages::advise_huge_pages(out);
     fill(out)?;
     // SAFETY: `value` is the Buffer created above, fully written by `fill`.
     unsafe { BufferSlice::from_napi_value(env.raw(), value) }
