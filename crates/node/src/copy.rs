@@ -21,6 +21,7 @@ use shutterproof_core::{CancelFlag, Control, ErrorCode, Progress};
 use crate::cancel::CancelToken;
 use crate::errors::{guard, napi_error, to_napi};
 use crate::hash::{parse_algorithms, NativeDigests};
+use crate::task::{task, WorkTask};
 
 #[napi(object)]
 pub struct NativeCopyJob {
@@ -321,39 +322,10 @@ pub fn native_copy_files<'env>(
     Ok(promise)
 }
 
-pub struct PathTask<T: Send + 'static> {
-    work: Option<Box<dyn FnOnce() -> shutterproof_core::Result<T> + Send>>,
-}
-
-impl<T: Send + ToNapiValue + TypeName + 'static> Task for PathTask<T> {
-    type Output = T;
-    type JsValue = T;
-
-    fn compute(&mut self) -> Result<T> {
-        let work = self
-            .work
-            .take()
-            .ok_or_else(|| napi_error(ErrorCode::Internal, "task ran twice"))?;
-        guard(work)
-    }
-
-    fn resolve(&mut self, _env: Env, output: T) -> Result<T> {
-        Ok(output)
-    }
-}
-
-fn task<T: Send + ToNapiValue + TypeName + 'static>(
-    work: impl FnOnce() -> shutterproof_core::Result<T> + Send + 'static,
-) -> AsyncTask<PathTask<T>> {
-    AsyncTask::new(PathTask {
-        work: Some(Box::new(work)),
-    })
-}
-
 /// Removes `.*.sp-partial` files left under `root` by an interrupted copy; resolves with
 /// their paths.
 #[napi(ts_return_type = "Promise<Array<string>>")]
-pub fn native_remove_stale_partials(root: String) -> AsyncTask<PathTask<Vec<String>>> {
+pub fn native_remove_stale_partials(root: String) -> AsyncTask<WorkTask<Vec<String>>> {
     task(move || {
         copy::remove_stale_partials(Path::new(&root)).map(|v| v.iter().map(|p| path_str(p)).collect())
     })
@@ -361,7 +333,7 @@ pub fn native_remove_stale_partials(root: String) -> AsyncTask<PathTask<Vec<Stri
 
 /// Every `.*.sp-partial` file under `root`, removing nothing.
 #[napi(ts_return_type = "Promise<Array<string>>")]
-pub fn native_find_partials(root: String) -> AsyncTask<PathTask<Vec<String>>> {
+pub fn native_find_partials(root: String) -> AsyncTask<WorkTask<Vec<String>>> {
     task(move || copy::find_partials(Path::new(&root)).map(|v| v.iter().map(|p| path_str(p)).collect()))
 }
 
@@ -373,7 +345,7 @@ pub fn native_is_identical(
     size: f64,
     digests: NativeDigests,
     cancel: &CancelToken,
-) -> AsyncTask<PathTask<bool>> {
+) -> AsyncTask<WorkTask<bool>> {
     let flag = cancel.flag.clone();
     let d = Digests::from(digests);
     task(move || copy::is_identical(Path::new(&path), size as u64, &d, &flag))

@@ -9,6 +9,7 @@ use shutterproof_core::ErrorCode;
 use zeroize::Zeroizing;
 
 use crate::errors::{guard, napi_error};
+use crate::task::{task, WorkTask};
 
 /// An unlocked vault. The key stays in Rust; `close()` drops it (wiped on drop once no
 /// running task still uses it).
@@ -231,4 +232,21 @@ pub fn native_check_recovery_words(words: String) -> Result<()> {
 #[napi]
 pub fn native_argon2_runs() -> f64 {
     keys::argon2_runs() as f64
+}
+
+/// Hashes a share password (Argon2id at OWASP's costs, on libuv's pool) into a PHC string
+/// `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`. The TS layer normalizes it (NFC) first.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn native_hash_password(password: String) -> AsyncTask<WorkTask<String>> {
+    let password = Zeroizing::new(password);
+    task(move || keys::hash_password(password.as_bytes()))
+}
+
+/// Checks a password against a stored PHC hash (constant-time), on libuv's pool.
+/// Rejects with `E_FORMAT` for a string that is not an Argon2id v19 hash and
+/// `E_KDF_LIMIT` for costs above the caps (256 MiB, t = 10, p = 8), both before Argon2 runs.
+#[napi(ts_return_type = "Promise<boolean>")]
+pub fn native_verify_password(password: String, hash: String) -> AsyncTask<WorkTask<bool>> {
+    let password = Zeroizing::new(password);
+    task(move || keys::verify_password(password.as_bytes(), &hash))
 }
