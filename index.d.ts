@@ -203,6 +203,12 @@ export declare function nativeGeneratePassphrase(words: number, separator: strin
 /** Hashes a file off the main thread. Progress is throttled in the core. */
 export declare function nativeHashFile(path: string, algorithms: Array<string>, cancel: CancelToken, onProgress?: ((bytesDone: number) => void) | undefined | null): Promise<NativeDigests>
 
+/**
+ * Hashes a share password (Argon2id at OWASP's costs, on libuv's pool) into a PHC string
+ * `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`. The TS layer normalizes it (NFC) first.
+ */
+export declare function nativeHashPassword(password: string): Promise<string>
+
 /** Reads a sealed file back from the disk (cache evicted), authenticates it and hashes its plaintext; writes nothing. */
 export declare function nativeHashSealedFile(vault: Vault, path: string, cancel: CancelToken, onProgress?: ((bytesDone: number) => void) | undefined | null): Promise<NativeSealedDigests>
 
@@ -319,3 +325,10 @@ export interface NativeUnlock {
   passphrase?: string
   recoveryWords?: string
 }
+
+/**
+ * Checks a password against a stored PHC hash (constant-time), on libuv's pool.
+ * Rejects with `E_FORMAT` for a string that is not an Argon2id v19 hash and
+ * `E_KDF_LIMIT` for costs above the caps (256 MiB, t = 10, p = 8), both before Argon2 runs.
+ */
+export declare function nativeVerifyPassword(password: string, hash: string): Promise<boolean>

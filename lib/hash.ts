@@ -13,26 +13,22 @@ import { sizeOf, trackProgress, type ByteProgress, type Progress } from './progr
 
 export type { ByteProgress, Progress, ProgressPhase } from './progress'
 
-/** The hash algorithms the library computes. */
-export type HashAlgorithm = 'blake3' | 'xxh128' | 'xxh64' | 'xxh3' | 'md5' | 'sha1' | 'sha256'
+/**
+ * Every supported algorithm, in a stable order (the core's `Algorithm::ALL`): the one
+ * list that {@link HashAlgorithm} and {@link HashResult} are made from.
+ */
+export const HASH_ALGORITHMS = ['blake3', 'xxh128', 'xxh64', 'xxh3', 'md5', 'sha1', 'sha256'] as const
 
-/** Every supported algorithm, in a stable order. */
-export const HASH_ALGORITHMS: readonly HashAlgorithm[] = ['blake3', 'xxh128', 'xxh64', 'xxh3', 'md5', 'sha1', 'sha256']
+/** The hash algorithms the library computes. */
+export type HashAlgorithm = (typeof HASH_ALGORITHMS)[number]
 
 /**
  * Digests of some data: lowercase hex for each requested algorithm, and the size.
  * XXH128 is printed big-endian, exactly as `xxhsum -H2` prints it.
  */
-export interface HashResult {
+export interface HashResult extends Partial<Record<HashAlgorithm, string>> {
   /** Bytes hashed. */
   size: number
-  blake3?: string
-  xxh128?: string
-  xxh64?: string
-  xxh3?: string
-  md5?: string
-  sha1?: string
-  sha256?: string
 }
 
 /** Options of {@link hashFile}. */
@@ -62,13 +58,18 @@ function checkAlgorithms(algorithms: readonly HashAlgorithm[] | undefined): Hash
   return [...new Set(algorithms)]
 }
 
-function toResult(d: NativeDigests): HashResult {
-  const out: HashResult = { size: d.size }
+/** The digests present in a native result (its absent algorithms come as `null`). */
+export function digestsOf(d: NativeDigests): Omit<HashResult, 'size'> {
+  const out: Omit<HashResult, 'size'> = {}
   for (const a of HASH_ALGORITHMS) {
     const hex = d[a]
     if (hex != null) out[a] = hex
   }
   return out
+}
+
+function toResult(d: NativeDigests): HashResult {
+  return { size: d.size, ...digestsOf(d) }
 }
 
 /**

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path'
 import { withCancel } from '../abort'
 import { CallbackGuard } from '../callbacks'
 import { FileSystemError, fromNative, InvalidArgumentError, MhlError, type ReportedError } from '../errors'
-import { hashFile, type HashAlgorithm, type HashResult } from '../hash'
+import { HASH_ALGORITHMS, hashFile, type HashAlgorithm, type HashResult } from '../hash'
 import type { MhlHashFormat } from '../mhl'
 import { nativeIsIdentical } from '../native'
 import { appendGeneration, historyHashes, type HistoryFile } from './history'
@@ -63,7 +63,7 @@ export interface VerifyOptions {
   onProgress?: (progress: Progress) => void
 }
 
-const COMPARABLE: ReadonlySet<string> = new Set<HashAlgorithm>(['blake3', 'xxh128', 'xxh64', 'xxh3', 'md5', 'sha1', 'sha256'])
+const COMPARABLE: ReadonlySet<string> = new Set<HashAlgorithm>(HASH_ALGORITHMS)
 
 interface Expected {
   path: string

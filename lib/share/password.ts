@@ -1,22 +1,16 @@
 /**
- * Share passwords: Argon2id (hash-wasm) with OWASP's parameters (19 MiB, 2 passes,
- * 1 lane), a random 16-byte salt, stored in the PHC encoded form that carries its own
- * parameters. Verification recomputes and compares in constant time, and refuses
- * parameters beyond sane caps (a tampered database must not make a request cost minutes).
+ * Share passwords: Argon2id in the Rust core (crates/core/src/keys/password_hash.rs), on
+ * libuv's thread pool, never on the event loop; the same capped, counted Argon2id that
+ * unlocks vaults. OWASP's costs (19 MiB, 2 passes, 1 lane), a random 16-byte salt, stored
+ * in the PHC form that carries its own costs — the form hash-wasm wrote before, so older
+ * registries verify unchanged. Verification compares in constant time and refuses costs
+ * beyond sane caps (256 MiB, t = 10, p = 8: a tampered database must not make a request
+ * cost minutes).
  * @module
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto'
-
-import { argon2id } from 'hash-wasm'
-
-import { InvalidArgumentError } from '../errors'
+import { fromNative, InvalidArgumentError } from '../errors'
 import { checkPassphraseStrength } from '../keys/strength'
-
-/** Argon2id parameters used for new share passwords (OWASP Password Storage Cheat Sheet). */
-export const ARGON2_PARAMS = { memorySize: 19_456, iterations: 2, parallelism: 1, hashLength: 32 } as const
-
-const CAPS = { memorySize: 262_144, iterations: 10, parallelism: 8 }
-const ENCODED = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/
+import { nativeHashPassword, nativeVerifyPassword } from '../native'
 
 /**
  * The strength a chosen share password needs (of zxcvbn's 0–4): 3, over 10⁸ guesses.
@@ -46,7 +40,11 @@ export async function hashPassword(password: string, options: { userInputs?: rea
       generateHint: "Or let Shutterproof make one: password: 'generate' (CLI: --password generate).",
     })
   }
-  return argon2id({ password: password.normalize('NFC'), salt: randomBytes(16), ...ARGON2_PARAMS, outputType: 'encoded' })
+  try {
+    return await nativeHashPassword(password.normalize('NFC'))
+  } catch (err) {
+    throw fromNative(err)
+  }
 }
 
 /**
@@ -59,21 +57,13 @@ export async function hashPassword(password: string, options: { userInputs?: rea
  * ```
  */
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
-  const m = ENCODED.exec(encoded)
-  if (!m || typeof password !== 'string') return false
-  const [memorySize, iterations, parallelism] = [Number(m[1]), Number(m[2]), Number(m[3])]
-  if (memorySize > CAPS.memorySize || iterations > CAPS.iterations || parallelism > CAPS.parallelism) return false
-  const salt = Buffer.from(m[4]!, 'base64')
-  const expected = Buffer.from(m[5]!, 'base64')
-  if (salt.length < 8 || expected.length < 16) return false
-  const actual = await argon2id({
-    password: password.normalize('NFC'),
-    salt,
-    memorySize,
-    iterations,
-    parallelism,
-    hashLength: expected.length,
-    outputType: 'binary',
-  })
-  return timingSafeEqual(Buffer.from(actual), expected)
+  if (typeof password !== 'string' || typeof encoded !== 'string') return false
+  try {
+    return await nativeVerifyPassword(password.normalize('NFC'), encoded)
+  } catch (err) {
+    const error = fromNative(err)
+    // Not an Argon2id hash, or costs above the caps: refused before Argon2 ran.
+    if (error.code === 'E_FORMAT' || error.code === 'E_KDF_LIMIT') return false
+    throw error
+  }
 }

@@ -7,6 +7,7 @@ pub mod control;
 pub mod copy;
 pub mod error;
 pub mod hash;
+pub mod huge_pages;
 pub mod keys;
 pub mod page_cache;
 mod read_ahead;

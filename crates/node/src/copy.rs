@@ -16,11 +16,12 @@ use shutterproof_core::copy::{
     Failure, FileReport, VerifyMode,
 };
 use shutterproof_core::hash::Digests;
-use shutterproof_core::{CancelFlag, Control, Error as CoreError, Progress};
+use shutterproof_core::{CancelFlag, Control, ErrorCode, Progress};
 
 use crate::cancel::CancelToken;
-use crate::errors::{guard, to_napi};
-use crate::hash::{parse_algorithms, to_js, NativeDigests};
+use crate::errors::{guard, napi_error, to_napi};
+use crate::hash::{parse_algorithms, NativeDigests};
+use crate::task::{task, WorkTask};
 
 #[napi(object)]
 pub struct NativeCopyJob {
@@ -152,10 +153,6 @@ fn failure(f: &Failure) -> NativeFailure {
     }
 }
 
-fn digests_of(size: u64, d: &Digests) -> NativeDigests {
-    to_js(size, d.clone())
-}
-
 fn dest_result(r: &DestinationResult) -> NativeDestinationResult {
     NativeDestinationResult {
         status: r.status.as_str().to_string(),
@@ -175,7 +172,7 @@ fn file_report(f: &FileReport) -> NativeFileReport {
             .map(|d| d.as_secs_f64() * 1000.0),
         source_state: f.source_state.as_str().to_string(),
         source_failure: f.source_failure.as_ref().map(failure),
-        digests: f.digests.as_ref().map(|d| digests_of(f.size, d)),
+        digests: f.digests.as_ref().map(|d| NativeDigests::from((f.size, d))),
         destinations: f.destinations.iter().map(dest_result).collect(),
     }
 }
@@ -317,47 +314,18 @@ pub fn native_copy_files<'env>(
             }
         })
         .map_err(|e| {
-            to_napi(CoreError::new(
-                shutterproof_core::ErrorCode::Internal,
-                e.to_string(),
-            ))
+            napi_error(
+                ErrorCode::Internal,
+                format!("could not start the copy thread: {e}"),
+            )
         })?;
     Ok(promise)
-}
-
-pub struct PathTask<T: Send + 'static> {
-    work: Option<Box<dyn FnOnce() -> shutterproof_core::Result<T> + Send>>,
-}
-
-impl<T: Send + ToNapiValue + TypeName + 'static> Task for PathTask<T> {
-    type Output = T;
-    type JsValue = T;
-
-    fn compute(&mut self) -> Result<T> {
-        let work = self
-            .work
-            .take()
-            .ok_or_else(|| Error::from_reason("E_INTERNAL: task ran twice"))?;
-        guard(work)
-    }
-
-    fn resolve(&mut self, _env: Env, output: T) -> Result<T> {
-        Ok(output)
-    }
-}
-
-fn task<T: Send + ToNapiValue + TypeName + 'static>(
-    work: impl FnOnce() -> shutterproof_core::Result<T> + Send + 'static,
-) -> AsyncTask<PathTask<T>> {
-    AsyncTask::new(PathTask {
-        work: Some(Box::new(work)),
-    })
 }
 
 /// Removes `.*.sp-partial` files left under `root` by an interrupted copy; resolves with
 /// their paths.
 #[napi(ts_return_type = "Promise<Array<string>>")]
-pub fn native_remove_stale_partials(root: String) -> AsyncTask<PathTask<Vec<String>>> {
+pub fn native_remove_stale_partials(root: String) -> AsyncTask<WorkTask<Vec<String>>> {
     task(move || {
         copy::remove_stale_partials(Path::new(&root)).map(|v| v.iter().map(|p| path_str(p)).collect())
     })
@@ -365,7 +333,7 @@ pub fn native_remove_stale_partials(root: String) -> AsyncTask<PathTask<Vec<Stri
 
 /// Every `.*.sp-partial` file under `root`, removing nothing.
 #[napi(ts_return_type = "Promise<Array<string>>")]
-pub fn native_find_partials(root: String) -> AsyncTask<PathTask<Vec<String>>> {
+pub fn native_find_partials(root: String) -> AsyncTask<WorkTask<Vec<String>>> {
     task(move || copy::find_partials(Path::new(&root)).map(|v| v.iter().map(|p| path_str(p)).collect()))
 }
 
@@ -377,17 +345,9 @@ pub fn native_is_identical(
     size: f64,
     digests: NativeDigests,
     cancel: &CancelToken,
-) -> AsyncTask<PathTask<bool>> {
+) -> AsyncTask<WorkTask<bool>> {
     let flag = cancel.flag.clone();
-    let d = Digests {
-        blake3: digests.blake3,
-        xxh128: digests.xxh128,
-        xxh64: digests.xxh64,
-        xxh3: digests.xxh3,
-        md5: digests.md5,
-        sha1: digests.sha1,
-        sha256: digests.sha256,
-    };
+    let d = Digests::from(digests);
     task(move || copy::is_identical(Path::new(&path), size as u64, &d, &flag))
 }
 

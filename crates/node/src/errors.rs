@@ -5,9 +5,15 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use napi::{Error, Status};
+use shutterproof_core::ErrorCode;
 
 pub fn to_napi(err: shutterproof_core::Error) -> Error {
     Error::new(Status::GenericFailure, err.to_string())
+}
+
+/// An error of the binding's own (a closed vault, a task run twice), coded like the core's.
+pub fn napi_error(code: ErrorCode, message: impl Into<String>) -> Error {
+    to_napi(shutterproof_core::Error::new(code, message))
 }
 
 /// Runs native work so that a Rust panic becomes a rejected promise, never a crashed
@@ -21,9 +27,9 @@ pub fn guard<T>(work: impl FnOnce() -> shutterproof_core::Result<T>) -> napi::Re
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            Err(Error::new(
-                Status::GenericFailure,
-                format!("E_INTERNAL: internal error ({what}); please report it"),
+            Err(napi_error(
+                ErrorCode::Internal,
+                format!("internal error ({what}); please report it"),
             ))
         }
     }

@@ -3,14 +3,14 @@ use std::path::PathBuf;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use shutterproof_core::hash::{self, Algorithm, Digests, MultiHasher};
-use shutterproof_core::{CancelFlag, Control};
 
 use crate::cancel::CancelToken;
 use crate::errors::{guard, to_napi};
-use crate::progress::{progress_from, ProgressCallback};
+use crate::progress::{ProgressCallback, TaskControl};
 
 /// Digests in lowercase hex; only the requested algorithms are present.
 #[napi(object)]
+#[derive(Default)]
 pub struct NativeDigests {
     /// Bytes hashed (safe as a JS number up to 2^53).
     pub size: f64,
@@ -23,16 +23,42 @@ pub struct NativeDigests {
     pub sha256: Option<String>,
 }
 
-pub(crate) fn to_js(size: u64, d: Digests) -> NativeDigests {
-    NativeDigests {
-        size: size as f64,
-        blake3: d.blake3,
-        xxh128: d.xxh128,
-        xxh64: d.xxh64,
-        xxh3: d.xxh3,
-        md5: d.md5,
-        sha1: d.sha1,
-        sha256: d.sha256,
+impl NativeDigests {
+    /// Each algorithm's field: the one place the binding pairs the two, for the `From`s below.
+    fn fields(&mut self) -> [(Algorithm, &mut Option<String>); Algorithm::ALL.len()] {
+        [
+            (Algorithm::Blake3, &mut self.blake3),
+            (Algorithm::Xxh128, &mut self.xxh128),
+            (Algorithm::Xxh64, &mut self.xxh64),
+            (Algorithm::Xxh3, &mut self.xxh3),
+            (Algorithm::Md5, &mut self.md5),
+            (Algorithm::Sha1, &mut self.sha1),
+            (Algorithm::Sha256, &mut self.sha256),
+        ]
+    }
+}
+
+/// `(bytes hashed, digests)` as JS sees them.
+impl From<(u64, &Digests)> for NativeDigests {
+    fn from((size, digests): (u64, &Digests)) -> Self {
+        let mut out = NativeDigests {
+            size: size as f64,
+            ..NativeDigests::default()
+        };
+        for (algorithm, field) in out.fields() {
+            *field = digests.get(algorithm).map(str::to_owned);
+        }
+        out
+    }
+}
+
+/// Digests handed back by JS (the size is not part of them).
+impl From<NativeDigests> for Digests {
+    fn from(mut js: NativeDigests) -> Self {
+        js.fields()
+            .into_iter()
+            .filter_map(|(algorithm, field)| field.take().map(|hex| (algorithm, hex)))
+            .collect()
     }
 }
 
@@ -46,8 +72,7 @@ pub(crate) fn parse_algorithms(names: &[String]) -> Result<Vec<Algorithm>> {
 pub struct HashFileTask {
     path: PathBuf,
     algorithms: Vec<Algorithm>,
-    cancel: CancelFlag,
-    on_progress: Option<ProgressCallback>,
+    control: TaskControl,
 }
 
 impl Task for HashFileTask {
@@ -55,15 +80,10 @@ impl Task for HashFileTask {
     type JsValue = NativeDigests;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        let progress = self.on_progress.take();
-        let mut control = Control {
-            cancel: self.cancel.clone(),
-            progress: progress_from(progress.as_ref()),
-        };
-        let result = guard(|| hash::hash_file(&self.path, &self.algorithms, &mut control));
-        drop(control);
-        drop(progress); // released on this thread, before the promise settles
-        result.map(|r| to_js(r.size, r.digests))
+        let (path, algorithms) = (&self.path, &self.algorithms);
+        self.control
+            .with_control(|control| hash::hash_file(path, algorithms, control))
+            .map(|r| NativeDigests::from((r.size, &r.digests)))
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
@@ -84,8 +104,7 @@ pub fn native_hash_file(
     Ok(AsyncTask::new(HashFileTask {
         path: PathBuf::from(path),
         algorithms: parse_algorithms(&algorithms)?,
-        cancel: cancel.flag.clone(),
-        on_progress,
+        control: TaskControl::new(cancel, on_progress),
     }))
 }
 
@@ -113,7 +132,7 @@ impl NativeHasher {
     /// The digests so far; the hasher can keep going afterwards.
     #[napi]
     pub fn digest(&self) -> NativeDigests {
-        to_js(self.inner.bytes(), self.inner.finalize())
+        NativeDigests::from((self.inner.bytes(), &self.inner.finalize()))
     }
 }
 

@@ -3,10 +3,13 @@ use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use shutterproof_core::keys::{self, KdfParams, OpenVault};
+use shutterproof_core::keys::{self, KdfParams, OpenVault, RecoveryKey};
 use shutterproof_core::seal::UnlockWith;
+use shutterproof_core::ErrorCode;
+use zeroize::Zeroizing;
 
-use crate::errors::{guard, to_napi};
+use crate::errors::{guard, napi_error};
+use crate::task::{task, WorkTask};
 
 /// An unlocked vault. The key stays in Rust; `close()` drops it (wiped on drop once no
 /// running task still uses it).
@@ -26,12 +29,9 @@ impl Vault {
     }
 
     pub(crate) fn shared(&self) -> Result<Arc<OpenVault>> {
-        self.inner.clone().ok_or_else(|| {
-            Error::new(
-                Status::GenericFailure,
-                "E_INVALID_ARGUMENT: the vault is closed; open it again".to_string(),
-            )
-        })
+        self.inner
+            .clone()
+            .ok_or_else(|| napi_error(ErrorCode::InvalidArgument, "the vault is closed; open it again"))
     }
 }
 
@@ -80,10 +80,20 @@ pub struct NativeUnlock {
     pub recovery_words: Option<String>,
 }
 
+/// Exactly one of an open vault, a passphrase or the 24 recovery words: the JS options
+/// bag checked here, so the core only ever sees one way to unlock.
 pub(crate) fn unlock_with(vault: Option<&Vault>, unlock: Option<NativeUnlock>) -> Result<UnlockWith> {
     let vault = vault.map(Vault::shared).transpose()?;
     let (passphrase, words) = unlock.map_or((None, None), |u| (u.passphrase, u.recovery_words));
-    UnlockWith::from_parts(vault, passphrase, words).map_err(to_napi)
+    match (vault, passphrase, words.map(Zeroizing::new)) {
+        (Some(v), None, None) => Ok(UnlockWith::Vault(v)),
+        (None, Some(p), None) => Ok(UnlockWith::Passphrase(Zeroizing::new(p))),
+        (None, None, Some(w)) => guard(|| RecoveryKey::from_words(&w)).map(UnlockWith::Recovery),
+        _ => Err(napi_error(
+            ErrorCode::InvalidArgument,
+            "unlock with exactly one of an open vault, a passphrase or a recovery key",
+        )),
+    }
 }
 
 pub struct CreateVaultTask {
@@ -227,4 +237,21 @@ pub fn native_check_recovery_words(words: String) -> Result<()> {
 #[napi]
 pub fn native_argon2_runs() -> f64 {
     keys::argon2_runs() as f64
+}
+
+/// Hashes a share password (Argon2id at OWASP's costs, on libuv's pool) into a PHC string
+/// `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`. The TS layer normalizes it (NFC) first.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn native_hash_password(password: String) -> AsyncTask<WorkTask<String>> {
+    let password = Zeroizing::new(password);
+    task(move || keys::hash_password(password.as_bytes()))
+}
+
+/// Checks a password against a stored PHC hash (constant-time), on libuv's pool.
+/// Rejects with `E_FORMAT` for a string that is not an Argon2id v19 hash and
+/// `E_KDF_LIMIT` for costs above the caps (256 MiB, t = 10, p = 8), both before Argon2 runs.
+#[napi(ts_return_type = "Promise<boolean>")]
+pub fn native_verify_password(password: String, hash: String) -> AsyncTask<WorkTask<bool>> {
+    let password = Zeroizing::new(password);
+    task(move || keys::verify_password(password.as_bytes(), &hash))
 }

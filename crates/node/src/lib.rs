@@ -9,5 +9,6 @@ mod keys;
 mod progress;
 mod seal;
 mod store;
+mod task;
 
 pub use cancel::CancelToken;

@@ -6,12 +6,13 @@ use napi::bindgen_prelude::*;
 use napi::{check_status, sys};
 use napi_derive::napi;
 use shutterproof_core::seal::{self, OpeningStream, SealFor, SealReport, SealingStream, UnlockWith};
-use shutterproof_core::{CancelFlag, Control};
+use shutterproof_core::{huge_pages, CancelFlag, ErrorCode};
+use zeroize::Zeroizing;
 
 use crate::cancel::CancelToken;
-use crate::errors::{guard, to_napi};
+use crate::errors::{guard, napi_error};
 use crate::keys::{kdf_params, unlock_with, NativeKdf, NativeUnlock, Vault};
-use crate::progress::{progress_from, ProgressCallback};
+use crate::progress::{ProgressCallback, TaskControl};
 
 #[napi(object)]
 pub struct NativeSealReport {
@@ -26,6 +27,23 @@ fn report(r: SealReport) -> NativeSealReport {
     }
 }
 
+/// Exactly one of an open vault or a (non-empty) passphrase: the JS arguments checked
+/// here, so the core only ever sees one recipient.
+fn seal_for(vault: Option<&Vault>, passphrase: Option<String>, kdf: Option<NativeKdf>) -> Result<SealFor> {
+    match (vault.map(Vault::shared).transpose()?, passphrase) {
+        (Some(v), None) => Ok(SealFor::Vault(v)),
+        (None, Some(p)) if !p.is_empty() => Ok(SealFor::Passphrase(Zeroizing::new(p), kdf_params(kdf))),
+        (None, Some(_)) => Err(napi_error(
+            ErrorCode::InvalidArgument,
+            "the passphrase is empty; give a passphrase or a vault",
+        )),
+        _ => Err(napi_error(
+            ErrorCode::InvalidArgument,
+            "seal with exactly one of an open vault or a passphrase",
+        )),
+    }
+}
+
 enum Job {
     Seal(SealFor),
     Open(UnlockWith),
@@ -36,8 +54,7 @@ pub struct SealFileTask {
     dst: PathBuf,
     job: Job,
     overwrite: bool,
-    cancel: CancelFlag,
-    on_progress: Option<ProgressCallback>,
+    control: TaskControl,
 }
 
 impl Task for SealFileTask {
@@ -45,30 +62,13 @@ impl Task for SealFileTask {
     type JsValue = NativeSealReport;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        let progress = self.on_progress.take();
-        let mut control = Control {
-            cancel: self.cancel.clone(),
-            progress: progress_from(progress.as_ref()),
-        };
-        let result = guard(|| match &self.job {
-            Job::Seal(to) => seal::seal_file(
-                &self.src,
-                &self.dst,
-                &to.as_key_source(),
-                self.overwrite,
-                &mut control,
-            ),
-            Job::Open(with) => seal::open_file(
-                &self.src,
-                &self.dst,
-                &with.as_unlock(),
-                self.overwrite,
-                &mut control,
-            ),
-        });
-        drop(control);
-        drop(progress);
-        result.map(report)
+        let (src, dst, overwrite, job) = (&self.src, &self.dst, self.overwrite, &self.job);
+        self.control
+            .with_control(|control| match job {
+                Job::Seal(to) => seal::seal_file(src, dst, &to.as_key_source(), overwrite, control),
+                Job::Open(with) => seal::open_file(src, dst, &with.as_unlock(), overwrite, control),
+            })
+            .map(report)
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
@@ -91,15 +91,13 @@ pub fn native_seal_file(
         ProgressCallback,
     >,
 ) -> Result<AsyncTask<SealFileTask>> {
-    let to = SealFor::from_parts(vault.map(Vault::shared).transpose()?, passphrase, kdf_params(kdf))
-        .map_err(to_napi)?;
+    let to = seal_for(vault, passphrase, kdf)?;
     Ok(AsyncTask::new(SealFileTask {
         src: src.into(),
         dst: dst.into(),
         job: Job::Seal(to),
         overwrite,
-        cancel: cancel.flag.clone(),
-        on_progress,
+        control: TaskControl::new(cancel, on_progress),
     }))
 }
 
@@ -121,8 +119,7 @@ pub fn native_open_sealed_file(
         dst: dst.into(),
         job: Job::Open(unlock_with(vault, unlock)?),
         overwrite,
-        cancel: cancel.flag.clone(),
-        on_progress,
+        control: TaskControl::new(cancel, on_progress),
     }))
 }
 
@@ -245,8 +242,7 @@ pub struct NativeSealer {
 impl NativeSealer {
     #[napi(constructor)]
     pub fn new(vault: Option<&Vault>, passphrase: Option<String>, kdf: Option<NativeKdf>) -> Result<Self> {
-        let to = SealFor::from_parts(vault.map(Vault::shared).transpose()?, passphrase, kdf_params(kdf))
-            .map_err(to_napi)?;
+        let to = seal_for(vault, passphrase, kdf)?;
         let mut header = Vec::new();
         let stream = guard(|| SealingStream::new(&to.as_key_source(), &mut header))?;
         Ok(NativeSealer {
@@ -310,7 +306,7 @@ fn js_buffer_with<'env>(
         // which nothing else references yet; they are uninitialised, hence MaybeUninit.
         unsafe { slice::from_raw_parts_mut(data.cast::<MaybeUninit<u8>>(), len) }
     };
-    seal::primitives::advise_huge_pages(out);
+    huge_pages::advise_huge_pages(out);
     fill(out)?;
     // SAFETY: `value` is the Buffer created above, fully written by `fill`.
     unsafe { BufferSlice::from_napi_value(env.raw(), value) }

@@ -2,19 +2,63 @@
 //! vault, which stays in Rust), checking sealed objects without writing plaintext, and
 //! sealing / opening small in-memory buffers (index snapshots, store records).
 
-use std::path::PathBuf;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use shutterproof_core::keys::OpenVault;
 use shutterproof_core::seal::{self, KeySource, ObjectDigest, SealedDigests, Unlock};
-use shutterproof_core::{CancelFlag, Control};
+use shutterproof_core::Control;
 
 use crate::cancel::CancelToken;
 use crate::errors::guard;
 use crate::keys::Vault;
-use crate::progress::{progress_from, ProgressCallback};
+use crate::progress::{ProgressCallback, TaskControl};
+
+/// One file read with the vault's keys on the libuv pool (object name, sealed read-back);
+/// `work` is the core function, `J` what its result becomes in JS.
+pub struct VaultFileTask<O, J> {
+    vault: Arc<OpenVault>,
+    path: PathBuf,
+    control: TaskControl,
+    work: fn(&OpenVault, &Path, &mut Control) -> shutterproof_core::Result<O>,
+    js: PhantomData<fn() -> J>,
+}
+
+impl<O: Send + 'static, J: From<O> + ToNapiValue + TypeName> Task for VaultFileTask<O, J> {
+    type Output = O;
+    type JsValue = J;
+
+    fn compute(&mut self) -> Result<O> {
+        let (vault, path, work) = (&self.vault, &self.path, self.work);
+        self.control.with_control(|control| work(vault, path, control))
+    }
+
+    fn resolve(&mut self, _env: Env, output: O) -> Result<J> {
+        Ok(output.into())
+    }
+}
+
+fn vault_file_task<O, J>(
+    vault: &Vault,
+    path: String,
+    cancel: &CancelToken,
+    on_progress: Option<ProgressCallback>,
+    work: fn(&OpenVault, &Path, &mut Control) -> shutterproof_core::Result<O>,
+) -> Result<AsyncTask<VaultFileTask<O, J>>>
+where
+    VaultFileTask<O, J>: Task,
+{
+    Ok(AsyncTask::new(VaultFileTask {
+        vault: vault.shared()?,
+        path: path.into(),
+        control: TaskControl::new(cancel, on_progress),
+        work,
+        js: PhantomData,
+    }))
+}
 
 #[napi(object)]
 pub struct NativeObjectDigest {
@@ -23,35 +67,13 @@ pub struct NativeObjectDigest {
     pub size: f64,
 }
 
-pub struct ObjectNameTask {
-    vault: Arc<OpenVault>,
-    path: PathBuf,
-    cancel: CancelFlag,
-    on_progress: Option<ProgressCallback>,
-}
-
-impl Task for ObjectNameTask {
-    type Output = ObjectDigest;
-    type JsValue = NativeObjectDigest;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let progress = self.on_progress.take();
-        let mut control = Control {
-            cancel: self.cancel.clone(),
-            progress: progress_from(progress.as_ref()),
-        };
-        let result = guard(|| seal::object_name(&self.vault, &self.path, &mut control));
-        drop(control);
-        drop(progress);
-        result
-    }
-
-    fn resolve(&mut self, _env: Env, d: Self::Output) -> Result<Self::JsValue> {
-        Ok(NativeObjectDigest {
+impl From<ObjectDigest> for NativeObjectDigest {
+    fn from(d: ObjectDigest) -> Self {
+        NativeObjectDigest {
             name: d.name,
             blake3: d.blake3,
             size: d.size as f64,
-        })
+        }
     }
 }
 
@@ -64,13 +86,10 @@ pub fn native_store_object_name(
     #[napi(ts_arg_type = "((bytesDone: number) => void) | undefined | null")] on_progress: Option<
         ProgressCallback,
     >,
-) -> Result<AsyncTask<ObjectNameTask>> {
-    Ok(AsyncTask::new(ObjectNameTask {
-        vault: vault.shared()?,
-        path: path.into(),
-        cancel: cancel.flag.clone(),
-        on_progress,
-    }))
+) -> Result<AsyncTask<VaultFileTask<ObjectDigest, NativeObjectDigest>>> {
+    vault_file_task(vault, path, cancel, on_progress, |vault, path, control| {
+        seal::object_name(vault, path, control)
+    })
 }
 
 #[napi(object)]
@@ -81,36 +100,14 @@ pub struct NativeSealedDigests {
     pub method: String,
 }
 
-pub struct HashSealedTask {
-    vault: Arc<OpenVault>,
-    path: PathBuf,
-    cancel: CancelFlag,
-    on_progress: Option<ProgressCallback>,
-}
-
-impl Task for HashSealedTask {
-    type Output = SealedDigests;
-    type JsValue = NativeSealedDigests;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let progress = self.on_progress.take();
-        let mut control = Control {
-            cancel: self.cancel.clone(),
-            progress: progress_from(progress.as_ref()),
-        };
-        let result = guard(|| seal::hash_sealed_file(&self.path, &Unlock::Vault(&self.vault), &mut control));
-        drop(control);
-        drop(progress);
-        result
-    }
-
-    fn resolve(&mut self, _env: Env, d: Self::Output) -> Result<Self::JsValue> {
-        Ok(NativeSealedDigests {
+impl From<SealedDigests> for NativeSealedDigests {
+    fn from(d: SealedDigests) -> Self {
+        NativeSealedDigests {
             plaintext_size: d.plaintext_size as f64,
             sealed_size: d.sealed_size as f64,
             blake3: d.blake3,
             method: d.method.as_str().to_string(),
-        })
+        }
     }
 }
 
@@ -123,13 +120,10 @@ pub fn native_hash_sealed_file(
     #[napi(ts_arg_type = "((bytesDone: number) => void) | undefined | null")] on_progress: Option<
         ProgressCallback,
     >,
-) -> Result<AsyncTask<HashSealedTask>> {
-    Ok(AsyncTask::new(HashSealedTask {
-        vault: vault.shared()?,
-        path: path.into(),
-        cancel: cancel.flag.clone(),
-        on_progress,
-    }))
+) -> Result<AsyncTask<VaultFileTask<SealedDigests, NativeSealedDigests>>> {
+    vault_file_task(vault, path, cancel, on_progress, |vault, path, control| {
+        seal::hash_sealed_file(path, &Unlock::Vault(vault), control)
+    })
 }
 
 pub struct BytesTask {

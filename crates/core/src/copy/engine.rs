@@ -8,18 +8,17 @@
 
 use std::fs;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use super::pool::BufferPool;
+use super::shared::{DestShared, Shared, ToCoordinator};
 use super::types::*;
-use super::{preflight, reader, writer};
-use crate::control::{CancelFlag, Control, PROGRESS_EVENTS_PER_SECOND};
+use super::{finisher, preflight, reader, verifier, writer};
+use crate::control::{Control, PROGRESS_EVENTS_PER_SECOND};
 use crate::error::{ErrorCode, Result};
-use crate::hash::Digests;
 
 /// Files a writer may hand to its finisher before it waits: bounds open descriptors.
 const FINISH_QUEUE: usize = 256;
@@ -27,67 +26,6 @@ const FINISH_QUEUE: usize = 256;
 /// for the disk to read one file back while later ones are synced; small, so that a
 /// cancelled copy leaves few files renamed but unchecked (`copied`), the rest `aborted`.
 const VERIFY_QUEUE: usize = 8;
-
-/// State shared by every thread of one copy.
-pub(crate) struct Shared<'o> {
-    pub(crate) options: &'o CopyOptions,
-    pub(crate) cancel: CancelFlag,
-    pub(crate) pool: Arc<BufferPool>,
-    pub(crate) dests: Vec<DestShared>,
-    pub(crate) bytes_read: AtomicU64,
-    /// Index of the job the reader is on; `usize::MAX` before it starts.
-    pub(crate) reading: AtomicUsize,
-}
-
-pub(crate) struct DestShared {
-    pub(crate) root: PathBuf,
-    pub(crate) dead: AtomicBool,
-    pub(crate) failure: Mutex<Option<Failure>>,
-    pub(crate) bytes_written: AtomicU64,
-}
-
-impl Shared<'_> {
-    pub(crate) fn is_dead(&self, d: usize) -> bool {
-        self.dests[d].dead.load(Ordering::Acquire)
-    }
-
-    pub(crate) fn all_dead(&self) -> bool {
-        (0..self.dests.len()).all(|d| self.is_dead(d))
-    }
-
-    /// Marks destination `d` failed (first reason wins) and tells the coordinator once.
-    pub(crate) fn fail_destination(
-        &self,
-        d: usize,
-        failure: Failure,
-        to_coord: &mpsc::Sender<ToCoordinator>,
-    ) {
-        if self.dests[d].dead.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        *self.dests[d].failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(failure.clone());
-        let _ = to_coord.send(ToCoordinator::DestinationFailed { dest: d, failure });
-    }
-}
-
-/// What the worker threads tell the calling thread.
-pub(crate) enum ToCoordinator {
-    Source {
-        file: usize,
-        size: u64,
-        mtime: Option<std::time::SystemTime>,
-        outcome: std::result::Result<Digests, (SourceState, Failure)>,
-    },
-    Destination {
-        file: usize,
-        dest: usize,
-        result: DestinationResult,
-    },
-    DestinationFailed {
-        dest: usize,
-        failure: Failure,
-    },
-}
 
 /// Copies every job to every destination root (`root/job.relative`), verifies as
 /// `options.verify` says, and reports per file and per destination.
@@ -111,15 +49,7 @@ pub fn copy_files(
         options,
         cancel: control.cancel.clone(),
         pool: BufferPool::new(options.buffer_bytes, options.buffer_count),
-        dests: roots
-            .iter()
-            .map(|root| DestShared {
-                root: root.clone(),
-                dead: AtomicBool::new(false),
-                failure: Mutex::new(None),
-                bytes_written: AtomicU64::new(0),
-            })
-            .collect(),
+        dests: roots.iter().cloned().map(DestShared::new).collect(),
         bytes_read: AtomicU64::new(0),
         reading: AtomicUsize::new(usize::MAX),
     };
@@ -133,8 +63,8 @@ pub fn copy_files(
             let (vtx, vrx) = mpsc::sync_channel(VERIFY_QUEUE);
             let (shared, tc1, tc2, tc3) = (&shared, to_coord.clone(), to_coord.clone(), to_coord.clone());
             s.spawn(move || writer::run_writer(shared, d, wrx, ftx, tc1));
-            s.spawn(move || writer::run_finisher(shared, d, frx, vtx, tc2));
-            s.spawn(move || writer::run_verifier(shared, d, vrx, tc3));
+            s.spawn(move || finisher::run_finisher(shared, d, frx, vtx, tc2));
+            s.spawn(move || verifier::run_verifier(shared, d, vrx, tc3));
             to_writers.push(wtx);
         }
         let (shared_ref, tc) = (&shared, to_coord);

@@ -3,11 +3,14 @@
 //! and read it back from the disk. See `docs/COPY-ENGINE.md` for the design.
 
 mod engine;
+mod finisher;
 mod partial;
 mod pool;
 mod preflight;
 mod reader;
+mod shared;
 mod types;
+mod verifier;
 pub(crate) mod verify;
 mod writer;
 

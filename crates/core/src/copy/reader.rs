@@ -4,38 +4,17 @@
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read};
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use super::engine::{Shared, ToCoordinator};
-use super::pool::Chunk;
+use super::shared::{FileMeta, Shared, ToCoordinator, ToWriter};
 use super::types::{CopyJob, Failure, SourceState, VerifyMode};
 use super::verify::{digests_match, open_read, read_back, ReadBackBuffers};
 use crate::error::{Error, ErrorCode, Result};
 use crate::hash::{Digests, MultiHasher};
-
-/// What a writer needs to know about the file it is about to receive.
-pub(crate) struct FileMeta {
-    pub(crate) index: usize,
-    pub(crate) relative: PathBuf,
-    pub(crate) size: u64,
-    pub(crate) mtime: SystemTime,
-    pub(crate) atime: SystemTime,
-    pub(crate) dev: u64,
-    pub(crate) ino: u64,
-}
-
-#[derive(Clone)]
-pub(crate) enum ToWriter {
-    Begin(Arc<FileMeta>),
-    Data(Arc<Chunk>),
-    /// `Complete` carries the source digests; `Abandon` means the source changed, failed
-    /// or the copy was cancelled: remove the temporary file.
-    End(Option<Arc<Digests>>),
-}
 
 pub(crate) fn run_reader(
     shared: &Shared,

@@ -1,56 +1,26 @@
-//! Per destination: a writer that streams buffers into a temporary file, a finisher that
-//! makes finished files durable (fsync → rename → folder fsync), and a verifier that reads
-//! them back. Splitting them keeps thousands of small files from queueing behind each
-//! fsync (the writer is already on the next files while the finisher syncs a batch, and
-//! each folder is synced once per batch rather than once per file), and lets the disk
-//! read file N back while it writes file N + 1 instead of doing one after the other.
+//! The writer (one per destination): streams the reader's buffers into a temporary file
+//! beside the final name and, when the reader says the file ended cleanly, hands the open
+//! file to its finisher. A file already there is compared, never overwritten. Handing off
+//! keeps thousands of small files from queueing behind each fsync: the writer is already
+//! on the next files while the finisher syncs a batch.
 
-use std::collections::{BTreeSet, HashSet};
-use std::ffi::CString;
-use std::fs::{self, File, FileTimes, OpenOptions};
+use std::collections::HashSet;
+use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::mem;
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
 use std::sync::Arc;
 
-use super::engine::{Shared, ToCoordinator};
 use super::partial::partial_path;
 use super::pool::Chunk;
-use super::reader::{FileMeta, ToWriter};
-use super::types::{DestinationResult, Failure, FileStatus, VerifyMethod, VerifyMode};
+use super::shared::{report, FileMeta, Finish, Shared, Temp, ToCoordinator, ToWriter};
+use super::types::{DestinationResult, Failure, FileStatus};
 use super::verify::{digests_match, read_back, ReadBack, ReadBackBuffers};
 use crate::error::{Error, ErrorCode, Result};
 use crate::hash::Digests;
-
-/// Files the finisher takes at once: their folders are synced once for the whole batch.
-const FINISH_BATCH: usize = 64;
-
-/// A file being written under its temporary name.
-pub(crate) struct Temp {
-    file: File,
-    temp: PathBuf,
-    final_path: PathBuf,
-    /// Folders whose entries changed because we created sub-folders for this file.
-    new_dir_parents: Vec<PathBuf>,
-    meta: Arc<FileMeta>,
-    written: u64,
-}
-
-impl Temp {
-    fn discard(self) {
-        drop(self.file);
-        let _ = fs::remove_file(&self.temp);
-    }
-}
-
-pub(crate) struct Finish {
-    temp: Temp,
-    digests: Arc<Digests>,
-}
 
 /// Where the current file's bytes go.
 enum Sink {
@@ -130,11 +100,7 @@ impl Writer<'_, '_> {
     }
 
     fn report(&self, index: usize, result: DestinationResult) {
-        let _ = self.to_coord.send(ToCoordinator::Destination {
-            file: index,
-            dest: self.d,
-            result,
-        });
+        report(&self.to_coord, index, self.d, result);
     }
 
     fn begin(&mut self, meta: Arc<FileMeta>) -> Sink {
@@ -313,231 +279,4 @@ impl Writer<'_, '_> {
         self.known_dirs.insert(dir.to_path_buf());
         Ok(parents)
     }
-}
-
-pub(crate) fn run_finisher(
-    shared: &Shared,
-    d: usize,
-    rx: Receiver<Finish>,
-    verifier: SyncSender<Committed>,
-    to_coord: Sender<ToCoordinator>,
-) {
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < FINISH_BATCH {
-            match rx.try_recv() {
-                Ok(f) => batch.push(f),
-                Err(_) => break,
-            }
-        }
-        finish_batch(shared, d, batch, &verifier, &to_coord);
-    }
-}
-
-/// Reads back, in order, the files the finisher made durable (a bounded queue of names).
-pub(crate) fn run_verifier(
-    shared: &Shared,
-    d: usize,
-    rx: Receiver<Committed>,
-    to_coord: Sender<ToCoordinator>,
-) {
-    let mut buffers = ReadBackBuffers::new();
-    for c in rx {
-        // Already complete and durable under its final name: cancelling only skips the check.
-        let result = if shared.cancel.is_cancelled() {
-            DestinationResult::ok(FileStatus::Copied, VerifyMethod::None)
-        } else {
-            verify(shared, d, &c, &mut buffers)
-        };
-        let _ = to_coord.send(ToCoordinator::Destination {
-            file: c.meta.index,
-            dest: d,
-            result,
-        });
-    }
-}
-
-/// A file renamed into place and its folder synced, waiting for its read-back.
-pub(crate) struct Committed {
-    final_path: PathBuf,
-    meta: Arc<FileMeta>,
-    digests: Arc<Digests>,
-}
-
-fn finish_batch(
-    shared: &Shared,
-    d: usize,
-    batch: Vec<Finish>,
-    verifier: &SyncSender<Committed>,
-    to_coord: &Sender<ToCoordinator>,
-) {
-    let report = |index: usize, result: DestinationResult| {
-        let _ = to_coord.send(ToCoordinator::Destination {
-            file: index,
-            dest: d,
-            result,
-        });
-    };
-    let mut committed = Vec::with_capacity(batch.len());
-    let mut dirs = BTreeSet::new();
-    for Finish { temp, digests } in batch {
-        // Cancelled or dead: the temporary file goes, nothing appears under a final name.
-        if shared.is_dead(d) || shared.cancel.is_cancelled() {
-            temp.discard();
-            continue;
-        }
-        match commit(&temp) {
-            Ok(()) => {
-                dirs.extend(temp.final_path.parent().map(Path::to_path_buf));
-                dirs.extend(temp.new_dir_parents.iter().cloned());
-                let Temp { final_path, meta, .. } = temp;
-                committed.push(Committed {
-                    final_path,
-                    meta,
-                    digests,
-                });
-            }
-            Err(e) if e.code == ErrorCode::Exists => {
-                report(temp.meta.index, DestinationResult::failed(Failure::from(e)));
-                temp.discard();
-            }
-            Err(e) => {
-                temp.discard();
-                shared.fail_destination(d, Failure::from(e), to_coord);
-            }
-        }
-    }
-    for dir in &dirs {
-        if let Err(e) = sync_dir(dir) {
-            shared.fail_destination(d, Failure::from(e), to_coord);
-            return;
-        }
-    }
-    for c in committed {
-        if let Err(unsent) = verifier.send(c) {
-            // The verifier is gone (it panicked): the file is durable but unchecked.
-            report(
-                unsent.0.meta.index,
-                DestinationResult::ok(FileStatus::Copied, VerifyMethod::None),
-            );
-        }
-    }
-}
-
-/// Times, then fsync (data, size and times durable), then the name: in that order, so a
-/// final name never points at bytes the disk does not hold yet.
-fn commit(t: &Temp) -> Result<()> {
-    let times = FileTimes::new()
-        .set_accessed(t.meta.atime)
-        .set_modified(t.meta.mtime);
-    t.file.set_times(times).map_err(|e| Error::io(e, &t.final_path))?;
-    t.file.sync_all().map_err(|e| Error::io(e, &t.final_path))?;
-    rename_noreplace(&t.temp, &t.final_path).map_err(|e| Error::io(e, &t.final_path))
-}
-
-/// rename() that refuses to replace a file that appeared meanwhile (another program, a
-/// second copy into the same folder): we never overwrite what we did not check.
-fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
-    let c = |p: &Path| CString::new(p.as_os_str().as_bytes()).map_err(io::Error::other);
-    let (cf, ct) = (c(from)?, c(to)?);
-    // The system call itself (Linux 3.15+), not libc's renameat2() wrapper: that needs
-    // glibc 2.28 or musl 1.2.4, and the published addon promises glibc 2.17 (a missing
-    // wrapper fails the addon's load on musl, and the first copy on older glibc).
-    // SAFETY: both are valid NUL-terminated paths; the other arguments are plain integers.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_renameat2,
-            libc::AT_FDCWD,
-            cf.as_ptr(),
-            libc::AT_FDCWD,
-            ct.as_ptr(),
-            libc::RENAME_NOREPLACE,
-        )
-    };
-    if rc == 0 {
-        return Ok(());
-    }
-    let err = io::Error::last_os_error();
-    // Some file systems (FAT, exFAT, network mounts) do not support the flag.
-    if !matches!(err.raw_os_error(), Some(libc::EINVAL | libc::ENOSYS)) {
-        return Err(err);
-    }
-    if fs::symlink_metadata(to).is_ok() {
-        return Err(io::Error::from(io::ErrorKind::AlreadyExists));
-    }
-    fs::rename(from, to)
-}
-
-fn sync_dir(dir: &Path) -> Result<()> {
-    let f = File::open(dir).map_err(|e| Error::io(e, dir))?;
-    match f.sync_all() {
-        Ok(()) => Ok(()),
-        // Some file systems cannot fsync a folder; their entries are written with the data.
-        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => Ok(()),
-        Err(e) => Err(Error::io(e, dir)),
-    }
-}
-
-fn verify(shared: &Shared, d: usize, c: &Committed, buffers: &mut ReadBackBuffers) -> DestinationResult {
-    let opts = shared.options;
-    let path = &c.final_path;
-    match opts.verify {
-        VerifyMode::Source => DestinationResult::ok(FileStatus::Copied, VerifyMethod::None),
-        VerifyMode::Size => match fs::metadata(path) {
-            Ok(m) if m.len() == c.meta.size => DestinationResult::ok(FileStatus::Copied, VerifyMethod::Size),
-            Ok(m) => mismatch(
-                path,
-                &format!("{} bytes on disk, {} expected", m.len(), c.meta.size),
-            ),
-            Err(e) => DestinationResult::failed(Failure::from(Error::io(e, path))),
-        },
-        VerifyMode::Destination => {
-            let hook = opts.hooks.before_verify_read.clone();
-            let mut before = |m| {
-                if let Some(h) = &hook {
-                    h(d, path, m);
-                }
-            };
-            match read_back(
-                path,
-                &opts.algorithms,
-                opts.direct_io,
-                &shared.cancel,
-                &mut before,
-                buffers,
-            ) {
-                Ok(b) if digests_match(&b.digests, &c.digests) => {
-                    DestinationResult::ok(FileStatus::Verified, b.method)
-                }
-                Ok(b) => mismatch(
-                    path,
-                    &format!(
-                        "read back ({}) it does not match the source hash",
-                        b.method.as_str()
-                    ),
-                ),
-                Err(e) if e.code == ErrorCode::Aborted => {
-                    DestinationResult::ok(FileStatus::Copied, VerifyMethod::None)
-                }
-                Err(e) => DestinationResult::failed(Failure::from(e)),
-            }
-        }
-    }
-}
-
-/// A copy that does not match must not sit under a final name looking finished.
-fn mismatch(path: &Path, why: &str) -> DestinationResult {
-    let removed = fs::remove_file(path).is_ok();
-    DestinationResult::failed(Failure::new(
-        ErrorCode::VerifyMismatch,
-        format!(
-            "{}: {why}; the drive may be failing. {} copy again, preferably to another drive",
-            path.display(),
-            if removed {
-                "The bad copy was removed;"
-            } else {
-                "Remove the bad copy and"
-            }
-        ),
-    ))
 }

@@ -30,6 +30,11 @@ impl Algorithm {
         Algorithm::Sha256,
     ];
 
+    /// Position in [`Algorithm::ALL`] (the variants are declared in that order).
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Algorithm::Blake3 => "blake3",
@@ -68,7 +73,8 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_unknown_names_are_refused() {
-        for a in Algorithm::ALL {
+        for (i, a) in Algorithm::ALL.into_iter().enumerate() {
+            assert_eq!(a.index(), i, "{a} is declared out of ALL's order");
             assert_eq!(a.name().parse::<Algorithm>().unwrap(), a);
         }
         let err = "crc32".parse::<Algorithm>().unwrap_err();

@@ -10,29 +10,35 @@ use super::Algorithm;
 /// (the blake3 crate's own advice is ~128 KiB).
 const RAYON_MIN_BYTES: usize = 128 * 1024;
 
-/// Finished digests, lowercase hex, only for the algorithms that were asked for.
+/// Finished digests, lowercase hex, only for the algorithms that were asked for. One
+/// slot per [`Algorithm`]: the list of algorithms is `Algorithm::ALL`, nowhere else.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Digests {
-    pub blake3: Option<String>,
-    pub xxh128: Option<String>,
-    pub xxh64: Option<String>,
-    pub xxh3: Option<String>,
-    pub md5: Option<String>,
-    pub sha1: Option<String>,
-    pub sha256: Option<String>,
-}
+pub struct Digests([Option<String>; Algorithm::ALL.len()]);
 
 impl Digests {
     pub fn get(&self, algorithm: Algorithm) -> Option<&str> {
-        match algorithm {
-            Algorithm::Blake3 => self.blake3.as_deref(),
-            Algorithm::Xxh128 => self.xxh128.as_deref(),
-            Algorithm::Xxh64 => self.xxh64.as_deref(),
-            Algorithm::Xxh3 => self.xxh3.as_deref(),
-            Algorithm::Md5 => self.md5.as_deref(),
-            Algorithm::Sha1 => self.sha1.as_deref(),
-            Algorithm::Sha256 => self.sha256.as_deref(),
+        self.0[algorithm.index()].as_deref()
+    }
+
+    pub fn set(&mut self, algorithm: Algorithm, hex: String) {
+        self.0[algorithm.index()] = Some(hex);
+    }
+
+    /// The digests present, in `Algorithm::ALL` order.
+    pub fn iter(&self) -> impl Iterator<Item = (Algorithm, &str)> + '_ {
+        Algorithm::ALL
+            .into_iter()
+            .filter_map(|a| self.get(a).map(|hex| (a, hex)))
+    }
+}
+
+impl FromIterator<(Algorithm, String)> for Digests {
+    fn from_iter<I: IntoIterator<Item = (Algorithm, String)>>(pairs: I) -> Self {
+        let mut d = Digests::default();
+        for (algorithm, hex) in pairs {
+            d.set(algorithm, hex);
         }
+        d
     }
 }
 
@@ -148,20 +154,33 @@ impl MultiHasher {
     pub fn finalize(&self) -> Digests {
         let o = &self.others;
         let xxh3 = o.xxh3.as_deref();
-        Digests {
-            blake3: self.blake3.as_ref().map(|h| h.finalize().to_hex().to_string()),
+        [
+            (
+                Algorithm::Blake3,
+                self.blake3.as_ref().map(|h| h.finalize().to_hex().to_string()),
+            ),
             // XXH128's canonical form is the big-endian 128-bit value (as xxhsum -H2 prints).
-            xxh128: xxh3
-                .filter(|_| o.want_xxh128)
-                .map(|h| format!("{:032x}", h.digest128())),
-            xxh3: xxh3
-                .filter(|_| o.want_xxh3_64)
-                .map(|h| format!("{:016x}", h.digest())),
-            xxh64: o.xxh64.as_ref().map(|h| format!("{:016x}", h.digest())),
-            md5: o.md5.clone().map(|h| to_hex(&h.finalize())),
-            sha1: o.sha1.clone().map(|h| to_hex(&h.finalize())),
-            sha256: o.sha256.clone().map(|h| to_hex(&h.finalize())),
-        }
+            (
+                Algorithm::Xxh128,
+                xxh3.filter(|_| o.want_xxh128)
+                    .map(|h| format!("{:032x}", h.digest128())),
+            ),
+            (
+                Algorithm::Xxh3,
+                xxh3.filter(|_| o.want_xxh3_64)
+                    .map(|h| format!("{:016x}", h.digest())),
+            ),
+            (
+                Algorithm::Xxh64,
+                o.xxh64.as_ref().map(|h| format!("{:016x}", h.digest())),
+            ),
+            (Algorithm::Md5, o.md5.clone().map(|h| to_hex(&h.finalize()))),
+            (Algorithm::Sha1, o.sha1.clone().map(|h| to_hex(&h.finalize()))),
+            (Algorithm::Sha256, o.sha256.clone().map(|h| to_hex(&h.finalize()))),
+        ]
+        .into_iter()
+        .filter_map(|(a, hex)| hex.map(|hex| (a, hex)))
+        .collect()
     }
 }
 
@@ -184,19 +203,22 @@ mod tests {
         let mut h = MultiHasher::new(&Algorithm::ALL);
         h.update(b"abc");
         let d = h.finalize();
-        assert_eq!(
-            d.blake3.unwrap(),
-            "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85"
-        );
-        assert_eq!(d.md5.unwrap(), "900150983cd24fb0d6963f7d28e17f72");
-        assert_eq!(d.sha1.unwrap(), "a9993e364706816aba3e25717850c26c9cd0d89d");
-        assert_eq!(
-            d.sha256.unwrap(),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-        assert_eq!(d.xxh64.unwrap(), "44bc2cf5ad770999");
-        assert_eq!(d.xxh3.unwrap(), "78af5f94892f3950");
-        assert_eq!(d.xxh128.unwrap(), "06b05ab6733a618578af5f94892f3950");
+        let want = [
+            (
+                Algorithm::Blake3,
+                "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85",
+            ),
+            (Algorithm::Xxh128, "06b05ab6733a618578af5f94892f3950"),
+            (Algorithm::Xxh64, "44bc2cf5ad770999"),
+            (Algorithm::Xxh3, "78af5f94892f3950"),
+            (Algorithm::Md5, "900150983cd24fb0d6963f7d28e17f72"),
+            (Algorithm::Sha1, "a9993e364706816aba3e25717850c26c9cd0d89d"),
+            (
+                Algorithm::Sha256,
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            ),
+        ];
+        assert_eq!(d.iter().collect::<Vec<_>>(), want);
         assert_eq!(h.bytes(), 3);
     }
 
@@ -204,10 +226,10 @@ mod tests {
     fn empty_list_means_blake3_only() {
         let d = MultiHasher::new(&[]).finalize();
         assert_eq!(
-            d.blake3.as_deref(),
+            d.get(Algorithm::Blake3),
             Some("af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262")
         );
-        assert_eq!(d.xxh128, None);
+        assert_eq!(d.get(Algorithm::Xxh128), None);
     }
 
     #[test]

@@ -77,16 +77,22 @@ pub fn argon2id(
     salt: &[u8],
     params: KdfParams,
 ) -> Result<Zeroizing<[u8; KDF_OUTPUT_LEN]>> {
+    let mut out = Zeroizing::new([0u8; KDF_OUTPUT_LEN]);
+    argon2id_into(passphrase, salt, params, &mut out[..])?;
+    Ok(out)
+}
+
+/// Argon2id (v1.3) filling `out` (any length Argon2 allows): the one place Argon2 runs,
+/// after the caps are checked, and counted.
+pub(crate) fn argon2id_into(passphrase: &[u8], salt: &[u8], params: KdfParams, out: &mut [u8]) -> Result<()> {
     params.check()?;
-    let argon_params = argon2::Params::new(params.m_kib, params.t, params.p, Some(KDF_OUTPUT_LEN))
+    let argon_params = argon2::Params::new(params.m_kib, params.t, params.p, Some(out.len()))
         .map_err(|e| Error::new(ErrorCode::Format, format!("invalid Argon2id parameters: {e}")))?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, argon_params);
-    let mut out = Zeroizing::new([0u8; KDF_OUTPUT_LEN]);
     ARGON2_RUNS.fetch_add(1, Ordering::SeqCst);
     argon
-        .hash_password_into(passphrase, salt, &mut out[..])
-        .map_err(|e| Error::new(ErrorCode::Internal, format!("Argon2id failed: {e}")))?;
-    Ok(out)
+        .hash_password_into(passphrase, salt, out)
+        .map_err(|e| Error::new(ErrorCode::Internal, format!("Argon2id failed: {e}")))
 }
 
 #[cfg(test)]

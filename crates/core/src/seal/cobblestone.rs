@@ -24,11 +24,10 @@ use std::mem::MaybeUninit;
 use rayon::prelude::*;
 use zeroize::Zeroizing;
 
-use super::primitives::{
-    ct_eq, hkdf_expand_sha512, random_array, reserve_output, Aes256Gcm, GCM_NONCE_LEN, GCM_TAG_LEN,
-};
+use super::primitives::{ct_eq, hkdf_expand_sha512, random_array, Aes256Gcm, GCM_NONCE_LEN, GCM_TAG_LEN};
 use crate::control::CancelFlag;
 use crate::error::{Error, ErrorCode, Result};
+use crate::huge_pages::reserve_output;
 
 /// Plaintext bytes per chunk; only the final chunk is shorter (and it always is).
 pub const CHUNK_SIZE: usize = 16 * 1024;
