@@ -7,7 +7,15 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
-import { backup, createVault, ingest, initStore, openCatalog, restoreTest, type DestinationSpec } from '../lib/index'
+import {
+  backup,
+  createVault,
+  ingest,
+  initStore,
+  openCatalog,
+  restoreTest,
+  type DestinationSpec,
+} from '../lib/index'
 import { openDatabase } from '../lib/sqlite'
 import { makeCard } from './support/ingest-fixtures'
 import { cli, tempDir } from './support/fixtures'
@@ -20,7 +28,11 @@ test('status gives each 3-2-1 reason; rebuild of a deleted catalog gives the sam
   mkdirSync(ssd1)
   mkdirSync(ssd2)
   const card = makeCard({ rawBytes: 100_000, raws: 2, jpegs: 2 })
-  const r = await ingest({ source: card, destinations: [ssd1, ssd2], session: { client: 'Ada', shoot: 'Wedding', date: '2026-04-26' } })
+  const r = await ingest({
+    source: card,
+    destinations: [ssd1, ssd2],
+    session: { client: 'Ada', shoot: 'Wedding', date: '2026-04-26' },
+  })
   assert.is(r.status, 'completed')
   const name = r.session.folder
   const { vault } = await createVault(join(dir, 'v.vault'), { passphrase: 'p', kdf: FAST })
@@ -70,19 +82,38 @@ test('status gives each 3-2-1 reason; rebuild of a deleted catalog gives the sam
   const table = cli(['status', '--catalog', file])
   // The CLI uses the real clock: today the session meets 3-2-1.
   assert.is(table.status, 0, table.stderr)
-  assert.match(table.stdout, new RegExp(`${name}\\s+3\\s+hdd\\+ssd\\s+yes:Offsite\\s+\\S+\\s+completed \\S+\\s+yes`))
+  assert.match(
+    table.stdout,
+    new RegExp(`${name}\\s+3\\s+hdd\\+ssd\\s+yes:Offsite\\s+\\S+\\s+completed \\S+\\s+yes`),
+  )
   const json = cli(['status', '--catalog', file, '--json'])
   assert.is((JSON.parse(json.stdout) as Array<{ session: string }>)[0]!.session, name)
   // From the CLI alone: a new catalog rebuilt from the places named on the command line.
   const fresh = cli(
-    ['status', '--catalog', join(dir, 'cli-catalog.db'), '--json', '--vault', join(dir, 'v.vault'),
-      '--folder', `SSD1:ssd:onsite:${ssd1}`, '--folder', `SSD2:ssd:onsite:${ssd2}`, '--store', `Offsite:hdd:offsite:${join(dir, 'store')}`],
+    [
+      'status',
+      '--catalog',
+      join(dir, 'cli-catalog.db'),
+      '--json',
+      '--vault',
+      join(dir, 'v.vault'),
+      '--folder',
+      `SSD1:ssd:onsite:${ssd1}`,
+      '--folder',
+      `SSD2:ssd:onsite:${ssd2}`,
+      '--store',
+      `Offsite:hdd:offsite:${join(dir, 'store')}`,
+    ],
     { env: { SHUTTERPROOF_PASSPHRASE: 'p' } },
   )
   assert.is(fresh.status, 0, fresh.stderr)
   const row = (JSON.parse(fresh.stdout) as Array<{ session: string; copies: number; meets321: boolean }>)[0]!
   assert.equal([row.session, row.copies, row.meets321], [name, 3, true])
-  assert.is(cli(['status', '--catalog', join(dir, 'x.db'), '--folder', 'SSD1:tape:onsite:/x']).status, 2, 'an unknown kind is a usage error')
+  assert.is(
+    cli(['status', '--catalog', join(dir, 'x.db'), '--folder', 'SSD1:tape:onsite:/x']).status,
+    2,
+    'an unknown kind is a usage error',
+  )
   vault.close()
 })
 

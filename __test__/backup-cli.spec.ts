@@ -22,7 +22,10 @@ const auth = ['--vault', vaultFile, '--passphrase-file', passFile]
 function countObjects(): number {
   const root = join(storeDir, 'objects')
   if (!existsSync(root)) return 0
-  return readdirSync(root).reduce((n, d) => n + readdirSync(join(root, d)).filter((f) => !f.startsWith('.')).length, 0)
+  return readdirSync(root).reduce(
+    (n, d) => n + readdirSync(join(root, d)).filter((f) => !f.startsWith('.')).length,
+    0,
+  )
 }
 
 /**
@@ -32,7 +35,11 @@ function countObjects(): number {
 function backupKilledAfter(n: number): Promise<number> {
   const before = countObjects()
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'backup', session, storeDir, ...auth], { stdio: 'ignore' })
+    const child = spawn(
+      process.execPath,
+      ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'backup', session, storeDir, ...auth],
+      { stdio: 'ignore' },
+    )
     const timer = setInterval(() => {
       if (countObjects() - before >= n) child.kill('SIGKILL')
     }, 5)
@@ -56,7 +63,9 @@ test('SIGKILL at several points, then a re-run: completes; every snapshot restor
   for (const [round, n] of points.entries()) {
     // Sizes differ per round: writeRandomFile's content depends on the size alone, and equal
     // files would be stored once (nothing new to write, nothing to kill).
-    if (round > 0) for (let i = 0; i < 10; i++) writeRandomFile(join(session, 'DCIM', `R${round}_${i}.CR3`), 150_000 + round * 1000 + i)
+    if (round > 0)
+      for (let i = 0; i < 10; i++)
+        writeRandomFile(join(session, 'DCIM', `R${round}_${i}.CR3`), 150_000 + round * 1000 + i)
     const written = await backupKilledAfter(n)
     assert.ok(written >= n, `killed after ${written} new objects`)
     const r = cli(['backup', session, storeDir, ...auth, '--json'])
@@ -79,7 +88,10 @@ test('SIGKILL at several points, then a re-run: completes; every snapshot restor
   }
   // No temporary file left under the store after the completing runs.
   const temps: string[] = []
-  const walk = (d: string) => readdirSync(d).forEach((n) => (statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : n.startsWith('.') && temps.push(n)))
+  const walk = (d: string) =>
+    readdirSync(d).forEach((n) =>
+      statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : n.startsWith('.') && temps.push(n),
+    )
   walk(storeDir)
   assert.equal(temps, [])
 })
@@ -91,7 +103,9 @@ test('restore-test and restore through the CLI; exit 1 on a damaged object, 2 on
   const into = join(dir, 'restored')
   const r = cli(['restore', storeDir, '2026-04-26_Ada_Wedding', into, ...auth])
   assert.is(r.status, 0, r.stderr)
-  assert.ok(readFileSync(join(into, 'DCIM', 'IMG_3.CR3')).equals(readFileSync(join(session, 'DCIM', 'IMG_3.CR3'))))
+  assert.ok(
+    readFileSync(join(into, 'DCIM', 'IMG_3.CR3')).equals(readFileSync(join(session, 'DCIM', 'IMG_3.CR3'))),
+  )
   const again = cli(['restore', storeDir, '2026-04-26_Ada_Wedding', into, ...auth])
   assert.is(again.status, 1) // E_EXISTS is reported (typed error → 1), nothing overwritten
   assert.match(again.stderr, /E_EXISTS/)
@@ -106,7 +120,14 @@ test('restore-test and restore through the CLI; exit 1 on a damaged object, 2 on
   assert.match(bad.stderr, /failed-authentication: 2026-04-26_Ada_Wedding\/DCIM\//)
   assert.is(cli(['restore-test', storeDir, ...auth, '--all', '--sample', '3']).status, 2)
   writeFileSync(join(dir, 'wrong.txt'), 'not it\n')
-  const wrong = cli(['restore-test', storeDir, '--vault', vaultFile, '--passphrase-file', join(dir, 'wrong.txt')])
+  const wrong = cli([
+    'restore-test',
+    storeDir,
+    '--vault',
+    vaultFile,
+    '--passphrase-file',
+    join(dir, 'wrong.txt'),
+  ])
   assert.is(wrong.status, 1)
   assert.match(wrong.stderr, /E_BAD_PASSPHRASE/)
 })

@@ -25,24 +25,48 @@ function makeSession(name: string, n: number, salt: number, from?: { dir: string
   mkdirSync(join(root, 'DCIM'), { recursive: true })
   for (let i = 0; i < n; i++) {
     const p = join(root, 'DCIM', `IMG_${String(i).padStart(3, '0')}.CR3`)
-    if (from && i < from.shared) copyFileSync(join(from.dir, 'DCIM', `IMG_${String(i).padStart(3, '0')}.CR3`), p)
+    if (from && i < from.shared)
+      copyFileSync(join(from.dir, 'DCIM', `IMG_${String(i).padStart(3, '0')}.CR3`), p)
     else writeRandomFile(p, 40_000 + salt * 1000 + i)
   }
   return root
 }
 
 /** Runs `shutterproof backup --json` for each session at once; resolves with exit codes and reports. */
-function backupsAtOnce(sessions: string[], store: string): Promise<Array<{ status: number | null; report: { status: string; snapshot?: string; failures: unknown[] }; stderr: string }>> {
+function backupsAtOnce(
+  sessions: string[],
+  store: string,
+): Promise<
+  Array<{
+    status: number | null
+    report: { status: string; snapshot?: string; failures: unknown[] }
+    stderr: string
+  }>
+> {
   return Promise.all(
     sessions.map(
       (s) =>
-        new Promise<{ status: number | null; report: { status: string; snapshot?: string; failures: unknown[] }; stderr: string }>((resolve) => {
-          const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'backup', s, store, ...auth, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+        new Promise<{
+          status: number | null
+          report: { status: string; snapshot?: string; failures: unknown[] }
+          stderr: string
+        }>((resolve) => {
+          const child = spawn(
+            process.execPath,
+            ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'backup', s, store, ...auth, '--json'],
+            { stdio: ['ignore', 'pipe', 'pipe'] },
+          )
           let out = ''
           let err = ''
           child.stdout.on('data', (c: Buffer) => (out += c.toString()))
           child.stderr.on('data', (c: Buffer) => (err += c.toString()))
-          child.on('exit', (status) => resolve({ status, report: out ? JSON.parse(out) : { status: 'none', failures: [] }, stderr: err }))
+          child.on('exit', (status) =>
+            resolve({
+              status,
+              report: out ? JSON.parse(out) : { status: 'none', failures: [] },
+              stderr: err,
+            }),
+          )
         }),
     ),
   )
@@ -50,7 +74,8 @@ function backupsAtOnce(sessions: string[], store: string): Promise<Array<{ statu
 
 function files(root: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>()
-  for (const n of readdirSync(join(root, 'DCIM')).sort()) out.set(`DCIM/${n}`, readFileSync(join(root, 'DCIM', n)))
+  for (const n of readdirSync(join(root, 'DCIM')).sort())
+    out.set(`DCIM/${n}`, readFileSync(join(root, 'DCIM', n)))
   return out
 }
 
@@ -88,13 +113,20 @@ for (const [i, c] of cases.entries()) {
       assert.is(r.report.status, 'completed')
       assert.ok(r.report.snapshot, 'published a snapshot')
     }
-    assert.is(new Set(runs.map((r) => r.report.snapshot)).size, runs.length, 'each run published its own snapshot')
+    assert.is(
+      new Set(runs.map((r) => r.report.snapshot)).size,
+      runs.length,
+      'each run published its own snapshot',
+    )
     const vault = await openVault(vaultFile, { passphrase: 'concurrent passphrase' })
     try {
       const s = await openStore(store, { vault })
       const t = await restoreTest(s)
       assert.is(t.status, 'completed', JSON.stringify(t.failures.slice(0, 3)))
-      assert.is(t.checked, [...new Set(sessions)].reduce((n, x) => n + files(x).size, 0))
+      assert.is(
+        t.checked,
+        [...new Set(sessions)].reduce((n, x) => n + files(x).size, 0),
+      )
       for (const session of new Set(sessions)) {
         const name = session.slice(session.lastIndexOf('/') + 1)
         const into = tempDir('sp-restored-')

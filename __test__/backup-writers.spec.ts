@@ -26,7 +26,15 @@ function deadPid(): number {
 function registration(root: string, name: string, body: object, mtime = new Date()): string {
   mkdirSync(join(root, 'locks'), { recursive: true })
   const p = join(root, 'locks', name)
-  writeFileSync(p, JSON.stringify({ format: 'shutterproof-writer/1', purpose: 'backup', startedAt: mtime.toISOString(), ...body }))
+  writeFileSync(
+    p,
+    JSON.stringify({
+      format: 'shutterproof-writer/1',
+      purpose: 'backup',
+      startedAt: mtime.toISOString(),
+      ...body,
+    }),
+  )
   utimesSync(p, mtime, mtime)
   return p
 }
@@ -52,7 +60,12 @@ test('sole live writer: removes dead registrations and old temporaries, keeps ev
   const kept = [join(root, 'objects', 'ab', 'ab'.repeat(32)), join(root, 'objects', 'ab', '.DS_Store')]
   for (const f of kept) writeFileSync(f, 'keep')
   const dead = registration(root, 'dead.json', { host: hostId(), pid: deadPid() })
-  const abandoned = registration(root, 'other-host.json', { host: 'another-machine', pid: 1 }, new Date(Date.now() - STALE_AFTER_MS - 60_000))
+  const abandoned = registration(
+    root,
+    'other-host.json',
+    { host: 'another-machine', pid: 1 },
+    new Date(Date.now() - STALE_AFTER_MS - 60_000),
+  )
   const w = await registerWriter(new LocalFolderBackend(root), 'backup')
   assert.is(w.temporariesRemoved, 3)
   for (const f of temps) assert.not.ok(existsSync(f), `${f} removed`)
@@ -65,10 +78,18 @@ test('sole live writer: removes dead registrations and old temporaries, keeps ev
 })
 
 test('another live writer (this machine, or another one with a fresh heartbeat): temporaries stay', async () => {
-  for (const body of [{ host: hostId(), pid: process.pid }, { host: 'another-machine', pid: 1 }]) {
+  for (const body of [
+    { host: hostId(), pid: process.pid },
+    { host: 'another-machine', pid: 1 },
+  ]) {
     const root = tempDir('sp-writers-')
     const temps = leftovers(root)
-    const live = registration(root, 'live.json', body, body.pid === 1 ? new Date(Date.now() - 60_000) : HOUR_AGO)
+    const live = registration(
+      root,
+      'live.json',
+      body,
+      body.pid === 1 ? new Date(Date.now() - 60_000) : HOUR_AGO,
+    )
     const w = await registerWriter(new LocalFolderBackend(root), 'backup')
     assert.is(w.temporariesRemoved, 0)
     for (const f of temps) assert.ok(existsSync(f), `${f} kept while ${JSON.stringify(body)} runs`)
@@ -86,7 +107,7 @@ test('a temporary modified after registration belongs to a newer writer: never t
   await w.release()
 })
 
-test('asWriter: the registration goes when the run fails, and the run\'s own error comes out', async () => {
+test("asWriter: the registration goes when the run fails, and the run's own error comes out", async () => {
   const root = tempDir('sp-writers-')
   const backend = new LocalFolderBackend(root)
   const failing = asWriter(backend, 'backup', async () => {

@@ -4,12 +4,33 @@
  * wrong vault / passphrase leave the store untouched, restore refuses conflicts.
  */
 import { createHash } from 'node:crypto'
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import { join, relative } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
-import { backup, createVault, initStore, openStore, openVault, restore, restoreTest, type ShutterproofError, type Store, type Vault } from '../lib/index'
+import {
+  backup,
+  createVault,
+  initStore,
+  openStore,
+  openVault,
+  restore,
+  restoreTest,
+  type ShutterproofError,
+  type Store,
+  type Vault,
+} from '../lib/index'
 import { tempDir } from './support/fixtures'
 
 const FAST = { memoryKiB: 8 * 1024, iterations: 1, parallelism: 1 }
@@ -31,7 +52,9 @@ function walk(root: string): string[] {
 
 /** Listing + SHA-256 of every file under a folder. */
 function fingerprint(root: string): string {
-  return walk(root).map((f) => `${relative(root, f)} ${createHash('sha256').update(readFileSync(f)).digest('hex')}`).join('\n')
+  return walk(root)
+    .map((f) => `${relative(root, f)} ${createHash('sha256').update(readFileSync(f)).digest('hex')}`)
+    .join('\n')
 }
 
 test.before(async () => {
@@ -100,7 +123,9 @@ test('nothing under the store folder holds a client name, a file name or plainte
   // Sealed bytes are random: a 3- or 4-byte needle turns up by chance in a few hundred kB
   // (one run found "CR3" in an index). Contents are searched for needles of 5 bytes or more
   // (chance about 2^-40 per position); names for all of them.
-  const inContents = [CLIENT, 'Wedding', 'IMG_0', '.CR3"', 'PLAINTEXT-MARKER', 'DCIM/', 'brand new'].map((s) => Buffer.from(s))
+  const inContents = [CLIENT, 'Wedding', 'IMG_0', '.CR3"', 'PLAINTEXT-MARKER', 'DCIM/', 'brand new'].map(
+    (s) => Buffer.from(s),
+  )
   for (const f of walk(join(dir, 'store'))) {
     const rel = relative(join(dir, 'store'), f)
     const bytes = readFileSync(f)
@@ -112,10 +137,16 @@ test('nothing under the store folder holds a client name, a file name or plainte
 test('wrong vault → E_WRONG_KEY, wrong passphrase → E_BAD_PASSPHRASE; store untouched', async () => {
   const before = fingerprint(join(dir, 'store'))
   const other = (await createVault(join(dir, 'other.vault'), { passphrase: 'x', kdf: FAST })).vault
-  const e = await openStore(join(dir, 'store'), { vault: other }).then(() => undefined, (err: ShutterproofError) => err)
+  const e = await openStore(join(dir, 'store'), { vault: other }).then(
+    () => undefined,
+    (err: ShutterproofError) => err,
+  )
   assert.is(e?.code, 'E_WRONG_KEY')
   assert.match(e!.message, /store/)
-  const p = await openVault(join(dir, 'studio.vault'), { passphrase: 'wrong' }).then(() => undefined, (err: ShutterproofError) => err)
+  const p = await openVault(join(dir, 'studio.vault'), { passphrase: 'wrong' }).then(
+    () => undefined,
+    (err: ShutterproofError) => err,
+  )
   assert.is(p?.code, 'E_BAD_PASSPHRASE')
   assert.is(fingerprint(join(dir, 'store')), before)
 })
@@ -125,10 +156,16 @@ test('restore refuses a folder holding some of the files, listing them, and writ
   mkdirSync(join(into, 'DCIM'), { recursive: true })
   writeFileSync(join(into, 'DCIM', 'new-1.JPG'), 'mine')
   const sessionName = `2026-04-26_${CLIENT}_Wedding`
-  const e = await restore(store, sessionName, into).then(() => undefined, (err: ShutterproofError & { conflicts?: string[] }) => err)
+  const e = await restore(store, sessionName, into).then(
+    () => undefined,
+    (err: ShutterproofError & { conflicts?: string[] }) => err,
+  )
   assert.is(e?.code, 'E_EXISTS')
   assert.equal((e as { conflicts?: string[] }).conflicts, ['DCIM/new-1.JPG'])
-  assert.equal(walk(into).map((f) => relative(into, f)), ['DCIM/new-1.JPG'])
+  assert.equal(
+    walk(into).map((f) => relative(into, f)),
+    ['DCIM/new-1.JPG'],
+  )
   assert.is(readFileSync(join(into, 'DCIM', 'new-1.JPG'), 'utf8'), 'mine')
 })
 

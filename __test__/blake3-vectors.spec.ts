@@ -9,7 +9,8 @@ import { createHasher, deriveKey, hashFile, HashStream, keyedHash } from '../lib
 import { tempDir, vectorsDir } from './support/fixtures'
 
 const dir = vectorsDir()
-const NAME = 'official BLAKE3 vectors: hash, keyed_hash, derive_key through buffer, incremental, stream and file paths'
+const NAME =
+  'official BLAKE3 vectors: hash, keyed_hash, derive_key through buffer, incremental, stream and file paths'
 
 if (!dir) {
   console.warn(`\n  !!! SKIPPED: ${NAME} — ../shared/vectors is absent\n`)
@@ -34,7 +35,9 @@ if (!dir) {
       assert.is(inc.digest().blake3, want('hash'), `incremental ${len}`)
 
       const hs = new HashStream()
-      const chunks = Array.from({ length: Math.ceil(len / 4096) }, (_, i) => input.subarray(i * 4096, (i + 1) * 4096))
+      const chunks = Array.from({ length: Math.ceil(len / 4096) }, (_, i) =>
+        input.subarray(i * 4096, (i + 1) * 4096),
+      )
       await pipeline(Readable.from(chunks), hs, new Writable({ write: (_c, _e, cb) => cb() }))
       assert.is(hs.digests?.blake3, want('hash'), `stream ${len}`)
 

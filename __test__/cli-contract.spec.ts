@@ -74,8 +74,11 @@ test.before(async () => {
   ;(await createVault(vaultFile, { passphrase: 'contract passphrase', kdf: FAST })).vault.close()
   writeFileSync(passFile, 'contract passphrase\n')
   mkdirSync(join(card, 'DCIM', '100CANON'), { recursive: true })
-  for (let i = 1; i <= 3; i++) writeFileSync(join(card, 'DCIM', '100CANON', `IMG_000${i}.CR3`), `raw ${i} `.repeat(100 * i))
-  await sharp({ create: { width: 640, height: 480, channels: 3, background: '#5a8' } }).jpeg().toFile(join(card, 'DCIM', '100CANON', 'IMG_0004.JPG'))
+  for (let i = 1; i <= 3; i++)
+    writeFileSync(join(card, 'DCIM', '100CANON', `IMG_000${i}.CR3`), `raw ${i} `.repeat(100 * i))
+  await sharp({ create: { width: 640, height: 480, channels: 3, background: '#5a8' } })
+    .jpeg()
+    .toFile(join(card, 'DCIM', '100CANON', 'IMG_0004.JPG'))
   mkdirSync(ssd1)
   mkdirSync(ssd2)
 })
@@ -100,7 +103,11 @@ test('hash, passphrase: --json validates; a missing file is exit 3 (completed wi
 })
 
 test('ingest → verify → safe-to-format: --json validates; exit 0, then 1 when not safe', () => {
-  const report = runJson('ingest', ['ingest', card, ssd1, ssd2, '--client', 'Ada', '--shoot', 'Contract', '--date', '2026-04-26'], 0)
+  const report = runJson(
+    'ingest',
+    ['ingest', card, ssd1, ssd2, '--client', 'Ada', '--shoot', 'Contract', '--date', '2026-04-26'],
+    0,
+  )
   assert.is(report.session.folder, folder)
   runJson('verify', ['verify', session1], 0)
   runJson('safe-to-format', ['safe-to-format', card, session1, join(ssd2, folder)], 0)
@@ -108,13 +115,22 @@ test('ingest → verify → safe-to-format: --json validates; exit 0, then 1 whe
   assert.is(notSafe.safe, false)
   // Human output too (for the NO_COLOR check).
   assert.is(run(['verify', session1]).status, 0)
-  assert.is(run(['ingest', card, ssd1, ssd2, '--client', 'Ada', '--shoot', 'Contract', '--date', '2026-04-26']).status, 0)
+  assert.is(
+    run(['ingest', card, ssd1, ssd2, '--client', 'Ada', '--shoot', 'Contract', '--date', '2026-04-26'])
+      .status,
+    0,
+  )
 })
 
 test('previews: --json validates; the fake RAW files are per-file errors (exit 3), the JPEG is made', () => {
   const r = runJson('previews', ['previews', session1], 3)
   assert.is(r.made, 1)
-  assert.equal(r.items.filter((i: { status: string }) => i.status === 'failed').map((i: { error: { code: string } }) => i.error.code), ['E_CORRUPT_IMAGE', 'E_CORRUPT_IMAGE', 'E_CORRUPT_IMAGE'])
+  assert.equal(
+    r.items
+      .filter((i: { status: string }) => i.status === 'failed')
+      .map((i: { error: { code: string } }) => i.error.code),
+    ['E_CORRUPT_IMAGE', 'E_CORRUPT_IMAGE', 'E_CORRUPT_IMAGE'],
+  )
   assert.is(run(['previews', session1, '--quiet']).status, 3)
   // --into is relative to where the command runs, like every path on the command line.
   const into = cli(['previews', session1, '--into', 'proofs', '--json'], { cwd: dir, env: { NO_COLOR: '1' } })
@@ -126,7 +142,11 @@ test('previews: --json validates; the fake RAW files are per-file errors (exit 3
 test('report, deliver, unpack: --json validates; a wrong passphrase on unpack is exit 1', () => {
   runJson('report', ['report', session1, '-o', join(dir, 'offload.html')], 0)
   const archive = join(dir, 'selects.sealed')
-  const made = runJson('deliver', ['deliver', join(card, 'DCIM', '100CANON', 'IMG_0001.CR3'), '-o', archive], 0)
+  const made = runJson(
+    'deliver',
+    ['deliver', join(card, 'DCIM', '100CANON', 'IMG_0001.CR3'), '-o', archive],
+    0,
+  )
   assert.is(made.passphrase.split('-').length, 6)
   const pass = join(dir, 'delivery-pass.txt')
   writeFileSync(pass, `${made.passphrase}\n`)
@@ -143,7 +163,11 @@ test('keys init (default Argon2 costs, once), seal, inspect, open: --json valida
   runJson('inspect', ['inspect', out], 0)
   runJson('open', ['open', out, ...auth, '-o', join(dir, 'opened.CR3')], 0)
   // One input missing: the others still done, exit 3.
-  const partial = runJson('seal', ['seal', src, join(dir, 'nope.CR3'), ...auth, '-o', join(dir, 'sealed-out')], 3)
+  const partial = runJson(
+    'seal',
+    ['seal', src, join(dir, 'nope.CR3'), ...auth, '-o', join(dir, 'sealed-out')],
+    3,
+  )
   assert.ok(partial.files[1].error, JSON.stringify(partial))
   // A tampered sealed file fails authentication: exit 1.
   const bytes = readFileSync(out)
@@ -154,7 +178,15 @@ test('keys init (default Argon2 costs, once), seal, inspect, open: --json valida
   assert.match(tampered.files[0].error.code, /E_AUTH|E_TRUNCATED/)
   // A wrong passphrase: exit 1, nothing on stdout.
   writeFileSync(join(dir, 'wrong.txt'), 'not it\n')
-  const wrong = run(['open', out, '--vault', vaultFile, '--passphrase-file', join(dir, 'wrong.txt'), '--json'])
+  const wrong = run([
+    'open',
+    out,
+    '--vault',
+    vaultFile,
+    '--passphrase-file',
+    join(dir, 'wrong.txt'),
+    '--json',
+  ])
   assert.is(wrong.status, 1, wrong.stderr)
   assert.is(wrong.stdout, '')
   assert.is(run(['inspect', out]).status, 0)
@@ -163,32 +195,83 @@ test('keys init (default Argon2 costs, once), seal, inspect, open: --json valida
 test('share create, list, audit, revoke, revoke --session, purge: --json validates', () => {
   const item = join(session1, 'DCIM', '100CANON', 'IMG_0001.CR3')
   const jpeg = join(session1, 'DCIM', '100CANON', 'IMG_0004.JPG')
-  const created = runJson('share-create', ['share', 'create', session1, jpeg, '--password', 'generate', '--max-downloads', '2', '--label', 'Ada', '--home', home], 0)
-  assert.equal(created.items, [{ path: '.shutterproof/previews/DCIM/100CANON/IMG_0004.JPG.jpg', kind: 'preview' }])
+  const created = runJson(
+    'share-create',
+    [
+      'share',
+      'create',
+      session1,
+      jpeg,
+      '--password',
+      'generate',
+      '--max-downloads',
+      '2',
+      '--label',
+      'Ada',
+      '--home',
+      home,
+    ],
+    0,
+  )
+  assert.equal(created.items, [
+    { path: '.shutterproof/previews/DCIM/100CANON/IMG_0004.JPG.jpg', kind: 'preview' },
+  ])
   assert.ok(created.password)
   runJson('share-create', ['share', 'create', session1, item, '--scope', 'full', '--home', home], 0)
   runJson('share-list', ['share', 'list', '--home', home], 0)
   runJson('share-revoke', ['share', 'revoke', created.id, '--reason', 'test', '--home', home], 0)
-  const bound = runJson('share-create', ['share', 'create', session1, item, '--to', 'Ann@Example.com', '--to', 'bob@example.com', '--home', home], 0)
+  const bound = runJson(
+    'share-create',
+    ['share', 'create', session1, item, '--to', 'Ann@Example.com', '--to', 'bob@example.com', '--home', home],
+    0,
+  )
   assert.equal(bound.recipients, ['ann@example.com', 'bob@example.com'])
-  const one = runJson('share-revoke', ['share', 'revoke', bound.id, '--to', 'ann@example.com', '--reason', 'left', '--home', home], 0)
+  const one = runJson(
+    'share-revoke',
+    ['share', 'revoke', bound.id, '--to', 'ann@example.com', '--reason', 'left', '--home', home],
+    0,
+  )
   assert.equal([one.id, one.recipient, one.reason], [bound.id, 'ann@example.com', 'left'])
   const list = runJson('share-list', ['share', 'list', '--home', home], 0)
-  assert.ok(list.shares.some((s: { revokedAt?: string }) => s.revokedAt), 'a revoked share is listed with revokedAt')
+  assert.ok(
+    list.shares.some((s: { revokedAt?: string }) => s.revokedAt),
+    'a revoked share is listed with revokedAt',
+  )
   runJson('share-audit', ['share', 'audit', '--home', home], 0)
   assert.is(run(['share', 'audit', '--home', home]).status, 0)
   const bySession = runJson('share-revoke', ['share', 'revoke', '--session', session1, '--home', home], 0)
-  assert.is(bySession.revoked, 2, 'the two links not revoked by id (one bound to recipients, one of its recipients revoked)')
+  assert.is(
+    bySession.revoked,
+    2,
+    'the two links not revoked by id (one bound to recipients, one of its recipients revoked)',
+  )
   const purged = runJson('share-purge', ['share', 'purge', '--older-than', '30d', '--home', home], 0)
   assert.is(purged.olderThan, '30d')
   assert.is(run(['share', 'purge', '--home', home]).status, 0)
 })
 
 test('share serve --json: one line with the URL; Ctrl-C is a normal stop (exit 0)', async () => {
-  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'share', 'serve', '--port', '0', '--root', dir, '--home', home, '--json'], {
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      TSX,
+      join(REPO, 'lib/cli/main.ts'),
+      'share',
+      'serve',
+      '--port',
+      '0',
+      '--root',
+      dir,
+      '--home',
+      home,
+      '--json',
+    ],
+    {
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let stdout = ''
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
@@ -258,7 +341,16 @@ test('exit 2: usage errors across commands', () => {
     ['ingest', card, ssd1, '--shoot', 'x'],
     ['ingest', card, ssd1, '--client', 'a', '--shoot', 'b', '--verify', 'maybe'],
     ['safe-to-format', card, session1, '--min-copies', '0'],
-    ['share', 'create', session1, join(session1, 'DCIM', '100CANON', 'IMG_0001.CR3'), '--password', 'on-the-command-line', '--home', home],
+    [
+      'share',
+      'create',
+      session1,
+      join(session1, 'DCIM', '100CANON', 'IMG_0001.CR3'),
+      '--password',
+      'on-the-command-line',
+      '--home',
+      home,
+    ],
     ['share', 'revoke', 'no-such-share', '--home', home],
     ['share', 'revoke', '--home', home],
     ['share', 'revoke', '--session', join(dir, 'no-such-session'), '--home', home],
@@ -315,7 +407,8 @@ test('every --help exits 0 with Examples:; every command with --json has a schem
 
 test('NO_COLOR=1 without a TTY: no ANSI escape sequence in any output', () => {
   assert.ok(outputs.length > 50, String(outputs.length))
-  for (const o of outputs) assert.not.match(o.text, ESC, `${o.args.join(' ')}: ${JSON.stringify(o.text.slice(0, 200))}`)
+  for (const o of outputs)
+    assert.not.match(o.text, ESC, `${o.args.join(' ')}: ${JSON.stringify(o.text.slice(0, 200))}`)
 })
 
 test.run()

@@ -45,11 +45,28 @@ function firstObject(): string {
 test.before(() => {
   writeFileSync(passFile, 'exit code passphrase\n')
   mkdirSync(join(card, 'DCIM'), { recursive: true })
-  for (let i = 1; i <= 3; i++) writeFileSync(join(card, 'DCIM', `IMG_000${i}.CR3`), `raw ${i} `.repeat(2000 * i))
+  for (let i = 1; i <= 3; i++)
+    writeFileSync(join(card, 'DCIM', `IMG_000${i}.CR3`), `raw ${i} `.repeat(2000 * i))
   mkdirSync(ssd)
   // SHUTTERPROOF_KDF is not a thing: keys init uses the default costs once here.
   assert.is(run(['keys', 'init', '--vault', vaultFile, '--passphrase-file', passFile, '--json']).status, 0)
-  assert.is(run(['ingest', card, ssd, '--client', 'Ada', '--shoot', 'Exit', '--date', '2026-04-26', '--min-copies', '1', '--quiet']).status, 0)
+  assert.is(
+    run([
+      'ingest',
+      card,
+      ssd,
+      '--client',
+      'Ada',
+      '--shoot',
+      'Exit',
+      '--date',
+      '2026-04-26',
+      '--min-copies',
+      '1',
+      '--quiet',
+    ]).status,
+    0,
+  )
   assert.is(run(['backup', session, storeDir, ...auth, '--quiet']).status, 0)
 })
 
@@ -69,7 +86,11 @@ const walk: Array<{ command: string; damage: () => string[]; expect: number }> =
     damage: () => ['hash', join(card, 'DCIM', 'IMG_0001.CR3'), join(card, 'DCIM')], // a folder among files: that item fails
     expect: 3,
   },
-  { command: 'keys init', damage: () => ['keys', 'init', '--vault', vaultFile, '--passphrase-file', passFile], expect: 1 },
+  {
+    command: 'keys init',
+    damage: () => ['keys', 'init', '--vault', vaultFile, '--passphrase-file', passFile],
+    expect: 1,
+  },
   { command: 'passphrase', damage: () => ['passphrase', '--words', 'many'], expect: 2 },
   {
     command: 'seal',
@@ -77,7 +98,16 @@ const walk: Array<{ command: string; damage: () => string[]; expect: number }> =
       const bad = join(dir, 'damaged.vault')
       copyFileSync(vaultFile, bad)
       flip(bad, -10)
-      return ['seal', join(card, 'DCIM', 'IMG_0001.CR3'), '--vault', bad, '--passphrase-file', passFile, '-o', join(dir, 'x.sealed')]
+      return [
+        'seal',
+        join(card, 'DCIM', 'IMG_0001.CR3'),
+        '--vault',
+        bad,
+        '--passphrase-file',
+        passFile,
+        '-o',
+        join(dir, 'x.sealed'),
+      ]
     },
     expect: 1,
   },
@@ -98,7 +128,19 @@ const walk: Array<{ command: string; damage: () => string[]; expect: number }> =
       const other = join(dir, 'ssd-conflict')
       mkdirSync(join(other, folder, 'DCIM'), { recursive: true })
       writeFileSync(join(other, folder, 'DCIM', 'IMG_0001.CR3'), 'a different file under the same name')
-      return ['ingest', card, other, '--client', 'Ada', '--shoot', 'Exit', '--date', '2026-04-26', '--min-copies', '1']
+      return [
+        'ingest',
+        card,
+        other,
+        '--client',
+        'Ada',
+        '--shoot',
+        'Exit',
+        '--date',
+        '2026-04-26',
+        '--min-copies',
+        '1',
+      ]
     },
     expect: 3,
   },
@@ -110,12 +152,17 @@ const walk: Array<{ command: string; damage: () => string[]; expect: number }> =
     },
     expect: 1,
   },
-  { command: 'safe-to-format', damage: () => ['safe-to-format', card, session, '--min-copies', '1'], expect: 1 },
+  {
+    command: 'safe-to-format',
+    damage: () => ['safe-to-format', card, session, '--min-copies', '1'],
+    expect: 1,
+  },
   {
     command: 'report',
     damage: () => {
       const reports = join(session, '.shutterproof')
-      for (const f of readdirSync(reports).filter((n) => n.startsWith('ingest-') && n.endsWith('.json'))) writeFileSync(join(reports, f), '{"format": "shutterproof-session-rec')
+      for (const f of readdirSync(reports).filter((n) => n.startsWith('ingest-') && n.endsWith('.json')))
+        writeFileSync(join(reports, f), '{"format": "shutterproof-session-rec')
       return ['report', session]
     },
     expect: 1,
@@ -129,11 +176,18 @@ const walk: Array<{ command: string; damage: () => string[]; expect: number }> =
     },
     expect: 1,
   },
-  { command: 'restore', damage: () => ['restore', storeDir, folder, join(dir, 'restored'), ...auth], expect: 1 },
+  {
+    command: 'restore',
+    damage: () => ['restore', storeDir, folder, join(dir, 'restored'), ...auth],
+    expect: 1,
+  },
   {
     command: 'backup',
     damage: () => {
-      writeFileSync(join(storeDir, 'shutterproof-store.json'), '{ "format": "shutterproof-store/1", "keyId": ')
+      writeFileSync(
+        join(storeDir, 'shutterproof-store.json'),
+        '{ "format": "shutterproof-store/1", "keyId": ',
+      )
       return ['backup', session, storeDir, ...auth]
     },
     expect: 1,
@@ -185,7 +239,11 @@ const walk: Array<{ command: string; damage: () => string[]; expect: number }> =
     },
     expect: 1,
   },
-  { command: 'share create', damage: () => ['share', 'create', session, join(session, 'DCIM', 'IMG_0001.CR3')], expect: 1 },
+  {
+    command: 'share create',
+    damage: () => ['share', 'create', session, join(session, 'DCIM', 'IMG_0001.CR3')],
+    expect: 1,
+  },
   { command: 'share audit', damage: () => ['share', 'audit'], expect: 1 },
   { command: 'share purge', damage: () => ['share', 'purge'], expect: 1 },
 ]
@@ -197,13 +255,21 @@ for (const row of walk) {
     assert.is(r.status, row.expect, `${args.join(' ')}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
     if (row.expect === 2) assert.match(r.stderr, /^shutterproof: /)
     // The problem is named with its stable code, or by the command's verdict.
-    else assert.match(r.stderr + r.stdout, /\[(E_[A-Z_]+|E[A-Z]+)\]|: (E_[A-Z_]+|E[A-Z]+): |safe to format the card: NO|MISMATCH/, r.stderr + r.stdout)
+    else
+      assert.match(
+        r.stderr + r.stdout,
+        /\[(E_[A-Z_]+|E[A-Z]+)\]|: (E_[A-Z_]+|E[A-Z]+): |safe to format the card: NO|MISMATCH/,
+        r.stderr + r.stdout,
+      )
   })
 }
 
 test('every command of the docs table is walked', () => {
   const doc = readFileSync(join(__dirname, '..', 'docs', 'CLI.md'), 'utf8')
-  const table = doc.split('## Commands')[1]!.split('\n').filter((l) => /^\| \[`/.test(l))
+  const table = doc
+    .split('## Commands')[1]!
+    .split('\n')
+    .filter((l) => /^\| \[`/.test(l))
   const documented = table.map((l) => /^\| \[`([^`]+)`\]/.exec(l)![1]!)
   const walked = new Set(walk.map((w) => w.command))
   const missing = documented.filter((c) => !walked.has(c) && !['share revoke', 'share serve'].includes(c))

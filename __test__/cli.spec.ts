@@ -15,7 +15,9 @@ test('hash: exit 0 and b3sum-style line', () => {
 })
 
 test('hash --json: documented shape, errors per file, exit 3 when some failed', () => {
-  const r = cli(['hash', '--json', '--algo', 'blake3', '--algo', 'md5', 'abc.txt', 'missing.txt'], { cwd: dir })
+  const r = cli(['hash', '--json', '--algo', 'blake3', '--algo', 'md5', 'abc.txt', 'missing.txt'], {
+    cwd: dir,
+  })
   assert.is(r.status, 3)
   const doc = JSON.parse(r.stdout)
   assert.equal(doc, {
@@ -26,7 +28,10 @@ test('hash --json: documented shape, errors per file, exit 3 when some failed', 
         blake3: '6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85',
         md5: '900150983cd24fb0d6963f7d28e17f72',
       },
-      { path: 'missing.txt', error: { code: 'ENOENT', message: 'missing.txt: no such file; check the path' } },
+      {
+        path: 'missing.txt',
+        error: { code: 'ENOENT', message: 'missing.txt: no such file; check the path' },
+      },
     ],
   })
 })

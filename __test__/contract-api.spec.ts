@@ -124,79 +124,178 @@ interface Operation {
 let out = ''
 let outDir = ''
 const operations: Operation[] = [
-  { name: 'hashFile', callback: 'onProgress', start: (signal, cb) => hashFile(big, { algorithms: ['md5', 'sha256'], ...(signal ? { signal } : {}), ...(cb ? { onProgress: cb } : {}) }) },
-  { name: 'hashFiles', callback: 'onProgress', partial: 'entries', start: (signal, cb) => hashFiles([big, sealedBig], { algorithms: ['md5'], concurrency: 1, ...(signal ? { signal } : {}), ...(cb ? { onProgress: cb } : {}) }) },
+  {
+    name: 'hashFile',
+    callback: 'onProgress',
+    start: (signal, cb) =>
+      hashFile(big, {
+        algorithms: ['md5', 'sha256'],
+        ...(signal ? { signal } : {}),
+        ...(cb ? { onProgress: cb } : {}),
+      }),
+  },
+  {
+    name: 'hashFiles',
+    callback: 'onProgress',
+    partial: 'entries',
+    start: (signal, cb) =>
+      hashFiles([big, sealedBig], {
+        algorithms: ['md5'],
+        concurrency: 1,
+        ...(signal ? { signal } : {}),
+        ...(cb ? { onProgress: cb } : {}),
+      }),
+  },
   {
     name: 'sealFile',
     callback: 'onProgress',
-    start: (signal, cb) => sealFile(big, (out = join(freshDir('seal'), 'big.sealed')), { vault, ...(signal ? { signal } : {}), ...(cb ? { onProgress: cb } : {}) }),
+    start: (signal, cb) =>
+      sealFile(big, (out = join(freshDir('seal'), 'big.sealed')), {
+        vault,
+        ...(signal ? { signal } : {}),
+        ...(cb ? { onProgress: cb } : {}),
+      }),
     outputs: () => ({ folders: [join(out, '..')], absent: [out] }),
   },
   {
     name: 'openSealedFile',
     callback: 'onProgress',
-    start: (signal, cb) => openSealedFile(sealedBig, (out = join(freshDir('open'), 'big.raw')), { vault, ...(signal ? { signal } : {}), ...(cb ? { onProgress: cb } : {}) }),
+    start: (signal, cb) =>
+      openSealedFile(sealedBig, (out = join(freshDir('open'), 'big.raw')), {
+        vault,
+        ...(signal ? { signal } : {}),
+        ...(cb ? { onProgress: cb } : {}),
+      }),
     outputs: () => ({ folders: [join(out, '..')], absent: [out] }),
   },
-  { name: 'readSealedRange', start: (signal) => readSealedRange(sealedBig, 0, 96 * MB, { vault, ...(signal ? { signal } : {}) }) },
+  {
+    name: 'readSealedRange',
+    start: (signal) => readSealedRange(sealedBig, 0, 96 * MB, { vault, ...(signal ? { signal } : {}) }),
+  },
   {
     name: 'ingest',
     callback: 'onProgress',
     partial: 'report',
-    start: (signal, cb) => ingest({ source: card, destinations: [(outDir = freshDir('ingest'))], session, minCopies: 1, ...(signal ? { signal } : {}), ...(cb ? { onProgress: cb } : {}) }),
+    start: (signal, cb) =>
+      ingest({
+        source: card,
+        destinations: [(outDir = freshDir('ingest'))],
+        session,
+        minCopies: 1,
+        ...(signal ? { signal } : {}),
+        ...(cb ? { onProgress: cb } : {}),
+      }),
     outputs: () => ({ folders: [outDir], absent: [] }),
   },
-  { name: 'verify', callback: 'onProgress', partial: 'report', start: (signal, cb) => verify(sessionRoot, { ...(signal ? { signal } : {}), ...(cb ? { onProgress: cb } : {}) }) },
-  { name: 'safeToFormat', start: (signal) => safeToFormat(card, [sessionRoot], { minCopies: 1, rehash: true, ...(signal ? { signal } : {}) }) },
+  {
+    name: 'verify',
+    callback: 'onProgress',
+    partial: 'report',
+    start: (signal, cb) =>
+      verify(sessionRoot, { ...(signal ? { signal } : {}), ...(cb ? { onProgress: cb } : {}) }),
+  },
+  {
+    name: 'safeToFormat',
+    start: (signal) =>
+      safeToFormat(card, [sessionRoot], { minCopies: 1, rehash: true, ...(signal ? { signal } : {}) }),
+  },
   {
     name: 'backup',
     callback: 'onProgress',
     partial: 'report',
-    start: async (signal, cb) => backup(sessionRoot, await initStore((outDir = join(freshDir('store'), 's')), { vault }), { ...(signal ? { signal } : {}), ...(cb ? { onProgress: cb } : {}) }),
+    start: async (signal, cb) =>
+      backup(sessionRoot, await initStore((outDir = join(freshDir('store'), 's')), { vault }), {
+        ...(signal ? { signal } : {}),
+        ...(cb ? { onProgress: cb } : {}),
+      }),
     outputs: () => ({ folders: [outDir], absent: [] }),
   },
   {
     name: 'restore',
     callback: 'onProgress',
     partial: 'report',
-    start: (signal, cb) => restore(store, (outDir = freshDir('restore')), { session: FOLDER, ...(signal ? { signal } : {}), ...(cb ? { onProgress: cb } : {}) }),
+    start: (signal, cb) =>
+      restore(store, (outDir = freshDir('restore')), {
+        session: FOLDER,
+        ...(signal ? { signal } : {}),
+        ...(cb ? { onProgress: cb } : {}),
+      }),
     outputs: () => ({ folders: [outDir], absent: [] }),
   },
-  { name: 'restoreTest', callback: 'onProgress', partial: 'report', start: (signal, cb) => restoreTest(store, { record: false, ...(signal ? { signal } : {}), ...(cb ? { onProgress: cb } : {}) }) },
+  {
+    name: 'restoreTest',
+    callback: 'onProgress',
+    partial: 'report',
+    start: (signal, cb) =>
+      restoreTest(store, { record: false, ...(signal ? { signal } : {}), ...(cb ? { onProgress: cb } : {}) }),
+  },
   {
     name: 'createDelivery',
     callback: 'onProgress',
-    start: (signal, cb) => createDelivery([big], (out = join(freshDir('deliver'), 'd.sealed')), { kdf: FAST, passphrase: 'x y z w', ...(signal ? { signal } : {}), ...(cb ? { onProgress: cb } : {}) }),
+    start: (signal, cb) =>
+      createDelivery([big], (out = join(freshDir('deliver'), 'd.sealed')), {
+        kdf: FAST,
+        passphrase: 'x y z w',
+        ...(signal ? { signal } : {}),
+        ...(cb ? { onProgress: cb } : {}),
+      }),
     outputs: () => ({ folders: [join(out, '..')], absent: [out] }),
   },
   {
     name: 'makePreviews',
     callback: 'onProgress',
     partial: 'report',
-    start: (signal, cb) => makePreviews(pictures, { concurrency: 1, into: (outDir = freshDir('previews')), ...(signal ? { signal } : {}), ...(cb ? { onProgress: cb } : {}) }),
+    start: (signal, cb) =>
+      makePreviews(pictures, {
+        concurrency: 1,
+        into: (outDir = freshDir('previews')),
+        ...(signal ? { signal } : {}),
+        ...(cb ? { onProgress: cb } : {}),
+      }),
     outputs: () => ({ folders: [outDir], absent: [] }),
   },
   {
     name: 'openDelivery',
-    start: (signal) => openDelivery(delivery, (outDir = freshDir('unpack')), { passphrase: deliveryPassphrase, ...(signal ? { signal } : {}) }),
+    start: (signal) =>
+      openDelivery(delivery, (outDir = freshDir('unpack')), {
+        passphrase: deliveryPassphrase,
+        ...(signal ? { signal } : {}),
+      }),
     outputs: () => ({ folders: [outDir], absent: [join(outDir, 'big.raw')] }),
   },
-  { name: 'openVault', start: (signal) => openVault(slowVault, { passphrase: SLOW_PASSPHRASE }, signal ? { signal } : {}) },
+  {
+    name: 'openVault',
+    start: (signal) => openVault(slowVault, { passphrase: SLOW_PASSPHRASE }, signal ? { signal } : {}),
+  },
   {
     name: 'createVault',
-    start: (signal) => createVault((out = join(freshDir('vault'), 'new.vault')), { passphrase: 'a new vault passphrase', kdf: SLOW, ...(signal ? { signal } : {}) }),
+    start: (signal) =>
+      createVault((out = join(freshDir('vault'), 'new.vault')), {
+        passphrase: 'a new vault passphrase',
+        kdf: SLOW,
+        ...(signal ? { signal } : {}),
+      }),
     outputs: () => ({ folders: [], absent: [out] }),
   },
   {
     name: 'changePassphrase',
-    start: (signal) => changePassphrase(slowVault, { passphrase: SLOW_PASSPHRASE }, SLOW_PASSPHRASE, { kdf: SLOW, ...(signal ? { signal } : {}) }),
+    start: (signal) =>
+      changePassphrase(slowVault, { passphrase: SLOW_PASSPHRASE }, SLOW_PASSPHRASE, {
+        kdf: SLOW,
+        ...(signal ? { signal } : {}),
+      }),
   },
-  { name: 'inspectSealed', quick: true, start: (signal) => inspectSealed(sealedBig, signal ? { signal } : {}) },
+  {
+    name: 'inspectSealed',
+    quick: true,
+    start: (signal) => inspectSealed(sealedBig, signal ? { signal } : {}),
+  },
 ]
 
 test.before(async () => {
   big = writeRandomFile(join(dir, 'big.raw'), 96 * MB)
-  vault = (await createVault(join(dir, 'studio.vault'), { passphrase: 'contract passphrase', kdf: FAST })).vault
+  vault = (await createVault(join(dir, 'studio.vault'), { passphrase: 'contract passphrase', kdf: FAST }))
+    .vault
   slowVault = join(freshDir('slow-vault'), 'slow.vault')
   made.pop() // kept for every test
   ;(await createVault(slowVault, { passphrase: SLOW_PASSPHRASE, kdf: SLOW })).vault.close()
@@ -209,10 +308,17 @@ test.before(async () => {
   store = await initStore(join(dir, 'store'), { vault })
   assert.is((await backup(sessionRoot, store)).status, 'completed')
   deliveryPassphrase = 'delivery pass phrase'
-  delivery = (await createDelivery([big], join(dir, 'delivery.sealed'), { kdf: FAST, passphrase: deliveryPassphrase })).path
+  delivery = (
+    await createDelivery([big], join(dir, 'delivery.sealed'), { kdf: FAST, passphrase: deliveryPassphrase })
+  ).path
   pictures = join(dir, 'pictures')
   mkdirSync(pictures)
-  for (let i = 0; i < 4; i++) await sharp({ create: { width: 3000, height: 2000, channels: 3, background: { r: 40 * i, g: 90, b: 160 } } }).jpeg().toFile(join(pictures, `IMG_${i}.JPG`))
+  for (let i = 0; i < 4; i++)
+    await sharp({
+      create: { width: 3000, height: 2000, channels: 3, background: { r: 40 * i, g: 90, b: 160 } },
+    })
+      .jpeg()
+      .toFile(join(pictures, `IMG_${i}.JPG`))
 })
 
 test.after(() => {
@@ -230,33 +336,42 @@ for (const op of operations) {
     assert.is(err.cause, reason)
   })
 
-  if (!op.quick) test(`${op.name}: abort mid-run rejects within ${LATENCY_MS} ms, with AbortError, cause and${op.partial ? '' : ' no'} partial report; nothing partial left`, async () => {
-    const ac = new AbortController()
-    const reason = new Error(`stop ${op.name} now`)
-    let abortedAt = 0
-    const abort = () => {
-      if (abortedAt) return
-      abortedAt = performance.now()
-      ac.abort(reason)
-    }
-    // Abort once work is under way: at the first progress event, or on the next turn.
-    const pending = op.start(ac.signal, op.callback ? (p) => (p.bytes > 0 || p.files > 0 ? abort() : undefined) : undefined)
-    if (!op.callback) setTimeout(abort, 5)
-    const err = await rejection<AbortError>(pending, op.name)
-    const latency = performance.now() - abortedAt
-    assert.ok(abortedAt > 0, 'the operation was still running when it was aborted')
-    assert.instance(err, AbortError, String(err))
-    assert.is(err.name, 'AbortError')
-    assert.is(err.code, 'E_ABORTED')
-    assert.is(err.cause, reason)
-    assert.ok(latency < LATENCY_MS, `${op.name} rejected ${latency.toFixed(0)} ms after abort()`)
-    latencies.push(`${op.name} ${latency.toFixed(0)}`)
-    if (op.partial === 'report') assert.is((err.partial as { status?: string }).status, 'aborted', JSON.stringify(err.partial)?.slice(0, 300))
-    if (op.partial === 'entries') assert.ok(Array.isArray(err.partial), 'the entries done so far')
-    const o = op.outputs?.()
-    for (const f of o?.folders ?? []) assert.equal(leftovers(f), [], `partial files in ${f}`)
-    for (const f of o?.absent ?? []) assert.not.ok(existsSync(f), `${f} exists after an abort`)
-  })
+  if (!op.quick)
+    test(`${op.name}: abort mid-run rejects within ${LATENCY_MS} ms, with AbortError, cause and${op.partial ? '' : ' no'} partial report; nothing partial left`, async () => {
+      const ac = new AbortController()
+      const reason = new Error(`stop ${op.name} now`)
+      let abortedAt = 0
+      const abort = () => {
+        if (abortedAt) return
+        abortedAt = performance.now()
+        ac.abort(reason)
+      }
+      // Abort once work is under way: at the first progress event, or on the next turn.
+      const pending = op.start(
+        ac.signal,
+        op.callback ? (p) => (p.bytes > 0 || p.files > 0 ? abort() : undefined) : undefined,
+      )
+      if (!op.callback) setTimeout(abort, 5)
+      const err = await rejection<AbortError>(pending, op.name)
+      const latency = performance.now() - abortedAt
+      assert.ok(abortedAt > 0, 'the operation was still running when it was aborted')
+      assert.instance(err, AbortError, String(err))
+      assert.is(err.name, 'AbortError')
+      assert.is(err.code, 'E_ABORTED')
+      assert.is(err.cause, reason)
+      assert.ok(latency < LATENCY_MS, `${op.name} rejected ${latency.toFixed(0)} ms after abort()`)
+      latencies.push(`${op.name} ${latency.toFixed(0)}`)
+      if (op.partial === 'report')
+        assert.is(
+          (err.partial as { status?: string }).status,
+          'aborted',
+          JSON.stringify(err.partial)?.slice(0, 300),
+        )
+      if (op.partial === 'entries') assert.ok(Array.isArray(err.partial), 'the entries done so far')
+      const o = op.outputs?.()
+      for (const f of o?.folders ?? []) assert.equal(leftovers(f), [], `partial files in ${f}`)
+      for (const f of o?.absent ?? []) assert.not.ok(existsSync(f), `${f} exists after an abort`)
+    })
 
   if (op.callback) {
     test(`${op.name}: a throwing ${op.callback} rejects with E_CALLBACK (cause: the thrown error); the host does not crash`, async () => {
@@ -291,7 +406,8 @@ for (const op of operations) {
       assert.ok(events.length > 0)
       for (const p of events) {
         assert.ok(['read', 'write', 'read-back', 'records'].includes(p.phase), p.phase)
-        for (const k of ['bytes', 'bytesTotal', 'files', 'filesTotal'] as const) assert.ok(Number.isFinite(p[k]) && p[k] >= 0, `${k}: ${p[k]}`)
+        for (const k of ['bytes', 'bytesTotal', 'files', 'filesTotal'] as const)
+          assert.ok(Number.isFinite(p[k]) && p[k] >= 0, `${k}: ${p[k]}`)
         assert.ok(p.bytes <= p.bytesTotal, `${p.bytes} > ${p.bytesTotal}`)
         assert.ok(p.files <= p.filesTotal, `${p.files} > ${p.filesTotal}`)
       }
@@ -318,10 +434,22 @@ test('an async callback that rejects stops the operation with E_CALLBACK too', a
 
 test('hashFiles onFile and verify onFile throwing reject with E_CALLBACK naming the option', async () => {
   const boom = new Error('file boom')
-  const a = await rejection<CallbackError>(hashFiles([big], { onFile: () => { throw boom } }))
+  const a = await rejection<CallbackError>(
+    hashFiles([big], {
+      onFile: () => {
+        throw boom
+      },
+    }),
+  )
   assert.is(a.code, 'E_CALLBACK')
   assert.is(a.callback, 'onFile')
-  const b = await rejection<CallbackError>(verify(sessionRoot, { onFile: () => { throw boom } }))
+  const b = await rejection<CallbackError>(
+    verify(sessionRoot, {
+      onFile: () => {
+        throw boom
+      },
+    }),
+  )
   assert.is(b.code, 'E_CALLBACK')
   assert.is(b.callback, 'onFile')
   assert.is(b.cause, boom)
@@ -330,7 +458,13 @@ test('hashFiles onFile and verify onFile throwing reject with E_CALLBACK naming 
 test('ingest progress: bytes and files reach their totals together; phases go read → read-back → records; drives are labelled', async () => {
   const dest = freshDir('ingest-progress')
   const events: IngestProgress[] = []
-  const r = await ingest({ source: card, destinations: [dest], session, minCopies: 1, onProgress: (p) => void events.push(p) })
+  const r = await ingest({
+    source: card,
+    destinations: [dest],
+    session,
+    minCopies: 1,
+    onProgress: (p) => void events.push(p),
+  })
   assert.is(r.status, 'completed')
   const order = ['read', 'read-back', 'records']
   let at = 0
@@ -338,12 +472,19 @@ test('ingest progress: bytes and files reach their totals together; phases go re
     const i = order.indexOf(p.phase)
     assert.ok(i >= at, `phase ${p.phase} after ${order[at]}`)
     at = i
-    if (p.bytes === p.bytesTotal) assert.is(p.files, p.filesTotal, `100 % of bytes at ${p.files}/${p.filesTotal} files`)
+    if (p.bytes === p.bytesTotal)
+      assert.is(p.files, p.filesTotal, `100 % of bytes at ${p.files}/${p.filesTotal} files`)
     assert.ok(p.bytes <= p.bytesRead, 'finished bytes never run ahead of the bytes read')
     assert.is(p.destinations[0]!.label, dest.split('/').at(-1))
   }
-  assert.ok(events.some((p) => p.phase === 'read' && p.currentFile !== undefined), 'the file being read is named')
-  assert.ok(events.some((p) => p.phase === 'records' && p.destination === dest), 'a records event names the destination')
+  assert.ok(
+    events.some((p) => p.phase === 'read' && p.currentFile !== undefined),
+    'the file being read is named',
+  )
+  assert.ok(
+    events.some((p) => p.phase === 'records' && p.destination === dest),
+    'a records event names the destination',
+  )
 })
 
 test('vault operations aborted during their key derivation leave nothing behind once it ends: no new vault, the old passphrase still works', async () => {
@@ -354,8 +495,21 @@ test('vault operations aborted during their key derivation leave nothing behind 
   ;(await openVault(path, { passphrase: 'old passphrase here' })).close()
   const oneDerivation = performance.now() - t0
   const abortSoon = () => AbortSignal.timeout(5)
-  await rejection<AbortError>(changePassphrase(path, { passphrase: 'old passphrase here' }, 'a new passphrase there', { kdf: SLOW, signal: abortSoon() }), 'changePassphrase')
-  await rejection<AbortError>(createVault(join(folder, 'second.vault'), { passphrase: 'second vault passphrase', kdf: SLOW, signal: abortSoon() }), 'createVault')
+  await rejection<AbortError>(
+    changePassphrase(path, { passphrase: 'old passphrase here' }, 'a new passphrase there', {
+      kdf: SLOW,
+      signal: abortSoon(),
+    }),
+    'changePassphrase',
+  )
+  await rejection<AbortError>(
+    createVault(join(folder, 'second.vault'), {
+      passphrase: 'second vault passphrase',
+      kdf: SLOW,
+      signal: abortSoon(),
+    }),
+    'createVault',
+  )
   // The derivations go on in the background (they cannot be interrupted): wait them out.
   await new Promise((r) => setTimeout(r, 4 * oneDerivation + 1000))
   assert.equal(readdirSync(folder), ['studio.vault'], 'no re-keyed file, no second vault')
@@ -363,7 +517,11 @@ test('vault operations aborted during their key derivation leave nothing behind 
   const err = await rejection(openVault(path, { passphrase: 'a new passphrase there' }), 'openVault')
   assert.is((err as { code?: string }).code, 'E_BAD_PASSPHRASE')
   // Without an abort the change is committed.
-  ;(await changePassphrase(path, { passphrase: 'old passphrase here' }, 'a new passphrase there', { kdf: SLOW })).close()
+  ;(
+    await changePassphrase(path, { passphrase: 'old passphrase here' }, 'a new passphrase there', {
+      kdf: SLOW,
+    })
+  ).close()
   ;(await openVault(path, { passphrase: 'a new passphrase there' })).close()
   assert.equal(readdirSync(folder), ['studio.vault'])
 })
@@ -372,20 +530,35 @@ test('ingest aborted mid-run: no destination says completed unless every file th
   const dests = [freshDir('honest-a'), freshDir('honest-b')]
   const ac = new AbortController()
   const err = await rejection<AbortError<IngestReport>>(
-    ingest({ source: card, destinations: dests, session, signal: ac.signal, onProgress: (p) => (p.files >= 1 ? ac.abort() : undefined) }),
+    ingest({
+      source: card,
+      destinations: dests,
+      session,
+      signal: ac.signal,
+      onProgress: (p) => (p.files >= 1 ? ac.abort() : undefined),
+    }),
   )
   const r = err.partial!
   assert.is(r.status, 'aborted')
   assert.not.ok(r.safeToFormat)
-  assert.equal(r.reasons.map((x) => x.code), ['cancelled'])
+  assert.equal(
+    r.reasons.map((x) => x.code),
+    ['cancelled'],
+  )
   r.perDestination.forEach((d, i) => {
-    const unfinished = r.files.filter((f) => !['verified', 'skipped-identical', 'previously-verified'].includes(f.destinations[i]!.status))
+    const unfinished = r.files.filter(
+      (f) => !['verified', 'skipped-identical', 'previously-verified'].includes(f.destinations[i]!.status),
+    )
     assert.ok(unfinished.length > 0, 'really stopped mid-way')
     assert.is(d.status, 'aborted', `${d.root}: ${d.status} with ${unfinished.length} files not read back`)
     const html = readFileSync(d.htmlReportPath!, 'utf8')
     assert.match(html, /Cancelled: this ingest was stopped before it finished/)
     assert.not.match(html, /destinations? failed/)
-    assert.not.match(html, /<span class="mark ok">OK<\/span><\/td><td class="num">#/, 'no destination is marked OK')
+    assert.not.match(
+      html,
+      /<span class="mark ok">OK<\/span><\/td><td class="num">#/,
+      'no destination is marked OK',
+    )
   })
 })
 

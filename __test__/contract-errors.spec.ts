@@ -46,9 +46,15 @@ process.on('warning', (w) => warnings.push({ code: (w as { code?: string }).code
 test.before(async () => {
   vault = (await createVault(join(dir, 'studio.vault'), { passphrase: 'errors passphrase', kdf: FAST })).vault
   mkdirSync(join(dir, 'card', 'DCIM'), { recursive: true })
-  for (let i = 1; i <= 3; i++) writeFileSync(join(dir, 'card', 'DCIM', `IMG_000${i}.JPG`), `photo ${i} `.repeat(500))
+  for (let i = 1; i <= 3; i++)
+    writeFileSync(join(dir, 'card', 'DCIM', `IMG_000${i}.JPG`), `photo ${i} `.repeat(500))
   mkdirSync(join(dir, 'ssd'))
-  await ingest({ source: join(dir, 'card'), destinations: [join(dir, 'ssd')], session: { client: 'Ada', shoot: 'Errors', date: '2026-04-26' }, minCopies: 1 })
+  await ingest({
+    source: join(dir, 'card'),
+    destinations: [join(dir, 'ssd')],
+    session: { client: 'Ada', shoot: 'Errors', date: '2026-04-26' },
+    minCopies: 1,
+  })
   store = await initStore(join(dir, 'store'), { vault })
   assert.is((await backup(session, store)).status, 'completed')
 })
@@ -61,12 +67,32 @@ test('opening a share registry or catalog at a folder, a missing folder or a for
   const junk = join(dir, 'junk.db')
   writeFileSync(junk, 'not a database at all '.repeat(300))
   const cases: Array<[string, () => Promise<unknown>, string, string]> = [
-    ['registry at a folder', () => openShareRegistry({ path: folder, serverKey: randomBytes(32) }), 'EISDIR', folder],
-    ['registry in a missing folder', () => openShareRegistry({ path: join(dir, 'nope', 's.db'), serverKey: randomBytes(32) }), 'ENOENT', join(dir, 'nope', 's.db')],
-    ['registry on a foreign file', () => openShareRegistry({ path: junk, serverKey: randomBytes(32) }), 'E_FORMAT', junk],
+    [
+      'registry at a folder',
+      () => openShareRegistry({ path: folder, serverKey: randomBytes(32) }),
+      'EISDIR',
+      folder,
+    ],
+    [
+      'registry in a missing folder',
+      () => openShareRegistry({ path: join(dir, 'nope', 's.db'), serverKey: randomBytes(32) }),
+      'ENOENT',
+      join(dir, 'nope', 's.db'),
+    ],
+    [
+      'registry on a foreign file',
+      () => openShareRegistry({ path: junk, serverKey: randomBytes(32) }),
+      'E_FORMAT',
+      junk,
+    ],
     ['catalog at a folder', () => openCatalog(folder), 'EISDIR', folder],
     ['catalog on a foreign file', () => openCatalog(junk), 'E_FORMAT', junk],
-    ['catalog that must exist', () => openCatalog(join(dir, 'absent.db'), { create: false }), 'ENOENT', join(dir, 'absent.db')],
+    [
+      'catalog that must exist',
+      () => openCatalog(join(dir, 'absent.db'), { create: false }),
+      'ENOENT',
+      join(dir, 'absent.db'),
+    ],
   ]
   for (const [what, open, code, path] of cases) {
     const err = await rejection<ShutterproofError>(open(), what)
@@ -90,7 +116,10 @@ test('async opens still work when used synchronously (deprecated, warned once); 
   assert.equal(registry.listShares(), [])
   registry.close()
   const bad = openCatalog(join(dir, 'a-folder'))
-  assert.throws(() => bad.status(), (e: unknown) => (e as ShutterproofError).code === 'EISDIR')
+  assert.throws(
+    () => bad.status(),
+    (e: unknown) => (e as ShutterproofError).code === 'EISDIR',
+  )
   await new Promise((r) => setImmediate(r))
   assert.ok(warnings.some((w) => w.code === 'SP_DEP_SYNC_CATALOG'))
   assert.is(warnings.filter((w) => w.code === 'SP_DEP_SYNC_CATALOG').length, 1, 'warned once')
@@ -136,11 +165,20 @@ test('restore(store, into, { session }): a folder holding some of the files reje
 })
 
 test('openDelivery(file, into, { passphrase }); the old (file, key, into) order still works and warns', async () => {
-  const d = await createDelivery([join(dir, 'card', 'DCIM', 'IMG_0001.JPG')], join(dir, 'd.sealed'), { kdf: FAST, passphrase: 'delivery words here' })
+  const d = await createDelivery([join(dir, 'card', 'DCIM', 'IMG_0001.JPG')], join(dir, 'd.sealed'), {
+    kdf: FAST,
+    passphrase: 'delivery words here',
+  })
   const a = await openDelivery(d.path, join(dir, 'unpack-new'), { passphrase: 'delivery words here' })
-  assert.equal(a.files.map((f) => f.name), ['IMG_0001.JPG'])
+  assert.equal(
+    a.files.map((f) => f.name),
+    ['IMG_0001.JPG'],
+  )
   const b = await openDelivery(d.path, { passphrase: 'delivery words here' }, join(dir, 'unpack-old'))
-  assert.equal(b.files.map((f) => f.name), ['IMG_0001.JPG'])
+  assert.equal(
+    b.files.map((f) => f.name),
+    ['IMG_0001.JPG'],
+  )
   assert.ok(warnings.some((w) => w.code === 'SP_DEP_OPEN_DELIVERY_ARGS'))
 })
 
@@ -167,7 +205,12 @@ test('library messages name the API fix, never a CLI command (lib/ outside lib/c
           .split('\n')
           .forEach((line, i) => {
             if (/^\s*(\*|\/\/|\/\*)/.test(line)) return // comments and docs may show both
-            if (/shutterproof (init|store|share|verify|ingest|restore|restore-test|backup|keys|seal|open|status|deliver|unpack|report|hash|passphrase|safe-to-format)\b/.test(line)) offenders.push(`${p.slice(REPO.length + 1)}:${i + 1}: ${line.trim()}`)
+            if (
+              /shutterproof (init|store|share|verify|ingest|restore|restore-test|backup|keys|seal|open|status|deliver|unpack|report|hash|passphrase|safe-to-format)\b/.test(
+                line,
+              )
+            )
+              offenders.push(`${p.slice(REPO.length + 1)}:${i + 1}: ${line.trim()}`)
           })
       }
     }

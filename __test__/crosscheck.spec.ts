@@ -31,7 +31,9 @@ async function streamDigest(path: string, highWaterMark: number): Promise<HashRe
 }
 
 if (!tools) {
-  console.warn('\n  !!! SKIPPED: reference-tool cross-checks — install b3sum and xxhash (npm test does as root)\n')
+  console.warn(
+    '\n  !!! SKIPPED: reference-tool cross-checks — install b3sum and xxhash (npm test does as root)\n',
+  )
   test.skip('hashFile equals b3sum and xxhsum -H2', () => {})
 } else {
   for (const path of [...files, 'BIG']) {

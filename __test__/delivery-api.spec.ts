@@ -4,7 +4,16 @@
  * generated passphrases; refusals at creation; wrong passphrase, tampering, truncation and
  * abort leave nothing behind.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -15,7 +24,11 @@ import { hasTool, run, tempDir, writeRandomFile } from './support/fixtures'
 
 const FAST = { memoryKiB: 8192, iterations: 1, parallelism: 1 }
 const dir = tempDir('sp-delivery-')
-const code = (p: Promise<unknown>) => p.then(() => 'resolved', (e: ShutterproofError) => e.code)
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => 'resolved',
+    (e: ShutterproofError) => e.code,
+  )
 
 const src = join(dir, 'src')
 mkdirSync(src)
@@ -48,9 +61,15 @@ test('round trip: several files (0 bytes, 5 MB, non-ASCII name), generated 6-wor
   assert.is(d.bytes, statSync(out).size)
   const total = files.reduce((n, f) => n + statSync(f).size, 0)
   assert.is(events.at(-1), total)
-  assert.ok(events.every((b, i) => i === 0 || b >= events[i - 1]!), 'progress never goes backwards')
+  assert.ok(
+    events.every((b, i) => i === 0 || b >= events[i - 1]!),
+    'progress never goes backwards',
+  )
   assert.equal(readdirSync(dir).sort(), ['src', 'wedding.sealed'], 'no temporary file left beside it')
-  assert.not.ok(readFileSync(out).includes(Buffer.from('IMG_0001')), 'names are not readable in the sealed file')
+  assert.not.ok(
+    readFileSync(out).includes(Buffer.from('IMG_0001')),
+    'names are not readable in the sealed file',
+  )
   sealed = out
   passphrase = d.passphrase!
 
@@ -63,7 +82,11 @@ test('round trip: several files (0 bytes, 5 MB, non-ASCII name), generated 6-wor
     const back = join(into, f.slice(src.length + 1))
     assert.ok(readFileSync(back).equals(readFileSync(f)), back)
   }
-  assert.is(Math.round(statSync(join(into, 'IMG_0001.jpg')).mtimeMs), mtime.getTime(), 'mtime kept to the millisecond')
+  assert.is(
+    Math.round(statSync(join(into, 'IMG_0001.jpg')).mtimeMs),
+    mtime.getTime(),
+    'mtime kept to the millisecond',
+  )
   assert.is(statSync(join(into, 'big.tif')).mtimeMs, wholeSecond.getTime())
 })
 
@@ -86,21 +109,29 @@ test('pax mtime records: written only with a fraction; read back exactly; nonsen
   assert.equal(paxMtime(new Date(1_717_245_296_007)), { mtime: '1717245296.007' })
   assert.equal(paxMtime(new Date(-1_500)), { mtime: '-1.500' })
   const ustar = new Date(1_717_245_296_000)
-  const read = (pax?: string) => entryMtime({ mtime: ustar, pax: pax === undefined ? undefined : { mtime: pax } })?.getTime()
+  const read = (pax?: string) =>
+    entryMtime({ mtime: ustar, pax: pax === undefined ? undefined : { mtime: pax } })?.getTime()
   assert.is(read('1717245296.007'), 1_717_245_296_007)
   assert.is(read('1717245296.0071234'), 1_717_245_296_007)
   assert.is(read('1717245296'), 1_717_245_296_000)
   assert.is(read('-1.500'), -1_500)
-  for (const nonsense of ['banana', '1e9', '999999999999999.5', '', '12.'] as const) assert.is(read(nonsense), ustar.getTime(), nonsense)
+  for (const nonsense of ['banana', '1e9', '999999999999999.5', '', '12.'] as const)
+    assert.is(read(nonsense), ustar.getTime(), nonsense)
   assert.is(read(), ustar.getTime())
   assert.is(entryMtime({}), undefined)
 })
 
 test('given names (with folders) and a given passphrase, which is not returned', async () => {
   const out = join(dir, 'named.sealed')
-  const d = await createDelivery([{ path: files[0]!, name: 'selects/01.jpg' }, files[1]!], out, { passphrase: 'our own phrase', kdf: FAST })
+  const d = await createDelivery([{ path: files[0]!, name: 'selects/01.jpg' }, files[1]!], out, {
+    passphrase: 'our own phrase',
+    kdf: FAST,
+  })
   assert.is(d.passphrase, undefined)
-  assert.equal(d.files.map((f) => f.name), ['selects/01.jpg', 'empty.txt'])
+  assert.equal(
+    d.files.map((f) => f.name),
+    ['selects/01.jpg', 'empty.txt'],
+  )
   const into = join(dir, 'named-out')
   await openDelivery(out, { passphrase: 'our own phrase' }, into)
   assert.ok(readFileSync(join(into, 'selects/01.jpg')).equals(readFileSync(files[0]!)))
@@ -116,11 +147,42 @@ test('createDelivery refuses: an existing output, duplicate or case-only-differe
   writeFileSync(join(other, 'IMG_0001.jpg'), 'x')
   writeFileSync(join(other, 'img_0001.JPG'), 'x')
   const out = join(dir, 'refused.sealed')
-  assert.is(await code(createDelivery([files[0]!, join(other, 'IMG_0001.jpg')], out, { kdf: FAST })), 'E_INVALID_ARGUMENT')
-  assert.is(await code(createDelivery([files[0]!, join(other, 'img_0001.JPG')], out, { kdf: FAST })), 'E_INVALID_ARGUMENT')
-  assert.is(await code(createDelivery([{ path: files[0]!, name: 'a' }, { path: files[1]!, name: 'a/b' }], out, { kdf: FAST })), 'E_INVALID_ARGUMENT')
-  for (const name of ['/etc/passwd', '../up.jpg', 'a/../../b', 'C:evil', 'back\\slash', '', '.', 'bell\u0007']) {
-    assert.is(await code(createDelivery([{ path: files[0]!, name }], out, { kdf: FAST })), 'E_INVALID_ARGUMENT', JSON.stringify(name))
+  assert.is(
+    await code(createDelivery([files[0]!, join(other, 'IMG_0001.jpg')], out, { kdf: FAST })),
+    'E_INVALID_ARGUMENT',
+  )
+  assert.is(
+    await code(createDelivery([files[0]!, join(other, 'img_0001.JPG')], out, { kdf: FAST })),
+    'E_INVALID_ARGUMENT',
+  )
+  assert.is(
+    await code(
+      createDelivery(
+        [
+          { path: files[0]!, name: 'a' },
+          { path: files[1]!, name: 'a/b' },
+        ],
+        out,
+        { kdf: FAST },
+      ),
+    ),
+    'E_INVALID_ARGUMENT',
+  )
+  for (const name of [
+    '/etc/passwd',
+    '../up.jpg',
+    'a/../../b',
+    'C:evil',
+    'back\\slash',
+    '',
+    '.',
+    'bell\u0007',
+  ]) {
+    assert.is(
+      await code(createDelivery([{ path: files[0]!, name }], out, { kdf: FAST })),
+      'E_INVALID_ARGUMENT',
+      JSON.stringify(name),
+    )
   }
   assert.is(await code(createDelivery([src], out, { kdf: FAST })), 'EISDIR')
   assert.is(await code(createDelivery([join(dir, 'missing.jpg')], out, { kdf: FAST })), 'ENOENT')
@@ -136,7 +198,10 @@ test('abort while creating removes the temporary file; an already-aborted signal
   const p = createDelivery(files, out, { kdf: FAST, signal: ac.signal, onProgress: () => ac.abort() })
   assert.is(await code(p), 'E_ABORTED')
   assert.not.ok(existsSync(out))
-  assert.not.ok(readdirSync(dir).some((n) => n.includes('aborted')), 'no temporary file left')
+  assert.not.ok(
+    readdirSync(dir).some((n) => n.includes('aborted')),
+    'no temporary file left',
+  )
   assert.is(await code(createDelivery(files, out, { kdf: FAST, signal: AbortSignal.abort() })), 'E_ABORTED')
 })
 
@@ -156,13 +221,19 @@ test('a file that shrinks while it is packed: E_SOURCE_CHANGED, no output and no
 /** The listing of a folder and its parent, to show nothing was written. */
 function snapshot(into: string): string {
   const parent = readdirSync(join(into, '..')).sort().join('\n')
-  return parent + '\n--\n' + (existsSync(into) ? readdirSync(into, { recursive: true }).sort().join('\n') : '(absent)')
+  return (
+    parent +
+    '\n--\n' +
+    (existsSync(into) ? readdirSync(into, { recursive: true }).sort().join('\n') : '(absent)')
+  )
 }
 
 test('wrong passphrase: E_BAD_PASSPHRASE and nothing written (a folder it had to create is removed again)', async () => {
   const into = join(dir, 'wrong-pass')
   const before = snapshot(into)
-  const err = (await openDelivery(sealed, { passphrase: 'not it' }, into).catch((e) => e)) as ShutterproofError
+  const err = (await openDelivery(sealed, { passphrase: 'not it' }, into).catch(
+    (e) => e,
+  )) as ShutterproofError
   assert.is(err.code, 'E_BAD_PASSPHRASE')
   assert.is(err.name, 'KeyError')
   assert.is(snapshot(into), before)
@@ -224,7 +295,10 @@ test('abort while opening leaves nothing; intoDir that is a file is refused', as
   assert.is(c, 'E_ABORTED', 'a 5 MB archive is still being read on the next turn of the loop')
   if (c === 'E_ABORTED') assert.is(snapshot(into), before)
   assert.is(await code(openDelivery(sealed, { passphrase }, files[0]!)), 'E_INVALID_ARGUMENT')
-  assert.is(await code(openDelivery(sealed, { passphrase }, join(dir, 'x'), { signal: AbortSignal.abort() })), 'E_ABORTED')
+  assert.is(
+    await code(openDelivery(sealed, { passphrase }, join(dir, 'x'), { signal: AbortSignal.abort() })),
+    'E_ABORTED',
+  )
 })
 
 test.run()

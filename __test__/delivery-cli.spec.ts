@@ -26,7 +26,10 @@ test('deliver --json --passphrase-file → unpack --passphrase-file --json: same
   const doc = JSON.parse(r.stdout)
   assert.is(doc.path, out)
   assert.is(doc.passphrase, undefined, 'a given passphrase is not printed')
-  assert.equal(doc.files, [{ name: 'IMG_0001.jpg', size: 70_000 }, { name: 'empty.txt', size: 0 }])
+  assert.equal(doc.files, [
+    { name: 'IMG_0001.jpg', size: 70_000 },
+    { name: 'empty.txt', size: 0 },
+  ])
   assert.is(doc.bytes, readFileSync(out).length)
   assert.not.match(r.stdout + r.stderr, 'agreed on the phone')
 
@@ -82,7 +85,14 @@ test('exit 1: wrong passphrase, tampered archive, hostile archive, existing outp
 
   const tar = pack()
   const hostile = join(dir, 'hostile.sealed')
-  const done = pipeline(tar, createSealStream({ passphrase: 'agreed on the phone', kdf: { memoryKiB: 8192, iterations: 1, parallelism: 1 } }), createWriteStream(hostile))
+  const done = pipeline(
+    tar,
+    createSealStream({
+      passphrase: 'agreed on the phone',
+      kdf: { memoryKiB: 8192, iterations: 1, parallelism: 1 },
+    }),
+    createWriteStream(hostile),
+  )
   tar.entry({ name: 'ok.txt' }, 'fine')
   tar.entry({ name: 'evil', type: 'symlink', linkname: '/etc' })
   tar.finalize()
@@ -108,7 +118,9 @@ test('exit 2: no -o, duplicate names, no passphrase source for unpack, intoDir i
   assert.is(dup.status, 2)
   assert.match(dup.stderr, 'E_INVALID_ARGUMENT')
   assert.not.ok(existsSync(join(dir, 'dup.sealed')))
-  const noPass = cli(['unpack', join(dir, 'a.sealed'), join(dir, 'np')], { env: { SHUTTERPROOF_PASSPHRASE: '' } })
+  const noPass = cli(['unpack', join(dir, 'a.sealed'), join(dir, 'np')], {
+    env: { SHUTTERPROOF_PASSPHRASE: '' },
+  })
   assert.is(noPass.status, 2)
   assert.match(noPass.stderr, '--passphrase-file')
   const intoFile = cli(['unpack', join(dir, 'a.sealed'), a, '--passphrase-file', passFile])

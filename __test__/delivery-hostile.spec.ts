@@ -29,7 +29,9 @@ async function sealTar(entries: Entry[] | Buffer, out: string): Promise<string> 
     tar.push(null)
   } else {
     for (const e of entries) {
-      await new Promise<void>((res, rej) => tar.entry(e.header, e.body ?? Buffer.alloc(0), (err) => (err ? rej(err) : res())))
+      await new Promise<void>((res, rej) =>
+        tar.entry(e.header, e.body ?? Buffer.alloc(0), (err) => (err ? rej(err) : res())),
+      )
     }
     tar.finalize()
   }
@@ -50,15 +52,25 @@ async function setup(entries: Entry[] | Buffer) {
 const listing = (d: string) => (existsSync(d) ? readdirSync(d, { recursive: true }).map(String).sort() : [])
 
 /** Opens and expects a refusal with `code`, with the case folder (intoDir's parent) unchanged. */
-async function expectRefused(entries: Entry[] | Buffer, code: string, options: Parameters<typeof openDelivery>[3] = {}) {
+async function expectRefused(
+  entries: Entry[] | Buffer,
+  code: string,
+  options: Parameters<typeof openDelivery>[3] = {},
+) {
   const { caseDir, into, sealed } = await setup(entries)
   const before = listing(caseDir)
   const rootBefore = listing(root).filter((p) => !p.startsWith(`case-${n}`))
-  const err = (await openDelivery(sealed, { passphrase: PASS }, into, options).catch((e) => e)) as ShutterproofError
+  const err = (await openDelivery(sealed, { passphrase: PASS }, into, options).catch(
+    (e) => e,
+  )) as ShutterproofError
   assert.instance(err, Error, 'refused')
   assert.is(err.code, code, err.message)
   assert.equal(listing(caseDir), before, 'nothing written in intoDir or beside it')
-  assert.equal(listing(root).filter((p) => !p.startsWith(`case-${n}`)), rootBefore, 'nothing written further out')
+  assert.equal(
+    listing(root).filter((p) => !p.startsWith(`case-${n}`)),
+    rootBefore,
+    'nothing written further out',
+  )
   return err
 }
 
@@ -83,21 +95,33 @@ test('"../" traversal, also hidden mid-path, in a long (pax) name, or as a folde
 })
 
 test('a symbolic link (to /etc) is refused, so a file "through" it is never written', async () => {
-  const err = await expectRefused([{ header: { name: 'etc', type: 'symlink', linkname: '/etc' } }, file('etc/shutterproof-delivery-test')], 'E_UNSAFE_ENTRY')
+  const err = await expectRefused(
+    [{ header: { name: 'etc', type: 'symlink', linkname: '/etc' } }, file('etc/shutterproof-delivery-test')],
+    'E_UNSAFE_ENTRY',
+  )
   assert.match(err.message, 'symbolic link')
   assert.not.ok(existsSync('/etc/shutterproof-delivery-test'))
 })
 
 test('a hard link pointing out is refused', async () => {
   writeFileSync(join(root, 'secret'), 'outside')
-  const err = await expectRefused([{ header: { name: 'leak', type: 'link', linkname: '../../secret' } }], 'E_UNSAFE_ENTRY')
+  const err = await expectRefused(
+    [{ header: { name: 'leak', type: 'link', linkname: '../../secret' } }],
+    'E_UNSAFE_ENTRY',
+  )
   assert.match(err.message, 'hard link')
   assert.is(readFileSync(join(root, 'secret'), 'utf8'), 'outside')
 })
 
 test('device nodes and fifos are refused', async () => {
-  await expectRefused([{ header: { name: 'null', type: 'character-device', devmajor: 1, devminor: 3 } }], 'E_UNSAFE_ENTRY')
-  await expectRefused([{ header: { name: 'sda', type: 'block-device', devmajor: 8, devminor: 0 } }], 'E_UNSAFE_ENTRY')
+  await expectRefused(
+    [{ header: { name: 'null', type: 'character-device', devmajor: 1, devminor: 3 } }],
+    'E_UNSAFE_ENTRY',
+  )
+  await expectRefused(
+    [{ header: { name: 'sda', type: 'block-device', devmajor: 8, devminor: 0 } }],
+    'E_UNSAFE_ENTRY',
+  )
   await expectRefused([file('ok.txt'), { header: { name: 'pipe', type: 'fifo' } }], 'E_UNSAFE_ENTRY')
 })
 
@@ -123,7 +147,9 @@ test('an existing file in intoDir is refused (E_EXISTS) and kept; a symlinked fo
   const { symlinkSync } = await import('node:fs')
   mkdirSync(join(c2.caseDir, 'elsewhere'))
   symlinkSync(join(c2.caseDir, 'elsewhere'), join(c2.into, 'sub'))
-  const err2 = (await openDelivery(c2.sealed, { passphrase: PASS }, c2.into).catch((e) => e)) as ShutterproofError
+  const err2 = (await openDelivery(c2.sealed, { passphrase: PASS }, c2.into).catch(
+    (e) => e,
+  )) as ShutterproofError
   assert.is(err2.code, 'E_EXISTS', err2.message)
   assert.equal(readdirSync(join(c2.caseDir, 'elsewhere')), [], 'nothing written through the link')
 })
@@ -135,14 +161,21 @@ test('10,000 entries of 0 bytes: contained fine under the default cap (100,000);
   const r = await openDelivery(sealed, { passphrase: PASS }, into)
   assert.is(r.files.length, 10_000)
   assert.is(listing(into).length, 10_010, '10 folders + 10,000 files, no staging folder left')
-  assert.equal(listing(caseDir).filter((p) => !p.startsWith('into')), outside)
+  assert.equal(
+    listing(caseDir).filter((p) => !p.startsWith('into')),
+    outside,
+  )
 
   const err = await expectRefused(many, 'E_ARCHIVE_LIMIT', { limits: { maxEntries: 100 } })
   assert.match(err.message, 'maxEntries')
 })
 
 test('total size over limits.maxBytes is refused before it is written', async () => {
-  await expectRefused([file('a.bin', Buffer.alloc(600)), file('b.bin', Buffer.alloc(600))], 'E_ARCHIVE_LIMIT', { limits: { maxBytes: 1000 } })
+  await expectRefused(
+    [file('a.bin', Buffer.alloc(600)), file('b.bin', Buffer.alloc(600))],
+    'E_ARCHIVE_LIMIT',
+    { limits: { maxBytes: 1000 } },
+  )
 })
 
 test('authentic bytes that are not a tar, or a tar cut short: E_FORMAT, nothing written', async () => {

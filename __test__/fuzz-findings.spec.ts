@@ -54,16 +54,23 @@ function expectInvalid(xml: string, mentions: string) {
 }
 
 test('fuzz finding mhl-hash-length: a manifest hash of the wrong length or alphabet is E_MHL_INVALID', () => {
-  expectInvalid(manifest('A', '<xxh64 action="original">000aa000aaa000a</xxh64>'), 'xxh64 hash for A is not 16 hex digits')
+  expectInvalid(
+    manifest('A', '<xxh64 action="original">000aa000aaa000a</xxh64>'),
+    'xxh64 hash for A is not 16 hex digits',
+  )
   expectInvalid(manifest('A', '<xxh128>00aaaa000a0aaaaa00000a0a00a0a00a0</xxh128>'), 'not 32 hex digits')
   expectInvalid(manifest('A', '<md5>zz1d8cd98f00b204e9800998ecf8427e</md5>'), 'not 32 hex digits')
   expectInvalid(manifest('A', '<c4>c4abc</c4>'), 'not a C4 ID')
   // Upper-case hex (hexBinary allows it) still reads.
-  assert.is(parseManifest(manifest('A', '<xxh64>0123456789ABCDEF</xxh64>'), 'ok.mhl').files[0]!.hashes.xxh64!.value, '0123456789ABCDEF')
+  assert.is(
+    parseManifest(manifest('A', '<xxh64>0123456789ABCDEF</xxh64>'), 'ok.mhl').files[0]!.hashes.xxh64!.value,
+    '0123456789ABCDEF',
+  )
 })
 
 test('fuzz finding mhl-path-escape: a manifest path that leads out of the root is E_MHL_INVALID, so verify never reads outside the session', () => {
-  for (const p of ['../../etc/passwd', '/etc/passwd', 'Clips/../../../x', '..']) expectInvalid(manifest(p), 'leads out of the history')
+  for (const p of ['../../etc/passwd', '/etc/passwd', 'Clips/../../../x', '..'])
+    expectInvalid(manifest(p), 'leads out of the history')
   // Names that merely contain dots stay valid.
   assert.is(parseManifest(manifest('Clips/..hidden/a..b'), 'ok.mhl').files[0]!.path, 'Clips/..hidden/a..b')
 })

@@ -20,7 +20,13 @@ import { MHL_HASH_FORMATS, type MhlFileInput, type MhlHashFormat } from '../lib/
 import { tempDir } from './support/fixtures'
 import { fuzz, hostileText, outcome, outcomeAsync } from './support/fuzz'
 
-const HEX_LENGTH: Record<Exclude<MhlHashFormat, 'c4'>, number> = { md5: 32, sha1: 40, xxh128: 32, xxh3: 16, xxh64: 16 }
+const HEX_LENGTH: Record<Exclude<MhlHashFormat, 'c4'>, number> = {
+  md5: 32,
+  sha1: 40,
+  xxh128: 32,
+  xxh3: 16,
+  xxh64: 16,
+}
 /** What a case may cost: far above any sane parse; only a runaway (exponential) one reaches it. */
 const BUDGET_MS = 5000
 const HOSTNAME = readFileSync('/etc/hostname', 'utf8').trim()
@@ -32,7 +38,10 @@ const file: fc.Arbitrary<MhlFileInput> = fc.record({
   size: fc.nat(),
   lastModified: fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }),
   action: fc.constantFrom('original', 'verified', 'failed'),
-  hashes: fc.record({ xxh128: hex(32), md5: hex(32), sha1: hex(40), xxh64: hex(16) }, { requiredKeys: ['xxh128'] }),
+  hashes: fc.record(
+    { xxh128: hex(32), md5: hex(32), sha1: hex(40), xxh64: hex(16) },
+    { requiredKeys: ['xxh128'] },
+  ),
 }) as fc.Arbitrary<MhlFileInput>
 
 /** A manifest as Shutterproof writes it, from random files. */
@@ -69,15 +78,33 @@ const trick = fc.oneof(
   ),
   fc.nat({ max: 20_000 }).map((n) => '<a>'.repeat(n) + '</a>'.repeat(n)),
   fc.nat({ max: 200_000 }).map((n) => `<tool x="${'A'.repeat(n)}">t</tool>`),
-  fc.tuple(fc.constantFrom(...MHL_HASH_FORMATS), fc.oneof(fc.string({ maxLength: 140 }), hex(1), hex(31), hex(33), hex(128), fc.stringMatching(/^[0-9A-Fa-fxyz ]{0,140}$/)))
+  fc
+    .tuple(
+      fc.constantFrom(...MHL_HASH_FORMATS),
+      fc.oneof(
+        fc.string({ maxLength: 140 }),
+        hex(1),
+        hex(31),
+        hex(33),
+        hex(128),
+        fc.stringMatching(/^[0-9A-Fa-fxyz ]{0,140}$/),
+      ),
+    )
     .map(([f, v]) => `<hash><path>p</path><${f}>${v}</${f}></hash>`),
-  hostileText(60).map((p) => `<hash><path>${p}</path><xxh128>00000000000000000000000000000000</xxh128></hash>`),
+  hostileText(60).map(
+    (p) => `<hash><path>${p}</path><xxh128>00000000000000000000000000000000</xxh128></hash>`,
+  ),
   fc.string({ unit: 'binary', maxLength: 40 }),
 )
 
 /** A valid manifest with some hostile edits: splices, cuts, repeats. */
 const hostileManifest = fc
-  .tuple(validManifest, fc.array(fc.tuple(fc.nat(), fc.nat({ max: 200 }), fc.option(trick, { nil: undefined }), fc.boolean()), { maxLength: 4 }))
+  .tuple(
+    validManifest,
+    fc.array(fc.tuple(fc.nat(), fc.nat({ max: 200 }), fc.option(trick, { nil: undefined }), fc.boolean()), {
+      maxLength: 4,
+    }),
+  )
   .map(([xml, edits]) => {
     for (const [at, cut, insert, duplicate] of edits) {
       const i = at % (xml.length + 1)
@@ -89,8 +116,12 @@ const hostileManifest = fc
 
 function checkOutput(value: unknown, xml: string, what: string): void {
   const json = JSON.stringify(value)
-  if (json.length > 4 * xml.length + 10_000) throw new Error(`${what}: ${xml.length} bytes of XML gave ${json.length} bytes of output (entity expansion?)`)
-  if (HOSTNAME.length >= 4 && json.includes(HOSTNAME) && !xml.includes(HOSTNAME)) throw new Error(`${what}: an external entity was read`)
+  if (json.length > 4 * xml.length + 10_000)
+    throw new Error(
+      `${what}: ${xml.length} bytes of XML gave ${json.length} bytes of output (entity expansion?)`,
+    )
+  if (HOSTNAME.length >= 4 && json.includes(HOSTNAME) && !xml.includes(HOSTNAME))
+    throw new Error(`${what}: an external entity was read`)
 }
 
 function plainRelative(path: string): boolean {
@@ -108,16 +139,29 @@ test('MHL manifest reader: any text gives a well-formed manifest or E_MHL_INVALI
   await fuzz(
     'mhl: manifests',
     fc.property(fc.oneof(hostileManifest, fc.string({ maxLength: 300 }), trick), (xml) => {
-      const r = budget('parseManifest', () => outcome(() => parseManifest(xml, 'fuzz.mhl'), ['E_MHL_INVALID'], 'parseManifest'))
+      const r = budget('parseManifest', () =>
+        outcome(() => parseManifest(xml, 'fuzz.mhl'), ['E_MHL_INVALID'], 'parseManifest'),
+      )
       if (!('ok' in r)) return
       checkOutput(r.ok, xml, 'parseManifest')
       for (const f of [...r.ok.files, ...r.ok.directories]) {
-        if (!plainRelative(f.path)) throw new Error(`parseManifest returned the path ${JSON.stringify(f.path)}, which leaves the history's root`)
+        if (!plainRelative(f.path))
+          throw new Error(
+            `parseManifest returned the path ${JSON.stringify(f.path)}, which leaves the history's root`,
+          )
       }
       for (const f of r.ok.files) {
-        for (const [format, record] of Object.entries(f.hashes) as Array<[MhlHashFormat, { value: string }]>) {
-          const ok = format === 'c4' ? isC4Id(record.value) : new RegExp(`^[0-9a-fA-F]{${HEX_LENGTH[format]}}$`).test(record.value)
-          if (!ok) throw new Error(`parseManifest returned the ${format} hash ${JSON.stringify(record.value)}, which is not one`)
+        for (const [format, record] of Object.entries(f.hashes) as Array<
+          [MhlHashFormat, { value: string }]
+        >) {
+          const ok =
+            format === 'c4'
+              ? isC4Id(record.value)
+              : new RegExp(`^[0-9a-fA-F]{${HEX_LENGTH[format]}}$`).test(record.value)
+          if (!ok)
+            throw new Error(
+              `parseManifest returned the ${format} hash ${JSON.stringify(record.value)}, which is not one`,
+            )
         }
       }
     }),
@@ -127,17 +171,34 @@ test('MHL manifest reader: any text gives a well-formed manifest or E_MHL_INVALI
 })
 
 test('MHL chain reader: any text gives entries or E_MHL_INVALID', async () => {
-  const entry = fc.record({ generation: fc.nat({ max: 9999 }), path: safeName, c4: fc.constant('c4' + '1'.repeat(88)) })
+  const entry = fc.record({
+    generation: fc.nat({ max: 9999 }),
+    path: safeName,
+    c4: fc.constant('c4' + '1'.repeat(88)),
+  })
   const chain = fc
-    .tuple(fc.array(entry, { maxLength: 4 }), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 80 }), trick), { maxLength: 3 }))
-    .map(([entries, edits]) => edits.reduce((xml, [at, cut, insert]) => xml.slice(0, at % (xml.length + 1)) + insert + xml.slice((at % (xml.length + 1)) + cut), renderChain(entries)))
+    .tuple(
+      fc.array(entry, { maxLength: 4 }),
+      fc.array(fc.tuple(fc.nat(), fc.nat({ max: 80 }), trick), { maxLength: 3 }),
+    )
+    .map(([entries, edits]) =>
+      edits.reduce(
+        (xml, [at, cut, insert]) =>
+          xml.slice(0, at % (xml.length + 1)) + insert + xml.slice((at % (xml.length + 1)) + cut),
+        renderChain(entries),
+      ),
+    )
   await fuzz(
     'mhl: chain files',
     fc.property(fc.oneof(chain, fc.string({ maxLength: 200 })), (xml) => {
-      const r = budget('parseChain', () => outcome(() => parseChain(xml, 'ascmhl_chain.xml'), ['E_MHL_INVALID'], 'parseChain'))
+      const r = budget('parseChain', () =>
+        outcome(() => parseChain(xml, 'ascmhl_chain.xml'), ['E_MHL_INVALID'], 'parseChain'),
+      )
       if ('ok' in r) {
         checkOutput(r.ok, xml, 'parseChain')
-        for (const e of r.ok) if (!Number.isSafeInteger(e.generation)) throw new Error(`generation ${e.generation} is not a whole number`)
+        for (const e of r.ok)
+          if (!Number.isSafeInteger(e.generation))
+            throw new Error(`generation ${e.generation} is not a whole number`)
       }
     }),
     600,
@@ -149,20 +210,36 @@ test('MHL history reader: hostile ascmhl/ folders give a history or a documented
   let n = 0
   await fuzz(
     'mhl: history folders',
-    fc.asyncProperty(fc.array(fc.tuple(fc.nat({ max: 3 }), hostileManifest), { maxLength: 3 }), fc.boolean(), async (manifests, withChain) => {
-      const dir = join(root, `h${++n}`, 'ascmhl')
-      mkdirSync(dir, { recursive: true })
-      const entries = manifests.map(([g, xml], i) => {
-        const name = `${String(g + 1).padStart(4, '0')}_fuzz_${i}.mhl`
-        writeFileSync(join(dir, name), xml)
-        return { generation: g + 1, path: name, c4: 'c4' + '1'.repeat(88) }
-      })
-      if (withChain) writeFileSync(join(dir, 'ascmhl_chain.xml'), renderChain(entries))
-      const codes = ['E_MHL_NO_HISTORY', 'E_MHL_INVALID', 'E_MHL_CHAIN_MISMATCH', 'E_MHL_MANIFEST_MISSING'] as const
-      const r = await outcomeAsync(() => readHistory(join(dir, '..'), { strict: false }), codes, 'readHistory')
-      if ('ok' in r) for (const g of r.ok.generations) for (const f of g.files) if (!plainRelative(f.path)) throw new Error(`readHistory returned ${f.path}`)
-      rmSync(join(dir, '..'), { recursive: true, force: true }) // a long run makes 10^5 of them
-    }),
+    fc.asyncProperty(
+      fc.array(fc.tuple(fc.nat({ max: 3 }), hostileManifest), { maxLength: 3 }),
+      fc.boolean(),
+      async (manifests, withChain) => {
+        const dir = join(root, `h${++n}`, 'ascmhl')
+        mkdirSync(dir, { recursive: true })
+        const entries = manifests.map(([g, xml], i) => {
+          const name = `${String(g + 1).padStart(4, '0')}_fuzz_${i}.mhl`
+          writeFileSync(join(dir, name), xml)
+          return { generation: g + 1, path: name, c4: 'c4' + '1'.repeat(88) }
+        })
+        if (withChain) writeFileSync(join(dir, 'ascmhl_chain.xml'), renderChain(entries))
+        const codes = [
+          'E_MHL_NO_HISTORY',
+          'E_MHL_INVALID',
+          'E_MHL_CHAIN_MISMATCH',
+          'E_MHL_MANIFEST_MISSING',
+        ] as const
+        const r = await outcomeAsync(
+          () => readHistory(join(dir, '..'), { strict: false }),
+          codes,
+          'readHistory',
+        )
+        if ('ok' in r)
+          for (const g of r.ok.generations)
+            for (const f of g.files)
+              if (!plainRelative(f.path)) throw new Error(`readHistory returned ${f.path}`)
+        rmSync(join(dir, '..'), { recursive: true, force: true }) // a long run makes 10^5 of them
+      },
+    ),
     60,
     true,
   )

@@ -7,7 +7,15 @@ import { Readable, Writable } from 'node:stream'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
-import { createHasher, deriveKey, hashFile, hashFiles, HashStream, keyedHash, ShutterproofError } from '../lib/index'
+import {
+  createHasher,
+  deriveKey,
+  hashFile,
+  hashFiles,
+  HashStream,
+  keyedHash,
+  ShutterproofError,
+} from '../lib/index'
 import { REPO, TSX, tempDir } from './support/fixtures'
 
 const ABC_BLAKE3 = '6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85'
@@ -42,7 +50,9 @@ test('missing file, directory and unknown algorithm give their codes', async () 
   assert.match(e1.message, 'IMG_404.CR3')
   const e2 = (await hashFile(dir).catch((e) => e)) as ShutterproofError
   assert.is(e2.code, 'EISDIR')
-  const e3 = (await hashFile(missing, { algorithms: ['crc32' as never] }).catch((e) => e)) as ShutterproofError
+  const e3 = (await hashFile(missing, { algorithms: ['crc32' as never] }).catch(
+    (e) => e,
+  )) as ShutterproofError
   assert.is(e3.code, 'E_INVALID_ARGUMENT')
 })
 
@@ -90,17 +100,25 @@ test('hashFiles keeps going past a failing file and keeps input order', async ()
 
 test('createHasher: chaining, empty updates, digest can be read twice', () => {
   const h = createHasher(['blake3', 'sha256'])
-  h.update(Buffer.alloc(0)).update(Buffer.from('a')).update(new Uint8Array([98, 99]))
+  h.update(Buffer.alloc(0))
+    .update(Buffer.from('a'))
+    .update(new Uint8Array([98, 99]))
   assert.is(h.digest().blake3, ABC_BLAKE3)
   assert.is(h.digest().size, 3)
-  assert.throws(() => h.update('abc' as never), (e: ShutterproofError) => e.code === 'E_INVALID_ARGUMENT')
+  assert.throws(
+    () => h.update('abc' as never),
+    (e: ShutterproofError) => e.code === 'E_INVALID_ARGUMENT',
+  )
 })
 
 test('createHasher: small updates gathered before native code give the digest of one update', () => {
   // Sizes around the staging limits (2 KiB inputs, 16 KiB buffer), mixed with large
   // inputs that go straight to native code, and a digest read midway.
   const data = randomBytes(300_000)
-  const sizes = [1, 63, 64, 2047, 2048, 2049, 100, 16_384, 5, 70_000, 1, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 777]
+  const sizes = [
+    1, 63, 64, 2047, 2048, 2049, 100, 16_384, 5, 70_000, 1, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048,
+    777,
+  ]
   const whole = createHasher(['blake3', 'xxh128', 'sha256'])
   const parts = createHasher(['blake3', 'xxh128', 'sha256'])
   let at = 0
@@ -109,10 +127,17 @@ test('createHasher: small updates gathered before native code give the digest of
     whole.update(piece)
     parts.update(Buffer.from(piece))
     at += n
-    if (i === 7) assert.equal(parts.digest(), createHasher(['blake3', 'xxh128', 'sha256']).update(data.subarray(0, at)).digest())
+    if (i === 7)
+      assert.equal(
+        parts.digest(),
+        createHasher(['blake3', 'xxh128', 'sha256']).update(data.subarray(0, at)).digest(),
+      )
   }
   assert.equal(parts.digest(), whole.digest())
-  assert.equal(parts.digest(), createHasher(['blake3', 'xxh128', 'sha256']).update(data.subarray(0, at)).digest())
+  assert.equal(
+    parts.digest(),
+    createHasher(['blake3', 'xxh128', 'sha256']).update(data.subarray(0, at)).digest(),
+  )
   // The staged bytes were copied: changing the caller's buffer afterwards changes nothing.
   const h = createHasher()
   const mutable = Buffer.from('abc')
@@ -144,7 +169,10 @@ test('HashStream passes bytes through unchanged inside stream.pipeline', async (
 })
 
 test('keyedHash refuses a short key; deriveKey is deterministic and context-bound', () => {
-  assert.throws(() => keyedHash(Buffer.alloc(31), Buffer.from('x')), (e: ShutterproofError) => e.code === 'E_INVALID_ARGUMENT')
+  assert.throws(
+    () => keyedHash(Buffer.alloc(31), Buffer.from('x')),
+    (e: ShutterproofError) => e.code === 'E_INVALID_ARGUMENT',
+  )
   assert.is(keyedHash(Buffer.alloc(32, 1), Buffer.alloc(0)).length, 32)
   const k1 = deriveKey('shutterproof test 1', Buffer.from('m'))
   assert.ok(k1.equals(deriveKey('shutterproof test 1', Buffer.from('m'))))

@@ -27,7 +27,8 @@ test('a really full destination fails with E_NO_SPACE, leaves no temp file; the 
     assert.is(r.perDestination[2]!.status, 'completed')
     assert.equal(await nativeFindPartials(full.dir), [])
     assert.not.ok(r.safeToFormat)
-    for (const f of listFiles(card)) assert.ok(readFileSync(join(dests[2]!, FOLDER, f)).equals(readFileSync(join(card, f))))
+    for (const f of listFiles(card))
+      assert.ok(readFileSync(join(dests[2]!, FOLDER, f)).equals(readFileSync(join(card, f))))
   } finally {
     full.unmount()
   }
@@ -56,10 +57,16 @@ test('verification reads the disk: method disk-direct/disk-evicted, and evicted 
   const method = raw.destinations[0]!.method
   assert.ok(method === 'disk-direct' || method === 'disk-evicted', method)
   const path = join(dest, FOLDER, raw.path)
-  if (method === 'disk-evicted') assert.is(nativeResidentPages(path).resident, 0, 'an evicted read-back drops the pages again')
+  if (method === 'disk-evicted')
+    assert.is(nativeResidentPages(path).resident, 0, 'an evicted read-back drops the pages again')
   // Without O_DIRECT the engine must evict: then no page of the copy is left in memory.
   const dest2 = tempDir('sp-d-')
-  const rep = await nativeCopyFiles([{ source: join(card, raw.path), relative: 'x.CR3' }], [dest2], { directIo: false }, new CancelToken())
+  const rep = await nativeCopyFiles(
+    [{ source: join(card, raw.path), relative: 'x.CR3' }],
+    [dest2],
+    { directIo: false },
+    new CancelToken(),
+  )
   assert.is(rep.files[0]!.destinations[0]!.method, 'disk-evicted')
   const pages = nativeResidentPages(join(dest2, 'x.CR3'))
   assert.ok(pages.total > 0)
@@ -100,7 +107,8 @@ test('10,000 tiny files to 2 destinations', async () => {
   for (let d = 0; d < 10; d++) {
     const dir = join(card, 'DCIM', `${100 + d}CANON`)
     mkdirSync(dir, { recursive: true })
-    for (let i = 0; i < 1000; i++) writeFileSync(join(dir, `IMG_${String(i).padStart(4, '0')}.JPG`), `file ${d}/${i}`)
+    for (let i = 0; i < 1000; i++)
+      writeFileSync(join(dir, `IMG_${String(i).padStart(4, '0')}.JPG`), `file ${d}/${i}`)
   }
   const dests = [tempDir('sp-d1-'), tempDir('sp-d2-')]
   const r = await ingest({ source: card, destinations: dests, session })
@@ -116,7 +124,20 @@ test('10,000 tiny files to 2 destinations', async () => {
 test('CLI killed with SIGKILL mid-ingest, run again: completes, every file equals its source, no temp files', async () => {
   const card = makeCard({ raws: 8, rawBytes: 64 * MB, jpegs: 2 })
   const dests = [tempDir('sp-d1-'), tempDir('sp-d2-')]
-  const args = ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'ingest', card, ...dests, '--client', 'Ada', '--shoot', 'Faults', '--date', '2026-04-26']
+  const args = [
+    '--import',
+    TSX,
+    join(REPO, 'lib/cli/main.ts'),
+    'ingest',
+    card,
+    ...dests,
+    '--client',
+    'Ada',
+    '--shoot',
+    'Faults',
+    '--date',
+    '2026-04-26',
+  ]
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let killedAt = ''
   await new Promise<void>((resolve) => {
@@ -130,20 +151,45 @@ test('CLI killed with SIGKILL mid-ingest, run again: completes, every file equal
     child.on('exit', () => resolve())
   })
   assert.ok(killedAt, 'killed mid-copy')
-  const again = cli(['ingest', card, ...dests, '--client', 'Ada', '--shoot', 'Faults', '--date', '2026-04-26', '--quiet'])
+  const again = cli([
+    'ingest',
+    card,
+    ...dests,
+    '--client',
+    'Ada',
+    '--shoot',
+    'Faults',
+    '--date',
+    '2026-04-26',
+    '--quiet',
+  ])
   assert.is(again.status, 0, again.stderr + again.stdout)
   for (const d of dests) {
     assert.equal(await nativeFindPartials(d), [])
     const root = join(d, FOLDER)
     assert.equal(listFiles(root), listFiles(card))
-    for (const f of listFiles(card)) assert.ok(readFileSync(join(root, f)).equals(readFileSync(join(card, f))), f)
+    for (const f of listFiles(card))
+      assert.ok(readFileSync(join(root, f)).equals(readFileSync(join(card, f))), f)
   }
 })
 
 test('Ctrl-C (SIGINT) mid-ingest: exit 130, says so, no partial file under a final name', async () => {
   const card = makeCard({ raws: 8, rawBytes: 64 * MB, jpegs: 2 })
   const dests = [tempDir('sp-d1-'), tempDir('sp-d2-')]
-  const args = ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'ingest', card, ...dests, '--client', 'Ada', '--shoot', 'Sigint', '--date', '2026-04-26']
+  const args = [
+    '--import',
+    TSX,
+    join(REPO, 'lib/cli/main.ts'),
+    'ingest',
+    card,
+    ...dests,
+    '--client',
+    'Ada',
+    '--shoot',
+    'Sigint',
+    '--date',
+    '2026-04-26',
+  ]
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   let interrupted = false
@@ -163,8 +209,13 @@ test('Ctrl-C (SIGINT) mid-ingest: exit 130, says so, no partial file under a fin
   assert.match(stderr, /abort/i)
   for (const d of dests) {
     const root = join(d, '2026-04-26_Ada_Sigint')
-    for (const f of listFiles(root).filter((f) => !f.startsWith('.shutterproof/') && !f.startsWith('ascmhl/'))) {
-      assert.ok(readFileSync(join(root, f)).equals(readFileSync(join(card, f))), `${f} under its final name equals the source`)
+    for (const f of listFiles(root).filter(
+      (f) => !f.startsWith('.shutterproof/') && !f.startsWith('ascmhl/'),
+    )) {
+      assert.ok(
+        readFileSync(join(root, f)).equals(readFileSync(join(card, f))),
+        `${f} under its final name equals the source`,
+      )
     }
   }
 })
@@ -172,7 +223,18 @@ test('Ctrl-C (SIGINT) mid-ingest: exit 130, says so, no partial file under a fin
 test('CLI: exit codes and --json shape', () => {
   const card = makeCard({ raws: 1, rawBytes: MB, jpegs: 1 })
   const dests = [tempDir('sp-d1-'), tempDir('sp-d2-')]
-  const r = cli(['ingest', card, ...dests, '--client', 'Ada', '--shoot', 'Json', '--date', '2026-04-26', '--json'])
+  const r = cli([
+    'ingest',
+    card,
+    ...dests,
+    '--client',
+    'Ada',
+    '--shoot',
+    'Json',
+    '--date',
+    '2026-04-26',
+    '--json',
+  ])
   assert.is(r.status, 0, r.stderr)
   const doc = JSON.parse(r.stdout)
   assert.is(doc.status, 'completed')
@@ -193,7 +255,11 @@ test('CLI: exit codes and --json shape', () => {
   assert.is(cli(['ingest', card, dests[0]!, '--client', '..', '--shoot', 'b']).status, 2)
   // A second card clashing with a different file: completed with errors, exit 3.
   writeFileSync(join(card, 'DCIM/100CANON/IMG_0001.xmp'), 'edited')
-  assert.is(cli(['ingest', card, ...dests, '--client', 'Ada', '--shoot', 'Json', '--date', '2026-04-26', '--quiet']).status, 3)
+  assert.is(
+    cli(['ingest', card, ...dests, '--client', 'Ada', '--shoot', 'Json', '--date', '2026-04-26', '--quiet'])
+      .status,
+    3,
+  )
   // A flipped byte: verify exits 1.
   writeFileSync(join(root, 'DCIM/100CANON/IMG_101.JPG'), 'damaged')
   const v = cli(['verify', root])

@@ -29,9 +29,29 @@ test('peak memory of a 3 GiB ingest stays bounded (RssAnon ≤ 256 MiB)', async 
   writeSync(fd, Buffer.from('tail'), 0, 4, 3 * GIB)
   closeSync(fd)
   const dest = tempDir('sp-d-')
-  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'ingest', card, dest, '--client', 'Mem', '--shoot', 'Big', '--date', '2026-04-26', '--quiet', '--min-copies', '1'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      TSX,
+      join(REPO, 'lib/cli/main.ts'),
+      'ingest',
+      card,
+      dest,
+      '--client',
+      'Mem',
+      '--shoot',
+      'Big',
+      '--date',
+      '2026-04-26',
+      '--quiet',
+      '--min-copies',
+      '1',
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  )
   let peak = 0
   let samples = 0
   const timer = setInterval(() => {

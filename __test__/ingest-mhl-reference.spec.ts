@@ -14,16 +14,24 @@ import { makeCard } from './support/ingest-fixtures'
 import { hasAscmhl, hasXmllint, tool } from './support/mhl'
 
 const vectors = vectorsDir()
-const NAME = 'ingest output: MHL valid (xmllint, ascmhl-debug verify, ascmhl info); a flipped byte is reported by both'
+const NAME =
+  'ingest output: MHL valid (xmllint, ascmhl-debug verify, ascmhl info); a flipped byte is reported by both'
 
 if (!vectors || !hasXmllint || !hasAscmhl) {
-  console.warn(`\n  !!! SKIPPED: ${NAME} — needs ../shared/vectors, xmllint and ascmhl (npm test installs the tools as root)\n`)
+  console.warn(
+    `\n  !!! SKIPPED: ${NAME} — needs ../shared/vectors, xmllint and ascmhl (npm test installs the tools as root)\n`,
+  )
   test.skip(NAME, () => {})
 } else {
   test(NAME, async () => {
     const card = makeCard({ raws: 3, rawBytes: 3 * 1024 * 1024, jpegs: 3 })
     const dest = tempDir('sp-mhlref-')
-    const r = await ingest({ source: card, destinations: [dest], session: { client: 'Ada', shoot: 'Ref', date: '2026-04-26' }, minCopies: 1 })
+    const r = await ingest({
+      source: card,
+      destinations: [dest],
+      session: { client: 'Ada', shoot: 'Ref', date: '2026-04-26' },
+      minCopies: 1,
+    })
     assert.is(r.status, 'completed')
     const root = r.perDestination[0]!.sessionRoot
     const mhlDir = join(root, 'ascmhl')
@@ -31,7 +39,12 @@ if (!vectors || !hasXmllint || !hasAscmhl) {
       const x = tool('xmllint', ['--noout', '--schema', join(vectors, 'ascmhl/ASCMHL.xsd'), join(mhlDir, m)])
       assert.is(x.status, 0, x.output)
     }
-    const chain = tool('xmllint', ['--noout', '--schema', join(vectors, 'ascmhl/ASCMHLDirectory__combined.xsd'), join(mhlDir, 'ascmhl_chain.xml')])
+    const chain = tool('xmllint', [
+      '--noout',
+      '--schema',
+      join(vectors, 'ascmhl/ASCMHLDirectory__combined.xsd'),
+      join(mhlDir, 'ascmhl_chain.xml'),
+    ])
     assert.is(chain.status, 0, chain.output)
     const ok = tool('ascmhl-debug', ['verify', root])
     assert.is(ok.status, 0, ok.output)

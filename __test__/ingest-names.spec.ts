@@ -27,7 +27,8 @@ function card(names: string[]): string {
 }
 
 const BACKSLASH = 'IMG\\0002.JPG'
-const NAME_BS = 'a name holding \\ is recorded in the ASC MHL history as the reference tool records it (ascmhl diff / verify accept it)'
+const NAME_BS =
+  'a name holding \\ is recorded in the ASC MHL history as the reference tool records it (ascmhl diff / verify accept it)'
 if (!hasAscmhl) {
   console.warn(`\n  !!! SKIPPED: ${NAME_BS} — needs ascmhl (npm test installs it as root)\n`)
   test.skip(NAME_BS, () => {})
@@ -41,8 +42,16 @@ if (!hasAscmhl) {
     for (const d of r.perDestination) {
       assert.is(d.mhlError, undefined)
       const manifest = readFileSync(d.mhlManifest!, 'utf8')
-      assert.ok(manifest.includes(`<path size="${'content of '.length + BACKSLASH.length}"`) && manifest.includes(`DCIM/${BACKSLASH}</path>`), manifest)
-      for (const [cmd, sub] of [['ascmhl', 'diff'], ['ascmhl', 'info'], ['ascmhl-debug', 'verify']] as const) {
+      assert.ok(
+        manifest.includes(`<path size="${'content of '.length + BACKSLASH.length}"`) &&
+          manifest.includes(`DCIM/${BACKSLASH}</path>`),
+        manifest,
+      )
+      for (const [cmd, sub] of [
+        ['ascmhl', 'diff'],
+        ['ascmhl', 'info'],
+        ['ascmhl-debug', 'verify'],
+      ] as const) {
         const t = tool(cmd, [sub, d.sessionRoot])
         assert.is(t.status, 0, `${cmd} ${sub}: ${t.output}`)
       }
@@ -51,7 +60,14 @@ if (!hasAscmhl) {
     const ref = tempDir('sp-ref-')
     writeFileSync(join(ref, BACKSLASH), 'x')
     assert.is(tool('ascmhl', ['create', ref, '-h', 'xxh128']).status, 0)
-    const theirs = readFileSync(join(ref, 'ascmhl', readdirSync(join(ref, 'ascmhl')).find((n) => n.endsWith('.mhl'))!), 'utf8')
+    const theirs = readFileSync(
+      join(
+        ref,
+        'ascmhl',
+        readdirSync(join(ref, 'ascmhl')).find((n) => n.endsWith('.mhl'))!,
+      ),
+      'utf8',
+    )
     assert.ok(theirs.includes(`>${BACKSLASH}</path>`), theirs)
   })
 }
@@ -78,7 +94,12 @@ test('a name ASC MHL cannot hold (a control character): the run says so, exits 3
   const stf = cli(['safe-to-format', src, ...dests.map((d) => join(d, FOLDER)), '--json'])
   assert.is(stf.status, 1, stf.stdout)
   const v = JSON.parse(stf.stdout)
-  assert.ok(v.reasons.some((x: { code: string; path?: string }) => x.code === 'no-manifest' && x.path === `DCIM/${odd}`), stf.stdout)
+  assert.ok(
+    v.reasons.some(
+      (x: { code: string; path?: string }) => x.code === 'no-manifest' && x.path === `DCIM/${odd}`,
+    ),
+    stf.stdout,
+  )
 })
 
 test('names of 244 to 255 bytes are copied and verified (the temporary name is shortened, and found again on resume)', async () => {
@@ -97,7 +118,10 @@ test('names of 244 to 255 bytes are copied and verified (the temporary name is s
     assert.equal(listFiles(join(d, FOLDER)), listFiles(src))
     assert.equal(await nativeFindPartials(d), [])
   }
-  const v = await safeToFormat(src, dests.map((d) => join(d, FOLDER)))
+  const v = await safeToFormat(
+    src,
+    dests.map((d) => join(d, FOLDER)),
+  )
   assert.ok(v.safe, JSON.stringify(v.reasons))
 })
 

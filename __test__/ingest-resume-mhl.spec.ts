@@ -24,7 +24,18 @@ if (!hasAscmhl) {
   test(NAME, async () => {
     const card = makeCard({ raws: 6, rawBytes: 6 * MB, jpegs: 3 })
     const total = listFiles(card).length
-    const args = (dests: string[]) => ['ingest', card, ...dests, '--client', 'Ada', '--shoot', 'Resume', '--date', '2026-04-26', '--quiet']
+    const args = (dests: string[]) => [
+      'ingest',
+      card,
+      ...dests,
+      '--client',
+      'Ada',
+      '--shoot',
+      'Resume',
+      '--date',
+      '2026-04-26',
+      '--quiet',
+    ]
     let killedPastFirstRename = 0
     for (const k of [1, 3, 6]) {
       const dests = [tempDir('sp-r1-'), tempDir('sp-r2-')]
@@ -39,9 +50,14 @@ if (!hasAscmhl) {
         const root = join(d, FOLDER)
         assert.equal(await nativeFindPartials(d), [])
         assert.equal(listFiles(root), listFiles(card))
-        for (const f of listFiles(card)) assert.ok(readFileSync(join(root, f)).equals(readFileSync(join(card, f))), f)
+        for (const f of listFiles(card))
+          assert.ok(readFileSync(join(root, f)).equals(readFileSync(join(card, f))), f)
         const diff = tool('ascmhl', ['diff', root])
-        assert.is(diff.status, 0, `k=${k} (${inPlace} in place when killed) ascmhl diff ${root}:\n${diff.output}`)
+        assert.is(
+          diff.status,
+          0,
+          `k=${k} (${inPlace} in place when killed) ascmhl diff ${root}:\n${diff.output}`,
+        )
         const info = tool('ascmhl', ['info', root])
         assert.is(info.status, 0, `ascmhl info ${root}:\n${info.output}`)
         const verify = tool('ascmhl-debug', ['verify', root])

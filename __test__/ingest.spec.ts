@@ -1,10 +1,32 @@
 import { execFileSync } from 'node:child_process'
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs'
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
-import { AbortError, ingest, planCard, readHistory, readRecords, safeToFormat, sanitizeName, sessionFolderName, verify, type IngestReport } from '../lib/index'
+import {
+  AbortError,
+  ingest,
+  planCard,
+  readHistory,
+  readRecords,
+  safeToFormat,
+  sanitizeName,
+  sessionFolderName,
+  verify,
+  type IngestReport,
+} from '../lib/index'
 import { nativeFindPartials } from '../lib/native'
 import { hasTool, tempDir, writeRandomFile } from './support/fixtures'
 import { rejection } from './support/rejection'
@@ -17,7 +39,12 @@ test('round trip to 3 destinations: byte-identical, mtimes kept, JSON reports an
   const card = makeCard()
   const dests = [tempDir('sp-d1-'), tempDir('sp-d2-'), tempDir('sp-d3-')]
   const events: number[] = []
-  const r = await ingest({ source: card, destinations: dests, session, onProgress: (p) => events.push(p.bytes) })
+  const r = await ingest({
+    source: card,
+    destinations: dests,
+    session,
+    onProgress: (p) => events.push(p.bytes),
+  })
   assert.is(r.status, 'completed')
   assert.ok(r.safeToFormat, JSON.stringify(r.reasons))
   assert.equal(r.reasons, [])
@@ -55,7 +82,8 @@ test('round trip to 3 destinations: byte-identical, mtimes kept, JSON reports an
     assert.is(g.process, 'transfer')
     assert.equal(g.files.map((f) => f.path).sort(), cardFiles)
     assert.ok(g.ignore.some((p) => p.startsWith('.shutterproof')))
-    for (const f of g.files) assert.is(f.hashes.xxh128?.value, rec.files.find((x) => x.path === f.path)!.hashes.xxh128)
+    for (const f of g.files)
+      assert.is(f.hashes.xxh128?.value, rec.files.find((x) => x.path === f.path)!.hashes.xxh128)
   }
   assert.equal(await nativeFindPartials(dests[0]!), [])
 })
@@ -76,13 +104,22 @@ test('session folder names are sanitized: no escape, no device names, NFC', () =
   ]
   for (const [raw, want] of cases) assert.is(sanitizeName(raw), want, JSON.stringify(raw))
   assert.is(sessionFolderName({ client: '../../x', shoot: 'a/b', date: '2026-04-26' }), '2026-04-26_x_a-b')
-  assert.is(sessionFolderName({ client: 'CON', shoot: 'NUL.', date: '2026-04-26' }, '{client} {shoot}'), '_CON _NUL')
+  assert.is(
+    sessionFolderName({ client: 'CON', shoot: 'NUL.', date: '2026-04-26' }, '{client} {shoot}'),
+    '_CON _NUL',
+  )
   const long = sessionFolderName({ client: 'é'.repeat(300), shoot: 's', date: '2026-04-26' })
   assert.ok(Buffer.byteLength(long) <= 200 && !long.includes('/'))
   for (const bad of ['..', ' / ', '\u0000']) {
-    assert.throws(() => sessionFolderName({ client: bad, shoot: 's' }), (e: { code: string }) => e.code === 'E_INVALID_ARGUMENT')
+    assert.throws(
+      () => sessionFolderName({ client: bad, shoot: 's' }),
+      (e: { code: string }) => e.code === 'E_INVALID_ARGUMENT',
+    )
   }
-  assert.throws(() => sessionFolderName({ client: 'a', shoot: 'b', date: '2026-02-30' }), (e: { code: string }) => e.code === 'E_INVALID_ARGUMENT')
+  assert.throws(
+    () => sessionFolderName({ client: 'a', shoot: 'b', date: '2026-02-30' }),
+    (e: { code: string }) => e.code === 'E_INVALID_ARGUMENT',
+  )
 })
 
 test('symlinks on the card are recorded and never followed out of it', async () => {
@@ -94,12 +131,21 @@ test('symlinks on the card are recorded and never followed out of it', async () 
   symlinkSync(join(outside, 'secret.txt'), join(card, 'DCIM', 'link.txt'))
   symlinkSync(join(outside, 'dir'), join(card, 'DCIM', 'linkdir'))
   const plan = await planCard(card)
-  assert.equal(plan.skipped.map((s) => [s.path, s.reason]), [['DCIM/link.txt', 'symlink'], ['DCIM/linkdir', 'symlink']])
+  assert.equal(
+    plan.skipped.map((s) => [s.path, s.reason]),
+    [
+      ['DCIM/link.txt', 'symlink'],
+      ['DCIM/linkdir', 'symlink'],
+    ],
+  )
   const dest = tempDir('sp-d-')
   const r = await ingest({ source: card, destinations: [dest], session, minCopies: 1 })
   assert.is(r.status, 'completed')
   const copied = listFiles(join(dest, FOLDER))
-  assert.not.ok(copied.some((p) => p.includes('link')), copied.join())
+  assert.not.ok(
+    copied.some((p) => p.includes('link')),
+    copied.join(),
+  )
   assert.is(r.skipped.length, 2)
 })
 
@@ -136,7 +182,10 @@ test('a second card for the same session: identical files recognised, different 
   // Card 2: one identical file, one same-named different file, one new file.
   const card2 = tempDir('sp-card2-')
   mkdirSync(join(card2, 'DCIM', '100CANON'), { recursive: true })
-  writeFileSync(join(card2, 'DCIM/100CANON/IMG_0001.xmp'), readFileSync(join(card1, 'DCIM/100CANON/IMG_0001.xmp')))
+  writeFileSync(
+    join(card2, 'DCIM/100CANON/IMG_0001.xmp'),
+    readFileSync(join(card1, 'DCIM/100CANON/IMG_0001.xmp')),
+  )
   writeRandomFile(join(card2, 'DCIM/100CANON/IMG_101.JPG'), 2 * MB)
   writeRandomFile(join(card2, 'DCIM/100CANON/IMG_2000.JPG'), MB)
   const before = readFileSync(join(dests[0]!, FOLDER, 'DCIM/100CANON/IMG_101.JPG'))
@@ -144,11 +193,23 @@ test('a second card for the same session: identical files recognised, different 
   assert.is(r.status, 'completed-with-errors')
   assert.not.ok(r.safeToFormat)
   const by = (p: string) => r.files.find((f) => f.path === p)!
-  assert.equal(by('DCIM/100CANON/IMG_0001.xmp').destinations.map((d) => d.status), ['skipped-identical', 'skipped-identical'])
-  assert.equal(by('DCIM/100CANON/IMG_2000.JPG').destinations.map((d) => d.status), ['verified', 'verified'])
+  assert.equal(
+    by('DCIM/100CANON/IMG_0001.xmp').destinations.map((d) => d.status),
+    ['skipped-identical', 'skipped-identical'],
+  )
+  assert.equal(
+    by('DCIM/100CANON/IMG_2000.JPG').destinations.map((d) => d.status),
+    ['verified', 'verified'],
+  )
   const clash = by('DCIM/100CANON/IMG_101.JPG').destinations
-  assert.equal(clash.map((d) => d.error?.code), ['E_EXISTS', 'E_EXISTS'])
-  assert.ok(readFileSync(join(dests[0]!, FOLDER, 'DCIM/100CANON/IMG_101.JPG')).equals(before), 'never overwritten')
+  assert.equal(
+    clash.map((d) => d.error?.code),
+    ['E_EXISTS', 'E_EXISTS'],
+  )
+  assert.ok(
+    readFileSync(join(dests[0]!, FOLDER, 'DCIM/100CANON/IMG_101.JPG')).equals(before),
+    'never overwritten',
+  )
   assert.ok(r.reasons.some((x) => x.path === 'DCIM/100CANON/IMG_101.JPG'))
 })
 
@@ -173,15 +234,21 @@ test('resume after abort: completes, nothing re-read that was verified, no parti
   assert.is(r1.status, 'aborted')
   assert.not.ok(r1.safeToFormat)
   for (const d of dests) assert.equal(await nativeFindPartials(d), [])
-  const done1 = r1.files.filter((f) => f.destinations.every((x) => x.status === 'verified')).map((f) => f.path)
-  assert.ok(r1.files.some((f) => f.destinations.some((x) => x.status === 'aborted')), 'really stopped mid-way')
+  const done1 = r1.files
+    .filter((f) => f.destinations.every((x) => x.status === 'verified'))
+    .map((f) => f.path)
+  assert.ok(
+    r1.files.some((f) => f.destinations.some((x) => x.status === 'aborted')),
+    'really stopped mid-way',
+  )
   const r2 = await ingest({ source: card, destinations: dests, session })
   assert.is(r2.status, 'completed')
   assert.ok(r2.safeToFormat)
   for (const p of done1) assert.is(r2.files.find((f) => f.path === p)!.sourceState, 'previously-verified')
   assert.ok(r2.bytes < r2.bytesTotal || done1.length === 0)
   for (const d of dests) {
-    for (const f of listFiles(card)) assert.ok(readFileSync(join(d, FOLDER, f)).equals(readFileSync(join(card, f))), f)
+    for (const f of listFiles(card))
+      assert.ok(readFileSync(join(d, FOLDER, f)).equals(readFileSync(join(card, f))), f)
     assert.equal(await nativeFindPartials(d), [])
   }
 })
@@ -207,11 +274,17 @@ test('verify after a byte flip names exactly that file, and appends a failed MHL
   const last = h.generations.at(-1)!
   assert.is(last.process, 'in-place')
   assert.is(last.files.find((f) => f.path === 'DCIM/100CANON/IMG_0002.CR3')!.hashes.xxh128!.action, 'failed')
-  assert.is(last.files.find((f) => f.path === 'DCIM/100CANON/IMG_0001.CR3')!.hashes.xxh128!.action, 'verified')
+  assert.is(
+    last.files.find((f) => f.path === 'DCIM/100CANON/IMG_0001.CR3')!.hashes.xxh128!.action,
+    'verified',
+  )
   // safeToFormat now sees the mismatch at that destination.
   const v = await safeToFormat(card, [root], { minCopies: 1 })
   assert.not.ok(v.safe)
-  assert.equal(v.reasons.filter((x) => x.code === 'mismatch').map((x) => x.path), ['DCIM/100CANON/IMG_0002.CR3'])
+  assert.equal(
+    v.reasons.filter((x) => x.code === 'mismatch').map((x) => x.path),
+    ['DCIM/100CANON/IMG_0002.CR3'],
+  )
 })
 
 test('verify reads a history written by another tool (reference sample)', async () => {
@@ -227,7 +300,10 @@ test('verify reads a history written by another tool (reference sample)', async 
   const r = await verify(copy)
   assert.is(r.status, 'completed', JSON.stringify(r))
   assert.equal(r.sources, ['ascmhl'])
-  assert.equal(r.files.map((f) => f.path), ['Clips/A002C006_141024_R2EC.mov', 'Clips/A002C007_141024_R2EC.mov', 'Sidecar.txt'])
+  assert.equal(
+    r.files.map((f) => f.path),
+    ['Clips/A002C006_141024_R2EC.mov', 'Clips/A002C007_141024_R2EC.mov', 'Sidecar.txt'],
+  )
   writeFileSync(join(copy, 'Sidecar.txt'), 'changed')
   const bad = await verify(copy)
   assert.equal(bad.mismatches, ['Sidecar.txt'])

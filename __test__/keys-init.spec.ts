@@ -18,13 +18,20 @@ const mode = (p: string) => statSync(p).mode & 0o777
 
 /** The CLI under a shell with umask 000, so any mode it does not set itself shows. */
 function cliUmask0(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const quoted = ['--import', TSX, join(REPO, 'lib/cli/main.ts'), ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
-  const r = spawnSync('sh', ['-c', `umask 000; exec '${process.execPath}' ${quoted}`], { encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const quoted = ['--import', TSX, join(REPO, 'lib/cli/main.ts'), ...args]
+    .map((a) => `'${a.replace(/'/g, `'\\''`)}'`)
+    .join(' ')
+  const r = spawnSync('sh', ['-c', `umask 000; exec '${process.execPath}' ${quoted}`], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   return { status: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
 test('the estimator: a, 1, abc and common passwords are weak; random words are strong', () => {
-  for (const p of ['a', '1', 'abc', 'password1', 'P@ssw0rd!', 'photographer']) assert.is(passphraseStrength(p).strong, false, p)
+  for (const p of ['a', '1', 'abc', 'password1', 'P@ssw0rd!', 'photographer'])
+    assert.is(passphraseStrength(p).strong, false, p)
   for (const p of [STRONG, 'correct horse battery staple']) assert.is(passphraseStrength(p).strong, true, p)
   assert.match(passphraseStrength('abc').warning ?? '', /sequence/i)
 })
@@ -43,9 +50,13 @@ test('weak passphrases are refused with what a strong one looks like; --allow-we
     assert.match(r.stderr, '--allow-weak')
     assert.not.ok(existsSync(vault))
   }
-  const env = cli(['keys', 'init', '--vault', join(dir, 'env.vault')], { env: { SHUTTERPROOF_PASSPHRASE: 'abc' } })
+  const env = cli(['keys', 'init', '--vault', join(dir, 'env.vault')], {
+    env: { SHUTTERPROOF_PASSPHRASE: 'abc' },
+  })
   assert.is(env.status, 2)
-  const ok = cli(['keys', 'init', '--vault', join(dir, 'allowed.vault'), '--allow-weak', '--json'], { env: { SHUTTERPROOF_PASSPHRASE: 'abc' } })
+  const ok = cli(['keys', 'init', '--vault', join(dir, 'allowed.vault'), '--allow-weak', '--json'], {
+    env: { SHUTTERPROOF_PASSPHRASE: 'abc' },
+  })
   assert.is(ok.status, 0, ok.stderr)
 })
 
@@ -53,12 +64,17 @@ test('the vault and the kit page are created 0600 even with umask 000; the outpu
   const dir = tempDir('sp-keys-')
   const vault = join(dir, 'studio.vault')
   const kit = join(dir, 'kit.html')
-  const r = cliUmask0(['keys', 'init', '--vault', vault, '--kit-html', kit], { SHUTTERPROOF_PASSPHRASE: STRONG })
+  const r = cliUmask0(['keys', 'init', '--vault', vault, '--kit-html', kit], {
+    SHUTTERPROOF_PASSPHRASE: STRONG,
+  })
   assert.is(r.status, 0, r.stderr)
   assert.is(mode(vault), 0o600)
   assert.is(mode(kit), 0o600)
   assert.match(r.stdout, `Recovery kit page written to ${kit}`)
-  const json = cliUmask0(['keys', 'init', '--vault', join(dir, 'b.vault'), '--kit-html', join(dir, 'b.html'), '--json'], { SHUTTERPROOF_PASSPHRASE: STRONG })
+  const json = cliUmask0(
+    ['keys', 'init', '--vault', join(dir, 'b.vault'), '--kit-html', join(dir, 'b.html'), '--json'],
+    { SHUTTERPROOF_PASSPHRASE: STRONG },
+  )
   assert.is(JSON.parse(json.stdout).kitHtml, join(dir, 'b.html'))
 })
 
@@ -73,7 +89,9 @@ test('an existing vault (or kit page) fails before anything is asked, and a 0644
   assert.not.match(again.stderr, 'terminal')
   const kit = join(dir, 'kit.html')
   writeFileSync(kit, 'mine')
-  const k = cli(['keys', 'init', '--vault', join(dir, 'new.vault'), '--kit-html', kit], { env: { SHUTTERPROOF_PASSPHRASE: '' } })
+  const k = cli(['keys', 'init', '--vault', join(dir, 'new.vault'), '--kit-html', kit], {
+    env: { SHUTTERPROOF_PASSPHRASE: '' },
+  })
   assert.is(k.status, 1, k.stderr)
   assert.match(k.stderr, kit)
   assert.not.ok(existsSync(join(dir, 'new.vault')))
@@ -86,13 +104,35 @@ test('an existing vault (or kit page) fails before anything is asked, and a 0644
   assert.is(sealed.status, 0, sealed.stderr)
   assert.match(sealed.stderr, `${vault} can be read by other users (mode 644); run: chmod 600 ${vault}`)
   chmodSync(vault, 0o600)
-  assert.not.match(cli(['seal', file, '--vault', vault, '-o', join(dir, 'x.sealed')], { env: { SHUTTERPROOF_PASSPHRASE: STRONG } }).stderr, 'other users')
+  assert.not.match(
+    cli(['seal', file, '--vault', vault, '-o', join(dir, 'x.sealed')], {
+      env: { SHUTTERPROOF_PASSPHRASE: STRONG },
+    }).stderr,
+    'other users',
+  )
 })
 
 /** Drives `keys init` on a pseudo-terminal (util-linux `script`): answers each prompt as it appears. */
-function onTerminal(vault: string, answers: Array<[prompt: string, answer: string]>): Promise<{ status: number | null; output: string }> {
-  const cmd = [process.execPath, '--import', TSX, join(REPO, 'lib/cli/main.ts'), 'keys', 'init', '--vault', vault].map((a) => `'${a}'`).join(' ')
-  const child = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SHUTTERPROOF_PASSPHRASE: '' } })
+function onTerminal(
+  vault: string,
+  answers: Array<[prompt: string, answer: string]>,
+): Promise<{ status: number | null; output: string }> {
+  const cmd = [
+    process.execPath,
+    '--import',
+    TSX,
+    join(REPO, 'lib/cli/main.ts'),
+    'keys',
+    'init',
+    '--vault',
+    vault,
+  ]
+    .map((a) => `'${a}'`)
+    .join(' ')
+  const child = spawn('script', ['-qfec', cmd, '/dev/null'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, SHUTTERPROOF_PASSPHRASE: '' },
+  })
   let output = ''
   let next = 0
   const onData = (c: Buffer) => {
@@ -112,7 +152,8 @@ function onTerminal(vault: string, answers: Array<[prompt: string, answer: strin
   return new Promise((resolve) => child.on('exit', (status) => resolve({ status, output })))
 }
 
-const TTY = 'on a terminal: a weak passphrase is asked again; a differing confirmation asks only for the confirmation again'
+const TTY =
+  'on a terminal: a weak passphrase is asked again; a differing confirmation asks only for the confirmation again'
 if (!hasTool('script')) {
   console.warn(`\n  !!! SKIPPED: ${TTY} — needs util-linux script (npm test installs it as root)\n`)
   test.skip(TTY, () => {})

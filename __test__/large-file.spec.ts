@@ -37,7 +37,10 @@ test('a timer keeps firing while a 1 GiB file is hashed (the event loop is free)
     lastTickAt = ticks
   }, 1)
   const progressTicks: number[] = []
-  await hashFile(file, { algorithms: ['blake3', 'xxh128', 'sha256'], onProgress: () => progressTicks.push(ticks) })
+  await hashFile(file, {
+    algorithms: ['blake3', 'xxh128', 'sha256'],
+    onProgress: () => progressTicks.push(ticks),
+  })
   hashedAt = ticks
   clearInterval(timer)
   // Timer callbacks ran between progress events, i.e. during the hash, not only after it.

@@ -75,11 +75,20 @@ function cycles(graph: Map<string, string[]>): string[][] {
 test('the check finds a cycle made of a type-only import and a re-export', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sp-imports-'))
   try {
-    writeFileSync(join(dir, 'audit.ts'), "import type { Info } from './registry'\nexport interface Row { n: number }\nexport const x = (i: Info) => i\n")
-    writeFileSync(join(dir, 'registry.ts'), "export type { Row } from './audit'\nexport interface Info { id: string }\n")
+    writeFileSync(
+      join(dir, 'audit.ts'),
+      "import type { Info } from './registry'\nexport interface Row { n: number }\nexport const x = (i: Info) => i\n",
+    )
+    writeFileSync(
+      join(dir, 'registry.ts'),
+      "export type { Row } from './audit'\nexport interface Info { id: string }\n",
+    )
     writeFileSync(join(dir, 'leaf.ts'), "import { x } from './audit'\nexport const y = x\n")
     const found = cycles(importGraph(sources(dir)))
-    assert.equal(found.map((c) => c.map((f) => relative(dir, f)).sort()), [['audit.ts', 'registry.ts']])
+    assert.equal(
+      found.map((c) => c.map((f) => relative(dir, f)).sort()),
+      [['audit.ts', 'registry.ts']],
+    )
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -88,7 +97,12 @@ test('the check finds a cycle made of a type-only import and a re-export', () =>
 test('no module of lib/ imports itself through others, type-only imports included', () => {
   const files = sources(LIB)
   assert.ok(files.length > 100, `only ${files.length} files found under ${LIB}`)
-  const found = cycles(importGraph(files)).map((c) => c.map((f) => relative(LIB, f)).sort().join(' ↔ '))
+  const found = cycles(importGraph(files)).map((c) =>
+    c
+      .map((f) => relative(LIB, f))
+      .sort()
+      .join(' ↔ '),
+  )
   assert.equal(found, [])
 })
 

@@ -4,7 +4,14 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
-import { latestHashes, MhlError, readHistory, ShutterproofError, writeGeneration, type MhlFileInput } from '../lib/index'
+import {
+  latestHashes,
+  MhlError,
+  readHistory,
+  ShutterproofError,
+  writeGeneration,
+  type MhlFileInput,
+} from '../lib/index'
 import { tempDir } from './support/fixtures'
 
 const CREATOR = { tool: 'shutterproof', version: '0.1.0' }
@@ -72,8 +79,15 @@ test('a changed manifest: E_MHL_CHAIN_MISMATCH, or reported with strict: false; 
   const h = await readHistory(root, { strict: false })
   assert.is(h.generations[0]!.chain, 'mismatch')
   assert.is.not(h.generations[0]!.c4, h.generations[0]!.chainC4)
-  await rejects(writeGeneration(root, { process: 'in-place', creator: CREATOR, files: [file({ action: 'verified' })] }), 'E_MHL_CHAIN_MISMATCH')
-  assert.is(readdirSync(join(root, 'ascmhl')).filter((n) => n.endsWith('.mhl')).length, 1, 'nothing was appended')
+  await rejects(
+    writeGeneration(root, { process: 'in-place', creator: CREATOR, files: [file({ action: 'verified' })] }),
+    'E_MHL_CHAIN_MISMATCH',
+  )
+  assert.is(
+    readdirSync(join(root, 'ascmhl')).filter((n) => n.endsWith('.mhl')).length,
+    1,
+    'nothing was appended',
+  )
 })
 
 test('bad input: E_INVALID_ARGUMENT, and nothing is written', async () => {
@@ -97,9 +111,18 @@ test('bad input: E_INVALID_ARGUMENT, and nothing is written', async () => {
       assert.is((err as ShutterproofError).code, 'E_INVALID_ARGUMENT', what)
     }
   }
-  await rejects(writeGeneration(root, { process: 'transfer', creator: CREATOR, files: [file(), file()] }), 'E_INVALID_ARGUMENT')
-  await rejects(writeGeneration(root, { process: 'copy' as never, creator: CREATOR, files: [file()] }), 'E_INVALID_ARGUMENT')
-  await rejects(writeGeneration(join(root, 'nope'), { process: 'transfer', creator: CREATOR, files: [file()] }), 'ENOENT')
+  await rejects(
+    writeGeneration(root, { process: 'transfer', creator: CREATOR, files: [file(), file()] }),
+    'E_INVALID_ARGUMENT',
+  )
+  await rejects(
+    writeGeneration(root, { process: 'copy' as never, creator: CREATOR, files: [file()] }),
+    'E_INVALID_ARGUMENT',
+  )
+  await rejects(
+    writeGeneration(join(root, 'nope'), { process: 'transfer', creator: CREATOR, files: [file()] }),
+    'ENOENT',
+  )
   assert.equal(readdirSync(root), [], 'nothing written')
 })
 
@@ -110,20 +133,52 @@ test('hashes accepted: a HashResult with size, several formats in schema order, 
     process: 'transfer',
     creator: CREATOR,
     ignore: ['*.tmp'],
-    files: [file({ hashes: { size: 5, xxh64: '26c7827d889f6da3', md5: '5d41402abc4b2a76b9719d911017c592', c4: sha512 } as never })],
+    files: [
+      file({
+        hashes: {
+          size: 5,
+          xxh64: '26c7827d889f6da3',
+          md5: '5d41402abc4b2a76b9719d911017c592',
+          c4: sha512,
+        } as never,
+      }),
+    ],
   })
-  await writeGeneration(root, { process: 'in-place', creator: CREATOR, ignore: ['Thumbs.db'], files: [file({ action: 'verified', hashes: { xxh64: '26c7827d889f6da3' } })] })
+  await writeGeneration(root, {
+    process: 'in-place',
+    creator: CREATOR,
+    ignore: ['Thumbs.db'],
+    files: [file({ action: 'verified', hashes: { xxh64: '26c7827d889f6da3' } })],
+  })
   const h = await readHistory(root)
   const f = h.generations[0]!.files[0]!
   assert.equal(Object.keys(f.hashes), ['c4', 'md5', 'xxh64'])
   assert.match(f.hashes.c4!.value, /^c4[1-9A-HJ-NP-Za-km-z]{88}$/)
-  assert.equal(h.generations[1]!.ignore, ['.DS_Store', 'ascmhl', 'ascmhl/', '.shutterproof/', '*.tmp', 'Thumbs.db'])
+  assert.equal(h.generations[1]!.ignore, [
+    '.DS_Store',
+    'ascmhl',
+    'ascmhl/',
+    '.shutterproof/',
+    '*.tmp',
+    'Thumbs.db',
+  ])
 })
 
 test('latestHashes: failed records do not replace the expected hash unless asked; lastAction says failed', async () => {
   const root = tempDir()
-  await writeGeneration(root, { process: 'transfer', creator: CREATOR, files: [file(), file({ path: 'b.bin' })] })
-  await writeGeneration(root, { process: 'in-place', creator: CREATOR, files: [file({ action: 'failed', hashes: { xxh128: 'f'.repeat(32) } }), file({ path: 'b.bin', action: 'verified' })] })
+  await writeGeneration(root, {
+    process: 'transfer',
+    creator: CREATOR,
+    files: [file(), file({ path: 'b.bin' })],
+  })
+  await writeGeneration(root, {
+    process: 'in-place',
+    creator: CREATOR,
+    files: [
+      file({ action: 'failed', hashes: { xxh128: 'f'.repeat(32) } }),
+      file({ path: 'b.bin', action: 'verified' }),
+    ],
+  })
   const h = await readHistory(root)
   const a = latestHashes(h).get('a.bin')!
   assert.equal(a.hashes.xxh128, { value: XXH, action: 'original', generation: 1 })
@@ -136,12 +191,29 @@ test('latestHashes: failed records do not replace the expected hash unless asked
 test('concurrent writes to one root get consecutive generations and a consistent chain', async () => {
   const root = tempDir()
   const results = await Promise.all(
-    [0, 1, 2].map((i) => writeGeneration(root, { process: 'in-place', creator: CREATOR, creationDate: new Date(Date.UTC(2024, 0, 1, 0, 0, i)), files: [file()] })),
+    [0, 1, 2].map((i) =>
+      writeGeneration(root, {
+        process: 'in-place',
+        creator: CREATOR,
+        creationDate: new Date(Date.UTC(2024, 0, 1, 0, 0, i)),
+        files: [file()],
+      }),
+    ),
   )
   assert.equal(results.map((r) => r.generation).sort(), [1, 2, 3])
   const h = await readHistory(root)
-  assert.equal(h.generations.map((g) => [g.generation, g.chain]), [[1, 'ok'], [2, 'ok'], [3, 'ok']])
-  assert.not.ok(readdirSync(join(root, 'ascmhl')).some((n) => n.endsWith('.tmp')), 'no temporary files left')
+  assert.equal(
+    h.generations.map((g) => [g.generation, g.chain]),
+    [
+      [1, 'ok'],
+      [2, 'ok'],
+      [3, 'ok'],
+    ],
+  )
+  assert.not.ok(
+    readdirSync(join(root, 'ascmhl')).some((n) => n.endsWith('.tmp')),
+    'no temporary files left',
+  )
 })
 
 test.run()

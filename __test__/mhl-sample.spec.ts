@@ -29,7 +29,10 @@ if (!dir) {
     const [g1, g2] = h.generations
     assert.equal([g1!.generation, g2!.generation], [1, 2])
     assert.equal([g1!.chain, g2!.chain], ['ok', 'ok'])
-    assert.is(g1!.chainC4, 'c43qQABrjeiU3kteaNFtgwufQRLKxgMJEZfNSj6LcZ8fKwB568U8As9eScRsnb64NfqiAYzjNUXs81tAxPB77PUThb')
+    assert.is(
+      g1!.chainC4,
+      'c43qQABrjeiU3kteaNFtgwufQRLKxgMJEZfNSj6LcZ8fKwB568U8As9eScRsnb64NfqiAYzjNUXs81tAxPB77PUThb',
+    )
     assert.is(g1!.fileName, '0001_A002R2EC_2020-01-16_091500Z.mhl')
     assert.is(g1!.creator.tool, 'ascmhl.py')
     assert.is(g1!.creator.version, '0.3 alpha')
@@ -37,11 +40,18 @@ if (!dir) {
     assert.is(g1!.creator.creationDate.toISOString(), '2020-01-16T09:15:00.000Z')
     assert.is(g1!.process, 'in-place')
     assert.equal(g1!.ignore, ['.DS_Store', 'ascmhl', 'ascmhl/'])
-    assert.equal(g1!.files.map((f) => f.path), ['Clips/A002C006_141024_R2EC.mov', 'Clips/A002C007_141024_R2EC.mov', 'Sidecar.txt'])
+    assert.equal(
+      g1!.files.map((f) => f.path),
+      ['Clips/A002C006_141024_R2EC.mov', 'Clips/A002C007_141024_R2EC.mov', 'Sidecar.txt'],
+    )
     const clip = g1!.files[0]!
     assert.is(clip.size, 5)
     assert.is(clip.lastModified!.toISOString(), '2020-01-15T13:00:00.000Z')
-    assert.equal(clip.hashes.xxh64, { value: '0ea03b369a463d9d', action: 'original', hashDate: new Date('2020-01-16T09:15:00Z') })
+    assert.equal(clip.hashes.xxh64, {
+      value: '0ea03b369a463d9d',
+      action: 'original',
+      hashDate: new Date('2020-01-16T09:15:00Z'),
+    })
     assert.is(g2!.files[2]!.hashes.xxh64!.value, '3ab5a4166b9bde44')
     assert.is(g2!.files[2]!.hashes.xxh64!.action, 'verified')
     assert.is(g1!.directories.length, 1)
@@ -54,7 +64,11 @@ if (!dir) {
 
   test('latestHashes on the sample: newest generation wins, per path', async () => {
     const latest = latestHashes(await readHistory(sample))
-    assert.equal([...latest.keys()].sort(), ['Clips/A002C006_141024_R2EC.mov', 'Clips/A002C007_141024_R2EC.mov', 'Sidecar.txt'])
+    assert.equal([...latest.keys()].sort(), [
+      'Clips/A002C006_141024_R2EC.mov',
+      'Clips/A002C007_141024_R2EC.mov',
+      'Sidecar.txt',
+    ])
     const side = latest.get('Sidecar.txt')!
     assert.equal(side.hashes.xxh64, { value: '3ab5a4166b9bde44', action: 'verified', generation: 2 })
     assert.is(side.size, 58)

@@ -2,16 +2,40 @@
  * ASC MHL histories written by writeGeneration, checked by the schemas (xmllint), by the
  * reference tool (`ascmhl-debug verify`, `ascmhl info`) and by readHistory.
  */
-import { cpSync, readdirSync, readFileSync, writeFileSync, mkdirSync, openSync, readSync, writeSync, closeSync, rmSync } from 'node:fs'
+import {
+  cpSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  writeSync,
+  closeSync,
+  rmSync,
+} from 'node:fs'
 import { basename, join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
 import { c4IdOfFile, latestHashes, readHistory, writeGeneration, type WrittenGeneration } from '../lib/index'
 import { tempDir, vectorsDir } from './support/fixtures'
-import { hasAscmhl, hasXmllint, makeSession, NFD_NAME, SESSION_FILES, sessionEntries, tool } from './support/mhl'
+import {
+  hasAscmhl,
+  hasXmllint,
+  makeSession,
+  NFD_NAME,
+  SESSION_FILES,
+  sessionEntries,
+  tool,
+} from './support/mhl'
 
-const CREATOR = { tool: 'shutterproof', version: '0.1.0', hostName: 'ingest-01', author: { name: 'Ana Lima', email: 'ana@example.com', role: 'DIT' } }
+const CREATOR = {
+  tool: 'shutterproof',
+  version: '0.1.0',
+  hostName: 'ingest-01',
+  author: { name: 'Ana Lima', email: 'ana@example.com', role: 'DIT' },
+}
 const DAY1 = new Date('2024-05-01T10:15:30.250Z')
 const DAY2 = new Date('2024-05-02T18:00:05Z')
 
@@ -19,8 +43,18 @@ const DAY2 = new Date('2024-05-02T18:00:05Z')
 async function twoGenerations(): Promise<{ root: string; written: WrittenGeneration[] }> {
   const root = makeSession()
   const written = [
-    await writeGeneration(root, { process: 'transfer', creator: CREATOR, creationDate: DAY1, files: await sessionEntries(root, 'original') }),
-    await writeGeneration(root, { process: 'in-place', creator: CREATOR, creationDate: DAY2, files: await sessionEntries(root, 'verified') }),
+    await writeGeneration(root, {
+      process: 'transfer',
+      creator: CREATOR,
+      creationDate: DAY1,
+      files: await sessionEntries(root, 'original'),
+    }),
+    await writeGeneration(root, {
+      process: 'in-place',
+      creator: CREATOR,
+      creationDate: DAY2,
+      files: await sessionEntries(root, 'verified'),
+    }),
   ]
   return { root, written }
 }
@@ -34,11 +68,19 @@ function copyOf(root: string): string {
 
 test('two generations: numbered names, chain with C4 IDs, read back with paths (NFD kept), sizes, dates, actions', async () => {
   const { root, written } = await twoGenerations()
-  assert.equal(written.map((w) => w.generation), [1, 2])
-  assert.equal(readdirSync(join(root, 'ascmhl')).sort(), ['0001_A002R2EC_2024-05-01_101530Z.mhl', '0002_A002R2EC_2024-05-02_180005Z.mhl', 'ascmhl_chain.xml'])
+  assert.equal(
+    written.map((w) => w.generation),
+    [1, 2],
+  )
+  assert.equal(readdirSync(join(root, 'ascmhl')).sort(), [
+    '0001_A002R2EC_2024-05-01_101530Z.mhl',
+    '0002_A002R2EC_2024-05-02_180005Z.mhl',
+    'ascmhl_chain.xml',
+  ])
   for (const w of written) assert.is(await c4IdOfFile(w.manifestPath), w.c4)
   const chain = readFileSync(join(root, 'ascmhl/ascmhl_chain.xml'), 'utf8')
-  for (const w of written) assert.ok(chain.includes(`<c4>${w.c4}</c4>`), 'chain lists the C4 of each manifest')
+  for (const w of written)
+    assert.ok(chain.includes(`<c4>${w.c4}</c4>`), 'chain lists the C4 of each manifest')
 
   const history = await readHistory(root)
   assert.is(history.generations.length, 2)
@@ -50,8 +92,15 @@ test('two generations: numbered names, chain with C4 IDs, read back with paths (
   assert.is(g1!.creator.hostName, 'ingest-01')
   assert.equal(g1!.creator.authors, [{ name: 'Ana Lima', email: 'ana@example.com', role: 'DIT' }])
   assert.is(g1!.creator.creationDate.toISOString(), '2024-05-01T10:15:30.000Z')
-  assert.ok(g1!.ignore.includes('.shutterproof/') && g1!.ignore.includes('ascmhl/') && g1!.ignore.includes('.DS_Store'))
-  assert.equal(g1!.files.map((f) => f.path), [...SESSION_FILES].sort())
+  assert.ok(
+    g1!.ignore.includes('.shutterproof/') &&
+      g1!.ignore.includes('ascmhl/') &&
+      g1!.ignore.includes('.DS_Store'),
+  )
+  assert.equal(
+    g1!.files.map((f) => f.path),
+    [...SESSION_FILES].sort(),
+  )
   const nfd = g1!.files.find((f) => f.path.startsWith('Audio/'))!
   assert.is(nfd.path, `Audio/${NFD_NAME}`, 'the NFD name is kept as it is on disk')
   assert.is.not(nfd.path, nfd.path.normalize('NFC'))
@@ -60,13 +109,21 @@ test('two generations: numbered names, chain with C4 IDs, read back with paths (
     const f1 = g1!.files.find((f) => f.path === e.path)!
     const f2 = g2!.files.find((f) => f.path === e.path)!
     assert.is(f1.size, e.size, e.path)
-    assert.is(f1.lastModified!.getTime(), Math.floor(e.lastModified.getTime() / 1000) * 1000, `${e.path} mtime to the second`)
+    assert.is(
+      f1.lastModified!.getTime(),
+      Math.floor(e.lastModified.getTime() / 1000) * 1000,
+      `${e.path} mtime to the second`,
+    )
     assert.equal(f1.hashes.xxh128!.value, e.hashes.xxh128, e.path)
     assert.is(f1.hashes.xxh128!.action, 'original')
     assert.is(f2.hashes.xxh128!.action, 'verified')
     assert.is(f2.hashes.xxh128!.hashDate!.toISOString(), '2024-05-02T18:00:05.000Z')
   }
-  assert.is(g1!.files.find((f) => f.path === 'empty.txt')!.hashes.xxh128!.value, '99aa06d3014798d86001c324468d497f', 'XXH128 of nothing')
+  assert.is(
+    g1!.files.find((f) => f.path === 'empty.txt')!.hashes.xxh128!.value,
+    '99aa06d3014798d86001c324468d497f',
+    'XXH128 of nothing',
+  )
 
   const latest = latestHashes(history)
   assert.is(latest.size, SESSION_FILES.length)
@@ -76,7 +133,9 @@ test('two generations: numbered names, chain with C4 IDs, read back with paths (
 })
 
 if (!hasXmllint || !vectorsDir()) {
-  console.warn(`\n  !!! SKIPPED: ASC MHL schema validation — ${hasXmllint ? '../shared/vectors is absent' : 'xmllint is missing (apt-get install libxml2-utils)'}\n`)
+  console.warn(
+    `\n  !!! SKIPPED: ASC MHL schema validation — ${hasXmllint ? '../shared/vectors is absent' : 'xmllint is missing (apt-get install libxml2-utils)'}\n`,
+  )
   test.skip('every manifest validates against ASCMHL.xsd and the chain against ASCMHLDirectory.xsd', () => {})
 } else {
   test('every manifest validates against ASCMHL.xsd and the chain against ASCMHLDirectory.xsd', async () => {
@@ -87,18 +146,31 @@ if (!hasXmllint || !vectorsDir()) {
       assert.is(r.status, 0, r.output)
       assert.match(r.output, /validates/)
     }
-    const r = tool('xmllint', ['--noout', '--schema', join(xsd, 'ASCMHLDirectory__combined.xsd'), join(root, 'ascmhl/ascmhl_chain.xml')])
+    const r = tool('xmllint', [
+      '--noout',
+      '--schema',
+      join(xsd, 'ASCMHLDirectory__combined.xsd'),
+      join(root, 'ascmhl/ascmhl_chain.xml'),
+    ])
     assert.is(r.status, 0, r.output)
     assert.match(r.output, /ascmhl_chain\.xml validates/)
     // The check can fail: a manifest with an unknown process does not validate.
     const bad = join(tempDir(), 'bad.mhl')
-    writeFileSync(bad, readFileSync(written[0]!.manifestPath, 'utf8').replace('<process>transfer</process>', '<process>copy</process>'))
+    writeFileSync(
+      bad,
+      readFileSync(written[0]!.manifestPath, 'utf8').replace(
+        '<process>transfer</process>',
+        '<process>copy</process>',
+      ),
+    )
     assert.is.not(tool('xmllint', ['--noout', '--schema', join(xsd, 'ASCMHL.xsd'), bad]).status, 0)
   })
 }
 
 if (!hasAscmhl) {
-  console.warn('\n  !!! SKIPPED: ASC MHL reference-tool checks — `ascmhl` is not installed (pip install ascmhl; npm test installs it)\n')
+  console.warn(
+    '\n  !!! SKIPPED: ASC MHL reference-tool checks — `ascmhl` is not installed (pip install ascmhl; npm test installs it)\n',
+  )
   test.skip('the reference tool verifies our history and lists both generations', () => {})
 } else {
   test('the reference tool verifies our history (exit 0) and `ascmhl info` lists both generations', async () => {

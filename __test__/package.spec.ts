@@ -15,7 +15,16 @@ import * as assert from 'uvu/assert'
 
 import { currentPlatform } from '../lib/platform'
 import { REPO } from './support/fixtures'
-import { elfSections, expectedFiles, glibcFloor, installApp, packBoth, sh, unversionedImports, type Packed } from './support/package'
+import {
+  elfSections,
+  expectedFiles,
+  glibcFloor,
+  installApp,
+  packBoth,
+  sh,
+  unversionedImports,
+  type Packed,
+} from './support/package'
 
 const ABC = '6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85'
 const PLATFORM = currentPlatform()
@@ -45,21 +54,40 @@ test('npm pack: the main tarball holds exactly LICENSE, README, the loader and d
   const before = readFileSync(join(REPO, 'package.json'), 'utf8')
   const { main } = packBoth()
   assertFileList(main, 'shutterproof')
-  const js = main.files.filter((f) => f.endsWith('.js') && f.startsWith('dist/')).map((f) => f.slice(5, -3)).sort()
-  const dts = main.files.filter((f) => f.endsWith('.d.ts') && f.startsWith('dist/')).map((f) => f.slice(5, -5)).sort()
+  const js = main.files
+    .filter((f) => f.endsWith('.js') && f.startsWith('dist/'))
+    .map((f) => f.slice(5, -3))
+    .sort()
+  const dts = main.files
+    .filter((f) => f.endsWith('.d.ts') && f.startsWith('dist/'))
+    .map((f) => f.slice(5, -5))
+    .sort()
   assert.equal(js, libModules(), 'dist/*.js is lib/*.ts compiled, nothing stale, nothing missing')
   assert.equal(dts, libModules(), 'every module has its types')
-  assert.is(readFileSync(join(REPO, 'package.json'), 'utf8'), before, 'packing leaves the repository package.json as it was')
+  assert.is(
+    readFileSync(join(REPO, 'package.json'), 'utf8'),
+    before,
+    'packing leaves the repository package.json as it was',
+  )
 })
 
 test('the packed package.json: addon packages as optionalDependencies, engines, SQLite fallback as an optional peer', () => {
   const { main } = packBoth()
   const pkg = JSON.parse(sh('tar', ['-xzOf', main.file, 'package/package.json']))
-  const want = Object.fromEntries(targets().map((t) => [`shutterproof-${parseTriple(t).platformArchABI}`, pkg.version]))
+  const want = Object.fromEntries(
+    targets().map((t) => [`shutterproof-${parseTriple(t).platformArchABI}`, pkg.version]),
+  )
   assert.equal(pkg.optionalDependencies, want)
-  assert.is(repoManifest().optionalDependencies, undefined, 'only the tarball lists them: npm ci needs every dependency of the repository in its lock file')
+  assert.is(
+    repoManifest().optionalDependencies,
+    undefined,
+    'only the tarball lists them: npm ci needs every dependency of the repository in its lock file',
+  )
   assert.is(pkg.engines.node, '>=20.17')
-  assert.not.ok(pkg.dependencies['better-sqlite3'], 'nothing compiles on install: better-sqlite3 is only the Node 20 fallback')
+  assert.not.ok(
+    pkg.dependencies['better-sqlite3'],
+    'nothing compiles on install: better-sqlite3 is only the Node 20 fallback',
+  )
   assert.equal(pkg.peerDependenciesMeta['better-sqlite3'], { optional: true })
   assert.is(pkg.bin.shutterproof, 'dist/cli/bin.js')
 })
@@ -84,10 +112,18 @@ test(`the ${PLATFORM} addon tarball: release build (no debug sections, no symbol
   const binary = join(REPO, 'npm', PLATFORM, `shutterproof.${PLATFORM}.node`)
   const sections = elfSections(binary)
   assert.ok(sections.includes('.text'), `readelf read ${binary}`)
-  assert.equal(sections.filter((s) => s.startsWith('.debug') || s === '.symtab'), [], 'stripped release build')
+  assert.equal(
+    sections.filter((s) => s.startsWith('.debug') || s === '.symtab'),
+    [],
+    'stripped release build',
+  )
   if (PLATFORM.endsWith('-gnu')) {
     assert.is(glibcFloor(binary), '2.17', 'loads on glibc 2.17 and later')
-    assert.equal(unversionedImports(binary), [], 'no libc function outside the versioned 2.17 set (renameat2 goes through syscall)')
+    assert.equal(
+      unversionedImports(binary),
+      [],
+      'no libc function outside the versioned 2.17 set (renameat2 goes through syscall)',
+    )
   }
   const total = main.unpackedSize + addon.unpackedSize
   assert.ok(total < MAX_UNPACKED, `unpacked ${total} bytes`)
@@ -101,7 +137,10 @@ test('installed from the tarballs: ESM import, CommonJS require, TypeScript type
   app = installApp('app', [main.file, addon.file])
   writeFileSync(join(app, 'abc.txt'), 'abc')
 
-  writeFileSync(join(app, 'esm.mjs'), "import { hashFile } from 'shutterproof'\nconsole.log((await hashFile('abc.txt')).blake3)\n")
+  writeFileSync(
+    join(app, 'esm.mjs'),
+    "import { hashFile } from 'shutterproof'\nconsole.log((await hashFile('abc.txt')).blake3)\n",
+  )
   assert.is(sh(process.execPath, ['esm.mjs'], { cwd: app }).trim(), ABC)
 
   writeFileSync(
@@ -110,21 +149,42 @@ test('installed from the tarballs: ESM import, CommonJS require, TypeScript type
   )
   const [md5, loaded] = sh(process.execPath, ['cjs.cjs'], { cwd: app }).trim().split(' ')
   assert.is(md5, createHash('md5').update('abc').digest('hex'))
-  assert.equal(JSON.parse(loaded!), [join(app, 'node_modules', `shutterproof-${PLATFORM}`, `shutterproof.${PLATFORM}.node`)])
+  assert.equal(JSON.parse(loaded!), [
+    join(app, 'node_modules', `shutterproof-${PLATFORM}`, `shutterproof.${PLATFORM}.node`),
+  ])
 
   writeFileSync(
     join(app, 'consumer.ts'),
     "import { hashFile, type HashResult, type ShutterproofError } from 'shutterproof'\n" +
       "const r: Promise<HashResult> = hashFile('abc.txt', { algorithms: ['xxh128'] })\n" +
-      "r.catch((e: ShutterproofError) => e.code satisfies string)\n" +
+      'r.catch((e: ShutterproofError) => e.code satisfies string)\n' +
       '// @ts-expect-error: unknown algorithm names do not type-check\n' +
       "hashFile('abc.txt', { algorithms: ['crc32'] })\n",
   )
   const tsc = join(REPO, 'node_modules/typescript/bin/tsc')
-  sh(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext',
-    '--types', 'node', '--typeRoots', join(REPO, 'node_modules/@types'), 'consumer.ts'], { cwd: app })
+  sh(
+    process.execPath,
+    [
+      tsc,
+      '--noEmit',
+      '--strict',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--types',
+      'node',
+      '--typeRoots',
+      join(REPO, 'node_modules/@types'),
+      'consumer.ts',
+    ],
+    { cwd: app },
+  )
 
-  assert.is(sh(join(app, 'node_modules/.bin/shutterproof'), ['hash', 'abc.txt'], { cwd: app }), `${ABC}  abc.txt\n`)
+  assert.is(
+    sh(join(app, 'node_modules/.bin/shutterproof'), ['hash', 'abc.txt'], { cwd: app }),
+    `${ABC}  abc.txt\n`,
+  )
 })
 
 test('installed: SQLite is node:sqlite from Node 22.13 on; on older Node, E_SQLITE_UNAVAILABLE says to add better-sqlite3', () => {
@@ -148,7 +208,14 @@ test('installed: SQLite is node:sqlite from Node 22.13 on; on older Node, E_SQLI
 test('the main package without its addon package (e.g. --omit=optional): E_NATIVE_LOAD names the missing package and the fix', () => {
   const { main } = packBoth()
   const bare = installApp('bare', [main.file])
-  const r = spawnSync(process.execPath, ['-e', "try { require('shutterproof') } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message, platform: e.platform })) }"], { cwd: bare, encoding: 'utf8' })
+  const r = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      "try { require('shutterproof') } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message, platform: e.platform })) }",
+    ],
+    { cwd: bare, encoding: 'utf8' },
+  )
   const e = JSON.parse(r.stdout)
   assert.is(e.code, 'E_NATIVE_LOAD')
   assert.is(e.platform, PLATFORM)
@@ -156,16 +223,34 @@ test('the main package without its addon package (e.g. --omit=optional): E_NATIV
   assert.match(e.message, '--omit=optional')
   assert.match(e.message, 'npm install')
 
-  const cmd = spawnSync(join(bare, 'node_modules/.bin/shutterproof'), ['hash', 'x'], { cwd: bare, encoding: 'utf8' })
+  const cmd = spawnSync(join(bare, 'node_modules/.bin/shutterproof'), ['hash', 'x'], {
+    cwd: bare,
+    encoding: 'utf8',
+  })
   assert.is(cmd.status, 1)
-  assert.match(cmd.stderr, /^shutterproof: shutterproof could not load its native addon for .+ \[E_NATIVE_LOAD\]\n$/)
+  assert.match(
+    cmd.stderr,
+    /^shutterproof: shutterproof could not load its native addon for .+ \[E_NATIVE_LOAD\]\n$/,
+  )
 })
 
 test('an unsupported platform: E_UNSUPPORTED_PLATFORM names it, lists the supported ones and says how to build from source', () => {
   assert.ok(app, 'the install test ran')
   // The preload makes Node report another OS and CPU before anything loads.
-  writeFileSync(join(app, 'freebsd.cjs'), "Object.defineProperty(process, 'platform', { value: 'freebsd' })\nObject.defineProperty(process, 'arch', { value: 'riscv64' })\n")
-  const r = spawnSync(process.execPath, ['-r', './freebsd.cjs', '-e', "try { require('shutterproof') } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message, platform: e.platform, supported: e.supported })) }"], { cwd: app, encoding: 'utf8' })
+  writeFileSync(
+    join(app, 'freebsd.cjs'),
+    "Object.defineProperty(process, 'platform', { value: 'freebsd' })\nObject.defineProperty(process, 'arch', { value: 'riscv64' })\n",
+  )
+  const r = spawnSync(
+    process.execPath,
+    [
+      '-r',
+      './freebsd.cjs',
+      '-e',
+      "try { require('shutterproof') } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message, platform: e.platform, supported: e.supported })) }",
+    ],
+    { cwd: app, encoding: 'utf8' },
+  )
   const e = JSON.parse(r.stdout)
   assert.is(e.code, 'E_UNSUPPORTED_PLATFORM')
   assert.is(e.platform, 'freebsd-riscv64')
@@ -177,15 +262,25 @@ test('an unsupported platform: E_UNSUPPORTED_PLATFORM names it, lists the suppor
   assert.match(e.message, 'NAPI_RS_NATIVE_LIBRARY_PATH')
   assert.match(e.message, 'shutterproof.freebsd-riscv64.node')
 
-  const cmd = spawnSync(process.execPath, ['-r', './freebsd.cjs', join(app, 'node_modules/shutterproof/dist/cli/bin.js'), 'hash', 'abc.txt'], { cwd: app, encoding: 'utf8' })
+  const cmd = spawnSync(
+    process.execPath,
+    ['-r', './freebsd.cjs', join(app, 'node_modules/shutterproof/dist/cli/bin.js'), 'hash', 'abc.txt'],
+    { cwd: app, encoding: 'utf8' },
+  )
   assert.is(cmd.status, 1)
-  assert.match(cmd.stderr, /^shutterproof: shutterproof has no prebuilt native addon for freebsd-riscv64 .+ \[E_UNSUPPORTED_PLATFORM\]\n$/)
+  assert.match(
+    cmd.stderr,
+    /^shutterproof: shutterproof has no prebuilt native addon for freebsd-riscv64 .+ \[E_UNSUPPORTED_PLATFORM\]\n$/,
+  )
 })
 
 test('the platform names used at run time agree with napi-rs for every target', () => {
   // lib/platform.ts reads napi.targets without @napi-rs/cli (a dev dependency): same names.
   const { supportedPlatforms } = require('../lib/platform') as typeof import('../lib/platform')
-  assert.equal(supportedPlatforms(), targets().map((t) => parseTriple(t).platformArchABI))
+  assert.equal(
+    supportedPlatforms(),
+    targets().map((t) => parseTriple(t).platformArchABI),
+  )
 })
 
 test.run()

@@ -10,7 +10,16 @@ const HOSTILE = `DCIM/<script>alert("x")</script> & 'quote'.CR3`
 const BIDI = 'DCIM/IMG_\u202eGPJ.exe'
 
 function file(path: string, extra: Partial<RecordFile> = {}): RecordFile {
-  return { path, size: 1000, mtimeMs: 0, hashes: { blake3: 'b'.repeat(64), xxh128: 'a'.repeat(32) }, status: 'verified', method: 'disk-direct', checkedAt: '2026-04-26T10:00:10.000Z', ...extra }
+  return {
+    path,
+    size: 1000,
+    mtimeMs: 0,
+    hashes: { blake3: 'b'.repeat(64), xxh128: 'a'.repeat(32) },
+    status: 'verified',
+    method: 'disk-direct',
+    checkedAt: '2026-04-26T10:00:10.000Z',
+    ...extra,
+  }
 }
 
 function record(): SessionRecord {
@@ -22,11 +31,23 @@ function record(): SessionRecord {
     tool: { name: 'shutterproof', version: '0.1.0' },
     root: '/mnt/a/2026-04-26_Ada_<b>Wedding</b>',
     status: 'completed',
-    session: { folder: '2026-04-26_Ada_<b>Wedding</b>', client: 'Ada & <Co>', shoot: '<b>Wedding</b>', date: '2026-04-26' },
+    session: {
+      folder: '2026-04-26_Ada_<b>Wedding</b>',
+      client: 'Ada & <Co>',
+      shoot: '<b>Wedding</b>',
+      date: '2026-04-26',
+    },
     source: '/media/"CARD"',
     verifyMode: 'destination',
     algorithms: ['blake3', 'xxh128'],
-    files: [file('DCIM/A.CR3', { hashes: { blake3: '0123456789abcdef'.repeat(4), xxh128: 'fedcba9876543210'.repeat(2) } }), file(HOSTILE), file(BIDI), file('DCIM/Z.JPG')],
+    files: [
+      file('DCIM/A.CR3', {
+        hashes: { blake3: '0123456789abcdef'.repeat(4), xxh128: 'fedcba9876543210'.repeat(2) },
+      }),
+      file(HOSTILE),
+      file(BIDI),
+      file('DCIM/Z.JPG'),
+    ],
     skipped: [{ path: 'DCIM/<link>', reason: 'symlink', target: '"../etc"' } as never],
     bytes: 4000,
     bytesTotal: 4000,
@@ -37,7 +58,19 @@ function record(): SessionRecord {
       { t: 3, bytes: 4000 },
     ],
     destinations: [
-      { root: '/mnt/a', sessionRoot: '/mnt/a/2026-04-26_Ada_<b>Wedding</b>', status: 'completed', verified: 4, copied: 0, skippedIdentical: 0, previouslyVerified: 0, failed: 0, aborted: 0, bytesWritten: 4000, problems: [] },
+      {
+        root: '/mnt/a',
+        sessionRoot: '/mnt/a/2026-04-26_Ada_<b>Wedding</b>',
+        status: 'completed',
+        verified: 4,
+        copied: 0,
+        skippedIdentical: 0,
+        previouslyVerified: 0,
+        failed: 0,
+        aborted: 0,
+        bytesWritten: 4000,
+        problems: [],
+      },
       {
         root: '/mnt/<full>',
         sessionRoot: '/mnt/<full>/2026-04-26_Ada_<b>Wedding</b>',
@@ -50,7 +83,11 @@ function record(): SessionRecord {
         failed: 3,
         aborted: 0,
         bytesWritten: 1000,
-        problems: [{ path: 'DCIM/Z.JPG', status: 'failed' }, { path: HOSTILE, status: 'failed' }, { path: BIDI, status: 'failed', error: { code: 'E_IO', message: 'I/O <error>' } }],
+        problems: [
+          { path: 'DCIM/Z.JPG', status: 'failed' },
+          { path: HOSTILE, status: 'failed' },
+          { path: BIDI, status: 'failed', error: { code: 'E_IO', message: 'I/O <error>' } },
+        ],
       },
     ],
     destinationIndex: 0,
@@ -70,7 +107,9 @@ test('hostile names are escaped everywhere; no markup or script gets through', (
   assert.not.ok(html.includes('<b>Wedding'), 'no injected markup')
   assert.not.ok(html.includes('<link'), 'no injected link')
   assert.not.ok(html.includes('<full>'))
-  assert.ok(html.includes('DCIM/&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; &#39;quote&#39;.CR3'))
+  assert.ok(
+    html.includes('DCIM/&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; &#39;quote&#39;.CR3'),
+  )
   assert.ok(html.includes('Ada &#38; &#60;Co&#62;'))
   assert.ok(html.includes('/media/&#34;CARD&#34;'))
   assert.ok(html.includes('I/O &#60;error&#62;'))
@@ -78,7 +117,10 @@ test('hostile names are escaped everywhere; no markup or script gets through', (
   assert.not.ok(html.includes('\u202e'))
   assert.ok(html.includes('IMG_\\u{202e}GPJ.exe'))
   // A strict CSP and nothing external.
-  assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; style-src &#39;sha256-[A-Za-z0-9+/=]+&#39;/)
+  assert.match(
+    html,
+    /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; style-src &#39;sha256-[A-Za-z0-9+/=]+&#39;/,
+  )
   assert.not.match(html, /\b(src|href)=/)
   assert.not.ok(html.includes('frame-ancestors'), 'ignored (and logged) in a meta CSP')
 })
@@ -99,8 +141,14 @@ test('failures first: the failed destination and the failed files head their tab
   assert.match(rows[3]!, /class="ok"/)
   assert.match(rows[3]!, /DCIM\/A\.CR3/)
   // The destination's own error stands for files without one of their own; a file's own error wins.
-  assert.match(rows.find((r) => r.includes('GPJ'))!, /E_IO: I\/O &#60;error&#62;/)
-  assert.match(rows.find((r) => r.includes('Z.JPG'))!, /E_NO_SPACE/)
+  assert.match(
+    rows.find((r) => r.includes('GPJ'))!,
+    /E_IO: I\/O &#60;error&#62;/,
+  )
+  assert.match(
+    rows.find((r) => r.includes('Z.JPG'))!,
+    /E_NO_SPACE/,
+  )
   assert.match(html, /id="verdict">⚠ 1 of 2 destinations failed; 3 files not copied everywhere/)
 })
 
@@ -143,7 +191,16 @@ test('the SVG chart draws a polyline through the rates between samples; totals a
   assert.is(big.summary.average, 1e9)
   assert.match(big.svg, 'average 1.0 GB/s')
   // Bad samples (time or bytes going back, NaN) are dropped, never drawn.
-  assert.is(summarizeThroughput([{ t: 0, bytes: 0 }, { t: NaN, bytes: 5 }, { t: 1, bytes: 10 }, { t: 0.5, bytes: 20 }, { t: 2, bytes: 5 }]).points.length, 1)
+  assert.is(
+    summarizeThroughput([
+      { t: 0, bytes: 0 },
+      { t: NaN, bytes: 5 },
+      { t: 1, bytes: 10 },
+      { t: 0.5, bytes: 20 },
+      { t: 2, bytes: 5 },
+    ]).points.length,
+    1,
+  )
 })
 
 test('older records (no throughput, no run summary) still render', () => {
@@ -160,12 +217,17 @@ test('older records (no throughput, no run summary) still render', () => {
   const rows = section(html, '<table id="files">', '</table>').split('<tr').slice(2)
   assert.match(rows[0]!, /class="fail"/)
   assert.match(rows[0]!, /&#60;script&#62;/)
-  assert.throws(() => renderOffloadReport({} as SessionRecord), (e: { code: string }) => e.code === 'E_INVALID_ARGUMENT')
+  assert.throws(
+    () => renderOffloadReport({} as SessionRecord),
+    (e: { code: string }) => e.code === 'E_INVALID_ARGUMENT',
+  )
 })
 
 test('10,000 files render quickly: failures in the open table, verified files in a collapsed section', () => {
   const r = record()
-  r.files = Array.from({ length: 10_000 }, (_, i) => file(`DCIM/${100 + (i % 10)}CANON/IMG_${String(i).padStart(5, '0')}.JPG`))
+  r.files = Array.from({ length: 10_000 }, (_, i) =>
+    file(`DCIM/${100 + (i % 10)}CANON/IMG_${String(i).padStart(5, '0')}.JPG`),
+  )
   r.destinations![1]!.problems = [{ path: 'DCIM/105CANON/IMG_07775.JPG', status: 'failed' }]
   const t = performance.now()
   const html = renderOffloadReport(r)

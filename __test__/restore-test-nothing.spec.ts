@@ -25,10 +25,17 @@ async function setup() {
   mkdirSync(ssd2)
   const card = makeCard({ raws: 2, rawBytes: 100_000, jpegs: 2 })
   for (let i = 0; i < 30; i++) writeRandomFile(join(card, 'DCIM/100CANON', `B_${i}.CR3`), 300_000 + i)
-  const r = await ingest({ source: card, destinations: [ssd1, ssd2], session: { client: 'Ada', shoot: 'Nothing', date: '2026-04-26' } })
+  const r = await ingest({
+    source: card,
+    destinations: [ssd1, ssd2],
+    session: { client: 'Ada', shoot: 'Nothing', date: '2026-04-26' },
+  })
   assert.is(r.status, 'completed')
   const store = join(dir, 'store')
-  assert.is(cli(['store', 'init', store, '--vault', vaultFile], { env: { SHUTTERPROOF_PASSPHRASE: PASS } }).status, 0)
+  assert.is(
+    cli(['store', 'init', store, '--vault', vaultFile], { env: { SHUTTERPROOF_PASSPHRASE: PASS } }).status,
+    0,
+  )
   return { dir, vaultFile, ssd1, ssd2, store, session: join(ssd1, r.session.folder), name: r.session.folder }
 }
 
@@ -38,24 +45,68 @@ const env = { SHUTTERPROOF_PASSPHRASE: PASS }
 function objects(store: string): number {
   const root = join(store, 'objects')
   if (!existsSync(root)) return 0
-  return readdirSync(root).reduce((n, d) => n + readdirSync(join(root, d)).filter((f) => !f.startsWith('.')).length, 0)
+  return readdirSync(root).reduce(
+    (n, d) => n + readdirSync(join(root, d)).filter((f) => !f.startsWith('.')).length,
+    0,
+  )
 }
 
 function restoreTestCli(s: Setup) {
   const r = cli(['restore-test', s.store, '--vault', s.vaultFile, '--json'], { env })
-  return { status: r.status, report: JSON.parse(r.stdout) as { status: string; checked: number; failures: Array<{ kind: string; message: string; session?: string }> }, stderr: r.stderr }
+  return {
+    status: r.status,
+    report: JSON.parse(r.stdout) as {
+      status: string
+      checked: number
+      failures: Array<{ kind: string; message: string; session?: string }>
+    },
+    stderr: r.stderr,
+  }
 }
 
 function statusCli(s: Setup) {
-  const r = cli(['status', '--catalog', join(s.dir, `catalog-${Math.random()}.db`), '--json', '--vault', s.vaultFile, '--folder', `SSD1:ssd:onsite:${s.ssd1}`, '--folder', `SSD2:hdd:onsite:${s.ssd2}`, '--store', `OFF:hdd:offsite:${s.store}`], { env })
-  return { status: r.status, rows: JSON.parse(r.stdout) as Array<{ session: string; meets321: boolean; reasons: string[] }>, stderr: r.stderr }
+  const r = cli(
+    [
+      'status',
+      '--catalog',
+      join(s.dir, `catalog-${Math.random()}.db`),
+      '--json',
+      '--vault',
+      s.vaultFile,
+      '--folder',
+      `SSD1:ssd:onsite:${s.ssd1}`,
+      '--folder',
+      `SSD2:hdd:onsite:${s.ssd2}`,
+      '--store',
+      `OFF:hdd:offsite:${s.store}`,
+    ],
+    { env },
+  )
+  return {
+    status: r.status,
+    rows: JSON.parse(r.stdout) as Array<{ session: string; meets321: boolean; reasons: string[] }>,
+    stderr: r.stderr,
+  }
 }
 
 test('every backup killed before its first snapshot: restore-test fails (no-snapshot), status says 3-2-1 is not met', async () => {
   const s = await setup()
   for (let i = 0; i < 2; i++) {
     await new Promise<void>((resolve) => {
-      const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'backup', s.session, s.store, '--vault', s.vaultFile], { stdio: 'ignore', env: { ...process.env, ...env } })
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          TSX,
+          join(REPO, 'lib/cli/main.ts'),
+          'backup',
+          s.session,
+          s.store,
+          '--vault',
+          s.vaultFile,
+        ],
+        { stdio: 'ignore', env: { ...process.env, ...env } },
+      )
       const before = objects(s.store)
       const timer = setInterval(() => {
         if (objects(s.store) > before) child.kill('SIGKILL')
@@ -68,7 +119,11 @@ test('every backup killed before its first snapshot: restore-test fails (no-snap
   }
   assert.ok(objects(s.store) > 0, 'objects were written')
   const index = join(s.store, 'index')
-  assert.equal(existsSync(index) ? readdirSync(index).filter((n) => !n.startsWith('.')) : [], [], 'no snapshot was published')
+  assert.equal(
+    existsSync(index) ? readdirSync(index).filter((n) => !n.startsWith('.')) : [],
+    [],
+    'no snapshot was published',
+  )
   const t = restoreTestCli(s)
   assert.is(t.status, 1, t.stderr)
   assert.is(t.report.status, 'failed')
@@ -96,7 +151,12 @@ test('a deleted index, and a newest snapshot with no files: restore-test fails a
     assert.is(statusCli(s).rows.find((r) => r.session === s.name)!.meets321, true)
 
     // The newest snapshot of the session holds no files (an empty folder backed up by an older version).
-    await store.publishSnapshot({ format: 'shutterproof-snapshot/1', session: s.name, createdAt: new Date(Date.now() + 1000).toISOString(), files: [] })
+    await store.publishSnapshot({
+      format: 'shutterproof-snapshot/1',
+      session: s.name,
+      createdAt: new Date(Date.now() + 1000).toISOString(),
+      files: [],
+    })
     const t = restoreTestCli(s)
     assert.is(t.status, 1)
     const f = t.report.failures.find((x) => x.kind === 'empty-snapshot')!

@@ -10,7 +10,17 @@ import { join, relative } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
-import { backup, createVault, initStore, openStore, restore, restoreTest, type ShutterproofError, type Store, type Vault } from '../lib/index'
+import {
+  backup,
+  createVault,
+  initStore,
+  openStore,
+  restore,
+  restoreTest,
+  type ShutterproofError,
+  type Store,
+  type Vault,
+} from '../lib/index'
 import { createS3Bucket, openS3Backend, type S3Backend, type S3StoreOptions } from '../lib/backup/s3-backend'
 import { tempDir, writeRandomFile } from './support/fixtures'
 import { OTHER_KEY, OTHER_SECRET, s3Available, startS3Server, type S3TestServer } from './support/s3-server'
@@ -29,7 +39,15 @@ let store: Store
 
 /** S3 options for this server, with a home of our own (no ~/.aws of the machine). */
 function s3(extra: S3StoreOptions = {}): S3StoreOptions {
-  return { endpoint: srv.endpoint, aws: { env: srv.env(), home: dir }, stagingDir: join(dir, 'staging'), partSize: 5 * MiB, multipartThreshold: 6 * MiB, retry: { attempts: 3, baseMs: 50, maxMs: 200 }, ...extra }
+  return {
+    endpoint: srv.endpoint,
+    aws: { env: srv.env(), home: dir },
+    stagingDir: join(dir, 'staging'),
+    partSize: 5 * MiB,
+    multipartThreshold: 6 * MiB,
+    retry: { attempts: 3, baseMs: 50, maxMs: 200 },
+    ...extra,
+  }
 }
 
 async function codeOf(p: Promise<unknown>): Promise<ShutterproofError | undefined> {
@@ -93,13 +111,27 @@ run('backup to s3://, restore test from the bucket, restore byte-identical with 
     assert.ok(Math.abs(statSync(back).mtimeMs - statSync(f).mtimeMs) < 1, back)
   }
   // Objects were read from the bucket: no download is left in the staging folder.
-  assert.equal(readdirSync(join(dir, 'staging')).flatMap((d) => readdirSync(join(dir, 'staging', d)).filter((n) => n !== 'downloads')), [])
+  assert.equal(
+    readdirSync(join(dir, 'staging')).flatMap((d) =>
+      readdirSync(join(dir, 'staging', d)).filter((n) => n !== 'downloads'),
+    ),
+    [],
+  )
   assert.equal(await (reopened.backend as S3Backend).pendingUploads(), [], 'no multipart upload left behind')
 })
 
 run("nothing in the server's data folder holds a client name, a file or folder name, or plaintext", () => {
   const needles = [CLIENT, 'Wedding', 'IMG_0', 'MVI_', 'CR3', 'MP4', 'PLAINTEXT-MARKER', 'DCIM', '100CANON']
-  const inContents = [CLIENT, 'Wedding', 'IMG_0', 'MVI_0', '.CR3"', 'PLAINTEXT-MARKER', 'DCIM/', '100CANON'].map((s) => Buffer.from(s))
+  const inContents = [
+    CLIENT,
+    'Wedding',
+    'IMG_0',
+    'MVI_0',
+    '.CR3"',
+    'PLAINTEXT-MARKER',
+    'DCIM/',
+    '100CANON',
+  ].map((s) => Buffer.from(s))
   const files = walk(srv.dataDir)
   assert.ok(files.length > 30, `${files.length} files in the data folder`)
   for (const f of files) {
@@ -112,106 +144,160 @@ run("nothing in the server's data folder holds a client name, a file or folder n
   }
 })
 
-run('an object is never overwritten: a second write of a key is refused (EEXIST), the first stays', async () => {
-  const backend = store.backend as S3Backend
-  const keys = await backend.list('index')
-  const before = await backend.getBytes(keys[0]!)
-  const e = await codeOf(backend.putBytes(keys[0]!, Buffer.from('replaced?')))
-  assert.is((e as { code?: string })?.code, 'EEXIST') // as a local folder says it
-  assert.ok((await backend.getBytes(keys[0]!)).equals(before))
-})
+run(
+  'an object is never overwritten: a second write of a key is refused (EEXIST), the first stays',
+  async () => {
+    const backend = store.backend as S3Backend
+    const keys = await backend.list('index')
+    const before = await backend.getBytes(keys[0]!)
+    const e = await codeOf(backend.putBytes(keys[0]!, Buffer.from('replaced?')))
+    assert.is((e as { code?: string })?.code, 'EEXIST') // as a local folder says it
+    assert.ok((await backend.getBytes(keys[0]!)).equals(before))
+  },
+)
 
-run('two overlapping backups at once both complete; shared objects are stored once, no upload lingers', async () => {
-  const s = await initStore('s3://studio/overlap', { vault, s3: s3() })
-  const other = join(dir, `2026-05-01_${CLIENT}_Portraits`)
-  mkdirSync(other)
-  for (const n of ['MVI_0001.MP4', 'IMG_0003.CR3', 'IMG_0004.CR3']) writeFileSync(join(other, n), readFileSync(join(session, 'DCIM', '100CANON', n)))
-  writeFileSync(join(other, 'own.CR3'), 'only here')
-  // Two stores objects (two backends, as two processes would have) writing the same keys.
-  const s2 = await openStore('s3://studio/overlap', { vault, s3: s3() })
-  const [a, b] = await Promise.all([backup(session, s), backup(other, s2)])
-  assert.is(a.status, 'completed', JSON.stringify(a.failures))
-  assert.is(b.status, 'completed', JSON.stringify(b.failures))
-  assert.is((await s.objectNames()).size, 33)
-  assert.is((await restoreTest(s)).status, 'completed')
-  assert.equal(await (s.backend as S3Backend).pendingUploads(), [])
-})
+run(
+  'two overlapping backups at once both complete; shared objects are stored once, no upload lingers',
+  async () => {
+    const s = await initStore('s3://studio/overlap', { vault, s3: s3() })
+    const other = join(dir, `2026-05-01_${CLIENT}_Portraits`)
+    mkdirSync(other)
+    for (const n of ['MVI_0001.MP4', 'IMG_0003.CR3', 'IMG_0004.CR3'])
+      writeFileSync(join(other, n), readFileSync(join(session, 'DCIM', '100CANON', n)))
+    writeFileSync(join(other, 'own.CR3'), 'only here')
+    // Two stores objects (two backends, as two processes would have) writing the same keys.
+    const s2 = await openStore('s3://studio/overlap', { vault, s3: s3() })
+    const [a, b] = await Promise.all([backup(session, s), backup(other, s2)])
+    assert.is(a.status, 'completed', JSON.stringify(a.failures))
+    assert.is(b.status, 'completed', JSON.stringify(b.failures))
+    assert.is((await s.objectNames()).size, 33)
+    assert.is((await restoreTest(s)).status, 'completed')
+    assert.equal(await (s.backend as S3Backend).pendingUploads(), [])
+  },
+)
 
-run('restore test names a tampered object (rewritten through the server) and a deleted one; --sample 10%', async () => {
-  const s = await initStore('s3://studio/tamper', { vault, s3: s3() })
-  assert.is((await backup(session, s)).status, 'completed')
-  const snap = [...(await s.latestSnapshots()).values()][0]!
-  const objectOf = (p: string) => s.objectKey(snap.files.find((f) => f.path === p)!.object)
-  const backend = s.backend as S3Backend
-  const tampered = 'DCIM/100CANON/IMG_0007.CR3'
-  const big = 'DCIM/100CANON/MVI_0001.MP4'
-  const gone = 'DCIM/100CANON/IMG_0011.CR3'
-  const bytes = await backend.getBytes(objectOf(tampered))
-  bytes[bytes.length - 30]! ^= 1
-  await backend.putBytes(objectOf(tampered), bytes, { replace: true })
-  const bigBytes = await backend.getBytes(objectOf(big))
-  bigBytes[6 * MiB]! ^= 0x80
-  await backend.putBytes(objectOf(big), bigBytes, { replace: true })
-  await backend.delete(objectOf(gone))
-  const t = await restoreTest(s)
-  assert.is(t.status, 'failed')
-  const by = (p: string) => t.failures.filter((f) => f.path === p).map((f) => f.kind)
-  assert.equal(by(tampered), ['failed-authentication'])
-  assert.equal(by(big), ['failed-authentication'])
-  assert.equal(by(gone), ['missing-object'])
-  assert.is(t.failures.length, 3)
-  for (const f of t.failures) assert.match(f.message, f.path!)
-  const sampled = await restoreTest(s, { sample: '10%' })
-  assert.is(sampled.checked, 4) // ceil(32 × 10 %)
-  assert.is(sampled.full, false)
-})
+run(
+  'restore test names a tampered object (rewritten through the server) and a deleted one; --sample 10%',
+  async () => {
+    const s = await initStore('s3://studio/tamper', { vault, s3: s3() })
+    assert.is((await backup(session, s)).status, 'completed')
+    const snap = [...(await s.latestSnapshots()).values()][0]!
+    const objectOf = (p: string) => s.objectKey(snap.files.find((f) => f.path === p)!.object)
+    const backend = s.backend as S3Backend
+    const tampered = 'DCIM/100CANON/IMG_0007.CR3'
+    const big = 'DCIM/100CANON/MVI_0001.MP4'
+    const gone = 'DCIM/100CANON/IMG_0011.CR3'
+    const bytes = await backend.getBytes(objectOf(tampered))
+    bytes[bytes.length - 30]! ^= 1
+    await backend.putBytes(objectOf(tampered), bytes, { replace: true })
+    const bigBytes = await backend.getBytes(objectOf(big))
+    bigBytes[6 * MiB]! ^= 0x80
+    await backend.putBytes(objectOf(big), bigBytes, { replace: true })
+    await backend.delete(objectOf(gone))
+    const t = await restoreTest(s)
+    assert.is(t.status, 'failed')
+    const by = (p: string) => t.failures.filter((f) => f.path === p).map((f) => f.kind)
+    assert.equal(by(tampered), ['failed-authentication'])
+    assert.equal(by(big), ['failed-authentication'])
+    assert.equal(by(gone), ['missing-object'])
+    assert.is(t.failures.length, 3)
+    for (const f of t.failures) assert.match(f.message, f.path!)
+    const sampled = await restoreTest(s, { sample: '10%' })
+    assert.is(sampled.checked, 4) // ceil(32 × 10 %)
+    assert.is(sampled.full, false)
+  },
+)
 
-run('wrong secret, unknown key, no bucket, a bucket of someone else, a skewed clock, no credentials: each a coded error naming the fix', async () => {
-  const wrongSecret = await codeOf(openStore('s3://studio/offsite', { vault, s3: s3({ aws: { env: srv.env(undefined, 'not-the-secret'), home: dir } }) }))
-  assert.is(wrongSecret?.code, 'E_S3_BAD_CREDENTIALS')
-  assert.match(wrongSecret!.message, /refused the credentials from environment/)
-  const unknown = await codeOf(openStore('s3://studio/offsite', { vault, s3: s3({ aws: { env: srv.env('NO-SUCH-KEY', 'x'), home: dir } }) }))
-  assert.is(unknown?.code, 'E_S3_BAD_CREDENTIALS')
-  const noBucket = await codeOf(initStore('s3://no-such-bucket/x', { vault, s3: s3() }))
-  assert.is(noBucket?.code, 'E_S3_NO_BUCKET')
-  assert.match(noBucket!.message, /bucket no-such-bucket does not exist; create it/)
-  const denied = await codeOf(openStore('s3://studio/offsite', { vault, s3: s3({ aws: { env: srv.env(OTHER_KEY, OTHER_SECRET), home: dir } }) }))
-  assert.is(denied?.code, 'E_S3_ACCESS_DENIED')
-  assert.match(denied!.message, /may not list objects in bucket studio/)
-  const skewed = await codeOf(openStore('s3://studio/offsite', { vault, s3: s3({ clockOffsetMs: -40 * 60_000 }) }))
-  assert.is(skewed?.code, 'E_S3_CLOCK_SKEW')
-  assert.match(skewed!.message, /clock is (39|40|41) minutes behind the server's.*set the clock/)
-  const none = await codeOf(openStore('s3://studio/offsite', { vault, s3: s3({ aws: { env: {}, home: dir } }) }))
-  assert.is(none?.code, 'E_S3_NO_CREDENTIALS')
-  assert.match(none!.message, /AWS_ACCESS_KEY_ID/)
-})
+run(
+  'wrong secret, unknown key, no bucket, a bucket of someone else, a skewed clock, no credentials: each a coded error naming the fix',
+  async () => {
+    const wrongSecret = await codeOf(
+      openStore('s3://studio/offsite', {
+        vault,
+        s3: s3({ aws: { env: srv.env(undefined, 'not-the-secret'), home: dir } }),
+      }),
+    )
+    assert.is(wrongSecret?.code, 'E_S3_BAD_CREDENTIALS')
+    assert.match(wrongSecret!.message, /refused the credentials from environment/)
+    const unknown = await codeOf(
+      openStore('s3://studio/offsite', {
+        vault,
+        s3: s3({ aws: { env: srv.env('NO-SUCH-KEY', 'x'), home: dir } }),
+      }),
+    )
+    assert.is(unknown?.code, 'E_S3_BAD_CREDENTIALS')
+    const noBucket = await codeOf(initStore('s3://no-such-bucket/x', { vault, s3: s3() }))
+    assert.is(noBucket?.code, 'E_S3_NO_BUCKET')
+    assert.match(noBucket!.message, /bucket no-such-bucket does not exist; create it/)
+    const denied = await codeOf(
+      openStore('s3://studio/offsite', {
+        vault,
+        s3: s3({ aws: { env: srv.env(OTHER_KEY, OTHER_SECRET), home: dir } }),
+      }),
+    )
+    assert.is(denied?.code, 'E_S3_ACCESS_DENIED')
+    assert.match(denied!.message, /may not list objects in bucket studio/)
+    const skewed = await codeOf(
+      openStore('s3://studio/offsite', { vault, s3: s3({ clockOffsetMs: -40 * 60_000 }) }),
+    )
+    assert.is(skewed?.code, 'E_S3_CLOCK_SKEW')
+    assert.match(skewed!.message, /clock is (39|40|41) minutes behind the server's.*set the clock/)
+    const none = await codeOf(
+      openStore('s3://studio/offsite', { vault, s3: s3({ aws: { env: {}, home: dir } }) }),
+    )
+    assert.is(none?.code, 'E_S3_NO_CREDENTIALS')
+    assert.match(none!.message, /AWS_ACCESS_KEY_ID/)
+  },
+)
 
 run('credentials and settings from a profile in the AWS files; a missing profile is named', async () => {
   const home = join(dir, 'home')
   mkdirSync(join(home, '.aws'), { recursive: true })
   const { AWS_ACCESS_KEY_ID: id, AWS_SECRET_ACCESS_KEY: secret } = srv.env()
-  writeFileSync(join(home, '.aws', 'credentials'), `[default]\naws_access_key_id = WRONG\naws_secret_access_key = WRONG\n\n[studio]\naws_access_key_id = ${id}\naws_secret_access_key = ${secret}\n`)
-  writeFileSync(join(home, '.aws', 'config'), `[profile studio]\nregion = us-east-1\nendpoint_url = ${srv.endpoint}\ns3 =\n  addressing_style = path\n`)
-  const backend = await openS3Backend('s3://studio/offsite', { aws: { env: {}, home }, profile: 'studio', stagingDir: join(dir, 'staging') })
+  writeFileSync(
+    join(home, '.aws', 'credentials'),
+    `[default]\naws_access_key_id = WRONG\naws_secret_access_key = WRONG\n\n[studio]\naws_access_key_id = ${id}\naws_secret_access_key = ${secret}\n`,
+  )
+  writeFileSync(
+    join(home, '.aws', 'config'),
+    `[profile studio]\nregion = us-east-1\nendpoint_url = ${srv.endpoint}\ns3 =\n  addressing_style = path\n`,
+  )
+  const backend = await openS3Backend('s3://studio/offsite', {
+    aws: { env: {}, home },
+    profile: 'studio',
+    stagingDir: join(dir, 'staging'),
+  })
   assert.ok((await backend.list('objects')).length >= 32)
   // Environment keys give way to a profile named explicitly.
-  const viaEnv = await openS3Backend('s3://studio/offsite', { aws: { env: { AWS_PROFILE: 'studio', AWS_ACCESS_KEY_ID: 'WRONG', AWS_SECRET_ACCESS_KEY: 'WRONG' }, home } })
+  const viaEnv = await openS3Backend('s3://studio/offsite', {
+    aws: { env: { AWS_PROFILE: 'studio', AWS_ACCESS_KEY_ID: 'WRONG', AWS_SECRET_ACCESS_KEY: 'WRONG' }, home },
+  })
   assert.ok((await viaEnv.stat('shutterproof-store.json'))?.size)
-  const missing = await codeOf(openS3Backend('s3://studio/offsite', { aws: { env: {}, home }, profile: 'nope' }))
+  const missing = await codeOf(
+    openS3Backend('s3://studio/offsite', { aws: { env: {}, home }, profile: 'nope' }),
+  )
   assert.is(missing?.code, 'E_S3_NO_CREDENTIALS')
   assert.match(missing!.message, /no profile "nope"/)
-  writeFileSync(join(home, '.aws', 'config'), `[profile proc]\nendpoint_url = ${srv.endpoint}\ncredential_process = printf '{"Version":1,"AccessKeyId":"${id}","SecretAccessKey":"${secret}"}'\n`)
+  writeFileSync(
+    join(home, '.aws', 'config'),
+    `[profile proc]\nendpoint_url = ${srv.endpoint}\ncredential_process = printf '{"Version":1,"AccessKeyId":"${id}","SecretAccessKey":"${secret}"}'\n`,
+  )
   const proc = await openS3Backend('s3://studio/offsite', { aws: { env: {}, home }, profile: 'proc' })
   assert.ok(await proc.stat('shutterproof-store.json'))
 })
 
-run('the bytes in the bucket are the sealed files: SHA-256 of what was uploaded equals what is stored', async () => {
-  const backend = store.backend as S3Backend
-  const key = (await backend.list('objects'))[0]!
-  const path = join(srv.dataDir, 'studio', 'offsite', ...key.split('/'))
-  const onDisk = createHash('sha256').update(readFileSync(path)).digest('hex')
-  const viaS3 = createHash('sha256').update(await backend.getBytes(key)).digest('hex')
-  assert.is(onDisk, viaS3)
-})
+run(
+  'the bytes in the bucket are the sealed files: SHA-256 of what was uploaded equals what is stored',
+  async () => {
+    const backend = store.backend as S3Backend
+    const key = (await backend.list('objects'))[0]!
+    const path = join(srv.dataDir, 'studio', 'offsite', ...key.split('/'))
+    const onDisk = createHash('sha256').update(readFileSync(path)).digest('hex')
+    const viaS3 = createHash('sha256')
+      .update(await backend.getBytes(key))
+      .digest('hex')
+    assert.is(onDisk, viaS3)
+  },
+)
 
 test.run()

@@ -5,7 +5,17 @@
  */
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -47,7 +57,10 @@ test('an ingest that did not complete never says NO with no reason', async () =>
   const r = await ingest({ source: card, destinations: dests, session })
   assert.is(r.status, 'completed-with-errors')
   assert.is(r.safeToFormat, false)
-  assert.ok(r.reasons.some((x) => x.code === 'run-not-completed'), JSON.stringify(r.reasons))
+  assert.ok(
+    r.reasons.some((x) => x.code === 'run-not-completed'),
+    JSON.stringify(r.reasons),
+  )
 })
 
 test('a card pulled during the ingest: the run and safe-to-format agree (NO, with reasons: the card is gone, the run did not complete)', async () => {
@@ -93,7 +106,8 @@ function loopMount(): { dir: string; image: string; unmount: () => void } | unde
   return { dir, image, unmount: () => void spawnSync('umount', ['-l', dir]) }
 }
 
-const REHASH = 'safe-to-format --rehash re-reads every copy from the disk: a copy changed beneath the page cache is found (needs root: loop-mounted ext4)'
+const REHASH =
+  'safe-to-format --rehash re-reads every copy from the disk: a copy changed beneath the page cache is found (needs root: loop-mounted ext4)'
 if (!isRoot || !hasTool('mkfs.ext4')) {
   console.warn(`\n  !!! SKIPPED: ${REHASH} — run as root with mkfs.ext4 (CI does)\n`)
   test.skip(REHASH, () => {})
@@ -125,10 +139,14 @@ if (!isRoot || !hasTool('mkfs.ext4')) {
       writeSync(fd, b, 0, 1, at + 1000)
       fsyncSync(fd)
       closeSync(fd)
-      if (!readFileSync(copy).equals(original)) console.warn('  (note: the page cache no longer held the copy; the test still checks the verdict)')
+      if (!readFileSync(copy).equals(original))
+        console.warn('  (note: the page cache no longer held the copy; the test still checks the verdict)')
 
       const dirs = dests.map((d) => join(d, FOLDER))
-      assert.ok((await safeToFormat(card, dirs)).safe, 'without --rehash the recorded verification stands (documented)')
+      assert.ok(
+        (await safeToFormat(card, dirs)).safe,
+        'without --rehash the recorded verification stands (documented)',
+      )
       const stf = cli(['safe-to-format', card, ...dirs, '--rehash', '--json'])
       assert.is(stf.status, 1, stf.stdout + stf.stderr)
       const v = JSON.parse(stf.stdout)
@@ -144,7 +162,8 @@ if (!isRoot || !hasTool('mkfs.ext4')) {
   })
 }
 
-const BIND = 'the same destination through a bind mount is refused by device and inode (ingest and safe-to-format); so is the card through one (needs root)'
+const BIND =
+  'the same destination through a bind mount is refused by device and inode (ingest and safe-to-format); so is the card through one (needs root)'
 if (!isRoot) {
   console.warn(`\n  !!! SKIPPED: ${BIND} — run as root (CI does)\n`)
   test.skip(BIND, () => {})
@@ -163,7 +182,10 @@ if (!isRoot) {
     try {
       bind(a, b)
       bind(card, cardAgain)
-      for (const dests of [[a, b], [b, join(a, '.')]]) {
+      for (const dests of [
+        [a, b],
+        [b, join(a, '.')],
+      ]) {
         try {
           await ingest({ source: card, destinations: dests, session })
           assert.unreachable('refused')

@@ -35,7 +35,11 @@ const dir = tempDir('sp-seal-')
 let vault: Vault
 let words: string
 
-const code = (p: Promise<unknown>) => p.then(() => 'resolved', (e: ShutterproofError) => e.code)
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => 'resolved',
+    (e: ShutterproofError) => e.code,
+  )
 
 test.before(async () => {
   const created = await createVault(join(dir, 'studio.vault'), { passphrase: 'first passphrase', kdf: FAST })
@@ -44,7 +48,10 @@ test.before(async () => {
 })
 
 test('createVault: recovery kit with 24 words, key id, text and HTML; never overwrites', async () => {
-  const { vault: v, recoveryKit: kit } = await createVault(join(dir, 'other.vault'), { passphrase: 'p', kdf: FAST })
+  const { vault: v, recoveryKit: kit } = await createVault(join(dir, 'other.vault'), {
+    passphrase: 'p',
+    kdf: FAST,
+  })
   assert.is(kit.words.length, 24)
   assert.is(kit.keyId, v.keyId)
   assert.match(kit.text, v.keyId)
@@ -62,20 +69,37 @@ test('vault opens by passphrase and by recovery words alone; a typo in the words
   assert.is(byWords.keyId, vault.keyId)
   assert.is(await code(openVault(join(dir, 'studio.vault'), { passphrase: 'wrong' })), 'E_BAD_PASSPHRASE')
   const typo = words.replace(/^(\w+)/, '$1x')
-  assert.throws(() => checkRecoveryKey(typo), (e: ShutterproofError) => e.code === 'E_BAD_RECOVERY_KEY')
+  assert.throws(
+    () => checkRecoveryKey(typo),
+    (e: ShutterproofError) => e.code === 'E_BAD_RECOVERY_KEY',
+  )
   assert.is(await code(openVault(join(dir, 'studio.vault'), { recoveryKey: typo })), 'E_BAD_RECOVERY_KEY')
 })
 
 test('recovery words: one rule for every source (FORMAT.md): list numbers, a byte order mark and any Unicode space are fine', async () => {
   const list = words.split(' ')
   const kit = list.map((w, i) => `${String(i + 1).padStart(2)}. ${w}`).join('\r\n')
-  for (const text of [`\ufeff${kit}\r\n`, list.map((w, i) => `${i + 1}) ${w}`).join(' '), list.join('\u0085'), list.join('\ufeff'), `  ${words.toUpperCase()}\n`]) {
+  for (const text of [
+    `\ufeff${kit}\r\n`,
+    list.map((w, i) => `${i + 1}) ${w}`).join(' '),
+    list.join('\u0085'),
+    list.join('\ufeff'),
+    `  ${words.toUpperCase()}\n`,
+  ]) {
     checkRecoveryKey(text)
-    assert.is((await openVault(join(dir, 'studio.vault'), { recoveryKey: text })).keyId, vault.keyId, JSON.stringify(text.slice(0, 30)))
+    assert.is(
+      (await openVault(join(dir, 'studio.vault'), { recoveryKey: text })).keyId,
+      vault.keyId,
+      JSON.stringify(text.slice(0, 30)),
+    )
   }
   // Anything else is a word: a number glued to a word, a heading, a word with punctuation.
   for (const text of [`1.${words}`, `KIT ${words}`, words.replace(' ', ', ')]) {
-    assert.throws(() => checkRecoveryKey(text), (e: ShutterproofError) => e.code === 'E_BAD_RECOVERY_KEY', text.slice(0, 30))
+    assert.throws(
+      () => checkRecoveryKey(text),
+      (e: ShutterproofError) => e.code === 'E_BAD_RECOVERY_KEY',
+      text.slice(0, 30),
+    )
   }
 })
 
@@ -86,7 +110,10 @@ test('round trips at chunk edges, with inspect and range reads', async () => {
     const r = await sealFile(src, sealed, { vault })
     assert.is(r.plaintextSize, size)
     const info = await inspectSealed(sealed)
-    assert.equal([info.kind, info.stanzas, info.keyId, info.plaintextSize], ['file', ['vault', 'recovery'], vault.keyId, size])
+    assert.equal(
+      [info.kind, info.stanzas, info.keyId, info.plaintextSize],
+      ['file', ['vault', 'recovery'], vault.keyId, size],
+    )
     const out = join(dir, `out-${size}`)
     await openSealedFile(sealed, out, { vault })
     assert.ok(readFileSync(out).equals(readFileSync(src)), `size ${size}`)
@@ -102,9 +129,17 @@ test('round trips at chunk edges, with inspect and range reads', async () => {
 test('changing the passphrase: old one stops working, files stay readable', async () => {
   const src = writeRandomFile(join(dir, 'keep.raw'), 5000)
   await sealFile(src, `${src}.sealed`, { vault })
-  const v2 = await changePassphrase(join(dir, 'studio.vault'), { passphrase: 'first passphrase' }, 'second passphrase', { kdf: FAST })
+  const v2 = await changePassphrase(
+    join(dir, 'studio.vault'),
+    { passphrase: 'first passphrase' },
+    'second passphrase',
+    { kdf: FAST },
+  )
   assert.is(v2.keyId, vault.keyId)
-  assert.is(await code(openVault(join(dir, 'studio.vault'), { passphrase: 'first passphrase' })), 'E_BAD_PASSPHRASE')
+  assert.is(
+    await code(openVault(join(dir, 'studio.vault'), { passphrase: 'first passphrase' })),
+    'E_BAD_PASSPHRASE',
+  )
   const v3 = await openVault(join(dir, 'studio.vault'), { passphrase: 'second passphrase' })
   await openSealedFile(`${src}.sealed`, `${src}.back`, { vault: v3 })
   assert.ok(readFileSync(`${src}.back`).equals(readFileSync(src)))
@@ -145,18 +180,31 @@ test('failures leave no output: tampered, truncated, wrong key, existing output,
 
   const big = writeRandomFile(join(dir, 'big.raw'), 64 * 1024 * 1024)
   const ac = new AbortController()
-  const pending = sealFile(big, `${big}.sealed`, { vault, signal: ac.signal, onProgress: ({ bytes }) => bytes > 0 && ac.abort() })
+  const pending = sealFile(big, `${big}.sealed`, {
+    vault,
+    signal: ac.signal,
+    onProgress: ({ bytes }) => bytes > 0 && ac.abort(),
+  })
   assert.is(await code(pending), 'E_ABORTED')
   assert.not.ok(existsSync(`${big}.sealed`))
-  assert.equal(readdirSync(dir).filter((n) => n.includes('big.raw.sealed')), [], 'no temporary file either')
+  assert.equal(
+    readdirSync(dir).filter((n) => n.includes('big.raw.sealed')),
+    [],
+    'no temporary file either',
+  )
 })
 
 test('passphrase-sealed files: wrong passphrase refused; the WebCrypto decryptor opens them', async () => {
   const src = writeRandomFile(join(dir, 'client.zip'), 3 * 16384 + 7)
   const { passphrase } = generatePassphrase({ words: 6 })
   await sealFile(src, `${src}.sealed`, { passphrase, kdf: FAST })
-  assert.equal((await inspectSealed(`${src}.sealed`)).kdf, [{ memoryKiB: 8192, iterations: 1, parallelism: 1 }])
-  assert.is(await code(openSealedFile(`${src}.sealed`, join(dir, 'y'), { passphrase: 'nope' })), 'E_BAD_PASSPHRASE')
+  assert.equal((await inspectSealed(`${src}.sealed`)).kdf, [
+    { memoryKiB: 8192, iterations: 1, parallelism: 1 },
+  ])
+  assert.is(
+    await code(openSealedFile(`${src}.sealed`, join(dir, 'y'), { passphrase: 'nope' })),
+    'E_BAD_PASSPHRASE',
+  )
   const plain = await openSealedWebCrypto(new Uint8Array(readFileSync(`${src}.sealed`)), { passphrase })
   assert.ok(Buffer.from(plain).equals(readFileSync(src)), 'independent decryptor agrees with the Rust core')
 })
@@ -168,7 +216,11 @@ test('streams: round trip through pipeline; a tampered stream fails, stays faile
     return { parts, sink: new Writable({ write: (c, _e, cb) => (parts.push(c), cb()) }) }
   }
   const sealed = collect()
-  await pipeline(Readable.from([data.subarray(0, 70_000), data.subarray(70_000)]), createSealStream({ vault }), sealed.sink)
+  await pipeline(
+    Readable.from([data.subarray(0, 70_000), data.subarray(70_000)]),
+    createSealStream({ vault }),
+    sealed.sink,
+  )
   const sealedBytes = Buffer.concat(sealed.parts)
   const opened = collect()
   await pipeline(Readable.from([sealedBytes]), createOpenStream({ vault }), opened.sink)
@@ -177,8 +229,12 @@ test('streams: round trip through pipeline; a tampered stream fails, stays faile
   const bad = Buffer.from(sealedBytes)
   bad[bad.length - 100]! ^= 1
   const partial = collect()
-  const pieces = Array.from({ length: Math.ceil(bad.length / 10_000) }, (_, i) => bad.subarray(i * 10_000, (i + 1) * 10_000))
-  const err = (await pipeline(Readable.from(pieces), createOpenStream({ vault }), partial.sink).catch((e) => e)) as ShutterproofError
+  const pieces = Array.from({ length: Math.ceil(bad.length / 10_000) }, (_, i) =>
+    bad.subarray(i * 10_000, (i + 1) * 10_000),
+  )
+  const err = (await pipeline(Readable.from(pieces), createOpenStream({ vault }), partial.sink).catch(
+    (e) => e,
+  )) as ShutterproofError
   assert.is(err.code, 'E_AUTH')
   const released = Buffer.concat(partial.parts)
   assert.ok(released.length < data.length && released.length % 16384 === 0)
@@ -187,7 +243,12 @@ test('streams: round trip through pipeline; a tampered stream fails, stays faile
 
 test('streams: pieces that complete no chunk (1 byte, a tar header, one short of a chunk) still count, both ways', async () => {
   const sizes = [1, 512, 16383, 1, 16384, 16385, 5, 40_000, 3]
-  const data = readFileSync(writeRandomFile(join(dir, 'pieces.bin'), sizes.reduce((a, b) => a + b)))
+  const data = readFileSync(
+    writeRandomFile(
+      join(dir, 'pieces.bin'),
+      sizes.reduce((a, b) => a + b),
+    ),
+  )
   const split = (buf: Buffer, lengths: number[]) => {
     let at = 0
     return lengths.map((n) => buf.subarray(at, (at += n)))

@@ -12,7 +12,17 @@ writeFileSync(passFile, 'correct horse battery staple\n')
 let words: string[] = []
 
 test('keys init: default Argon2 costs, prints the recovery kit, writes the HTML kit, never overwrites', () => {
-  const r = cli(['keys', 'init', '--vault', vaultFile, '--passphrase-file', passFile, '--json', '--kit-html', join(dir, 'kit.html')])
+  const r = cli([
+    'keys',
+    'init',
+    '--vault',
+    vaultFile,
+    '--passphrase-file',
+    passFile,
+    '--json',
+    '--kit-html',
+    join(dir, 'kit.html'),
+  ])
   assert.is(r.status, 0, r.stderr)
   const doc = JSON.parse(r.stdout)
   assert.is(doc.recoveryWords.length, 24)
@@ -26,7 +36,9 @@ test('keys init: default Argon2 costs, prints the recovery kit, writes the HTML 
 
 test('seal → inspect → open with the passphrase (from the environment) and with the recovery words', () => {
   const src = writeRandomFile(join(dir, 'IMG_0001.CR3'), 100_000)
-  const sealed = cli(['seal', src, '--vault', vaultFile], { env: { SHUTTERPROOF_PASSPHRASE: 'correct horse battery staple' } })
+  const sealed = cli(['seal', src, '--vault', vaultFile], {
+    env: { SHUTTERPROOF_PASSPHRASE: 'correct horse battery staple' },
+  })
   assert.is(sealed.status, 0, sealed.stderr)
   assert.ok(existsSync(`${src}.sealed`))
   const info = JSON.parse(cli(['inspect', `${src}.sealed`, '--json']).stdout)
@@ -34,7 +46,16 @@ test('seal → inspect → open with the passphrase (from the environment) and w
   assert.is(info.plaintextSize, 100_000)
 
   const out1 = join(dir, 'back1.CR3')
-  const opened = cli(['open', `${src}.sealed`, '--vault', vaultFile, '--passphrase-file', passFile, '-o', out1])
+  const opened = cli([
+    'open',
+    `${src}.sealed`,
+    '--vault',
+    vaultFile,
+    '--passphrase-file',
+    passFile,
+    '-o',
+    out1,
+  ])
   assert.is(opened.status, 0, opened.stderr)
   assert.ok(readFileSync(out1).equals(readFileSync(src)))
 
@@ -53,12 +74,30 @@ test('seal → inspect → open with the passphrase (from the environment) and w
   assert.is(again.status, 0, again.stderr)
   assert.ok(readFileSync(out3).equals(readFileSync(src)))
   writeFileSync(kit, `RECOVERY KIT\n${words.join('\u0085')}`)
-  const stray = cli(['open', `${src}.sealed`, '--vault', vaultFile, '--recovery-key-file', kit, '-o', join(dir, 'back4.CR3')])
+  const stray = cli([
+    'open',
+    `${src}.sealed`,
+    '--vault',
+    vaultFile,
+    '--recovery-key-file',
+    kit,
+    '-o',
+    join(dir, 'back4.CR3'),
+  ])
   assert.is(stray.status, 1, stray.stderr)
   assert.match(stray.stderr, 'E_BAD_RECOVERY_KEY')
   assert.match(stray.stderr, 'has 26')
 
-  const clash = cli(['open', `${src}.sealed`, '--vault', vaultFile, '--passphrase-file', passFile, '-o', out2])
+  const clash = cli([
+    'open',
+    `${src}.sealed`,
+    '--vault',
+    vaultFile,
+    '--passphrase-file',
+    passFile,
+    '-o',
+    out2,
+  ])
   assert.is(clash.status, 3, 'an existing output is never overwritten')
 })
 
@@ -81,7 +120,16 @@ test('a tampered sealed file: open exits 1 (integrity) with E_AUTH and writes no
   const bytes = readFileSync(`${src}.sealed`)
   bytes[bytes.length - 1]! ^= 0x40
   writeFileSync(`${src}.sealed`, bytes)
-  const r = cli(['open', `${src}.sealed`, '--vault', vaultFile, '--passphrase-file', passFile, '-o', join(dir, 'c.out')])
+  const r = cli([
+    'open',
+    `${src}.sealed`,
+    '--vault',
+    vaultFile,
+    '--passphrase-file',
+    passFile,
+    '-o',
+    join(dir, 'c.out'),
+  ])
   assert.is(r.status, 1)
   assert.match(r.stderr, 'E_AUTH')
   assert.not.ok(existsSync(join(dir, 'c.out')))

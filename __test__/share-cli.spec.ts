@@ -15,7 +15,11 @@ const DAY = 86_400_000
 
 /** The registry of a CLI state folder, opened directly (with its server key), optionally on a clock of our choosing. */
 async function registryOf(home: string, clock = manualClock(new Date())) {
-  return openShareRegistry({ path: join(home, 'shares.db'), serverKey: readFileSync(join(home, 'server.key')), clock })
+  return openShareRegistry({
+    path: join(home, 'shares.db'),
+    serverKey: readFileSync(join(home, 'server.key')),
+    clock,
+  })
 }
 
 const test = suite('share CLI')
@@ -40,10 +44,35 @@ function session() {
 
 test('create → list → audit → revoke with --json shapes; state folder 0700, key 0600', () => {
   const { session: s, home, dir } = session()
-  const r = cli(['share', 'create', s, join(s, 'previews/a.jpg'), join(s, 'previews/b.jpg'), '--expires', '3d', '--password', 'generate', '--label', 'Smith selects', '--max-downloads', '4', '--json', '--home', home])
+  const r = cli([
+    'share',
+    'create',
+    s,
+    join(s, 'previews/a.jpg'),
+    join(s, 'previews/b.jpg'),
+    '--expires',
+    '3d',
+    '--password',
+    'generate',
+    '--label',
+    'Smith selects',
+    '--max-downloads',
+    '4',
+    '--json',
+    '--home',
+    home,
+  ])
   assert.is(r.status, 0, r.stderr)
   const created = JSON.parse(r.stdout)
-  assert.equal(Object.keys(created).sort(), ['expiresAt', 'id', 'items', 'password', 'previews', 'token', 'url'])
+  assert.equal(Object.keys(created).sort(), [
+    'expiresAt',
+    'id',
+    'items',
+    'password',
+    'previews',
+    'token',
+    'url',
+  ])
   assert.equal(created.previews, { made: 0, reused: 0 }, 'previews given are shared as they are')
   assert.match(created.url, new RegExp(`/s/${created.token}$`))
   assert.match(created.password, /^[a-z]+(-[a-z]+){4}$/)
@@ -51,7 +80,9 @@ test('create → list → audit → revoke with --json shapes; state folder 0700
   assert.is(statSync(join(home, 'server.key')).mode & 0o777, 0o600)
   assert.is(statSync(join(home, 'server.key')).size, 32)
 
-  const viaEnv = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--scope', 'full', '--json'], { env: { SHUTTERPROOF_HOME: home } })
+  const viaEnv = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--scope', 'full', '--json'], {
+    env: { SHUTTERPROOF_HOME: home },
+  })
   assert.is(viaEnv.status, 0, viaEnv.stderr)
   assert.not.ok('password' in JSON.parse(viaEnv.stdout))
 
@@ -74,7 +105,15 @@ test('create → list → audit → revoke with --json shapes; state folder 0700
   const audit = cli(['share', 'audit', '--json', '--home', home])
   assert.is(audit.status, 0)
   const a = JSON.parse(audit.stdout)
-  for (const k of ['active', 'expiringSoon', 'fullWithoutPassword', 'neverOpened', 'limitReached', 'expiredNotPurged']) assert.ok(Array.isArray(a[k]), k)
+  for (const k of [
+    'active',
+    'expiringSoon',
+    'fullWithoutPassword',
+    'neverOpened',
+    'limitReached',
+    'expiredNotPurged',
+  ])
+    assert.ok(Array.isArray(a[k]), k)
   assert.is(a.active.length, 2)
   assert.is(a.fullWithoutPassword.length, 1)
 
@@ -91,7 +130,16 @@ test('create → list → audit → revoke with --json shapes; state folder 0700
 
 test('refusals: password on argv, file outside the session, ttl over the cap, unknown id → exit 2; nothing created', () => {
   const { session: s, home, dir } = session()
-  const pw = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--password', 'hunter2hunter2', '--home', home])
+  const pw = cli([
+    'share',
+    'create',
+    s,
+    join(s, 'previews/a.jpg'),
+    '--password',
+    'hunter2hunter2',
+    '--home',
+    home,
+  ])
   assert.is(pw.status, 2)
   assert.match(pw.stderr, 'never taken from the command line')
   const out = cli(['share', 'create', s, join(dir, 'outside.jpg'), '--home', home])
@@ -109,24 +157,50 @@ test('refusals: password on argv, file outside the session, ttl over the cap, un
 test('password from --password-file, and from SHUTTERPROOF_SHARE_PASSWORD only when --password asks for one; weak ones refused', () => {
   const { session: s, home, dir } = session()
   writeFileSync(join(dir, 'pw.txt'), 'a password from a file\n')
-  const f = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--password-file', join(dir, 'pw.txt'), '--json', '--home', home])
+  const f = cli([
+    'share',
+    'create',
+    s,
+    join(s, 'previews/a.jpg'),
+    '--password-file',
+    join(dir, 'pw.txt'),
+    '--json',
+    '--home',
+    home,
+  ])
   assert.is(f.status, 0, f.stderr)
   assert.not.ok('password' in JSON.parse(f.stdout), 'a chosen password is not echoed')
   const env = { SHUTTERPROOF_SHARE_PASSWORD: 'a password from the env' }
   const silent = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home], { env })
   assert.is(silent.status, 0, silent.stderr)
-  const asked = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--password', '--json', '--home', home], { env })
+  const asked = cli(
+    ['share', 'create', s, join(s, 'previews/a.jpg'), '--password', '--json', '--home', home],
+    { env },
+  )
   assert.is(asked.status, 0, asked.stderr)
   const shares = JSON.parse(cli(['share', 'list', '--json', '--home', home]).stdout).shares
   const byId = (id: string) => shares.find((x: { id: string }) => x.id === id).hasPassword
   assert.is(byId(JSON.parse(silent.stdout).id), false, 'the variable alone protects nothing')
   assert.is(byId(JSON.parse(asked.stdout).id), true)
   writeFileSync(join(dir, 'weak.txt'), 'aaaaaaaaaa\n')
-  const weak = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--password-file', join(dir, 'weak.txt'), '--home', home])
+  const weak = cli([
+    'share',
+    'create',
+    s,
+    join(s, 'previews/a.jpg'),
+    '--password-file',
+    join(dir, 'weak.txt'),
+    '--home',
+    home,
+  ])
   assert.is(weak.status, 2)
   assert.match(weak.stderr, '[E_WEAK_PASSPHRASE]')
   assert.match(weak.stderr, '--password generate')
-  assert.is(JSON.parse(cli(['share', 'list', '--json', '--home', home]).stdout).shares.length, 3, 'nothing created')
+  assert.is(
+    JSON.parse(cli(['share', 'list', '--json', '--home', home]).stdout).shares.length,
+    3,
+    'nothing created',
+  )
 })
 
 test('links start with --public-url, $SHUTTERPROOF_SHARE_URL or publicUrl in share.json; loopback links are warned about; a 0755 home is made private', () => {
@@ -135,14 +209,29 @@ test('links start with --public-url, $SHUTTERPROOF_SHARE_URL or publicUrl in sha
   assert.is(loop.status, 0, loop.stderr)
   assert.match(JSON.parse(loop.stdout).url, /^http:\/\/127\.0\.0\.1:8765\/s\//)
   assert.match(loop.stderr, 'warning: links point to http://127.0.0.1:8765, which only this machine can open')
-  const flag = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--public-url', 'https://photos.example.com/', '--json', '--home', home])
+  const flag = cli([
+    'share',
+    'create',
+    s,
+    join(s, 'previews/a.jpg'),
+    '--public-url',
+    'https://photos.example.com/',
+    '--json',
+    '--home',
+    home,
+  ])
   assert.match(JSON.parse(flag.stdout).url, /^https:\/\/photos\.example\.com\/s\/[a-z2-7]{68}$/)
   assert.not.match(flag.stderr, 'warning', flag.stderr)
-  writeFileSync(join(home, 'share.json'), JSON.stringify({ publicUrl: 'https://example.com/photos', root: join(s, '..') }))
+  writeFileSync(
+    join(home, 'share.json'),
+    JSON.stringify({ publicUrl: 'https://example.com/photos', root: join(s, '..') }),
+  )
   const conf = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home])
   assert.match(JSON.parse(conf.stdout).url, /^https:\/\/example\.com\/photos\/s\/[a-z2-7]{68}$/)
   assert.is(conf.stderr, '')
-  const env = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home], { env: { SHUTTERPROOF_SHARE_URL: 'https://env.example.com' } })
+  const env = cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home], {
+    env: { SHUTTERPROOF_SHARE_URL: 'https://env.example.com' },
+  })
   assert.match(JSON.parse(env.stdout).url, /^https:\/\/env\.example\.com\/s\//)
   writeFileSync(join(home, 'share.json'), '{"publicURL": "typo"}')
   const bad = cli(['share', 'list', '--home', home])
@@ -158,7 +247,9 @@ test('links start with --public-url, $SHUTTERPROOF_SHARE_URL or publicUrl in sha
 
 test('purge: expired links and access-log entries older than --older-than (default 90d) go, the rest stays; --dry-run only counts; --json counts; exit 0', async () => {
   const { session: s, home } = session()
-  const live = JSON.parse(cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home]).stdout)
+  const live = JSON.parse(
+    cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home]).stdout,
+  )
   // Written in the past through the API: a link that expired long ago, and log entries 120, 60 and 10 days old.
   const clock = manualClock(new Date(Date.now() - 120 * DAY))
   const reg = await registryOf(home, clock)
@@ -173,9 +264,17 @@ test('purge: expired links and access-log entries older than --older-than (defau
   // A dry run counts the same and removes nothing.
   const dry = cli(['share', 'purge', '--dry-run', '--json', '--home', home])
   assert.is(dry.status, 0, dry.stderr)
-  assert.equal(JSON.parse(dry.stdout), { purgedShares: 1, prunedLogEntries: 1, olderThan: '90d', dryRun: true })
+  assert.equal(JSON.parse(dry.stdout), {
+    purgedShares: 1,
+    prunedLogEntries: 1,
+    olderThan: '90d',
+    dryRun: true,
+  })
   const dryHuman = cli(['share', 'purge', '--dry-run', '--older-than', '30d', '--home', home])
-  assert.is(dryHuman.stdout, 'dry run, nothing removed: would purge 1 expired link(s) and remove 2 access-log entries older than 30d\n')
+  assert.is(
+    dryHuman.stdout,
+    'dry run, nothing removed: would purge 1 expired link(s) and remove 2 access-log entries older than 30d\n',
+  )
   const untouched = await registryOf(home)
   assert.is(untouched.listShares().length, 2)
   assert.is(untouched.accessLog().length, 3)
@@ -183,17 +282,32 @@ test('purge: expired links and access-log entries older than --older-than (defau
 
   const r = cli(['share', 'purge', '--json', '--home', home])
   assert.is(r.status, 0, r.stderr)
-  assert.equal(JSON.parse(r.stdout), { purgedShares: 1, prunedLogEntries: 1, olderThan: '90d', dryRun: false })
+  assert.equal(JSON.parse(r.stdout), {
+    purgedShares: 1,
+    prunedLogEntries: 1,
+    olderThan: '90d',
+    dryRun: false,
+  })
   let check = await registryOf(home)
-  assert.equal(check.listShares().map((x) => x.id), [live.id], 'the live link stays')
-  assert.equal(check.accessLog().map((e) => e.remote), ['192.0.2.2', '192.0.2.3'])
+  assert.equal(
+    check.listShares().map((x) => x.id),
+    [live.id],
+    'the live link stays',
+  )
+  assert.equal(
+    check.accessLog().map((e) => e.remote),
+    ['192.0.2.2', '192.0.2.3'],
+  )
   check.close()
 
   const human = cli(['share', 'purge', '--older-than', '30d', '--home', home])
   assert.is(human.status, 0, human.stderr)
   assert.is(human.stdout, 'purged 0 expired link(s); removed 1 access-log entry older than 30d\n')
   check = await registryOf(home)
-  assert.equal(check.accessLog().map((e) => e.remote), ['192.0.2.3'])
+  assert.equal(
+    check.accessLog().map((e) => e.remote),
+    ['192.0.2.3'],
+  )
   assert.is((await check.verifyAccess(live.token)).status, 'ok')
   check.close()
 })
@@ -203,7 +317,12 @@ test('purge --older-than banana (and other bad ages): exit 2 naming the option a
   cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--home', home])
   const clock = manualClock(new Date(Date.now() - 200 * DAY))
   const reg = await registryOf(home, clock)
-  const expired = await reg.createShare({ session: s, scope: 'preview', items: ['previews/b.jpg'], ttl: '1d' })
+  const expired = await reg.createShare({
+    session: s,
+    scope: 'preview',
+    items: ['previews/b.jpg'],
+    ttl: '1d',
+  })
   reg.logAccess({ shareId: expired.id, event: 'view', outcome: 'ok' })
   reg.close()
   for (const bad of ['banana', '90', '0d', '1.5d']) {
@@ -225,7 +344,8 @@ test('revoke --session: every link of the session answers revoked, other session
   const other = join(dir, '2026-05-02_Jones')
   mkdirSync(other)
   writeFileSync(join(other, 'c.jpg'), previewA)
-  const make = (sess: string, file: string) => JSON.parse(cli(['share', 'create', sess, join(sess, file), '--json', '--home', home]).stdout)
+  const make = (sess: string, file: string) =>
+    JSON.parse(cli(['share', 'create', sess, join(sess, file), '--json', '--home', home]).stdout)
   const a = make(s, 'previews/a.jpg')
   const b = make(s, 'previews/b.jpg')
   const c = make(other, 'c.jpg')
@@ -270,17 +390,46 @@ test('serve without --root (or root in share.json) exits 2 naming it', () => {
   const r = cli(['share', 'serve', '--port', '0', '--home', home])
   assert.is(r.status, 2)
   assert.match(r.stderr, 'share serve needs --root DIR')
-  const tls = cli(['share', 'serve', '--port', '0', '--root', home, '--tls-cert', join(home, 'nope.pem'), '--home', home])
+  const tls = cli([
+    'share',
+    'serve',
+    '--port',
+    '0',
+    '--root',
+    home,
+    '--tls-cert',
+    join(home, 'nope.pem'),
+    '--home',
+    home,
+  ])
   assert.is(tls.status, 2)
   assert.match(tls.stderr, 'give both --tls-cert and --tls-key')
 })
 
 test('serve: started as a child process on port 0, one real fetch, one log line per request without the secret, SIGINT closes cleanly with exit 0', async () => {
   const { session: s, home, dir } = session()
-  const created = JSON.parse(cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home]).stdout)
-  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'share', 'serve', '--port', '0', '--root', dir, '--home', home], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const created = JSON.parse(
+    cli(['share', 'create', s, join(s, 'previews/a.jpg'), '--json', '--home', home]).stdout,
+  )
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      TSX,
+      join(REPO, 'lib/cli/main.ts'),
+      'share',
+      'serve',
+      '--port',
+      '0',
+      '--root',
+      dir,
+      '--home',
+      home,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let stdout = ''
   let stderr = ''
   child.stderr.on('data', (c: Buffer) => (stderr += c))
@@ -300,9 +449,13 @@ test('serve: started as a child process on port 0, one real fetch, one log line 
     assert.match(await page.text(), 'data-name="a"')
     const file = await fetch(new URL(`s/${created.token}/f/0`, base))
     assert.ok(Buffer.from(await file.arrayBuffer()).equals(previewA))
-    while (stdout.split('\n').filter((l) => / GET /.test(l)).length < 2) await new Promise((r) => setTimeout(r, 20))
+    while (stdout.split('\n').filter((l) => / GET /.test(l)).length < 2)
+      await new Promise((r) => setTimeout(r, 20))
     const lines = stdout.split('\n').filter((l) => / GET /.test(l))
-    assert.match(lines[0]!, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+Z 127\\.0\\.0\\.1 GET /s/${created.id}… 200 \\d+ \\d+ms$`))
+    assert.match(
+      lines[0]!,
+      new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+Z 127\\.0\\.0\\.1 GET /s/${created.id}… 200 \\d+ \\d+ms$`),
+    )
     assert.match(lines[1]!, new RegExp(`GET /s/${created.id}…/f/0 200 \\d+ \\d+ms$`))
     assert.not.match(stdout, created.token.slice(16), 'the secret is never logged')
     assert.match(stderr, 'warning: links point to http://127.0.0.1:8765')

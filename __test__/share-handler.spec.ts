@@ -39,7 +39,9 @@ async function fullShare(w: ShareWorld, extra: Record<string, unknown> = {}) {
   })
 }
 
-test('a valid link: the gallery, 200 with every security header, strict CSP, self-contained HTML naming the photos', async ({ w }) => {
+test('a valid link: the gallery, 200 with every security header, strict CSP, self-contained HTML naming the photos', async ({
+  w,
+}) => {
   const s = await fullShare(w)
   const r = await http(w.base, pathOf(s.url))
   assert.is(r.status, 200)
@@ -58,7 +60,10 @@ test('a valid link: the gallery, 200 with every security header, strict CSP, sel
   assert.not.match(r.text, /(src|href)="https?:/, 'no external assets')
   assert.is(r.text.match(/<script/gi)?.length, 1, 'one script: the gallery\u2019s own, allowed by its hash')
   const log = w.registry.accessLog(s.id)
-  assert.equal(log.map((e) => e.event), ['view'])
+  assert.equal(
+    log.map((e) => e.event),
+    ['view'],
+  )
   assert.ok(w.registry.getShare(s.id)!.lastAccessAt)
 })
 
@@ -79,17 +84,23 @@ test('a download equals the source byte for byte, as an attachment with filename
   assert.is(r.headers['accept-ranges'], 'bytes')
   const r2 = await http(w.base, `${pathOf(s.url)}/f/2`)
   assert.ok(r2.body.equals(w.files['previews/IMG 0002 été.jpg']!))
-  assert.is(r2.headers['content-disposition'], `attachment; filename="IMG 0002 _t_.jpg"; filename*=UTF-8''IMG%200002%20%C3%A9t%C3%A9.jpg`)
+  assert.is(
+    r2.headers['content-disposition'],
+    `attachment; filename="IMG 0002 _t_.jpg"; filename*=UTF-8''IMG%200002%20%C3%A9t%C3%A9.jpg`,
+  )
   // by exact recorded path, percent-encoded once
   const r3 = await http(w.base, `${pathOf(s.url)}/p/${encodeURIComponent('previews/IMG 0002 été.jpg')}`)
   assert.is(r3.status, 200)
   assert.ok(r3.body.equals(w.files['previews/IMG 0002 été.jpg']!))
   // The bytes are charged once the stream ended on the server, which can be just after the client read the last byte.
-  for (let i = 0; i < 200 && w.registry.getShare(s.id)!.downloads < 3; i++) await new Promise((r) => setTimeout(r, 25))
+  for (let i = 0; i < 200 && w.registry.getShare(s.id)!.downloads < 3; i++)
+    await new Promise((r) => setTimeout(r, 25))
   assert.is(w.registry.getShare(s.id)!.downloads, 3)
 })
 
-test('Range: exactly the requested bytes (206), suffix and open ranges, 416 when unsatisfiable', async ({ w }) => {
+test('Range: exactly the requested bytes (206), suffix and open ranges, 416 when unsatisfiable', async ({
+  w,
+}) => {
   const s = await fullShare(w)
   const src = w.files['raw/IMG_0001.CR3']!
   const path = `${pathOf(s.url)}/f/1`
@@ -117,7 +128,10 @@ test('download all: a streamed tar that extracts to exactly the items', async ({
   assert.is(r.status, 200)
   assertHeaders(r, 'tar')
   assert.is(r.headers['content-type'], 'application/x-tar')
-  assert.match(String(r.headers['content-disposition']), 'attachment; filename="2026-04-26_Smith_Wedding.tar"')
+  assert.match(
+    String(r.headers['content-disposition']),
+    'attachment; filename="2026-04-26_Smith_Wedding.tar"',
+  )
   const got = new Map<string, Buffer>()
   const ex = extract()
   ex.on('entry', (header, stream, next) => {
@@ -140,7 +154,12 @@ test('download all: a streamed tar that extracts to exactly the items', async ({
 
 test('wrong secret and unknown id: the same 404 body, naming no share', async ({ w }) => {
   const s = await fullShare(w)
-  const other = await w.registry.createShare({ session: w.session, scope: 'preview', items: ['previews/IMG_0001.jpg'], label: 'Jones family secret label' })
+  const other = await w.registry.createShare({
+    session: w.session,
+    scope: 'preview',
+    items: ['previews/IMG_0001.jpg'],
+    label: 'Jones family secret label',
+  })
   const path = pathOf(s.url)
   const wrongSecret = path.slice(0, -1) + (path.endsWith('a') ? 'b' : 'a')
   const unknownId = '/s/' + 'a'.repeat(16) + s.token.slice(16)
@@ -152,12 +171,15 @@ test('wrong secret and unknown id: the same 404 body, naming no share', async ({
     assert.is(r.status, 404)
     assertHeaders(r, '404')
     assert.is(r.text, r1.text, 'one generic body')
-    for (const secret of [s.id, other.id, 'Jones', 'Smith', s.token.slice(16)]) assert.not.match(r.text, secret)
+    for (const secret of [s.id, other.id, 'Jones', 'Smith', s.token.slice(16)])
+      assert.not.match(r.text, secret)
   }
   assert.is(w.registry.getShare(s.id)!.downloads, 0)
 })
 
-test('expired (clock moved) and revoked → 410; over the download limit → 429; bodies name no other share', async ({ w }) => {
+test('expired (clock moved) and revoked → 410; over the download limit → 429; bodies name no other share', async ({
+  w,
+}) => {
   const s = await fullShare(w, { ttl: '2d' })
   const other = await fullShare(w, { label: 'Jones family', maxDownloads: 1 })
   const revoked = await fullShare(w, { label: 'Revoked one' })
@@ -181,12 +203,15 @@ test('expired (clock moved) and revoked → 410; over the download limit → 429
   const e = await http(w.base, `${pathOf(s.url)}/f/0`)
   assert.is(e.status, 410)
   for (const x of [r, e, d2]) {
-    for (const secret of [s.id, other.id, revoked.id, 'Jones', 'Smith', 'Revoked', 'wrong client']) assert.not.match(x.text, secret)
+    for (const secret of [s.id, other.id, revoked.id, 'Jones', 'Smith', 'Revoked', 'wrong client'])
+      assert.not.match(x.text, secret)
   }
   assert.is(e.text, r.text, 'expired and revoked look alike')
 })
 
-test('password: form, wrong password refused, correct one sets a per-share HttpOnly SameSite=Strict cookie that other shares refuse', async ({ w }) => {
+test('password: form, wrong password refused, correct one sets a per-share HttpOnly SameSite=Strict cookie that other shares refuse', async ({
+  w,
+}) => {
   const a = await fullShare(w, { password: 'correct horse battery staple' })
   const b = await fullShare(w, { password: 'another long password' })
   const pa = pathOf(a.url)
@@ -199,7 +224,11 @@ test('password: form, wrong password refused, correct one sets a per-share HttpO
   assert.is((await http(w.base, `${pa}/f/0`)).status, 401)
 
   const post = (path: string, password: string) =>
-    http(w.base, path, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ password }).toString() })
+    http(w.base, path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ password }).toString(),
+    })
   const bad = await post(pa, 'not the password')
   assert.is(bad.status, 401)
   assert.match(bad.text, 'not right')
@@ -231,11 +260,17 @@ test('password: form, wrong password refused, correct one sets a per-share HttpO
   assert.is((await http(w.base, pa, { headers: { Cookie: cookie } })).status, 401, 'the grant is short-lived')
 })
 
-test('after 5 wrong tries an address waits (even with the right password), the wait doubles, and lifts after it', async ({ w }) => {
+test('after 5 wrong tries an address waits (even with the right password), the wait doubles, and lifts after it', async ({
+  w,
+}) => {
   const a = await fullShare(w, { password: 'correct horse battery staple' })
   const pa = pathOf(a.url)
   const post = (password: string) =>
-    http(w.base, pa, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ password }).toString() })
+    http(w.base, pa, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ password }).toString(),
+    })
   for (let i = 0; i < 5; i++) assert.is((await post(`wrong guess number ${i}`)).status, 401)
   const locked = await post('correct horse battery staple')
   assert.is(locked.status, 429)
@@ -247,27 +282,54 @@ test('after 5 wrong tries an address waits (even with the right password), the w
   w.clock.advance(2000)
   assert.is((await post('correct horse battery staple')).status, 303)
   const log = w.registry.accessLog(a.id)
-  assert.equal(log.filter((e) => e.outcome !== 'locked').map((e) => e.outcome), ['bad_password', 'bad_password', 'bad_password', 'bad_password', 'bad_password', 'bad_password', 'password_ok'])
+  assert.equal(
+    log.filter((e) => e.outcome !== 'locked').map((e) => e.outcome),
+    [
+      'bad_password',
+      'bad_password',
+      'bad_password',
+      'bad_password',
+      'bad_password',
+      'bad_password',
+      'password_ok',
+    ],
+  )
   // Refusals that cost no work are counted per minute in one line, not one line each.
-  assert.equal(log.filter((e) => e.outcome === 'locked').map((e) => e.count), [2])
+  assert.equal(
+    log.filter((e) => e.outcome === 'locked').map((e) => e.count),
+    [2],
+  )
 })
 
 test('per-address password limit: wrong passwords across several shares → 429 with Retry-After before any share locks; lifts after the window', async () => {
   const w = await shareWorld({}, { passwordRateLimit: { attempts: 3, window: '10m' } })
   try {
-    const shares = await Promise.all([0, 1, 2, 3].map(() => fullShare(w, { password: 'correct horse battery staple' })))
+    const shares = await Promise.all(
+      [0, 1, 2, 3].map(() => fullShare(w, { password: 'correct horse battery staple' })),
+    )
     const post = (url: string, password: string) =>
-      http(w.base, pathOf(url), { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ password }).toString() })
-    for (let i = 0; i < 3; i++) assert.is((await post(shares[i]!.url, 'not the password at all')).status, 401, `guess ${i}`)
+      http(w.base, pathOf(url), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ password }).toString(),
+      })
+    for (let i = 0; i < 3; i++)
+      assert.is((await post(shares[i]!.url, 'not the password at all')).status, 401, `guess ${i}`)
     const limited = await post(shares[3]!.url, 'correct horse battery staple')
     assert.is(limited.status, 429, 'even the right password of a fourth share waits')
     assertHeaders(limited, 'rate limited')
     assert.match(limited.text, 'from your network')
     const retry = Number(limited.headers['retry-after'])
     assert.ok(retry > 0 && retry <= 600, String(retry))
-    assert.equal(w.registry.accessLog(shares[3]!.id).map((e) => e.outcome), ['rate_limited'])
+    assert.equal(
+      w.registry.accessLog(shares[3]!.id).map((e) => e.outcome),
+      ['rate_limited'],
+    )
     // No share is locked on its own (1 wrong password each, lockout is 5): the limit did it.
-    assert.is((await w.registry.verifyAccess(shares[0]!.token, { password: 'correct horse battery staple' })).status, 'ok')
+    assert.is(
+      (await w.registry.verifyAccess(shares[0]!.token, { password: 'correct horse battery staple' })).status,
+      'ok',
+    )
     // Viewing without a password is not limited.
     assert.is((await http(w.base, pathOf(shares[3]!.url))).status, 401)
     w.clock.advance(10 * 60_000 + 1)
@@ -278,16 +340,26 @@ test('per-address password limit: wrong passwords across several shares → 429 
 })
 
 test('per-address password limit: parallel guesses cannot overrun it; X-Forwarded-For counts only with trustProxy; the address map is bounded', async () => {
-  const w = await shareWorld({}, { passwordRateLimit: { attempts: 3, window: '10m', maxClients: 2 }, trustProxy: true })
+  const w = await shareWorld(
+    {},
+    { passwordRateLimit: { attempts: 3, window: '10m', maxClients: 2 }, trustProxy: true },
+  )
   try {
-    const shares = await Promise.all(Array.from({ length: 6 }, () => fullShare(w, { password: 'correct horse battery staple' })))
+    const shares = await Promise.all(
+      Array.from({ length: 6 }, () => fullShare(w, { password: 'correct horse battery staple' })),
+    )
     const post = (url: string, password: string, from: string) =>
       http(w.base, pathOf(url), {
         method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Forwarded-For': `203.0.113.99, ${from}` },
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'X-Forwarded-For': `203.0.113.99, ${from}`,
+        },
         body: new URLSearchParams({ password }).toString(),
       })
-    const statuses = await Promise.all(shares.map((s, i) => post(s.url, `parallel wrong guess ${i}`, '198.51.100.1').then((r) => r.status)))
+    const statuses = await Promise.all(
+      shares.map((s, i) => post(s.url, `parallel wrong guess ${i}`, '198.51.100.1').then((r) => r.status)),
+    )
     assert.equal([...statuses].sort(), [401, 401, 401, 429, 429, 429])
     // Another client (the proxy's last hop says so) is not held back by the first one.
     assert.is((await post(shares[0]!.url, 'correct horse battery staple', '198.51.100.2')).status, 303)
@@ -309,36 +381,59 @@ test('per-address password limit: parallel guesses cannot overrun it; X-Forwarde
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Forwarded-For': from },
         body: new URLSearchParams({ password: 'a wrong password here' }).toString(),
       })
-    assert.equal([(await post('192.0.2.1')).status, (await post('192.0.2.2')).status, (await post('192.0.2.3')).status], [401, 401, 429])
+    assert.equal(
+      [(await post('192.0.2.1')).status, (await post('192.0.2.2')).status, (await post('192.0.2.3')).status],
+      [401, 401, 429],
+    )
   } finally {
     await d.close()
   }
 })
 
-test('a preview share never serves a full-resolution item, even if the database is tampered with', async ({ w }) => {
-  const p = await w.registry.createShare({ session: w.session, scope: 'preview', items: ['previews/IMG_0001.jpg'] })
+test('a preview share never serves a full-resolution item, even if the database is tampered with', async ({
+  w,
+}) => {
+  const p = await w.registry.createShare({
+    session: w.session,
+    scope: 'preview',
+    items: ['previews/IMG_0001.jpg'],
+  })
   const pp = pathOf(p.url)
   assert.is((await http(w.base, `${pp}/f/0`)).status, 200)
   assert.is((await http(w.base, `${pp}/p/raw%2FIMG_0001.CR3`)).status, 404)
   assert.is((await http(w.base, `${pp}/f/1`)).status, 404)
   // tamper: add a full item to the preview share behind the registry's back
   const db = openDatabase(w.dbPath)
-  db.prepare("INSERT INTO share_items (share_id, idx, path, kind) VALUES (?, 1, 'raw/IMG_0001.CR3', 'full')").run(p.id)
+  db.prepare(
+    "INSERT INTO share_items (share_id, idx, path, kind) VALUES (?, 1, 'raw/IMG_0001.CR3', 'full')",
+  ).run(p.id)
   db.close()
   assert.is((await http(w.base, `${pp}/f/1`)).status, 404)
   const tar = await http(w.base, `${pp}/all.tar`)
   assert.is(tar.status, 404)
 })
 
-test('traversal, encoded traversal, absolute paths, NUL bytes and symlinks out of the session → 404', async ({ w }) => {
+test('traversal, encoded traversal, absolute paths, NUL bytes and symlinks out of the session → 404', async ({
+  w,
+}) => {
   writeFileSync(join(w.root, 'outside.txt'), 'SECRET OUTSIDE')
   writeFileSync(join(w.session, 'previews', 'link.jpg'), w.files['previews/IMG_0001.jpg']!) // a real preview when the link is made
-  const s = await w.registry.createShare({ session: w.session, scope: 'preview', items: ['previews/IMG_0001.jpg', 'previews/link.jpg'] })
+  const s = await w.registry.createShare({
+    session: w.session,
+    scope: 'preview',
+    items: ['previews/IMG_0001.jpg', 'previews/link.jpg'],
+  })
   // Replaced by a symbolic link out of the session after the share was made.
   unlinkSync(join(w.session, 'previews', 'link.jpg'))
   symlinkSync(join(w.root, 'outside.txt'), join(w.session, 'previews', 'link.jpg'))
-  const refused = await w.registry.createShare({ session: w.session, scope: 'preview', items: ['previews/link.jpg'] }).catch((e: { code?: string }) => e)
-  assert.is((refused as { code?: string }).code, 'E_INVALID_ARGUMENT', 'a preview item leading out of the session is refused when the share is made')
+  const refused = await w.registry
+    .createShare({ session: w.session, scope: 'preview', items: ['previews/link.jpg'] })
+    .catch((e: { code?: string }) => e)
+  assert.is(
+    (refused as { code?: string }).code,
+    'E_INVALID_ARGUMENT',
+    'a preview item leading out of the session is refused when the share is made',
+  )
   const p = pathOf(s.url)
   const attempts = [
     `${p}/p/../outside.txt`,
@@ -363,7 +458,11 @@ test('traversal, encoded traversal, absolute paths, NUL bytes and symlinks out o
     assertHeaders(r, path)
     assert.not.match(r.text, 'SECRET OUTSIDE', path)
   }
-  assert.is((await http(w.base, `${p}/p/previews%2FIMG_0001.jpg`)).status, 200, 'the real item by its encoded path')
+  assert.is(
+    (await http(w.base, `${p}/p/previews%2FIMG_0001.jpg`)).status,
+    200,
+    'the real item by its encoded path',
+  )
   assert.is((await http(w.base, `${p}/all.tar`)).status, 404, 'the tar refuses when an item escapes')
 })
 

@@ -22,7 +22,12 @@ const PASSWORD = 'correct horse battery staple'
 test('--max-downloads holds against ranges: bytes=1- five times rebuilds nothing past the limit; HEAD serves and counts nothing', async () => {
   const w = await shareWorld()
   try {
-    const s = await w.registry.createShare({ session: w.session, scope: 'preview', items: ['previews/IMG_0001.jpg'], maxDownloads: 1 })
+    const s = await w.registry.createShare({
+      session: w.session,
+      scope: 'preview',
+      items: ['previews/IMG_0001.jpg'],
+      maxDownloads: 1,
+    })
     const path = `${pathOf(s.url)}/f/0`
     const src = w.files['previews/IMG_0001.jpg']!
     for (let i = 0; i < 3; i++) {
@@ -55,10 +60,16 @@ test('--max-downloads holds against ranges: bytes=1- five times rebuilds nothing
 test('parallel full downloads cannot overrun the limit: of 5 at once with maxDownloads 2, exactly 2 get bytes', async () => {
   const w = await shareWorld()
   try {
-    const s = await w.registry.createShare({ session: w.session, scope: 'full', items: ['raw/IMG_0001.CR3'], maxDownloads: 2 })
+    const s = await w.registry.createShare({
+      session: w.session,
+      scope: 'full',
+      items: ['raw/IMG_0001.CR3'],
+      maxDownloads: 2,
+    })
     const replies = await Promise.all(Array.from({ length: 5 }, () => http(w.base, `${pathOf(s.url)}/f/0`)))
     assert.equal(replies.map((r) => r.status).sort(), [200, 200, 429, 429, 429])
-    for (const r of replies.filter((x) => x.status === 200)) assert.ok(r.body.equals(w.files['raw/IMG_0001.CR3']!))
+    for (const r of replies.filter((x) => x.status === 200))
+      assert.ok(r.body.equals(w.files['raw/IMG_0001.CR3']!))
     assert.is(w.registry.getShare(s.id)!.downloads, 2)
   } finally {
     await w.close()
@@ -71,7 +82,12 @@ test('a download cut off half-way gives back what was not sent: the client can r
     const big = 'raw/big.CR3'
     const size = 48 << 20
     writeRandomFile(join(w.session, big), size)
-    const s = await w.registry.createShare({ session: w.session, scope: 'full', items: [big], maxDownloads: 1 })
+    const s = await w.registry.createShare({
+      session: w.session,
+      scope: 'full',
+      items: [big],
+      maxDownloads: 1,
+    })
     const url = new URL(`${pathOf(s.url)}/f/0`, w.base)
     // Read a little, then drop the connection.
     await new Promise<void>((resolve, reject) => {
@@ -100,14 +116,21 @@ test('stalled password POSTs (no body) to made-up and real links use up nothing:
   const w = await shareWorld({}, { passwordRateLimit: { attempts: 3, window: '15m' } })
   const sockets: Socket[] = []
   try {
-    const s = await w.registry.createShare({ session: w.session, scope: 'full', items: ['raw/IMG_0001.CR3'], password: PASSWORD })
+    const s = await w.registry.createShare({
+      session: w.session,
+      scope: 'full',
+      items: ['raw/IMG_0001.CR3'],
+      password: PASSWORD,
+    })
     const port = Number(new URL(w.base).port)
     const madeUp = 'a'.repeat(68)
     for (let i = 0; i < 20; i++) {
       const sock = connect(port, '127.0.0.1')
       sockets.push(sock)
       const target = i % 2 === 0 ? `/s/${madeUp}` : pathOf(s.url)
-      sock.write(`POST ${target} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n`)
+      sock.write(
+        `POST ${target} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n`,
+      )
     }
     await new Promise((r) => setTimeout(r, 200)) // let the server read all 20 headers (no assertion on time)
     const ok = await postPassword(w.base, pathOf(s.url), PASSWORD)
@@ -121,14 +144,21 @@ test('stalled password POSTs (no body) to made-up and real links use up nothing:
 test('a password body that never arrives gets 408 after the body deadline, with the headers', async () => {
   const w = await shareWorld({}, { bodyTimeout: 300 })
   try {
-    const s = await w.registry.createShare({ session: w.session, scope: 'full', items: ['raw/IMG_0001.CR3'], password: PASSWORD })
+    const s = await w.registry.createShare({
+      session: w.session,
+      scope: 'full',
+      items: ['raw/IMG_0001.CR3'],
+      password: PASSWORD,
+    })
     const reply = await new Promise<string>((resolve, reject) => {
       const sock = connect(Number(new URL(w.base).port), '127.0.0.1')
       let text = ''
       sock.on('data', (c) => (text += c.toString('latin1')))
       sock.on('close', () => resolve(text))
       sock.on('error', reject)
-      sock.write(`POST ${pathOf(s.url)} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\npass`)
+      sock.write(
+        `POST ${pathOf(s.url)} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\npass`,
+      )
     })
     assert.match(reply, /^HTTP\/1\.1 408 /)
     assert.match(reply, /X-Robots-Tag: noindex, nofollow, noarchive/i)
@@ -140,10 +170,23 @@ test('a password body that never arrives gets 408 after the body deadline, with 
 test('a link cannot be locked for everyone: wrong passwords from one client (behind a trusted proxy) slow that client only', async () => {
   const w = await shareWorld({}, { trustProxy: ['127.0.0.1'], passwordRateLimit: false })
   try {
-    const s = await w.registry.createShare({ session: w.session, scope: 'full', items: ['raw/IMG_0001.CR3'], password: PASSWORD })
+    const s = await w.registry.createShare({
+      session: w.session,
+      scope: 'full',
+      items: ['raw/IMG_0001.CR3'],
+      password: PASSWORD,
+    })
     const from = (client: string) => ({ 'X-Forwarded-For': client })
-    for (let i = 0; i < 5; i++) assert.is((await postPassword(w.base, pathOf(s.url), `attacker guess ${i} xyz`, from('203.0.113.66'))).status, 401)
-    for (let i = 0; i < 10; i++) assert.is((await postPassword(w.base, pathOf(s.url), `attacker guess ${i} xyz`, from('203.0.113.66'))).status, 429)
+    for (let i = 0; i < 5; i++)
+      assert.is(
+        (await postPassword(w.base, pathOf(s.url), `attacker guess ${i} xyz`, from('203.0.113.66'))).status,
+        401,
+      )
+    for (let i = 0; i < 10; i++)
+      assert.is(
+        (await postPassword(w.base, pathOf(s.url), `attacker guess ${i} xyz`, from('203.0.113.66'))).status,
+        429,
+      )
     const client = await postPassword(w.base, pathOf(s.url), PASSWORD, from('198.51.100.20'))
     assert.is(client.status, 303, 'the real client gets in at once')
   } finally {
@@ -152,14 +195,32 @@ test('a link cannot be locked for everyone: wrong passwords from one client (beh
 })
 
 test('the per-link ceiling paces Argon2 work from many addresses, without locking: after the minute the right password works', async () => {
-  const w = await shareWorld({ lockout: { checksPerMinute: 4 } }, { trustProxy: true, passwordRateLimit: false })
+  const w = await shareWorld(
+    { lockout: { checksPerMinute: 4 } },
+    { trustProxy: true, passwordRateLimit: false },
+  )
   try {
-    const s = await w.registry.createShare({ session: w.session, scope: 'full', items: ['raw/IMG_0001.CR3'], password: PASSWORD })
+    const s = await w.registry.createShare({
+      session: w.session,
+      scope: 'full',
+      items: ['raw/IMG_0001.CR3'],
+      password: PASSWORD,
+    })
     const statuses = []
-    for (let i = 0; i < 8; i++) statuses.push((await postPassword(w.base, pathOf(s.url), `guess ${i} from afar`, { 'X-Forwarded-For': `192.0.2.${i + 1}` })).status)
+    for (let i = 0; i < 8; i++)
+      statuses.push(
+        (
+          await postPassword(w.base, pathOf(s.url), `guess ${i} from afar`, {
+            'X-Forwarded-For': `192.0.2.${i + 1}`,
+          })
+        ).status,
+      )
     assert.equal(statuses, [401, 401, 401, 401, 429, 429, 429, 429])
     w.clock.advance(60_000)
-    assert.is((await postPassword(w.base, pathOf(s.url), PASSWORD, { 'X-Forwarded-For': '198.51.100.1' })).status, 303)
+    assert.is(
+      (await postPassword(w.base, pathOf(s.url), PASSWORD, { 'X-Forwarded-For': '198.51.100.1' })).status,
+      303,
+    )
   } finally {
     await w.close()
   }
@@ -168,7 +229,12 @@ test('the per-link ceiling paces Argon2 work from many addresses, without lockin
 test('floods of refused requests write no row each: 500 POSTs to made-up tokens and 200 rate-limited ones leave a few counted lines', async () => {
   const w = await shareWorld({}, { passwordRateLimit: { attempts: 1, window: '15m' } })
   try {
-    const s = await w.registry.createShare({ session: w.session, scope: 'full', items: ['raw/IMG_0001.CR3'], password: PASSWORD })
+    const s = await w.registry.createShare({
+      session: w.session,
+      scope: 'full',
+      items: ['raw/IMG_0001.CR3'],
+      password: PASSWORD,
+    })
     const rows = () => {
       const db = openDatabase(w.dbPath, { readonly: true })
       const n = (db.prepare('SELECT count(*) AS n FROM share_access_log').get() as { n: number }).n
@@ -181,15 +247,23 @@ test('floods of refused requests write no row each: 500 POSTs to made-up tokens 
       assert.is((await postPassword(w.base, `/s/${token}`, 'whatever it is here')).status, 404)
     }
     assert.is((await postPassword(w.base, pathOf(s.url), 'one wrong password')).status, 401)
-    for (let i = 0; i < 200; i++) assert.is((await postPassword(w.base, pathOf(s.url), 'more wrong passwords')).status, 429)
+    for (let i = 0; i < 200; i++)
+      assert.is((await postPassword(w.base, pathOf(s.url), 'more wrong passwords')).status, 429)
     assert.is(rows() - before, 1, 'only the one real password check is a row while the minute lasts')
     const log = w.registry.accessLog()
-    assert.equal(log.filter((e) => e.count !== undefined).map((e) => [e.shareId, e.outcome, e.count]), [
-      ['-', 'not_found', 500],
-      [s.id, 'rate_limited', 200],
-    ])
+    assert.equal(
+      log.filter((e) => e.count !== undefined).map((e) => [e.shareId, e.outcome, e.count]),
+      [
+        ['-', 'not_found', 500],
+        [s.id, 'rate_limited', 200],
+      ],
+    )
     // (Not "no id starting with q": the real share's random id may start with one.)
-    assert.equal([...new Set(log.map((e) => e.shareId))].filter((id) => id !== s.id && id !== '-'), [], 'no share id chosen by the attacker')
+    assert.equal(
+      [...new Set(log.map((e) => e.shareId))].filter((id) => id !== s.id && id !== '-'),
+      [],
+      'no share id chosen by the attacker',
+    )
   } finally {
     await w.close()
   }
@@ -198,12 +272,19 @@ test('floods of refused requests write no row each: 500 POSTs to made-up tokens 
 test('a FIFO at a shared path is a 404 and a log row, never a hang: other downloads keep working', async () => {
   const w = await shareWorld()
   try {
-    const s = await w.registry.createShare({ session: w.session, scope: 'full', items: ['raw/IMG_0002.CR3', 'raw/IMG_0001.CR3'] })
+    const s = await w.registry.createShare({
+      session: w.session,
+      scope: 'full',
+      items: ['raw/IMG_0002.CR3', 'raw/IMG_0001.CR3'],
+    })
     unlinkSync(join(w.session, 'raw/IMG_0002.CR3'))
     execFileSync('mkfifo', [join(w.session, 'raw/IMG_0002.CR3')])
     // More requests than the libuv pool has threads (4).
     const fifo = await Promise.all(Array.from({ length: 8 }, () => http(w.base, `${pathOf(s.url)}/f/0`)))
-    assert.equal(fifo.map((r) => r.status), Array(8).fill(404))
+    assert.equal(
+      fifo.map((r) => r.status),
+      Array(8).fill(404),
+    )
     const page = await http(w.base, pathOf(s.url))
     assert.is(page.status, 200)
     assert.match(page.text, 'unavailable')
@@ -258,7 +339,12 @@ test('revocation ends a download in flight (the client stopped reading; the serv
 test('a session outside the root is never served nor named', async () => {
   const w = await shareWorld()
   try {
-    const s = await w.registry.createShare({ session: w.session, scope: 'full', items: ['raw/IMG_0001.CR3'], label: 'Outside label' })
+    const s = await w.registry.createShare({
+      session: w.session,
+      scope: 'full',
+      items: ['raw/IMG_0001.CR3'],
+      label: 'Outside label',
+    })
     const db = openDatabase(w.dbPath)
     db.prepare('UPDATE shares SET session = ? WHERE id = ?').run('/etc', s.id)
     db.prepare("UPDATE share_items SET path = 'hostname' WHERE share_id = ?").run(s.id)

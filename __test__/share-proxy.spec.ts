@@ -16,7 +16,15 @@ import * as assert from 'uvu/assert'
 import { hasTool, REPO, tempDir } from './support/fixtures'
 import { shareWorld, throwawayCertificate, type Reply, type ShareWorld } from './support/share-server'
 
-const test = suite<{ nginx?: ChildProcess; w?: ShareWorld; https: number; http: number; ca: Buffer; dir: string; lines: string[] }>('share behind nginx', {
+const test = suite<{
+  nginx?: ChildProcess
+  w?: ShareWorld
+  https: number
+  http: number
+  ca: Buffer
+  dir: string
+  lines: string[]
+}>('share behind nginx', {
   https: 0,
   http: 0,
   ca: Buffer.alloc(0),
@@ -32,7 +40,10 @@ const PRIVACY: Record<string, string> = {
 }
 
 const available = hasTool('nginx') && hasTool('openssl')
-if (!available) console.warn('\n  !!! SKIPPED: share server behind nginx — nginx or openssl is missing (scripts/install-test-tools.sh installs them as root)\n')
+if (!available)
+  console.warn(
+    '\n  !!! SKIPPED: share server behind nginx — nginx or openssl is missing (scripts/install-test-tools.sh installs them as root)\n',
+  )
 
 async function freePort(): Promise<number> {
   const s = createNetServer()
@@ -51,12 +62,17 @@ function siteConfig(ctx: { https: number; http: number; dir: string }, upstream:
     .replace('/etc/letsencrypt/live/photos.example.com/fullchain.pem', join(ctx.dir, 'cert.pem'))
     .replace('/etc/letsencrypt/live/photos.example.com/privkey.pem', join(ctx.dir, 'key.pem'))
     .replace('proxy_pass http://127.0.0.1:8765;', `proxy_pass http://127.0.0.1:${upstream};`)
-  for (const must of [`:${ctx.http};`, `:${ctx.https} ssl`, 'cert.pem', 'key.pem', `:${upstream};`]) assert.ok(replaced.includes(must), `docs/deploy/nginx.conf changed shape: ${must}`)
+  for (const must of [`:${ctx.http};`, `:${ctx.https} ssl`, 'cert.pem', 'key.pem', `:${upstream};`])
+    assert.ok(replaced.includes(must), `docs/deploy/nginx.conf changed shape: ${must}`)
   return replaced
 }
 
 /** An HTTPS request through nginx to a URL as printed, from a chosen loopback address (a "client"). */
-function viaNginx(ctx: { ca: Buffer }, url: string, init: { method?: string; headers?: Record<string, string>; body?: string; from?: string } = {}): Promise<Reply> {
+function viaNginx(
+  ctx: { ca: Buffer },
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string; from?: string } = {},
+): Promise<Reply> {
   const u = new URL(url)
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
@@ -87,7 +103,11 @@ function viaNginx(ctx: { ca: Buffer }, url: string, init: { method?: string; hea
 }
 
 function form(password: string): { method: string; headers: Record<string, string>; body: string } {
-  return { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ password }).toString() }
+  return {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ password }).toString(),
+  }
 }
 
 function assertPrivacy(r: Reply, what: string): void {
@@ -124,7 +144,11 @@ test.before(async (ctx) => {
       '}',
     ].join('\n'),
   )
-  ctx.nginx = spawn('nginx', ['-p', ctx.dir, '-c', join(ctx.dir, 'nginx.conf'), '-e', join(ctx.dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] })
+  ctx.nginx = spawn(
+    'nginx',
+    ['-p', ctx.dir, '-c', join(ctx.dir, 'nginx.conf'), '-e', join(ctx.dir, 'error.log')],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  )
   let stderr = ''
   ctx.nginx.stderr!.on('data', (c: Buffer) => (stderr += c))
   // Ready when its TLS port accepts connections (bounded: 200 tries).
@@ -137,7 +161,8 @@ test.before(async (ctx) => {
       s.on('error', () => resolve(false))
     })
     if (up) break
-    if (i > 200 || ctx.nginx.exitCode !== null) throw new Error(`nginx did not start: ${stderr} ${readFileSync(join(ctx.dir, 'error.log'), 'utf8')}`)
+    if (i > 200 || ctx.nginx.exitCode !== null)
+      throw new Error(`nginx did not start: ${stderr} ${readFileSync(join(ctx.dir, 'error.log'), 'utf8')}`)
     await new Promise((r) => setTimeout(r, 50))
   }
 })
@@ -153,64 +178,91 @@ test.after(async (ctx) => {
 
 const run = available ? test : test.skip
 
-run('the printed link opens through nginx over TLS; the page, its links and every answer carry the headers', async (ctx) => {
-  const w = ctx.w!
-  const s = await w.registry.createShare({ session: w.session, scope: 'preview', items: ['previews/IMG_0001.jpg', 'previews/IMG 0002 été.jpg'], label: 'Smith selects' })
-  assert.match(s.url, new RegExp(`^https://localhost:${ctx.https}/s/[a-z2-7]{68}$`))
-  const page = await viaNginx(ctx, s.url)
-  assert.is(page.status, 200)
-  assertPrivacy(page, 'landing page')
-  assert.match(page.text, 'Smith selects')
-  const href = /href="([^"]+\/f\/1)"/.exec(page.text)![1]!
-  const file = await viaNginx(ctx, new URL(href, s.url).href)
-  assert.is(file.status, 200)
-  assert.ok(file.body.equals(w.files['previews/IMG 0002 été.jpg']!))
-  assertPrivacy(file, 'download')
-  const missing = await viaNginx(ctx, `https://localhost:${ctx.https}/s/${'a'.repeat(68)}`)
-  assert.is(missing.status, 404)
-  assertPrivacy(missing, '404')
-  const robots = await viaNginx(ctx, `https://localhost:${ctx.https}/robots.txt`)
-  assert.is(robots.text, 'User-agent: *\nDisallow: /\n')
-  // Plain HTTP only redirects.
-  const redirect = await new Promise<number>((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: ctx.http, path: '/s/x', headers: { Host: 'photos.example.com' } }, (res) => {
-      res.resume()
-      resolve(res.statusCode!)
+run(
+  'the printed link opens through nginx over TLS; the page, its links and every answer carry the headers',
+  async (ctx) => {
+    const w = ctx.w!
+    const s = await w.registry.createShare({
+      session: w.session,
+      scope: 'preview',
+      items: ['previews/IMG_0001.jpg', 'previews/IMG 0002 été.jpg'],
+      label: 'Smith selects',
     })
-    req.on('error', reject)
-    req.end()
-  })
-  assert.is(redirect, 301)
-  // Shutterproof logged the real client, and no secret.
-  assert.ok(ctx.lines.some((l) => / 127\.0\.0\.1 GET \/s\/[a-z2-7]{16}… 200 /.test(l)), ctx.lines.join('\n'))
-  assert.ok(ctx.lines.every((l) => !l.includes(s.token.slice(16))))
-})
+    assert.match(s.url, new RegExp(`^https://localhost:${ctx.https}/s/[a-z2-7]{68}$`))
+    const page = await viaNginx(ctx, s.url)
+    assert.is(page.status, 200)
+    assertPrivacy(page, 'landing page')
+    assert.match(page.text, 'Smith selects')
+    const href = /href="([^"]+\/f\/1)"/.exec(page.text)![1]!
+    const file = await viaNginx(ctx, new URL(href, s.url).href)
+    assert.is(file.status, 200)
+    assert.ok(file.body.equals(w.files['previews/IMG 0002 été.jpg']!))
+    assertPrivacy(file, 'download')
+    const missing = await viaNginx(ctx, `https://localhost:${ctx.https}/s/${'a'.repeat(68)}`)
+    assert.is(missing.status, 404)
+    assertPrivacy(missing, '404')
+    const robots = await viaNginx(ctx, `https://localhost:${ctx.https}/robots.txt`)
+    assert.is(robots.text, 'User-agent: *\nDisallow: /\n')
+    // Plain HTTP only redirects.
+    const redirect = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port: ctx.http, path: '/s/x', headers: { Host: 'photos.example.com' } },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode!)
+        },
+      )
+      req.on('error', reject)
+      req.end()
+    })
+    assert.is(redirect, 301)
+    // Shutterproof logged the real client, and no secret.
+    assert.ok(
+      ctx.lines.some((l) => / 127\.0\.0\.1 GET \/s\/[a-z2-7]{16}… 200 /.test(l)),
+      ctx.lines.join('\n'),
+    )
+    assert.ok(ctx.lines.every((l) => !l.includes(s.token.slice(16))))
+  },
+)
 
-run('password flow through nginx: form, wrong, right → 303 with a Secure cookie for the link path, then the files', async (ctx) => {
-  const w = ctx.w!
-  const s = await w.registry.createShare({ session: w.session, scope: 'full', items: ['raw/IMG_0001.CR3'], password: PASSWORD })
-  const formPage = await viaNginx(ctx, s.url)
-  assert.is(formPage.status, 401)
-  assertPrivacy(formPage, 'password form')
-  assert.match(formPage.text, `action="${new URL(s.url).pathname}"`)
-  const wrong = await viaNginx(ctx, s.url, { ...form('not the password at all'), from: '127.0.0.5' })
-  assert.is(wrong.status, 401)
-  const ok = await viaNginx(ctx, s.url, { ...form(PASSWORD), from: '127.0.0.5' })
-  assert.is(ok.status, 303)
-  assertPrivacy(ok, '303')
-  assert.is(ok.headers.location, new URL(s.url).pathname)
-  const setCookie = String(ok.headers['set-cookie'])
-  assert.match(setCookie, '; Secure')
-  assert.match(setCookie, `Path=${new URL(s.url).pathname};`)
-  const cookie = setCookie.split(';')[0]!
-  const file = await viaNginx(ctx, `${s.url}/f/0`, { headers: { Cookie: cookie } })
-  assert.ok(file.body.equals(w.files['raw/IMG_0001.CR3']!))
-})
+run(
+  'password flow through nginx: form, wrong, right → 303 with a Secure cookie for the link path, then the files',
+  async (ctx) => {
+    const w = ctx.w!
+    const s = await w.registry.createShare({
+      session: w.session,
+      scope: 'full',
+      items: ['raw/IMG_0001.CR3'],
+      password: PASSWORD,
+    })
+    const formPage = await viaNginx(ctx, s.url)
+    assert.is(formPage.status, 401)
+    assertPrivacy(formPage, 'password form')
+    assert.match(formPage.text, `action="${new URL(s.url).pathname}"`)
+    const wrong = await viaNginx(ctx, s.url, { ...form('not the password at all'), from: '127.0.0.5' })
+    assert.is(wrong.status, 401)
+    const ok = await viaNginx(ctx, s.url, { ...form(PASSWORD), from: '127.0.0.5' })
+    assert.is(ok.status, 303)
+    assertPrivacy(ok, '303')
+    assert.is(ok.headers.location, new URL(s.url).pathname)
+    const setCookie = String(ok.headers['set-cookie'])
+    assert.match(setCookie, '; Secure')
+    assert.match(setCookie, `Path=${new URL(s.url).pathname};`)
+    const cookie = setCookie.split(';')[0]!
+    const file = await viaNginx(ctx, `${s.url}/f/0`, { headers: { Cookie: cookie } })
+    assert.ok(file.body.equals(w.files['raw/IMG_0001.CR3']!))
+  },
+)
 
 run('Range through nginx: exact bytes, and the download limit holds against ranges', async (ctx) => {
   const w = ctx.w!
   const src = w.files['raw/IMG_0001.CR3']!
-  const s = await w.registry.createShare({ session: w.session, scope: 'full', items: ['raw/IMG_0001.CR3'], maxDownloads: 2 })
+  const s = await w.registry.createShare({
+    session: w.session,
+    scope: 'full',
+    items: ['raw/IMG_0001.CR3'],
+    maxDownloads: 2,
+  })
   const part = await viaNginx(ctx, `${s.url}/f/0`, { headers: { Range: 'bytes=1000-1999' } })
   assert.is(part.status, 206)
   assert.is(part.headers['content-range'], 'bytes 1000-1999/250000')
@@ -222,22 +274,43 @@ run('Range through nginx: exact bytes, and the download limit holds against rang
   assertPrivacy(over, '429')
 })
 
-run('wrong passwords are counted by the real client address (a forged X-Forwarded-For is not believed): one client waits, another gets in', async (ctx) => {
-  const w = ctx.w!
-  const s = await w.registry.createShare({ session: w.session, scope: 'full', items: ['raw/IMG_0001.CR3'], password: PASSWORD })
-  const forged = { 'X-Forwarded-For': '198.51.100.77' }
-  for (let i = 0; i < 5; i++) {
-    const r = await viaNginx(ctx, s.url, { ...form(`attacker guess ${i} here`), from: '127.0.0.2', headers: { ...form('').headers, ...forged } })
-    assert.is(r.status, 401)
-  }
-  const waits = await viaNginx(ctx, s.url, { ...form(PASSWORD), from: '127.0.0.2' })
-  assert.is(waits.status, 429)
-  assertPrivacy(waits, 'back-off')
-  assert.ok(Number(waits.headers['retry-after']) >= 1)
-  const other = await viaNginx(ctx, s.url, { ...form(PASSWORD), from: '127.0.0.3' })
-  assert.is(other.status, 303, 'another client is not locked out')
-  const remotes = new Set(w.registry.accessLog(s.id).filter((e) => e.outcome === 'bad_password').map((e) => e.remote))
-  assert.equal([...remotes], ['127.0.0.2'], 'the address nginx saw, neither nginx itself nor the forged one')
-})
+run(
+  'wrong passwords are counted by the real client address (a forged X-Forwarded-For is not believed): one client waits, another gets in',
+  async (ctx) => {
+    const w = ctx.w!
+    const s = await w.registry.createShare({
+      session: w.session,
+      scope: 'full',
+      items: ['raw/IMG_0001.CR3'],
+      password: PASSWORD,
+    })
+    const forged = { 'X-Forwarded-For': '198.51.100.77' }
+    for (let i = 0; i < 5; i++) {
+      const r = await viaNginx(ctx, s.url, {
+        ...form(`attacker guess ${i} here`),
+        from: '127.0.0.2',
+        headers: { ...form('').headers, ...forged },
+      })
+      assert.is(r.status, 401)
+    }
+    const waits = await viaNginx(ctx, s.url, { ...form(PASSWORD), from: '127.0.0.2' })
+    assert.is(waits.status, 429)
+    assertPrivacy(waits, 'back-off')
+    assert.ok(Number(waits.headers['retry-after']) >= 1)
+    const other = await viaNginx(ctx, s.url, { ...form(PASSWORD), from: '127.0.0.3' })
+    assert.is(other.status, 303, 'another client is not locked out')
+    const remotes = new Set(
+      w.registry
+        .accessLog(s.id)
+        .filter((e) => e.outcome === 'bad_password')
+        .map((e) => e.remote),
+    )
+    assert.equal(
+      [...remotes],
+      ['127.0.0.2'],
+      'the address nginx saw, neither nginx itself nor the forged one',
+    )
+  },
+)
 
 test.run()

@@ -24,7 +24,13 @@ async function open(extra: { maxTtl?: string } = {}) {
   const path = join(dir, 'shares.db')
   const clock = manualClock(new Date('2026-05-01T09:00:00Z'))
   const serverKey = randomBytes(32)
-  const registry = await openShareRegistry({ path, serverKey, clock, baseUrl: 'https://share.example.com/', ...extra })
+  const registry = await openShareRegistry({
+    path,
+    serverKey,
+    clock,
+    baseUrl: 'https://share.example.com/',
+    ...extra,
+  })
   return { dir, path, clock, serverKey, registry }
 }
 
@@ -53,9 +59,10 @@ const photos = join(base.session, '..')
 test.before(async () => {
   previewBytes = await generatedPreview()
   for (const s of sessions) writeFileSync(join(s, 'previews', 'a.jpg'), previewBytes)
-  await sharp({ create: { width: 320, height: 200, channels: 3, background: '#3a6' } }).jpeg().toFile(join(base.session, 'original.jpg'))
+  await sharp({ create: { width: 320, height: 200, channels: 3, background: '#3a6' } })
+    .jpeg()
+    .toFile(join(base.session, 'original.jpg'))
 })
-
 
 async function code(fn: () => unknown): Promise<string | undefined> {
   try {
@@ -96,16 +103,29 @@ test('ttl: over the cap (default 14 days) is refused with E_TTL_TOO_LONG; the ca
 test('items: traversal, absolute, NUL, duplicates and full items in a preview share are refused', async () => {
   const { registry } = await open()
   for (const bad of ['../x.jpg', 'a/../../x.jpg', '/etc/passwd', 'a\0b', 'a\\..\\b', 'a//b', './a', '']) {
-    assert.is(await code(() => registry.createShare({ ...base, items: [bad] })), 'E_INVALID_ARGUMENT', JSON.stringify(bad))
+    assert.is(
+      await code(() => registry.createShare({ ...base, items: [bad] })),
+      'E_INVALID_ARGUMENT',
+      JSON.stringify(bad),
+    )
   }
-  assert.is(await code(() => registry.createShare({ ...base, items: ['a.jpg', 'a.jpg'] })), 'E_INVALID_ARGUMENT')
-  assert.is(await code(() => registry.createShare({ ...base, items: [{ path: 'raw/a.CR3', kind: 'full' }] })), 'E_INVALID_ARGUMENT')
+  assert.is(
+    await code(() => registry.createShare({ ...base, items: ['a.jpg', 'a.jpg'] })),
+    'E_INVALID_ARGUMENT',
+  )
+  assert.is(
+    await code(() => registry.createShare({ ...base, items: [{ path: 'raw/a.CR3', kind: 'full' }] })),
+    'E_INVALID_ARGUMENT',
+  )
   registry.close()
 })
 
 test('createShare refuses a missing session folder, missing files, folders, FIFOs and weak passwords; nothing is created', async () => {
   const { registry } = await open()
-  assert.is(await code(() => registry.createShare({ ...base, session: join(base.session, 'nope') })), 'ENOENT')
+  assert.is(
+    await code(() => registry.createShare({ ...base, session: join(base.session, 'nope') })),
+    'ENOENT',
+  )
   assert.is(await code(() => registry.createShare({ ...base, items: ['previews/missing.jpg'] })), 'ENOENT')
   assert.is(await code(() => registry.createShare({ ...base, items: ['previews'] })), 'E_INVALID_ARGUMENT')
   execFileSync('mkfifo', [join(base.session, 'pipe.jpg')])
@@ -114,7 +134,12 @@ test('createShare refuses a missing session folder, missing files, folders, FIFO
     assert.is(await code(() => registry.createShare({ ...base, password: weak })), 'E_WEAK_PASSPHRASE', weak)
   }
   // The label and recipient count as known to an attacker.
-  assert.is(await code(() => registry.createShare({ ...base, label: 'Smith wedding 2026', password: 'Smith wedding 2026' })), 'E_WEAK_PASSPHRASE')
+  assert.is(
+    await code(() =>
+      registry.createShare({ ...base, label: 'Smith wedding 2026', password: 'Smith wedding 2026' }),
+    ),
+    'E_WEAK_PASSPHRASE',
+  )
   try {
     await registry.createShare({ ...base, password: 'aaaaaaaaaa' })
   } catch (err) {
@@ -127,16 +152,40 @@ test('createShare refuses a missing session folder, missing files, folders, FIFO
 
 test('preview items must be previews Shutterproof made: a RAW, another format or an original JPEG → E_NOT_A_PREVIEW, a missing one ENOENT; nothing recorded', async () => {
   const { registry } = await open()
-  for (const items of [['raw/a.CR3'], ['original.jpg'], ['previews/a.jpg', 'original.jpg'], [{ path: 'raw/a.CR3', kind: 'preview' as const }]]) {
-    assert.is(await code(() => registry.createShare({ ...base, items })), 'E_NOT_A_PREVIEW', JSON.stringify(items))
-    assert.is(await code(() => registry.createShare({ ...base, scope: 'full', items: items.map((i) => (typeof i === 'string' ? { path: i, kind: 'preview' as const } : i)) })), 'E_NOT_A_PREVIEW', `full share, ${JSON.stringify(items)} as previews`)
+  for (const items of [
+    ['raw/a.CR3'],
+    ['original.jpg'],
+    ['previews/a.jpg', 'original.jpg'],
+    [{ path: 'raw/a.CR3', kind: 'preview' as const }],
+  ]) {
+    assert.is(
+      await code(() => registry.createShare({ ...base, items })),
+      'E_NOT_A_PREVIEW',
+      JSON.stringify(items),
+    )
+    assert.is(
+      await code(() =>
+        registry.createShare({
+          ...base,
+          scope: 'full',
+          items: items.map((i) => (typeof i === 'string' ? { path: i, kind: 'preview' as const } : i)),
+        }),
+      ),
+      'E_NOT_A_PREVIEW',
+      `full share, ${JSON.stringify(items)} as previews`,
+    )
   }
   const err = (await registry.createShare({ ...base, items: ['raw/a.CR3'] }).catch((e: Error) => e)) as Error
   assert.match(err.message, /raw\/a\.CR3 is a RAW original, not a preview; .*shutterproof previews SESSION/)
-  const original = (await registry.createShare({ ...base, items: ['original.jpg'] }).catch((e: Error) => e)) as Error
+  const original = (await registry
+    .createShare({ ...base, items: ['original.jpg'] })
+    .catch((e: Error) => e)) as Error
   assert.match(original.message, /original\.jpg is an original \(it carries no Shutterproof preview mark\)/)
   assert.is(await code(() => registry.createShare({ ...base, items: ['previews/missing.jpg'] })), 'ENOENT')
-  assert.is(await code(() => registry.createShare({ ...base, session: join(photos, 'no-such-session') })), 'ENOENT')
+  assert.is(
+    await code(() => registry.createShare({ ...base, session: join(photos, 'no-such-session') })),
+    'ENOENT',
+  )
   assert.is(registry.listShares().length, 0, 'nothing recorded')
   // The same files as full-resolution items are fine: scope full may serve originals.
   assert.ok((await registry.createShare({ ...base, scope: 'full', items: ['raw/a.CR3', 'original.jpg'] })).id)
@@ -151,18 +200,31 @@ test('the secret, token and password are never stored (the database files do not
   const check = () => {
     for (const f of files.filter(existsSync)) {
       const bytes = readFileSync(f)
-      for (const secret of [s.token, s.token.slice(16), chosen.token.slice(16), s.password!, 'my chosen passphrase 42']) {
+      for (const secret of [
+        s.token,
+        s.token.slice(16),
+        chosen.token.slice(16),
+        s.password!,
+        'my chosen passphrase 42',
+      ]) {
         assert.is(bytes.indexOf(Buffer.from(secret)), -1, `${f} holds ${secret}`)
       }
     }
   }
   check()
-  assert.ok(readFileSync(path + '-wal').indexOf(Buffer.from(s.id)) >= 0 || readFileSync(path).indexOf(Buffer.from(s.id)) >= 0, 'the id is there (the grep can find things)')
+  assert.ok(
+    readFileSync(path + '-wal').indexOf(Buffer.from(s.id)) >= 0 ||
+      readFileSync(path).indexOf(Buffer.from(s.id)) >= 0,
+    'the id is there (the grep can find things)',
+  )
   registry.close()
   check()
   assert.is(statSync(path).mode & 0o777, 0o600)
   const db = openDatabase(path, { readonly: true })
-  const row = db.prepare('SELECT verifier, password_hash FROM shares WHERE id = ?').get(s.id) as { verifier: Buffer; password_hash: string }
+  const row = db.prepare('SELECT verifier, password_hash FROM shares WHERE id = ?').get(s.id) as {
+    verifier: Buffer
+    password_hash: string
+  }
   assert.is(row.verifier.length, 32)
   assert.match(row.password_hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
   db.close()
@@ -205,13 +267,28 @@ test('verifyAccess: ok, not_found for a wrong secret / unknown id / garbage, exp
 test('wrong passwords slow down their own address only, parallel guesses cannot overrun the back-off, and a link costs at most checksPerMinute Argon2 runs', async () => {
   const dir = tempDir('sp-reg-')
   const clock = manualClock()
-  const registry = await openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock, lockout: { attempts: 3, checksPerMinute: 7 } })
+  const registry = await openShareRegistry({
+    path: join(dir, 's.db'),
+    serverKey: randomBytes(32),
+    clock,
+    lockout: { attempts: 3, checksPerMinute: 7 },
+  })
   const s = await registry.createShare({ ...base, password: 'a long enough password' })
-  const guess = (remote: string, password = 'guess guess guess') => registry.verifyAccess(s.token, { password, remote })
-  const results = await Promise.all(Array.from({ length: 6 }, (_, i) => guess('192.0.2.1', `guess ${i} guess guess`)))
-  assert.equal(results.map((r) => r.status), ['bad_password', 'bad_password', 'bad_password', 'locked', 'locked', 'locked'])
+  const guess = (remote: string, password = 'guess guess guess') =>
+    registry.verifyAccess(s.token, { password, remote })
+  const results = await Promise.all(
+    Array.from({ length: 6 }, (_, i) => guess('192.0.2.1', `guess ${i} guess guess`)),
+  )
+  assert.equal(
+    results.map((r) => r.status),
+    ['bad_password', 'bad_password', 'bad_password', 'locked', 'locked', 'locked'],
+  )
   assert.is(results[3]!.retryAfter, 1)
-  assert.is((await guess('192.0.2.1', 'a long enough password')).status, 'locked', 'the right password waits too')
+  assert.is(
+    (await guess('192.0.2.1', 'a long enough password')).status,
+    'locked',
+    'the right password waits too',
+  )
   // Another address is not held back at all: no lock for everyone.
   assert.is((await guess('192.0.2.2', 'a long enough password')).status, 'ok')
   // The same /64 is the same client.
@@ -228,7 +305,12 @@ test('wrong passwords slow down their own address only, parallel guesses cannot 
 
 test('chargeBytes: each file may be sent maxDownloads × its size in bytes, whatever the ranges; all or nothing; refunds give bytes back', async () => {
   const { registry } = await open()
-  const s = await registry.createShare({ ...base, scope: 'full', items: ['previews/a.jpg', 'raw/a.CR3'], maxDownloads: 2 })
+  const s = await registry.createShare({
+    ...base,
+    scope: 'full',
+    items: ['previews/a.jpg', 'raw/a.CR3'],
+    maxDownloads: 2,
+  })
   const size = 1000
   assert.ok(registry.chargeBytes(s.id, [{ index: 0, bytes: 999, size }]), 'bytes 1- of the file')
   assert.is(registry.getShare(s.id)!.downloads, 0)
@@ -239,12 +321,21 @@ test('chargeBytes: each file may be sent maxDownloads × its size in bytes, what
   assert.is(registry.getShare(s.id)!.downloads, 2)
   assert.not.ok(registry.chargeBytes(s.id, [{ index: 0, bytes: 1, size }]))
   // all or nothing: item 0 is spent, so a charge for both fails and item 1 keeps its budget
-  assert.not.ok(registry.chargeBytes(s.id, [{ index: 0, bytes: size, size }, { index: 1, bytes: 10, size: 10 }]))
+  assert.not.ok(
+    registry.chargeBytes(s.id, [
+      { index: 0, bytes: size, size },
+      { index: 1, bytes: 10, size: 10 },
+    ]),
+  )
   assert.is(registry.getShare(s.id)!.status, 'active', 'item 1 can still be downloaded')
   assert.ok(registry.chargeBytes(s.id, [{ index: 1, bytes: 20, size: 10 }]))
   assert.is(registry.getShare(s.id)!.status, 'limit')
   registry.refundBytes(s.id, [{ index: 1, bytes: 15, size: 10 }])
-  assert.is(registry.getShare(s.id)!.status, 'active', 'a download that broke off gives its unsent bytes back')
+  assert.is(
+    registry.getShare(s.id)!.status,
+    'active',
+    'a download that broke off gives its unsent bytes back',
+  )
   assert.is(registry.getShare(s.id)!.downloads, 2 + 0)
   registry.close()
 })
@@ -257,7 +348,10 @@ test('revokeSession, listShares filters', async () => {
   assert.is(registry.revokeSession(base.session), 2)
   assert.is(registry.revokeSession(base.session), 0)
   assert.is(registry.getShare(a.id)!.status, 'revoked')
-  assert.equal(registry.listShares({ status: 'active' }).map((s) => s.id), [c.id])
+  assert.equal(
+    registry.listShares({ status: 'active' }).map((s) => s.id),
+    [c.id],
+  )
   assert.is(registry.listShares({ session: base.session }).length, 2)
   assert.is(registry.listShares().length, 3)
   registry.close()
@@ -279,7 +373,10 @@ test('pruneAccessLog: removes only entries older than the age or date, returns h
   assert.is(registry.pruneAccessLog({ olderThan: '90d' }), 2)
   assert.equal(events(), ['c-89d', 'd-10d', 'e-now'])
   assert.is(registry.pruneAccessLog({ olderThan: '90d' }), 0, 'nothing left that old')
-  assert.is(registry.pruneAccessLog({ olderThan: new Date(Date.parse('2026-05-01T09:00:00Z') - 11 * DAY) }), 1)
+  assert.is(
+    registry.pruneAccessLog({ olderThan: new Date(Date.parse('2026-05-01T09:00:00Z') - 11 * DAY) }),
+    1,
+  )
   assert.equal(events(), ['d-10d', 'e-now'])
   // A longer age later does not move the cutoff back, and deletes nothing newer.
   assert.is(registry.pruneAccessLog({ olderThan: '52w' }), 0)
@@ -289,7 +386,11 @@ test('pruneAccessLog: removes only entries older than the age or date, returns h
   // The share itself is untouched.
   assert.ok(registry.getShare(s.id))
   for (const bad of ['banana', '0d', '-3d', '90', 0, -1]) {
-    assert.is(await code(() => registry.pruneAccessLog({ olderThan: bad as string })), 'E_INVALID_ARGUMENT', String(bad))
+    assert.is(
+      await code(() => registry.pruneAccessLog({ olderThan: bad as string })),
+      'E_INVALID_ARGUMENT',
+      String(bad),
+    )
   }
   assert.is(await code(() => registry.pruneAccessLog({ olderThan: new Date('nope') })), 'E_INVALID_ARGUMENT')
   assert.is(await code(() => registry.pruneAccessLog({} as never)), 'E_INVALID_ARGUMENT')
@@ -304,22 +405,44 @@ test('pruneAccessLog: removes only entries older than the age or date, returns h
 test('pruneAccessLog keeps the last 15 minutes, and pruning lifts no back-off', async () => {
   const dir = tempDir('sp-reg-')
   const clock = manualClock(new Date('2026-05-01T09:00:00Z'))
-  const registry = await openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock, lockout: { attempts: 2 } })
+  const registry = await openShareRegistry({
+    path: join(dir, 's.db'),
+    serverKey: randomBytes(32),
+    clock,
+    lockout: { attempts: 2 },
+  })
   const s = await registry.createShare({ ...base, password: 'a long enough password' })
-  for (let i = 0; i < 2; i++) assert.is((await registry.verifyAccess(s.token, { password: `wrong guess ${i} here` })).status, 'bad_password')
+  for (let i = 0; i < 2; i++)
+    assert.is(
+      (await registry.verifyAccess(s.token, { password: `wrong guess ${i} here` })).status,
+      'bad_password',
+    )
   clock.advance(500)
   assert.is(registry.pruneAccessLog({ olderThan: '1s' }), 0)
-  assert.is(registry.pruneAccessLog({ olderThan: new Date('2030-01-01T00:00:00Z') }), 0, 'a date in the future is held to 15 minutes too')
+  assert.is(
+    registry.pruneAccessLog({ olderThan: new Date('2030-01-01T00:00:00Z') }),
+    0,
+    'a date in the future is held to 15 minutes too',
+  )
   assert.is((await registry.verifyAccess(s.token, { password: 'a long enough password' })).status, 'locked')
   clock.advance(15 * 60_000 + 1)
-  assert.is(registry.pruneAccessLog({ olderThan: '1s' }), 3, 'the two failures and the counted refusal, once 15 minutes old')
+  assert.is(
+    registry.pruneAccessLog({ olderThan: '1s' }),
+    3,
+    'the two failures and the counted refusal, once 15 minutes old',
+  )
   registry.close()
 })
 
 test('the access log has a row bound: past maxLogRows the oldest rows go, also through pruneAccessLog', async () => {
   const dir = tempDir('sp-reg-')
   const clock = manualClock(new Date('2026-05-01T09:00:00Z'))
-  const registry = await openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock, maxLogRows: 150 })
+  const registry = await openShareRegistry({
+    path: join(dir, 's.db'),
+    serverKey: randomBytes(32),
+    clock,
+    maxLogRows: 150,
+  })
   const s = await registry.createShare(base)
   for (let i = 0; i < 1000; i++) {
     clock.advance(10)
@@ -330,7 +453,12 @@ test('the access log has a row bound: past maxLogRows the oldest rows go, also t
   assert.is(log[log.length - 1]!.event, 'view-999', 'the newest rows stay')
   registry.close()
   // A smaller bound is applied by pruneAccessLog (share purge), and counted in its result.
-  const smaller = await openShareRegistry({ path: join(dir, 's.db'), serverKey: randomBytes(32), clock, maxLogRows: 20 })
+  const smaller = await openShareRegistry({
+    path: join(dir, 's.db'),
+    serverKey: randomBytes(32),
+    clock,
+    maxLogRows: 20,
+  })
   const before = smaller.accessLog().length
   assert.is(smaller.pruneAccessLog({ olderThan: '90d', dryRun: true }), before - 20)
   const removed = smaller.pruneAccessLog({ olderThan: '90d' })
@@ -349,13 +477,21 @@ test('unknown links cost no database write per request: one counted line per min
     db.close()
     return n
   }
-  for (let i = 0; i < 500; i++) await registry.verifyAccess(`${'a'.repeat(16)}${String(i).padStart(52, 'b').replace(/\d/g, 'c')}`)
+  for (let i = 0; i < 500; i++)
+    await registry.verifyAccess(`${'a'.repeat(16)}${String(i).padStart(52, 'b').replace(/\d/g, 'c')}`)
   assert.is(rows(), 0, 'nothing written while the minute lasts')
   clock.advance(60_000)
   await registry.verifyAccess('garbage')
   registry.logAccess({ shareId: 'x', event: 'tick', outcome: 'ok' })
   const probes = registry.accessLog().filter((e) => e.event === 'probe')
-  assert.equal(probes.map((e) => [e.shareId, e.outcome, e.count]), [['-', 'not_found', 500], ['-', 'not_found', 1]], 'one line per minute')
+  assert.equal(
+    probes.map((e) => [e.shareId, e.outcome, e.count]),
+    [
+      ['-', 'not_found', 500],
+      ['-', 'not_found', 1],
+    ],
+    'one line per minute',
+  )
   registry.close()
 })
 
@@ -363,8 +499,19 @@ async function preparedAudit(registry: ShareRegistry, clock: ReturnType<typeof m
   const expired = await registry.createShare({ ...base, ttl: '1d', label: 'expired' })
   clock.advance(DAY + 1)
   const soon = await registry.createShare({ ...base, ttl: '1d', label: 'soon' })
-  const fullOpen = await registry.createShare({ ...base, scope: 'full', items: ['raw/a.CR3'], label: 'full no password' })
-  const fullLocked = await registry.createShare({ ...base, scope: 'full', items: ['raw/a.CR3'], password: 'generate', label: 'full with password' })
+  const fullOpen = await registry.createShare({
+    ...base,
+    scope: 'full',
+    items: ['raw/a.CR3'],
+    label: 'full no password',
+  })
+  const fullLocked = await registry.createShare({
+    ...base,
+    scope: 'full',
+    items: ['raw/a.CR3'],
+    password: 'generate',
+    label: 'full with password',
+  })
   const limited = await registry.createShare({ ...base, maxDownloads: 1, label: 'limited' })
   registry.recordDownload(limited.id)
   registry.touch(soon.id)
@@ -397,7 +544,9 @@ test('schema: version recorded per component; a newer database is refused with E
   assert.ok(again.getShare(s.id))
   again.close()
   const db = openDatabase(path)
-  assert.equal(db.prepare('SELECT component, version FROM schema_version').all(), [{ component: 'share', version: SCHEMA_VERSION }])
+  assert.equal(db.prepare('SELECT component, version FROM schema_version').all(), [
+    { component: 'share', version: SCHEMA_VERSION },
+  ])
   assert.is(db.pragma('journal_mode', { simple: true }), 'wal')
   db.prepare("UPDATE schema_version SET version = 99 WHERE component = 'share'").run()
   db.close()

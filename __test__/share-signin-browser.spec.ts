@@ -18,7 +18,15 @@ import { shareWorld, type ShareWorld } from './support/share-server'
 import { smtpSinkMissing, startSmtpSink, type SmtpSink } from './support/smtp-sink'
 
 const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
 const missing = !existsSync(CHROMIUM)
   ? `${CHROMIUM} is absent (apt-get install chromium; scripts/install-test-tools.sh installs it)`
   : smtpSinkMissing()
@@ -42,7 +50,10 @@ const it = missing ? test.skip : test
 test.before(async (ctx) => {
   if (missing) return
   ctx.sink = await startSmtpSink()
-  ctx.mailer = createShareMailer({ url: `smtp://127.0.0.1:${ctx.sink.port}`, from: 'Jane Doe Photography <studio@example.com>' })
+  ctx.mailer = createShareMailer({
+    url: `smtp://127.0.0.1:${ctx.sink.port}`,
+    from: 'Jane Doe Photography <studio@example.com>',
+  })
   ctx.w = await shareWorld({}, { mailer: ctx.mailer, log: () => {} })
 })
 test.after(async (ctx) => {
@@ -65,7 +76,12 @@ for (const size of SIZES) {
     const link = w.base + new URL(share.url).pathname
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
     try {
-      const context = await browser.newContext({ viewport: size.viewport, isMobile: size.isMobile, hasTouch: size.hasTouch, acceptDownloads: true })
+      const context = await browser.newContext({
+        viewport: size.viewport,
+        isMobile: size.isMobile,
+        hasTouch: size.hasTouch,
+        acceptDownloads: true,
+      })
       const page = await context.newPage()
       const problems: string[] = []
       page.on('console', (m) => {
@@ -78,14 +94,20 @@ for (const size of SIZES) {
         if (!req.url().startsWith(w.base)) problems.push(`request to another origin: ${req.url()}`)
       })
       const fits = async (what: string) => {
-        const [scroll, inner] = (await page.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')) as [number, number]
+        const [scroll, inner] = (await page.evaluate(
+          '[document.documentElement.scrollWidth, window.innerWidth]',
+        )) as [number, number]
         assert.ok(scroll <= inner, `${what}: ${scroll} px wide in a ${inner} px window`)
-        for (const box of await page.locator('input:visible, button:visible').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().right))) {
+        for (const box of await page
+          .locator('input:visible, button:visible')
+          .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().right))) {
           assert.ok(box <= inner, `${what}: a field or button ends at ${box} px, past the ${inner} px window`)
         }
       }
       // SHUTTERPROOF_KEEP_SCREENSHOTS=DIR keeps the screenshots for a look.
-      const shots = process.env.SHUTTERPROOF_KEEP_SCREENSHOTS ? join(process.env.SHUTTERPROOF_KEEP_SCREENSHOTS, size.name) : tempDir('sp-signin-shots-')
+      const shots = process.env.SHUTTERPROOF_KEEP_SCREENSHOTS
+        ? join(process.env.SHUTTERPROOF_KEEP_SCREENSHOTS, size.name)
+        : tempDir('sp-signin-shots-')
       mkdirSync(shots, { recursive: true })
 
       await page.goto(link)
@@ -103,7 +125,10 @@ for (const size of SIZES) {
       await page.getByRole('button', { name: 'E-mail me a code' }).click()
       await page.waitForURL(`${link}/signin`)
       assert.is(await page.locator('h1').textContent(), 'Check your e-mail')
-      assert.match(await page.locator('p.meta').first().textContent() ?? '', `If ${CLIENT} may open these files`)
+      assert.match(
+        (await page.locator('p.meta').first().textContent()) ?? '',
+        `If ${CLIENT} may open these files`,
+      )
       const codeBox = page.getByLabel('Code')
       assert.is(await codeBox.getAttribute('autocomplete'), 'one-time-code')
       assert.is(await codeBox.getAttribute('inputmode'), 'numeric')
@@ -125,13 +150,22 @@ for (const size of SIZES) {
       assert.is(signin!.sameSite, 'Lax')
       assert.is(await page.evaluate('document.cookie'), '', 'page scripts cannot read the sign-in')
 
-      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'IMG_0001.jpg' }).click()])
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: 'IMG_0001.jpg' }).click(),
+      ])
       const saved = join(shots, 'IMG_0001.jpg')
       await download.saveAs(saved)
-      assert.ok(readFileSync(saved).equals(w.files['previews/IMG_0001.jpg']!), 'the downloaded file is the file')
+      assert.ok(
+        readFileSync(saved).equals(w.files['previews/IMG_0001.jpg']!),
+        'the downloaded file is the file',
+      )
       assert.equal(problems, [])
 
-      const log = w.registry.accessLog(share.id).filter((e) => e.recipient === CLIENT).map((e) => `${e.event}:${e.outcome}`)
+      const log = w.registry
+        .accessLog(share.id)
+        .filter((e) => e.recipient === CLIENT)
+        .map((e) => `${e.event}:${e.outcome}`)
       assert.ok(log.includes('signin:code_ok') && log.includes('download:ok'), log.join(', '))
     } finally {
       await browser.close()

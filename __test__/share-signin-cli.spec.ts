@@ -32,9 +32,26 @@ interface Served {
 
 /** Starts `share serve --json` and resolves once it printed its line. */
 async function serve(home: string, root: string, env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'share', 'serve', '--port', '0', '--root', root, '--home', home, '--json'], {
-    env: { ...process.env, NO_COLOR: '1', SHUTTERPROOF_SMTP_URL: '', SHUTTERPROOF_SMTP_FROM: '', ...env },
-  })
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      TSX,
+      join(REPO, 'lib/cli/main.ts'),
+      'share',
+      'serve',
+      '--port',
+      '0',
+      '--root',
+      root,
+      '--home',
+      home,
+      '--json',
+    ],
+    {
+      env: { ...process.env, NO_COLOR: '1', SHUTTERPROOF_SMTP_URL: '', SHUTTERPROOF_SMTP_FROM: '', ...env },
+    },
+  )
   let out = ''
   let err = ''
   child.stderr.on('data', (d: Buffer) => (err += d.toString()))
@@ -101,16 +118,39 @@ it('create --to → serve mails codes via share.json smtp → audit by recipient
   const { root, session, home } = world()
   ctx.sink = await startSmtpSink()
   mkdirSync(home, { recursive: true, mode: 0o700 })
-  writeFileSync(join(home, 'share.json'), JSON.stringify({ smtp: { url: `smtp://127.0.0.1:${ctx.sink.port}`, from: FROM, timeout: '10s' } }))
+  writeFileSync(
+    join(home, 'share.json'),
+    JSON.stringify({ smtp: { url: `smtp://127.0.0.1:${ctx.sink.port}`, from: FROM, timeout: '10s' } }),
+  )
 
-  const made = cli(['share', 'create', session, join(session, 'previews/a.jpg'), join(session, 'previews/b.jpg'), '--to', 'Ann@Example.COM', '--to', BOB, '--label', 'Smith selects', '--home', home])
+  const made = cli([
+    'share',
+    'create',
+    session,
+    join(session, 'previews/a.jpg'),
+    join(session, 'previews/b.jpg'),
+    '--to',
+    'Ann@Example.COM',
+    '--to',
+    BOB,
+    '--label',
+    'Smith selects',
+    '--home',
+    home,
+  ])
   assert.is(made.status, 0, made.stderr)
   assert.match(made.stderr, `only for: ${ANN}, ${BOB} (each signs in with a code e-mailed to them`)
   assert.not.match(made.stderr, 'no SMTP server is configured')
   const url = made.stdout.trim()
   const id = /share ([a-z2-7]+):/.exec(made.stderr)![1]!
   const listed = JSON.parse(cli(['share', 'list', '--json', '--home', home]).stdout).shares[0]
-  assert.equal(listed.recipients.map((r: { address: string; status: string }) => [r.address, r.status]), [[ANN, 'active'], [BOB, 'active']])
+  assert.equal(
+    listed.recipients.map((r: { address: string; status: string }) => [r.address, r.status]),
+    [
+      [ANN, 'active'],
+      [BOB, 'active'],
+    ],
+  )
 
   const first = await serve(home, root)
   ctx.served.push(first)
@@ -147,7 +187,13 @@ it('create --to → serve mails codes via share.json smtp → audit by recipient
   assert.match(revoked.stdout, `revoked ${ANN} on ${id} at `)
   assert.match(revoked.stdout, "the link's other recipients go on")
   const after = JSON.parse(cli(['share', 'audit', '--json', '--home', home]).stdout)
-  assert.equal(after.byRecipient.map((r: { address: string; status: string }) => [r.address, r.status]), [[ANN, 'revoked'], [BOB, 'active']])
+  assert.equal(
+    after.byRecipient.map((r: { address: string; status: string }) => [r.address, r.status]),
+    [
+      [ANN, 'revoked'],
+      [BOB, 'active'],
+    ],
+  )
   assert.match(cli(['share', 'audit', '--home', home]).stdout, new RegExp(`  ${id}  ${ANN}  revoked \\d{4}-`))
 
   // The server again (the same server key, so the sign-ins still verify): Ann's opens nothing, Bob's still works.
@@ -161,15 +207,30 @@ it('create --to → serve mails codes via share.json smtp → audit by recipient
   assert.is((await bobAgain.get(`${path}/f/1`)).status, 200)
   const unknown = cli(['share', 'revoke', id, '--to', 'carol@example.com', '--home', home])
   assert.is(unknown.status, 2)
-  assert.match(unknown.stderr, `"carol@example.com" is not a recipient of share ${id}; its recipients are ${ANN}, ${BOB}`)
+  assert.match(
+    unknown.stderr,
+    `"carol@example.com" is not a recipient of share ${id}; its recipients are ${ANN}, ${BOB}`,
+  )
 })
 
 it('SHUTTERPROOF_SMTP_URL wins over share.json; a server that cannot be reached is a warning at start and a 503 page, not a hang', async (ctx) => {
   const { root, session, home } = world()
   ctx.sink = await startSmtpSink()
   mkdirSync(home, { recursive: true, mode: 0o700 })
-  writeFileSync(join(home, 'share.json'), JSON.stringify({ smtp: { url: 'smtp://127.0.0.1:1', from: FROM, timeout: '5s' } }))
-  const url = cli(['share', 'create', session, join(session, 'previews/a.jpg'), '--to', ANN, '--home', home]).stdout.trim()
+  writeFileSync(
+    join(home, 'share.json'),
+    JSON.stringify({ smtp: { url: 'smtp://127.0.0.1:1', from: FROM, timeout: '5s' } }),
+  )
+  const url = cli([
+    'share',
+    'create',
+    session,
+    join(session, 'previews/a.jpg'),
+    '--to',
+    ANN,
+    '--home',
+    home,
+  ]).stdout.trim()
   const viaEnv = await serve(home, root, { SHUTTERPROOF_SMTP_URL: `smtp://127.0.0.1:${ctx.sink.port}` })
   ctx.served.push(viaEnv)
   assert.is(viaEnv.line.mail, `127.0.0.1:${ctx.sink.port} (STARTTLS if offered)`)
@@ -188,14 +249,23 @@ it('SHUTTERPROOF_SMTP_URL wins over share.json; a server that cannot be reached 
 
 test('no SMTP configured: create --to warns, serve warns and the sign-in page says e-mail is not set up; bad smtp settings are exit 2 without the password', async () => {
   const { root, session, home } = world()
-  const made = cli(['share', 'create', session, join(session, 'previews/a.jpg'), '--to', ANN, '--json', '--home', home], { env: { SHUTTERPROOF_SMTP_URL: '' } })
+  const made = cli(
+    ['share', 'create', session, join(session, 'previews/a.jpg'), '--to', ANN, '--json', '--home', home],
+    { env: { SHUTTERPROOF_SMTP_URL: '' } },
+  )
   assert.is(made.status, 0, made.stderr)
-  assert.match(made.stderr, 'warning: no SMTP server is configured, so share serve cannot mail sign-in codes: set SHUTTERPROOF_SMTP_URL')
+  assert.match(
+    made.stderr,
+    'warning: no SMTP server is configured, so share serve cannot mail sign-in codes: set SHUTTERPROOF_SMTP_URL',
+  )
   const served = await serve(home, root)
   try {
     assert.is(served.line.mail, null)
     await until(() => served.stderr().includes('bound to recipients'), 'the warning at start')
-    assert.match(served.stderr(), 'warning: 1 active link(s) are bound to recipients, but no SMTP server is configured')
+    assert.match(
+      served.stderr(),
+      'warning: 1 active link(s) are bound to recipients, but no SMTP server is configured',
+    )
     const page = await new Client(served.line.url).askCode(pathOf(JSON.parse(made.stdout).url), ANN)
     assert.is(page.status, 503)
     assert.match(page.text, 'not set up to send e-mail')
@@ -203,17 +273,37 @@ test('no SMTP configured: create --to warns, serve warns and the sign-in page sa
     await served.stop()
   }
 
-  const badUrl = cli(['share', 'serve', '--port', '0', '--root', root, '--home', home], { env: { SHUTTERPROOF_SMTP_URL: 'http://studio:hunter2@smtp.example.com' } })
+  const badUrl = cli(['share', 'serve', '--port', '0', '--root', root, '--home', home], {
+    env: { SHUTTERPROOF_SMTP_URL: 'http://studio:hunter2@smtp.example.com' },
+  })
   assert.is(badUrl.status, 2)
-  assert.match(badUrl.stderr, 'SHUTTERPROOF_SMTP_URL: the SMTP URL must start with smtp:// (STARTTLS) or smtps://')
+  assert.match(
+    badUrl.stderr,
+    'SHUTTERPROOF_SMTP_URL: the SMTP URL must start with smtp:// (STARTTLS) or smtps://',
+  )
   assert.not.match(badUrl.stderr, 'hunter2')
-  const notAddress = cli(['share', 'create', session, join(session, 'previews/a.jpg'), '--to', 'not-an-address', '--home', home])
+  const notAddress = cli([
+    'share',
+    'create',
+    session,
+    join(session, 'previews/a.jpg'),
+    '--to',
+    'not-an-address',
+    '--home',
+    home,
+  ])
   assert.is(notAddress.status, 2)
   assert.match(notAddress.stderr, '"not-an-address" is not an e-mail address a sign-in code can be sent to')
-  writeFileSync(join(home, 'share.json'), JSON.stringify({ smtp: { url: 'smtp://a@b.example', password: 'x' } }))
+  writeFileSync(
+    join(home, 'share.json'),
+    JSON.stringify({ smtp: { url: 'smtp://a@b.example', password: 'x' } }),
+  )
   const badField = cli(['share', 'list', '--home', home])
   assert.is(badField.status, 2)
-  assert.match(badField.stderr, 'share.json: unknown field "smtp.password" (known: url, from, caFile, timeout)')
+  assert.match(
+    badField.stderr,
+    'share.json: unknown field "smtp.password" (known: url, from, caFile, timeout)',
+  )
 })
 
 test.run()

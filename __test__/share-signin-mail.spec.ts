@@ -50,14 +50,24 @@ test.after.each(async (ctx) => {
 
 async function bound(ctx: Ctx, mailer: ShareMailer | undefined) {
   ctx.w = await shareWorld({}, { ...(mailer ? { mailer } : {}), log: (l) => ctx.log.push(l) })
-  const s = await ctx.w.registry.createShare({ session: ctx.w.session, scope: 'preview', items: ['previews/IMG_0001.jpg'], recipients: [CLIENT], label: 'Smith selects' })
+  const s = await ctx.w.registry.createShare({
+    session: ctx.w.session,
+    scope: 'preview',
+    items: ['previews/IMG_0001.jpg'],
+    recipients: [CLIENT],
+    label: 'Smith selects',
+  })
   return { s, path: pathOf(s.url), client: new Client(ctx.w.base) }
 }
 
 it('STARTTLS with a login: the password and the message only cross TLS; the code signs in', async (ctx) => {
   const certs = throwawayCertificate(tempDir('sp-smtp-cert-'))
   ctx.sink = await startSmtpSink({ starttls: certs, auth: { user: 'studio@example.com', pass: 'p@ss:w/rd' } })
-  ctx.mailer = createShareMailer({ url: `smtp://studio%40example.com:p%40ss%3Aw%2Frd@localhost:${ctx.sink.port}`, from: FROM, caFile: certs.certPath })
+  ctx.mailer = createShareMailer({
+    url: `smtp://studio%40example.com:p%40ss%3Aw%2Frd@localhost:${ctx.sink.port}`,
+    from: FROM,
+    caFile: certs.certPath,
+  })
   assert.is(ctx.mailer.describe, `localhost:${ctx.sink.port} (STARTTLS if offered)`)
   await ctx.mailer.verify()
   const { path, client } = await bound(ctx, ctx.mailer)
@@ -72,7 +82,11 @@ it('STARTTLS with a login: the password and the message only cross TLS; the code
 it('TLS from the first byte (smtps://)', async (ctx) => {
   const certs = throwawayCertificate(tempDir('sp-smtp-cert-'))
   ctx.sink = await startSmtpSink({ tls: certs, auth: { user: 'studio', pass: 'secret' } })
-  ctx.mailer = createShareMailer({ url: `smtps://studio:secret@localhost:${ctx.sink.port}`, from: FROM, caFile: certs.certPath })
+  ctx.mailer = createShareMailer({
+    url: `smtps://studio:secret@localhost:${ctx.sink.port}`,
+    from: FROM,
+    caFile: certs.certPath,
+  })
   assert.is(ctx.mailer.describe, `localhost:${ctx.sink.port} (TLS)`)
   const { path, client } = await bound(ctx, ctx.mailer)
   await client.askCode(path, CLIENT)
@@ -84,7 +98,11 @@ it('TLS from the first byte (smtps://)', async (ctx) => {
 it('a certificate the mailer does not trust: nothing is sent, the log says TLS, every page says mail cannot be sent', async (ctx) => {
   const certs = throwawayCertificate(tempDir('sp-smtp-cert-'))
   ctx.sink = await startSmtpSink({ starttls: certs, auth: { user: 'studio', pass: 'secret' } })
-  ctx.mailer = createShareMailer({ url: `smtp://studio:secret@localhost:${ctx.sink.port}`, from: FROM, timeout: '5s' })
+  ctx.mailer = createShareMailer({
+    url: `smtp://studio:secret@localhost:${ctx.sink.port}`,
+    from: FROM,
+    timeout: '5s',
+  })
   const { path, client } = await bound(ctx, ctx.mailer)
   assert.is((await client.askCode(path, CLIENT)).status, 200)
   await eventually(() => ctx.log.length > 0, 'the failure logged')
@@ -109,7 +127,9 @@ it('the server is down: the page answers at once, the log says why, the next pag
   await eventually(() => ctx.log.length > 0, 'the failure logged')
   assert.match(ctx.log[0]!, 'the server cannot be reached')
   assert.match(ctx.log[0]!, `127.0.0.1:${port}`)
-  assert.ok(ctx.w!.registry.accessLog(s.id).some((e) => e.outcome === 'send_failed' && e.recipient === CLIENT))
+  assert.ok(
+    ctx.w!.registry.accessLog(s.id).some((e) => e.outcome === 'send_failed' && e.recipient === CLIENT),
+  )
   const down = await client.askCode(path, 'someone@example.com')
   assert.is(down.status, 503)
   assert.is(down.headers['retry-after'], '60')
@@ -123,7 +143,11 @@ it('a server that accepts and never answers: the send fails after the timeout (n
   ctx.hung = createServer((socket) => sockets.push(socket)) // never greets
   ctx.hung.on('close', () => sockets.forEach((s) => s.destroy()))
   await new Promise<void>((r) => ctx.hung!.listen(0, '127.0.0.1', r))
-  ctx.mailer = createShareMailer({ url: `smtp://127.0.0.1:${(ctx.hung.address() as AddressInfo).port}`, from: FROM, timeout: '1s' })
+  ctx.mailer = createShareMailer({
+    url: `smtp://127.0.0.1:${(ctx.hung.address() as AddressInfo).port}`,
+    from: FROM,
+    timeout: '1s',
+  })
   const { path, client } = await bound(ctx, ctx.mailer)
   const started = Date.now()
   assert.is((await client.askCode(path, CLIENT)).status, 200)
@@ -166,27 +190,58 @@ test('no SMTP server configured: the page says e-mail is not set up (503) and th
 
 test('SMTP settings: environment wins over share.json; bad URLs are typed errors that never echo the password', () => {
   assert.equal(smtpSettingsFrom({}, undefined), undefined)
-  assert.equal(smtpSettingsFrom({ SHUTTERPROOF_SMTP_URL: 'smtp://a@b.example' }, { url: 'smtp://c@d.example', from: 'x@y.example' }), { url: 'smtp://a@b.example', from: 'x@y.example' })
-  assert.equal(smtpSettingsFrom({ SHUTTERPROOF_SMTP_FROM: 'f@g.example' }, { url: 'smtps://c@d.example', caFile: '/ca.pem' }), { url: 'smtps://c@d.example', from: 'f@g.example', caFile: '/ca.pem' })
+  assert.equal(
+    smtpSettingsFrom(
+      { SHUTTERPROOF_SMTP_URL: 'smtp://a@b.example' },
+      { url: 'smtp://c@d.example', from: 'x@y.example' },
+    ),
+    { url: 'smtp://a@b.example', from: 'x@y.example' },
+  )
+  assert.equal(
+    smtpSettingsFrom(
+      { SHUTTERPROOF_SMTP_FROM: 'f@g.example' },
+      { url: 'smtps://c@d.example', caFile: '/ca.pem' },
+    ),
+    { url: 'smtps://c@d.example', from: 'f@g.example', caFile: '/ca.pem' },
+  )
 
   const ok = resolveSmtp({ url: 'smtp://studio%40example.com:pw@smtp.example.com', from: FROM }, 'share.json')
-  assert.equal([ok.host, ok.port, ok.secure, ok.requireTLS, ok.photographer], ['smtp.example.com', 587, false, true, 'Jane Doe Photography'], 'STARTTLS required off this machine')
+  assert.equal(
+    [ok.host, ok.port, ok.secure, ok.requireTLS, ok.photographer],
+    ['smtp.example.com', 587, false, true, 'Jane Doe Photography'],
+    'STARTTLS required off this machine',
+  )
   assert.equal(ok.auth, { user: 'studio@example.com', pass: 'pw' })
   const tls = resolveSmtp({ url: 'smtps://studio%40example.com:pw@smtp.example.com' }, 'share.json')
-  assert.equal([tls.port, tls.secure, tls.from, tls.photographer], [465, true, 'studio@example.com', 'studio@example.com'], 'the sender defaults to the login when it is an address')
-  assert.is(resolveSmtp({ url: 'smtp://localhost:25', from: FROM }, 'x').requireTLS, false, 'a local relay may be plain')
+  assert.equal(
+    [tls.port, tls.secure, tls.from, tls.photographer],
+    [465, true, 'studio@example.com', 'studio@example.com'],
+    'the sender defaults to the login when it is an address',
+  )
+  assert.is(
+    resolveSmtp({ url: 'smtp://localhost:25', from: FROM }, 'x').requireTLS,
+    false,
+    'a local relay may be plain',
+  )
 
   const bad = (url: string, match: RegExp, from: string | null = FROM) =>
     assert.throws(
       () => resolveSmtp({ url, ...(from ? { from } : {}) }, '/home/me/.shutterproof/share.json'),
-      (e: Error & { code?: string }) => e.code === 'E_INVALID_ARGUMENT' && match.test(e.message) && e.message.includes('share.json') && !e.message.includes('hunter2'),
+      (e: Error & { code?: string }) =>
+        e.code === 'E_INVALID_ARGUMENT' &&
+        match.test(e.message) &&
+        e.message.includes('share.json') &&
+        !e.message.includes('hunter2'),
     )
   bad('http://u:hunter2@smtp.example.com', /must start with smtp:\/\/ \(STARTTLS\) or smtps:\/\//)
   bad('smtp://u:hunter2@smtp.example.com/x', /has a path/)
   bad('smtp://u:hunter2@smtp.example.com?tls=off', /takes no \?options/)
   bad('smtp://u:hunter2@smtp.example.com', /no sender address/, null)
   bad('not a url hunter2', /is not a URL/)
-  assert.throws(() => resolveSmtp({ url: 'smtp://a@b.example', from: FROM, caFile: '/nonexistent/ca.pem' }, 'share.json'), /cannot read smtp\.caFile \/nonexistent\/ca\.pem \(ENOENT\)/)
+  assert.throws(
+    () => resolveSmtp({ url: 'smtp://a@b.example', from: FROM, caFile: '/nonexistent/ca.pem' }, 'share.json'),
+    /cannot read smtp\.caFile \/nonexistent\/ca\.pem \(ENOENT\)/,
+  )
   assert.is(redactSmtpUrl('smtp://u:hunter2@h.example:587'), 'smtp://u:***@h.example:587')
 })
 

@@ -20,7 +20,10 @@ import { http, pathOf, shareWorld, type ShareWorld } from './support/share-serve
 import { smtpSinkMissing, startSmtpSink, type SmtpSink } from './support/smtp-sink'
 
 const missing = smtpSinkMissing()
-if (missing) console.warn(`\n!!! SKIPPED: ${missing}: the sign-in timing test needs a real SMTP server (a code must really be sent)\n`)
+if (missing)
+  console.warn(
+    `\n!!! SKIPPED: ${missing}: the sign-in timing test needs a real SMTP server (a code must really be sent)\n`,
+  )
 
 const RECIPIENT = 'client@example.com'
 const STRANGER = 'cliemt@example.com' // the same length: the page differs only in one letter
@@ -50,10 +53,12 @@ function median(xs: readonly number[]): number {
 
 /** Mann–Whitney U as a z-score (normal approximation with the tie correction): > 0 when `a` tends to be slower. */
 function mannWhitneyZ(a: readonly number[], b: readonly number[]): number {
-  const all = [...a.map((v) => ({ v, a: true })), ...b.map((v) => ({ v, a: false }))].sort((x, y) => x.v - y.v)
+  const all = [...a.map((v) => ({ v, a: true })), ...b.map((v) => ({ v, a: false }))].sort(
+    (x, y) => x.v - y.v,
+  )
   const ranks = new Array<number>(all.length)
   let ties = 0
-  for (let i = 0; i < all.length; ) {
+  for (let i = 0; i < all.length;) {
     let j = i
     while (j + 1 < all.length && all[j + 1]!.v === all[i]!.v) j++
     for (let k = i; k <= j; k++) ranks[k] = (i + j) / 2 + 1
@@ -76,7 +81,12 @@ async function measure(base: string, path: string): Promise<{ recipient: number[
   const ask = async (email: string) => {
     const body = new URLSearchParams({ email }).toString()
     const start = process.hrtime.bigint()
-    const r = await http(base, `${path}/signin`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body, agent })
+    const r = await http(base, `${path}/signin`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body,
+      agent,
+    })
     const ms = Number(process.hrtime.bigint() - start) / 1e6
     assert.is(r.status, 200, r.text)
     return ms
@@ -96,15 +106,38 @@ async function measure(base: string, path: string): Promise<{ recipient: number[
   return out
 }
 
-async function world(ctx: Ctx, leak?: (handler: ReturnType<typeof createShareHandler>) => (req: IncomingMessage, res: ServerResponse) => void) {
+async function world(
+  ctx: Ctx,
+  leak?: (
+    handler: ReturnType<typeof createShareHandler>,
+  ) => (req: IncomingMessage, res: ServerResponse) => void,
+) {
   ctx.sink = await startSmtpSink()
-  ctx.mailer = createShareMailer({ url: `smtp://127.0.0.1:${ctx.sink.port}`, from: 'Jane Doe Photography <studio@example.com>' })
-  const options: Partial<ShareHandlerOptions> = { mailer: ctx.mailer, signIn: { codesPerAddress: 1e6, requestsPerClient: 1e6 }, log: () => {} }
+  ctx.mailer = createShareMailer({
+    url: `smtp://127.0.0.1:${ctx.sink.port}`,
+    from: 'Jane Doe Photography <studio@example.com>',
+  })
+  const options: Partial<ShareHandlerOptions> = {
+    mailer: ctx.mailer,
+    signIn: { codesPerAddress: 1e6, requestsPerClient: 1e6 },
+    log: () => {},
+  }
   ctx.w = await shareWorld({}, options)
-  const s = await ctx.w.registry.createShare({ session: ctx.w.session, scope: 'preview', items: ['previews/IMG_0001.jpg'], recipients: [RECIPIENT] })
+  const s = await ctx.w.registry.createShare({
+    session: ctx.w.session,
+    scope: 'preview',
+    items: ['previews/IMG_0001.jpg'],
+    recipients: [RECIPIENT],
+  })
   let base = ctx.w.base
   if (leak) {
-    const handler = createShareHandler({ registry: ctx.w.registry, serverKey: ctx.w.serverKey, root: ctx.w.root, clock: ctx.w.clock, ...options })
+    const handler = createShareHandler({
+      registry: ctx.w.registry,
+      serverKey: ctx.w.serverKey,
+      root: ctx.w.root,
+      clock: ctx.w.clock,
+      ...options,
+    })
     ctx.extra = createServer(leak(handler))
     await new Promise<void>((r) => ctx.extra!.listen(0, '127.0.0.1', r))
     base = `http://127.0.0.1:${(ctx.extra.address() as AddressInfo).port}`
@@ -142,7 +175,10 @@ it('the real handler: recipient and stranger answers are indistinguishable in ti
   assert.ok(Math.abs(z) <= CLEAR_SIGNAL, `the answer time tells recipients apart (z = ${z.toFixed(2)})`)
   // The codes were really issued and mailed, off the response path.
   await ctx.sink.waitFor((m) => m.rcptTos.includes(RECIPIENT))
-  assert.ok(ctx.sink.messages().every((m) => m.rcptTos.join() === RECIPIENT), 'mail only ever went to the recipient')
+  assert.ok(
+    ctx.sink.messages().every((m) => m.rcptTos.join() === RECIPIENT),
+    'mail only ever went to the recipient',
+  )
 })
 
 test.run()

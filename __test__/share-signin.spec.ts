@@ -97,7 +97,11 @@ it('the code arrives by real SMTP (text + HTML naming the photographer and label
     assert.match(body, /\d{4} \d{4}/)
     assert.match(body, '10 minutes')
   }
-  assert.not.match(mail.html!, /<img|src=|url\(|https?:\/\//i, 'no images, remote resources or links (no tracking)')
+  assert.not.match(
+    mail.html!,
+    /<img|src=|url\(|https?:\/\//i,
+    'no images, remote resources or links (no tracking)',
+  )
   assert.not.match(mail.text!, /https?:\/\//, 'no link in the text either')
   assert.is(mail.headers['auto-submitted'], 'auto-generated')
   const code = codeIn(mail)
@@ -126,11 +130,24 @@ it('the code arrives by real SMTP (text + HTML naming the photographer and label
   assert.match(again.text, 'That code does not work')
 
   // The used code typed again counts as a wrong code at Ann's address (after the answer).
-  await eventually(() => w.registry.accessLog(s.id).filter((e) => e.outcome === 'bad_code').length === 2, 'the second wrong code logged')
+  await eventually(
+    () => w.registry.accessLog(s.id).filter((e) => e.outcome === 'bad_code').length === 2,
+    'the second wrong code logged',
+  )
   const log = w.registry.accessLog(s.id)
   const mine = log.filter((e) => e.recipient === CLIENT).map((e) => `${e.event}:${e.outcome}`)
-  assert.equal(mine, ['signin:code_sent', 'signin:bad_code', 'signin:code_ok', 'view:ok', 'download:ok', 'signin:bad_code'])
-  assert.ok(log.filter((e) => e.event === 'download').every((e) => e.recipient === CLIENT), 'each download names who')
+  assert.equal(mine, [
+    'signin:code_sent',
+    'signin:bad_code',
+    'signin:code_ok',
+    'view:ok',
+    'download:ok',
+    'signin:bad_code',
+  ])
+  assert.ok(
+    log.filter((e) => e.event === 'download').every((e) => e.recipient === CLIENT),
+    'each download names who',
+  )
 })
 
 it('a code expires after 10 minutes; a new one can be asked for', async (ctx) => {
@@ -156,14 +173,22 @@ it('wrong codes are limited: 5 per address and link (in memory and in the databa
   const ann = new Client(w.base)
   await ann.askCode(path, CLIENT)
   const code = codeIn(await ctx.sink.waitFor())
-  for (let i = 0; i < 5; i++) assert.is((await ann.typeCode(path, CLIENT, otherCode(String(Number(code) + i)))).status, 401)
+  for (let i = 0; i < 5; i++)
+    assert.is((await ann.typeCode(path, CLIENT, otherCode(String(Number(code) + i)))).status, 401)
   const right = await ann.typeCode(path, CLIENT, code)
   assert.is(right.status, 401, 'after 5 wrong codes the right one no longer works')
   assert.match(right.text, 'stops after 5 wrong tries')
 
   // The database burnt the code too, so a restarted server (fresh memory) would refuse it.
-  await eventually(() => w.registry.accessLog(s.id).filter((e) => e.outcome === 'bad_code').length === 6, 'the wrong codes counted in the database')
-  assert.is(w.registry.checkSigninCode(s.id, CLIENT, code), undefined, 'the database refuses a code past 5 wrong tries')
+  await eventually(
+    () => w.registry.accessLog(s.id).filter((e) => e.outcome === 'bad_code').length === 6,
+    'the wrong codes counted in the database',
+  )
+  assert.is(
+    w.registry.checkSigninCode(s.id, CLIENT, code),
+    undefined,
+    'the database refuses a code past 5 wrong tries',
+  )
 
   // Per client address, across links: wrong codes count with wrong passwords (8 here).
   const other = pathOf((await boundShare(w)).url)
@@ -201,10 +226,21 @@ it('a non-recipient gets the same page and no mail, and no code of theirs ever w
   const stranger = await eve.askCode(path, 'stranger@example.com')
   const recipient = await new Client(w.base).askCode(path, CLIENT)
   assert.is(stranger.status, recipient.status)
-  assert.is(stranger.text.replaceAll('stranger@example.com', 'X'), recipient.text.replaceAll(CLIENT, 'X'), 'the same page, word for word')
-  assert.equal(Object.keys(stranger.headers).sort(), Object.keys(recipient.headers).sort(), 'the same headers')
+  assert.is(
+    stranger.text.replaceAll('stranger@example.com', 'X'),
+    recipient.text.replaceAll(CLIENT, 'X'),
+    'the same page, word for word',
+  )
+  assert.equal(
+    Object.keys(stranger.headers).sort(),
+    Object.keys(recipient.headers).sort(),
+    'the same headers',
+  )
   await ctx.sink.waitFor((m) => m.rcptTos.includes(CLIENT))
-  await eventually(() => w.registry.accessLog(s.id).some((e) => e.outcome === 'not_recipient'), 'the stranger counted in the log')
+  await eventually(
+    () => w.registry.accessLog(s.id).some((e) => e.outcome === 'not_recipient'),
+    'the stranger counted in the log',
+  )
   assert.equal(
     ctx.sink.messages().map((m) => m.rcptTos),
     [[CLIENT]],
@@ -219,7 +255,7 @@ it('a non-recipient gets the same page and no mail, and no code of theirs ever w
   assert.match(guess.text, 'That code does not work')
 })
 
-it('a forwarded link without the mailbox gets nothing: no page, no file, no archive, and no other link\'s sign-in opens it', async (ctx) => {
+it("a forwarded link without the mailbox gets nothing: no page, no file, no archive, and no other link's sign-in opens it", async (ctx) => {
   await world(ctx)
   const { w } = ctx
   const a = await boundShare(w)
@@ -269,10 +305,16 @@ it('revoking one recipient: their sign-in stops at once and they get no more cod
 
   const count = ctx.sink.messages().length
   assert.is((await ann.askCode(path, CLIENT)).status, 200, 'the same answer as for anyone')
-  await eventually(() => w.registry.accessLog(s.id).some((e) => e.outcome === 'not_recipient'), 'the request handled')
+  await eventually(
+    () => w.registry.accessLog(s.id).some((e) => e.outcome === 'not_recipient'),
+    'the request handled',
+  )
   assert.is(ctx.sink.messages().length, count, 'no code for a revoked recipient')
   assert.is(w.registry.getShare(s.id)!.status, 'active')
-  assert.throws(() => w.registry.revokeRecipient(s.id, 'nobody@example.com'), (e: Error & { code?: string }) => e.code === 'E_SHARE_NOT_FOUND' && /second@example\.com/.test(e.message))
+  assert.throws(
+    () => w.registry.revokeRecipient(s.id, 'nobody@example.com'),
+    (e: Error & { code?: string }) => e.code === 'E_SHARE_NOT_FOUND' && /second@example\.com/.test(e.message),
+  )
 })
 
 it('combines with a password, download limits, scopes and expiry', async (ctx) => {
@@ -300,7 +342,11 @@ it('combines with a password, download limits, scopes and expiry', async (ctx) =
   assert.is((await ann.post(path, { password: 'wrong-wrong-wrong-wrong' })).status, 401)
   assert.is((await ann.post(path, { password: 'velvet-quarry-lantern-osprey' })).status, 303)
   assert.is((await ann.get(path)).status, 200)
-  assert.is((await ann.get(`${path}/p/raw/IMG_0001.CR3`)).status, 404, 'a preview link never serves a full-resolution file')
+  assert.is(
+    (await ann.get(`${path}/p/raw/IMG_0001.CR3`)).status,
+    404,
+    'a preview link never serves a full-resolution file',
+  )
   assert.is((await ann.get(`${path}/f/0`)).status, 200)
   assert.is((await ann.get(`${path}/f/0`)).status, 429, 'download limit')
   const pw = w.registry.accessLog(s.id).find((e) => e.event === 'password' && e.outcome === 'password_ok')

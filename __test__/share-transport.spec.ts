@@ -11,15 +11,35 @@ import { createShareHandler } from '../lib/share/handler'
 import { proxyTrust } from '../lib/share/proxy'
 import { loopbackWarning, publicUrlOf } from '../lib/share/public-url'
 import { redactPath } from '../lib/share/request-log'
-import { http, pathOf, postPassword, rawExchange, rawHeaders, shareWorld, throwawayCertificate, type ShareWorld } from './support/share-server'
+import {
+  http,
+  pathOf,
+  postPassword,
+  rawExchange,
+  rawHeaders,
+  shareWorld,
+  throwawayCertificate,
+  type ShareWorld,
+} from './support/share-server'
 import { tempDir } from './support/fixtures'
 
 const test = suite('share transport')
 const PASSWORD = 'correct horse battery staple'
-const PRIVACY = ['x-robots-tag', 'referrer-policy', 'cache-control', 'x-content-type-options', 'content-security-policy']
+const PRIVACY = [
+  'x-robots-tag',
+  'referrer-policy',
+  'cache-control',
+  'x-content-type-options',
+  'content-security-policy',
+]
 
 async function passwordShare(w: ShareWorld) {
-  return w.registry.createShare({ session: w.session, scope: 'full', items: ['raw/IMG_0001.CR3'], password: PASSWORD })
+  return w.registry.createShare({
+    session: w.session,
+    scope: 'full',
+    items: ['raw/IMG_0001.CR3'],
+    password: PASSWORD,
+  })
 }
 
 test("Node's own answers carry the privacy headers: 400 for a malformed request, 431 for headers too large", async () => {
@@ -28,7 +48,12 @@ test("Node's own answers carry the privacy headers: 400 for a malformed request,
     const bad = rawHeaders(await rawExchange(w.base, 'GET /\x01 HTTP/1.1\r\nHost: x\r\n\r\n'))
     assert.is(bad.status, 400)
     for (const h of PRIVACY) assert.ok(bad.headers[h], `400 has ${h}`)
-    const big = rawHeaders(await rawExchange(w.base, `GET /robots.txt HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`))
+    const big = rawHeaders(
+      await rawExchange(
+        w.base,
+        `GET /robots.txt HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      ),
+    )
     assert.is(big.status, 431)
     for (const h of PRIVACY) assert.ok(big.headers[h], `431 has ${h}`)
     assert.is(big.headers['x-robots-tag'], 'noindex, nofollow, noarchive')
@@ -51,7 +76,9 @@ test('headers that never finish arriving: the connection is answered 408 (with t
 
 /** Every link of a page (`href` and `src`), resolved against the page's own path. */
 function linksOf(html: string, pagePath: string): string[] {
-  return [...html.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => new URL(m[1]!.replaceAll('&amp;', '&'), `http://host${pagePath}`).pathname)
+  return [...html.matchAll(/(?:href|src)="([^"]+)"/g)].map(
+    (m) => new URL(m[1]!.replaceAll('&amp;', '&'), `http://host${pagePath}`).pathname,
+  )
 }
 
 test('basePath: mounted under /share in plain node:http, every link, form action, redirect and cookie path carries it', async () => {
@@ -67,7 +94,9 @@ test('basePath: mounted under /share in plain node:http, every link, form action
     assert.is(ok.status, 303)
     assert.is(ok.headers.location, p)
     assert.match(String(ok.headers['set-cookie']), `Path=${p};`)
-    const page = await http(w.base, p, { headers: { Cookie: String(ok.headers['set-cookie']).split(';')[0]! } })
+    const page = await http(w.base, p, {
+      headers: { Cookie: String(ok.headers['set-cookie']).split(';')[0]! },
+    })
     assert.is(page.status, 200)
     // The gallery's links are relative to the link's own URL, so they carry the prefix.
     assert.ok(linksOf(page.text, p).includes(`${p}/f/0`), `${p}/f/0 among ${linksOf(page.text, p)}`)
@@ -81,13 +110,22 @@ test('basePath: mounted under /share in plain node:http, every link, form action
 test('basePath defaults to the public URL path; under Express-style mounting req.baseUrl is used', async () => {
   const w = await shareWorld({ publicUrl: 'https://example.com/photos/' })
   try {
-    const s = await w.registry.createShare({ session: w.session, scope: 'preview', items: ['previews/IMG_0001.jpg'] })
+    const s = await w.registry.createShare({
+      session: w.session,
+      scope: 'preview',
+      items: ['previews/IMG_0001.jpg'],
+    })
     assert.match(s.url, /^https:\/\/example\.com\/photos\/s\/[a-z2-7]{68}$/)
     const page = await http(w.base, pathOf(s.url))
     assert.is(page.status, 200)
     assert.ok(linksOf(page.text, pathOf(s.url)).includes(`${pathOf(s.url)}/f/0`))
     // Express strips its mount path from req.url and keeps it in req.baseUrl.
-    const handler = createShareHandler({ registry: w.registry, serverKey: w.serverKey, root: w.root, clock: w.clock })
+    const handler = createShareHandler({
+      registry: w.registry,
+      serverKey: w.serverKey,
+      root: w.root,
+      clock: w.clock,
+    })
     const app = createServer((req: IncomingMessage & { baseUrl?: string }, res) => {
       if (!req.url!.startsWith('/mnt/')) return res.end('not mounted')
       req.baseUrl = '/mnt'
@@ -114,14 +152,27 @@ test('one log line per request: client, method, path without the secret, status,
   const lines: string[] = []
   const w = await shareWorld({}, { requestLog: (l) => lines.push(l) })
   try {
-    const s = await w.registry.createShare({ session: w.session, scope: 'preview', items: ['previews/IMG_0001.jpg'] })
+    const s = await w.registry.createShare({
+      session: w.session,
+      scope: 'preview',
+      items: ['previews/IMG_0001.jpg'],
+    })
     await http(w.base, pathOf(s.url))
     await http(w.base, `${pathOf(s.url)}/f/0`)
     while (lines.length < 2) await new Promise((r) => setTimeout(r, 10))
-    assert.match(lines[0]!, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z 127\\.0\\.0\\.1 GET /s/${s.id}… 200 \\d+ \\d+ms$`))
+    assert.match(
+      lines[0]!,
+      new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z 127\\.0\\.0\\.1 GET /s/${s.id}… 200 \\d+ \\d+ms$`),
+    )
     assert.match(lines[1]!, new RegExp(`GET /s/${s.id}…/f/0 200 (\\d+) \\d+ms$`))
-    assert.ok(Number(/ 200 (\d+) /.exec(lines[1]!)![1]) > w.files['previews/IMG_0001.jpg']!.length, 'bytes sent, headers included')
-    assert.ok(lines.every((l) => !l.includes(s.token.slice(16))), 'the secret is never logged')
+    assert.ok(
+      Number(/ 200 (\d+) /.exec(lines[1]!)![1]) > w.files['previews/IMG_0001.jpg']!.length,
+      'bytes sent, headers included',
+    )
+    assert.ok(
+      lines.every((l) => !l.includes(s.token.slice(16))),
+      'the secret is never logged',
+    )
     assert.is(redactPath('/s/a\nb?secret=1'), '/s/a%0Ab')
   } finally {
     await w.close()
@@ -137,7 +188,14 @@ test('direct HTTPS (--tls-cert/--tls-key): pages and downloads over TLS, grant c
     const post = await new Promise<{ status: number; cookie: string }>((resolve, reject) => {
       const body = new URLSearchParams({ password: PASSWORD }).toString()
       const req = httpsRequest(
-        { host: '127.0.0.1', port, path: pathOf(s.url), method: 'POST', ca: tls.cert, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } },
+        {
+          host: '127.0.0.1',
+          port,
+          path: pathOf(s.url),
+          method: 'POST',
+          ca: tls.cert,
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        },
         (res) => {
           res.resume()
           resolve({ status: res.statusCode!, cookie: String(res.headers['set-cookie']) })
@@ -168,13 +226,36 @@ test('an https public URL makes the grant cookie Secure even where the proxy hop
 
 test('proxy trust: X-Forwarded-For/Proto only from listed proxies, read from the right; bad entries refused', () => {
   const req = (peer: string, xff?: string, proto?: string) =>
-    ({ socket: { remoteAddress: peer }, headers: { ...(xff ? { 'x-forwarded-for': xff } : {}), ...(proto ? { 'x-forwarded-proto': proto } : {}) } }) as never
+    ({
+      socket: { remoteAddress: peer },
+      headers: {
+        ...(xff ? { 'x-forwarded-for': xff } : {}),
+        ...(proto ? { 'x-forwarded-proto': proto } : {}),
+      },
+    }) as never
   const list = proxyTrust(['127.0.0.1', '10.0.0.0/8'])
-  assert.equal(list.view(req('127.0.0.1', '198.51.100.7, 203.0.113.5', 'https')), { address: '203.0.113.5', https: true })
-  assert.equal(list.view(req('::ffff:127.0.0.1', '203.0.113.5, 10.1.2.3')), { address: '203.0.113.5', https: false }, 'listed proxies in the chain are skipped')
-  assert.equal(list.view(req('203.0.113.9', '127.0.0.1', 'https')), { address: '203.0.113.9', https: false }, 'a peer not listed cannot speak for anyone')
-  assert.equal(proxyTrust(false).view(req('127.0.0.1', '203.0.113.5', 'https')), { address: '127.0.0.1', https: false })
-  assert.equal(proxyTrust(['loopback']).view(req('::1', '2001:db8::1')), { address: '2001:db8::1', https: false })
+  assert.equal(list.view(req('127.0.0.1', '198.51.100.7, 203.0.113.5', 'https')), {
+    address: '203.0.113.5',
+    https: true,
+  })
+  assert.equal(
+    list.view(req('::ffff:127.0.0.1', '203.0.113.5, 10.1.2.3')),
+    { address: '203.0.113.5', https: false },
+    'listed proxies in the chain are skipped',
+  )
+  assert.equal(
+    list.view(req('203.0.113.9', '127.0.0.1', 'https')),
+    { address: '203.0.113.9', https: false },
+    'a peer not listed cannot speak for anyone',
+  )
+  assert.equal(proxyTrust(false).view(req('127.0.0.1', '203.0.113.5', 'https')), {
+    address: '127.0.0.1',
+    https: false,
+  })
+  assert.equal(proxyTrust(['loopback']).view(req('::1', '2001:db8::1')), {
+    address: '2001:db8::1',
+    https: false,
+  })
   for (const bad of ['banana', '10.0.0.0/33', '1.2.3.4/8/9', '']) {
     try {
       proxyTrust([bad])
@@ -197,7 +278,13 @@ test('public URL: checked, trailing slash dropped; loopback links warned about',
       assert.is((err as ShutterproofError).code, 'E_INVALID_ARGUMENT', bad)
     }
   }
-  for (const local of ['http://127.0.0.1:8765', 'http://localhost:8765', 'http://[::1]:8765', 'http://0.0.0.0']) assert.ok(loopbackWarning(local), local)
+  for (const local of [
+    'http://127.0.0.1:8765',
+    'http://localhost:8765',
+    'http://[::1]:8765',
+    'http://0.0.0.0',
+  ])
+    assert.ok(loopbackWarning(local), local)
   assert.is(loopbackWarning('https://photos.example.com'), undefined)
 })
 

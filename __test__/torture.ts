@@ -62,14 +62,24 @@ function sha(path: string): string {
 function makeCard(): { dir: string; files: Map<string, string> } {
   const dir = tempDir('sp-torture-card-')
   const names: string[] = []
-  for (let i = 0; i < FILES; i++) names.push(`DCIM/${100 + (i % 3)}CANON/IMG_${String(i).padStart(4, '0')}.${i % 4 === 0 ? 'CR3' : 'JPG'}`)
-  names.push('DCIM/100CANON/back\\slash.JPG', 'DCIM/100CANON/Cafe\u0301 Rene\u0301e.JPG', `DCIM/101CANON/${'L'.repeat(246)}.JPG`, 'MISC/empty.dat')
+  for (let i = 0; i < FILES; i++)
+    names.push(`DCIM/${100 + (i % 3)}CANON/IMG_${String(i).padStart(4, '0')}.${i % 4 === 0 ? 'CR3' : 'JPG'}`)
+  names.push(
+    'DCIM/100CANON/back\\slash.JPG',
+    'DCIM/100CANON/Cafe\u0301 Rene\u0301e.JPG',
+    `DCIM/101CANON/${'L'.repeat(246)}.JPG`,
+    'MISC/empty.dat',
+  )
   const files = new Map<string, string>()
   let block = Buffer.alloc(0)
   for (const [i, rel] of names.entries()) {
     const abs = join(dir, rel)
     mkdirSync(join(abs, '..'), { recursive: true })
-    const size = rel.endsWith('empty.dat') ? 0 : rel.endsWith('.CR3') ? 4_000_000 + i * 997 : 200_000 + Math.floor(random() * 1_500_000)
+    const size = rel.endsWith('empty.dat')
+      ? 0
+      : rel.endsWith('.CR3')
+        ? 4_000_000 + i * 997
+        : 200_000 + Math.floor(random() * 1_500_000)
     if (block.length < size) block = Buffer.alloc(size)
     for (let o = 0; o < size; o += 4) block.writeUInt32LE((i * 2654435761 + o * 40503) >>> 0, o)
     writeFileSync(abs, block.subarray(0, size))
@@ -88,9 +98,14 @@ interface KillPoint {
 }
 
 /** Runs the CLI, SIGKILLing it at `kill` if it is still running then. */
-function run(cliArgs: string[], kill?: KillPoint): Promise<{ killed: boolean; status: number | null; out: string; ms: number }> {
+function run(
+  cliArgs: string[],
+  kill?: KillPoint,
+): Promise<{ killed: boolean; status: number | null; out: string; ms: number }> {
   const started = performance.now()
-  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), ...cliArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), ...cliArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let out = ''
   child.stdout.on('data', (c: Buffer) => (out += c.toString()))
   child.stderr.on('data', (c: Buffer) => (out += c.toString()))
@@ -135,48 +150,85 @@ function checkFinalNames(root: string, card: Map<string, string>, when: string):
     n++
     const want = card.get(rel)
     if (!want) problem(`${when}: ${root}/${rel} is not a card file`)
-    else if (sha(join(root, rel)) !== want) problem(`${when}: ${root}/${rel} differs from the card under its final name`)
+    else if (sha(join(root, rel)) !== want)
+      problem(`${when}: ${root}/${rel} differs from the card under its final name`)
   }
   return n
 }
 
 const FOLDER = '2026-04-26_Torture_Card'
-const ingestArgs = (card: string, dests: string[]) => ['ingest', card, ...dests, '--client', 'Torture', '--shoot', 'Card', '--date', '2026-04-26', '--quiet']
+const ingestArgs = (card: string, dests: string[]) => [
+  'ingest',
+  card,
+  ...dests,
+  '--client',
+  'Torture',
+  '--shoot',
+  'Card',
+  '--date',
+  '2026-04-26',
+  '--quiet',
+]
 
-async function ingestRound(round: number, card: { dir: string; files: Map<string, string> }, fullMs: number): Promise<void> {
+async function ingestRound(
+  round: number,
+  card: { dir: string; files: Map<string, string> },
+  fullMs: number,
+): Promise<void> {
   const dests = [tempDir('sp-torture-d1-'), tempDir('sp-torture-d2-')]
   const roots = dests.map((d) => join(d, FOLDER))
   const kills: string[] = []
   // The first run is killed at a random point; each resume is killed too, with probability ½ (at most 3 kills).
   for (let attempt = 0; ; attempt++) {
-    const kill = attempt === 0 || (attempt < 3 && random() < 0.5) ? killPoint(fullMs, () => filesInPlace(roots[0]!).length, card.files.size) : undefined
+    const kill =
+      attempt === 0 || (attempt < 3 && random() < 0.5)
+        ? killPoint(fullMs, () => filesInPlace(roots[0]!).length, card.files.size)
+        : undefined
     const r = await run(ingestArgs(card.dir, dests), kill)
     if (r.killed) {
-      const inPlace = roots.map((root) => checkFinalNames(root, card.files, `ingest round ${round} after a kill at ${kill!.label}`))
+      const inPlace = roots.map((root) =>
+        checkFinalNames(root, card.files, `ingest round ${round} after a kill at ${kill!.label}`),
+      )
       kills.push(`${kill!.label} → ${inPlace.join('/')} files in place`)
       continue
     }
     if (kill) kills.push(`${kill.label} (finished first)`)
-    if (r.status !== 0) problem(`ingest round ${round}: the run after ${kills.length} kills exited ${r.status}: ${r.out.slice(-800)}`)
+    if (r.status !== 0)
+      problem(
+        `ingest round ${round}: the run after ${kills.length} kills exited ${r.status}: ${r.out.slice(-800)}`,
+      )
     break
   }
   for (const [i, root] of roots.entries()) {
     const n = checkFinalNames(root, card.files, `ingest round ${round} after completion`)
-    if (n !== card.files.size) problem(`ingest round ${round}: ${root} holds ${n} of ${card.files.size} files`)
+    if (n !== card.files.size)
+      problem(`ingest round ${round}: ${root} holds ${n} of ${card.files.size} files`)
     const partials = await nativeFindPartials(dests[i]!)
     if (partials.length) problem(`ingest round ${round}: temporaries left: ${partials.join(', ')}`)
-    for (const [cmd, sub] of [['ascmhl', 'diff'], ['ascmhl', 'info'], ['ascmhl-debug', 'verify']] as const) {
+    for (const [cmd, sub] of [
+      ['ascmhl', 'diff'],
+      ['ascmhl', 'info'],
+      ['ascmhl-debug', 'verify'],
+    ] as const) {
       const t = tool(cmd, [sub, root])
-      if (t.status !== 0) problem(`ingest round ${round}: ${cmd} ${sub} ${root} exited ${t.status}: ${t.output.slice(-600)}`)
+      if (t.status !== 0)
+        problem(`ingest round ${round}: ${cmd} ${sub} ${root} exited ${t.status}: ${t.output.slice(-600)}`)
     }
   }
   const stf = await run(['safe-to-format', card.dir, ...roots, '--rehash'])
-  if (stf.status !== 0) problem(`ingest round ${round}: safe-to-format --rehash exited ${stf.status}: ${stf.out.slice(-600)}`)
+  if (stf.status !== 0)
+    problem(`ingest round ${round}: safe-to-format --rehash exited ${stf.status}: ${stf.out.slice(-600)}`)
   console.log(`ingest ${round}: kill points ${kills.join(', ')}; resumed, checked`)
   for (const d of dests) rmSync(d, { recursive: true, force: true })
 }
 
-async function backupRound(round: number, session: string, store: string, auth: string[], fullMs: number): Promise<void> {
+async function backupRound(
+  round: number,
+  session: string,
+  store: string,
+  auth: string[],
+  fullMs: number,
+): Promise<void> {
   // New content each round, so each round writes new objects.
   for (let i = 0; i < 4; i++) {
     const p = join(session, 'EDITS', `round-${round}-${i}.tif`)
@@ -186,23 +238,40 @@ async function backupRound(round: number, session: string, store: string, auth: 
   const kills: string[] = []
   const objects = () => {
     const root = join(store, 'objects')
-    return existsSync(root) ? readdirSync(root).reduce((n, d) => n + readdirSync(join(root, d)).filter((f) => !f.startsWith('.')).length, 0) : 0
+    return existsSync(root)
+      ? readdirSync(root).reduce(
+          (n, d) => n + readdirSync(join(root, d)).filter((f) => !f.startsWith('.')).length,
+          0,
+        )
+      : 0
   }
   for (let attempt = 0; ; attempt++) {
     const before = objects()
-    const kill = attempt === 0 || (attempt < 3 && random() < 0.5) ? killPoint(fullMs, () => objects() - before, 4) : undefined
+    const kill =
+      attempt === 0 || (attempt < 3 && random() < 0.5)
+        ? killPoint(fullMs, () => objects() - before, 4)
+        : undefined
     const r = await run(['backup', session, store, ...auth, '--quiet'], kill)
     if (r.killed) {
       kills.push(kill!.label)
       // The previous snapshot (if any) must still restore-test completed; none must say so.
-      const hasSnapshot = existsSync(join(store, 'index')) && readdirSync(join(store, 'index')).some((n) => n.endsWith('.sealed') && !n.startsWith('.'))
+      const hasSnapshot =
+        existsSync(join(store, 'index')) &&
+        readdirSync(join(store, 'index')).some((n) => n.endsWith('.sealed') && !n.startsWith('.'))
       const t = await run(['restore-test', store, ...auth])
-      if (hasSnapshot && t.status !== 0) problem(`backup round ${round}: after a kill at ${kill!.label} the previous snapshot no longer restore-tests: ${t.out.slice(-600)}`)
-      if (!hasSnapshot && t.status !== 1) problem(`backup round ${round}: restore-test with no snapshot exited ${t.status}, not 1`)
+      if (hasSnapshot && t.status !== 0)
+        problem(
+          `backup round ${round}: after a kill at ${kill!.label} the previous snapshot no longer restore-tests: ${t.out.slice(-600)}`,
+        )
+      if (!hasSnapshot && t.status !== 1)
+        problem(`backup round ${round}: restore-test with no snapshot exited ${t.status}, not 1`)
       continue
     }
     if (kill) kills.push(`${kill.label} (finished first)`)
-    if (r.status !== 0) problem(`backup round ${round}: the run after ${kills.length} kills exited ${r.status}: ${r.out.slice(-800)}`)
+    if (r.status !== 0)
+      problem(
+        `backup round ${round}: the run after ${kills.length} kills exited ${r.status}: ${r.out.slice(-800)}`,
+      )
     break
   }
   const t = await run(['restore-test', store, ...auth])
@@ -214,20 +283,29 @@ async function backupRound(round: number, session: string, store: string, auth: 
   else {
     const want = filesInPlace(session)
     const got = filesInPlace(join(into, name))
-    if (want.join('\n') !== got.join('\n')) problem(`backup round ${round}: the restore lists other files than the session`)
-    for (const rel of want) if (got.includes(rel) && sha(join(session, rel)) !== sha(join(into, name, rel))) problem(`backup round ${round}: ${rel} restored with other bytes`)
+    if (want.join('\n') !== got.join('\n'))
+      problem(`backup round ${round}: the restore lists other files than the session`)
+    for (const rel of want)
+      if (got.includes(rel) && sha(join(session, rel)) !== sha(join(into, name, rel)))
+        problem(`backup round ${round}: ${rel} restored with other bytes`)
   }
   rmSync(into, { recursive: true, force: true })
-  console.log(`backup ${round}: kill points ${kills.join(', ')} (k = new objects); resumed, restore-tested, restored byte for byte`)
+  console.log(
+    `backup ${round}: kill points ${kills.join(', ')} (k = new objects); resumed, restore-tested, restored byte for byte`,
+  )
 }
 
 async function main(): Promise<void> {
   if (tool('ascmhl', ['--help']).status !== 0 || tool('ascmhl-debug', ['--help']).status !== 0) {
-    console.error('torture: needs the reference ascmhl tool (pip install ascmhl, or bash scripts/install-test-tools.sh)')
+    console.error(
+      'torture: needs the reference ascmhl tool (pip install ascmhl, or bash scripts/install-test-tools.sh)',
+    )
     process.exit(2)
   }
   const started = Date.now()
-  console.log(`torture: seed ${SEED}, ${KILLS} ingest rounds, ${BACKUP_KILLS} backup rounds, ${FILES + 4} card files`)
+  console.log(
+    `torture: seed ${SEED}, ${KILLS} ingest rounds, ${BACKUP_KILLS} backup rounds, ${FILES + 4} card files`,
+  )
   const card = makeCard()
   const clean = await run(ingestArgs(card.dir, [tempDir('sp-torture-clean-'), tempDir('sp-torture-clean-')]))
   if (clean.status !== 0) throw new Error(`a clean ingest failed: ${clean.out}`)
@@ -236,7 +314,12 @@ async function main(): Promise<void> {
 
   const dir = tempDir('sp-torture-backup-')
   const vaultFile = join(dir, 'studio.vault')
-  ;(await createVault(vaultFile, { passphrase: PASS, kdf: { memoryKiB: 8 * 1024, iterations: 1, parallelism: 1 } })).vault.close()
+  ;(
+    await createVault(vaultFile, {
+      passphrase: PASS,
+      kdf: { memoryKiB: 8 * 1024, iterations: 1, parallelism: 1 },
+    })
+  ).vault.close()
   writeFileSync(join(dir, 'pass.txt'), `${PASS}\n`)
   const auth = ['--vault', vaultFile, '--passphrase-file', join(dir, 'pass.txt')]
   // The session to back up: a fresh ingest of the card.
@@ -251,7 +334,9 @@ async function main(): Promise<void> {
   for (let round = 1; round <= BACKUP_KILLS; round++) await backupRound(round, session, store, auth, probe.ms)
 
   const minutes = ((Date.now() - started) / 60000).toFixed(1)
-  console.log(`torture: seed ${SEED}, ${KILLS} ingest rounds, ${BACKUP_KILLS} backup rounds, ${minutes} min, problems: ${problems.length}`)
+  console.log(
+    `torture: seed ${SEED}, ${KILLS} ingest rounds, ${BACKUP_KILLS} backup rounds, ${minutes} min, problems: ${problems.length}`,
+  )
   if (problems.length) {
     for (const p of problems) console.log(`- ${p}`)
     process.exit(1)

@@ -109,7 +109,8 @@ async function routeUnlock(route: Route): Promise<Unlock> {
 async function unlocksFor(v: Valid): Promise<Array<[string, Unlock]>> {
   const out: Array<[string, Unlock]> = [['raw file key', { fileKey: FILE_KEY }]]
   if (v.unlock.vault_key) out.push(['vault key', { vaultKey: hex(v.unlock.vault_key) }])
-  if (v.unlock.recovery_words) out.push(['recovery key', { recoveryKey: await recoveryKeyFromWords(v.unlock.recovery_words) }])
+  if (v.unlock.recovery_words)
+    out.push(['recovery key', { recoveryKey: await recoveryKeyFromWords(v.unlock.recovery_words) }])
   if (v.unlock.passphrase) out.push(['passphrase', { passphrase: v.unlock.passphrase }])
   return out
 }
@@ -143,7 +144,11 @@ test('sealed_v1.json: vault-short intermediates match (vault key path and recove
   const viaVault: Trace = {}
   const viaRecovery: Trace = {}
   await openSealedWebCrypto(hex(v.sealed), { vaultKey: hex(v.unlock.vault_key!) }, { trace: viaVault })
-  await openSealedWebCrypto(hex(v.sealed), { recoveryKey: await recoveryKeyFromWords(v.unlock.recovery_words!) }, { trace: viaRecovery })
+  await openSealedWebCrypto(
+    hex(v.sealed),
+    { recoveryKey: await recoveryKeyFromWords(v.unlock.recovery_words!) },
+    { trace: viaRecovery },
+  )
   const seen = { ...viaRecovery, ...viaVault }
   for (const [name, want] of Object.entries(v.intermediates!)) {
     assert.is(toHex(seen[name]), want, name)
@@ -170,15 +175,27 @@ test('sealed_v1.json: every invalid vector fails with the code listed for each u
   const routes = Object.keys(ROUTES).sort()
   assert.equal(routes, ['file_key', 'passphrase', 'recovery_key', 'vault_key'])
   for (const v of invalid) {
-    assert.ok(valid.some((x) => x.name === v.of), `${v.name}: its base ${v.of} is a valid vector`)
+    assert.ok(
+      valid.some((x) => x.name === v.of),
+      `${v.name}: its base ${v.of} is a valid vector`,
+    )
     assert.equal(Object.keys(v.errors).sort(), routes, `${v.name}: a code for every route`)
     for (const route of routes as Route[]) {
-      await refuses(openSealedWebCrypto(hex(v.sealed), await routeUnlock(route)), v.errors[route], `${v.name} (${route})`)
+      await refuses(
+        openSealedWebCrypto(hex(v.sealed), await routeUnlock(route)),
+        v.errors[route],
+        `${v.name} (${route})`,
+      )
     }
   }
   // The payload cases: a cut at and around each chunk boundary, extra bytes and chunks, swapped and spliced chunks.
   const payload = invalid.filter((v) => v.of === 'vault-three-chunks').map((v) => v.name)
-  for (const name of ['the final chunk missing (ends on a chunk boundary)', 'an extra chunk after the final chunk (chunk 1 again)', 'chunks 0 and 1 swapped', 'chunk 1 spliced from another file of the same vault']) {
+  for (const name of [
+    'the final chunk missing (ends on a chunk boundary)',
+    'an extra chunk after the final chunk (chunk 1 again)',
+    'chunks 0 and 1 swapped',
+    'chunk 1 spliced from another file of the same vault',
+  ]) {
     assert.ok(payload.includes(name), name)
   }
 })
@@ -189,20 +206,36 @@ test('sealed_v1.json: the vault key file opens with its passphrase and recovery 
     unlock: { passphrase: string; recovery_words: string }
     vault_key: string
     recovery_kek: string
-    invalid: Array<{ name: string; sealed: string; errors: Record<'passphrase' | 'recovery_key' | 'file_key', string> }>
+    invalid: Array<{
+      name: string
+      sealed: string
+      errors: Record<'passphrase' | 'recovery_key' | 'file_key', string>
+    }>
   }
   const bytes = hex(vkf.sealed)
   assert.is(toHex(new Uint8Array(readFileSync(join(DOCS, 'vault-key-file.spkey')))), vkf.sealed)
-  for (const unlock of [{ passphrase: vkf.unlock.passphrase }, { recoveryKey: await recoveryKeyFromWords(vkf.unlock.recovery_words) }, { fileKey: FILE_KEY }]) {
+  for (const unlock of [
+    { passphrase: vkf.unlock.passphrase },
+    { recoveryKey: await recoveryKeyFromWords(vkf.unlock.recovery_words) },
+    { fileKey: FILE_KEY },
+  ]) {
     const { vaultKey, recoveryKek } = await openVaultKeyFile(bytes, unlock)
     assert.is(toHex(vaultKey), vkf.vault_key)
     assert.is(toHex(recoveryKek), vkf.recovery_kek)
   }
-  await refuses(openSealedWebCrypto(bytes, { passphrase: vkf.unlock.passphrase }), 'E_FORMAT', 'vault key file opened as a sealed file')
+  await refuses(
+    openSealedWebCrypto(bytes, { passphrase: vkf.unlock.passphrase }),
+    'E_FORMAT',
+    'vault key file opened as a sealed file',
+  )
   for (const v of vkf.invalid) {
     assert.equal(Object.keys(v.errors).sort(), ['file_key', 'passphrase', 'recovery_key'], v.name)
     for (const route of ['passphrase', 'recovery_key', 'file_key'] as const) {
-      await refuses(openVaultKeyFile(hex(v.sealed), await routeUnlock(route)), v.errors[route], `${v.name} (${route})`)
+      await refuses(
+        openVaultKeyFile(hex(v.sealed), await routeUnlock(route)),
+        v.errors[route],
+        `${v.name} (${route})`,
+      )
     }
   }
 })
@@ -227,26 +260,45 @@ const editU32 = (v: Valid, at: number, x: number) => {
 test('header: magic, version, kind, stanza count, stanza type, truncation', async () => {
   const fk = { fileKey: FILE_KEY }
   await refuses(openSealedWebCrypto(edit(short, 0, 0x54), fk), 'E_FORMAT', 'bad magic')
-  await refuses(openSealedWebCrypto(new TextEncoder().encode('hello, not sealed at all'), fk), 'E_FORMAT', 'not sealed')
+  await refuses(
+    openSealedWebCrypto(new TextEncoder().encode('hello, not sealed at all'), fk),
+    'E_FORMAT',
+    'not sealed',
+  )
   await refuses(openSealedWebCrypto(edit(short, 8, 0x02), fk), 'E_FORMAT', 'version 2')
   await refuses(openSealedWebCrypto(edit(short, 9, 0x02), fk), 'E_FORMAT', 'kind 2')
   await refuses(openSealedWebCrypto(edit(short, 10, 0), fk), 'E_FORMAT', '0 stanzas')
   await refuses(openSealedWebCrypto(edit(short, 10, 9), fk), 'E_FORMAT', '9 stanzas')
   await refuses(openSealedWebCrypto(edit(short, 11, 0x04), fk), 'E_FORMAT', 'unknown stanza type')
-  await refuses(openSealedWebCrypto(edit(short, 11, 0x03), fk), undefined, 'vault stanza read as passphrase (76 not 80)')
+  await refuses(
+    openSealedWebCrypto(edit(short, 11, 0x03), fk),
+    undefined,
+    'vault stanza read as passphrase (76 not 80)',
+  )
   await refuses(openSealedWebCrypto(edit(short, 10, 3), fk), undefined, 'one stanza more than present')
-  await refuses(openSealedWebCrypto(edit(short, 10, 1), fk), 'E_AUTH', 'one stanza fewer (MAC at the wrong place)')
+  await refuses(
+    openSealedWebCrypto(edit(short, 10, 1), fk),
+    'E_AUTH',
+    'one stanza fewer (MAC at the wrong place)',
+  )
   for (const len of [0, 4, 8, 10, 11, 12, 91, 172, 204]) {
     await refuses(openSealedWebCrypto(hex(short.sealed).slice(0, len), fk), 'E_TRUNCATED', `cut to ${len}`)
   }
   // A vault key file is not a sealed file, and the other way round (kind is authenticated by the MAC too).
   await refuses(openSealedWebCrypto(edit(short, 9, 0x01), fk), 'E_FORMAT', 'kind 1 opened as a file')
-  await refuses(openSealedWebCrypto(edit(short, 9, 0x01), fk, { kind: 'vault-key' }), 'E_AUTH', 'kind flipped')
+  await refuses(
+    openSealedWebCrypto(edit(short, 9, 0x01), fk, { kind: 'vault-key' }),
+    'E_AUTH',
+    'kind flipped',
+  )
   await refuses(openVaultKeyFile(hex(short.sealed), fk), 'E_FORMAT', 'file opened as a vault key file')
 
   const h = parseHeader(hex(short.sealed))
   assert.is(h.length, 205)
-  assert.equal(h.stanzas.map((s) => s.type), [1, 2])
+  assert.equal(
+    h.stanzas.map((s) => s.type),
+    [1, 2],
+  )
   assert.is(parseHeader(hex(pass.sealed)).length, 11 + 77 + 32)
   const k = json.kdf_params
   assert.equal(parseHeader(hex(pass.sealed)).stanzas[0]!.argon2, { mKib: k.m_kib, t: k.t, p: k.p })
@@ -260,34 +312,72 @@ test('passphrase stanza: Argon2id caps refused before any Argon2 run; malformed 
   await refuses(openSealedWebCrypto(editU32(pass, 16, 11), p), 'E_KDF_LIMIT', 't = 11')
   await refuses(openSealedWebCrypto(editU32(pass, 20, 17), p), 'E_KDF_LIMIT', 'p = 17')
   // The caps hold even when the file is opened without the passphrase (the header is refused as a whole).
-  await refuses(openSealedWebCrypto(editU32(pass, 16, 11), { fileKey: FILE_KEY }), 'E_KDF_LIMIT', 't = 11, raw key')
+  await refuses(
+    openSealedWebCrypto(editU32(pass, 16, 11), { fileKey: FILE_KEY }),
+    'E_KDF_LIMIT',
+    't = 11, raw key',
+  )
   assert.ok(Date.now() - started < 2000, 'no Argon2 ran')
   await refuses(openSealedWebCrypto(editU32(pass, 16, 0), p), 'E_FORMAT', 't = 0')
   await refuses(openSealedWebCrypto(editU32(pass, 20, 0), p), 'E_FORMAT', 'p = 0')
   await refuses(openSealedWebCrypto(editU32(pass, 12, 7), p), 'E_FORMAT', 'm < 8p')
   // Within the caps but changed: Argon2 runs, the wrap key differs, nothing unwraps.
   await refuses(openSealedWebCrypto(editU32(pass, 16, 2), p), 'E_BAD_PASSPHRASE', 't = 2 (edited)')
-  await refuses(openSealedWebCrypto(hex(pass.sealed), { passphrase: 'Correct horse battery staple' }), 'E_BAD_PASSPHRASE', 'wrong passphrase')
-  await refuses(openSealedWebCrypto(hex(pass.sealed), { vaultKey: hex(short.unlock.vault_key!) }), 'E_WRONG_KEY', 'vault key on a passphrase file')
+  await refuses(
+    openSealedWebCrypto(hex(pass.sealed), { passphrase: 'Correct horse battery staple' }),
+    'E_BAD_PASSPHRASE',
+    'wrong passphrase',
+  )
+  await refuses(
+    openSealedWebCrypto(hex(pass.sealed), { vaultKey: hex(short.unlock.vault_key!) }),
+    'E_WRONG_KEY',
+    'vault key on a passphrase file',
+  )
   // An empty passphrase is refused where the stanza would be looked up, before any Argon2 run.
-  await refuses(openSealedWebCrypto(hex(pass.sealed), { passphrase: '' }), 'E_INVALID_ARGUMENT', 'empty passphrase')
-  await refuses(openSealedWebCrypto(hex(short.sealed), { passphrase: '' }), 'E_INVALID_ARGUMENT', 'empty passphrase, no passphrase stanza')
+  await refuses(
+    openSealedWebCrypto(hex(pass.sealed), { passphrase: '' }),
+    'E_INVALID_ARGUMENT',
+    'empty passphrase',
+  )
+  await refuses(
+    openSealedWebCrypto(hex(short.sealed), { passphrase: '' }),
+    'E_INVALID_ARGUMENT',
+    'empty passphrase, no passphrase stanza',
+  )
   // Bytes are accepted as the passphrase too (UTF-8, unnormalized).
-  const plain = await openSealedWebCrypto(hex(pass.sealed), { passphrase: new TextEncoder().encode(pass.unlock.passphrase!) })
+  const plain = await openSealedWebCrypto(hex(pass.sealed), {
+    passphrase: new TextEncoder().encode(pass.unlock.passphrase!),
+  })
   assert.is(toHex(plain), pass.plaintext)
 })
 
 test('keys: wrong vault key, wrong recovery key, wrong file key, wrong key sizes', async () => {
   const bytes = hex(short.sealed)
-  await refuses(openSealedWebCrypto(bytes, { vaultKey: new Uint8Array(32).fill(0x12) }), 'E_WRONG_KEY', 'other vault key')
-  await refuses(openSealedWebCrypto(bytes, { recoveryKey: new Uint8Array(32).fill(0x23) }), 'E_WRONG_KEY', 'other recovery key')
+  await refuses(
+    openSealedWebCrypto(bytes, { vaultKey: new Uint8Array(32).fill(0x12) }),
+    'E_WRONG_KEY',
+    'other vault key',
+  )
+  await refuses(
+    openSealedWebCrypto(bytes, { recoveryKey: new Uint8Array(32).fill(0x23) }),
+    'E_WRONG_KEY',
+    'other recovery key',
+  )
   await refuses(openSealedWebCrypto(bytes, { passphrase: 'x' }), 'E_WRONG_KEY', 'no passphrase stanza')
-  await refuses(openSealedWebCrypto(bytes, { fileKey: new Uint8Array(32).fill(1) }), 'E_AUTH', 'other file key')
+  await refuses(
+    openSealedWebCrypto(bytes, { fileKey: new Uint8Array(32).fill(1) }),
+    'E_AUTH',
+    'other file key',
+  )
   await refuses(openSealedWebCrypto(bytes, { fileKey: FILE_KEY.slice(0, 31) }), undefined, '31-byte file key')
   await refuses(openSealedWebCrypto(bytes, { vaultKey: new Uint8Array(33) }), undefined, '33-byte vault key')
   // The KEK the vault keeps opens the recovery stanza directly.
   const trace: Trace = {}
-  await openSealedWebCrypto(bytes, { recoveryKey: await recoveryKeyFromWords(short.unlock.recovery_words!) }, { trace })
+  await openSealedWebCrypto(
+    bytes,
+    { recoveryKey: await recoveryKeyFromWords(short.unlock.recovery_words!) },
+    { trace },
+  )
   const plain = await openSealedWebCrypto(bytes, { recoveryKek: trace.recovery_kek as Uint8Array })
   assert.is(toHex(plain), short.plaintext)
 })
@@ -296,13 +386,16 @@ test('keys: wrong vault key, wrong recovery key, wrong file key, wrong key sizes
 // Wycheproof Cobblestone-256 through the payload layer
 
 const dir = vectorsDir()
-const WYCHEPROOF = 'Wycheproof Cobblestone-256 vectors through the payload layer (valid: length + SHA-512; invalid: refused; partial prefixes)'
+const WYCHEPROOF =
+  'Wycheproof Cobblestone-256 vectors through the payload layer (valid: length + SHA-512; invalid: refused; partial prefixes)'
 if (!dir) {
   console.warn(`\n  !!! SKIPPED: ${WYCHEPROOF} — ../shared/vectors is absent (set SHUTTERPROOF_VECTORS)\n`)
   test.skip(WYCHEPROOF, () => {})
 } else {
   test(WYCHEPROOF, async () => {
-    const w = JSON.parse(readFileSync(join(dir, 'wycheproof_c2sp_chunked_encryption_aes_256_gcm_test.json'), 'utf8'))
+    const w = JSON.parse(
+      readFileSync(join(dir, 'wycheproof_c2sp_chunked_encryption_aes_256_gcm_test.json'), 'utf8'),
+    )
     let count = 0
     const partial = new Map<string, number>()
     for (const group of w.testGroups) {
@@ -335,7 +428,8 @@ if (!dir) {
             what,
           )
           const prefix = Buffer.concat(released)
-          if (t.flags.includes('HeaderFailure')) assert.is(prefix.length, 0, `${what}: nothing before the commitment check`)
+          if (t.flags.includes('HeaderFailure'))
+            assert.is(prefix.length, 0, `${what}: nothing before the commitment check`)
           if (t.flags.includes('PartialPlaintext') && prefix.length > 0) {
             assert.is(prefix.length, Number(t.msgLength), what)
             assert.is(await digest('SHA-512', new Uint8Array(prefix)), t.msgSha512, what)
@@ -348,7 +442,8 @@ if (!dir) {
     }
     assert.is(count, 35)
     // The ones whose length is plausible do release their valid prefix first (streaming).
-    for (const id of ['12', '13', '14', '18', '34', '35']) assert.is(partial.get(id), 16384, `tcId ${id} prefix`)
+    for (const id of ['12', '13', '14', '18', '34', '35'])
+      assert.is(partial.get(id), 16384, `tcId ${id} prefix`)
   })
 }
 

@@ -11,7 +11,10 @@ import { AbortError } from './errors'
 
 /** The error an operation rejects with when `signal` aborted. */
 export function abortError(signal: AbortSignal, partial?: unknown): AbortError {
-  return new AbortError('The operation was aborted', partial === undefined ? { cause: signal.reason } : { cause: signal.reason, partial })
+  return new AbortError(
+    'The operation was aborted',
+    partial === undefined ? { cause: signal.reason } : { cause: signal.reason, partial },
+  )
 }
 
 /** Throws the contract's {@link AbortError} when `signal` is already aborted. */
@@ -24,7 +27,10 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
  * at once if the signal is already aborted (napi does not check that), and with the
  * contract's error (cause: the signal's reason) when it aborts during the work.
  */
-export async function withCancel<T>(signal: AbortSignal | undefined, work: (token: CancelToken) => Promise<T>): Promise<T> {
+export async function withCancel<T>(
+  signal: AbortSignal | undefined,
+  work: (token: CancelToken) => Promise<T>,
+): Promise<T> {
   throwIfAborted(signal)
   const token = new CancelToken()
   const onAbort = () => token.cancel()
@@ -46,7 +52,11 @@ export async function withCancel<T>(signal: AbortSignal | undefined, work: (toke
  * abort within milliseconds, and `discard` undoes what the late result would have done
  * (closes a vault, removes a file nobody will commit).
  */
-export function raceAbort<T>(signal: AbortSignal | undefined, work: Promise<T>, discard?: (late: T) => void): Promise<T> {
+export function raceAbort<T>(
+  signal: AbortSignal | undefined,
+  work: Promise<T>,
+  discard?: (late: T) => void,
+): Promise<T> {
   if (!signal) return work
   return new Promise<T>((resolve, reject) => {
     let settled = false

@@ -22,7 +22,9 @@ export class CallbackGuard {
 
   constructor(userSignal: AbortSignal | undefined) {
     this.#user = userSignal
-    this.signal = userSignal ? AbortSignal.any([userSignal, this.#controller.signal]) : this.#controller.signal
+    this.signal = userSignal
+      ? AbortSignal.any([userSignal, this.#controller.signal])
+      : this.#controller.signal
   }
 
   /** True once the user aborted or a callback threw. */
@@ -39,13 +41,20 @@ export class CallbackGuard {
    * `fn` wrapped so that a throw or a rejected promise stops the operation instead of
    * escaping; calls after the stop are dropped. `undefined` stays `undefined`.
    */
-  wrap<A extends unknown[]>(name: string, fn: ((...args: A) => unknown) | undefined): ((...args: A) => void) | undefined {
+  wrap<A extends unknown[]>(
+    name: string,
+    fn: ((...args: A) => unknown) | undefined,
+  ): ((...args: A) => void) | undefined {
     if (typeof fn !== 'function') return undefined
     return (...args: A) => {
       if (this.stopped) return
       try {
         const out = fn(...args)
-        if (out !== null && typeof out === 'object' && typeof (out as PromiseLike<unknown>).then === 'function') {
+        if (
+          out !== null &&
+          typeof out === 'object' &&
+          typeof (out as PromiseLike<unknown>).then === 'function'
+        ) {
           ;(out as PromiseLike<unknown>).then(undefined, (err: unknown) => this.#fail(name, err))
         }
       } catch (err) {
@@ -67,7 +76,12 @@ export class CallbackGuard {
 
   /** The error to reject with once stopped: `E_CALLBACK` for a throwing callback, else `E_ABORTED`. */
   stopError(partial?: unknown): ShutterproofError {
-    if (this.#failure) return new CallbackError(this.#failure.callback, this.#failure.cause, partial === undefined ? undefined : { partial })
+    if (this.#failure)
+      return new CallbackError(
+        this.#failure.callback,
+        this.#failure.cause,
+        partial === undefined ? undefined : { partial },
+      )
     return abortError(this.#user ?? this.signal, partial)
   }
 

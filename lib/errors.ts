@@ -100,7 +100,10 @@ export class AbortError<P = unknown> extends ShutterproofError {
   /** What was done before the abort, for operations that return a report (its `status` says `aborted`). */
   readonly partial?: P
 
-  constructor(message = 'The operation was aborted', options?: { cause?: unknown; partial?: P; path?: string }) {
+  constructor(
+    message = 'The operation was aborted',
+    options?: { cause?: unknown; partial?: P; path?: string },
+  ) {
     super('E_ABORTED', message, options)
     if (options?.partial !== undefined) this.partial = options.partial
   }
@@ -120,7 +123,11 @@ export class CallbackError<P = unknown> extends ShutterproofError {
 
   constructor(callback: string, cause: unknown, options?: { partial?: P }) {
     const why = cause instanceof Error ? cause.message : String(cause)
-    super('E_CALLBACK', `Your ${callback} callback threw (${why}); the operation stopped. Catch errors inside the callback to keep the operation going`, { cause })
+    super(
+      'E_CALLBACK',
+      `Your ${callback} callback threw (${why}); the operation stopped. Catch errors inside the callback to keep the operation going`,
+      { cause },
+    )
     this.callback = callback
     if (options?.partial !== undefined) this.partial = options.partial
   }
@@ -201,7 +208,11 @@ export class UnsafeArchiveError extends ShutterproofError {
   /** The entry's name as it appears in the archive, when the problem is one entry. */
   readonly entry?: string
 
-  constructor(code: 'E_UNSAFE_ENTRY' | 'E_ARCHIVE_LIMIT', message: string, options?: { path?: string; entry?: string }) {
+  constructor(
+    code: 'E_UNSAFE_ENTRY' | 'E_ARCHIVE_LIMIT',
+    message: string,
+    options?: { path?: string; entry?: string },
+  ) {
     super(code, message, options)
     if (options?.entry !== undefined) this.entry = options.entry
   }
@@ -215,7 +226,12 @@ export class UnsafeArchiveError extends ShutterproofError {
  * Shutterproof did not make (`E_NOT_A_PREVIEW`). `path` names the file.
  */
 export class PreviewError extends ShutterproofError {
-  constructor(code: 'E_NO_PREVIEW' | 'E_UNSUPPORTED_FORMAT' | 'E_CORRUPT_IMAGE' | 'E_IMAGE_TOO_LARGE' | 'E_NOT_A_PREVIEW', message: string, options?: { path?: string; cause?: unknown }) {
+  constructor(
+    code:
+      'E_NO_PREVIEW' | 'E_UNSUPPORTED_FORMAT' | 'E_CORRUPT_IMAGE' | 'E_IMAGE_TOO_LARGE' | 'E_NOT_A_PREVIEW',
+    message: string,
+    options?: { path?: string; cause?: unknown },
+  ) {
     super(code, message, options)
   }
 }
@@ -245,7 +261,11 @@ export class CloudError extends ShutterproofError {
   /** The HTTP status, when the server answered. */
   readonly status?: number
 
-  constructor(code: ErrorCode, message: string, options?: { path?: string; cause?: unknown; s3Code?: string; status?: number }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { path?: string; cause?: unknown; s3Code?: string; status?: number },
+  ) {
     super(code, message, options)
     if (options?.s3Code !== undefined) this.s3Code = options.s3Code
     if (options?.status !== undefined) this.status = options.status
@@ -264,7 +284,11 @@ export class PlatformError extends ShutterproofError {
   /** The platforms a prebuilt addon is published for. */
   readonly supported: readonly string[]
 
-  constructor(code: 'E_UNSUPPORTED_PLATFORM' | 'E_NATIVE_LOAD', message: string, options: { platform: string; supported: readonly string[]; cause?: unknown }) {
+  constructor(
+    code: 'E_UNSUPPORTED_PLATFORM' | 'E_NATIVE_LOAD',
+    message: string,
+    options: { platform: string; supported: readonly string[]; cause?: unknown },
+  ) {
     super(code, message, { cause: options.cause })
     this.platform = options.platform
     this.supported = options.supported
@@ -280,7 +304,11 @@ export class DependencyError extends ShutterproofError {
   /** The npm package that would provide it, e.g. `better-sqlite3`. */
   readonly dependency: string
 
-  constructor(code: 'E_SQLITE_UNAVAILABLE', message: string, options: { dependency: string; path?: string; cause?: unknown }) {
+  constructor(
+    code: 'E_SQLITE_UNAVAILABLE',
+    message: string,
+    options: { dependency: string; path?: string; cause?: unknown },
+  ) {
     super(code, message, options)
     this.dependency = options.dependency
   }
@@ -289,11 +317,31 @@ export class DependencyError extends ShutterproofError {
 /** A bug in Shutterproof itself (`E_INTERNAL`): please report it. */
 export class InternalError extends ShutterproofError {}
 
-const FILE_SYSTEM_CODES = new Set<ErrorCode>(['ENOENT', 'EISDIR', 'EACCES', 'E_NO_SPACE', 'E_READ_ONLY', 'E_IO', 'E_EXISTS'])
+const FILE_SYSTEM_CODES = new Set<ErrorCode>([
+  'ENOENT',
+  'EISDIR',
+  'EACCES',
+  'E_NO_SPACE',
+  'E_READ_ONLY',
+  'E_IO',
+  'E_EXISTS',
+])
 /** The codes of {@link IntegrityError}: the one definition of "integrity failure". */
-export const INTEGRITY_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['E_AUTH', 'E_TRUNCATED', 'E_FORMAT', 'E_VERIFY_MISMATCH', 'E_SOURCE_CHANGED'])
+export const INTEGRITY_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'E_AUTH',
+  'E_TRUNCATED',
+  'E_FORMAT',
+  'E_VERIFY_MISMATCH',
+  'E_SOURCE_CHANGED',
+])
 const KEY_CODES = new Set<ErrorCode>(['E_WRONG_KEY', 'E_BAD_PASSPHRASE', 'E_BAD_RECOVERY_KEY', 'E_KDF_LIMIT'])
-const MHL_CODES = new Set<ErrorCode>(['E_MHL_NO_HISTORY', 'E_MHL_INVALID', 'E_MHL_CHAIN_MISMATCH', 'E_MHL_MANIFEST_MISSING', 'E_MHL_UNREPRESENTABLE'])
+const MHL_CODES = new Set<ErrorCode>([
+  'E_MHL_NO_HISTORY',
+  'E_MHL_INVALID',
+  'E_MHL_CHAIN_MISMATCH',
+  'E_MHL_MANIFEST_MISSING',
+  'E_MHL_UNREPRESENTABLE',
+])
 
 /**
  * Whether an error — thrown, or a `{ code }` entry of a report — is an integrity failure:
@@ -326,7 +374,11 @@ export function isKeyError(err: unknown): boolean {
  * assigned to it.
  * @internal
  */
-export function errorFor(code: ErrorCode, message: string, options?: { path?: string; cause?: unknown }): ShutterproofError {
+export function errorFor(
+  code: ErrorCode,
+  message: string,
+  options?: { path?: string; cause?: unknown },
+): ShutterproofError {
   if (code === 'E_ABORTED') return new AbortError(message, options)
   if (code === 'E_INVALID_ARGUMENT') return new InvalidArgumentError(message, options)
   if (FILE_SYSTEM_CODES.has(code)) return new FileSystemError(code, message, options)
@@ -349,7 +401,10 @@ export function fromNative(err: unknown, path?: string): ShutterproofError {
   const e = err as { message?: unknown; code?: unknown }
   if (e?.code === 'Cancelled') return new AbortError(undefined, { cause: err })
   const match = typeof e?.message === 'string' ? NATIVE_MESSAGE.exec(e.message) : null
-  if (!match) return new InternalError('E_INTERNAL', `Unexpected native error: ${String(e?.message ?? err)}`, { cause: err })
+  if (!match)
+    return new InternalError('E_INTERNAL', `Unexpected native error: ${String(e?.message ?? err)}`, {
+      cause: err,
+    })
   const [, code, message] = match as unknown as [string, ErrorCode, string]
   const options = path === undefined ? { cause: err } : { path, cause: err }
   if (code === 'E_ABORTED') return new AbortError(message, { cause: err })

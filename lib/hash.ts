@@ -52,7 +52,9 @@ function checkAlgorithms(algorithms: readonly HashAlgorithm[] | undefined): Hash
   }
   for (const a of algorithms) {
     if (!HASH_ALGORITHMS.includes(a)) {
-      throw new InvalidArgumentError(`Unknown hash algorithm ${JSON.stringify(a)}; use one of ${HASH_ALGORITHMS.join(', ')}`)
+      throw new InvalidArgumentError(
+        `Unknown hash algorithm ${JSON.stringify(a)}; use one of ${HASH_ALGORITHMS.join(', ')}`,
+      )
     }
   }
   return [...new Set(algorithms)]
@@ -94,9 +96,14 @@ export async function hashFile(path: string, options: HashFileOptions = {}): Pro
   const guard = new CallbackGuard(options.signal)
   guard.throwIfStopped()
   const onProgress = guard.wrap('onProgress', options.onProgress)
-  const progress = trackProgress(onProgress, onProgress ? await sizeOf(path) : 0, guard.signal, { phase: 'read', file: path })
+  const progress = trackProgress(onProgress, onProgress ? await sizeOf(path) : 0, guard.signal, {
+    phase: 'read',
+    file: path,
+  })
   try {
-    const digests = await withCancel(guard.signal, (token) => nativeHashFile(path, algorithms, token, progress.native))
+    const digests = await withCancel(guard.signal, (token) =>
+      nativeHashFile(path, algorithms, token, progress.native),
+    )
     const result = toResult(digests)
     progress.settle(result.size)
     if (guard.stopped) throw guard.stopError()
@@ -109,8 +116,7 @@ export async function hashFile(path: string, options: HashFileOptions = {}): Pro
 
 /** One entry of {@link hashFiles}'s result: the file's digests or its error. */
 export type HashFilesEntry =
-  | { path: string; ok: true; result: HashResult }
-  | { path: string; ok: false; error: ShutterproofError }
+  { path: string; ok: true; result: HashResult } | { path: string; ok: false; error: ShutterproofError }
 
 /** Options of {@link hashFiles}. */
 export interface HashFilesOptions extends Omit<HashFileOptions, 'onProgress'> {
@@ -137,10 +143,14 @@ export interface HashFilesOptions extends Omit<HashFileOptions, 'onProgress'> {
  * for (const e of entries) console.log(e.path, e.ok ? e.result.xxh128 : e.error.code)
  * ```
  */
-export async function hashFiles(paths: readonly string[], options: HashFilesOptions = {}): Promise<HashFilesEntry[]> {
+export async function hashFiles(
+  paths: readonly string[],
+  options: HashFilesOptions = {},
+): Promise<HashFilesEntry[]> {
   if (!Array.isArray(paths)) throw new InvalidArgumentError('hashFiles needs an array of paths')
   const concurrency = options.concurrency ?? 2
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError('concurrency must be a whole number ≥ 1')
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new InvalidArgumentError('concurrency must be a whole number ≥ 1')
   checkAlgorithms(options.algorithms)
   const guard = new CallbackGuard(options.signal)
   guard.throwIfStopped()
@@ -155,7 +165,13 @@ export async function hashFiles(paths: readonly string[], options: HashFilesOpti
   const emit = (currentFile?: string) => {
     let bytes = bytesDone
     for (const b of moving.values()) bytes += b
-    const p: Progress = { phase: 'read', bytes, bytesTotal: Math.max(bytesTotal, bytes), files: filesDone, filesTotal: paths.length }
+    const p: Progress = {
+      phase: 'read',
+      bytes,
+      bytesTotal: Math.max(bytesTotal, bytes),
+      files: filesDone,
+      filesTotal: paths.length,
+    }
     if (currentFile !== undefined) p.currentFile = currentFile
     onProgress?.(p)
   }
@@ -165,7 +181,10 @@ export async function hashFiles(paths: readonly string[], options: HashFilesOpti
       const i = next++
       const path = paths[i]!
       try {
-        const fileOptions: HashFileOptions = { algorithms: options.algorithms ?? ['blake3'], signal: guard.signal }
+        const fileOptions: HashFileOptions = {
+          algorithms: options.algorithms ?? ['blake3'],
+          signal: guard.signal,
+        }
         if (onProgress) fileOptions.onProgress = (p) => (moving.set(i, p.bytes), emit(path))
         entries[i] = { path, ok: true, result: await hashFile(path, fileOptions) }
       } catch (err) {
@@ -216,7 +235,8 @@ export function createHasher(algorithms: readonly HashAlgorithm[] = ['blake3']):
   }
   const hasher: Hasher = {
     update(data: Uint8Array) {
-      if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('update() takes a Buffer or Uint8Array')
+      if (!(data instanceof Uint8Array))
+        throw new InvalidArgumentError('update() takes a Buffer or Uint8Array')
       const n = data.byteLength
       if (n <= STAGE_INPUT_MAX_BYTES) {
         if (used + n > STAGE_BYTES) flush()
@@ -300,8 +320,10 @@ export class HashStream extends Transform {
  * ```
  */
 export function keyedHash(key: Uint8Array, data: Uint8Array): Buffer {
-  if (!(key instanceof Uint8Array) || key.byteLength !== 32) throw new InvalidArgumentError('keyedHash needs a 32-byte key')
-  if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('keyedHash data must be a Buffer or Uint8Array')
+  if (!(key instanceof Uint8Array) || key.byteLength !== 32)
+    throw new InvalidArgumentError('keyedHash needs a 32-byte key')
+  if (!(data instanceof Uint8Array))
+    throw new InvalidArgumentError('keyedHash data must be a Buffer or Uint8Array')
   try {
     return nativeKeyedHash(key, data.byteLength === 0 ? Buffer.alloc(0) : data)
   } catch (err) {
@@ -320,6 +342,7 @@ export function keyedHash(key: Uint8Array, data: Uint8Array): Buffer {
  */
 export function deriveKey(context: string, material: Uint8Array): Buffer {
   if (typeof context !== 'string') throw new InvalidArgumentError('deriveKey context must be a string')
-  if (!(material instanceof Uint8Array)) throw new InvalidArgumentError('deriveKey material must be a Buffer or Uint8Array')
+  if (!(material instanceof Uint8Array))
+    throw new InvalidArgumentError('deriveKey material must be a Buffer or Uint8Array')
   return nativeDeriveKey(context, material)
 }

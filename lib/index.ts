@@ -27,9 +27,23 @@ export {
   type Hasher,
   type HashStreamOptions,
 } from './hash'
-export { createVault, openVault, changePassphrase, Vault, type VaultUnlock, type CreateVaultOptions, type OpenVaultOptions, type ChangePassphraseOptions } from './keys/vault'
+export {
+  createVault,
+  openVault,
+  changePassphrase,
+  Vault,
+  type VaultUnlock,
+  type CreateVaultOptions,
+  type OpenVaultOptions,
+  type ChangePassphraseOptions,
+} from './keys/vault'
 export { generatePassphrase, checkRecoveryKey, type GeneratedPassphrase } from './keys/passphrase'
-export { passphraseStrength, STRONG_SCORE, STRONG_PASSPHRASE_ADVICE, type PassphraseStrength } from './keys/strength'
+export {
+  passphraseStrength,
+  STRONG_SCORE,
+  STRONG_PASSPHRASE_ADVICE,
+  type PassphraseStrength,
+} from './keys/strength'
 export type { RecoveryKit } from './keys/recovery-kit'
 export type { KdfOptions } from './keys/kdf'
 export {
@@ -238,7 +252,16 @@ export { parseDuration } from './share/duration'
  */
 export * from './backup/index'
 /** The SQLite catalog: 3-2-1 status per session, rebuilt from reports and store indexes. */
-export { openCatalog, Catalog, type OpenCatalogOptions, type DestinationSpec, type SessionStatus, type StoreStatus, type MediaKind, type Location } from './catalog/catalog'
+export {
+  openCatalog,
+  Catalog,
+  type OpenCatalogOptions,
+  type DestinationSpec,
+  type SessionStatus,
+  type StoreStatus,
+  type MediaKind,
+  type Location,
+} from './catalog/catalog'
 /**
  * Encrypted client deliveries: one sealed tar of the chosen files, and safe unpacking.
  *

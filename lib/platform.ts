@@ -23,7 +23,8 @@ export function currentPlatform(): string {
 
 /** Node reports the glibc version it runs on; a musl Node (Alpine) reports none. */
 function isGlibc(): boolean {
-  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)
+    ?.header
   return typeof header?.glibcVersionRuntime === 'string'
 }
 
@@ -33,7 +34,15 @@ export function supportedPlatforms(): string[] {
   return pkg.napi.targets.map(platformOfTriple)
 }
 
-const ARCH: Record<string, string> = { x86_64: 'x64', aarch64: 'arm64', i686: 'ia32', armv7: 'arm', riscv64gc: 'riscv64', powerpc64le: 'ppc64', s390x: 's390x' }
+const ARCH: Record<string, string> = {
+  x86_64: 'x64',
+  aarch64: 'arm64',
+  i686: 'ia32',
+  armv7: 'arm',
+  riscv64gc: 'riscv64',
+  powerpc64le: 'ppc64',
+  s390x: 's390x',
+}
 const OS: Record<string, string> = { linux: 'linux', darwin: 'darwin', windows: 'win32', freebsd: 'freebsd' }
 
 /** `aarch64-unknown-linux-musl` → `linux-arm64-musl`, `x86_64-apple-darwin` → `darwin-x64`. */
@@ -81,11 +90,15 @@ function nativeLoadError(err: unknown): PlatformError {
         `or from a package-lock.json made on another platform: reinstall with optional dependencies ` +
         `(\`rm -rf node_modules && npm install\`; if that is not enough, \`npm install ${pkgName}\`).`
       : `it did not load: ${loadFailures(causes).join('; ')}. Reinstall shutterproof, or build the addon from source (README, "Build from source").`
-  return new PlatformError('E_NATIVE_LOAD', `shutterproof could not load its native addon for ${platform} (${node}): ${why}`, {
-    platform,
-    supported,
-    cause: err,
-  })
+  return new PlatformError(
+    'E_NATIVE_LOAD',
+    `shutterproof could not load its native addon for ${platform} (${node}): ${why}`,
+    {
+      platform,
+      supported,
+      cause: err,
+    },
+  )
 }
 
 /** What went wrong beyond "not found here": the loader also tries files that are never there in an installed package. */

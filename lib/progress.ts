@@ -62,9 +62,23 @@ export async function sizeOf(path: string): Promise<number> {
 }
 
 /** A {@link ByteProgress} event of a one-file operation. */
-export function byteProgress(phase: ProgressPhase, file: string, bytes: number, total: number, done: boolean): ByteProgress {
+export function byteProgress(
+  phase: ProgressPhase,
+  file: string,
+  bytes: number,
+  total: number,
+  done: boolean,
+): ByteProgress {
   const bytesTotal = Math.max(total, bytes)
-  return { phase, bytes, bytesTotal, total: bytesTotal, files: done ? 1 : 0, filesTotal: 1, currentFile: file }
+  return {
+    phase,
+    bytes,
+    bytesTotal,
+    total: bytesTotal,
+    files: done ? 1 : 0,
+    filesTotal: 1,
+    currentFile: file,
+  }
 }
 
 /** Native byte counts of one file to {@link ByteProgress} events (see the module note). */
@@ -86,7 +100,8 @@ export function trackProgress(
       : undefined,
     settle(finalBytes?: number) {
       settled = true
-      if (onProgress && finalBytes !== undefined && !signal?.aborted) onProgress(byteProgress(what.phase, what.file, finalBytes, finalBytes, true))
+      if (onProgress && finalBytes !== undefined && !signal?.aborted)
+        onProgress(byteProgress(what.phase, what.file, finalBytes, finalBytes, true))
     },
   }
 }

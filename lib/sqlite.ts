@@ -122,7 +122,11 @@ function betterSqlite3(path: string, readonly: boolean): import('better-sqlite3'
  * as better-sqlite3 does. The depth is counted here: node:sqlite before 22.16 cannot say
  * whether a transaction is open.
  */
-function transactional<A extends unknown[], R>(exec: (sql: string) => void, depth: { n: number }, fn: (...args: A) => R): Transaction<A, R> {
+function transactional<A extends unknown[], R>(
+  exec: (sql: string) => void,
+  depth: { n: number },
+  fn: (...args: A) => R,
+): Transaction<A, R> {
   const wrap =
     (begin: string) =>
     (...args: A): R => {
@@ -198,7 +202,8 @@ class NodeSqliteDatabase implements Database {
 function plainRow(row: unknown): unknown {
   if (row === undefined || row === null) return undefined
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(row)) out[k] = v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v
+  for (const [k, v] of Object.entries(row))
+    out[k] = v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v
   return out
 }
 

@@ -11,8 +11,12 @@ if (!dir) throw new Error('usage: node scripts/fuzz-seeds.mjs <corpus dir>')
 const vectors = new URL('../docs/vectors/', import.meta.url).pathname
 const json = JSON.parse(readFileSync(join(vectors, 'sealed_v1.json'), 'utf8'))
 
-const files = readdirSync(vectors).filter((f) => /\.(sealed|spkey)$/.test(f)).map((f) => readFileSync(join(vectors, f)))
-const fromJson = [...json.valid, ...json.invalid, json.vault_key_file, ...json.vault_key_file.invalid].map((v) => Buffer.from(v.sealed, 'hex'))
+const files = readdirSync(vectors)
+  .filter((f) => /\.(sealed|spkey)$/.test(f))
+  .map((f) => readFileSync(join(vectors, f)))
+const fromJson = [...json.valid, ...json.invalid, json.vault_key_file, ...json.vault_key_file.invalid].map(
+  (v) => Buffer.from(v.sealed, 'hex'),
+)
 const sealed = [...files, ...fromJson]
 const words = [json.vault_key_file.unlock.recovery_words]
 const recovery = [
@@ -24,7 +28,10 @@ const recovery = [
   words[0].replace(/^captain/, 'capta\u00efn'),
   // The one parsing rule (docs/FORMAT.md "Recovery key"): a numbered kit saved as text,
   // a byte order mark, NEL between words.
-  `\ufeff${words[0].split(' ').map((w, i) => `${i + 1}. ${w}`).join('\r\n')}\r\n`,
+  `\ufeff${words[0]
+    .split(' ')
+    .map((w, i) => `${i + 1}. ${w}`)
+    .join('\r\n')}\r\n`,
   words[0].replace(/ /g, '\u0085'),
 ].map((w) => Buffer.from(w, 'utf8'))
 // Range: 8 bytes of bounds (start, length; little-endian u32) before a sealed file.
@@ -34,7 +41,9 @@ const bounds = (start, length) => {
   b.writeUInt32LE(length, 4)
   return b
 }
-const ranged = sealed.flatMap((s) => [bounds(0, 0), bounds(3, 10), bounds(16380, 10), bounds(0, 70000)].map((b) => Buffer.concat([b, s])))
+const ranged = sealed.flatMap((s) =>
+  [bounds(0, 0), bounds(3, 10), bounds(16380, 10), bounds(0, 70000)].map((b) => Buffer.concat([b, s])),
+)
 
 const corpora = {
   header: sealed,

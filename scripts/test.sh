@@ -40,6 +40,7 @@ check "cargo fmt --check" cargo fmt --all -- --check
 check "cargo clippy -D warnings (core, all targets)" cargo clippy -p shutterproof-core --all-targets --quiet -- -D warnings
 check "cargo clippy -D warnings (binding)" cargo clippy -p shutterproof-node --quiet -- -D warnings
 check "TypeScript type check" npx tsc --noEmit -p .
+check "TypeScript formatting (prettier --check; npm run format fixes it)" npm run --silent format:check
 check "API docs build with no warnings (npm run docs)" npm run --silent docs
 
 check "benchmark harness smoke run (npm run bench -- --quick; no speed assertions)" npm run --silent bench -- --quick

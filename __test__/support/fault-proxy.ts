@@ -70,16 +70,21 @@ export class FaultProxy {
       req.resume()
       req.on('end', () => {
         res.writeHead(status, { 'content-type': 'application/xml', connection: 'close' })
-        res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected by the test proxy</Message></Error>`)
+        res.end(
+          `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected by the test proxy</Message></Error>`,
+        )
       })
       return
     }
     const headers = { ...req.headers }
     delete headers.expect
-    const up = http.request({ host: '127.0.0.1', port: this.targetPort, method: req.method, path: req.url, headers }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers)
-      upRes.pipe(res)
-    })
+    const up = http.request(
+      { host: '127.0.0.1', port: this.targetPort, method: req.method, path: req.url, headers },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers)
+        upRes.pipe(res)
+      },
+    )
     up.on('error', () => res.destroy())
     req.pipe(up)
   }

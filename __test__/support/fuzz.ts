@@ -28,7 +28,9 @@ export const CASE_BUDGET_MS = 5000
  * SHUTTERPROOF_FUZZ_HEAVY_RUNS when that is set.
  */
 export function casesFor(short: number, heavy = false): number {
-  const long = Number((heavy && process.env.SHUTTERPROOF_FUZZ_HEAVY_RUNS) || process.env.SHUTTERPROOF_FUZZ_RUNS)
+  const long = Number(
+    (heavy && process.env.SHUTTERPROOF_FUZZ_HEAVY_RUNS) || process.env.SHUTTERPROOF_FUZZ_RUNS,
+  )
   return Number.isSafeInteger(long) && long > 0 ? long : short
 }
 
@@ -36,7 +38,12 @@ export function casesFor(short: number, heavy = false): number {
  * Checks `property` for its number of cases from the fixed seed; fails the test with
  * fast-check's report (seed, path and shrunk counterexample, enough to replay it).
  */
-export async function fuzz<T>(name: string, property: fc.IPropertyWithHooks<T> | fc.IAsyncPropertyWithHooks<T>, short: number, heavy = false): Promise<void> {
+export async function fuzz<T>(
+  name: string,
+  property: fc.IPropertyWithHooks<T> | fc.IAsyncPropertyWithHooks<T>,
+  short: number,
+  heavy = false,
+): Promise<void> {
   const numRuns = casesFor(short, heavy)
   const started = Date.now()
   // Each case's time, to hold every case to the budget (a runaway parse is a finding too).
@@ -67,7 +74,11 @@ export async function fuzz<T>(name: string, property: fc.IPropertyWithHooks<T> |
           stop()
           previous()
         })
-  const details = await fc.check(timed as fc.IAsyncProperty<T>, { seed: FUZZ_SEED, numRuns, endOnFailure: false })
+  const details = await fc.check(timed as fc.IAsyncProperty<T>, {
+    seed: FUZZ_SEED,
+    numRuns,
+    endOnFailure: false,
+  })
   const report = process.env.SHUTTERPROOF_FUZZ_REPORT
   if (report) {
     const line = {
@@ -78,12 +89,18 @@ export async function fuzz<T>(name: string, property: fc.IPropertyWithHooks<T> |
       ms: Date.now() - started,
       slowestCaseMs: Math.round(slowest),
       failed: details.failed,
-      ...(details.failed ? { counterexample: safeJson(details.counterexample), error: String(details.errorInstance) } : {}),
+      ...(details.failed
+        ? { counterexample: safeJson(details.counterexample), error: String(details.errorInstance) }
+        : {}),
     }
     appendFileSync(report, JSON.stringify(line) + '\n')
   }
-  if (slowest > CASE_BUDGET_MS) assert.unreachable(`${name}: a case took ${Math.round(slowest)} ms, over the ${CASE_BUDGET_MS} ms budget of one case`)
-  if (details.failed) assert.unreachable(`${name}: ${String(details.errorInstance)}\n${fc.defaultReportMessage(details) ?? ''}`)
+  if (slowest > CASE_BUDGET_MS)
+    assert.unreachable(
+      `${name}: a case took ${Math.round(slowest)} ms, over the ${CASE_BUDGET_MS} ms budget of one case`,
+    )
+  if (details.failed)
+    assert.unreachable(`${name}: ${String(details.errorInstance)}\n${fc.defaultReportMessage(details) ?? ''}`)
 }
 
 function safeJson(value: unknown): unknown {
@@ -99,15 +116,26 @@ function safeJson(value: unknown): unknown {
  * {@link ShutterproofError} with one of `codes` — never a TypeError, RangeError (stack
  * overflow) or other stray exception.
  */
-export function expectDocumented(err: unknown, codes: readonly ErrorCode[], what: string): asserts err is ShutterproofError {
+export function expectDocumented(
+  err: unknown,
+  codes: readonly ErrorCode[],
+  what: string,
+): asserts err is ShutterproofError {
   if (!(err instanceof ShutterproofError)) {
-    throw new Error(`${what} threw ${(err as Error)?.name ?? typeof err} (not a ShutterproofError): ${(err as Error)?.message ?? String(err)}`)
+    throw new Error(
+      `${what} threw ${(err as Error)?.name ?? typeof err} (not a ShutterproofError): ${(err as Error)?.message ?? String(err)}`,
+    )
   }
-  if (!codes.includes(err.code)) throw new Error(`${what} threw undocumented code ${err.code}: ${err.message}`)
+  if (!codes.includes(err.code))
+    throw new Error(`${what} threw undocumented code ${err.code}: ${err.message}`)
 }
 
 /** Runs `fn`, returning its result or the documented error it threw (anything else is rethrown). */
-export function outcome<T>(fn: () => T, codes: readonly ErrorCode[], what: string): { ok: T } | { err: ShutterproofError } {
+export function outcome<T>(
+  fn: () => T,
+  codes: readonly ErrorCode[],
+  what: string,
+): { ok: T } | { err: ShutterproofError } {
   try {
     return { ok: fn() }
   } catch (err) {
@@ -117,7 +145,11 @@ export function outcome<T>(fn: () => T, codes: readonly ErrorCode[], what: strin
 }
 
 /** The same, for async work. */
-export async function outcomeAsync<T>(fn: () => Promise<T>, codes: readonly ErrorCode[], what: string): Promise<{ ok: T } | { err: ShutterproofError }> {
+export async function outcomeAsync<T>(
+  fn: () => Promise<T>,
+  codes: readonly ErrorCode[],
+  what: string,
+): Promise<{ ok: T } | { err: ShutterproofError }> {
   try {
     return { ok: await fn() }
   } catch (err) {
@@ -128,7 +160,8 @@ export async function outcomeAsync<T>(fn: () => Promise<T>, codes: readonly Erro
 
 /** Structural equality for property checks, with a message. */
 export function same(actual: unknown, expected: unknown, message: string): void {
-  if (!isDeepStrictEqual(actual, expected)) throw new Error(`${message}: ${JSON.stringify(actual)} ≠ ${JSON.stringify(expected)}`)
+  if (!isDeepStrictEqual(actual, expected))
+    throw new Error(`${message}: ${JSON.stringify(actual)} ≠ ${JSON.stringify(expected)}`)
 }
 
 /** Strings that have broken parsers before: separators, dots, encodings, controls, long runs. */
@@ -136,8 +169,49 @@ export const hostileText = (maxLength = 80): fc.Arbitrary<string> =>
   fc
     .array(
       fc.oneof(
-        fc.constantFrom('/', '\\', '.', '..', '%2e', '%2f', '%5c', '%00', '\0', '\n', '\r', ' ', '\t', ':', 'C:', '~', '-', '--', '*', '?', '#', '&', '=', '"', "'", '<', '>'),
-        fc.constantFrom('a', 'IMG_0001.CR3', 'é', 'e\u0301', 'İ', '\u202e', '\ufeff', '\ud800', '😀', 'ﬃ', 'CON', 'nul'),
+        fc.constantFrom(
+          '/',
+          '\\',
+          '.',
+          '..',
+          '%2e',
+          '%2f',
+          '%5c',
+          '%00',
+          '\0',
+          '\n',
+          '\r',
+          ' ',
+          '\t',
+          ':',
+          'C:',
+          '~',
+          '-',
+          '--',
+          '*',
+          '?',
+          '#',
+          '&',
+          '=',
+          '"',
+          "'",
+          '<',
+          '>',
+        ),
+        fc.constantFrom(
+          'a',
+          'IMG_0001.CR3',
+          'é',
+          'e\u0301',
+          'İ',
+          '\u202e',
+          '\ufeff',
+          '\ud800',
+          '😀',
+          'ﬃ',
+          'CON',
+          'nul',
+        ),
         fc.string({ maxLength: 8 }),
         fc.string({ unit: 'binary', maxLength: 8 }),
       ),

@@ -18,11 +18,17 @@ export function makeCard(options: { rawBytes?: number; raws?: number; jpegs?: nu
     writeRandomFile(join(dir, `IMG_000${i}.CR3`), (options.rawBytes ?? 30 * MB) + i)
     writeFileSync(join(dir, `IMG_000${i}.xmp`), `<x:xmpmeta><rating>${i}</rating></x:xmpmeta>\n`)
   }
-  for (let i = 1; i <= (options.jpegs ?? 3); i++) writeRandomFile(join(dir, `IMG_10${i}.JPG`), 3 * MB + i * 1001)
+  for (let i = 1; i <= (options.jpegs ?? 3); i++)
+    writeRandomFile(join(dir, `IMG_10${i}.JPG`), 3 * MB + i * 1001)
   writeFileSync(join(card, 'MISC', 'empty.dat'), '')
   // NFD: "e" + combining acute.
   writeFileSync(join(dir, 'Cafe\u0301_Rene\u0301e.JPG'), 'nfd name')
-  if ((options.jpegs ?? 3) > 0) utimesSync(join(dir, 'IMG_101.JPG'), new Date('2026-04-26T10:00:00Z'), new Date('2026-04-26T10:00:00.123Z'))
+  if ((options.jpegs ?? 3) > 0)
+    utimesSync(
+      join(dir, 'IMG_101.JPG'),
+      new Date('2026-04-26T10:00:00Z'),
+      new Date('2026-04-26T10:00:00.123Z'),
+    )
   return card
 }
 
@@ -44,11 +50,18 @@ export function listFiles(root: string, skipTop: string[] = ['.shutterproof', 'a
 }
 
 /** Mounts a tmpfs of `size` at a fresh folder, or returns undefined (and says so loudly). */
-export function mountTmpfs(size: string, extra: string[] = []): { dir: string; unmount: () => void } | undefined {
+export function mountTmpfs(
+  size: string,
+  extra: string[] = [],
+): { dir: string; unmount: () => void } | undefined {
   const dir = tempDir('sp-tmpfs-')
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', [`size=${size}`, ...extra].join(','), 'tmpfs', dir], { encoding: 'utf8' })
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', [`size=${size}`, ...extra].join(','), 'tmpfs', dir], {
+    encoding: 'utf8',
+  })
   if (r.status !== 0) {
-    console.warn(`\n!!! SKIPPED: cannot mount a tmpfs (${(r.stderr || r.error?.message || '').trim()}); run the suite as root to test it\n`)
+    console.warn(
+      `\n!!! SKIPPED: cannot mount a tmpfs (${(r.stderr || r.error?.message || '').trim()}); run the suite as root to test it\n`,
+    )
     return undefined
   }
   return { dir, unmount: () => void spawnSync('umount', ['-l', dir]) }

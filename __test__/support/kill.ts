@@ -46,8 +46,14 @@ export interface KilledRun {
  * Runs the CLI with `args` and sends `signal` as soon as `until()` is true (polled every
  * few milliseconds), or lets it finish.
  */
-export function runCliUntil(args: string[], until: () => boolean, signal: NodeJS.Signals = 'SIGKILL'): Promise<KilledRun> {
-  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+export function runCliUntil(
+  args: string[],
+  until: () => boolean,
+  signal: NodeJS.Signals = 'SIGKILL',
+): Promise<KilledRun> {
+  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   let stderr = ''
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
   let sent = false

@@ -10,7 +10,14 @@ import { hasTool, tempDir, writeRandomFile } from './fixtures'
 export const NFD_NAME = 'Cafe\u0301 & <Clip> "1".mov'
 
 /** Relative paths of the generated session: nested folders, an NFD name, a zero-byte file. */
-export const SESSION_FILES = ['DCIM/100CANON/IMG_0001.CR3', 'DCIM/100CANON/IMG_0002.CR3', 'DCIM/101CANON/deep/er/IMG_0101.CR3', `Audio/${NFD_NAME}`, 'empty.txt', 'Notes.txt']
+export const SESSION_FILES = [
+  'DCIM/100CANON/IMG_0001.CR3',
+  'DCIM/100CANON/IMG_0002.CR3',
+  'DCIM/101CANON/deep/er/IMG_0101.CR3',
+  `Audio/${NFD_NAME}`,
+  'empty.txt',
+  'Notes.txt',
+]
 
 /** Makes a session root (its folder name is the manifests' middle part) with random files. */
 export function makeSession(name = 'A002R2EC'): string {
@@ -24,7 +31,11 @@ export function makeSession(name = 'A002R2EC'): string {
 }
 
 /** Hashes the session's files (xxh128) into writeGeneration entries. */
-export async function sessionEntries(root: string, action: MhlAction, paths = SESSION_FILES): Promise<MhlFileInput[]> {
+export async function sessionEntries(
+  root: string,
+  action: MhlAction,
+  paths = SESSION_FILES,
+): Promise<MhlFileInput[]> {
   const out: MhlFileInput[] = []
   for (const rel of paths) {
     const path = join(root, rel)

@@ -17,16 +17,25 @@ export interface Packed {
 }
 
 /** Runs a command, returning stdout; on failure throws with everything it printed. */
-export function sh(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+export function sh(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options })
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}\n${r.stdout}\n${r.stderr}`.slice(-8000))
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}\n${r.stdout}\n${r.stderr}`.slice(-8000))
   return r.stdout
 }
 
 /** `npm pack DIR` (its prepack builds what it ships) into `dest`. */
 export function npmPack(dir: string, dest: string): Packed {
   const out = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', dest, dir], { cwd: REPO }))[0]
-  return { file: join(dest, out.filename), files: out.files.map((f: { path: string }) => f.path).sort(), unpackedSize: out.unpackedSize }
+  return {
+    file: join(dest, out.filename),
+    files: out.files.map((f: { path: string }) => f.path).sort(),
+    unpackedSize: out.unpackedSize,
+  }
 }
 
 let packed: { work: string; main: Packed; addon: Packed } | undefined
@@ -59,7 +68,8 @@ export function expectedFiles(section: string): { line: string; re: RegExp }[] {
     if (line === '' || line.startsWith('#')) continue
     const header = /^\[(.+)\]$/.exec(line)
     if (header) current = header[1]!
-    else if (current === section) lines.push({ line, re: globToRegExp(line.replaceAll('<platform>', platform)) })
+    else if (current === section)
+      lines.push({ line, re: globToRegExp(line.replaceAll('<platform>', platform)) })
   }
   return lines
 }
@@ -67,7 +77,9 @@ export function expectedFiles(section: string): { line: string; re: RegExp }[] {
 /** `**\/` = any folders (or none), `*` = any name part within one folder; nothing else is special. */
 function globToRegExp(glob: string): RegExp {
   const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&')
-  return new RegExp('^' + escaped.replaceAll('**/', '\0').replaceAll('*', '[^/]*').replaceAll('\0', '(?:.+/)?') + '$')
+  return new RegExp(
+    '^' + escaped.replaceAll('**/', '\0').replaceAll('*', '[^/]*').replaceAll('\0', '(?:.+/)?') + '$',
+  )
 }
 
 /** The section names of an ELF file (binutils' readelf). */
@@ -77,8 +89,12 @@ export function elfSections(file: string): string[] {
 
 /** The newest GLIBC_x.y symbol version an ELF file needs (0.0 when none). */
 export function glibcFloor(file: string): string {
-  const versions = [...sh('readelf', ['-V', '-W', file]).matchAll(/GLIBC_(\d+)\.(\d+)/g)].map((m) => [Number(m[1]), Number(m[2])] as const)
-  const [major, minor] = versions.reduce((a, b) => (b[0] > a[0] || (b[0] === a[0] && b[1] > a[1]) ? b : a), [0, 0] as const)
+  const versions = [...sh('readelf', ['-V', '-W', file]).matchAll(/GLIBC_(\d+)\.(\d+)/g)].map(
+    (m) => [Number(m[1]), Number(m[2])] as const,
+  )
+  const [major, minor] = versions.reduce((a, b) => (b[0] > a[0] || (b[0] === a[0] && b[1] > a[1]) ? b : a), [
+    0, 0,
+  ] as const)
   return `${major}.${minor}`
 }
 
@@ -90,6 +106,13 @@ export function unversionedImports(file: string): string[] {
   return sh('readelf', ['--dyn-syms', '-W', file])
     .split('\n')
     .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f[4] === 'GLOBAL' && f[6] === 'UND' && f[7] !== undefined && !f[7].includes('@') && !f[7].startsWith('napi_'))
+    .filter(
+      (f) =>
+        f[4] === 'GLOBAL' &&
+        f[6] === 'UND' &&
+        f[7] !== undefined &&
+        !f[7].includes('@') &&
+        !f[7].startsWith('napi_'),
+    )
     .map((f) => f[7]!)
 }

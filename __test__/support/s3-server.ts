@@ -18,19 +18,24 @@ export const OTHER_SECRET = 'sp-test-other-secret-0123456789'
 /** Prints the loud skip notice; returns whether S3 tests can run. */
 export function s3Available(suite: string): boolean {
   if (findVersitygw()) return true
-  console.log(`\n!!! SKIPPED: ${suite}: versitygw is not installed (scripts/install-test-tools.sh builds it with Go); these S3 tests are skipped, not passed\n`)
+  console.log(
+    `\n!!! SKIPPED: ${suite}: versitygw is not installed (scripts/install-test-tools.sh builds it with Go); these S3 tests are skipped, not passed\n`,
+  )
   return false
 }
 
 /** Data folders need user xattrs: a disk-backed folder rather than a tmpfs /tmp. */
 function baseDir(): string {
-  for (const d of [process.env.SHUTTERPROOF_S3_TEST_DIR, '/var/tmp', tmpdir()]) if (d && existsSync(d)) return d
+  for (const d of [process.env.SHUTTERPROOF_S3_TEST_DIR, '/var/tmp', tmpdir()])
+    if (d && existsSync(d)) return d
   return tmpdir()
 }
 
 export class S3TestServer extends LocalS3Server {
   constructor() {
-    super(findVersitygw()!, mkdtempSync(join(baseDir(), 'sp-s3-')), ROOT_KEY, ROOT_SECRET, [{ access: OTHER_KEY, secret: OTHER_SECRET }])
+    super(findVersitygw()!, mkdtempSync(join(baseDir(), 'sp-s3-')), ROOT_KEY, ROOT_SECRET, [
+      { access: OTHER_KEY, secret: OTHER_SECRET },
+    ])
   }
 
   /** Environment for a CLI child (or an `aws` option) signing as `key` (default: the root user). */

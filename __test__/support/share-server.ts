@@ -33,14 +33,18 @@ export const SAMPLE = {
   'raw/IMG_0002.CR3': 1_000,
 } as const
 
-export async function shareWorld(options: Partial<ShareRegistryOptions> = {}, handlerOptions: Partial<ShareServerOptions> = {}): Promise<ShareWorld> {
+export async function shareWorld(
+  options: Partial<ShareRegistryOptions> = {},
+  handlerOptions: Partial<ShareServerOptions> = {},
+): Promise<ShareWorld> {
   const root = tempDir('sp-share-')
   const session = join(root, '2026-04-26_Smith_Wedding')
   const files: Record<string, Buffer> = {}
   let colour = 0
   for (const [rel, size] of Object.entries(SAMPLE)) {
     mkdirSync(join(session, rel, '..'), { recursive: true })
-    files[rel] = size === 'preview' ? await generatedPreview(['#4a7bb7', '#b7774a'][colour++]) : randomBytes(size)
+    files[rel] =
+      size === 'preview' ? await generatedPreview(['#4a7bb7', '#b7774a'][colour++]) : randomBytes(size)
     writeFileSync(join(session, rel), files[rel]!)
   }
   const dbPath = join(root, 'state', 'shares.db')
@@ -48,7 +52,13 @@ export async function shareWorld(options: Partial<ShareRegistryOptions> = {}, ha
   const serverKey = randomBytes(32)
   const clock = manualClock(new Date('2026-05-01T09:00:00Z'))
   const registry = await openShareRegistry({ path: dbPath, serverKey, clock, ...options })
-  const server = createShareServer({ registry, serverKey, root: session.slice(0, session.lastIndexOf('/')), clock, ...handlerOptions })
+  const server = createShareServer({
+    registry,
+    serverKey,
+    root: session.slice(0, session.lastIndexOf('/')),
+    clock,
+    ...handlerOptions,
+  })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const base = `${handlerOptions.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`
   return {
@@ -80,7 +90,13 @@ export interface Reply {
 export function http(
   base: string,
   path: string,
-  init: { method?: string; headers?: Record<string, string>; body?: string; localAddress?: string; agent?: Agent } = {},
+  init: {
+    method?: string
+    headers?: Record<string, string>
+    body?: string
+    localAddress?: string
+    agent?: Agent
+  } = {},
 ): Promise<Reply> {
   const url = new URL(base)
   return new Promise((resolve, reject) => {
@@ -113,7 +129,13 @@ export function pathOf(url: string): string {
 }
 
 /** A POST of the password form. */
-export function postPassword(base: string, path: string, password: string, headers: Record<string, string> = {}, localAddress?: string): Promise<Reply> {
+export function postPassword(
+  base: string,
+  path: string,
+  password: string,
+  headers: Record<string, string> = {},
+  localAddress?: string,
+): Promise<Reply> {
   return http(base, path, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
@@ -152,13 +174,36 @@ export function rawHeaders(response: string): { status: number; headers: Record<
 }
 
 /** A throwaway self-signed certificate for 127.0.0.1 and localhost (openssl), and its key. */
-export function throwawayCertificate(dir: string): { certPath: string; keyPath: string; cert: Buffer; key: Buffer } {
+export function throwawayCertificate(dir: string): {
+  certPath: string
+  keyPath: string
+  cert: Buffer
+  key: Buffer
+} {
   const certPath = join(dir, 'cert.pem')
   const keyPath = join(dir, 'key.pem')
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    '-keyout', keyPath, '-out', certPath,
-  ], { stdio: 'ignore' })
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+    ],
+    { stdio: 'ignore' },
+  )
   return { certPath, keyPath, cert: readFileSync(certPath), key: readFileSync(keyPath) }
 }

@@ -28,7 +28,11 @@ export class Client {
 
   async post(path: string, fields: Record<string, string>): Promise<Reply> {
     return this.#remember(
-      await http(this.base, path, { method: 'POST', headers: this.#headers({ 'Content-Type': 'application/x-www-form-urlencoded' }), body: new URLSearchParams(fields).toString() }),
+      await http(this.base, path, {
+        method: 'POST',
+        headers: this.#headers({ 'Content-Type': 'application/x-www-form-urlencoded' }),
+        body: new URLSearchParams(fields).toString(),
+      }),
     )
   }
 

@@ -52,7 +52,8 @@ const SCRIPT = join(__dirname, 'smtp-sink.py')
 export function smtpSinkMissing(): string | undefined {
   const check = spawnSync('python3', ['-c', 'import aiosmtpd'], { encoding: 'utf8' })
   if (check.error) return 'python3 is missing'
-  if (check.status !== 0) return 'the Python package aiosmtpd is missing (pip install aiosmtpd; scripts/install-test-tools.sh installs it)'
+  if (check.status !== 0)
+    return 'the Python package aiosmtpd is missing (pip install aiosmtpd; scripts/install-test-tools.sh installs it)'
   return undefined
 }
 
@@ -86,7 +87,8 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       for (;;) {
         const found = messages().find(pick)
         if (found) return found
-        if (Date.now() > until) throw new Error(`no matching mail within ${timeoutMs} ms (the sink has ${messages().length})`)
+        if (Date.now() > until)
+          throw new Error(`no matching mail within ${timeoutMs} ms (the sink has ${messages().length})`)
         await new Promise((r) => setTimeout(r, 25))
       }
     },

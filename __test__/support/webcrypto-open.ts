@@ -17,7 +17,14 @@ import { argon2id } from 'hash-wasm'
 
 type Bytes = Uint8Array<ArrayBuffer>
 
-export type SealedErrorCode = 'E_FORMAT' | 'E_KDF_LIMIT' | 'E_WRONG_KEY' | 'E_BAD_PASSPHRASE' | 'E_AUTH' | 'E_TRUNCATED' | 'E_INVALID_ARGUMENT'
+export type SealedErrorCode =
+  | 'E_FORMAT'
+  | 'E_KDF_LIMIT'
+  | 'E_WRONG_KEY'
+  | 'E_BAD_PASSPHRASE'
+  | 'E_AUTH'
+  | 'E_TRUNCATED'
+  | 'E_INVALID_ARGUMENT'
 
 /** A refusal, with the error code FORMAT.md names ("Error codes"). */
 export class SealedError extends Error {
@@ -65,7 +72,11 @@ const TYPE_VAULT = 0x01
 const TYPE_RECOVERY = 0x02
 const TYPE_PASSPHRASE = 0x03
 const BODY_LEN: Record<number, number> = { [TYPE_VAULT]: 80, [TYPE_RECOVERY]: 80, [TYPE_PASSPHRASE]: 76 }
-const STANZA_NAME: Record<number, string> = { [TYPE_VAULT]: 'vault', [TYPE_RECOVERY]: 'recovery', [TYPE_PASSPHRASE]: 'passphrase' }
+const STANZA_NAME: Record<number, string> = {
+  [TYPE_VAULT]: 'vault',
+  [TYPE_RECOVERY]: 'recovery',
+  [TYPE_PASSPHRASE]: 'passphrase',
+}
 const KDF_COSTS_LEN = 12
 const ARGON2_MAX_M_KIB = 2097152
 const ARGON2_MAX_T = 10
@@ -139,7 +150,8 @@ export function parseHeader(file: Uint8Array): Header {
   if (bytes.length < FIXED_LEN) throw new SealedError('E_TRUNCATED', 'file ends inside the fixed header')
   if (bytes[8] !== VERSION) throw new SealedError('E_FORMAT', `unsupported version ${bytes[8]}`)
   const kindByte = bytes[9]
-  if (kindByte !== KIND_FILE && kindByte !== KIND_VAULT_KEY) throw new SealedError('E_FORMAT', `unknown kind ${kindByte}`)
+  if (kindByte !== KIND_FILE && kindByte !== KIND_VAULT_KEY)
+    throw new SealedError('E_FORMAT', `unknown kind ${kindByte}`)
   const count = bytes[10]!
   if (count < 1 || count > MAX_STANZAS) throw new SealedError('E_FORMAT', `bad stanza count ${count}`)
 
@@ -158,14 +170,21 @@ export function parseHeader(file: Uint8Array): Header {
     // (before the salt): caps first (E_KDF_LIMIT), then well-formedness; before any allocation.
     let argon2: Stanza['argon2']
     if (type === TYPE_PASSPHRASE) {
-      if (at + 1 + KDF_COSTS_LEN > bytes.length) throw new SealedError('E_TRUNCATED', 'file ends inside the Argon2id costs')
+      if (at + 1 + KDF_COSTS_LEN > bytes.length)
+        throw new SealedError('E_TRUNCATED', 'file ends inside the Argon2id costs')
       const view = new DataView(bytes.buffer, bytes.byteOffset + at + 1, KDF_COSTS_LEN)
       argon2 = { mKib: view.getUint32(0), t: view.getUint32(4), p: view.getUint32(8) }
       if (argon2.mKib > ARGON2_MAX_M_KIB || argon2.t > ARGON2_MAX_T || argon2.p > ARGON2_MAX_P) {
-        throw new SealedError('E_KDF_LIMIT', `Argon2id costs over the caps (m=${argon2.mKib} KiB, t=${argon2.t}, p=${argon2.p})`)
+        throw new SealedError(
+          'E_KDF_LIMIT',
+          `Argon2id costs over the caps (m=${argon2.mKib} KiB, t=${argon2.t}, p=${argon2.p})`,
+        )
       }
       if (argon2.t === 0 || argon2.p === 0 || argon2.mKib < 8 * argon2.p) {
-        throw new SealedError('E_FORMAT', `malformed Argon2id costs (m=${argon2.mKib} KiB, t=${argon2.t}, p=${argon2.p})`)
+        throw new SealedError(
+          'E_FORMAT',
+          `malformed Argon2id costs (m=${argon2.mKib} KiB, t=${argon2.t}, p=${argon2.p})`,
+        )
       }
     }
     const end = at + 1 + bodyLen
@@ -196,7 +215,12 @@ export function parseHeader(file: Uint8Array): Header {
 // ---------------------------------------------------------------------------------------
 // Unlocking: stanza → file key
 
-async function unwrap(stanza: Stanza, secret: Bytes, label: Bytes, trace?: Trace): Promise<Bytes | undefined> {
+async function unwrap(
+  stanza: Stanza,
+  secret: Bytes,
+  label: Bytes,
+  trace?: Trace,
+): Promise<Bytes | undefined> {
   const wrapKey = await hkdf(stanza.salt, secret, label, KEY_LEN)
   if (trace) trace[`${STANZA_NAME[stanza.type]}_wrap_key`] = wrapKey
   const key = await subtle.importKey('raw', wrapKey, 'AES-GCM', false, ['decrypt'])
@@ -217,7 +241,8 @@ async function fileKeyFor(header: Header, unlock: Unlock, trace?: Trace): Promis
   if ('fileKey' in unlock) return key32(unlock.fileKey, 'file key')
 
   if ('passphrase' in unlock) {
-    const password = typeof unlock.passphrase === 'string' ? ascii(unlock.passphrase, true) : own(unlock.passphrase)
+    const password =
+      typeof unlock.passphrase === 'string' ? ascii(unlock.passphrase, true) : own(unlock.passphrase)
     // Refused where the stanza would be looked up, with or without a passphrase stanza.
     if (password.length === 0) throw new SealedError('E_INVALID_ARGUMENT', 'the passphrase is empty')
     const candidates = header.stanzas.filter((s) => s.type === TYPE_PASSPHRASE)
@@ -274,11 +299,16 @@ async function fileKeyFor(header: Header, unlock: Unlock, trace?: Trace): Promis
  * key and context → check the Cobblestone commitment → decrypt chunk by chunk.
  * Throws `SealedError` with FORMAT.md's error codes.
  */
-export async function openSealedWebCrypto(file: Uint8Array, unlock: Unlock, options: OpenOptions = {}): Promise<Uint8Array> {
+export async function openSealedWebCrypto(
+  file: Uint8Array,
+  unlock: Unlock,
+  options: OpenOptions = {},
+): Promise<Uint8Array> {
   const bytes = own(file)
   const header = parseHeader(bytes)
   const want = options.kind ?? 'file'
-  if (header.kind !== want) throw new SealedError('E_FORMAT', `expected a ${want} but this is a ${header.kind}`)
+  if (header.kind !== want)
+    throw new SealedError('E_FORMAT', `expected a ${want} but this is a ${header.kind}`)
   const trace = options.trace
   // The payload length is checked before unlocking (no Argon2 run for an impossible length).
   checkPayloadLength(bytes.length - header.length)
@@ -308,9 +338,13 @@ export async function openSealedWebCrypto(file: Uint8Array, unlock: Unlock, opti
 }
 
 /** Opens a vault key file (kind 0x01) with its passphrase: 64 bytes = vault key ‖ recovery KEK. */
-export async function openVaultKeyFile(file: Uint8Array, unlock: Unlock): Promise<{ vaultKey: Uint8Array; recoveryKek: Uint8Array }> {
+export async function openVaultKeyFile(
+  file: Uint8Array,
+  unlock: Unlock,
+): Promise<{ vaultKey: Uint8Array; recoveryKek: Uint8Array }> {
   const plain = await openSealedWebCrypto(file, unlock, { kind: 'vault-key' })
-  if (plain.length !== 2 * KEY_LEN) throw new SealedError('E_FORMAT', `vault key file holds ${plain.length} bytes, not 64`)
+  if (plain.length !== 2 * KEY_LEN)
+    throw new SealedError('E_FORMAT', `vault key file holds ${plain.length} bytes, not 64`)
   return { vaultKey: plain.slice(0, KEY_LEN), recoveryKek: plain.slice(KEY_LEN) }
 }
 
@@ -350,7 +384,12 @@ export async function* cobblestoneChunks(
   const aeadKey = okm.subarray(0, 32)
   const baseNonce = okm.subarray(32, 44)
   const commitment = okm.subarray(44, 76)
-  if (trace) Object.assign(trace, { cobblestone_aead_key: aeadKey, cobblestone_base_nonce: baseNonce, cobblestone_commitment: commitment })
+  if (trace)
+    Object.assign(trace, {
+      cobblestone_aead_key: aeadKey,
+      cobblestone_base_nonce: baseNonce,
+      cobblestone_commitment: commitment,
+    })
   if (!equalConstantTime(commitment, stored)) throw new SealedError('E_AUTH', 'key commitment mismatch')
 
   const key = await subtle.importKey('raw', aeadKey, 'AES-GCM', false, ['decrypt'])
@@ -359,7 +398,11 @@ export async function* cobblestoneChunks(
     const end = i < full ? start + SEALED_CHUNK : data.length
     let plain: ArrayBuffer
     try {
-      plain = await subtle.decrypt({ name: 'AES-GCM', iv: chunkNonce(baseNonce, i), tagLength: 128 }, key, data.subarray(start, end))
+      plain = await subtle.decrypt(
+        { name: 'AES-GCM', iv: chunkNonce(baseNonce, i), tagLength: 128 },
+        key,
+        data.subarray(start, end),
+      )
     } catch {
       throw new SealedError('E_AUTH', `chunk ${i} failed authentication`)
     }
@@ -391,7 +434,9 @@ function chunkNonce(base: Bytes, i: number): Bytes {
 /** HKDF-SHA-512, Extract and Expand (an empty salt is HashLen zeros in RFC 5869 and WebCrypto alike). */
 async function hkdf(salt: Bytes, ikm: Bytes, info: Bytes, length: number): Promise<Bytes> {
   const key = await subtle.importKey('raw', ikm, 'HKDF', false, ['deriveBits'])
-  return new Uint8Array(await subtle.deriveBits({ name: 'HKDF', hash: 'SHA-512', salt, info }, key, 8 * length))
+  return new Uint8Array(
+    await subtle.deriveBits({ name: 'HKDF', hash: 'SHA-512', salt, info }, key, 8 * length),
+  )
 }
 
 /** sub(ikm, label) = HKDF(salt = "", ikm, info = label, 32). */
@@ -426,7 +471,8 @@ function equalPublic(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function key32(key: Uint8Array, what: string): Bytes {
-  if (key.length !== KEY_LEN) throw new SealedError('E_WRONG_KEY', `${what} must be 32 bytes, got ${key.length}`)
+  if (key.length !== KEY_LEN)
+    throw new SealedError('E_WRONG_KEY', `${what} must be 32 bytes, got ${key.length}`)
   return own(key)
 }
 

@@ -57,12 +57,19 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 /** A bash script running `cmds` in parallel and failing if any fails. */
 function parallel(cmds: string[]): string {
   if (cmds.length === 1) return cmds[0]!
-  return ['pids=()', ...cmds.map((c) => `{ ${c}; } & pids+=($!)`), 'for p in "${pids[@]}"; do wait "$p"; done'].join('\n')
+  return [
+    'pids=()',
+    ...cmds.map((c) => `{ ${c}; } & pids+=($!)`),
+    'for p in "${pids[@]}"; do wait "$p"; done',
+  ].join('\n')
 }
 
 function bash(script: string, env?: NodeJS.ProcessEnv): number {
   const t0 = process.hrtime.bigint()
-  const r = spawnSync('bash', ['-c', `set -euo pipefail\n${script}`], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } })
+  const r = spawnSync('bash', ['-c', `set -euo pipefail\n${script}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
+  })
   const t1 = process.hrtime.bigint()
   if (r.status !== 0) throw new Error(`bash -c ${JSON.stringify(script)} exited ${r.status}: ${r.stderr}`)
   return Number(t1 - t0) / 1e9
@@ -98,7 +105,8 @@ export async function copyCase(ctx: BenchContext): Promise<CaseResult> {
   bash(`cd ${q(card.root)} && b3sum ${card.files.map((f) => q('./' + f)).join(' ')} > ${q(checkFile)}`)
 
   const dstRoot = join(WORK, 'e-dst')
-  const warmCard = () => spawnSync('bash', ['-c', `cat ${card.files.map((f) => q(join(card.root, f))).join(' ')} > /dev/null`])
+  const warmCard = () =>
+    spawnSync('bash', ['-c', `cat ${card.files.map((f) => q(join(card.root, f))).join(' ')} > /dev/null`])
   /** Before every run, untimed: all earlier copies removed (and that removal synced), the card in the page cache. */
   const fresh = (n: number) => () => {
     rmSync(dstRoot, { recursive: true, force: true })
@@ -115,8 +123,25 @@ export async function copyCase(ctx: BenchContext): Promise<CaseResult> {
   const floorRows = rowsFrom(
     await interleave(
       [
-        { ...command('dd write (bs=4M oflag=direct conv=fsync, zeros)', 'dd', ['if=/dev/zero', `of=${ddFile}`, 'bs=4M', `count=${ddCount}`, 'oflag=direct', 'conv=fsync', 'status=none']), before: () => rmSync(ddFile, { force: true }) },
-        command('dd read (bs=4M iflag=direct)', 'dd', [`if=${ddFile}`, 'of=/dev/null', 'bs=4M', 'iflag=direct', 'status=none']),
+        {
+          ...command('dd write (bs=4M oflag=direct conv=fsync, zeros)', 'dd', [
+            'if=/dev/zero',
+            `of=${ddFile}`,
+            'bs=4M',
+            `count=${ddCount}`,
+            'oflag=direct',
+            'conv=fsync',
+            'status=none',
+          ]),
+          before: () => rmSync(ddFile, { force: true }),
+        },
+        command('dd read (bs=4M iflag=direct)', 'dd', [
+          `if=${ddFile}`,
+          'of=/dev/null',
+          'bs=4M',
+          'iflag=direct',
+          'status=none',
+        ]),
       ],
       ctx.reps,
       false,
@@ -133,12 +158,18 @@ export async function copyCase(ctx: BenchContext): Promise<CaseResult> {
   const ours = (n: number, verify: VerifyMode, name: string): Contender => ({
     ...inProcess(name, async () => {
       const r = await ingest({ source: card.root, destinations: dsts(n), session: SESSION, verify })
-      if (r.status !== 'completed' || r.files.length !== card.files.length) throw new Error(`${name}: ingest ${r.status}, ${r.files.length} files`)
-      for (const f of r.files) for (const d of f.destinations) methods.add(`verify ${verify}: ${d.status} / ${d.method}`)
+      if (r.status !== 'completed' || r.files.length !== card.files.length)
+        throw new Error(`${name}: ingest ${r.status}, ${r.files.length} files`)
+      for (const f of r.files)
+        for (const d of f.destinations) methods.add(`verify ${verify}: ${d.status} / ${d.method}`)
     }),
     before: fresh(n),
   })
-  const shell = (n: number, name: string, script: string, env?: NodeJS.ProcessEnv): Contender => ({ name, run: () => bash(script, env), before: fresh(n) })
+  const shell = (n: number, name: string, script: string, env?: NodeJS.ProcessEnv): Contender => ({
+    name,
+    run: () => bash(script, env),
+    before: fresh(n),
+  })
   /** Copy (timed), evict every copy (untimed, with evict()), then b3sum -c at every destination in parallel (timed). */
   const copyThenCheck = (n: number, name: string, copyScript: string): Contender => ({
     name,
@@ -167,23 +198,49 @@ export async function copyCase(ctx: BenchContext): Promise<CaseResult> {
   for (const n of [1, 3]) {
     const cpName = n === 1 ? 'cp -r --reflink=never + sync' : '3 × cp -r --reflink=never in parallel + sync'
     const tarName = 'tar -c | tee | 3 × tar -x + sync'
-    const checkName = n === 1 ? 'cp + sync, then b3sum -c (copy evicted)' : 'tar | tee fan-out + sync, then 3 × b3sum -c (copies evicted)'
+    const checkName =
+      n === 1
+        ? 'cp + sync, then b3sum -c (copy evicted)'
+        : 'tar | tee fan-out + sync, then 3 × b3sum -c (copies evicted)'
     const contenders: Contender[] = [
       ours(n, 'destination', NAMES.oursV),
       ours(n, 'size', NAMES.oursS),
       shell(n, cpName, `${parallel(dsts(n).map(cp))}\n${syncDst(n)}`),
       ...(n === 3 ? [shell(n, tarName, `${tarFanOut(card.root, dsts(n))}\n${syncDst(n)}`)] : []),
       ...(hasRclone
-        ? [shell(n, n === 1 ? 'rclone copy --checksum + sync' : '3 × rclone copy --checksum in parallel + sync', `${parallel(dsts(n).map(rclone))}\n${syncDst(n)}`, rcloneEnv)]
+        ? [
+            shell(
+              n,
+              n === 1 ? 'rclone copy --checksum + sync' : '3 × rclone copy --checksum in parallel + sync',
+              `${parallel(dsts(n).map(rclone))}\n${syncDst(n)}`,
+              rcloneEnv,
+            ),
+          ]
         : []),
-      copyThenCheck(n, checkName, `${n === 1 ? cp(dsts(1)[0]!) : tarFanOut(card.root, dsts(n))}\n${syncDst(n)}`),
+      copyThenCheck(
+        n,
+        checkName,
+        `${n === 1 ? cp(dsts(1)[0]!) : tarFanOut(card.root, dsts(n))}\n${syncDst(n)}`,
+      ),
     ]
     const rows: Row[] = rowsFrom(await interleave(contenders, reps, false), B)
     const floorCopy = (n * B) / W
     const floorVerified = floorCopy + (n * B) / R
     rows.push(
-      { name: `disk floor, copy: n·B/W (n = ${n})`, median: floorCopy, min: (n * B) / Wmax, unit: 's', bytes: B },
-      { name: `disk floor, verified copy: n·B/W + n·B/R (n = ${n})`, median: floorVerified, min: (n * B) / Wmax + (n * B) / Rmax, unit: 's', bytes: B },
+      {
+        name: `disk floor, copy: n·B/W (n = ${n})`,
+        median: floorCopy,
+        min: (n * B) / Wmax,
+        unit: 's',
+        bytes: B,
+      },
+      {
+        name: `disk floor, verified copy: n·B/W + n·B/R (n = ${n})`,
+        median: floorVerified,
+        min: (n * B) / Wmax + (n * B) / Rmax,
+        unit: 's',
+        bytes: B,
+      },
     )
     const m = (name: string) => find(rows, name).median
     tables.push({
@@ -194,8 +251,16 @@ export async function copyCase(ctx: BenchContext): Promise<CaseResult> {
         atMost(`verified: ours / (${checkName})`, m(NAMES.oursV) / m(checkName), 0.8),
         atMost('verified: ours / disk floor (n·B/W + n·B/R)', m(NAMES.oursV) / floorVerified, 1.15),
         atMost("unverified: ours 'size' / disk floor (n·B/W)", m(NAMES.oursS) / floorCopy, 1.15),
-        reference(`${cpName} / disk floor (n·B/W)`, m(cpName) / floorCopy, 'where plain cp lands against the same floor'),
-        reference(`(${checkName}) / disk floor (n·B/W + n·B/R)`, m(checkName) / floorVerified, 'where the copy-then-check peer lands'),
+        reference(
+          `${cpName} / disk floor (n·B/W)`,
+          m(cpName) / floorCopy,
+          'where plain cp lands against the same floor',
+        ),
+        reference(
+          `(${checkName}) / disk floor (n·B/W + n·B/R)`,
+          m(checkName) / floorVerified,
+          'where the copy-then-check peer lands',
+        ),
       ],
     })
   }

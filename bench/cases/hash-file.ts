@@ -19,10 +19,18 @@ export async function hashFileCase(ctx: BenchContext): Promise<CaseResult> {
   const empty = randomFile('hash-empty.bin', 0)
   const STARTUP = 'ours CLI start-up (hash of an empty file)'
   const startup = await interleave(
-    [command('node -e 0', node, ['-e', '0']), command('ours CLI --version', node, [ctx.cli, '--version']), command(STARTUP, node, [ctx.cli, 'hash', empty])],
+    [
+      command('node -e 0', node, ['-e', '0']),
+      command('ours CLI --version', node, [ctx.cli, '--version']),
+      command(STARTUP, node, [ctx.cli, 'hash', empty]),
+    ],
     ctx.reps,
   )
-  tables.push({ title: 'Node start-up (reported separately; the CLI start-up is subtracted from CLI rows in the ratios)', rows: rowsFrom(startup), ratios: [] })
+  tables.push({
+    title: 'Node start-up (reported separately; the CLI start-up is subtracted from CLI rows in the ratios)',
+    rows: rowsFrom(startup),
+    ratios: [],
+  })
 
   for (const size of sizes) {
     const file = randomFile(`hash-${size}.bin`, size)
@@ -50,10 +58,26 @@ export async function hashFileCase(ctx: BenchContext): Promise<CaseResult> {
       title: `${formatSize(size)}, in page cache`,
       rows: cached,
       ratios: [
-        atMost('ours API / b3sum (all threads)', find(cached, 'ours API hashFile (all threads)').median / find(cached, 'b3sum (all threads)').median, 1.05),
-        atMost('ours CLI − start-up / b3sum (1 thread each)', cli('ours CLI, 1 thread') / find(cached, 'b3sum --num-threads 1').median, 1.05),
-        atMost('ours CLI xxh128 − start-up / xxhsum -H2', cli('ours CLI --algo xxh128') / find(cached, 'xxhsum -H2').median, 1.05),
-        atMost('ours CLI sha256 − start-up / openssl', cli('ours CLI --algo sha256') / find(cached, 'openssl dgst -sha256').median, 1.05),
+        atMost(
+          'ours API / b3sum (all threads)',
+          find(cached, 'ours API hashFile (all threads)').median / find(cached, 'b3sum (all threads)').median,
+          1.05,
+        ),
+        atMost(
+          'ours CLI − start-up / b3sum (1 thread each)',
+          cli('ours CLI, 1 thread') / find(cached, 'b3sum --num-threads 1').median,
+          1.05,
+        ),
+        atMost(
+          'ours CLI xxh128 − start-up / xxhsum -H2',
+          cli('ours CLI --algo xxh128') / find(cached, 'xxhsum -H2').median,
+          1.05,
+        ),
+        atMost(
+          'ours CLI sha256 − start-up / openssl',
+          cli('ours CLI --algo sha256') / find(cached, 'openssl dgst -sha256').median,
+          1.05,
+        ),
       ],
     })
 
@@ -73,7 +97,13 @@ export async function hashFileCase(ctx: BenchContext): Promise<CaseResult> {
     tables.push({
       title: `${formatSize(size)}, from disk (guest-evicted before each run)`,
       rows: disk,
-      ratios: [atMost('ours API / cat', find(disk, 'ours API hashFile').median / find(disk, 'cat > /dev/null').median, 1.05)],
+      ratios: [
+        atMost(
+          'ours API / cat',
+          find(disk, 'ours API hashFile').median / find(disk, 'cat > /dev/null').median,
+          1.05,
+        ),
+      ],
     })
   }
   return {

@@ -33,7 +33,13 @@ export async function memoryCase(ctx: BenchContext): Promise<CaseResult> {
   const tables: Table[] = []
 
   /** One table: `run` per input size (1×, 8×) plus optional extra rows counted in the "extra MiB" bound. */
-  const measure = async (id: string, title: string, label: string, run: (file: string, size: number) => Promise<number>, extra: Array<[string, () => Promise<number>]> = []) => {
+  const measure = async (
+    id: string,
+    title: string,
+    label: string,
+    run: (file: string, size: number) => Promise<number>,
+    extra: Array<[string, () => Promise<number>]> = [],
+  ) => {
     const rows: Row[] = []
     const peaks: number[] = []
     for (const [i, size] of [small, large].entries()) {
@@ -65,16 +71,35 @@ export async function memoryCase(ctx: BenchContext): Promise<CaseResult> {
   const { vault, path: vaultPath, passphrase } = await benchVault()
   vault.close()
   const sealed = join(WORK, 'mem-sealed.bin')
-  await measure('D', 'sealing (CLI seal, vault with a cheap Argon2; output fsynced)', 'ours CLI seal', (file) => {
-    rmSync(sealed, { force: true })
-    return peakAnonRss(node, [ctx.cli, 'seal', file, '--vault', vaultPath, '-o', sealed], { SHUTTERPROOF_PASSPHRASE: passphrase }).finally(() => rmSync(sealed, { force: true }))
-  })
+  await measure(
+    'D',
+    'sealing (CLI seal, vault with a cheap Argon2; output fsynced)',
+    'ours CLI seal',
+    (file) => {
+      rmSync(sealed, { force: true })
+      return peakAnonRss(node, [ctx.cli, 'seal', file, '--vault', vaultPath, '-o', sealed], {
+        SHUTTERPROOF_PASSPHRASE: passphrase,
+      }).finally(() => rmSync(sealed, { force: true }))
+    },
+  )
 
   const dst = join(WORK, 'mem-dst')
   const ingestPeak = (card: string) => {
     rmSync(dst, { recursive: true, force: true })
     mkdirSync(dst, { recursive: true })
-    return peakAnonRss(node, [ctx.cli, 'ingest', card, dst, '--client', 'bench', '--shoot', 'f', '--date', '2026-01-01', '--quiet']).finally(() => rmSync(dst, { recursive: true, force: true }))
+    return peakAnonRss(node, [
+      ctx.cli,
+      'ingest',
+      card,
+      dst,
+      '--client',
+      'bench',
+      '--shoot',
+      'f',
+      '--date',
+      '2026-01-01',
+      '--quiet',
+    ]).finally(() => rmSync(dst, { recursive: true, force: true }))
   }
   const card = sampleCard(ctx)
   await measure(
@@ -93,7 +118,11 @@ export async function memoryCase(ctx: BenchContext): Promise<CaseResult> {
       'Sampled every 5 ms from /proc/<pid>/status (RssAnon): memory maps of inputs and the page cache are file-backed and not counted.',
       `Each run is a child process (our CLI), run ${runs} times; the table shows the median and minimum of the peaks; "extra MiB" is the largest median peak of the table minus the CLI start-up alone (--version).`,
       'E uses cards holding one large file (a hard link to the hashing input) at 1× and 8× BENCH_SIZE rather than 8 sample cards: the copy engine\u2019s buffers do not depend on file count; the sample card row checks the many-files path.',
-      ...(ctx.quick ? ['--quick: the 8 MiB input is smaller than the copy engine\u2019s buffer pool (6 × 4 MiB, allocated lazily), so E\u2019s growth ratio is not meaningful here.'] : []),
+      ...(ctx.quick
+        ? [
+            '--quick: the 8 MiB input is smaller than the copy engine\u2019s buffer pool (6 × 4 MiB, allocated lazily), so E\u2019s growth ratio is not meaningful here.',
+          ]
+        : []),
     ],
   }
 }

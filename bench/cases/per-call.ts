@@ -29,11 +29,26 @@ export async function perCallCase(ctx: BenchContext): Promise<CaseResult> {
     const napiBlake = new (napiBlakeHash().Blake3Hasher)()
     const timings = await interleave(
       [
-        inProcess('ours createHasher().update (blake3)', loop((b) => ours.update(b))),
-        inProcess('ours NativeHasher.update (the bare napi call, no staging)', loop((b) => raw.update(b))),
-        inProcess('node:crypto sha256 update', loop((b) => sha.update(b))),
-        inProcess('@napi-rs/blake-hash update', loop((b) => napiBlake.update(b))),
-        inProcess('hash-wasm blake3 update', loop((b) => wasm.update(b))),
+        inProcess(
+          'ours createHasher().update (blake3)',
+          loop((b) => ours.update(b)),
+        ),
+        inProcess(
+          'ours NativeHasher.update (the bare napi call, no staging)',
+          loop((b) => raw.update(b)),
+        ),
+        inProcess(
+          'node:crypto sha256 update',
+          loop((b) => sha.update(b)),
+        ),
+        inProcess(
+          '@napi-rs/blake-hash update',
+          loop((b) => napiBlake.update(b)),
+        ),
+        inProcess(
+          'hash-wasm blake3 update',
+          loop((b) => wasm.update(b)),
+        ),
       ],
       ctx.reps,
     )
@@ -47,7 +62,16 @@ export async function perCallCase(ctx: BenchContext): Promise<CaseResult> {
     tables.push({
       title: `${formatSize(size)} per call (${calls} calls per run)`,
       rows,
-      ratios: size === 64 ? [atMost('ours ns per call at 64 B (bounds the fixed cost)', find(rows, 'ours createHasher().update (blake3)').median, 200)] : [],
+      ratios:
+        size === 64
+          ? [
+              atMost(
+                'ours ns per call at 64 B (bounds the fixed cost)',
+                find(rows, 'ours createHasher().update (blake3)').median,
+                200,
+              ),
+            ]
+          : [],
     })
   }
   return {

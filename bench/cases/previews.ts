@@ -29,7 +29,10 @@ const EXIFTOOL = '/usr/bin/exiftool'
 const EXIV2 = '/usr/bin/exiv2'
 
 /** Camera-like inputs, made once and kept under bench/.work. */
-async function inputs(kind: 'jpeg' | 'dng', count: number): Promise<{ dir: string; files: string[]; bytes: number }> {
+async function inputs(
+  kind: 'jpeg' | 'dng',
+  count: number,
+): Promise<{ dir: string; files: string[]; bytes: number }> {
   const dir = join(WORK, `previews-${kind}-${count}`)
   const done = join(dir, '.complete')
   if (!existsSync(done)) {
@@ -43,9 +46,24 @@ async function inputs(kind: 'jpeg' | 'dng', count: number): Promise<{ dir: strin
         if (kind === 'jpeg') {
           // 6000 × 4000 (24 MP) with film grain, quality 92: about 8–10 MB, like a camera JPEG.
           const picture = await scene(i, orientation === 6 ? 4000 : 6000, orientation === 6 ? 6000 : 4000)
-          await writeSampleJpeg(et, name, { index: i, width: picture.width, height: picture.height, orientation, quality: 92, scene: picture })
+          await writeSampleJpeg(et, name, {
+            index: i,
+            width: picture.width,
+            height: picture.height,
+            orientation,
+            quality: 92,
+            scene: picture,
+          })
         } else {
-          await writeSampleDng(et, name, { index: i, width: 3000, height: 2000, orientation, mosaicWidth: 6000, mosaicHeight: 4000, previewLongEdge: 1620 })
+          await writeSampleDng(et, name, {
+            index: i,
+            width: 3000,
+            height: 2000,
+            orientation,
+            mosaicWidth: 6000,
+            mosaicHeight: 4000,
+            previewLongEdge: 1620,
+          })
         }
       }
     } finally {
@@ -57,7 +75,10 @@ async function inputs(kind: 'jpeg' | 'dng', count: number): Promise<{ dir: strin
     .filter((f) => !f.startsWith('.'))
     .sort()
     .map((f) => join(dir, f))
-  const bytes = files.reduce((n, f) => n + Number(spawnSync('stat', ['-c', '%s', f], { encoding: 'utf8' }).stdout), 0)
+  const bytes = files.reduce(
+    (n, f) => n + Number(spawnSync('stat', ['-c', '%s', f], { encoding: 'utf8' }).stdout),
+    0,
+  )
   return { dir, files, bytes }
 }
 
@@ -88,7 +109,12 @@ function outFolder(name: string): string {
 
 /** Rows in seconds with "previews per second" carried in the name. */
 function rows(timings: Awaited<ReturnType<typeof interleave>>, count: number): Row[] {
-  return timings.map((t) => ({ name: `${t.name} — ${(count / t.median).toFixed(2)} pictures/s`, median: t.median, min: t.min, unit: 's' as const }))
+  return timings.map((t) => ({
+    name: `${t.name} — ${(count / t.median).toFixed(2)} pictures/s`,
+    median: t.median,
+    min: t.min,
+    unit: 's' as const,
+  }))
 }
 
 function byPrefix(list: Row[], prefix: string): Row {
@@ -111,18 +137,54 @@ export async function previewsCase(ctx: BenchContext): Promise<CaseResult> {
   const oursCliJpeg = session('ours-cli-jpeg', jpegs)
   const fresh = (dir: string) => () => rmSync(join(dir, '.shutterproof'), { recursive: true, force: true })
   /** `cmd` (a shell command on "$1") for every JPEG, CORES at once. */
-  const xargs = (cmd: string): [string, string[]] => ['sh', ['-c', `printf '%s\\n' "$@" | xargs -P ${CORES} -I{} sh -c '${cmd}' _ {}`, 'sh', ...jpegs.files]]
+  const xargs = (cmd: string): [string, string[]] => [
+    'sh',
+    ['-c', `printf '%s\\n' "$@" | xargs -P ${CORES} -I{} sh -c '${cmd}' _ {}`, 'sh', ...jpegs.files],
+  ]
   const jpegOut = outFolder('peers-jpeg')
   const contenders: Contender[] = [
-    { ...inProcess(`ours makePreviews (in process, ${CORES} at once; preview + thumbnail)`, () => makePreviews(oursJpeg, { concurrency: CORES })), before: fresh(oursJpeg) },
-    { ...command('ours CLI previews (node start-up included)', node, [ctx.cli, 'previews', oursCliJpeg, '--quiet']), before: fresh(oursCliJpeg) },
+    {
+      ...inProcess(`ours makePreviews (in process, ${CORES} at once; preview + thumbnail)`, () =>
+        makePreviews(oursJpeg, { concurrency: CORES }),
+      ),
+      before: fresh(oursJpeg),
+    },
+    {
+      ...command('ours CLI previews (node start-up included)', node, [
+        ctx.cli,
+        'previews',
+        oursCliJpeg,
+        '--quiet',
+      ]),
+      before: fresh(oursCliJpeg),
+    },
   ]
   if (existsSync(VIPSTHUMBNAIL)) {
-    contenders.push(command('vipsthumbnail, one process for all files', VIPSTHUMBNAIL, ['-s', '2048', '-o', `${jpegOut}/%s-a.jpg[Q=82,strip]`, ...jpegs.files]))
-    contenders.push(command(`vipsthumbnail, ${CORES} processes (xargs -P ${CORES})`, ...xargs(`${VIPSTHUMBNAIL} -s 2048 -o "${jpegOut}/%s-b.jpg[Q=82,strip]" "$1"`)))
+    contenders.push(
+      command('vipsthumbnail, one process for all files', VIPSTHUMBNAIL, [
+        '-s',
+        '2048',
+        '-o',
+        `${jpegOut}/%s-a.jpg[Q=82,strip]`,
+        ...jpegs.files,
+      ]),
+    )
+    contenders.push(
+      command(
+        `vipsthumbnail, ${CORES} processes (xargs -P ${CORES})`,
+        ...xargs(`${VIPSTHUMBNAIL} -s 2048 -o "${jpegOut}/%s-b.jpg[Q=82,strip]" "$1"`),
+      ),
+    )
   } else notes.push('vipsthumbnail was not found (Debian package libvips-tools): its rows are missing.')
   if (CONVERT) {
-    contenders.push(command(`ImageMagick convert, ${CORES} processes (xargs -P ${CORES})`, ...xargs(`${CONVERT} "$1" -auto-orient -define jpeg:size=4096x4096 -thumbnail 2048x2048 -quality 82 "${jpegOut}/im-$(basename "$1")"`)))
+    contenders.push(
+      command(
+        `ImageMagick convert, ${CORES} processes (xargs -P ${CORES})`,
+        ...xargs(
+          `${CONVERT} "$1" -auto-orient -define jpeg:size=4096x4096 -thumbnail 2048x2048 -quality 82 "${jpegOut}/im-$(basename "$1")"`,
+        ),
+      ),
+    )
   } else notes.push('ImageMagick was not found (Debian package imagemagick): its row is missing.')
   const jpegTimings = await interleave(contenders, Math.min(ctx.reps, 3))
   const jpegRows = rows(jpegTimings, count)
@@ -132,8 +194,16 @@ export async function previewsCase(ctx: BenchContext): Promise<CaseResult> {
   const vipsRows = jpegRows.filter((r) => r.name.startsWith('vipsthumbnail'))
   if (vipsRows.length) {
     const bestVips = vipsRows.reduce((a, b) => (a.median <= b.median ? a : b))
-    jpegRatios.push(atLeast('speed: ours (makePreviews) / fastest vipsthumbnail', bestVips.median / ours.median, 1))
-    jpegRatios.push(reference('speed: ours (CLI, with node start-up) / fastest vipsthumbnail', bestVips.median / oursCli.median, 'the CLI pays node\u2019s and the libraries\u2019 start-up once per run'))
+    jpegRatios.push(
+      atLeast('speed: ours (makePreviews) / fastest vipsthumbnail', bestVips.median / ours.median, 1),
+    )
+    jpegRatios.push(
+      reference(
+        'speed: ours (CLI, with node start-up) / fastest vipsthumbnail',
+        bestVips.median / oursCli.median,
+        'the CLI pays node\u2019s and the libraries\u2019 start-up once per run',
+      ),
+    )
   }
   const im = jpegRows.find((r) => r.name.startsWith('ImageMagick'))
   if (im) jpegRatios.push(atLeast('speed: ours (makePreviews) / ImageMagick', im.median / ours.median, 1))
@@ -143,15 +213,47 @@ export async function previewsCase(ctx: BenchContext): Promise<CaseResult> {
   const rawOut = outFolder('peers-dng')
   const evictAll = () => dngs.files.forEach(evict)
   const rawContenders: Contender[] = [
-    { ...inProcess('ours makePreviews of the DNGs (extract + preview + thumbnail)', () => makePreviews(oursDng, { concurrency: CORES })), before: () => (fresh(oursDng)(), evictAll()) },
-    { ...inProcess(`ours extraction only (the largest embedded JPEG of each, ${CORES} at once; ExifTool start-up included)`, () => extractAll(dngs.files, CORES)), before: evictAll },
-    { ...command('cat: read every whole file (the floor)', 'sh', ['-c', 'cat "$@" > /dev/null', 'sh', ...dngs.files]), before: evictAll },
+    {
+      ...inProcess('ours makePreviews of the DNGs (extract + preview + thumbnail)', () =>
+        makePreviews(oursDng, { concurrency: CORES }),
+      ),
+      before: () => (fresh(oursDng)(), evictAll()),
+    },
+    {
+      ...inProcess(
+        `ours extraction only (the largest embedded JPEG of each, ${CORES} at once; ExifTool start-up included)`,
+        () => extractAll(dngs.files, CORES),
+      ),
+      before: evictAll,
+    },
+    {
+      ...command('cat: read every whole file (the floor)', 'sh', [
+        '-c',
+        'cat "$@" > /dev/null',
+        'sh',
+        ...dngs.files,
+      ]),
+      before: evictAll,
+    },
   ]
   if (existsSync(EXIFTOOL)) {
-    rawContenders.push({ ...command('exiftool -b -PreviewImage -w (extraction only)', EXIFTOOL, ['-q', '-b', '-PreviewImage', '-w', `${rawOut}/%f.jpg`, ...dngs.files]), before: () => (rmSync(rawOut, { recursive: true, force: true }), mkdirSync(rawOut), evictAll()) })
+    rawContenders.push({
+      ...command('exiftool -b -PreviewImage -w (extraction only)', EXIFTOOL, [
+        '-q',
+        '-b',
+        '-PreviewImage',
+        '-w',
+        `${rawOut}/%f.jpg`,
+        ...dngs.files,
+      ]),
+      before: () => (rmSync(rawOut, { recursive: true, force: true }), mkdirSync(rawOut), evictAll()),
+    })
   } else notes.push('Debian exiftool was not found (libimage-exiftool-perl): its row is missing.')
   if (existsSync(EXIV2)) {
-    rawContenders.push({ ...command('exiv2 -ep (extraction only)', EXIV2, ['-f', '-ep', '-l', rawOut, ...dngs.files]), before: evictAll })
+    rawContenders.push({
+      ...command('exiv2 -ep (extraction only)', EXIV2, ['-f', '-ep', '-l', rawOut, ...dngs.files]),
+      before: evictAll,
+    })
   } else notes.push('exiv2 was not found: its row is missing.')
   const rawTimings = await interleave(rawContenders, Math.min(ctx.reps, 3), false)
   const rawRows = rows(rawTimings, count)
@@ -163,7 +265,14 @@ export async function previewsCase(ctx: BenchContext): Promise<CaseResult> {
     atMost('time: ours RAW previews / reading the whole files (cat)', oursRaw.median / cat.median, 1.5),
   ]
   const et = rawRows.find((r) => r.name.startsWith('exiftool'))
-  if (et) rawRatios.push(reference('time: ours / exiftool extraction alone', oursRaw.median / et.median, 'ours also decodes, resizes and encodes two JPEGs per file'))
+  if (et)
+    rawRatios.push(
+      reference(
+        'time: ours / exiftool extraction alone',
+        oursRaw.median / et.median,
+        'ours also decodes, resizes and encodes two JPEGs per file',
+      ),
+    )
 
   // Peak anonymous RSS: one process per contender over the same JPEGs.
   const runs = Math.min(ctx.reps, 3)
@@ -175,14 +284,58 @@ export async function previewsCase(ctx: BenchContext): Promise<CaseResult> {
     }
     return { name: `${name} (peak RssAnon)`, median: median(xs), min: Math.min(...xs), unit: 'bytes' }
   }
-  const rssRows: Row[] = [await peak(`ours CLI previews, ${count} JPEGs`, node, [ctx.cli, 'previews', oursCliJpeg, '--quiet'], fresh(oursCliJpeg))]
-  if (existsSync(VIPSTHUMBNAIL)) rssRows.push(await peak(`vipsthumbnail, ${count} JPEGs`, VIPSTHUMBNAIL, ['-s', '2048', '-o', `${jpegOut}/%s-r.jpg[Q=82,strip]`, ...jpegs.files]))
-  if (CONVERT) rssRows.push(await peak('ImageMagick convert, 1 JPEG', CONVERT, [jpegs.files[0]!, '-auto-orient', '-define', 'jpeg:size=4096x4096', '-thumbnail', '2048x2048', '-quality', '82', `${jpegOut}/rss.jpg`]))
-  rssRows.push(await peak(`ours CLI previews, ${count} DNGs`, node, [ctx.cli, 'previews', oursDng, '--quiet'], fresh(oursDng)))
+  const rssRows: Row[] = [
+    await peak(
+      `ours CLI previews, ${count} JPEGs`,
+      node,
+      [ctx.cli, 'previews', oursCliJpeg, '--quiet'],
+      fresh(oursCliJpeg),
+    ),
+  ]
+  if (existsSync(VIPSTHUMBNAIL))
+    rssRows.push(
+      await peak(`vipsthumbnail, ${count} JPEGs`, VIPSTHUMBNAIL, [
+        '-s',
+        '2048',
+        '-o',
+        `${jpegOut}/%s-r.jpg[Q=82,strip]`,
+        ...jpegs.files,
+      ]),
+    )
+  if (CONVERT)
+    rssRows.push(
+      await peak('ImageMagick convert, 1 JPEG', CONVERT, [
+        jpegs.files[0]!,
+        '-auto-orient',
+        '-define',
+        'jpeg:size=4096x4096',
+        '-thumbnail',
+        '2048x2048',
+        '-quality',
+        '82',
+        `${jpegOut}/rss.jpg`,
+      ]),
+    )
+  rssRows.push(
+    await peak(
+      `ours CLI previews, ${count} DNGs`,
+      node,
+      [ctx.cli, 'previews', oursDng, '--quiet'],
+      fresh(oursDng),
+    ),
+  )
 
   const tables: Table[] = [
-    { title: `${count} camera JPEGs of 24 MP (${(jpegs.bytes / count / 1e6).toFixed(1)} MB each, in the page cache) → 2048 px`, rows: jpegRows, ratios: jpegRatios },
-    { title: `${count} DNGs (${(dngs.bytes / count / 1e6).toFixed(0)} MB each: 24 MP sensor data + a 1620 px embedded JPEG), read from disk`, rows: rawRows, ratios: rawRatios },
+    {
+      title: `${count} camera JPEGs of 24 MP (${(jpegs.bytes / count / 1e6).toFixed(1)} MB each, in the page cache) → 2048 px`,
+      rows: jpegRows,
+      ratios: jpegRatios,
+    },
+    {
+      title: `${count} DNGs (${(dngs.bytes / count / 1e6).toFixed(0)} MB each: 24 MP sensor data + a 1620 px embedded JPEG), read from disk`,
+      rows: rawRows,
+      ratios: rawRatios,
+    },
     { title: 'memory', rows: rssRows, ratios: [] },
   ]
   return {

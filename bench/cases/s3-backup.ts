@@ -29,7 +29,10 @@ function tool(cmd: string): boolean {
 }
 
 function sh(script: string, env: NodeJS.ProcessEnv = {}): void {
-  const r = spawnSync('bash', ['-c', `set -euo pipefail\n${script}`], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } })
+  const r = spawnSync('bash', ['-c', `set -euo pipefail\n${script}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
+  })
   if (r.status !== 0) throw new Error(`${script}: exit ${r.status}: ${r.stderr}`)
 }
 
@@ -44,7 +47,14 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 export async function s3BackupCase(ctx: BenchContext): Promise<CaseResult> {
   const binary = findVersitygw()
   if (!binary) {
-    return { id: 'I', title: 'Encrypted backup to S3', tables: [], notes: ['versitygw was not found (scripts/install-test-tools.sh builds it with Go): case I was not run.'] }
+    return {
+      id: 'I',
+      title: 'Encrypted backup to S3',
+      tables: [],
+      notes: [
+        'versitygw was not found (scripts/install-test-tools.sh builds it with Go): case I was not run.',
+      ],
+    }
   }
   const reps = Math.min(ctx.reps, 3)
   const card = sampleCard(ctx)
@@ -71,14 +81,22 @@ export async function s3BackupCase(ctx: BenchContext): Promise<CaseResult> {
   const rcloneConf = join(root, 'rclone.conf')
   const hasRclone = tool('rclone')
   if (hasRclone) {
-    const obscured = spawnSync('rclone', ['obscure', 'bench crypt password'], { encoding: 'utf8' }).stdout.trim()
+    const obscured = spawnSync('rclone', ['obscure', 'bench crypt password'], {
+      encoding: 'utf8',
+    }).stdout.trim()
     writeFileSync(
       rcloneConf,
       `[s3]\ntype = s3\nprovider = Other\naccess_key_id = ${KEY}\nsecret_access_key = ${SECRET}\nendpoint = ${server.endpoint}\nregion = us-east-1\nforce_path_style = true\n\n[crypt]\ntype = crypt\nremote = s3:${BUCKET}/rclone\npassword = ${obscured}\n`,
     )
   }
   const hasRestic = tool('restic')
-  const peerEnv = { RCLONE_CONFIG: rcloneConf, AWS_ACCESS_KEY_ID: KEY, AWS_SECRET_ACCESS_KEY: SECRET, RESTIC_PASSWORD: 'bench restic password', RESTIC_CACHE_DIR: join(root, 'restic-cache') }
+  const peerEnv = {
+    RCLONE_CONFIG: rcloneConf,
+    AWS_ACCESS_KEY_ID: KEY,
+    AWS_SECRET_ACCESS_KEY: SECRET,
+    RESTIC_PASSWORD: 'bench restic password',
+    RESTIC_CACHE_DIR: join(root, 'restic-cache'),
+  }
   const unset = 'unset AWS_CA_BUNDLE; '
 
   const NAMES = {
@@ -95,12 +113,23 @@ export async function s3BackupCase(ctx: BenchContext): Promise<CaseResult> {
         const t0 = process.hrtime.bigint()
         const r = await backup(card.root, store)
         const seconds = Number(process.hrtime.bigint() - t0) / 1e9
-        if (r.status !== 'completed' || r.objectsWritten !== card.files.length) throw new Error(`ours: ${r.status}, ${r.objectsWritten} objects: ${JSON.stringify(r.failures.slice(0, 2))}`)
+        if (r.status !== 'completed' || r.objectsWritten !== card.files.length)
+          throw new Error(
+            `ours: ${r.status}, ${r.objectsWritten} objects: ${JSON.stringify(r.failures.slice(0, 2))}`,
+          )
         ;(store.backend as S3Backend).close()
         return seconds
       },
     },
-    ...(hasRclone ? [{ name: NAMES.rclone, before: fresh, run: () => timed(() => sh(`${unset}rclone copy ${q(card.root)} crypt:run-${++n}`, peerEnv)) }] : []),
+    ...(hasRclone
+      ? [
+          {
+            name: NAMES.rclone,
+            before: fresh,
+            run: () => timed(() => sh(`${unset}rclone copy ${q(card.root)} crypt:run-${++n}`, peerEnv)),
+          },
+        ]
+      : []),
     ...(hasRestic
       ? [
           {
@@ -150,7 +179,13 @@ export async function s3BackupCase(ctx: BenchContext): Promise<CaseResult> {
   if (lr.status !== 'completed') throw new Error(`limited backup: ${lr.status}`)
   const achieved = sent / window
   const limitRows: Row[] = [
-    { name: `ours backup() with bwlimit ${LIMIT / 1e6} MB/s: ${formatSize(sent)} sealed, sent in ${window.toFixed(1)} s = ${(achieved / 1e6).toFixed(2)} MB/s (whole run ${lsec.toFixed(1)} s = ${(sent / lsec / 1e6).toFixed(2)} MB/s)`, median: window, min: window, unit: 's', bytes: sent },
+    {
+      name: `ours backup() with bwlimit ${LIMIT / 1e6} MB/s: ${formatSize(sent)} sealed, sent in ${window.toFixed(1)} s = ${(achieved / 1e6).toFixed(2)} MB/s (whole run ${lsec.toFixed(1)} s = ${(sent / lsec / 1e6).toFixed(2)} MB/s)`,
+      median: window,
+      min: window,
+      unit: 's',
+      bytes: sent,
+    },
   ]
 
   vault.close()
@@ -165,14 +200,26 @@ export async function s3BackupCase(ctx: BenchContext): Promise<CaseResult> {
       {
         title: `bwlimit: ${big.length} large files at ${LIMIT / 1e6} MB/s`,
         rows: limitRows,
-        ratios: [atLeast('achieved / limit (within 5 %)', achieved / LIMIT, 0.95), atMost('achieved / limit (within 5 %)', achieved / LIMIT, 1.05), reference('unlimited ours / limit', card.bytes / m(NAMES.ours) / LIMIT, 'how far above the limit ours runs without it')],
+        ratios: [
+          atLeast('achieved / limit (within 5 %)', achieved / LIMIT, 0.95),
+          atMost('achieved / limit (within 5 %)', achieved / LIMIT, 1.05),
+          reference(
+            'unlimited ours / limit',
+            card.bytes / m(NAMES.ours) / LIMIT,
+            'how far above the limit ours runs without it',
+          ),
+        ],
       },
     ],
     notes: [
       `Server: versitygw v1.8.0 (posix backend, keep-alive) on 127.0.0.1 over a folder under bench/.work on the same disk and the same 2 cores as the clients; every contender signs SigV4 with the same keys. Before every run, untimed: the previous run's data removed from the server's folder (then sync -f) and the card read into the page cache. ${reps} repetitions each, interleaved, no warm-up run (each run is a full backup into a new prefix).`,
       'Ours (in-process, default settings: 4 files at once, 16 MiB parts over 32 MiB, 4 parts at once): each file is hashed (keyed BLAKE3, its object name), sealed to a staging file, read back from the disk with the page cache evicted and authenticated, hashed again with SHA-256 per part, and uploaded with If-None-Match: * and x-amz-checksum-sha256, which the server verifies; the sealed index snapshot last.',
-      hasRclone ? `rclone ${spawnSync('rclone', ['version'], { encoding: 'utf8' }).stdout.split('\n')[0]} copy to a crypt remote over an s3 remote (provider Other, path style); defaults otherwise (4 transfers, multipart over 200 MiB). rclone crypt encrypts names and contents (XSalsa20-Poly1305) and does not read back.` : 'rclone was not found: its row is missing.',
-      hasRestic ? `restic ${spawnSync('restic', ['version'], { encoding: 'utf8' }).stdout.trim()}: \`restic init\` untimed, then \`restic backup\` (content-defined chunking, dedup, AES-256 + Poly1305, pack files).` : 'restic was not found: its row is missing (bench/run.sh installs it with apt as root).',
+      hasRclone
+        ? `rclone ${spawnSync('rclone', ['version'], { encoding: 'utf8' }).stdout.split('\n')[0]} copy to a crypt remote over an s3 remote (provider Other, path style); defaults otherwise (4 transfers, multipart over 200 MiB). rclone crypt encrypts names and contents (XSalsa20-Poly1305) and does not read back.`
+        : 'rclone was not found: its row is missing.',
+      hasRestic
+        ? `restic ${spawnSync('restic', ['version'], { encoding: 'utf8' }).stdout.trim()}: \`restic init\` untimed, then \`restic backup\` (content-defined chunking, dedup, AES-256 + Poly1305, pack files).`
+        : 'restic was not found: its row is missing (bench/run.sh installs it with apt as root).',
       'AWS_CA_BUNDLE is unset for rclone and restic: with it set (as on these machines), rclone\'s S3 backend fails even over http ("LoadCustomCABundleError"). Ours reads it only for https endpoints.',
       `bwlimit: one backup of ${big.length} of the card's large files with bwlimit ${LIMIT / 1e6} MB/s (decimal), 4 files at once (the default for object storage); "achieved" is the sealed bytes sent (retries included, none here) over the transfer window, from the first byte sent to the last (the run's first seal before it and the snapshot after it are outside; the whole run's rate is shown too).`,
     ],

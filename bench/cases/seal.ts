@@ -5,7 +5,16 @@
  */
 import { spawnSync } from 'node:child_process'
 import { createCipheriv, randomBytes } from 'node:crypto'
-import { createReadStream, createWriteStream, existsSync, fsyncSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  fsyncSync,
+  openSync,
+  closeSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 
@@ -21,7 +30,10 @@ export async function benchVault(): Promise<{ vault: Vault; path: string; passph
   const path = join(WORK, 'bench.vault')
   rmSync(path, { force: true })
   const passphrase = 'bench passphrase'
-  const { vault } = await createVault(path, { passphrase, kdf: { memoryKiB: 8192, iterations: 1, parallelism: 1 } })
+  const { vault } = await createVault(path, {
+    passphrase,
+    kdf: { memoryKiB: 8192, iterations: 1, parallelism: 1 },
+  })
   return { vault, path, passphrase }
 }
 
@@ -33,7 +45,11 @@ function fsyncPath(path: string): void {
 
 /** openssl speed's single-core AES-256-GCM rate on 16 KiB blocks, in bytes/s. */
 function opensslSpeed(seconds: number): number {
-  const r = spawnSync('openssl', ['speed', '-elapsed', '-seconds', String(seconds), '-bytes', '16384', '-evp', 'aes-256-gcm'], { encoding: 'utf8' })
+  const r = spawnSync(
+    'openssl',
+    ['speed', '-elapsed', '-seconds', String(seconds), '-bytes', '16384', '-evp', 'aes-256-gcm'],
+    { encoding: 'utf8' },
+  )
   const line = r.stdout.split('\n').find((l) => /^aes-256-gcm/i.test(l.trim()) || /^AES-256-GCM/.test(l))
   const kbps = Number(line?.trim().split(/\s+/).at(-1)?.replace(/k$/, ''))
   if (!Number.isFinite(kbps)) throw new Error(`could not read openssl speed output:\n${r.stdout}`)
@@ -50,7 +66,10 @@ export async function sealCase(ctx: BenchContext): Promise<CaseResult> {
   warm(input)
   const { vault } = await benchVault()
   const out = (name: string) => join(WORK, `out-${name}`)
-  const clean = (...names: string[]) => () => names.forEach((n) => rmSync(out(n), { force: true }))
+  const clean =
+    (...names: string[]) =>
+    () =>
+      names.forEach((n) => rmSync(out(n), { force: true }))
   const hasAge = existsSync('/usr/bin/age') && existsSync('/usr/bin/age-keygen')
   const ageKey = join(WORK, 'age.key')
   let recipient = ''
@@ -66,21 +85,71 @@ export async function sealCase(ctx: BenchContext): Promise<CaseResult> {
   if (hasAge) spawnSync('age', ['-r', recipient, '-o', out('age.age'), input])
 
   const sealers = [
-    { ...inProcess('ours sealFile (vault)', () => sealFile(input, out('ours.s2'), { vault })), before: clean('ours.s2') },
+    {
+      ...inProcess('ours sealFile (vault)', () => sealFile(input, out('ours.s2'), { vault })),
+      before: clean('ours.s2'),
+    },
     {
       ...inProcess('Node createCipheriv aes-256-gcm pipeline + fsync', async () => {
-        await pipeline(createReadStream(input, { highWaterMark: 1024 * 1024 }), createCipheriv('aes-256-gcm', key, randomBytes(12)), createWriteStream(out('node.enc')))
+        await pipeline(
+          createReadStream(input, { highWaterMark: 1024 * 1024 }),
+          createCipheriv('aes-256-gcm', key, randomBytes(12)),
+          createWriteStream(out('node.enc')),
+        )
         fsyncPath(out('node.enc'))
       }),
       before: clean('node.enc'),
     },
-    ...(hasAge ? [{ ...command('age -r + sync', 'sh', ['-c', `age -r ${recipient} -o ${out('age.a2')} ${input} && sync ${out('age.a2')}`]), before: clean('age.a2') }] : []),
-    { ...command(COPY_FLOOR, 'dd', [`if=${input}`, `of=${out('dd.copy')}`, 'bs=4M', 'conv=fsync', 'status=none']), before: clean('dd.copy') },
+    ...(hasAge
+      ? [
+          {
+            ...command('age -r + sync', 'sh', [
+              '-c',
+              `age -r ${recipient} -o ${out('age.a2')} ${input} && sync ${out('age.a2')}`,
+            ]),
+            before: clean('age.a2'),
+          },
+        ]
+      : []),
+    {
+      ...command(COPY_FLOOR, 'dd', [
+        `if=${input}`,
+        `of=${out('dd.copy')}`,
+        'bs=4M',
+        'conv=fsync',
+        'status=none',
+      ]),
+      before: clean('dd.copy'),
+    },
   ]
   const openers = [
-    { ...inProcess('ours openSealedFile (vault)', () => openSealedFile(out('ours.sealed'), out('ours.plain'), { vault })), before: clean('ours.plain') },
-    ...(hasAge ? [{ ...command('age -d + sync', 'sh', ['-c', `age -d -i ${ageKey} -o ${out('age.plain')} ${out('age.age')} && sync ${out('age.plain')}`]), before: clean('age.plain') }] : []),
-    { ...command(COPY_FLOOR, 'dd', [`if=${out('ours.sealed')}`, `of=${out('dd.copy')}`, 'bs=4M', 'conv=fsync', 'status=none']), before: clean('dd.copy') },
+    {
+      ...inProcess('ours openSealedFile (vault)', () =>
+        openSealedFile(out('ours.sealed'), out('ours.plain'), { vault }),
+      ),
+      before: clean('ours.plain'),
+    },
+    ...(hasAge
+      ? [
+          {
+            ...command('age -d + sync', 'sh', [
+              '-c',
+              `age -d -i ${ageKey} -o ${out('age.plain')} ${out('age.age')} && sync ${out('age.plain')}`,
+            ]),
+            before: clean('age.plain'),
+          },
+        ]
+      : []),
+    {
+      ...command(COPY_FLOOR, 'dd', [
+        `if=${out('ours.sealed')}`,
+        `of=${out('dd.copy')}`,
+        'bs=4M',
+        'conv=fsync',
+        'status=none',
+      ]),
+      before: clean('dd.copy'),
+    },
   ]
   const sealRows = rowsFrom(await interleave(sealers, ctx.reps), size)
   const openRows = rowsFrom(await interleave(openers, ctx.reps), size)
@@ -99,7 +168,15 @@ export async function sealCase(ctx: BenchContext): Promise<CaseResult> {
     ctx.reps,
   )
   const opensslRate = opensslSpeed(ctx.quick ? 1 : 3)
-  const memRows: Row[] = [...rowsFrom(mem, rounds * buf.length), { name: `openssl speed -evp aes-256-gcm (1 core): ${(opensslRate / 1e9).toFixed(2)} GB/s`, median: 0, min: 0, unit: 's' }]
+  const memRows: Row[] = [
+    ...rowsFrom(mem, rounds * buf.length),
+    {
+      name: `openssl speed -evp aes-256-gcm (1 core): ${(opensslRate / 1e9).toFixed(2)} GB/s`,
+      median: 0,
+      min: 0,
+      unit: 's',
+    },
+  ]
   const oursMemRate = (rounds * buf.length) / mem[0]!.median
 
   const ratios = (rows: Row[], ours: string) => {
@@ -115,13 +192,31 @@ export async function sealCase(ctx: BenchContext): Promise<CaseResult> {
       list.push(atLeast(`speed: ${ours} / age`, age.median / find(rows, ours).median, 3))
       list.push(reference('ceiling: age / plain copy', age.median / floor, CEILING_NOTE))
     }
-    list.push(reference(`${ours} / plain copy`, find(rows, ours).median / floor, 'how close to the copy floor (1.0 = no cost for encryption)'))
+    list.push(
+      reference(
+        `${ours} / plain copy`,
+        find(rows, ours).median / floor,
+        'how close to the copy floor (1.0 = no cost for encryption)',
+      ),
+    )
     return list
   }
   const tables: Table[] = [
-    { title: `seal ${formatSize(size)}, file to file (input cached; outputs fsynced)`, rows: sealRows, ratios: ratios(sealRows, 'ours sealFile (vault)') },
-    { title: `open ${formatSize(size)}, file to file`, rows: openRows, ratios: ratios(openRows, 'ours openSealedFile (vault)') },
-    { title: 'in memory', rows: memRows, ratios: [atLeast('speed: ours in memory / openssl single core', oursMemRate / opensslRate, 1)] },
+    {
+      title: `seal ${formatSize(size)}, file to file (input cached; outputs fsynced)`,
+      rows: sealRows,
+      ratios: ratios(sealRows, 'ours sealFile (vault)'),
+    },
+    {
+      title: `open ${formatSize(size)}, file to file`,
+      rows: openRows,
+      ratios: ratios(openRows, 'ours openSealedFile (vault)'),
+    },
+    {
+      title: 'in memory',
+      rows: memRows,
+      ratios: [atLeast('speed: ours in memory / openssl single core', oursMemRate / opensslRate, 1)],
+    },
   ]
   vault.close()
   writeFileSync(join(WORK, '.seal-done'), '')
@@ -133,7 +228,9 @@ export async function sealCase(ctx: BenchContext): Promise<CaseResult> {
       'age -p cannot be scripted (it reads the passphrase from a terminal only), so age runs with an X25519 recipient (-r / -i).',
       '"plain copy" writes the same bytes without encryption and fsyncs them (dd, 4 MiB blocks): no sealer can be faster, so the grey "ceiling" ratios are the most any sealer could show against the Node pipeline or age on this disk; a target above a ceiling is missed by the disk, not by the cipher.',
       'The Node pipeline is plain AES-256-GCM over the whole stream (one tag, no chunking, not random-access): a floor for "encrypt with Node", not an equivalent format.',
-      hasAge ? 'age 1.1 from Debian.' : 'age was not found: its rows are missing (install the Debian package age).',
+      hasAge
+        ? 'age 1.1 from Debian.'
+        : 'age was not found: its rows are missing (install the Debian package age).',
     ],
   }
 }

@@ -36,7 +36,11 @@ function wrk(url: string, seconds: number): Promise<Load> {
   return new Promise((resolve, reject) => {
     // --timeout 60s: 50 clients sharing the disk and loopback take seconds per 20 MB, and
     // wrk leaves requests over its default 2 s out of the latencies.
-    const child = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '60s', '--latency', url], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      'wrk',
+      ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '60s', '--latency', url],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     let out = ''
     child.stdout.on('data', (c: Buffer) => (out += c))
     child.on('error', reject)
@@ -45,7 +49,8 @@ function wrk(url: string, seconds: number): Promise<Load> {
       const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(out)
       const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out)
       const errors = /Socket errors: .*timeout (\d+)/.exec(out)
-      if (errors && Number(errors[1]) > 0) return reject(new Error(`wrk saw ${errors[1]} timeouts from ${url}`))
+      if (errors && Number(errors[1]) > 0)
+        return reject(new Error(`wrk saw ${errors[1]} timeouts from ${url}`))
       if (code !== 0 || !rps || !p99) return reject(new Error(`wrk failed (${code}): ${out}`))
       if (non2xx) return reject(new Error(`wrk saw ${non2xx[1]} error responses from ${url}`))
       const scale = p99[2] === 'us' ? 1e-3 : p99[2] === 's' ? 1e3 : 1
@@ -87,8 +92,18 @@ export async function shareServerCase(ctx: BenchContext): Promise<CaseResult> {
 
   const serverKey = randomBytes(32)
   const ourPort = await freePort()
-  const registry = await openShareRegistry({ path: join(dir, 'shares.db'), serverKey, publicUrl: `http://127.0.0.1:${ourPort}` })
-  const share = await registry.createShare({ session, scope: 'full', items: ['IMG_0001.jpg'], ttl: '1d', label: 'Smith selects' })
+  const registry = await openShareRegistry({
+    path: join(dir, 'shares.db'),
+    serverKey,
+    publicUrl: `http://127.0.0.1:${ourPort}`,
+  })
+  const share = await registry.createShare({
+    session,
+    scope: 'full',
+    items: ['IMG_0001.jpg'],
+    ttl: '1d',
+    label: 'Smith selects',
+  })
   const server = createShareServer({ registry, serverKey, root: join(dir, 'photos') })
   await new Promise<void>((resolve) => server.listen(ourPort, '127.0.0.1', resolve))
 
@@ -113,14 +128,28 @@ export async function shareServerCase(ctx: BenchContext): Promise<CaseResult> {
       '}',
     ].join('\n'),
   )
-  const nginx: ChildProcess = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' })
+  const nginx: ChildProcess = spawn(
+    'nginx',
+    ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')],
+    { stdio: 'ignore' },
+  )
   try {
     await waitForPort(nginxPort)
     const seconds = ctx.quick ? 1 : 15
     const reps = ctx.quick ? 1 : 3
     const targets = [
-      { what: 'landing page', ours: share.url, nginx: `http://127.0.0.1:${nginxPort}/index.html`, bytes: Buffer.byteLength(page) },
-      { what: `${(size / 1e6).toFixed(0)} MB download`, ours: `${share.url}/f/0`, nginx: `http://127.0.0.1:${nginxPort}/IMG_0001.jpg`, bytes: size },
+      {
+        what: 'landing page',
+        ours: share.url,
+        nginx: `http://127.0.0.1:${nginxPort}/index.html`,
+        bytes: Buffer.byteLength(page),
+      },
+      {
+        what: `${(size / 1e6).toFixed(0)} MB download`,
+        ours: `${share.url}/f/0`,
+        nginx: `http://127.0.0.1:${nginxPort}/IMG_0001.jpg`,
+        bytes: size,
+      },
     ]
     const tables: Table[] = []
     for (const t of targets) {
@@ -133,8 +162,19 @@ export async function shareServerCase(ctx: BenchContext): Promise<CaseResult> {
       }
       const rows: Row[] = []
       const summary = (name: string, loads: Load[]) => {
-        rows.push({ name: `${name}: requests/s`, median: median(loads.map((l) => l.rps)), min: Math.min(...loads.map((l) => l.rps)), unit: 'req/s', bytes: t.bytes })
-        rows.push({ name: `${name}: p99 latency`, median: median(loads.map((l) => l.p99ms)), min: Math.min(...loads.map((l) => l.p99ms)), unit: 'ms' })
+        rows.push({
+          name: `${name}: requests/s`,
+          median: median(loads.map((l) => l.rps)),
+          min: Math.min(...loads.map((l) => l.rps)),
+          unit: 'req/s',
+          bytes: t.bytes,
+        })
+        rows.push({
+          name: `${name}: p99 latency`,
+          median: median(loads.map((l) => l.p99ms)),
+          min: Math.min(...loads.map((l) => l.p99ms)),
+          unit: 'ms',
+        })
       }
       summary('ours (share serve, plain HTTP)', runs.ours)
       summary('nginx static file', runs.nginx)
@@ -144,7 +184,10 @@ export async function shareServerCase(ctx: BenchContext): Promise<CaseResult> {
       tables.push({
         title: `${t.what}, ${CONNECTIONS} concurrent connections, ${seconds} s × ${reps}`,
         rows,
-        ratios: [atLeast(`ours / nginx requests/s (${t.what})`, rps, download ? 0.5 : 0.05), atMost(`ours / nginx p99 latency (${t.what})`, p99, download ? 3 : 40)],
+        ratios: [
+          atLeast(`ours / nginx requests/s (${t.what})`, rps, download ? 0.5 : 0.05),
+          atMost(`ours / nginx p99 latency (${t.what})`, p99, download ? 3 : 40),
+        ],
       })
     }
     return {
@@ -153,8 +196,8 @@ export async function shareServerCase(ctx: BenchContext): Promise<CaseResult> {
       tables,
       notes: [
         `wrk -t1 -c${CONNECTIONS} --latency; each contender runs ${ctx.quick ? 1 : 3} times, interleaved, after an untimed 1 s warm-up; medians shown. wrk, the server and nginx share the machine's cores.`,
-        'nginx runs one worker (ours is one Node process) with sendfile; it only reads files. Ours checks the link (keyed BLAKE3, SQLite), writes the access-log row (and the link\'s last-access time, and the bytes counted for a download; WAL, synchronous=NORMAL for these bookkeeping writes), sets the privacy headers and streams from the opened descriptor.',
-        'No password and no download limit on the link (a limit adds one write per download); plain HTTP on both sides (TLS is nginx\'s job in the documented deployment).',
+        "nginx runs one worker (ours is one Node process) with sendfile; it only reads files. Ours checks the link (keyed BLAKE3, SQLite), writes the access-log row (and the link's last-access time, and the bytes counted for a download; WAL, synchronous=NORMAL for these bookkeeping writes), sets the privacy headers and streams from the opened descriptor.",
+        "No password and no download limit on the link (a limit adds one write per download); plain HTTP on both sides (TLS is nginx's job in the documented deployment).",
       ],
     }
   } finally {

@@ -36,7 +36,11 @@ export async function streamHashCase(ctx: BenchContext): Promise<CaseResult> {
             return h.digest()
           }),
           inProcess('ours blake3 (HashStream in pipeline)', () =>
-            pipeline(createReadStream(file, { highWaterMark: chunk }), new HashStream(), new Writable({ write: (_c, _e, cb) => cb() })),
+            pipeline(
+              createReadStream(file, { highWaterMark: chunk }),
+              new HashStream(),
+              new Writable({ write: (_c, _e, cb) => cb() }),
+            ),
           ),
           inProcess('ours xxh128', async () => {
             const h = createHasher(['xxh128'])
@@ -76,9 +80,21 @@ export async function streamHashCase(ctx: BenchContext): Promise<CaseResult> {
       rows,
       ratios: [
         atLeast('speed: ours blake3 / node sha256', sha256 / ours, chunk === 65536 ? 2 : 3),
-        reference('ceiling: read only / node sha256', sha256 / find(rows, 'read only (no hash)').median, 'the most any hasher can reach against sha256 through this stream'),
-        atLeast('speed: ours blake3 / @napi-rs/blake-hash', find(rows, '@napi-rs/blake-hash blake3').median / ours, 1),
-        atLeast('speed: ours xxh128 / hash-wasm xxh128', find(rows, 'hash-wasm xxh128').median / find(rows, 'ours xxh128').median, 1),
+        reference(
+          'ceiling: read only / node sha256',
+          sha256 / find(rows, 'read only (no hash)').median,
+          'the most any hasher can reach against sha256 through this stream',
+        ),
+        atLeast(
+          'speed: ours blake3 / @napi-rs/blake-hash',
+          find(rows, '@napi-rs/blake-hash blake3').median / ours,
+          1,
+        ),
+        atLeast(
+          'speed: ours xxh128 / hash-wasm xxh128',
+          find(rows, 'hash-wasm xxh128').median / find(rows, 'ours xxh128').median,
+          1,
+        ),
       ],
     })
   }

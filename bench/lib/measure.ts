@@ -41,7 +41,12 @@ export async function interleave(contenders: Contender[], reps: number, warmup =
       samples[i]!.push(await c.run())
     }
   }
-  return contenders.map((c, i) => ({ name: c.name, samples: samples[i]!, median: median(samples[i]!), min: Math.min(...samples[i]!) }))
+  return contenders.map((c, i) => ({
+    name: c.name,
+    samples: samples[i]!,
+    median: median(samples[i]!),
+    min: Math.min(...samples[i]!),
+  }))
 }
 
 /** A contender that runs a command and times it from spawn to exit (stdout discarded). */

@@ -39,7 +39,13 @@ export interface CaseResult {
 }
 
 export function rowsFrom(timings: Timing[], bytes?: number): Row[] {
-  return timings.map((t) => ({ name: t.name, median: t.median, min: t.min, unit: 's', ...(bytes ? { bytes } : {}) }))
+  return timings.map((t) => ({
+    name: t.name,
+    median: t.median,
+    min: t.min,
+    unit: 's',
+    ...(bytes ? { bytes } : {}),
+  }))
 }
 
 export function find(rows: Row[], name: string): Row {
@@ -64,36 +70,61 @@ export function atLeast(label: string, value: number, target: number): Ratio {
 }
 
 function fmtRow(r: Row): string {
-  if (r.unit === 'bytes') return `| ${r.name} | ${(r.median / 1024 ** 2).toFixed(1)} MiB | ${(r.min / 1024 ** 2).toFixed(1)} MiB |  |`
-  if (r.unit === 'req/s') return `| ${r.name} | ${r.median.toFixed(0)} req/s | ${r.min.toFixed(0)} req/s (worst run) | ${r.bytes ? `${((r.median * r.bytes) / 1e9).toFixed(2)} GB/s` : ''} |`
+  if (r.unit === 'bytes')
+    return `| ${r.name} | ${(r.median / 1024 ** 2).toFixed(1)} MiB | ${(r.min / 1024 ** 2).toFixed(1)} MiB |  |`
+  if (r.unit === 'req/s')
+    return `| ${r.name} | ${r.median.toFixed(0)} req/s | ${r.min.toFixed(0)} req/s (worst run) | ${r.bytes ? `${((r.median * r.bytes) / 1e9).toFixed(2)} GB/s` : ''} |`
   if (r.unit === 'ms') return `| ${r.name} | ${r.median.toFixed(1)} ms | ${r.min.toFixed(1)} ms |  |`
-  const time = r.unit === 's' ? `${(r.median * 1000).toFixed(1)} ms | ${(r.min * 1000).toFixed(1)} ms` : `${r.median.toFixed(0)} ns | ${r.min.toFixed(0)} ns`
-  const rate = r.bytes ? `${(r.bytes / (r.unit === 's' ? r.median : r.median / 1e9) / 1e9).toFixed(2)} GB/s` : ''
+  const time =
+    r.unit === 's'
+      ? `${(r.median * 1000).toFixed(1)} ms | ${(r.min * 1000).toFixed(1)} ms`
+      : `${r.median.toFixed(0)} ns | ${r.min.toFixed(0)} ns`
+  const rate = r.bytes
+    ? `${(r.bytes / (r.unit === 's' ? r.median : r.median / 1e9) / 1e9).toFixed(2)} GB/s`
+    : ''
   return `| ${r.name} | ${time} | ${rate} |`
 }
 
-export function markdown(machine: Machine, cases: CaseResult[], meta: { date: string; quick: boolean; size: string }): string {
+export function markdown(
+  machine: Machine,
+  cases: CaseResult[],
+  meta: { date: string; quick: boolean; size: string },
+): string {
   const lines: string[] = []
   lines.push('# Benchmark results', '')
-  if (meta.quick) lines.push('**Smoke run (`--quick`): tiny inputs, one repetition, debug addon. Not a measurement.**', '')
-  lines.push(`Date: ${meta.date}. Input scale (BENCH_SIZE): ${meta.size}. Produced by \`npm run bench\`; see bench/README.md.`, '')
+  if (meta.quick)
+    lines.push('**Smoke run (`--quick`): tiny inputs, one repetition, debug addon. Not a measurement.**', '')
+  lines.push(
+    `Date: ${meta.date}. Input scale (BENCH_SIZE): ${meta.size}. Produced by \`npm run bench\`; see bench/README.md.`,
+    '',
+  )
   lines.push('## Machine', '')
   lines.push(`- CPU: ${machine.cpu} (${machine.cores} cores); flags: ${machine.flags || 'none of note'}`)
-  lines.push(`- Memory: ${machine.memory}; filesystem of bench/.work: ${machine.filesystem}; kernel: ${machine.kernel}`)
+  lines.push(
+    `- Memory: ${machine.memory}; filesystem of bench/.work: ${machine.filesystem}; kernel: ${machine.kernel}`,
+  )
   for (const [k, v] of Object.entries(machine.tools)) lines.push(`- ${k}: ${v}`)
   lines.push('')
   const missed: string[] = []
   for (const c of cases) {
     lines.push(`## ${c.id}. ${c.title}`, '')
     for (const t of c.tables) {
-      lines.push(`### ${t.title}`, '', '| contender | median | min | throughput (median) |', '|---|---|---|---|')
+      lines.push(
+        `### ${t.title}`,
+        '',
+        '| contender | median | min | throughput (median) |',
+        '|---|---|---|---|',
+      )
       for (const r of t.rows) lines.push(fmtRow(r))
       lines.push('')
       if (t.ratios.length) {
         lines.push('| ratio | value | target | met |', '|---|---|---|---|')
         for (const q of t.ratios) {
-          lines.push(`| ${q.label} | ${q.value.toFixed(3)} | ${q.target} | ${q.reference ? '—' : q.met ? 'yes' : '**no**'} |`)
-          if (!q.met) missed.push(`${c.id} / ${t.title}: ${q.label} = ${q.value.toFixed(3)} (target ${q.target})`)
+          lines.push(
+            `| ${q.label} | ${q.value.toFixed(3)} | ${q.target} | ${q.reference ? '—' : q.met ? 'yes' : '**no**'} |`,
+          )
+          if (!q.met)
+            missed.push(`${c.id} / ${t.title}: ${q.label} = ${q.value.toFixed(3)} (target ${q.target})`)
         }
         lines.push('')
       }
@@ -110,7 +141,9 @@ export function markdown(machine: Machine, cases: CaseResult[], meta: { date: st
 
 /** A horizontal bar chart of every ratio against its target (1.0 line drawn). */
 export function svgChart(cases: CaseResult[]): string {
-  const ratios = cases.flatMap((c) => c.tables.flatMap((t) => t.ratios.map((r) => ({ ...r, label: `${c.id}: ${r.label}` }))))
+  const ratios = cases.flatMap((c) =>
+    c.tables.flatMap((t) => t.ratios.map((r) => ({ ...r, label: `${c.id}: ${r.label}` }))),
+  )
   const rowH = 22
   const labelW = 560
   const barW = 360
@@ -125,9 +158,15 @@ export function svgChart(cases: CaseResult[]): string {
   ratios.forEach((r, i) => {
     const y = 30 + i * rowH
     parts.push(`<text x="8" y="${y + 14}">${esc(r.label)} (${esc(r.target)})</text>`)
-    parts.push(`<rect x="${labelW}" y="${y + 3}" width="${Math.max(1, x(r.value) - labelW)}" height="14" fill="${r.reference ? '#999999' : r.met ? '#3a9a4a' : '#c0392b'}"/>`)
+    parts.push(
+      `<rect x="${labelW}" y="${y + 3}" width="${Math.max(1, x(r.value) - labelW)}" height="14" fill="${r.reference ? '#999999' : r.met ? '#3a9a4a' : '#c0392b'}"/>`,
+    )
     parts.push(`<text x="${x(r.value) + 4}" y="${y + 14}">${r.value.toFixed(2)}</text>`)
   })
-  parts.push(`<line x1="${x(1)}" y1="26" x2="${x(1)}" y2="${h - 4}" stroke="#333" stroke-dasharray="3,3"/>`, '</svg>', '')
+  parts.push(
+    `<line x1="${x(1)}" y1="26" x2="${x(1)}" y2="${h - 4}" stroke="#333" stroke-dasharray="3,3"/>`,
+    '</svg>',
+    '',
+  )
   return parts.join('\n')
 }

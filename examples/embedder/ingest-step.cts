@@ -4,7 +4,14 @@
  *
  *   node --require ./node_modules/tsx/dist/cjs/index.cjs examples/embedder/ingest-step.cts /media/CARD /Volumes/SSD1 /Volumes/SSD2
  */
-import { AbortError, CallbackError, ingest, isIntegrityError, ShutterproofError, type IngestReport } from 'shutterproof'
+import {
+  AbortError,
+  CallbackError,
+  ingest,
+  isIntegrityError,
+  ShutterproofError,
+  type IngestReport,
+} from 'shutterproof'
 
 async function main(): Promise<void> {
   const [card, ...drives] = process.argv.slice(2)
@@ -27,10 +34,18 @@ async function main(): Promise<void> {
     })
   } catch (err) {
     if (err instanceof AbortError) report = err.partial as IngestReport | undefined
-    else if (err instanceof CallbackError || err instanceof ShutterproofError) error = { code: err.code, message: (isIntegrityError(err) ? 'damaged data: ' : '') + err.message }
+    else if (err instanceof CallbackError || err instanceof ShutterproofError)
+      error = { code: err.code, message: (isIntegrityError(err) ? 'damaged data: ' : '') + err.message }
     else throw err
   }
-  console.log(JSON.stringify({ outcome: report?.status ?? 'error', safeToFormat: report?.safeToFormat ?? false, files: report?.files.length, error }))
+  console.log(
+    JSON.stringify({
+      outcome: report?.status ?? 'error',
+      safeToFormat: report?.safeToFormat ?? false,
+      files: report?.files.length,
+      error,
+    }),
+  )
 }
 
 void main()

@@ -7,7 +7,15 @@
  *
  * Ctrl-C cancels: the step then reports what was done (the abort's `partial`).
  */
-import { AbortError, CallbackError, ingest, isIntegrityError, ShutterproofError, type IngestProgress, type IngestReport } from 'shutterproof'
+import {
+  AbortError,
+  CallbackError,
+  ingest,
+  isIntegrityError,
+  ShutterproofError,
+  type IngestProgress,
+  type IngestReport,
+} from 'shutterproof'
 
 /** What the app shows when the step ends. */
 export interface StepOutcome {
@@ -23,11 +31,18 @@ export interface StepOutcome {
 export function describe(p: IngestProgress): string {
   const pct = p.bytesTotal > 0 ? Math.floor((100 * p.bytes) / p.bytesTotal) : 100
   const where = p.phase === 'records' ? (p.destination ?? '') : (p.currentFile ?? '')
-  const drives = p.destinations.map((d) => `${d.label} ${d.filesDone}/${p.filesTotal}${d.error ? ` ${d.error.code}` : ''}`).join(', ')
+  const drives = p.destinations
+    .map((d) => `${d.label} ${d.filesDone}/${p.filesTotal}${d.error ? ` ${d.error.code}` : ''}`)
+    .join(', ')
   return `${p.phase} ${pct}% ${p.files}/${p.filesTotal} files ${where} [${drives}]`
 }
 
-export async function ingestStep(card: string, drives: readonly string[], signal: AbortSignal, show: (line: string) => void): Promise<StepOutcome> {
+export async function ingestStep(
+  card: string,
+  drives: readonly string[],
+  signal: AbortSignal,
+  show: (line: string) => void,
+): Promise<StepOutcome> {
   try {
     const report = await ingest({
       source: card,
@@ -46,10 +61,18 @@ export async function ingestStep(card: string, drives: readonly string[], signal
       return { outcome: 'cancelled', ...(report ? { report } : {}), safeToFormat: false }
     }
     if (err instanceof CallbackError) {
-      return { outcome: 'error', error: { code: err.code, message: `our progress display failed: ${String(err.cause)}` }, safeToFormat: false }
+      return {
+        outcome: 'error',
+        error: { code: err.code, message: `our progress display failed: ${String(err.cause)}` },
+        safeToFormat: false,
+      }
     }
     if (err instanceof ShutterproofError) {
-      const error = { code: err.code, message: isIntegrityError(err) ? `damaged data: ${err.message}` : err.message, ...(err.path !== undefined ? { path: err.path } : {}) }
+      const error = {
+        code: err.code,
+        message: isIntegrityError(err) ? `damaged data: ${err.message}` : err.message,
+        ...(err.path !== undefined ? { path: err.path } : {}),
+      }
       return { outcome: 'error', error, safeToFormat: false }
     }
     throw err
@@ -66,5 +89,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const ac = new AbortController()
   process.once('SIGINT', () => ac.abort(new Error('Ctrl-C')))
   const result = await ingestStep(card, drives, ac.signal, (line) => process.stderr.write(`${line}\n`))
-  console.log(JSON.stringify({ outcome: result.outcome, safeToFormat: result.safeToFormat, status: result.report?.status, files: result.report?.files.length, error: result.error }))
+  console.log(
+    JSON.stringify({
+      outcome: result.outcome,
+      safeToFormat: result.safeToFormat,
+      status: result.report?.status,
+      files: result.report?.files.length,
+      error: result.error,
+    }),
+  )
 }

@@ -83,7 +83,11 @@ const OUR_TEMPORARY = /^\..+\.sptmp$/
  * `/`-separated key; hidden folders are not entered. Directory entry types say what is a
  * folder, so a store of many objects is listed without a stat per object.
  */
-async function walkFiles(dir: string, rel: string, visit: (key: string, name: string, path: string) => void): Promise<void> {
+async function walkFiles(
+  dir: string,
+  rel: string,
+  visit: (key: string, name: string, path: string) => void,
+): Promise<void> {
   let entries: Dirent[]
   try {
     entries = await readdir(dir, { withFileTypes: true })
@@ -103,7 +107,8 @@ export class LocalFolderBackend implements StoreBackend {
   constructor(readonly location: string) {}
 
   #path(key: string): string {
-    if (key.split('/').some((p) => p === '' || p === '.' || p === '..')) throw new Error(`bad store key ${key}`)
+    if (key.split('/').some((p) => p === '' || p === '.' || p === '..'))
+      throw new Error(`bad store key ${key}`)
     return join(this.location, ...key.split('/'))
   }
 
@@ -187,4 +192,3 @@ export class LocalFolderBackend implements StoreBackend {
     await rm(this.#path(key), { force: true })
   }
 }
-

@@ -13,7 +13,14 @@ import { basename, dirname, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 
 import { CallbackGuard } from '../callbacks'
-import { FileSystemError, IntegrityError, KeyError, reported, type ReportedError, type ShutterproofError } from '../errors'
+import {
+  FileSystemError,
+  IntegrityError,
+  KeyError,
+  reported,
+  type ReportedError,
+  type ShutterproofError,
+} from '../errors'
 import { syncFolder } from '../fs/durable'
 import type { Progress } from '../progress'
 import { LocalFolderBackend, type StoreBackend } from './backend'
@@ -104,17 +111,28 @@ async function copyAtomically(src: string, dst: string, signal: AbortSignal): Pr
  * ```
  * @throws `E_WRONG_KEY` when the destination is a store of another vault; `ENOENT` when the source is no store.
  */
-export async function copyStore(source: string, destination: string, options: CopyStoreOptions = {}): Promise<CopyStoreReport> {
+export async function copyStore(
+  source: string,
+  destination: string,
+  options: CopyStoreOptions = {},
+): Promise<CopyStoreReport> {
   const guard = new CallbackGuard(options.signal)
   guard.throwIfStopped()
   const src = await backendFor(source, { s3: options.sourceS3 })
   const dst = await backendFor(destination, { s3: options.destinationS3 })
   guard.throwIfStopped()
   const marker = await readMarker(src, src.location)
-  if (!marker) throw new FileSystemError('ENOENT', `${src.location} holds no Shutterproof store (no ${MARKER})`, { path: src.location })
+  if (!marker)
+    throw new FileSystemError('ENOENT', `${src.location} holds no Shutterproof store (no ${MARKER})`, {
+      path: src.location,
+    })
   const there = await readMarker(dst, dst.location)
   if (there && there.keyId !== marker.keyId) {
-    throw new KeyError('E_WRONG_KEY', `${dst.location} is a store of the vault with key id ${there.keyId}, ${src.location} of ${marker.keyId}: copy into an empty place or the same vault's store`, { path: dst.location })
+    throw new KeyError(
+      'E_WRONG_KEY',
+      `${dst.location} is a store of the vault with key id ${there.keyId}, ${src.location} of ${marker.keyId}: copy into an empty place or the same vault's store`,
+      { path: dst.location },
+    )
   }
   // The marker names the vault's public key id only: the copy is a store of the same vault.
   if (!there) await dst.putBytes(MARKER, await src.getBytes(MARKER))
@@ -131,18 +149,42 @@ export async function copyStore(source: string, destination: string, options: Co
   return report
 }
 
-async function copyAll(src: StoreBackend, dst: StoreBackend, concurrency: number, guard: CallbackGuard, onProgress: (p: Progress) => void): Promise<CopyStoreReport> {
+async function copyAll(
+  src: StoreBackend,
+  dst: StoreBackend,
+  concurrency: number,
+  guard: CallbackGuard,
+  onProgress: (p: Progress) => void,
+): Promise<CopyStoreReport> {
   const signal = guard.signal
-  const report: CopyStoreReport = { status: 'completed', source: src.location, destination: dst.location, objectsCopied: 0, objectsPresent: 0, snapshotsCopied: 0, testsCopied: 0, bytesCopied: 0, failures: [] }
+  const report: CopyStoreReport = {
+    status: 'completed',
+    source: src.location,
+    destination: dst.location,
+    objectsCopied: 0,
+    objectsPresent: 0,
+    snapshotsCopied: 0,
+    testsCopied: 0,
+    bytesCopied: 0,
+    failures: [],
+  }
   const stopped = () => {
     if (guard.stopped) throw guard.stopError({ ...report, status: 'aborted' })
   }
-  const have = new Set([...(await dst.list('objects')), ...(await dst.list('index')), ...(await dst.list('tests'))])
+  const have = new Set([
+    ...(await dst.list('objects')),
+    ...(await dst.list('index')),
+    ...(await dst.list('tests')),
+  ])
   const objects = (await src.list('objects')).filter((k) => /^objects\/[0-9a-f]{2}\/[0-9a-f]{64}$/.test(k))
   const snapshots = (await src.list('index')).filter((k) => k.endsWith('.sealed'))
   const tests = (await src.list('tests')).filter((k) => k.endsWith('.sealed'))
   stopped()
-  const todo = [...objects.filter((k) => !have.has(k)), ...snapshots.filter((k) => !have.has(k)), ...tests.filter((k) => !have.has(k))]
+  const todo = [
+    ...objects.filter((k) => !have.has(k)),
+    ...snapshots.filter((k) => !have.has(k)),
+    ...tests.filter((k) => !have.has(k)),
+  ]
   report.objectsPresent = objects.length - todo.filter((k) => k.startsWith('objects/')).length
   // Sizes first, so that progress knows its total: one stat per key to copy.
   const sizes = new Map<string, number>()
@@ -161,7 +203,15 @@ async function copyAll(src: StoreBackend, dst: StoreBackend, concurrency: number
   const done = (key: string) => {
     files++
     bytes += sizes.get(key) ?? 0
-    onProgress({ phase: 'write', bytes, bytesTotal, files, filesTotal: todo.length, currentFile: key, destination: dst.location })
+    onProgress({
+      phase: 'write',
+      bytes,
+      bytesTotal,
+      files,
+      filesTotal: todo.length,
+      currentFile: key,
+      destination: dst.location,
+    })
   }
   const fail = (key: string, err: unknown) => {
     const e = err as ShutterproofError
@@ -180,7 +230,10 @@ async function copyAll(src: StoreBackend, dst: StoreBackend, concurrency: number
           // Read back what will be published (or uploaded with this checksum for the server to check).
           if ((await sha256File(path, signal)) !== want) {
             await rm(path, { force: true })
-            throw new IntegrityError('E_VERIFY_MISMATCH', `the copy of ${key} reads back with another SHA-256 than the source; run the copy again`)
+            throw new IntegrityError(
+              'E_VERIFY_MISMATCH',
+              `the copy of ${key} reads back with another SHA-256 than the source; run the copy again`,
+            )
           }
         },
         { signal },
@@ -220,8 +273,15 @@ async function copyAll(src: StoreBackend, dst: StoreBackend, concurrency: number
         try {
           const bytes = await src.getBytes(key)
           await dst.putBytes(key, bytes)
-          if (createHash('sha256').update(await dst.getBytes(key)).digest('hex') !== createHash('sha256').update(bytes).digest('hex')) {
-            throw new IntegrityError('E_VERIFY_MISMATCH', `the copy of ${key} reads back with another SHA-256 than the source`)
+          if (
+            createHash('sha256')
+              .update(await dst.getBytes(key))
+              .digest('hex') !== createHash('sha256').update(bytes).digest('hex')
+          ) {
+            throw new IntegrityError(
+              'E_VERIFY_MISMATCH',
+              `the copy of ${key} reads back with another SHA-256 than the source`,
+            )
           }
           report[count]++
           report.bytesCopied += bytes.length

@@ -54,14 +54,27 @@ export async function collectGarbage(location: string, options: GcOptions = {}):
   const signal = options.signal
   throwIfAborted(signal)
   const backend = await backendFor(location, { s3: options.s3 })
-  if (!(await readMarker(backend, backend.location))) throw new FileSystemError('ENOENT', `${backend.location} holds no Shutterproof store (no ${MARKER})`, { path: backend.location })
+  if (!(await readMarker(backend, backend.location)))
+    throw new FileSystemError('ENOENT', `${backend.location} holds no Shutterproof store (no ${MARKER})`, {
+      path: backend.location,
+    })
   const dryRun = options.dryRun ?? false
-  const report: GcReport = { store: backend.location, dryRun, uploads: [], uploadsAborted: 0, temporariesRemoved: 0, otherWriters: false }
+  const report: GcReport = {
+    store: backend.location,
+    dryRun,
+    uploads: [],
+    uploadsAborted: 0,
+    temporariesRemoved: 0,
+    otherWriters: false,
+  }
   const stopIfAborted = () => {
     if (signal?.aborted) throw abortError(signal, { ...report })
   }
   stopIfAborted()
-  if (backend instanceof S3Backend) report.uploads = await backend.pendingUploads(signal).catch((err: unknown) => Promise.reject(signal?.aborted ? abortError(signal, { ...report }) : err))
+  if (backend instanceof S3Backend)
+    report.uploads = await backend
+      .pendingUploads(signal)
+      .catch((err: unknown) => Promise.reject(signal?.aborted ? abortError(signal, { ...report }) : err))
   stopIfAborted()
   if (dryRun) return report
   const writer = await registerWriter(backend, 'gc')
@@ -74,7 +87,10 @@ export async function collectGarbage(location: string, options: GcOptions = {}):
       report.temporariesRemoved = 0
       for (const prefix of ['objects', 'index', 'tests']) {
         stopIfAborted()
-        report.uploadsAborted += await backend.removeTemporaries(prefix, Date.now(), { all: true, ...(signal ? { signal } : {}) })
+        report.uploadsAborted += await backend.removeTemporaries(prefix, Date.now(), {
+          all: true,
+          ...(signal ? { signal } : {}),
+        })
       }
     }
     stopIfAborted()

@@ -5,7 +5,13 @@
  */
 import { withCancel } from '../abort'
 import { fromNative } from '../errors'
-import { nativeHashSealedFile, nativeOpenBytes, nativeSealBytes, nativeStoreObjectName, type Vault } from '../native'
+import {
+  nativeHashSealedFile,
+  nativeOpenBytes,
+  nativeSealBytes,
+  nativeStoreObjectName,
+  type Vault,
+} from '../native'
 
 /** A file's object name (keyed BLAKE3 under the vault's store key) and its BLAKE3. */
 export async function objectDigest(vault: Vault, path: string, signal?: AbortSignal) {

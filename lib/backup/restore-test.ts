@@ -13,7 +13,14 @@ import { checkSealed } from './objects'
 import type { SnapshotFile, Store, StoredSnapshot } from './store'
 
 /** Why one file of a snapshot failed its restore test. */
-export type RestoreFailureKind = 'missing-object' | 'failed-authentication' | 'hash-mismatch' | 'unreadable-object' | 'unreadable-index' | 'no-snapshot' | 'empty-snapshot'
+export type RestoreFailureKind =
+  | 'missing-object'
+  | 'failed-authentication'
+  | 'hash-mismatch'
+  | 'unreadable-object'
+  | 'unreadable-index'
+  | 'no-snapshot'
+  | 'empty-snapshot'
 
 /** One failure, naming the session and file (or the index snapshot). */
 export interface RestoreTestFailure {
@@ -95,11 +102,18 @@ function parsePercent(text: string): number | undefined {
  * console.log(r.status, r.checked, r.failures)
  * ```
  */
-export async function restoreTest(store: Store, options: RestoreTestOptions = {}): Promise<RestoreTestReport> {
+export async function restoreTest(
+  store: Store,
+  options: RestoreTestOptions = {},
+): Promise<RestoreTestReport> {
   const sample = options.sample ?? 'all'
   const percent = typeof sample === 'string' && sample !== 'all' ? parsePercent(sample) : undefined
-  if (typeof sample === 'string' && sample !== 'all' && percent === undefined) throw new InvalidArgumentError(`sample must be 'all', a whole number ≥ 1 or a share like '10%', not ${sample}`)
-  if (typeof sample === 'number' && (!Number.isSafeInteger(sample) || sample < 1)) throw new InvalidArgumentError(`sample must be 'all' or a whole number ≥ 1, not ${String(sample)}`)
+  if (typeof sample === 'string' && sample !== 'all' && percent === undefined)
+    throw new InvalidArgumentError(
+      `sample must be 'all', a whole number ≥ 1 or a share like '10%', not ${sample}`,
+    )
+  if (typeof sample === 'number' && (!Number.isSafeInteger(sample) || sample < 1))
+    throw new InvalidArgumentError(`sample must be 'all' or a whole number ≥ 1, not ${String(sample)}`)
   const guard = new CallbackGuard(options.signal)
   guard.throwIfStopped()
   const onProgress = guard.wrap('onProgress', options.onProgress)
@@ -117,7 +131,8 @@ export async function restoreTest(store: Store, options: RestoreTestOptions = {}
   // Nothing to test is a failure, never "completed: 0 files checked": every backup was
   // killed before its first snapshot, or the index was deleted.
   if (chosen.length === 0 && unreadable.length === 0) {
-    const what = options.session === undefined ? 'no index snapshot at all' : `no snapshot of session ${options.session}`
+    const what =
+      options.session === undefined ? 'no index snapshot at all' : `no snapshot of session ${options.session}`
     failures.push({
       kind: 'no-snapshot',
       ...(options.session === undefined ? {} : { session: options.session }),
@@ -136,8 +151,15 @@ export async function restoreTest(store: Store, options: RestoreTestOptions = {}
       message: `${s.session}: its newest snapshot ${s.key} holds no files${earlier ? ` (the one of ${earlier.createdAt} held ${earlier.files.length})` : ''}; back the session up again from a copy that holds its files`,
     })
   }
-  let work: Array<{ s: StoredSnapshot; f: SnapshotFile }> = chosen.flatMap((s) => s.files.map((f) => ({ s, f })))
-  const count = percent !== undefined ? Math.max(1, Math.ceil((work.length * percent) / 100)) : sample === 'all' ? work.length : (sample as number)
+  let work: Array<{ s: StoredSnapshot; f: SnapshotFile }> = chosen.flatMap((s) =>
+    s.files.map((f) => ({ s, f })),
+  )
+  const count =
+    percent !== undefined
+      ? Math.max(1, Math.ceil((work.length * percent) / 100))
+      : sample === 'all'
+        ? work.length
+        : (sample as number)
   const full = options.session === undefined && count >= work.length
   if (count < work.length) {
     for (let i = 0; i < count; i++) {
@@ -173,22 +195,60 @@ export async function restoreTest(store: Store, options: RestoreTestOptions = {}
   let checked = 0
   let bytes = 0
   const bytesTotal = work.reduce((n, w) => n + w.f.size, 0)
-  const snapshotsTested = chosen.map((s) => ({ key: s.key, session: s.session, createdAt: s.createdAt, files: s.files.length }))
+  const snapshotsTested = chosen.map((s) => ({
+    key: s.key,
+    session: s.session,
+    createdAt: s.createdAt,
+    files: s.files.length,
+  }))
   for (const { s, f } of work) {
     const r = await check(f.object).catch((err: unknown) => {
-      throw guard.failure(err, { status: 'aborted', full, testedAt, snapshots: snapshotsTested, checked, bytes, failures } satisfies RestoreTestReport)
+      throw guard.failure(err, {
+        status: 'aborted',
+        full,
+        testedAt,
+        snapshots: snapshotsTested,
+        checked,
+        bytes,
+        failures,
+      } satisfies RestoreTestReport)
     })
     checked++
     const where = { session: s.session, path: f.path, object: f.object, snapshot: s.key }
     if ('code' in r) {
       const kind = KIND_OF_CODE[r.code] ?? 'unreadable-object'
-      failures.push({ kind, ...where, ...reported({ code: r.code, message: `${s.session}/${f.path}: ${kind === 'missing-object' ? `its object ${f.object} is missing from the store` : r.message}` }) })
+      failures.push({
+        kind,
+        ...where,
+        ...reported({
+          code: r.code,
+          message: `${s.session}/${f.path}: ${kind === 'missing-object' ? `its object ${f.object} is missing from the store` : r.message}`,
+        }),
+      })
     } else if (r.size !== f.size) {
-      failures.push({ kind: 'hash-mismatch', ...where, code: 'E_VERIFY_MISMATCH', message: `${s.session}/${f.path}: the store holds ${r.size} bytes for it, the index says ${f.size}` })
+      failures.push({
+        kind: 'hash-mismatch',
+        ...where,
+        code: 'E_VERIFY_MISMATCH',
+        message: `${s.session}/${f.path}: the store holds ${r.size} bytes for it, the index says ${f.size}`,
+      })
     } else if (r.blake3 !== f.blake3) {
-      failures.push({ kind: 'hash-mismatch', ...where, code: 'E_VERIFY_MISMATCH', message: `${s.session}/${f.path}: its object decrypts to other bytes (BLAKE3 ${r.blake3}, index says ${f.blake3}); objects were swapped or replaced` })
+      failures.push({
+        kind: 'hash-mismatch',
+        ...where,
+        code: 'E_VERIFY_MISMATCH',
+        message: `${s.session}/${f.path}: its object decrypts to other bytes (BLAKE3 ${r.blake3}, index says ${f.blake3}); objects were swapped or replaced`,
+      })
     } else bytes += r.size
-    onProgress?.({ phase: 'read-back', files: checked, filesTotal: work.length, bytes, bytesTotal, currentFile: `${s.session}/${f.path}`, destination: store.location })
+    onProgress?.({
+      phase: 'read-back',
+      files: checked,
+      filesTotal: work.length,
+      bytes,
+      bytesTotal,
+      currentFile: `${s.session}/${f.path}`,
+      destination: store.location,
+    })
   }
   const status = failures.length === 0 ? 'completed' : 'failed'
   const report: RestoreTestReport = {
@@ -202,16 +262,35 @@ export async function restoreTest(store: Store, options: RestoreTestOptions = {}
   }
   if (guard.stopped) throw guard.stopError({ ...report, status: 'aborted' })
   if (options.record !== false) {
-    onProgress?.({ phase: 'records', files: checked, filesTotal: work.length, bytes, bytesTotal, destination: store.location })
+    onProgress?.({
+      phase: 'records',
+      files: checked,
+      filesTotal: work.length,
+      bytes,
+      bytesTotal,
+      destination: store.location,
+    })
     report.record = await store.publishRestoreTest({
       format: 'shutterproof-restore-test/1',
       testedAt,
-    status,
-    full,
-      sessions: chosen.map((s) => ({ session: s.session, snapshot: s.key, checked: work.filter((w) => w.s === s).length, failures: failures.filter((x) => x.session === s.session).length })),
+      status,
+      full,
+      sessions: chosen.map((s) => ({
+        session: s.session,
+        snapshot: s.key,
+        checked: work.filter((w) => w.s === s).length,
+        failures: failures.filter((x) => x.session === s.session).length,
+      })),
       unreadableSnapshots: unreadable.map((u) => u.key),
     })
   }
-  onProgress?.({ phase: 'records', files: checked, filesTotal: work.length, bytes, bytesTotal, destination: store.location })
+  onProgress?.({
+    phase: 'records',
+    files: checked,
+    filesTotal: work.length,
+    bytes,
+    bytesTotal,
+    destination: store.location,
+  })
   return report
 }

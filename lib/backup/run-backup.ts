@@ -6,7 +6,14 @@ import { rm, stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 
 import { CallbackGuard } from '../callbacks'
-import { IntegrityError, InvalidArgumentError, isIntegrityError, reported, type ReportedError, type ShutterproofError } from '../errors'
+import {
+  IntegrityError,
+  InvalidArgumentError,
+  isIntegrityError,
+  reported,
+  type ReportedError,
+  type ShutterproofError,
+} from '../errors'
 import type { Progress } from '../progress'
 import type { OperationStatus } from '../status'
 import { sealFile } from '../seal/files'
@@ -110,15 +117,25 @@ export interface BackupReport {
  * if (r.status !== 'completed') console.error(r.failures)
  * ```
  */
-export async function backup(sessionDir: string, store: Store, options: BackupOptions = {}): Promise<BackupReport> {
-  if (typeof sessionDir !== 'string' || sessionDir === '') throw new InvalidArgumentError('backup needs a session folder')
+export async function backup(
+  sessionDir: string,
+  store: Store,
+  options: BackupOptions = {},
+): Promise<BackupReport> {
+  if (typeof sessionDir !== 'string' || sessionDir === '')
+    throw new InvalidArgumentError('backup needs a session folder')
   const root = resolve(sessionDir)
   const st = await stat(root).catch(() => undefined)
-  if (!st?.isDirectory()) throw new InvalidArgumentError(`${root} is not a folder; give the session folder to back up`)
+  if (!st?.isDirectory())
+    throw new InvalidArgumentError(`${root} is not a folder; give the session folder to back up`)
   const session = options.session ?? basename(root)
   const guard = new CallbackGuard(options.signal)
   guard.throwIfStopped()
-  if (options.until !== undefined && !(options.until instanceof Date && Number.isFinite(options.until.getTime()))) throw new InvalidArgumentError('until must be a valid Date')
+  if (
+    options.until !== undefined &&
+    !(options.until instanceof Date && Number.isFinite(options.until.getTime()))
+  )
+    throw new InvalidArgumentError('until must be a valid Date')
   const onProgress = guard.wrap('onProgress', options.onProgress)
   const window = timeWindow(options.until)
   let last: BackupProgress | undefined
@@ -134,9 +151,12 @@ export async function backup(sessionDir: string, store: Store, options: BackupOp
         onProgress?.(p)
       },
     }
-    const report = await asWriter(store.backend, 'backup', (writer) => backupAsWriter(root, session, store, run, writer))
+    const report = await asWriter(store.backend, 'backup', (writer) =>
+      backupAsWriter(root, session, store, run, writer),
+    )
     // The last event, once the store is released: right before the promise resolves.
-    if (last && !report.windowEnded) onProgress?.({ ...last, phase: 'records', objectsWritten: report.objectsWritten })
+    if (last && !report.windowEnded)
+      onProgress?.({ ...last, phase: 'records', objectsWritten: report.objectsWritten })
     return report
   } finally {
     window.dispose()
@@ -154,7 +174,11 @@ interface Run {
 }
 
 /** A signal that trips when the time window `until` ends (none without one). */
-function timeWindow(until: Date | undefined): { signal?: AbortSignal; ended: () => boolean; dispose: () => void } {
+function timeWindow(until: Date | undefined): {
+  signal?: AbortSignal
+  ended: () => boolean
+  dispose: () => void
+} {
   if (!until) return { ended: () => false, dispose: () => {} }
   const controller = new AbortController()
   let ended = false
@@ -173,13 +197,22 @@ function timeWindow(until: Date | undefined): { signal?: AbortSignal; ended: () 
 }
 
 /** The backup itself, run while registered as a writer of the store. */
-async function backupAsWriter(root: string, session: string, store: Store, run: Run, writer: Writer): Promise<BackupReport> {
+async function backupAsWriter(
+  root: string,
+  session: string,
+  store: Store,
+  run: Run,
+  writer: Writer,
+): Promise<BackupReport> {
   const { guard, signal } = run
   const stopped = () => signal.aborted
   const startedAt = new Date().toISOString()
   const files = await walkSession(root)
   // An empty snapshot would become the session's newest and hide the last good one.
-  if (files.length === 0) throw new InvalidArgumentError(`${root} holds no files to back up; is its drive mounted, and is this the session folder?`)
+  if (files.length === 0)
+    throw new InvalidArgumentError(
+      `${root} holds no files to back up; is its drive mounted, and is this the session folder?`,
+    )
   const bytesTotal = files.reduce((n, f) => n + f.size, 0)
 
   const { snapshots } = await store.snapshots()
@@ -217,7 +250,15 @@ async function backupAsWriter(root: string, session: string, store: Store, run: 
     lastTick = now
     let inFlightBytes = 0
     for (const n of partial.values()) inFlightBytes += n
-    const p: BackupProgress = { phase, files: filesDone, filesTotal: files.length, bytes: bytesDone + inFlightBytes, bytesTotal, objectsWritten: report.objectsWritten, destination: store.location }
+    const p: BackupProgress = {
+      phase,
+      files: filesDone,
+      filesTotal: files.length,
+      bytes: bytesDone + inFlightBytes,
+      bytesTotal,
+      objectsWritten: report.objectsWritten,
+      destination: store.location,
+    }
     if (currentFile !== undefined) p.currentFile = currentFile
     run.onProgress(p)
   }
@@ -280,7 +321,11 @@ async function backupAsWriter(root: string, session: string, store: Store, run: 
             // sealed must not sit under the address of its earlier contents.
             if (!(await holdsFile(dst))) {
               await rm(dst, { force: true })
-              throw new IntegrityError('E_VERIFY_MISMATCH', `${f.abs}: the object written for it reads back with another BLAKE3 (the file changed while it was sealed, or the store drive corrupts data); run the backup again`, { path: f.abs })
+              throw new IntegrityError(
+                'E_VERIFY_MISMATCH',
+                `${f.abs}: the object written for it reads back with another BLAKE3 (the file changed while it was sealed, or the store drive corrupts data); run the backup again`,
+                { path: f.abs },
+              )
             }
           },
           { reuse: (path) => holdsFile(path).catch(() => false), onBytes: inFlightBytes(f), signal },
@@ -301,7 +346,13 @@ async function backupAsWriter(root: string, session: string, store: Store, run: 
 
   const one = async (f: SessionFile): Promise<void> => {
     const prev = prevByPath.get(f.path)
-    if (prev && prev.size === f.size && prev.mtimeMs === f.mtimeMs && present.has(prev.object) && trusted.has(prev.object)) {
+    if (
+      prev &&
+      prev.size === f.size &&
+      prev.mtimeMs === f.mtimeMs &&
+      present.has(prev.object) &&
+      trusted.has(prev.object)
+    ) {
       entries.set(f.path, prev)
       report.objectsReused++
       return
@@ -309,7 +360,11 @@ async function backupAsWriter(root: string, session: string, store: Store, run: 
     const d = await objectDigest(store.vault, f.abs, signal)
     const after = await stat(f.abs)
     if (after.size !== f.size || after.mtimeMs !== f.mtimeMs || d.size !== f.size) {
-      throw new IntegrityError('E_SOURCE_CHANGED', `${f.abs} changed while it was read; run the backup again when it is not being written`, { path: f.abs })
+      throw new IntegrityError(
+        'E_SOURCE_CHANGED',
+        `${f.abs} changed while it was read; run the backup again when it is not being written`,
+        { path: f.abs },
+      )
     }
     let pending = inFlight.get(d.name)
     if (pending) await pending
@@ -367,12 +422,23 @@ async function backupAsWriter(root: string, session: string, store: Store, run: 
     const same =
       previous !== undefined &&
       previous.files.length === list.length &&
-      previous.files.every((p, i) => p.path === list[i]!.path && p.object === list[i]!.object && p.size === list[i]!.size && p.mtimeMs === list[i]!.mtimeMs)
+      previous.files.every(
+        (p, i) =>
+          p.path === list[i]!.path &&
+          p.object === list[i]!.object &&
+          p.size === list[i]!.size &&
+          p.mtimeMs === list[i]!.mtimeMs,
+      )
     if (same) {
       report.unchanged = true
       report.snapshot = previous.key
     } else {
-      report.snapshot = await store.publishSnapshot({ format: 'shutterproof-snapshot/1', session, createdAt: new Date().toISOString(), files: list })
+      report.snapshot = await store.publishSnapshot({
+        format: 'shutterproof-snapshot/1',
+        session,
+        createdAt: new Date().toISOString(),
+        files: list,
+      })
     }
   }
   if (report.status !== 'completed') report.snapshot = previous?.key

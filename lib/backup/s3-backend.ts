@@ -14,7 +14,13 @@ import { join } from 'node:path'
 import { FileSystemError, InvalidArgumentError } from '../errors'
 import type { LocalObjectFile, PutWithOptions, StoreBackend } from './backend'
 import { S3Client, S3HttpError, xml } from './s3/client'
-import { credentialCache, findCredentials, loadProfile, type AwsEnvironment, type Credentials } from './s3/credentials'
+import {
+  credentialCache,
+  findCredentials,
+  loadProfile,
+  type AwsEnvironment,
+  type Credentials,
+} from './s3/credentials'
 import { toCloudError, type CallContext } from './s3/errors'
 import { abortUpload, listUploads, uploadFile, type PendingUpload } from './s3/multipart'
 import { DEFAULT_RETRY, type RetryEvent, type RetryPolicy } from './s3/retry'
@@ -64,9 +70,15 @@ export interface PendingUploadInfo {
 }
 
 function stagingRoot(options: S3StoreOptions, loc: S3Location, endpoint: string): string {
-  const base = options.stagingDir ?? process.env.SHUTTERPROOF_STAGING_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'shutterproof', 's3-staging')
+  const base =
+    options.stagingDir ??
+    process.env.SHUTTERPROOF_STAGING_DIR ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'shutterproof', 's3-staging')
   // One folder per store, named by a hash: no bucket names in the cache's file names.
-  const id = createHash('sha256').update(`${endpoint}\0${loc.bucket}\0${loc.prefix}`).digest('hex').slice(0, 16)
+  const id = createHash('sha256')
+    .update(`${endpoint}\0${loc.bucket}\0${loc.prefix}`)
+    .digest('hex')
+    .slice(0, 16)
   return join(base, id)
 }
 
@@ -121,16 +133,39 @@ async function newBackend(location: string, options: S3StoreOptions): Promise<S3
   const profile = await loadProfile(pick('profile'), aws)
   const s = profile.settings
   const region = pick('region') ?? aws.env.AWS_REGION ?? aws.env.AWS_DEFAULT_REGION ?? s.region ?? 'us-east-1'
-  const endpoint = checkEndpoint(pick('endpoint') ?? aws.env.AWS_ENDPOINT_URL_S3 ?? aws.env.AWS_ENDPOINT_URL ?? s['s3.endpoint_url'] ?? s.endpoint_url ?? `https://s3.${region}.amazonaws.com`)
-  const pathStyle = pick('pathStyle') ?? (s['s3.addressing_style'] === 'path' ? true : s['s3.addressing_style'] === 'virtual' ? false : isBareHost(endpoint.hostname))
+  const endpoint = checkEndpoint(
+    pick('endpoint') ??
+      aws.env.AWS_ENDPOINT_URL_S3 ??
+      aws.env.AWS_ENDPOINT_URL ??
+      s['s3.endpoint_url'] ??
+      s.endpoint_url ??
+      `https://s3.${region}.amazonaws.com`,
+  )
+  const pathStyle =
+    pick('pathStyle') ??
+    (s['s3.addressing_style'] === 'path'
+      ? true
+      : s['s3.addressing_style'] === 'virtual'
+        ? false
+        : isBareHost(endpoint.hostname))
   if (!pathStyle && loc.bucket.includes('.') && endpoint.protocol === 'https:') {
-    throw new InvalidArgumentError(`${loc.display}: a bucket name with dots does not fit a TLS certificate as a host name; add --path-style (or ?path-style=1)`)
+    throw new InvalidArgumentError(
+      `${loc.display}: a bucket name with dots does not fit a TLS certificate as a host name; add --path-style (or ?path-style=1)`,
+    )
   }
-  for (const [name, v] of [['partSize', options.partSize], ['multipartThreshold', options.multipartThreshold], ['concurrency', options.concurrency], ['bwlimit', options.bwlimit]] as const) {
-    if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new InvalidArgumentError(`${name} must be a positive number, not ${String(v)}`)
+  for (const [name, v] of [
+    ['partSize', options.partSize],
+    ['multipartThreshold', options.multipartThreshold],
+    ['concurrency', options.concurrency],
+    ['bwlimit', options.bwlimit],
+  ] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v > 0))
+      throw new InvalidArgumentError(`${name} must be a positive number, not ${String(v)}`)
   }
   const creds = await findCredentials(profile, aws)
-  const credentials = creds.expiration ? credentialCache(() => findCredentials(profile, aws)) : async (): Promise<Credentials> => creds
+  const credentials = creds.expiration
+    ? credentialCache(() => findCredentials(profile, aws))
+    : async (): Promise<Credentials> => creds
   return new S3Backend(loc, endpoint, region, pathStyle, credentials, creds.source, options)
 }
 
@@ -152,12 +187,27 @@ export class S3Backend implements StoreBackend {
   readonly #options: S3StoreOptions
 
   /** @internal */
-  constructor(loc: S3Location, endpoint: URL, region: string, pathStyle: boolean, credentials: () => Promise<Credentials>, source: string, options: S3StoreOptions) {
+  constructor(
+    loc: S3Location,
+    endpoint: URL,
+    region: string,
+    pathStyle: boolean,
+    credentials: () => Promise<Credentials>,
+    source: string,
+    options: S3StoreOptions,
+  ) {
     this.location = loc.display
     this.#loc = loc
     this.#options = options
     const retry = { ...DEFAULT_RETRY, ...(options.retry ?? {}) }
-    this.#ctx = { location: loc.display, bucket: loc.bucket, endpoint: endpoint.origin, region, credentials: source, attempts: retry.attempts }
+    this.#ctx = {
+      location: loc.display,
+      bucket: loc.bucket,
+      endpoint: endpoint.origin,
+      region,
+      credentials: source,
+      attempts: retry.attempts,
+    }
     this.#client = new S3Client({
       endpoint,
       region,
@@ -183,7 +233,8 @@ export class S3Backend implements StoreBackend {
   }
 
   #key(key: string): string {
-    if (key !== '' && key.split('/').some((p) => p === '' || p === '.' || p === '..')) throw new Error(`bad store key ${key}`)
+    if (key !== '' && key.split('/').some((p) => p === '' || p === '.' || p === '..'))
+      throw new Error(`bad store key ${key}`)
     return this.#loc.prefix ? (key ? `${this.#loc.prefix}/${key}` : this.#loc.prefix) : key
   }
 
@@ -197,30 +248,53 @@ export class S3Backend implements StoreBackend {
 
   /** @internal One listing: the bucket exists and these credentials may list it. */
   async probe(): Promise<void> {
-    await this.#call('list objects', () => this.#client.request({ method: 'GET', query: { 'list-type': '2', 'max-keys': '1', prefix: this.#loc.prefix ? this.#loc.prefix + '/' : '' } }))
+    await this.#call('list objects', () =>
+      this.#client.request({
+        method: 'GET',
+        query: { 'list-type': '2', 'max-keys': '1', prefix: this.#loc.prefix ? this.#loc.prefix + '/' : '' },
+      }),
+    )
   }
 
   /** Whether the prefix holds no object at all (for `store init`). */
   async isEmpty(): Promise<boolean> {
-    const r = await this.#call('list objects', () => this.#client.request({ method: 'GET', query: { 'list-type': '2', 'max-keys': '1', prefix: this.#loc.prefix ? this.#loc.prefix + '/' : '' } }))
+    const r = await this.#call('list objects', () =>
+      this.#client.request({
+        method: 'GET',
+        query: { 'list-type': '2', 'max-keys': '1', prefix: this.#loc.prefix ? this.#loc.prefix + '/' : '' },
+      }),
+    )
     return !/<Key>/.test(r.body.toString('utf8'))
   }
 
   async stat(key: string) {
-    const r = await this.#call(`read ${key}`, () => this.#client.request({ method: 'HEAD', key: this.#key(key), accept: [404] }))
+    const r = await this.#call(`read ${key}`, () =>
+      this.#client.request({ method: 'HEAD', key: this.#key(key), accept: [404] }),
+    )
     if (r.status === 404) return undefined
-    return { size: Number(r.headers['content-length']), mtimeMs: Date.parse(String(r.headers['last-modified'])) }
+    return {
+      size: Number(r.headers['content-length']),
+      mtimeMs: Date.parse(String(r.headers['last-modified'])),
+    }
   }
 
   async getBytes(key: string): Promise<Buffer> {
-    const r = await this.#call(`read ${key}`, () => this.#client.request({ method: 'GET', key: this.#key(key), accept: [404] }))
+    const r = await this.#call(`read ${key}`, () =>
+      this.#client.request({ method: 'GET', key: this.#key(key), accept: [404] }),
+    )
     if (r.status === 404) throw this.#missing(key, r.body)
     return r.body
   }
 
   #missing(key: string, body: Buffer): Error {
-    if (/<Code>NoSuchBucket</.test(body.toString('utf8'))) return toCloudError(new S3HttpError(404, 'NoSuchBucket', 'The specified bucket does not exist', {}), { ...this.#ctx, what: `read ${key}` })
-    return new FileSystemError('ENOENT', `${this.location}/${key} does not exist`, { path: `${this.location}/${key}` })
+    if (/<Code>NoSuchBucket</.test(body.toString('utf8')))
+      return toCloudError(new S3HttpError(404, 'NoSuchBucket', 'The specified bucket does not exist', {}), {
+        ...this.#ctx,
+        what: `read ${key}`,
+      })
+    return new FileSystemError('ENOENT', `${this.location}/${key} does not exist`, {
+      path: `${this.location}/${key}`,
+    })
   }
 
   async putBytes(key: string, data: Uint8Array, options: { replace?: boolean } = {}): Promise<void> {
@@ -229,14 +303,17 @@ export class S3Backend implements StoreBackend {
       this.#client.request({
         method: 'PUT',
         key: this.#key(key),
-        headers: options.replace ? { 'content-type': 'application/octet-stream' } : { 'if-none-match': '*', 'content-type': 'application/octet-stream' },
+        headers: options.replace
+          ? { 'content-type': 'application/octet-stream' }
+          : { 'if-none-match': '*', 'content-type': 'application/octet-stream' },
         body: { buffer },
         sha256: createHash('sha256').update(buffer).digest(),
         accept: [412],
       }),
     )
     // The same error as a local folder's (a Node-style EEXIST).
-    if (r.status === 412) throw Object.assign(new Error(`${this.location}/${key} already exists`), { code: 'EEXIST' })
+    if (r.status === 412)
+      throw Object.assign(new Error(`${this.location}/${key} already exists`), { code: 'EEXIST' })
   }
 
   /**
@@ -244,7 +321,11 @@ export class S3Backend implements StoreBackend {
    * resumed: `options.reuse` says whether a staging file left behind is still good), then
    * uploads it; the staging file is removed once the object is in the bucket.
    */
-  async putWith(key: string, write: (localPath: string) => Promise<void>, options: PutWithOptions = {}): Promise<void> {
+  async putWith(
+    key: string,
+    write: (localPath: string) => Promise<void>,
+    options: PutWithOptions = {},
+  ): Promise<void> {
     await mkdir(this.#staging, { recursive: true })
     const name = key.replace(/\//g, '_')
     let path = join(this.#staging, name)
@@ -324,7 +405,9 @@ export class S3Backend implements StoreBackend {
     const dir = join(this.#staging, 'downloads')
     await mkdir(dir, { recursive: true })
     const path = join(dir, `${randomBytes(8).toString('hex')}.download`)
-    const r = await this.#call(`download ${key}`, () => this.#client.request({ method: 'GET', key: this.#key(key), toFile: path, accept: [404] }))
+    const r = await this.#call(`download ${key}`, () =>
+      this.#client.request({ method: 'GET', key: this.#key(key), toFile: path, accept: [404] }),
+    )
     if (r.status === 404) throw this.#missing(key, r.body)
     return { path, release: () => rm(path, { force: true }) }
   }
@@ -338,8 +421,11 @@ export class S3Backend implements StoreBackend {
       const query: Record<string, string> = { 'list-type': '2', prefix: full }
       if (token) query['continuation-token'] = token
       const r = await this.#call(`list ${prefix}`, () => this.#client.request({ method: 'GET', query }))
-      const doc = (xml.parse(r.body.toString('utf8')) as { ListBucketResult?: Record<string, unknown> }).ListBucketResult ?? {}
-      for (const c of (doc.Contents as Array<{ Key?: string }> | undefined) ?? []) if (c.Key) out.push(c.Key.slice(strip))
+      const doc =
+        (xml.parse(r.body.toString('utf8')) as { ListBucketResult?: Record<string, unknown> })
+          .ListBucketResult ?? {}
+      for (const c of (doc.Contents as Array<{ Key?: string }> | undefined) ?? [])
+        if (c.Key) out.push(c.Key.slice(strip))
       if (doc.IsTruncated !== 'true' || !doc.NextContinuationToken) break
       token = String(doc.NextContinuationToken)
     }
@@ -347,7 +433,9 @@ export class S3Backend implements StoreBackend {
   }
 
   async delete(key: string): Promise<void> {
-    await this.#call(`delete ${key}`, () => this.#client.request({ method: 'DELETE', key: this.#key(key), accept: [404] }))
+    await this.#call(`delete ${key}`, () =>
+      this.#client.request({ method: 'DELETE', key: this.#key(key), accept: [404] }),
+    )
   }
 
   /** Objects have no settable mtime: the (small) object is written again. */
@@ -358,9 +446,16 @@ export class S3Backend implements StoreBackend {
   /** Incomplete multipart uploads under the store's prefix. */
   async pendingUploads(signal?: AbortSignal): Promise<PendingUploadInfo[]> {
     const strip = this.#loc.prefix ? this.#loc.prefix.length + 1 : 0
-    const ups = await this.#call('list multipart uploads', () => listUploads(this.#client, this.#loc.prefix ? this.#loc.prefix + '/' : '', signal))
+    const ups = await this.#call('list multipart uploads', () =>
+      listUploads(this.#client, this.#loc.prefix ? this.#loc.prefix + '/' : '', signal),
+    )
     const out: PendingUploadInfo[] = []
-    for (const u of ups) out.push({ key: u.key.slice(strip), initiated: u.initiated.toISOString(), resumable: await this.#resumable(u) })
+    for (const u of ups)
+      out.push({
+        key: u.key.slice(strip),
+        initiated: u.initiated.toISOString(),
+        resumable: await this.#resumable(u),
+      })
     return out
   }
 
@@ -379,11 +474,17 @@ export class S3Backend implements StoreBackend {
    * live process holds it), unless `all`; removes staging files no upload needs. With a
    * `signal`, stops between two uploads once it aborts, and says how many went until then.
    */
-  async removeTemporaries(prefix: string, modifiedBefore: number, options: { all?: boolean; dryRun?: boolean; signal?: AbortSignal } = {}): Promise<number> {
+  async removeTemporaries(
+    prefix: string,
+    modifiedBefore: number,
+    options: { all?: boolean; dryRun?: boolean; signal?: AbortSignal } = {},
+  ): Promise<number> {
     const full = this.#key(prefix) + '/'
     let removed = 0
     if (options.signal?.aborted) return removed
-    const ups = await this.#call('list multipart uploads', () => listUploads(this.#client, full, options.signal)).catch((err: unknown) => {
+    const ups = await this.#call('list multipart uploads', () =>
+      listUploads(this.#client, full, options.signal),
+    ).catch((err: unknown) => {
       if (options.signal?.aborted) return []
       throw err
     })
@@ -399,10 +500,14 @@ export class S3Backend implements StoreBackend {
         needed.add(u.key.slice(strip).replace(/\//g, '_'))
         continue
       }
-      if (!options.dryRun) await this.#call(`abort upload of ${u.key.slice(strip)}`, () => abortUpload(this.#client, u.key, u.uploadId))
+      if (!options.dryRun)
+        await this.#call(`abort upload of ${u.key.slice(strip)}`, () =>
+          abortUpload(this.#client, u.key, u.uploadId),
+        )
       removed++
     }
-    if (prefix === 'objects' && !options.dryRun && !options.signal?.aborted) await this.#sweepStaging(needed, modifiedBefore)
+    if (prefix === 'objects' && !options.dryRun && !options.signal?.aborted)
+      await this.#sweepStaging(needed, modifiedBefore)
     return removed
   }
 

@@ -15,7 +15,14 @@
  */
 import { randomBytes } from 'node:crypto'
 
-import { FileSystemError, IntegrityError, InvalidArgumentError, KeyError, type ReportedError, type ShutterproofError } from '../errors'
+import {
+  FileSystemError,
+  IntegrityError,
+  InvalidArgumentError,
+  KeyError,
+  type ReportedError,
+  type ShutterproofError,
+} from '../errors'
 import type { Vault } from '../native'
 import { LocalFolderBackend, type StoreBackend } from './backend'
 import { isS3Location, openS3Backend, S3Backend, type S3StoreOptions } from './s3-backend'
@@ -77,7 +84,10 @@ export interface StoreOptions {
 }
 
 /** @internal The backend a location names: `s3://…` a bucket, anything else a local folder. */
-export async function backendFor(location: string, options: Pick<StoreOptions, 'backend' | 's3'> | undefined): Promise<StoreBackend> {
+export async function backendFor(
+  location: string,
+  options: Pick<StoreOptions, 'backend' | 's3'> | undefined,
+): Promise<StoreBackend> {
   if (options?.backend) return options.backend
   if (isS3Location(location)) return openS3Backend(location, options?.s3)
   return new LocalFolderBackend(location)
@@ -108,14 +118,21 @@ export class Store {
 
   /** Object names present in the store. */
   async objectNames(): Promise<Set<string>> {
-    return new Set((await this.backend.list('objects')).map((k) => k.slice(k.lastIndexOf('/') + 1)).filter((n) => /^[0-9a-f]{64}$/.test(n)))
+    return new Set(
+      (await this.backend.list('objects'))
+        .map((k) => k.slice(k.lastIndexOf('/') + 1))
+        .filter((n) => /^[0-9a-f]{64}$/.test(n)),
+    )
   }
 
   /**
    * Every index snapshot, oldest first; snapshots that cannot be opened (damaged, foreign)
    * are listed apart, never thrown.
    */
-  async snapshots(): Promise<{ snapshots: StoredSnapshot[]; unreadable: Array<{ key: string } & ReportedError> }> {
+  async snapshots(): Promise<{
+    snapshots: StoredSnapshot[]
+    unreadable: Array<{ key: string } & ReportedError>
+  }> {
     const snapshots: StoredSnapshot[] = []
     const unreadable: Array<{ key: string } & ReportedError> = []
     for (const key of await this.backend.list('index')) {
@@ -123,14 +140,17 @@ export class Store {
       try {
         const plain = await openBytes(this.vault, await this.backend.getBytes(key), `${this.location}/${key}`)
         const s = JSON.parse(plain.toString('utf8')) as Snapshot
-        if (s?.format !== SNAPSHOT_FORMAT || typeof s.session !== 'string' || !Array.isArray(s.files)) throw new IntegrityError('E_FORMAT', 'not an index snapshot')
+        if (s?.format !== SNAPSHOT_FORMAT || typeof s.session !== 'string' || !Array.isArray(s.files))
+          throw new IntegrityError('E_FORMAT', 'not an index snapshot')
         snapshots.push({ ...s, key })
       } catch (err) {
         const e = err as ShutterproofError
         unreadable.push({ key, code: e.code ?? 'E_FORMAT', message: `${this.location}/${key}: ${e.message}` })
       }
     }
-    snapshots.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.key < b.key ? -1 : 1))
+    snapshots.sort((a, b) =>
+      a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.key < b.key ? -1 : 1,
+    )
     return { snapshots, unreadable }
   }
 
@@ -161,7 +181,9 @@ export class Store {
     const out: RestoreTestRecord[] = []
     for (const key of await this.backend.list('tests')) {
       try {
-        const r = JSON.parse((await openBytes(this.vault, await this.backend.getBytes(key), key)).toString('utf8')) as RestoreTestRecord
+        const r = JSON.parse(
+          (await openBytes(this.vault, await this.backend.getBytes(key), key)).toString('utf8'),
+        ) as RestoreTestRecord
         if (r?.format === TEST_FORMAT) out.push(r)
       } catch {
         /* a damaged record only loses its own history */
@@ -186,13 +208,18 @@ export async function readMarker(backend: StoreBackend, location: string): Promi
     if (m?.format !== MARKER_FORMAT || typeof m.keyId !== 'string') throw new Error('bad marker')
     return m
   } catch {
-    throw new IntegrityError('E_FORMAT', `${location}/${MARKER} is not a Shutterproof store marker; is this the right folder?`, { path: location })
+    throw new IntegrityError(
+      'E_FORMAT',
+      `${location}/${MARKER} is not a Shutterproof store marker; is this the right folder?`,
+      { path: location },
+    )
   }
 }
 
 function checkVault(options: StoreOptions | undefined): Vault {
   const vault = options?.vault
-  if (!vault || typeof vault.keyId !== 'string') throw new InvalidArgumentError('give the store an open vault: { vault }')
+  if (!vault || typeof vault.keyId !== 'string')
+    throw new InvalidArgumentError('give the store an open vault: { vault }')
   if (vault.closed) throw new InvalidArgumentError('the vault is closed; open it again')
   return vault
 }
@@ -211,17 +238,36 @@ export async function initStore(location: string, options: StoreOptions): Promis
   const vault = checkVault(options)
   const backend = await backendFor(location, options)
   location = backend instanceof S3Backend ? backend.location : location
-  if (await readMarker(backend, location).catch((err: ShutterproofError) => (err.code === 'E_FORMAT' ? ({} as Marker) : Promise.reject(err)))) {
-    throw new FileSystemError('E_EXISTS', `${location} already holds a Shutterproof store; open it with openStore`, { path: location })
+  if (
+    await readMarker(backend, location).catch((err: ShutterproofError) =>
+      err.code === 'E_FORMAT' ? ({} as Marker) : Promise.reject(err),
+    )
+  ) {
+    throw new FileSystemError(
+      'E_EXISTS',
+      `${location} already holds a Shutterproof store; open it with openStore`,
+      { path: location },
+    )
   }
   if (backend instanceof S3Backend && !(await backend.isEmpty())) {
-    throw new FileSystemError('E_EXISTS', `${location} is not empty; give an empty bucket or a new prefix for the store (s3://BUCKET/NEW-PREFIX)`, { path: location })
+    throw new FileSystemError(
+      'E_EXISTS',
+      `${location} is not empty; give an empty bucket or a new prefix for the store (s3://BUCKET/NEW-PREFIX)`,
+      { path: location },
+    )
   }
   if (backend instanceof LocalFolderBackend) {
     await mkdir(backend.location, { recursive: true })
     // A concurrent first run may be writing the marker (a temporary name) right now.
-    const names = (await readdir(backend.location)).filter((n) => n !== 'lost+found' && !/^\..+\.sptmp$/.test(n))
-    if (names.length > 0) throw new FileSystemError('E_EXISTS', `${location} is not empty; give an empty or new folder for the store`, { path: location })
+    const names = (await readdir(backend.location)).filter(
+      (n) => n !== 'lost+found' && !/^\..+\.sptmp$/.test(n),
+    )
+    if (names.length > 0)
+      throw new FileSystemError(
+        'E_EXISTS',
+        `${location} is not empty; give an empty or new folder for the store`,
+        { path: location },
+      )
   }
   const marker: Marker = { format: MARKER_FORMAT, keyId: vault.keyId, createdAt: new Date().toISOString() }
   await backend.putBytes(MARKER, Buffer.from(JSON.stringify(marker, null, 1) + '\n'))
@@ -243,9 +289,18 @@ export async function openStore(location: string, options: StoreOptions): Promis
   const backend = await backendFor(location, options)
   location = backend instanceof S3Backend ? backend.location : location
   const marker = await readMarker(backend, location)
-  if (!marker) throw new FileSystemError('ENOENT', `${location} holds no Shutterproof store (no ${MARKER}); create one with initStore()`, { path: location })
+  if (!marker)
+    throw new FileSystemError(
+      'ENOENT',
+      `${location} holds no Shutterproof store (no ${MARKER}); create one with initStore()`,
+      { path: location },
+    )
   if (marker.keyId !== vault.keyId) {
-    throw new KeyError('E_WRONG_KEY', `${location} belongs to the vault with key id ${marker.keyId}, not ${vault.keyId}; open the store with its own vault key file`, { path: location })
+    throw new KeyError(
+      'E_WRONG_KEY',
+      `${location} belongs to the vault with key id ${marker.keyId}, not ${vault.keyId}; open the store with its own vault key file`,
+      { path: location },
+    )
   }
   return new Store(location, backend, vault, marker.keyId)
 }
@@ -263,7 +318,8 @@ export async function openOrInitStore(location: string, options: StoreOptions): 
     return await initStore(location, { ...options, backend })
   } catch (err) {
     const code = (err as { code?: string }).code
-    if ((code === 'E_EXISTS' || code === 'EEXIST') && (await backend.stat(MARKER))) return openStore(location, { ...options, backend })
+    if ((code === 'E_EXISTS' || code === 'EEXIST') && (await backend.stat(MARKER)))
+      return openStore(location, { ...options, backend })
     throw err
   }
 }

@@ -25,7 +25,8 @@ export async function walkSession(root: string): Promise<SessionFile[]> {
       const r = rel ? `${rel}/${name}` : name
       const st = await lstat(abs)
       if (st.isDirectory()) await walk(abs, r)
-      else if (st.isFile() && !TEMPORARY.test(name)) out.push({ path: r, abs, size: st.size, mtimeMs: st.mtimeMs })
+      else if (st.isFile() && !TEMPORARY.test(name))
+        out.push({ path: r, abs, size: st.size, mtimeMs: st.mtimeMs })
     }
   }
   await walk(root, '')

@@ -46,7 +46,11 @@ let thisHost: string | undefined
 
 /** This machine's id as kept in registrations (computed once). */
 export function hostId(): string {
-  thisHost ??= createHash('sha256').update('shutterproof-writer-host\0').update(hostname()).digest('hex').slice(0, 16)
+  thisHost ??= createHash('sha256')
+    .update('shutterproof-writer-host\0')
+    .update(hostname())
+    .digest('hex')
+    .slice(0, 16)
   return thisHost
 }
 
@@ -85,7 +89,13 @@ async function isLive(backend: StoreBackend, key: string, now: number): Promise<
  */
 export async function registerWriter(backend: StoreBackend, purpose: string): Promise<Writer> {
   const key = `${LOCKS}/${randomBytes(8).toString('hex')}.json`
-  const body: Registration = { format: FORMAT, host: hostId(), pid: process.pid, purpose, startedAt: new Date().toISOString() }
+  const body: Registration = {
+    format: FORMAT,
+    host: hostId(),
+    pid: process.pid,
+    purpose,
+    startedAt: new Date().toISOString(),
+  }
   await backend.putBytes(key, Buffer.from(JSON.stringify(body) + '\n'))
   // The store's own clock (a network share keeps its own): temporaries older than this
   // were not made by a writer registering after us.
@@ -123,7 +133,11 @@ export async function registerWriter(backend: StoreBackend, purpose: string): Pr
 }
 
 /** Runs `fn` as a registered writer of the store, releasing the registration after. */
-export async function asWriter<T>(backend: StoreBackend, purpose: string, fn: (w: Writer) => Promise<T>): Promise<T> {
+export async function asWriter<T>(
+  backend: StoreBackend,
+  purpose: string,
+  fn: (w: Writer) => Promise<T>,
+): Promise<T> {
   const writer = await registerWriter(backend, purpose)
   let result: T
   try {

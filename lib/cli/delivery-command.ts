@@ -10,14 +10,18 @@ import { formatBytes } from '../text/units'
 import type { CliContext } from './context'
 import { readPassphrase } from './secret-input'
 
-
 export function registerDelivery(program: Command, ctx: CliContext): void {
   program
     .command('deliver')
-    .description('Pack files into one encrypted archive for a client (never overwrites); prints a new passphrase unless you give one')
+    .description(
+      'Pack files into one encrypted archive for a client (never overwrites); prints a new passphrase unless you give one',
+    )
     .argument('<files...>')
     .requiredOption('-o, --output <file>', 'the archive to write, e.g. ada-wedding.sealed')
-    .option('--passphrase-file <file>', 'seal with the passphrase in this file (first line) instead of a generated one')
+    .option(
+      '--passphrase-file <file>',
+      'seal with the passphrase in this file (first line) instead of a generated one',
+    )
     .option('--json', 'print { path, passphrase?, files: [{ name, size }], bytes }')
     .addHelpText(
       'after',
@@ -33,13 +37,20 @@ export function registerDelivery(program: Command, ctx: CliContext): void {
       ].join('\n'),
     )
     .action(async (files: string[], opts: { output: string; passphraseFile?: string; json?: boolean }) => {
-      const passphrase = opts.passphraseFile ? await readPassphrase({ passphraseFile: opts.passphraseFile }) : undefined
-      const d = await createDelivery(files, opts.output, { ...(passphrase === undefined ? {} : { passphrase }), signal: ctx.signal })
+      const passphrase = opts.passphraseFile
+        ? await readPassphrase({ passphraseFile: opts.passphraseFile })
+        : undefined
+      const d = await createDelivery(files, opts.output, {
+        ...(passphrase === undefined ? {} : { passphrase }),
+        signal: ctx.signal,
+      })
       if (opts.json) {
         ctx.stdout(JSON.stringify(d, null, 2) + '\n')
         return
       }
-      ctx.stdout(`Wrote ${d.path}: ${d.files.length} file${d.files.length === 1 ? '' : 's'}, ${formatBytes(d.bytes)} sealed.\n`)
+      ctx.stdout(
+        `Wrote ${d.path}: ${d.files.length} file${d.files.length === 1 ? '' : 's'}, ${formatBytes(d.bytes)} sealed.\n`,
+      )
       if (d.passphrase !== undefined) {
         ctx.stdout(
           [
@@ -57,10 +68,15 @@ export function registerDelivery(program: Command, ctx: CliContext): void {
 
   program
     .command('unpack')
-    .description('Open an encrypted delivery into a folder: only regular files, only inside it, never over existing files')
+    .description(
+      'Open an encrypted delivery into a folder: only regular files, only inside it, never over existing files',
+    )
     .argument('<file>', 'the .sealed delivery')
     .argument('<into>', 'the folder to unpack into (created if missing)')
-    .option('--passphrase-file <file>', 'read the passphrase from a file (else SHUTTERPROOF_PASSPHRASE, else asked)')
+    .option(
+      '--passphrase-file <file>',
+      'read the passphrase from a file (else SHUTTERPROOF_PASSPHRASE, else asked)',
+    )
     .option('--json', 'print { dir, files: [{ name, size }] }')
     .addHelpText(
       'after',

@@ -21,11 +21,21 @@ export const EXIT = {
 } as const
 
 /** Errors that mean the command line asked for something wrong. */
-const USAGE_CODES: ReadonlySet<string> = new Set<ErrorCode>(['E_INVALID_ARGUMENT', 'E_TTL_TOO_LONG', 'E_SHARE_NOT_FOUND', 'E_WEAK_PASSPHRASE', 'E_NOT_A_PREVIEW'])
+const USAGE_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'E_INVALID_ARGUMENT',
+  'E_TTL_TOO_LONG',
+  'E_SHARE_NOT_FOUND',
+  'E_WEAK_PASSPHRASE',
+  'E_NOT_A_PREVIEW',
+])
 
 /** Whether a failure is a check that failed: integrity (isIntegrityError), a key that does not fit, or a damaged ASC MHL history. */
 export function isCheckFailure(err: { code?: unknown }): boolean {
-  return isIntegrityError(err) || isKeyError(err) || (typeof err.code === 'string' && err.code.startsWith('E_MHL_') && err.code !== 'E_MHL_NO_HISTORY')
+  return (
+    isIntegrityError(err) ||
+    isKeyError(err) ||
+    (typeof err.code === 'string' && err.code.startsWith('E_MHL_') && err.code !== 'E_MHL_NO_HISTORY')
+  )
 }
 
 /** The exit code of a command that failed as a whole with `err`. */

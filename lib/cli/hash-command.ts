@@ -24,7 +24,10 @@ export function registerHash(program: Command, ctx: CliContext): void {
       `algorithm: ${HASH_ALGORITHMS.join('|')} (repeat for several; default blake3)`,
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
-    .option('--json', 'print one JSON document: { files: [{ path, size, <algo>: hex } | { path, error: { code, message } }] }')
+    .option(
+      '--json',
+      'print one JSON document: { files: [{ path, size, <algo>: hex } | { path, error: { code, message } }] }',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  shutterproof hash IMG_0001.CR3\n  shutterproof hash --algo xxh128 DCIM/100CANON/*\n  shutterproof hash --algo blake3 --algo sha256 --json card.img',
@@ -32,12 +35,15 @@ export function registerHash(program: Command, ctx: CliContext): void {
     .action(async (files: string[], opts: Partial<HashCliOptions>) => {
       const algorithms = opts.algo ?? ['blake3']
       for (const a of algorithms) {
-        if (!HASH_ALGORITHMS.includes(a)) ctx.usageError(`unknown --algo ${a}; use one of ${HASH_ALGORITHMS.join(', ')}`)
+        if (!HASH_ALGORITHMS.includes(a))
+          ctx.usageError(`unknown --algo ${a}; use one of ${HASH_ALGORITHMS.join(', ')}`)
       }
       const entries = await hashFiles(files, { algorithms, signal: ctx.signal, concurrency: 2 })
       if (opts.json) {
         const out = entries.map((e) =>
-          e.ok ? { path: e.path, ...e.result } : { path: e.path, error: { code: e.error.code, message: e.error.message } },
+          e.ok
+            ? { path: e.path, ...e.result }
+            : { path: e.path, error: { code: e.error.code, message: e.error.message } },
         )
         ctx.json({ files: out })
       } else {

@@ -5,7 +5,14 @@
 import type { Command } from 'commander'
 
 import { AbortError, CallbackError } from '../errors'
-import { ingest, safeToFormat, verify, type IngestProgress, type IngestReport, type VerifyMode } from '../ingest/index'
+import {
+  ingest,
+  safeToFormat,
+  verify,
+  type IngestProgress,
+  type IngestReport,
+  type VerifyMode,
+} from '../ingest/index'
 import { formatBytes, formatRate } from '../text/units'
 import type { CliContext } from './context'
 import { EXIT } from './exit-codes'
@@ -43,7 +50,14 @@ function progressReporter(ctx: CliContext, quiet: boolean, destinations: readonl
   const columns = ctx.stderrColumns
   if (columns !== undefined) {
     const { MultiBar } = require('cli-progress') as typeof import('cli-progress')
-    const multi = new MultiBar({ stream: process.stderr, hideCursor: true, clearOnComplete: false, format: '{line}', autopadding: false, linewrap: false })
+    const multi = new MultiBar({
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: false,
+      format: '{line}',
+      autopadding: false,
+      linewrap: false,
+    })
     const bars: Array<ReturnType<typeof multi.create>> = []
     let last: IngestProgress | undefined
     const draw = (p: IngestProgress, cardState?: string) => {
@@ -54,12 +68,21 @@ function progressReporter(ctx: CliContext, quiet: boolean, destinations: readonl
           {
             label: labels[0]!,
             fraction: p.bytesRead / Math.max(1, p.bytesTotal),
-            items: [`${formatBytes(p.bytesRead)} of ${formatBytes(p.bytesTotal)}`, cardState ?? (reading ? formatRate(p.throughput) : 'read'), ...(reading ? [`ETA ${duration(p.etaSeconds)}`] : []), `${p.files}/${p.filesTotal} files done`],
+            items: [
+              `${formatBytes(p.bytesRead)} of ${formatBytes(p.bytesTotal)}`,
+              cardState ?? (reading ? formatRate(p.throughput) : 'read'),
+              ...(reading ? [`ETA ${duration(p.etaSeconds)}`] : []),
+              `${p.files}/${p.filesTotal} files done`,
+            ],
           },
           ...p.destinations.map((d, i) => ({
             label: labels[i + 1]!,
             fraction: d.bytesDone / Math.max(1, p.bytesTotal),
-            items: [doing(d), `${d.filesDone}/${p.filesTotal} files`, `written ${formatBytes(d.bytesWritten)}`],
+            items: [
+              doing(d),
+              `${d.filesDone}/${p.filesTotal} files`,
+              `written ${formatBytes(d.bytesWritten)}`,
+            ],
           })),
         ],
         width,
@@ -78,12 +101,22 @@ function progressReporter(ctx: CliContext, quiet: boolean, destinations: readonl
         // Ctrl-C: the bars show what was actually done, never "finished".
         if (cancelled && last) {
           const files = cancelled.files
-          const done = (d: number) => files.filter((f) => ['verified', 'skipped-identical', 'previously-verified'].includes(f.destinations[d]!.status))
+          const done = (d: number) =>
+            files.filter((f) =>
+              ['verified', 'skipped-identical', 'previously-verified'].includes(f.destinations[d]!.status),
+            )
           draw(
             {
               ...last,
-              files: files.filter((f) => f.destinations.every((x) => x.status !== 'aborted' && x.status !== 'failed')).length,
-              destinations: last.destinations.map((d, i) => ({ ...d, state: 'aborted', filesDone: done(i).length, bytesDone: done(i).reduce((n, f) => n + f.size, 0) })),
+              files: files.filter((f) =>
+                f.destinations.every((x) => x.status !== 'aborted' && x.status !== 'failed'),
+              ).length,
+              destinations: last.destinations.map((d, i) => ({
+                ...d,
+                state: 'aborted',
+                filesDone: done(i).length,
+                bytesDone: done(i).reduce((n, f) => n + f.size, 0),
+              })),
             },
             'cancelled',
           )
@@ -98,7 +131,9 @@ function progressReporter(ctx: CliContext, quiet: boolean, destinations: readonl
     update(p) {
       const now = Date.now()
       if (now - lastAt < 2000 && p.phase !== 'records') return
-      const dests = p.destinations.map((d, i) => `${labels[i + 1]} ${d.filesDone}/${p.filesTotal} ${doing(d)}`).join(', ')
+      const dests = p.destinations
+        .map((d, i) => `${labels[i + 1]} ${d.filesDone}/${p.filesTotal} ${doing(d)}`)
+        .join(', ')
       const line = `progress: ${mb(p.bytesRead)} of ${mb(p.bytesTotal)} read, ${p.files}/${p.filesTotal} files done (${mb(p.throughput)}/s, ETA ${duration(p.etaSeconds)}); ${dests}\n`
       if (line === lastLine) return
       lastAt = now
@@ -114,13 +149,27 @@ function summaryTable(r: IngestReport, columns: number): string {
   const labels = destinationLabels(r.perDestination.map((d) => d.root))
   const rows = [['drive', 'status', 'checked', 'not checked', 'failed', 'not copied', 'written']]
   r.perDestination.forEach((d, i) => {
-    rows.push([labels[i]!, d.status, String(d.verified + d.skippedIdentical + d.previouslyVerified), String(d.copied), String(d.failed), String(d.aborted), formatBytes(d.bytesWritten)])
+    rows.push([
+      labels[i]!,
+      d.status,
+      String(d.verified + d.skippedIdentical + d.previouslyVerified),
+      String(d.copied),
+      String(d.failed),
+      String(d.aborted),
+      formatBytes(d.bytesWritten),
+    ])
   })
   return table(rows, columns, [false, false, true, true, true, true, true])
 }
 
 function ingestExit(status: IngestReport['status']): number {
-  return status === 'completed' ? EXIT.OK : status === 'aborted' ? EXIT.ABORTED : status === 'failed' ? EXIT.INTEGRITY : EXIT.COMPLETED_WITH_ERRORS
+  return status === 'completed'
+    ? EXIT.OK
+    : status === 'aborted'
+      ? EXIT.ABORTED
+      : status === 'failed'
+        ? EXIT.INTEGRITY
+        : EXIT.COMPLETED_WITH_ERRORS
 }
 
 /** Everything a photographer needs after a run (or a Ctrl-C), the verdict last. */
@@ -128,7 +177,9 @@ function printSummary(ctx: CliContext, report: IngestReport, minCopies: number):
   const columns = ctx.stdoutColumns
   const labels = destinationLabels(report.perDestination.map((d) => d.root))
   const status = report.status === 'aborted' ? 'CANCELLED' : report.status
-  ctx.stdout(`${status}: ${report.files.length} files, ${formatBytes(report.bytesTotal)}\nsession: ${report.session.folder}\n`)
+  ctx.stdout(
+    `${status}: ${report.files.length} files, ${formatBytes(report.bytesTotal)}\nsession: ${report.session.folder}\n`,
+  )
   ctx.stdout(summaryTable(report, columns))
   report.perDestination.forEach((d, i) => ctx.stdout(`  ${labels[i]}: ${d.sessionRoot}\n`))
   for (const d of report.perDestination) {
@@ -137,20 +188,39 @@ function printSummary(ctx: CliContext, report: IngestReport, minCopies: number):
   for (const f of report.files) {
     if (f.sourceError) ctx.stdout(`  ${f.path}: ${f.sourceError.code}: ${f.sourceError.message}\n`)
     f.destinations.forEach((x, i) => {
-      if (x.error && !report.perDestination[i]!.error) ctx.stdout(`  ${f.path} at ${labels[i]}: ${x.error.code}: ${x.error.message}\n`)
+      if (x.error && !report.perDestination[i]!.error)
+        ctx.stdout(`  ${f.path} at ${labels[i]}: ${x.error.code}: ${x.error.message}\n`)
     })
   }
   for (const d of report.perDestination) {
-    if (d.mhlError) ctx.stdout(`  ${d.sessionRoot}: ASC MHL history incomplete: ${d.mhlError.code}: ${d.mhlError.message}\n`)
+    if (d.mhlError)
+      ctx.stdout(
+        `  ${d.sessionRoot}: ASC MHL history incomplete: ${d.mhlError.code}: ${d.mhlError.message}\n`,
+      )
     if (d.htmlReportPath) ctx.stdout(`  report: ${d.htmlReportPath}\n`)
-    else if (d.htmlReportError) ctx.stdout(`  ${d.sessionRoot}: HTML report not written: ${d.htmlReportError.code}: ${d.htmlReportError.message}\n`)
+    else if (d.htmlReportError)
+      ctx.stdout(
+        `  ${d.sessionRoot}: HTML report not written: ${d.htmlReportError.code}: ${d.htmlReportError.message}\n`,
+      )
   }
-  for (const s of report.skipped) ctx.stdout(`  skipped ${s.path} (${s.reason}${s.target ? ` → ${s.target}, not followed` : ''})\n`)
+  for (const s of report.skipped)
+    ctx.stdout(`  skipped ${s.path} (${s.reason}${s.target ? ` → ${s.target}, not followed` : ''})\n`)
   if (report.status === 'aborted') {
-    const done = report.files.filter((f) => f.destinations.every((x) => ['verified', 'skipped-identical', 'previously-verified'].includes(x.status))).length
-    ctx.stderr(`shutterproof: aborted by Ctrl-C: ${done} of ${report.files.length} files were copied and checked at every destination; nothing partial is under a final name. Run the same command again to finish.\n`)
+    const done = report.files.filter((f) =>
+      f.destinations.every((x) =>
+        ['verified', 'skipped-identical', 'previously-verified'].includes(x.status),
+      ),
+    ).length
+    ctx.stderr(
+      `shutterproof: aborted by Ctrl-C: ${done} of ${report.files.length} files were copied and checked at every destination; nothing partial is under a final name. Run the same command again to finish.\n`,
+    )
   }
-  ctx.stdout(renderVerdict({ safe: report.safeToFormat, files: report.files.length, minCopies, reasons: report.reasons }, columns))
+  ctx.stdout(
+    renderVerdict(
+      { safe: report.safeToFormat, files: report.files.length, minCopies, reasons: report.reasons },
+      columns,
+    ),
+  )
 }
 
 interface IngestCliOptions {
@@ -167,7 +237,9 @@ interface IngestCliOptions {
 export function registerIngest(program: Command, ctx: CliContext): void {
   program
     .command('ingest')
-    .description('Copy a card to every destination at once, read every copy back from disk, and say whether the card is safe to format')
+    .description(
+      'Copy a card to every destination at once, read every copy back from disk, and say whether the card is safe to format',
+    )
     .argument('<card>', 'the card (mount point or folder)')
     .argument('<destinations...>', 'destination drives or folders; each receives the session folder')
     .requiredOption('--client <name>', 'client name (part of the session folder name)')
@@ -184,9 +256,11 @@ export function registerIngest(program: Command, ctx: CliContext): void {
     )
     .action(async (card: string, destinations: string[], opts: IngestCliOptions) => {
       const mode = (opts.verify ?? 'destination') as VerifyMode
-      if (!MODES.includes(mode)) ctx.usageError(`unknown --verify ${opts.verify}; use one of ${MODES.join(', ')}`)
+      if (!MODES.includes(mode))
+        ctx.usageError(`unknown --verify ${opts.verify}; use one of ${MODES.join(', ')}`)
       const minCopies = opts.minCopies === undefined ? 2 : Number(opts.minCopies)
-      if (!Number.isInteger(minCopies) || minCopies < 1) ctx.usageError('--min-copies must be a whole number ≥ 1')
+      if (!Number.isInteger(minCopies) || minCopies < 1)
+        ctx.usageError('--min-copies must be a whole number ≥ 1')
       const progress = progressReporter(ctx, opts.quiet === true || opts.json === true, destinations)
       let report: IngestReport
       try {
@@ -203,7 +277,10 @@ export function registerIngest(program: Command, ctx: CliContext): void {
         progress.stop()
       } catch (err) {
         // Ctrl-C: the report of what was done comes with the abort.
-        const partial = err instanceof AbortError || err instanceof CallbackError ? (err.partial as IngestReport | undefined) : undefined
+        const partial =
+          err instanceof AbortError || err instanceof CallbackError
+            ? (err.partial as IngestReport | undefined)
+            : undefined
         progress.stop(partial)
         if (!partial) throw err
         report = partial
@@ -218,15 +295,22 @@ export function registerIngest(program: Command, ctx: CliContext): void {
 
   program
     .command('verify')
-    .description('Re-hash a session folder from disk against its ASC MHL history and reports; record the result')
+    .description(
+      'Re-hash a session folder from disk against its ASC MHL history and reports; record the result',
+    )
     .argument('<session>', 'a session folder written by ingest, or any folder with an ascmhl/ history')
     .option('--json', 'print the report as JSON')
-    .addHelpText('after', '\nExamples:\n  shutterproof verify /Volumes/SSD1/2026-04-26_Ada_Wedding\n  shutterproof verify --json /Volumes/SSD2/2026-04-26_Ada_Wedding')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  shutterproof verify /Volumes/SSD1/2026-04-26_Ada_Wedding\n  shutterproof verify --json /Volumes/SSD2/2026-04-26_Ada_Wedding',
+    )
     .action(async (session: string, opts: { json?: boolean }) => {
       const r = await verify(session, { signal: ctx.signal })
       if (opts.json) ctx.json(r)
       else {
-        ctx.stdout(`${r.root}: ${r.status === 'completed' ? 'verified' : 'FAILED'} (${r.files.length} files, against ${r.sources.join(' + ')})\n`)
+        ctx.stdout(
+          `${r.root}: ${r.status === 'completed' ? 'verified' : 'FAILED'} (${r.files.length} files, against ${r.sources.join(' + ')})\n`,
+        )
         for (const p of r.mismatches) ctx.stdout(`  MISMATCH ${p}\n`)
         for (const p of r.missing) ctx.stdout(`  MISSING  ${p}\n`)
       }
@@ -235,22 +319,38 @@ export function registerIngest(program: Command, ctx: CliContext): void {
 
   program
     .command('safe-to-format')
-    .description('Say whether a card may be formatted: every file verified on enough destinations (never formats anything)')
+    .description(
+      'Say whether a card may be formatted: every file verified on enough destinations (never formats anything)',
+    )
     .argument('<card>', 'the card')
     .argument('<destinations...>', 'session folders (or the drives holding them)')
     .option('--min-copies <n>', 'verified copies needed (default 2)')
-    .option('--rehash', 're-read the card and every copy from the disk (not the page cache) and compare BLAKE3 with the recorded card hashes')
+    .option(
+      '--rehash',
+      're-read the card and every copy from the disk (not the page cache) and compare BLAKE3 with the recorded card hashes',
+    )
     .option('--json', 'print the verdict as JSON')
     .addHelpText(
       'after',
       '\nThe reasons are grouped (what is wrong, at which destination, a few files named); the verdict comes last.\n\nExamples:\n  shutterproof safe-to-format /media/EOS_DIGITAL /Volumes/SSD1 /Volumes/SSD2\n  shutterproof safe-to-format /media/EOS_DIGITAL /Volumes/SSD1/2026-04-26_Ada_Wedding --min-copies 1 --rehash --json',
     )
-    .action(async (card: string, destinations: string[], opts: { minCopies?: string; rehash?: boolean; json?: boolean }) => {
-      const minCopies = opts.minCopies === undefined ? 2 : Number(opts.minCopies)
-      if (!Number.isInteger(minCopies) || minCopies < 1) ctx.usageError('--min-copies must be a whole number ≥ 1')
-      const v = await safeToFormat(card, destinations, { minCopies, rehash: opts.rehash === true, signal: ctx.signal })
-      if (opts.json) ctx.json(v)
-      else ctx.stdout(renderVerdict(v, ctx.stdoutColumns))
-      ctx.exitCode = v.safe ? EXIT.OK : EXIT.INTEGRITY
-    })
+    .action(
+      async (
+        card: string,
+        destinations: string[],
+        opts: { minCopies?: string; rehash?: boolean; json?: boolean },
+      ) => {
+        const minCopies = opts.minCopies === undefined ? 2 : Number(opts.minCopies)
+        if (!Number.isInteger(minCopies) || minCopies < 1)
+          ctx.usageError('--min-copies must be a whole number ≥ 1')
+        const v = await safeToFormat(card, destinations, {
+          minCopies,
+          rehash: opts.rehash === true,
+          signal: ctx.signal,
+        })
+        if (opts.json) ctx.json(v)
+        else ctx.stdout(renderVerdict(v, ctx.stdoutColumns))
+        ctx.exitCode = v.safe ? EXIT.OK : EXIT.INTEGRITY
+      },
+    )
 }

@@ -33,7 +33,10 @@ export async function main(argv: string[]): Promise<number> {
       // One style for every usage error: `shutterproof: <what>` (commander says `error: <what>`).
       outputError: (s, write) => write(`shutterproof: ${s.replace(/^error: /, '')}`),
     })
-    .addHelpText('after', '\nExamples:\n  shutterproof ingest /media/EOS_DIGITAL /Volumes/SSD1 /Volumes/SSD2 --client Ada --shoot Wedding\n  shutterproof backup /Volumes/SSD1/2026-04-26_Ada_Wedding /Volumes/Offsite/store --vault studio.vault\n  shutterproof hash --json IMG_0001.CR3')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  shutterproof ingest /media/EOS_DIGITAL /Volumes/SSD1 /Volumes/SSD2 --client Ada --shoot Wedding\n  shutterproof backup /Volumes/SSD1/2026-04-26_Ada_Wedding /Volumes/Offsite/store --vault studio.vault\n  shutterproof hash --json IMG_0001.CR3',
+    )
   // The order of the main help: the photographer's day, from the card to the client.
   registerIngest(program, ctx)
   registerReport(program, ctx)
@@ -55,7 +58,8 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' })
     if (interrupted && !ctx.interruptIsStop) {
       // A command that finished its work anyway as Ctrl-C came, or told what was left.
-      if (!ctx.interruptReported) ctx.stderr('shutterproof: aborted by Ctrl-C; nothing partial was left under a final name\n')
+      if (!ctx.interruptReported)
+        ctx.stderr('shutterproof: aborted by Ctrl-C; nothing partial was left under a final name\n')
       return EXIT.ABORTED
     }
     return ctx.exitCode
@@ -68,7 +72,12 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.USAGE
     }
     if (err instanceof ShutterproofError && err.code === 'E_ABORTED') {
-      if (!ctx.interruptReported) ctx.stderr(interrupted ? 'shutterproof: aborted by Ctrl-C; nothing partial was left under a final name\n' : `shutterproof: ${err.message}\n`)
+      if (!ctx.interruptReported)
+        ctx.stderr(
+          interrupted
+            ? 'shutterproof: aborted by Ctrl-C; nothing partial was left under a final name\n'
+            : `shutterproof: ${err.message}\n`,
+        )
       return EXIT.ABORTED
     }
     if (err instanceof ShutterproofError) {

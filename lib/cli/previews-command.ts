@@ -7,7 +7,12 @@ import { resolve } from 'node:path'
 
 import type { Command } from 'commander'
 
-import { makePreviews, type MakePreviewsOptions, type PreviewProgress, type PreviewsReport } from '../previews/index'
+import {
+  makePreviews,
+  type MakePreviewsOptions,
+  type PreviewProgress,
+  type PreviewsReport,
+} from '../previews/index'
 import type { WatermarkOptions, WatermarkPosition } from '../previews/watermark'
 import type { CliContext } from './context'
 import { exitForItems } from './exit-codes'
@@ -46,8 +51,10 @@ function numberOption(ctx: CliContext, value: string | undefined, name: string):
 
 /** The command line as {@link MakePreviewsOptions} (checked further by makePreviews itself). */
 export function previewOptionsFrom(ctx: CliContext, opts: PreviewsCliOptions): MakePreviewsOptions {
-  if (opts.watermark !== undefined && opts.watermarkImage !== undefined) ctx.usageError('give --watermark TEXT or --watermark-image FILE, not both')
-  for (const k of opts.keep ?? []) if (k !== 'copyright') ctx.usageError(`--keep takes 'copyright' (Artist and Copyright only), not ${k}`)
+  if (opts.watermark !== undefined && opts.watermarkImage !== undefined)
+    ctx.usageError('give --watermark TEXT or --watermark-image FILE, not both')
+  for (const k of opts.keep ?? [])
+    if (k !== 'copyright') ctx.usageError(`--keep takes 'copyright' (Artist and Copyright only), not ${k}`)
   const out: MakePreviewsOptions = {}
   const longEdge = wholeOption(ctx, opts.longEdge, '--long-edge')
   const thumbnailEdge = wholeOption(ctx, opts.thumbnailEdge, '--thumbnail-edge')
@@ -63,7 +70,8 @@ export function previewOptionsFrom(ctx: CliContext, opts: PreviewsCliOptions): M
   // A path on the command line is relative to where the command runs, as every other one is.
   if (opts.into !== undefined) out.into = resolve(opts.into)
   if (opts.watermark !== undefined || opts.watermarkImage !== undefined) {
-    const mark: WatermarkOptions = opts.watermark !== undefined ? { text: opts.watermark } : { imageFile: opts.watermarkImage! }
+    const mark: WatermarkOptions =
+      opts.watermark !== undefined ? { text: opts.watermark } : { imageFile: opts.watermarkImage! }
     const opacity = numberOption(ctx, opts.watermarkOpacity, '--watermark-opacity')
     const scale = numberOption(ctx, opts.watermarkScale, '--watermark-scale')
     if (opacity !== undefined) mark.opacity = opacity
@@ -71,7 +79,9 @@ export function previewOptionsFrom(ctx: CliContext, opts: PreviewsCliOptions): M
     if (opts.watermarkPosition !== undefined) mark.position = opts.watermarkPosition as WatermarkPosition
     out.watermark = mark
   } else if (opts.watermarkOpacity ?? opts.watermarkPosition ?? opts.watermarkScale) {
-    ctx.usageError('--watermark-opacity, --watermark-position and --watermark-scale need --watermark TEXT or --watermark-image FILE')
+    ctx.usageError(
+      '--watermark-opacity, --watermark-position and --watermark-scale need --watermark TEXT or --watermark-image FILE',
+    )
   }
   return out
 }
@@ -85,10 +95,20 @@ export function withPreviewOptions(cmd: Command): Command {
     .option('--watermark <text>', 'draw this text on every preview')
     .option('--watermark-image <file>', 'draw this image (a PNG logo) on every preview')
     .option('--watermark-opacity <0-1>', 'watermark opacity (default 0.4)')
-    .option('--watermark-position <where>', 'center | top-left | top-right | bottom-left | bottom-right | tile (default bottom-right)')
+    .option(
+      '--watermark-position <where>',
+      'center | top-left | top-right | bottom-left | bottom-right | tile (default bottom-right)',
+    )
     .option('--watermark-scale <0.05-1>', "watermark width as a share of the preview's (default 0.3)")
-    .option('--keep <what>', "keep 'copyright' (Artist and Copyright); nothing else is ever kept", (v: string, all: string[] = []) => [...all, v])
-    .option('--max-megapixels <n>', 'refuse pictures over this size, a guard against decompression bombs (default 80)')
+    .option(
+      '--keep <what>',
+      "keep 'copyright' (Artist and Copyright); nothing else is ever kept",
+      (v: string, all: string[] = []) => [...all, v],
+    )
+    .option(
+      '--max-megapixels <n>',
+      'refuse pictures over this size, a guard against decompression bombs (default 80)',
+    )
 }
 
 function progressReporter(ctx: CliContext, quiet: boolean): (p: PreviewProgress) => void {
@@ -105,11 +125,19 @@ function progressReporter(ctx: CliContext, quiet: boolean): (p: PreviewProgress)
 
 /** The human summary: counts, then every failure and the skipped files by reason. */
 export function previewsSummary(r: PreviewsReport): string {
-  const lines = [`${r.session}: ${r.status}; ${r.made} made, ${r.upToDate} up to date, ${r.skipped} skipped, ${r.failed} failed`, `  previews in ${r.folder}`]
-  for (const i of r.items) if (i.status === 'failed') lines.push(`  FAILED ${i.source}: ${i.error!.code}: ${i.error!.message}`)
+  const lines = [
+    `${r.session}: ${r.status}; ${r.made} made, ${r.upToDate} up to date, ${r.skipped} skipped, ${r.failed} failed`,
+    `  previews in ${r.folder}`,
+  ]
+  for (const i of r.items)
+    if (i.status === 'failed') lines.push(`  FAILED ${i.source}: ${i.error!.code}: ${i.error!.message}`)
   const skipped = new Map<string, number>()
-  for (const i of r.items) if (i.status === 'skipped') skipped.set(i.reason!, (skipped.get(i.reason!) ?? 0) + 1)
-  if (skipped.size > 0) lines.push(`  skipped: ${[...skipped].map(([reason, n]) => `${n} ${reason}`).join(', ')} (no preview on purpose)`)
+  for (const i of r.items)
+    if (i.status === 'skipped') skipped.set(i.reason!, (skipped.get(i.reason!) ?? 0) + 1)
+  if (skipped.size > 0)
+    lines.push(
+      `  skipped: ${[...skipped].map(([reason, n]) => `${n} ${reason}`).join(', ')} (no preview on purpose)`,
+    )
   return lines.join('\n') + '\n'
 }
 
@@ -117,10 +145,15 @@ export function registerPreviews(program: Command, ctx: CliContext): void {
   withPreviewOptions(
     program
       .command('previews')
-      .description('Make client previews of a session: downscaled sRGB JPEGs and thumbnails without private metadata, optionally watermarked')
+      .description(
+        'Make client previews of a session: downscaled sRGB JPEGs and thumbnails without private metadata, optionally watermarked',
+      )
       .argument('<session>', 'the session folder'),
   )
-    .option('--into <dir>', 'where previews go (default SESSION/.shutterproof/previews; shares serve only that folder)')
+    .option(
+      '--into <dir>',
+      'where previews go (default SESSION/.shutterproof/previews; shares serve only that folder)',
+    )
     .option('--concurrency <n>', 'pictures at once (default: the number of cores)')
     .option('--json', 'print the report as one JSON document on stdout')
     .option('--quiet', 'no progress output')
@@ -130,7 +163,11 @@ export function registerPreviews(program: Command, ctx: CliContext): void {
     )
     .action(async (session: string, opts: PreviewsCliOptions) => {
       const options = previewOptionsFrom(ctx, opts)
-      const r = await makePreviews(session, { ...options, signal: ctx.signal, onProgress: progressReporter(ctx, opts.quiet === true || opts.json === true) })
+      const r = await makePreviews(session, {
+        ...options,
+        signal: ctx.signal,
+        onProgress: progressReporter(ctx, opts.quiet === true || opts.json === true),
+      })
       if (opts.json) ctx.stdout(JSON.stringify(r, null, 2) + '\n')
       else if (!opts.quiet || r.failed > 0) ctx.stdout(previewsSummary(r))
       ctx.exitCode = exitForItems(r.items.flatMap((i) => (i.error ? [i.error] : [])))

@@ -13,7 +13,10 @@ export function registerReport(program: Command, ctx: CliContext): void {
     .command('report')
     .description('Re-render the HTML offload report of a session folder from its newest ingest JSON report')
     .argument('<session>', 'a session folder written by ingest (holds .shutterproof/ingest-<time>.json)')
-    .option('-o, --output <file>', 'where to write the HTML (default: beside the JSON report, same name with .html)')
+    .option(
+      '-o, --output <file>',
+      'where to write the HTML (default: beside the JSON report, same name with .html)',
+    )
     .option('--json', 'print { "html", "json", "siblings" } (where it wrote, from what) as JSON')
     .addHelpText(
       'after',
@@ -21,8 +24,12 @@ export function registerReport(program: Command, ctx: CliContext): void {
     )
     .action(async (session: string, opts: { output?: string; json?: boolean }) => {
       const w = await writeOffloadReport(session, opts.output ? { output: opts.output } : {})
-      if (opts.json) ctx.stdout(JSON.stringify({ html: w.path, json: w.jsonPath, siblings: w.siblings }, null, 2) + '\n')
-      else ctx.stdout(`wrote ${w.path}\n  from ${w.jsonPath}${w.siblings.length ? ` (+ ${w.siblings.length} other destination report${w.siblings.length === 1 ? '' : 's'} of the same run)` : ''}\n`)
+      if (opts.json)
+        ctx.stdout(JSON.stringify({ html: w.path, json: w.jsonPath, siblings: w.siblings }, null, 2) + '\n')
+      else
+        ctx.stdout(
+          `wrote ${w.path}\n  from ${w.jsonPath}${w.siblings.length ? ` (+ ${w.siblings.length} other destination report${w.siblings.length === 1 ? '' : 's'} of the same run)` : ''}\n`,
+        )
       ctx.exitCode = EXIT.OK
     })
 }

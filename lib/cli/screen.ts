@@ -66,7 +66,8 @@ export function progressLines(rows: readonly BarRow[], columns: number): string[
 export function destinationLabels(roots: readonly string[]): string[] {
   const parts = roots.map((r) => resolve(r).split(sep).filter(Boolean))
   // Session folders on several drives all end with the session's name: name the drives.
-  while (parts.length > 1 && parts.every((p) => p.length > 1 && p.at(-1) === parts[0]!.at(-1))) for (const p of parts) p.pop()
+  while (parts.length > 1 && parts.every((p) => p.length > 1 && p.at(-1) === parts[0]!.at(-1)))
+    for (const p of parts) p.pop()
   const depth = roots.map(() => 1)
   for (let round = 0; round < 8; round++) {
     const names = parts.map((p, i) => p.slice(-depth[i]!).join('/') || resolve(roots[i]!))
@@ -91,7 +92,11 @@ export function lastFolder(path: string): string {
  * A table of left-aligned text and right-aligned numbers, two spaces between columns, at
  * most `columns - 1` wide: the first column (names) gives way, cut with an ellipsis.
  */
-export function table(rows: readonly (readonly string[])[], columns: number, numeric: readonly boolean[]): string {
+export function table(
+  rows: readonly (readonly string[])[],
+  columns: number,
+  numeric: readonly boolean[],
+): string {
   const width = Math.max(20, columns - 1)
   const cells = rows.map((r) => r.map(escapeControls))
   const widths = cells[0]!.map((_, c) => Math.max(...cells.map((r) => r[c]!.length)))

@@ -24,7 +24,8 @@ interface UnlockOptions {
 async function unlockVault(opts: UnlockOptions, ctx: CliContext): Promise<Vault> {
   if (!opts.vault) ctx.missingOption('--vault <file>', 'the vault key file')
   await warnIfReadableByOthers(opts.vault, ctx)
-  if (opts.recoveryKeyFile) return openVault(opts.vault, { recoveryKey: await readRecoveryFile(opts.recoveryKeyFile) })
+  if (opts.recoveryKeyFile)
+    return openVault(opts.vault, { recoveryKey: await readRecoveryFile(opts.recoveryKeyFile) })
   return openVault(opts.vault, { passphrase: await readPassphrase(opts, `Passphrase for ${opts.vault}: `) })
 }
 
@@ -47,7 +48,10 @@ export function registerSeal(program: Command, ctx: CliContext): void {
     .option('-o, --output <path>', 'output file (one input) or folder (several)')
     .option('--passphrase-file <file>', 'read the vault passphrase from a file')
     .option('--json', 'print { files: [{ input, output, plaintextSize, sealedSize } | { input, error }] }')
-    .addHelpText('after', '\nExamples:\n  shutterproof seal IMG_0001.CR3 --vault studio.vault\n  shutterproof seal *.CR3 --vault studio.vault -o /Volumes/Offsite/')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  shutterproof seal IMG_0001.CR3 --vault studio.vault\n  shutterproof seal *.CR3 --vault studio.vault -o /Volumes/Offsite/',
+    )
     .action(async (files: string[], opts: UnlockOptions & { output?: string; json?: boolean }) => {
       const vault = await unlockVault(opts, ctx)
       try {
@@ -77,7 +81,9 @@ export function registerSeal(program: Command, ctx: CliContext): void {
       const vault = await unlockVault(opts, ctx)
       try {
         await eachFile(ctx, files, opts.json, (input) => {
-          const name = basename(input).endsWith(SUFFIX) ? basename(input).slice(0, -SUFFIX.length) : basename(input) + '.opened'
+          const name = basename(input).endsWith(SUFFIX)
+            ? basename(input).slice(0, -SUFFIX.length)
+            : basename(input) + '.opened'
           const output = outputFor(input, opts.output, files.length > 1, name)
           return openSealedFile(input, output, { vault, signal: ctx.signal }).then((r) => ({ output, ...r }))
         })
@@ -91,7 +97,10 @@ export function registerSeal(program: Command, ctx: CliContext): void {
     .description('Show what can unlock a sealed file, its vault key id and sizes (no key needed)')
     .argument('<file>')
     .option('--json', 'print the facts as JSON')
-    .addHelpText('after', '\nExamples:\n  shutterproof inspect IMG_0001.CR3.sealed\n  shutterproof inspect --json IMG_0001.CR3.sealed')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  shutterproof inspect IMG_0001.CR3.sealed\n  shutterproof inspect --json IMG_0001.CR3.sealed',
+    )
     .action(async (file: string, opts: { json?: boolean }) => {
       const info = await inspectSealed(file)
       if (opts.json) ctx.json(info)
@@ -101,7 +110,9 @@ export function registerSeal(program: Command, ctx: CliContext): void {
             `${file}: Shutterproof sealed ${info.kind}, format version ${info.version}`,
             `unlocks with: ${info.stanzas.join(', ')}`,
             ...(info.keyId ? [`vault key id: ${info.keyId}`] : []),
-            ...info.kdf.map((k) => `passphrase: Argon2id m=${k.memoryKiB} KiB, t=${k.iterations}, p=${k.parallelism}`),
+            ...info.kdf.map(
+              (k) => `passphrase: Argon2id m=${k.memoryKiB} KiB, t=${k.iterations}, p=${k.parallelism}`,
+            ),
             `plaintext: ${info.plaintextSize} bytes; sealed: ${info.sealedSize} bytes (header ${info.headerSize})`,
             '',
           ].join('\n'),

@@ -55,7 +55,10 @@ export function firstLineOf(path: string): string {
 }
 
 /** The passphrase from a file (first line), the environment, or the terminal. */
-export async function readPassphrase(opts: { passphraseFile?: string }, prompt = 'Passphrase: '): Promise<string> {
+export async function readPassphrase(
+  opts: { passphraseFile?: string },
+  prompt = 'Passphrase: ',
+): Promise<string> {
   if (opts.passphraseFile) {
     const text = await readFile(opts.passphraseFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
       throw new UsageError(`cannot read --passphrase-file ${opts.passphraseFile}: ${err.code ?? err.message}`)
@@ -79,7 +82,10 @@ const TRIES = 3
  * passphrase is asked again. A confirmation that differs asks for the confirmation
  * again, not for the passphrase.
  */
-export async function readNewPassphrase(opts: { passphraseFile?: string }, refuse: (passphrase: string) => string | undefined = () => undefined): Promise<string> {
+export async function readNewPassphrase(
+  opts: { passphraseFile?: string },
+  refuse: (passphrase: string) => string | undefined = () => undefined,
+): Promise<string> {
   if (opts.passphraseFile || process.env[PASSPHRASE_ENV]) {
     const given = await readPassphrase(opts)
     const why = refuse(given)
@@ -96,7 +102,8 @@ export async function readNewPassphrase(opts: { passphraseFile?: string }, refus
   }
   for (let tries = 1; ; tries++) {
     if ((await promptHidden('Repeat it: ')) === first) return first
-    if (tries >= TRIES) throw new UsageError('the confirmation differs from the passphrase; nothing was written')
+    if (tries >= TRIES)
+      throw new UsageError('the confirmation differs from the passphrase; nothing was written')
     process.stderr.write('That differs from the passphrase; type the confirmation again.\n')
   }
 }
@@ -120,6 +127,8 @@ export async function readRecoveryFile(path: string): Promise<string> {
 export async function warnIfReadableByOthers(path: string, ctx: CliContext): Promise<void> {
   const mode = (await stat(path).catch(() => undefined))?.mode
   if (mode !== undefined && (mode & 0o077) !== 0) {
-    ctx.stderr(`shutterproof: warning: ${path} can be read by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${path}\n`)
+    ctx.stderr(
+      `shutterproof: warning: ${path} can be read by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${path}\n`,
+    )
   }
 }

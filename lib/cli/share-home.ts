@@ -36,9 +36,17 @@ export interface HomePaths {
  */
 export function ensureHome(home: string): HomePaths {
   mkdirSync(home, { recursive: true, mode: 0o700 })
-  const paths: HomePaths = { home, db: join(home, 'shares.db'), key: join(home, 'server.key'), config: join(home, 'share.json') }
+  const paths: HomePaths = {
+    home,
+    db: join(home, 'shares.db'),
+    key: join(home, 'server.key'),
+    config: join(home, 'share.json'),
+  }
   const st = statSync(home)
-  if (!st.isDirectory()) throw new InvalidArgumentError(`${home} is not a folder; give the share home folder with --home`, { path: home })
+  if (!st.isDirectory())
+    throw new InvalidArgumentError(`${home} is not a folder; give the share home folder with --home`, {
+      path: home,
+    })
   const mode = st.mode & 0o777
   if (mode & 0o077) {
     try {
@@ -89,18 +97,29 @@ const CONFIG_FIELDS: Record<keyof ShareConfig, FieldKind> = {
 }
 
 /** The fields of `smtp` in share.json, and whether each may also be a number. */
-const SMTP_FIELDS: Record<keyof SmtpSettings, 'string' | 'duration'> = { url: 'string', from: 'string', caFile: 'string', timeout: 'duration' }
+const SMTP_FIELDS: Record<keyof SmtpSettings, 'string' | 'duration'> = {
+  url: 'string',
+  from: 'string',
+  caFile: 'string',
+  timeout: 'duration',
+}
 
 /** Why a share.json field's value is wrong, or `undefined` when it is right. */
 function fieldProblem(k: string, kind: FieldKind, v: unknown): string | undefined {
-  if (kind === 'string') return typeof v === 'string' && v !== '' ? undefined : `${k} must be a non-empty string`
-  if (kind === 'strings') return Array.isArray(v) && v.every((x) => typeof x === 'string') ? undefined : `${k} must be a list of strings`
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'smtp must be an object like {"url": "smtp://USER:PASSWORD@HOST:587", "from": "Name <address>"}'
+  if (kind === 'string')
+    return typeof v === 'string' && v !== '' ? undefined : `${k} must be a non-empty string`
+  if (kind === 'strings')
+    return Array.isArray(v) && v.every((x) => typeof x === 'string')
+      ? undefined
+      : `${k} must be a list of strings`
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    return 'smtp must be an object like {"url": "smtp://USER:PASSWORD@HOST:587", "from": "Name <address>"}'
   for (const [f, x] of Object.entries(v)) {
     const want = SMTP_FIELDS[f as keyof SmtpSettings]
     if (!want) return `unknown field "smtp.${f}" (known: ${Object.keys(SMTP_FIELDS).join(', ')})`
     const ok = (typeof x === 'string' && x !== '') || (want === 'duration' && typeof x === 'number')
-    if (!ok) return `smtp.${f} must be a non-empty string${want === 'duration' ? ' (e.g. "20s") or milliseconds' : ''}`
+    if (!ok)
+      return `smtp.${f} must be a non-empty string${want === 'duration' ? ' (e.g. "20s") or milliseconds' : ''}`
   }
   return undefined
 }
@@ -114,17 +133,20 @@ export function readShareConfig(path: string): ShareConfig {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
     throw err
   }
-  const bad = (why: string) => new InvalidArgumentError(`${path}: ${why}; see docs/DEPLOY.md for its fields`, { path })
+  const bad = (why: string) =>
+    new InvalidArgumentError(`${path}: ${why}; see docs/DEPLOY.md for its fields`, { path })
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch (err) {
     throw bad(`not valid JSON (${(err as Error).message})`)
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('must hold a JSON object')
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw bad('must hold a JSON object')
   for (const [k, v] of Object.entries(value)) {
     const kind = CONFIG_FIELDS[k as keyof ShareConfig]
-    if (!kind) throw bad(`unknown field ${JSON.stringify(k)} (known: ${Object.keys(CONFIG_FIELDS).join(', ')})`)
+    if (!kind)
+      throw bad(`unknown field ${JSON.stringify(k)} (known: ${Object.keys(CONFIG_FIELDS).join(', ')})`)
     const problem = fieldProblem(k, kind, v)
     if (problem) throw bad(problem)
   }
@@ -149,11 +171,18 @@ export function loadServerKey(path: string): Buffer {
   }
   const mode = statSync(path).mode & 0o777
   if (mode & 0o077) {
-    throw new FileSystemError('EACCES', `${path} can be read by other users (mode ${mode.toString(8)}); run chmod 600 ${path}`, { path })
+    throw new FileSystemError(
+      'EACCES',
+      `${path} can be read by other users (mode ${mode.toString(8)}); run chmod 600 ${path}`,
+      { path },
+    )
   }
   const key = readFileSync(path)
   if (key.length !== 32) {
-    throw new InvalidArgumentError(`${path} is not a Shutterproof server key (${key.length} bytes, expected 32); move it away to make a new one (existing links stop working)`, { path })
+    throw new InvalidArgumentError(
+      `${path} is not a Shutterproof server key (${key.length} bytes, expected 32); move it away to make a new one (existing links stop working)`,
+      { path },
+    )
   }
   return key
 }

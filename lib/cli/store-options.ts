@@ -21,7 +21,10 @@ export interface S3CliOptions {
 /** Adds the S3 location options to a command that takes a store. */
 export function s3Options(cmd: Command): Command {
   return cmd
-    .option('--endpoint <url>', 'S3-compatible server for s3:// stores (else AWS_ENDPOINT_URL_S3, the profile, or AWS)')
+    .option(
+      '--endpoint <url>',
+      'S3-compatible server for s3:// stores (else AWS_ENDPOINT_URL_S3, the profile, or AWS)',
+    )
     .option('--region <region>', 'signing region for s3:// stores (else AWS_REGION or the profile)')
     .option('--path-style', 'address s3:// buckets as ENDPOINT/BUCKET (MinIO, versitygw, IP endpoints)')
     .option('--profile <name>', 'AWS profile for s3:// credentials (~/.aws/credentials, ~/.aws/config)')
@@ -30,11 +33,26 @@ export function s3Options(cmd: Command): Command {
 /** Adds `--bwlimit` and `--concurrency`. */
 export function transferOptions(cmd: Command): Command {
   return cmd
-    .option('--bwlimit <rate>', 'at most this many bytes a second to or from object storage, all transfers together (e.g. 20MB/s, 500KiB/s)')
+    .option(
+      '--bwlimit <rate>',
+      'at most this many bytes a second to or from object storage, all transfers together (e.g. 20MB/s, 500KiB/s)',
+    )
     .option('--concurrency <n>', 'files (and parts of one large object) transferred at once')
 }
 
-const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1e3, kib: 1024, m: 1024 ** 2, mb: 1e6, mib: 1024 ** 2, g: 1024 ** 3, gb: 1e9, gib: 1024 ** 3 }
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1e3,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1e6,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1e9,
+  gib: 1024 ** 3,
+}
 
 /**
  * `20MB/s` → 20,000,000 bytes a second. KB/MB/GB are decimal, KiB/MiB/GiB and the bare
@@ -67,14 +85,18 @@ export function parseUntil(text: string, now = new Date()): Date | undefined {
 export function parseConcurrency(opts: S3CliOptions, ctx: CliContext): number | undefined {
   if (opts.concurrency === undefined) return undefined
   const n = Number(opts.concurrency)
-  if (!Number.isSafeInteger(n) || n < 1 || n > 64) ctx.usageError(`--concurrency needs a whole number from 1 to 64, not ${opts.concurrency}`)
+  if (!Number.isSafeInteger(n) || n < 1 || n > 64)
+    ctx.usageError(`--concurrency needs a whole number from 1 to 64, not ${opts.concurrency}`)
   return n
 }
 
 /** S3 settings from the options; every retry is reported on stderr. */
 export function s3StoreOptions(opts: S3CliOptions, ctx: CliContext): S3StoreOptions {
   const out: S3StoreOptions = {
-    onRetry: (e) => ctx.stderr(`shutterproof: ${e.what}: ${e.reason}; retry ${e.attempt - 1} of ${e.attempts - 1} in ${(e.delayMs / 1000).toFixed(1)} s\n`),
+    onRetry: (e) =>
+      ctx.stderr(
+        `shutterproof: ${e.what}: ${e.reason}; retry ${e.attempt - 1} of ${e.attempts - 1} in ${(e.delayMs / 1000).toFixed(1)} s\n`,
+      ),
   }
   if (opts.endpoint !== undefined) out.endpoint = opts.endpoint
   if (opts.region !== undefined) out.region = opts.region
@@ -82,7 +104,8 @@ export function s3StoreOptions(opts: S3CliOptions, ctx: CliContext): S3StoreOpti
   if (opts.profile !== undefined) out.profile = opts.profile
   if (opts.bwlimit !== undefined) {
     const rate = parseRate(opts.bwlimit)
-    if (rate === undefined) ctx.usageError(`--bwlimit ${opts.bwlimit} is not a rate; write e.g. 20MB/s or 500KiB/s`)
+    if (rate === undefined)
+      ctx.usageError(`--bwlimit ${opts.bwlimit} is not a rate; write e.g. 20MB/s or 500KiB/s`)
     out.bwlimit = rate
   }
   const n = parseConcurrency(opts, ctx)

@@ -47,7 +47,10 @@ export function renderVerdict(v: VerdictInput, columns: number): string {
     const key = [r.code, r.destination ?? '', r.code === 'unverified' ? (r.method ?? '') : ''].join('\u0000')
     groups.set(key, [...(groups.get(key) ?? []), r])
   }
-  if (groups.size > 0) lines.push(`Why not (${v.reasons.length} ${v.reasons.length === 1 ? 'reason' : 'reasons'}, in ${groups.size} ${groups.size === 1 ? 'group' : 'groups'}):`)
+  if (groups.size > 0)
+    lines.push(
+      `Why not (${v.reasons.length} ${v.reasons.length === 1 ? 'reason' : 'reasons'}, in ${groups.size} ${groups.size === 1 ? 'group' : 'groups'}):`,
+    )
   for (const rs of groups.values()) {
     const r = rs[0]!
     const where = r.destination !== undefined ? ` at ${labels.get(r.destination)}` : ''
@@ -58,7 +61,9 @@ export function renderVerdict(v: VerdictInput, columns: number): string {
     if (paths.length === 0) lines.push(`  ${what}${where}: ${r.message}`)
     else lines.push(cut(`  ${what}${where}: ${paths.length} ${paths.length === 1 ? 'file' : 'files'}`, width))
     if (paths.length > 0) {
-      const shown = paths.slice(0, EXAMPLES).join(', ') + (paths.length > EXAMPLES ? `, and ${paths.length - EXAMPLES} more` : '')
+      const shown =
+        paths.slice(0, EXAMPLES).join(', ') +
+        (paths.length > EXAMPLES ? `, and ${paths.length - EXAMPLES} more` : '')
       lines.push(cut(`    ${shown}`, width))
     } else if (rs.length > 1) lines.push(cut(`    ${rs.length} times`, width))
   }
@@ -72,7 +77,10 @@ export function renderVerdict(v: VerdictInput, columns: number): string {
     )
   }
   if (v.reasons.some((r) => r.code === 'unverified' && r.method === 'none')) {
-    lines.push('', 'Copies that were never read back do not count: run `shutterproof verify SESSION_FOLDER` on each destination.')
+    lines.push(
+      '',
+      'Copies that were never read back do not count: run `shutterproof verify SESSION_FOLDER` on each destination.',
+    )
   }
   if (lines.length > 0) lines.push('')
   lines.push(verdictLine(v))
@@ -82,12 +90,19 @@ export function renderVerdict(v: VerdictInput, columns: number): string {
 /** The verdict in one line, with counts. */
 export function verdictLine(v: VerdictInput): string {
   const files = v.files
-  if (v.safe) return `safe to format the card: yes (${files ?? 'all'} ${files === 1 ? 'file' : 'files'}, each verified on ${v.minCopies === 1 ? 'a destination' : `${v.minCopies} or more destinations`})`
-  if (v.reasons.length === 0) return 'safe to format the card: NO (the ingest did not complete; see the errors above; keep the card)'
-  if (v.reasons.some((r) => r.code === 'no-card')) return 'safe to format the card: NO (no files on the card: is it mounted? keep the card)'
-  if (v.reasons.some((r) => r.code === 'cancelled')) return 'safe to format the card: NO (the ingest was cancelled: run the same command again to finish)'
-  const short = new Set(v.reasons.filter((r) => r.code === 'too-few-copies' && r.path !== undefined).map((r) => r.path)).size
+  if (v.safe)
+    return `safe to format the card: yes (${files ?? 'all'} ${files === 1 ? 'file' : 'files'}, each verified on ${v.minCopies === 1 ? 'a destination' : `${v.minCopies} or more destinations`})`
+  if (v.reasons.length === 0)
+    return 'safe to format the card: NO (the ingest did not complete; see the errors above; keep the card)'
+  if (v.reasons.some((r) => r.code === 'no-card'))
+    return 'safe to format the card: NO (no files on the card: is it mounted? keep the card)'
+  if (v.reasons.some((r) => r.code === 'cancelled'))
+    return 'safe to format the card: NO (the ingest was cancelled: run the same command again to finish)'
+  const short = new Set(
+    v.reasons.filter((r) => r.code === 'too-few-copies' && r.path !== undefined).map((r) => r.path),
+  ).size
   const of = files !== undefined ? ` of ${files}` : ''
-  if (short > 0) return `safe to format the card: NO (${short}${of} ${short === 1 && !of ? 'file' : 'files'} ${short === 1 ? 'has' : 'have'} fewer than ${v.minCopies} verified ${v.minCopies === 1 ? 'copy' : 'copies'}; keep the card)`
+  if (short > 0)
+    return `safe to format the card: NO (${short}${of} ${short === 1 && !of ? 'file' : 'files'} ${short === 1 ? 'has' : 'have'} fewer than ${v.minCopies} verified ${v.minCopies === 1 ? 'copy' : 'copies'}; keep the card)`
   return `safe to format the card: NO (${v.reasons.length} ${v.reasons.length === 1 ? 'reason' : 'reasons'} above; keep the card)`
 }

@@ -78,18 +78,25 @@ interface Planned {
 }
 
 function plan(files: ReadonlyArray<string | DeliveryInput>): Planned[] {
-  if (!Array.isArray(files) || files.length === 0) throw new InvalidArgumentError('give at least one file to deliver')
+  if (!Array.isArray(files) || files.length === 0)
+    throw new InvalidArgumentError('give at least one file to deliver')
   const names = new NameSet()
   return files.map((f) => {
     const input: DeliveryInput = typeof f === 'string' ? { path: f } : f
-    if (typeof input?.path !== 'string' || input.path === '') throw new InvalidArgumentError('each file must be a path or { path, name? } with a non-empty path')
+    if (typeof input?.path !== 'string' || input.path === '')
+      throw new InvalidArgumentError('each file must be a path or { path, name? } with a non-empty path')
     const wanted = input.name ?? basename(input.path)
     const checked = checkEntryName(wanted)
     if (!checked.ok) {
-      throw new InvalidArgumentError(`${input.path}: "${wanted}" cannot be a name inside a delivery because ${checked.problem}; give it a plain relative name with { path, name }`)
+      throw new InvalidArgumentError(
+        `${input.path}: "${wanted}" cannot be a name inside a delivery because ${checked.problem}; give it a plain relative name with { path, name }`,
+      )
     }
     const clash = names.add(checked.name)
-    if (clash) throw new InvalidArgumentError(`two files would collide inside the delivery: ${clash}; give one of them another name with { path, name }`)
+    if (clash)
+      throw new InvalidArgumentError(
+        `two files would collide inside the delivery: ${clash}; give one of them another name with { path, name }`,
+      )
     return { source: input.path, name: checked.name }
   })
 }
@@ -107,7 +114,11 @@ function progressCounter(onProgress: (p: ByteProgress) => void, total: number, f
           const now = Date.now()
           if (now - last >= PROGRESS_INTERVAL_MS) {
             last = now
-            onProgress({ ...byteProgress('write', file, bytes, total, false), files: done, filesTotal: files })
+            onProgress({
+              ...byteProgress('write', file, bytes, total, false),
+              files: done,
+              filesTotal: files,
+            })
           }
           cb(null, chunk)
         },
@@ -146,9 +157,15 @@ export async function createDelivery(
   options: CreateDeliveryOptions = {},
 ): Promise<CreatedDelivery> {
   const planned = plan(files)
-  if (typeof out !== 'string' || out === '') throw new InvalidArgumentError('give the path of the delivery to write')
-  if (options.passphrase !== undefined && (typeof options.passphrase !== 'string' || options.passphrase === '')) {
-    throw new InvalidArgumentError('the passphrase must be a non-empty string; leave it out to have one generated')
+  if (typeof out !== 'string' || out === '')
+    throw new InvalidArgumentError('give the path of the delivery to write')
+  if (
+    options.passphrase !== undefined &&
+    (typeof options.passphrase !== 'string' || options.passphrase === '')
+  ) {
+    throw new InvalidArgumentError(
+      'the passphrase must be a non-empty string; leave it out to have one generated',
+    )
   }
   const guard = new CallbackGuard(options.signal)
   guard.throwIfStopped()
@@ -156,14 +173,22 @@ export async function createDelivery(
   const onProgress = guard.wrap('onProgress', options.onProgress)
   const target = resolve(out)
   const fix = 'choose another name or move the old delivery away'
-  if (await nameTaken(target)) throw new FileSystemError('E_EXISTS', `${target} already exists and is never overwritten; ${fix}`, { path: target })
+  if (await nameTaken(target))
+    throw new FileSystemError('E_EXISTS', `${target} already exists and is never overwritten; ${fix}`, {
+      path: target,
+    })
 
   let total = 0
   for (const p of planned) {
     const s = await stat(p.source).catch((err: unknown) => {
       throw toFsError(err, p.source, 'read')
     })
-    if (!s.isFile()) throw new FileSystemError('EISDIR', `${p.source} is not a regular file; deliver the files inside a folder one by one`, { path: p.source })
+    if (!s.isFile())
+      throw new FileSystemError(
+        'EISDIR',
+        `${p.source} is not a regular file; deliver the files inside a folder one by one`,
+        { path: p.source },
+      )
     total += s.size
   }
 
@@ -213,14 +238,30 @@ export async function createDelivery(
 }
 
 /** Appends one file to the tar, streaming its bytes; refuses a file that changes meanwhile. */
-async function packOne(tar: ReturnType<typeof tarPack>, p: Planned, tap: Transform | undefined): Promise<DeliveryFile> {
+async function packOne(
+  tar: ReturnType<typeof tarPack>,
+  p: Planned,
+  tap: Transform | undefined,
+): Promise<DeliveryFile> {
   const src = await open(p.source, 'r').catch((err: unknown) => {
     throw toFsError(err, p.source, 'read')
   })
   try {
     const before = await src.stat()
-    if (!before.isFile()) throw new FileSystemError('EISDIR', `${p.source} is not a regular file; deliver the files inside a folder one by one`, { path: p.source })
-    const entry = tar.entry({ name: p.name, size: before.size, mtime: before.mtime, mode: 0o644, type: 'file', pax: paxMtime(before.mtime) })
+    if (!before.isFile())
+      throw new FileSystemError(
+        'EISDIR',
+        `${p.source} is not a regular file; deliver the files inside a folder one by one`,
+        { path: p.source },
+      )
+    const entry = tar.entry({
+      name: p.name,
+      size: before.size,
+      mtime: before.mtime,
+      mode: 0o644,
+      type: 'file',
+      pax: paxMtime(before.mtime),
+    })
     const body = readPrefix(src, before.size)
     try {
       await (tap ? pipeline(body, tap, entry) : pipeline(body, entry))
@@ -238,5 +279,9 @@ async function packOne(tar: ReturnType<typeof tarPack>, p: Planned, tap: Transfo
 }
 
 function changed(path: string): IntegrityError {
-  return new IntegrityError('E_SOURCE_CHANGED', `${path} changed while it was being packed; wait until nothing writes to it and deliver again`, { path })
+  return new IntegrityError(
+    'E_SOURCE_CHANGED',
+    `${path} changed while it was being packed; wait until nothing writes to it and deliver again`,
+    { path },
+  )
 }

@@ -16,7 +16,7 @@ const READ_SIZE = 256 * 1024
  */
 export function readPrefix(handle: FileHandle, size: number): Readable {
   async function* chunks() {
-    for (let position = 0; position < size; ) {
+    for (let position = 0; position < size;) {
       const buffer = Buffer.allocUnsafe(Math.min(READ_SIZE, size - position))
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, position)
       if (bytesRead === 0) return
@@ -38,5 +38,5 @@ export function handleSink(handle: FileHandle): Writable {
 
 /** Writes every byte of `chunk` at the handle's current position. */
 export async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
-  for (let offset = 0; offset < chunk.length; ) offset += (await handle.write(chunk, offset)).bytesWritten
+  for (let offset = 0; offset < chunk.length;) offset += (await handle.write(chunk, offset)).bytesWritten
 }

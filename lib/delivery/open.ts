@@ -5,7 +5,18 @@
  * @module
  */
 import { createReadStream } from 'node:fs'
-import { lstat, mkdir, mkdtemp, open, realpath, rm, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises'
+import {
+  lstat,
+  mkdir,
+  mkdtemp,
+  open,
+  realpath,
+  rm,
+  rmdir,
+  stat,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 
@@ -13,7 +24,13 @@ import { extract as tarExtract, type Header } from 'tar-stream'
 
 import { abortError, throwIfAborted } from '../abort'
 import { deprecated } from '../deprecate'
-import { FileSystemError, IntegrityError, InvalidArgumentError, ShutterproofError, UnsafeArchiveError } from '../errors'
+import {
+  FileSystemError,
+  IntegrityError,
+  InvalidArgumentError,
+  ShutterproofError,
+  UnsafeArchiveError,
+} from '../errors'
 import { syncFolder } from '../fs/durable'
 import { toFsError } from '../fs/errors'
 import type { OpenKey } from '../seal/keys'
@@ -33,7 +50,10 @@ export interface DeliveryLimits {
 }
 
 /** The default {@link DeliveryLimits}. */
-export const DEFAULT_DELIVERY_LIMITS: Readonly<Required<DeliveryLimits>> = Object.freeze({ maxEntries: 100_000, maxBytes: 2 ** 40 })
+export const DEFAULT_DELIVERY_LIMITS: Readonly<Required<DeliveryLimits>> = Object.freeze({
+  maxEntries: 100_000,
+  maxBytes: 2 ** 40,
+})
 
 /** Options of {@link openDelivery}. */
 export interface OpenDeliveryOptions {
@@ -68,13 +88,18 @@ const REFUSED_TYPES: Record<string, string> = {
 }
 
 function unsafe(entry: string, why: string): UnsafeArchiveError {
-  return new UnsafeArchiveError('E_UNSAFE_ENTRY', `The delivery holds an entry that is never unpacked: "${entry}" ${why}. Nothing was unpacked; ask the sender for a delivery made by Shutterproof (createDelivery)`, { entry })
+  return new UnsafeArchiveError(
+    'E_UNSAFE_ENTRY',
+    `The delivery holds an entry that is never unpacked: "${entry}" ${why}. Nothing was unpacked; ask the sender for a delivery made by Shutterproof (createDelivery)`,
+    { entry },
+  )
 }
 
 function checkLimits(limits: DeliveryLimits | undefined): Required<DeliveryLimits> {
   const out = { ...DEFAULT_DELIVERY_LIMITS, ...limits }
   for (const [k, v] of Object.entries(out)) {
-    if (!Number.isSafeInteger(v) || v < 0) throw new InvalidArgumentError(`limits.${k} must be a whole number ≥ 0`)
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new InvalidArgumentError(`limits.${k} must be a whole number ≥ 0`)
   }
   return out
 }
@@ -99,22 +124,47 @@ function checkLimits(limits: DeliveryLimits | undefined): Required<DeliveryLimit
  * @throws `E_BAD_PASSPHRASE`, `E_AUTH`, `E_TRUNCATED`, `E_FORMAT`, `E_UNSAFE_ENTRY`,
  *   `E_ARCHIVE_LIMIT`, `E_EXISTS`, `ENOENT`, `E_NO_SPACE`, `E_ABORTED`
  */
-export async function openDelivery(file: string, intoDir: string, options: OpenKey & OpenDeliveryOptions): Promise<OpenedDelivery>
+export async function openDelivery(
+  file: string,
+  intoDir: string,
+  options: OpenKey & OpenDeliveryOptions,
+): Promise<OpenedDelivery>
 /** @deprecated Use `openDelivery(file, intoDir, { passphrase, ...options })` (source, target, options); this form goes in 0.3. */
-export async function openDelivery(file: string, key: OpenKey, intoDir: string, options?: OpenDeliveryOptions): Promise<OpenedDelivery>
-export async function openDelivery(file: string, a: string | OpenKey, b?: string | (OpenKey & OpenDeliveryOptions), c?: OpenDeliveryOptions): Promise<OpenedDelivery> {
+export async function openDelivery(
+  file: string,
+  key: OpenKey,
+  intoDir: string,
+  options?: OpenDeliveryOptions,
+): Promise<OpenedDelivery>
+export async function openDelivery(
+  file: string,
+  a: string | OpenKey,
+  b?: string | (OpenKey & OpenDeliveryOptions),
+  c?: OpenDeliveryOptions,
+): Promise<OpenedDelivery> {
   if (typeof a === 'string') {
-    if (!b || typeof b !== 'object') throw new InvalidArgumentError('openDelivery needs (file, intoDir, { passphrase })')
+    if (!b || typeof b !== 'object')
+      throw new InvalidArgumentError('openDelivery needs (file, intoDir, { passphrase })')
     const { signal, limits, ...key } = b
     return openInto(file, key as OpenKey, a, { ...(signal ? { signal } : {}), ...(limits ? { limits } : {}) })
   }
-  deprecated('SP_DEP_OPEN_DELIVERY_ARGS', 'openDelivery(file, key, intoDir, options) is deprecated: use openDelivery(file, intoDir, { passphrase, ...options })')
+  deprecated(
+    'SP_DEP_OPEN_DELIVERY_ARGS',
+    'openDelivery(file, key, intoDir, options) is deprecated: use openDelivery(file, intoDir, { passphrase, ...options })',
+  )
   return openInto(file, a, b as string, c ?? {})
 }
 
-async function openInto(file: string, key: OpenKey, intoDir: string, options: OpenDeliveryOptions): Promise<OpenedDelivery> {
-  if (typeof file !== 'string' || file === '') throw new InvalidArgumentError('give the path of the delivery to open')
-  if (typeof intoDir !== 'string' || intoDir === '') throw new InvalidArgumentError('give the folder to unpack into')
+async function openInto(
+  file: string,
+  key: OpenKey,
+  intoDir: string,
+  options: OpenDeliveryOptions,
+): Promise<OpenedDelivery> {
+  if (typeof file !== 'string' || file === '')
+    throw new InvalidArgumentError('give the path of the delivery to open')
+  if (typeof intoDir !== 'string' || intoDir === '')
+    throw new InvalidArgumentError('give the folder to unpack into')
   const limits = checkLimits(options.limits)
   const signal = options.signal
   throwIfAborted(signal)
@@ -122,18 +172,21 @@ async function openInto(file: string, key: OpenKey, intoDir: string, options: Op
   const source = await stat(file).catch((err: unknown) => {
     throw toFsError(err, file, 'read')
   })
-  if (!source.isFile()) throw new FileSystemError('EISDIR', `${file} is not a file; give the .sealed delivery`, { path: file })
+  if (!source.isFile())
+    throw new FileSystemError('EISDIR', `${file} is not a file; give the .sealed delivery`, { path: file })
 
   const dir = resolve(intoDir)
   const createdFrom = await mkdir(dir, { recursive: true }).catch((err: unknown) => {
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'EEXIST' || code === 'ENOTDIR') throw new InvalidArgumentError(`${dir} is not a folder; give a folder to unpack into`)
+    if (code === 'EEXIST' || code === 'ENOTDIR')
+      throw new InvalidArgumentError(`${dir} is not a folder; give a folder to unpack into`)
     throw toFsError(err, dir, 'create folder')
   })
   let succeeded = false
   let staging: string | undefined
   try {
-    if (!(await stat(dir)).isDirectory()) throw new InvalidArgumentError(`${dir} is not a folder; give a folder to unpack into`)
+    if (!(await stat(dir)).isDirectory())
+      throw new InvalidArgumentError(`${dir} is not a folder; give a folder to unpack into`)
     const root = await realpath(dir)
     staging = await mkdtemp(join(root, STAGING_PREFIX)).catch((err: unknown) => {
       throw toFsError(err, root, 'create a staging folder in')
@@ -154,7 +207,13 @@ async function openInto(file: string, key: OpenKey, intoDir: string, options: Op
 /** Removes `dir` and its parents up to `top` (the first folder we created), if empty. */
 async function removeEmptyUpTo(dir: string, top: string): Promise<void> {
   for (let d = dir; d.length >= top.length; d = dirname(d)) {
-    if (!(await rmdir(d).then(() => true, () => false))) return
+    if (
+      !(await rmdir(d).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return
     if (d === top) return
   }
 }
@@ -181,16 +240,21 @@ async function extractAuthenticated(
 
   const handle = async (header: Header, body: AsyncIterable<Buffer>): Promise<void> => {
     if (++entries > limits.maxEntries) {
-      throw new UnsafeArchiveError('E_ARCHIVE_LIMIT', `The delivery holds more than ${limits.maxEntries} entries; nothing was unpacked. If you trust it, raise limits.maxEntries`)
+      throw new UnsafeArchiveError(
+        'E_ARCHIVE_LIMIT',
+        `The delivery holds more than ${limits.maxEntries} entries; nothing was unpacked. If you trust it, raise limits.maxEntries`,
+      )
     }
     const raw = String(header.name)
     const type: string = header.type ?? 'unknown'
     const refused = REFUSED_TYPES[type]
     if (refused) throw unsafe(raw, `is ${refused}${header.linkname ? ` to "${header.linkname}"` : ''}`)
-    if (type !== 'file' && type !== 'contiguous-file' && type !== 'directory') throw unsafe(raw, `has an unknown type (${type})`)
+    if (type !== 'file' && type !== 'contiguous-file' && type !== 'directory')
+      throw unsafe(raw, `has an unknown type (${type})`)
     const checked = checkEntryName(raw)
     if (!checked.ok) throw unsafe(raw, `is refused because ${checked.problem}`)
-    if (checked.parts[0]!.startsWith(STAGING_PREFIX)) throw unsafe(raw, `uses the name Shutterproof keeps for its staging folder (${STAGING_PREFIX}…)`)
+    if (checked.parts[0]!.startsWith(STAGING_PREFIX))
+      throw unsafe(raw, `uses the name Shutterproof keeps for its staging folder (${STAGING_PREFIX}…)`)
     if (type === 'directory') {
       for await (const _ of body); // folders are made as their files need them
       return
@@ -199,7 +263,10 @@ async function extractAuthenticated(
     if (clash) throw unsafe(raw, `collides with another entry: ${clash}`)
     const size = header.size ?? 0
     if ((bytes += size) > limits.maxBytes) {
-      throw new UnsafeArchiveError('E_ARCHIVE_LIMIT', `The delivery holds more than ${limits.maxBytes} bytes; nothing was unpacked. If you trust it and have the space, raise limits.maxBytes`)
+      throw new UnsafeArchiveError(
+        'E_ARCHIVE_LIMIT',
+        `The delivery holds more than ${limits.maxBytes} bytes; nothing was unpacked. If you trust it and have the space, raise limits.maxBytes`,
+      )
     }
     const final = confinedPath(root, checked.name)
     if (await nameTaken(final)) throw existing(final)
@@ -213,7 +280,11 @@ async function extractAuthenticated(
         await writeAll(out, chunk)
         written += chunk.length
       }
-      if (written !== size) throw new IntegrityError('E_FORMAT', `The delivery's entry "${raw}" is shorter than its header says; ask the sender for a new delivery`)
+      if (written !== size)
+        throw new IntegrityError(
+          'E_FORMAT',
+          `The delivery's entry "${raw}" is shorter than its header says; ask the sender for a new delivery`,
+        )
       // An empty file has no data to flush; its name is made durable by the folder's fsync.
       if (size > 0) await out.sync()
       const mtime = entryMtime(header)
@@ -245,13 +316,20 @@ async function extractAuthenticated(
     if (failure) throw failure
   } catch (err) {
     await pending.catch(() => undefined)
-    throw explain(failure instanceof ShutterproofError && !(err instanceof ShutterproofError) ? failure : err, file)
+    throw explain(
+      failure instanceof ShutterproofError && !(err instanceof ShutterproofError) ? failure : err,
+      file,
+    )
   }
   return staged
 }
 
 function existing(path: string): FileSystemError {
-  return new FileSystemError('E_EXISTS', `${path} already exists and is never overwritten; nothing was unpacked. Unpack into an empty folder, or move the existing file away`, { path })
+  return new FileSystemError(
+    'E_EXISTS',
+    `${path} already exists and is never overwritten; nothing was unpacked. Unpack into an empty folder, or move the existing file away`,
+    { path },
+  )
 }
 
 /** Errors from the tar parser or the file system, as typed errors. */
@@ -260,7 +338,11 @@ function explain(err: unknown, file: string): ShutterproofError {
   const code = (err as NodeJS.ErrnoException)?.code
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return toFsError(err, file, 'unpack')
   const reason = err instanceof Error ? err.message : String(err)
-  return new IntegrityError('E_FORMAT', `${file} decrypted and authenticated, but is not a tar archive Shutterproof can read (${reason}); ask the sender for a delivery made by Shutterproof (createDelivery)`, { path: file, cause: err })
+  return new IntegrityError(
+    'E_FORMAT',
+    `${file} decrypted and authenticated, but is not a tar archive Shutterproof can read (${reason}); ask the sender for a delivery made by Shutterproof (createDelivery)`,
+    { path: file, cause: err },
+  )
 }
 
 /**
@@ -278,7 +360,11 @@ async function moveIntoPlace(root: string, staged: Staged[]): Promise<DeliveryFi
       const final = finals[i]!
       await makeParents(root, s.name, madeDirs)
       if (!(await parentIsInside(root, final))) throw unsafe(s.name, 'would be written outside the folder')
-      await placeNoOverwrite(s.staged, final, 'nothing was unpacked; unpack into an empty folder, or move the existing file away')
+      await placeNoOverwrite(
+        s.staged,
+        final,
+        'nothing was unpacked; unpack into an empty folder, or move the existing file away',
+      )
       placed.push(final)
       parents.add(dirname(final))
     }
@@ -304,7 +390,11 @@ async function makeParents(root: string, name: string, made: string[]): Promise<
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw toFsError(err, dir, 'create folder')
       const s = await lstat(dir)
       if (!s.isDirectory()) {
-        throw new FileSystemError('E_EXISTS', `${dir} exists and is not a folder (${s.isSymbolicLink() ? 'a symbolic link' : 'a file'}); nothing was unpacked. Unpack into an empty folder`, { path: dir })
+        throw new FileSystemError(
+          'E_EXISTS',
+          `${dir} exists and is not a folder (${s.isSymbolicLink() ? 'a symbolic link' : 'a file'}); nothing was unpacked. Unpack into an empty folder`,
+          { path: dir },
+        )
       }
     }
   }

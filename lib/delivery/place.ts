@@ -34,7 +34,10 @@ export async function nameTaken(path: string): Promise<boolean> {
  * ```
  */
 export async function placeNoOverwrite(temp: string, final: string, fix: string): Promise<void> {
-  const exists = () => new FileSystemError('E_EXISTS', `${final} already exists and is never overwritten; ${fix}`, { path: final })
+  const exists = () =>
+    new FileSystemError('E_EXISTS', `${final} already exists and is never overwritten; ${fix}`, {
+      path: final,
+    })
   try {
     await link(temp, final)
   } catch (err) {

@@ -30,7 +30,8 @@ export function checkEntryName(raw: unknown): CheckedName {
   if (typeof raw !== 'string' || raw === '') return { ok: false, problem: 'it is empty' }
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(raw)) return { ok: false, problem: 'it contains control characters' }
-  if (raw.includes('\\')) return { ok: false, problem: 'it contains a backslash (a folder separator on Windows)' }
+  if (raw.includes('\\'))
+    return { ok: false, problem: 'it contains a backslash (a folder separator on Windows)' }
   if (raw.startsWith('/')) return { ok: false, problem: 'it is an absolute path' }
   if (/^[A-Za-z]:/.test(raw)) return { ok: false, problem: 'it starts with a drive letter' }
   const name = raw.normalize('NFC')
@@ -38,12 +39,14 @@ export function checkEntryName(raw: unknown): CheckedName {
   for (const part of name.split('/')) {
     if (part === '' || part === '.') continue
     if (part === '..') return { ok: false, problem: 'it climbs out with ".."' }
-    if (Buffer.byteLength(part) > MAX_COMPONENT_BYTES) return { ok: false, problem: `a component is longer than ${MAX_COMPONENT_BYTES} bytes` }
+    if (Buffer.byteLength(part) > MAX_COMPONENT_BYTES)
+      return { ok: false, problem: `a component is longer than ${MAX_COMPONENT_BYTES} bytes` }
     parts.push(part)
   }
   if (parts.length === 0) return { ok: false, problem: 'it names no file' }
   const joined = parts.join('/')
-  if (Buffer.byteLength(joined) > MAX_NAME_BYTES) return { ok: false, problem: `it is longer than ${MAX_NAME_BYTES} bytes` }
+  if (Buffer.byteLength(joined) > MAX_NAME_BYTES)
+    return { ok: false, problem: `it is longer than ${MAX_NAME_BYTES} bytes` }
   return { ok: true, name: joined, parts }
 }
 
@@ -65,7 +68,8 @@ export class NameSet {
   add(name: string): string | undefined {
     const key = keyOf(name)
     const earlier = this.#files.get(key)
-    if (earlier !== undefined) return earlier === name ? `"${name}" appears twice` : `"${name}" and "${earlier}" differ only in case`
+    if (earlier !== undefined)
+      return earlier === name ? `"${name}" appears twice` : `"${name}" and "${earlier}" differ only in case`
     if (this.#folders.has(key)) return `"${name}" is also a folder of another entry`
     const parts = key.split('/')
     for (let i = 1; i < parts.length; i++) {
@@ -86,7 +90,8 @@ export function confinedPath(root: string, name: string): string {
   const target = resolve(root, ...name.split('/'))
   const rel = relative(root, target)
   // `..` as a whole component only: `..foo` is an ordinary name inside the folder.
-  if (rel === '' || rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel)) throw new Error(`${name} resolves outside ${root}`)
+  if (rel === '' || rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel))
+    throw new Error(`${name} resolves outside ${root}`)
   return target
 }
 

@@ -42,7 +42,11 @@ interface Entry {
 }
 
 function count(e: Entry): number {
-  return typeof e.values === 'string' ? Buffer.byteLength(e.values, 'latin1') + 1 : e.type === SRATIONAL ? e.values.length / 2 : e.values.length
+  return typeof e.values === 'string'
+    ? Buffer.byteLength(e.values, 'latin1') + 1
+    : e.type === SRATIONAL
+      ? e.values.length / 2
+      : e.values.length
 }
 
 function dataSize(e: Entry): number {
@@ -82,7 +86,8 @@ function encodeIfd(entries: Entry[], at: number): Buffer {
 
 /** The DNG file's bytes. */
 export function encodeDng(p: DngParts): Buffer {
-  if (p.mosaic.length !== p.width * p.height) throw new Error('encodeDng: mosaic size does not match width × height')
+  if (p.mosaic.length !== p.width * p.height)
+    throw new Error('encodeDng: mosaic size does not match width × height')
   const mosaicBytes = p.width * p.height * 2
   // sRGB → camera matrix of a plain sRGB-like camera (XYZ D65 → linear sRGB), ×10000.
   const colorMatrix = [32406, -15372, -4986, -9689, 18758, 415, 557, -2040, 10570].flatMap((v) => [v, 10000])
@@ -134,6 +139,14 @@ export function encodeDng(p: DngParts): Buffer {
   const mosaic = Buffer.from(p.mosaic.buffer, p.mosaic.byteOffset, mosaicBytes)
   const pad = Buffer.alloc(p.preview.length & 1)
   // The mosaic's bytes are taken as they are in memory: little-endian, like the header says.
-  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('encodeDng needs a little-endian machine')
-  return Buffer.concat([header, encodeIfd(ifd0(rawAt, previewAt), ifd0At), encodeIfd(raw(mosaicAt), rawAt), p.preview, pad, mosaic])
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1)
+    throw new Error('encodeDng needs a little-endian machine')
+  return Buffer.concat([
+    header,
+    encodeIfd(ifd0(rawAt, previewAt), ifd0At),
+    encodeIfd(raw(mosaicAt), rawAt),
+    p.preview,
+    pad,
+    mosaic,
+  ])
 }

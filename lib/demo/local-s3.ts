@@ -40,7 +40,10 @@ export function findOrBuildVersitygw(log: (line: string) => void): string | unde
   if (!go) return undefined
   log(`building versitygw with Go (${VERSITYGW_MODULE}; once, about 2 minutes)`)
   mkdirSync(dirname(CACHED), { recursive: true })
-  const r = spawnSync(go, ['install', VERSITYGW_MODULE], { stdio: 'ignore', env: { ...process.env, GOBIN: dirname(CACHED) } })
+  const r = spawnSync(go, ['install', VERSITYGW_MODULE], {
+    stdio: 'ignore',
+    env: { ...process.env, GOBIN: dirname(CACHED) },
+  })
   return r.status === 0 && existsSync(CACHED) ? CACHED : undefined
 }
 
@@ -90,7 +93,12 @@ export class LocalS3Server {
     this.#iamDir = join(dir, 'iam')
     mkdirSync(this.dataDir, { recursive: true })
     mkdirSync(this.#iamDir, { recursive: true })
-    const accounts = Object.fromEntries(users.map((u) => [u.access, { access: u.access, secret: u.secret, role: 'user', userID: 0, groupID: 0, projectID: 0 }]))
+    const accounts = Object.fromEntries(
+      users.map((u) => [
+        u.access,
+        { access: u.access, secret: u.secret, role: 'user', userID: 0, groupID: 0, projectID: 0 },
+      ]),
+    )
     writeFileSync(join(this.#iamDir, 'users.json'), JSON.stringify({ accessAccounts: accounts }))
   }
 
@@ -101,7 +109,24 @@ export class LocalS3Server {
   /** Starts (or restarts, on the same port and data) the server; resolves once it accepts connections. */
   async start(): Promise<void> {
     if (!this.port) this.port = await freePort()
-    const child = spawn(this.binary, ['-p', `127.0.0.1:${this.port}`, '-a', this.rootKey, '-s', this.rootSecret, '--iam-dir', this.#iamDir, '--keep-alive', '-q', 'posix', this.dataDir], { stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawn(
+      this.binary,
+      [
+        '-p',
+        `127.0.0.1:${this.port}`,
+        '-a',
+        this.rootKey,
+        '-s',
+        this.rootSecret,
+        '--iam-dir',
+        this.#iamDir,
+        '--keep-alive',
+        '-q',
+        'posix',
+        this.dataDir,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    )
     let stderr = ''
     child.stderr!.on('data', (d) => (stderr += d))
     this.#child = child

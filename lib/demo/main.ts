@@ -32,13 +32,17 @@ async function demo(): Promise<number> {
     vaultPath: join(work, 'keys', 'demo.vault'),
     sessionRoots: [],
     keep,
-    previewOptions: { watermark: { text: '© Demo Studio — proof', opacity: 0.35, position: 'bottom-right', scale: 0.35 } },
+    previewOptions: {
+      watermark: { text: '© Demo Studio — proof', opacity: 0.35, position: 'bottom-right', scale: 0.35 },
+    },
   }
   for (const d of [...ctx.destinations, ctx.offsite, join(work, 'keys')]) mkdirSync(d, { recursive: true })
   console.log(`Shutterproof demo in ${work}`)
   const outcomes: StepOutcome[] = []
   const step = async (name: string, work: () => Promise<string>, needs: boolean = true) => {
-    const outcome = needs ? await runStep(name, work) : { name, status: 'failed' as const, detail: 'not run: an earlier step failed', seconds: 0 }
+    const outcome = needs
+      ? await runStep(name, work)
+      : { name, status: 'failed' as const, detail: 'not run: an earlier step failed', seconds: 0 }
     outcomes.push(outcome)
     return outcome.status === 'completed'
   }

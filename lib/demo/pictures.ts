@@ -47,7 +47,11 @@ export async function scene(index: number, width: number, height: number): Promi
   // Skies from blue to dusk, hills from green to teal: different enough to tell photos apart.
   const hue = 195 + ((index * 23) % 60)
   const land = 85 + ((index * 37) % 70)
-  const sun = { x: width * (0.2 + ((index * 0.13) % 0.6)), y: height * 0.3, r: Math.min(width, height) * 0.08 }
+  const sun = {
+    x: width * (0.2 + ((index * 0.13) % 0.6)),
+    y: height * 0.3,
+    r: Math.min(width, height) * 0.08,
+  }
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
 <defs><linearGradient id="sky" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="hsl(${hue},65%,42%)"/><stop offset="1" stop-color="hsl(${(hue + 150) % 360},75%,82%)"/></linearGradient></defs>
 <rect width="100%" height="100%" fill="url(#sky)"/>
@@ -56,7 +60,15 @@ export async function scene(index: number, width: number, height: number): Promi
 <path d="M0 ${height * 0.8} Q ${width * 0.4} ${height * 0.68} ${width} ${height * 0.78} V ${height} H 0 Z" fill="hsl(${land + 20},35%,20%)"/>
 <text x="${width * 0.04}" y="${height * 0.95}" font-family="DejaVu Sans, sans-serif" font-size="${height * 0.06}" fill="#ffffff" fill-opacity="0.85">IMG_${String(index).padStart(4, '0')}</text>
 </svg>`
-  const grain = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 18 } } })
+  const grain = await sharp({
+    create: {
+      width: 256,
+      height: 256,
+      channels: 3,
+      background: '#808080',
+      noise: { type: 'gaussian', mean: 128, sigma: 18 },
+    },
+  })
     .png()
     .toBuffer()
   const { data, info } = await sharp(Buffer.from(svg))
@@ -95,10 +107,19 @@ function stored(img: sharp.Sharp, orientation: number): sharp.Sharp {
 }
 
 /** Camera metadata, with the orientation and everything private. */
-async function tagFile(et: ExifTool, path: string, orientation: number, thumbnailFile?: string): Promise<void> {
-  await et.write(path, { ...PRIVATE_TAGS, 'Orientation#': orientation, DateTimeOriginal: '2026:04:26 14:00:00' } as WriteTags, {
-    writeArgs: ['-overwrite_original', ...(thumbnailFile ? [`-ThumbnailImage<=${thumbnailFile}`] : [])],
-  })
+async function tagFile(
+  et: ExifTool,
+  path: string,
+  orientation: number,
+  thumbnailFile?: string,
+): Promise<void> {
+  await et.write(
+    path,
+    { ...PRIVATE_TAGS, 'Orientation#': orientation, DateTimeOriginal: '2026:04:26 14:00:00' } as WriteTags,
+    {
+      writeArgs: ['-overwrite_original', ...(thumbnailFile ? [`-ThumbnailImage<=${thumbnailFile}`] : [])],
+    },
+  )
 }
 
 /** A camera-like JPEG of scene `index`, with GPS, serial numbers, owner, IPTC/XMP location and an EXIF thumbnail. */
@@ -106,8 +127,16 @@ export async function writeSampleJpeg(et: ExifTool, path: string, o: SampleOptio
   const orientation = o.orientation ?? 1
   const s = o.scene ?? (await scene(o.index, o.width, o.height))
   const raw = { raw: { width: s.width, height: s.height, channels: 3 as const } }
-  await writeFile(path, await stored(sharp(s.data, raw), orientation).jpeg({ quality: o.quality ?? 90 }).toBuffer())
-  const thumb = await stored(sharp(s.data, raw), orientation).resize(160, 160, { fit: 'inside' }).jpeg({ quality: 70 }).toBuffer()
+  await writeFile(
+    path,
+    await stored(sharp(s.data, raw), orientation)
+      .jpeg({ quality: o.quality ?? 90 })
+      .toBuffer(),
+  )
+  const thumb = await stored(sharp(s.data, raw), orientation)
+    .resize(160, 160, { fit: 'inside' })
+    .jpeg({ quality: 70 })
+    .toBuffer()
   const thumbFile = `${path}.exif-thumb.tmp`
   await writeFile(thumbFile, thumb)
   try {
@@ -121,7 +150,11 @@ export async function writeSampleJpeg(et: ExifTool, path: string, o: SampleOptio
  * A DNG of scene `index`: a 12-bit RGGB mosaic of `mosaicWidth` × `mosaicHeight` photosites
  * (upright; 2 bytes each on disk) and an embedded preview of the upright picture's size.
  */
-export async function writeSampleDng(et: ExifTool, path: string, o: SampleOptions & { mosaicWidth: number; mosaicHeight: number; previewLongEdge?: number }): Promise<void> {
+export async function writeSampleDng(
+  et: ExifTool,
+  path: string,
+  o: SampleOptions & { mosaicWidth: number; mosaicHeight: number; previewLongEdge?: number },
+): Promise<void> {
   const orientation = o.orientation ?? 1
   const s = o.scene ?? (await scene(o.index, o.width, o.height))
   const raw = { raw: { width: s.width, height: s.height, channels: 3 as const } }
@@ -144,11 +177,22 @@ export async function writeSampleDng(et: ExifTool, path: string, o: SampleOption
     const row = (y >> 1) * sw * 3
     // RGGB: even rows R G R G…, odd rows G B G B…; 8 → 12 bits.
     const [even, odd] = (y & 1) === 0 ? [0, 1] : [1, 2]
-    for (let x = 0, o = y * mw; x < mw; x++, o++) mosaic[o] = sensor.data[row + (x >> 1) * 3 + ((x & 1) === 0 ? even : odd)]! << 4
+    for (let x = 0, o = y * mw; x < mw; x++, o++)
+      mosaic[o] = sensor.data[row + (x >> 1) * 3 + ((x & 1) === 0 ? even : odd)]! << 4
   }
   await writeFile(
     path,
-    encodeDng({ preview: preview.data, previewWidth: preview.info.width, previewHeight: preview.info.height, mosaic, width: mw, height: mh, orientation, make: PRIVATE_TAGS.Make, model: PRIVATE_TAGS.Model }),
+    encodeDng({
+      preview: preview.data,
+      previewWidth: preview.info.width,
+      previewHeight: preview.info.height,
+      mosaic,
+      width: mw,
+      height: mh,
+      orientation,
+      make: PRIVATE_TAGS.Make,
+      model: PRIVATE_TAGS.Model,
+    }),
   )
   await tagFile(et, path, orientation)
 }

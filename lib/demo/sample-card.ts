@@ -79,9 +79,16 @@ export async function writeSampleCard(root: string, totalBytes: number): Promise
       const [width, height] = orientation === 6 ? [2000, 3000] : [3000, 2000]
       const picture = await scene(i, width, height)
       const sample = { index: i, width, height, orientation, scene: picture }
-      await writeSampleDng(et, join(dcim, `${name}.DNG`), { ...sample, mosaicWidth: orientation === 6 ? mosaicHeight : mosaicWidth, mosaicHeight: orientation === 6 ? mosaicWidth : mosaicHeight, previewLongEdge: 1620 })
+      await writeSampleDng(et, join(dcim, `${name}.DNG`), {
+        ...sample,
+        mosaicWidth: orientation === 6 ? mosaicHeight : mosaicWidth,
+        mosaicHeight: orientation === 6 ? mosaicWidth : mosaicHeight,
+        previewLongEdge: 1620,
+      })
       await writeSampleJpeg(et, join(dcim, `${name}.JPG`), sample)
-      const xmp = Buffer.from(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><!-- rating ${i % 5} --></rdf:RDF></x:xmpmeta>\n`)
+      const xmp = Buffer.from(
+        `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><!-- rating ${i % 5} --></rdf:RDF></x:xmpmeta>\n`,
+      )
       const fd = openSync(join(dcim, `${name}.xmp`), 'w')
       writeSync(fd, xmp)
       closeSync(fd)
@@ -100,7 +107,12 @@ export async function writeSampleCard(root: string, totalBytes: number): Promise
   }
   card.raws.sort()
   card.jpegs.sort()
-  randomFile(join(root, 'PRIVATE', 'M4ROOT', 'CLIP', 'C0001.MP4'), videoSize, Buffer.alloc(4 * MiB), new Date(shotAt + 3_600_000))
+  randomFile(
+    join(root, 'PRIVATE', 'M4ROOT', 'CLIP', 'C0001.MP4'),
+    videoSize,
+    Buffer.alloc(4 * MiB),
+    new Date(shotAt + 3_600_000),
+  )
   card.bytes += videoSize
   card.files += 1
   return card

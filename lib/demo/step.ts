@@ -33,7 +33,9 @@ export async function runStep(name: string, work: () => Promise<string>): Promis
 /** The final summary table; every step says `completed` or what failed. */
 export function summary(outcomes: StepOutcome[]): string {
   const width = Math.max(...outcomes.map((o) => o.name.length))
-  const lines = outcomes.map((o) => `${o.name.padEnd(width)}  ${o.status === 'completed' ? 'completed' : 'FAILED   '}  ${o.detail}`)
+  const lines = outcomes.map(
+    (o) => `${o.name.padEnd(width)}  ${o.status === 'completed' ? 'completed' : 'FAILED   '}  ${o.detail}`,
+  )
   const failed = outcomes.filter((o) => o.status === 'failed').length
   const verdict = failed === 0 ? 'demo: completed' : `demo: ${failed} step(s) failed`
   return ['', '── Summary ──', ...lines, '', verdict, ''].join('\n')

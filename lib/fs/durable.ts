@@ -37,7 +37,8 @@ export async function syncFolder(dir: string): Promise<void> {
     await handle.sync()
   } catch (err) {
     const code = (err as { code?: string }).code
-    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw toFsError(err, dir, 'flush folder')
+    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF')
+      throw toFsError(err, dir, 'flush folder')
   } finally {
     await handle?.close()
   }

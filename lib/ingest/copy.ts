@@ -37,7 +37,8 @@ export async function copyCard(
   let settled = false
   const onEvent = (e: NativeCopyEvent) => {
     if (settled || guard.stopped) return
-    if (e.kind === 'destination-failed' && e.index !== undefined && e.failure) progress.failures[e.index] = reported(e.failure)
+    if (e.kind === 'destination-failed' && e.index !== undefined && e.failure)
+      progress.failures[e.index] = reported(e.failure)
     if (e.kind === 'progress' && e.progress) progress.sample(e.progress.bytesRead)
     if (e.kind === 'progress' && e.progress && onProgress) onProgress(progress.event(e.progress))
   }

@@ -7,7 +7,15 @@
 import { stat } from 'node:fs/promises'
 
 import { reported, type ReportedError, type ShutterproofError } from '../errors'
-import { MHL_HASH_FORMATS, latestHashes, readHistory, writeGeneration, type MhlHashes, type MhlFileInput, type LatestFileHashes } from '../mhl'
+import {
+  MHL_HASH_FORMATS,
+  latestHashes,
+  readHistory,
+  writeGeneration,
+  type MhlHashes,
+  type MhlFileInput,
+  type LatestFileHashes,
+} from '../mhl'
 import { xmlCanHold } from '../mhl/xml'
 import type { HashResult } from '../hash'
 import { DATA_FOLDER } from './plan'
@@ -95,7 +103,11 @@ export interface IngestHistoryResult extends HistoryResult {
  * Names XML 1.0 cannot hold (control characters) are left out and reported, never the
  * whole generation; any failure comes back in `error`.
  */
-export async function appendIngestGeneration(root: string, files: readonly IngestedFile[], comment: string): Promise<IngestHistoryResult> {
+export async function appendIngestGeneration(
+  root: string,
+  files: readonly IngestedFile[],
+  comment: string,
+): Promise<IngestHistoryResult> {
   const unrepresentable = files.filter((f) => !xmlCanHold(f.path)).map((f) => f.path)
   let known = new Map<string, LatestFileHashes>()
   try {
@@ -109,7 +121,13 @@ export async function appendIngestGeneration(root: string, files: readonly Inges
     const h = await appendGeneration(
       root,
       'transfer',
-      kept.map((f) => ({ path: f.path, size: f.size, mtimeMs: f.mtimeMs, hashes: f.hashes, action: f.copiedNow || !known.has(f.path) ? 'original' : 'verified' })),
+      kept.map((f) => ({
+        path: f.path,
+        size: f.size,
+        mtimeMs: f.mtimeMs,
+        hashes: f.hashes,
+        action: f.copiedNow || !known.has(f.path) ? 'original' : 'verified',
+      })),
       comment,
     )
     Object.assign(out, h)
@@ -124,7 +142,9 @@ export async function appendIngestGeneration(root: string, files: readonly Inges
 }
 
 /** Expected hashes per path from the newest generations of `root`'s history (any tool's). */
-export async function historyHashes(root: string): Promise<{ files: Map<string, LatestFileHashes>; error?: ShutterproofError }> {
+export async function historyHashes(
+  root: string,
+): Promise<{ files: Map<string, LatestFileHashes>; error?: ShutterproofError }> {
   try {
     return { files: latestHashes(await readHistory(root)) }
   } catch (err) {

@@ -12,7 +12,14 @@ import { writeHtmlBeside } from '../report/write'
 import { appendIngestGeneration } from './history'
 import type { CheckedIngest } from './options'
 import { DATA_FOLDER, nodeError, type CardPlan } from './plan'
-import { TOOL_VERSION, writeRecord, type RecordDestination, type RecordFile, type SessionRecord, type ThroughputSample } from './records'
+import {
+  TOOL_VERSION,
+  writeRecord,
+  type RecordDestination,
+  type RecordFile,
+  type SessionRecord,
+  type ThroughputSample,
+} from './records'
 import type { DestinationReport, IngestFileResult } from './types'
 
 /** The run, as its records tell it. */
@@ -44,7 +51,11 @@ export function runRecords(run: FinishedRun): RunRecords {
 }
 
 /** A destination as every record summarizes it, with the files that did not end under their final name there. */
-function recordDestination(dr: DestinationReport, d: number, files: readonly IngestFileResult[]): RecordDestination {
+function recordDestination(
+  dr: DestinationReport,
+  d: number,
+  files: readonly IngestFileResult[],
+): RecordDestination {
   const out: RecordDestination = {
     root: dr.root,
     sessionRoot: dr.sessionRoot,
@@ -63,7 +74,8 @@ function recordDestination(dr: DestinationReport, d: number, files: readonly Ing
     const at = f.destinations[d]!
     if (at.status !== 'failed' && at.status !== 'aborted') continue
     const p: RecordDestination['problems'][number] = { path: f.path, status: at.status }
-    if (at.error && !(dr.error && at.error.code === dr.error.code && at.error.message === dr.error.message)) p.error = at.error
+    if (at.error && !(dr.error && at.error.code === dr.error.code && at.error.message === dr.error.message))
+      p.error = at.error
     out.problems.push(p)
   }
   return out
@@ -74,7 +86,15 @@ function sessionRecord(run: FinishedRun, d: number, destinations: RecordDestinat
   const dr = run.perDestination[d]!
   const files: RecordFile[] = run.files.map((f) => {
     const at = f.destinations[d]!
-    const r: RecordFile = { path: f.path, size: f.size, mtimeMs: f.mtimeMs, hashes: f.hashes ?? {}, status: at.status, method: at.method, checkedAt: run.finishedAt }
+    const r: RecordFile = {
+      path: f.path,
+      size: f.size,
+      mtimeMs: f.mtimeMs,
+      hashes: f.hashes ?? {},
+      status: at.status,
+      method: at.method,
+      checkedAt: run.finishedAt,
+    }
     if (at.error) r.error = at.error
     return r
   })
@@ -108,12 +128,17 @@ function sessionRecord(run: FinishedRun, d: number, destinations: RecordDestinat
  * outcome that could not be written is noted in its destination's report. `announce(d)`
  * is called as destination `d`'s turn comes.
  */
-export async function writeSessionFiles(run: FinishedRun, out: RunRecords, announce: (d: number) => void): Promise<void> {
+export async function writeSessionFiles(
+  run: FinishedRun,
+  out: RunRecords,
+  announce: (d: number) => void,
+): Promise<void> {
   for (let d = 0; d < run.sessionRoots.length; d++) {
     announce(d)
     await appendHistory(run, out, d)
   }
-  for (let d = 0; d < run.sessionRoots.length; d++) await writeReports(run.perDestination[d]!, out.records[d]!, out.records)
+  for (let d = 0; d < run.sessionRoots.length; d++)
+    await writeReports(run.perDestination[d]!, out.records[d]!, out.records)
 }
 
 /**
@@ -129,14 +154,28 @@ async function appendHistory(run: FinishedRun, out: RunRecords, d: number): Prom
     () => false,
   )
   if (!sessionExists) {
-    dr.reportError = { code: 'ENOENT', message: `${sessionRoot}: the session folder was never created; nothing to report there` }
+    dr.reportError = {
+      code: 'ENOENT',
+      message: `${sessionRoot}: the session folder was never created; nothing to report there`,
+    }
     return
   }
-  const present = run.files.filter((f) => ['verified', 'copied', 'skipped-identical', 'previously-verified'].includes(f.destinations[d]!.status) && f.hashes)
+  const present = run.files.filter(
+    (f) =>
+      ['verified', 'copied', 'skipped-identical', 'previously-verified'].includes(
+        f.destinations[d]!.status,
+      ) && f.hashes,
+  )
   if (present.length === 0) return
   const h = await appendIngestGeneration(
     sessionRoot,
-    present.map((f) => ({ path: f.path, size: f.size, mtimeMs: f.mtimeMs, hashes: f.hashes!, copiedNow: f.destinations[d]!.status === 'verified' || f.destinations[d]!.status === 'copied' })),
+    present.map((f) => ({
+      path: f.path,
+      size: f.size,
+      mtimeMs: f.mtimeMs,
+      hashes: f.hashes!,
+      copiedNow: f.destinations[d]!.status === 'verified' || f.destinations[d]!.status === 'copied',
+    })),
     `ingest of ${run.plan.root}, verify ${run.checked.verify}`,
   )
   if (h.manifestPath) dr.mhlManifest = h.manifestPath
@@ -150,7 +189,11 @@ async function appendHistory(run: FinishedRun, out: RunRecords, d: number): Prom
 }
 
 /** The JSON record, then the readable HTML report beside it (same name, .html; temp + fsync + rename). */
-async function writeReports(dr: DestinationReport, record: SessionRecord, records: readonly SessionRecord[]): Promise<void> {
+async function writeReports(
+  dr: DestinationReport,
+  record: SessionRecord,
+  records: readonly SessionRecord[],
+): Promise<void> {
   if (dr.reportError) return
   try {
     dr.reportPath = await writeRecord(record)

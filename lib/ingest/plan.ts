@@ -69,7 +69,8 @@ export const DATA_FOLDER = '.shutterproof'
  * @throws {@link FileSystemError} `ENOENT` when the card is not there
  */
 export async function planCard(source: string): Promise<CardPlan> {
-  if (typeof source !== 'string' || source === '') throw new InvalidArgumentError('source must be the card folder')
+  if (typeof source !== 'string' || source === '')
+    throw new InvalidArgumentError('source must be the card folder')
   let root: string
   try {
     root = await realpath(source)
@@ -100,7 +101,8 @@ export async function planCard(source: string): Promise<CardPlan> {
         skipped.push({ path: rel, reason: 'symlink', target: await readlink(abs).catch(() => '?') })
       } else if (st.isDirectory()) {
         if (dir === root && SYSTEM_FOLDERS.has(name)) skipped.push({ path: rel, reason: 'system-folder' })
-        else if (name === DATA_FOLDER || (dir === root && name === 'ascmhl')) skipped.push({ path: rel, reason: 'shutterproof-data' })
+        else if (name === DATA_FOLDER || (dir === root && name === 'ascmhl'))
+          skipped.push({ path: rel, reason: 'shutterproof-data' })
         else pending.push(abs)
       } else if (st.isFile()) {
         files.push({ source: abs, path: rel, size: st.size, mtimeMs: st.mtimeMs })
@@ -119,18 +121,24 @@ export function nodeError(err: unknown, path: string, role: 'card' | 'destinatio
   const e = err as NodeJS.ErrnoException
   switch (e?.code) {
     case 'ENOENT':
-      return { message: `ENOENT: ${path}: no such file or folder; check the path (${role === 'card' ? 'is the card mounted?' : 'is the destination drive connected and mounted?'})` }
+      return {
+        message: `ENOENT: ${path}: no such file or folder; check the path (${role === 'card' ? 'is the card mounted?' : 'is the destination drive connected and mounted?'})`,
+      }
     case 'EACCES':
     case 'EPERM':
       return { message: `EACCES: ${path}: permission denied; check the permissions or run as the owner` }
     case 'ENOTDIR':
       return { message: `E_INVALID_ARGUMENT: ${path}: is not a folder` }
     case 'ENOSPC':
-      return { message: `E_NO_SPACE: ${path}: no space left on the device; free space or choose another destination` }
+      return {
+        message: `E_NO_SPACE: ${path}: no space left on the device; free space or choose another destination`,
+      }
     case 'EROFS':
       return { message: `E_READ_ONLY: ${path}: the file system is read-only; choose a writable destination` }
     case 'EIO':
-      return { message: `E_IO: ${path}: input/output error; the drive failed or was removed, check its cable and health` }
+      return {
+        message: `E_IO: ${path}: input/output error; the drive failed or was removed, check its cable and health`,
+      }
     default:
       return { message: `E_IO: ${path}: ${e?.message ?? String(err)}` }
   }

@@ -127,7 +127,8 @@ export async function writeRecord(record: SessionRecord): Promise<string> {
   const dir = join(record.root, DATA_FOLDER)
   await mkdir(dir, { recursive: true })
   let name = `${record.kind}-${stamp(new Date(record.createdAt))}.json`
-  for (let n = 2; await exists(join(dir, name)); n++) name = `${record.kind}-${stamp(new Date(record.createdAt))}-${n}.json`
+  for (let n = 2; await exists(join(dir, name)); n++)
+    name = `${record.kind}-${stamp(new Date(record.createdAt))}-${n}.json`
   const final = join(dir, name)
   await writeFileDurably(final, JSON.stringify(record, null, 1) + '\n')
   return final
@@ -156,7 +157,8 @@ export async function readRecords(root: string): Promise<{ records: SessionRecor
   for (const name of names.filter((n) => /^(ingest|verify)-.*\.json$/.test(n))) {
     try {
       const r = JSON.parse(await readFile(join(dir, name), 'utf8')) as SessionRecord
-      if (r?.format !== 'shutterproof-session-record/1' || !Array.isArray(r.files)) throw new Error('not a session record')
+      if (r?.format !== 'shutterproof-session-record/1' || !Array.isArray(r.files))
+        throw new Error('not a session record')
       records.push(r)
     } catch {
       unreadable.push(join(dir, name))
@@ -167,7 +169,14 @@ export async function readRecords(root: string): Promise<{ records: SessionRecor
 }
 
 /** Statuses that say the bytes under the final name were checked (by some method). */
-const EVIDENCE: ReadonlySet<RecordStatus> = new Set(['verified', 'copied', 'skipped-identical', 'previously-verified', 'mismatch', 'missing'])
+const EVIDENCE: ReadonlySet<RecordStatus> = new Set([
+  'verified',
+  'copied',
+  'skipped-identical',
+  'previously-verified',
+  'mismatch',
+  'missing',
+])
 
 /**
  * Per path, the newest record entry that says something about the file now under its
@@ -182,7 +191,12 @@ export function latestEvidence(records: readonly SessionRecord[]): Map<string, R
       if (!EVIDENCE.has(f.status)) continue
       const prev = out.get(f.path)
       // Keep the source's hashes and mtime known from the ingest when a verify omits them.
-      out.set(f.path, prev ? { ...prev, ...f, hashes: { ...prev.hashes, ...f.hashes }, mtimeMs: f.mtimeMs ?? prev.mtimeMs } : f)
+      out.set(
+        f.path,
+        prev
+          ? { ...prev, ...f, hashes: { ...prev.hashes, ...f.hashes }, mtimeMs: f.mtimeMs ?? prev.mtimeMs }
+          : f,
+      )
     }
   }
   return out

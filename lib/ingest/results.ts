@@ -15,7 +15,11 @@ import type { FileAtDestination, IngestFileResult } from './types'
 type NativeFile = NativeCopyReport['files'][number]
 
 /** Per card file (in the card's order), its result at each destination. */
-export function fileResults(plan: CardPlan, native: NativeCopyReport, resume: ResumeEvidence): IngestFileResult[] {
+export function fileResults(
+  plan: CardPlan,
+  native: NativeCopyReport,
+  resume: ResumeEvidence,
+): IngestFileResult[] {
   const byPath = new Map(native.files.map((f) => [f.relative, f]))
   return plan.files.map((f) => {
     const n = byPath.get(f.path)
@@ -32,7 +36,10 @@ function verifiedBefore(f: PlannedFile, evidence: ReadonlyArray<Map<string, Reco
     mtimeMs: f.mtimeMs,
     sourceState: 'previously-verified',
     hashes: rec.hashes,
-    destinations: evidence.map((e): FileAtDestination => ({ status: 'previously-verified', method: e.get(f.path)!.method })),
+    destinations: evidence.map((e): FileAtDestination => ({
+      status: 'previously-verified',
+      method: e.get(f.path)!.method,
+    })),
   }
 }
 
@@ -44,7 +51,10 @@ function copiedNow(f: PlannedFile, n: NativeFile): IngestFileResult {
     mtimeMs: n.mtimeMs ?? f.mtimeMs,
     sourceState: n.sourceState as IngestFileResult['sourceState'],
     destinations: n.destinations.map((r): FileAtDestination => {
-      const x: FileAtDestination = { status: r.status as FileAtDestination['status'], method: r.method as VerifyMethod }
+      const x: FileAtDestination = {
+        status: r.status as FileAtDestination['status'],
+        method: r.method as VerifyMethod,
+      }
       if (r.failure) x.error = reported(r.failure)
       return x
     }),

@@ -27,7 +27,10 @@ export interface ResumeEvidence {
 }
 
 /** Removes stale temporary files and reads the earlier evidence of every session folder. */
-export async function resumeEvidence(plan: CardPlan, sessionRoots: readonly string[]): Promise<ResumeEvidence> {
+export async function resumeEvidence(
+  plan: CardPlan,
+  sessionRoots: readonly string[],
+): Promise<ResumeEvidence> {
   const removedPartials: string[][] = []
   const evidence: Array<Map<string, RecordFile>> = []
   for (const root of sessionRoots) {
@@ -35,7 +38,11 @@ export async function resumeEvidence(plan: CardPlan, sessionRoots: readonly stri
       () => true,
       () => false,
     )
-    removedPartials.push(exists ? await nativeRemoveStalePartials(root).catch((err: unknown) => Promise.reject(fromNative(err, root))) : [])
+    removedPartials.push(
+      exists
+        ? await nativeRemoveStalePartials(root).catch((err: unknown) => Promise.reject(fromNative(err, root)))
+        : [],
+    )
     evidence.push(exists ? latestEvidence((await readRecords(root)).records) : new Map())
   }
   const previously = await verifiedEverywhere(plan.files, evidence, sessionRoots)
@@ -53,15 +60,26 @@ async function verifiedEverywhere(
   const previously = new Set<string>()
   for (const f of files) {
     let all = true
-    for (let d = 0; d < sessionRoots.length && all; d++) all = await stillVerified(evidence[d]!.get(f.path), f, sessionRoots[d]!)
+    for (let d = 0; d < sessionRoots.length && all; d++)
+      all = await stillVerified(evidence[d]!.get(f.path), f, sessionRoots[d]!)
     if (all) previously.add(f.path)
   }
   return previously
 }
 
 /** Same size and mtime as recorded, and the recorded copy still has them: no need to read again. */
-async function stillVerified(rec: RecordFile | undefined, file: PlannedFile, sessionRoot: string): Promise<boolean> {
-  if (!isDiskVerified(rec) || rec!.size !== file.size || rec!.mtimeMs === undefined || Math.abs(rec!.mtimeMs - file.mtimeMs) >= 1) return false
+async function stillVerified(
+  rec: RecordFile | undefined,
+  file: PlannedFile,
+  sessionRoot: string,
+): Promise<boolean> {
+  if (
+    !isDiskVerified(rec) ||
+    rec!.size !== file.size ||
+    rec!.mtimeMs === undefined ||
+    Math.abs(rec!.mtimeMs - file.mtimeMs) >= 1
+  )
+    return false
   if (!rec!.hashes.blake3) return false
   const st = await lstat(join(sessionRoot, file.path)).catch(() => undefined)
   return !!st && st.isFile() && st.size === file.size && Math.abs(st.mtimeMs - file.mtimeMs) < 1

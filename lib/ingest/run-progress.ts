@@ -14,11 +14,19 @@ import type { CardPlan } from './plan'
 import type { ThroughputSample } from './records'
 import type { ResumeEvidence } from './resume'
 import { finishedStatuses } from './summary'
-import type { DestinationProgress, DestinationReport, IngestFileResult, IngestProgress, VerifyMode } from './types'
+import type {
+  DestinationProgress,
+  DestinationReport,
+  IngestFileResult,
+  IngestProgress,
+  VerifyMode,
+} from './types'
 
 type NativeProgress = NonNullable<NativeCopyEvent['progress']>
 /** The copy engine's counts (none at all when it sent no event). */
-type Counts = Pick<NativeProgress, 'bytesRead' | 'filesDone' | 'destinations'> & { currentFile?: string | null }
+type Counts = Pick<NativeProgress, 'bytesRead' | 'filesDone' | 'destinations'> & {
+  currentFile?: string | null
+}
 
 /** What the events of one run are computed over. */
 export interface ProgressScope {
@@ -72,7 +80,8 @@ export class RunProgress {
     const cardRead = p.bytesRead >= this.#toCopyBytes
     const dests = this.#scope.destinations.map((_, i) => this.#destination(p, i, cardRead))
     const alive = dests.filter((d) => d.state !== 'failed')
-    const bytes = alive.length > 0 ? Math.min(...alive.map((d) => d.bytesDone)) : resume.previousBytes + p.bytesRead
+    const bytes =
+      alive.length > 0 ? Math.min(...alive.map((d) => d.bytesDone)) : resume.previousBytes + p.bytesRead
     const throughput = this.#rate.add(bytes)
     const left = plan.bytes - bytes
     const out: IngestProgress = {
@@ -114,7 +123,8 @@ export class RunProgress {
 
   /** What the `records` events start from: the last event, or one from the copy's end when none was made; no current file. */
   settled(bytesRead: number): Omit<IngestProgress, 'currentFile'> {
-    const { currentFile: _current, ...last } = this.#last ?? this.#make({ bytesRead, filesDone: 0, destinations: [] })
+    const { currentFile: _current, ...last } =
+      this.#last ?? this.#make({ bytesRead, filesDone: 0, destinations: [] })
     return last
   }
 
@@ -129,7 +139,13 @@ export class RunProgress {
     const at = (f: IngestFileResult, d: number) => finished.has(f.destinations[d]!.status)
     const dests = last.destinations.map((x, d): DestinationProgress => {
       const state = perDestination[d]!.status === 'failed' ? 'failed' : 'finished'
-      return { ...x, phase: 'records', state, bytesDone: files.reduce((n, f) => n + (at(f, d) ? f.size : 0), 0), filesDone: files.filter((f) => at(f, d)).length }
+      return {
+        ...x,
+        phase: 'records',
+        state,
+        bytesDone: files.reduce((n, f) => n + (at(f, d) ? f.size : 0), 0),
+        filesDone: files.filter((f) => at(f, d)).length,
+      }
     })
     const alive = dests.map((x, d) => (x.state === 'failed' ? -1 : d)).filter((d) => d >= 0)
     const everywhere = files.filter((f) => alive.length > 0 && alive.every((d) => at(f, d)))

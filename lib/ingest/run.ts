@@ -61,17 +61,40 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   // Resume: stale temporary files go, earlier evidence is read.
   const resume = await resumeEvidence(plan, sessionRoots)
   const progress = new RunProgress({ destinations, plan, resume, verify: checked.verify, startedClock })
-  const native = await copyCard({ plan, resume, sessionRoots, algorithms: checked.algorithms, verify: checked.verify }, guard, progress, onProgress)
+  const native = await copyCard(
+    { plan, resume, sessionRoots, algorithms: checked.algorithms, verify: checked.verify },
+    guard,
+    progress,
+    onProgress,
+  )
 
   // Per file, per destination; then per destination.
   const files = fileResults(plan, native, resume)
   const aborted = native.status === 'aborted' || guard.stopped
   const { removedPartials } = resume
-  const perDestination = destinationReports({ files, native, destinations, sessionRoots, removedPartials, aborted, verify: checked.verify })
+  const perDestination = destinationReports({
+    files,
+    native,
+    destinations,
+    sessionRoots,
+    removedPartials,
+    aborted,
+    verify: checked.verify,
+  })
 
   // MHL, records and HTML, per destination (never for a file not at its final name).
   const finishedAt = new Date().toISOString()
-  const run: FinishedRun = { checked, plan, sessionRoots, files, perDestination, bytes: native.bytesRead, throughput: progress.samples, startedAt, finishedAt }
+  const run: FinishedRun = {
+    checked,
+    plan,
+    sessionRoots,
+    files,
+    perDestination,
+    bytes: native.bytesRead,
+    throughput: progress.samples,
+    startedAt,
+    finishedAt,
+  }
   const records = runRecords(run)
   const last = progress.settled(native.bytesRead)
   await writeSessionFiles(run, records, (d) => {

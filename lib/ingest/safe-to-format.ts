@@ -42,7 +42,16 @@ export interface SafeToFormatReason {
    * `cancelled` (ingest only, in the `partial` report of its `AbortError`): the ingest
    * that gave this verdict was cancelled.
    */
-  code: 'missing' | 'unverified' | 'mismatch' | 'too-few-copies' | 'no-session' | 'no-manifest' | 'no-card' | 'run-not-completed' | 'cancelled'
+  code:
+    | 'missing'
+    | 'unverified'
+    | 'mismatch'
+    | 'too-few-copies'
+    | 'no-session'
+    | 'no-manifest'
+    | 'no-card'
+    | 'run-not-completed'
+    | 'cancelled'
   /** Card-relative path, when the reason concerns one file. */
   path?: string
   /** The destination (as given), when the reason concerns one. */
@@ -77,7 +86,8 @@ export interface SafeToFormatVerdict {
 
 /** Session roots under `dest`: itself if it has `.shutterproof/`, else its children that do. */
 async function sessionRootsOf(dest: string): Promise<string[]> {
-  const isSession = async (p: string) => (await lstat(join(p, DATA_FOLDER)).catch(() => undefined))?.isDirectory() ?? false
+  const isSession = async (p: string) =>
+    (await lstat(join(p, DATA_FOLDER)).catch(() => undefined))?.isDirectory() ?? false
   if (await isSession(dest)) return [dest]
   const names = await readdir(dest).catch(() => [] as string[])
   const out: string[] = []
@@ -96,16 +106,24 @@ async function sessionRootsOf(dest: string): Promise<string[]> {
  * if (!v.safe) for (const r of v.reasons) console.log(r.code, r.message)
  * ```
  */
-export async function safeToFormat(source: string, destinations: readonly string[], options: SafeToFormatOptions = {}): Promise<SafeToFormatVerdict> {
+export async function safeToFormat(
+  source: string,
+  destinations: readonly string[],
+  options: SafeToFormatOptions = {},
+): Promise<SafeToFormatVerdict> {
   const minCopies = options.minCopies ?? 2
-  if (!Number.isInteger(minCopies) || minCopies < 1) throw new InvalidArgumentError('minCopies must be a whole number ≥ 1')
+  if (!Number.isInteger(minCopies) || minCopies < 1)
+    throw new InvalidArgumentError('minCopies must be a whole number ≥ 1')
   if (!Array.isArray(destinations)) throw new InvalidArgumentError('destinations must be an array of folders')
   throwIfAborted(options.signal)
   await refuseSameDestination(destinations)
   const plan = await planCard(source)
   const reasons: SafeToFormatReason[] = []
   if (plan.files.length === 0) {
-    reasons.push({ code: 'no-card', message: `${source}: the card folder holds no files; is the card mounted? An empty folder is what an unmounted card looks like` })
+    reasons.push({
+      code: 'no-card',
+      message: `${source}: the card folder holds no files; is the card mounted? An empty folder is what an unmounted card looks like`,
+    })
     return { safe: false, minCopies, files: 0, copies: [], reasons }
   }
   const evidence: Array<{ dest: string; roots: SessionEvidence[] }> = []
@@ -113,9 +131,19 @@ export async function safeToFormat(source: string, destinations: readonly string
     const roots: SessionEvidence[] = []
     for (const root of await sessionRootsOf(resolve(d))) {
       const mhl = await historyHashes(root)
-      roots.push({ root, files: latestEvidence((await readRecords(root)).records), mhl: mhl.files, ...(mhl.error ? { mhlError: mhl.error.message } : {}) })
+      roots.push({
+        root,
+        files: latestEvidence((await readRecords(root)).records),
+        mhl: mhl.files,
+        ...(mhl.error ? { mhlError: mhl.error.message } : {}),
+      })
     }
-    if (roots.length === 0) reasons.push({ code: 'no-session', destination: d, message: `${d}: no Shutterproof session here (no ${DATA_FOLDER}/ reports); ingest to it or name the session folder` })
+    if (roots.length === 0)
+      reasons.push({
+        code: 'no-session',
+        destination: d,
+        message: `${d}: no Shutterproof session here (no ${DATA_FOLDER}/ reports); ingest to it or name the session folder`,
+      })
     evidence.push({ dest: d, roots })
   }
   // With rehash, each distinct (file, recorded hash) is read from the disk once.
@@ -124,7 +152,9 @@ export async function safeToFormat(source: string, destinations: readonly string
     const key = `${blake3}\0${path}`
     let p = sameOnDisk.get(key)
     if (!p) {
-      p = withCancel(options.signal, (token) => nativeIsIdentical(path, size, { size, blake3 }, token)).catch((err: unknown) => Promise.reject(fromNative(err, path)))
+      p = withCancel(options.signal, (token) => nativeIsIdentical(path, size, { size, blake3 }, token)).catch(
+        (err: unknown) => Promise.reject(fromNative(err, path)),
+      )
       sameOnDisk.set(key, p)
     }
     return p
@@ -141,48 +171,113 @@ export async function safeToFormat(source: string, destinations: readonly string
         const where = join(root, file.path)
         if (!rec) continue
         if (rec.status === 'mismatch' || rec.status === 'missing') {
-          best ??= { reason: { code: 'mismatch', path: file.path, destination: dest, message: `${where}: the last verify found it ${rec.status === 'missing' ? 'missing' : 'different from the card'}; copy it again` } }
+          best ??= {
+            reason: {
+              code: 'mismatch',
+              path: file.path,
+              destination: dest,
+              message: `${where}: the last verify found it ${rec.status === 'missing' ? 'missing' : 'different from the card'}; copy it again`,
+            },
+          }
           continue
         }
         if (!isDiskVerified(rec)) {
-          best ??= { reason: { code: 'unverified', path: file.path, destination: dest, method: rec.method, message: `${where}: ${rec.status} but not read back from the disk (method ${rec.method}); ingest again with verify 'destination' to a real disk` } }
+          best ??= {
+            reason: {
+              code: 'unverified',
+              path: file.path,
+              destination: dest,
+              method: rec.method,
+              message: `${where}: ${rec.status} but not read back from the disk (method ${rec.method}); ingest again with verify 'destination' to a real disk`,
+            },
+          }
           continue
         }
-        if (rec.size !== file.size || (rec.mtimeMs !== undefined && Math.abs(rec.mtimeMs - file.mtimeMs) >= 1)) {
-          best = { reason: { code: 'mismatch', path: file.path, destination: dest, message: `${file.source}: size or modification time differs from the copy recorded at ${where}; the card file changed, ingest it again` } }
+        if (
+          rec.size !== file.size ||
+          (rec.mtimeMs !== undefined && Math.abs(rec.mtimeMs - file.mtimeMs) >= 1)
+        ) {
+          best = {
+            reason: {
+              code: 'mismatch',
+              path: file.path,
+              destination: dest,
+              message: `${file.source}: size or modification time differs from the copy recorded at ${where}; the card file changed, ingest it again`,
+            },
+          }
           continue
         }
         const st = await lstat(where).catch(() => undefined)
         if (!st?.isFile() || st.size !== rec.size) {
-          best = { reason: { code: st ? 'mismatch' : 'missing', path: file.path, destination: dest, message: `${where}: ${st ? 'size differs from the verified copy' : 'the verified copy is gone'}; copy it again` } }
+          best = {
+            reason: {
+              code: st ? 'mismatch' : 'missing',
+              path: file.path,
+              destination: dest,
+              message: `${where}: ${st ? 'size differs from the verified copy' : 'the verified copy is gone'}; copy it again`,
+            },
+          }
           continue
         }
         if (!mhl.has(file.path)) {
-          const why = mhlError ? `its ASC MHL history cannot be read (${mhlError})` : `it is not in the session's ASC MHL history (${root}/ascmhl)`
-          best = { reason: { code: 'no-manifest', path: file.path, destination: dest, message: `${where}: ${why}; run the same ingest again to record it` } }
+          const why = mhlError
+            ? `its ASC MHL history cannot be read (${mhlError})`
+            : `it is not in the session's ASC MHL history (${root}/ascmhl)`
+          best = {
+            reason: {
+              code: 'no-manifest',
+              path: file.path,
+              destination: dest,
+              message: `${where}: ${why}; run the same ingest again to record it`,
+            },
+          }
           continue
         }
         if (options.rehash) {
           const blake3 = rec.hashes.blake3
           if (!blake3 || !(await readsAs(file.source, file.size, blake3))) {
-            best = { reason: { code: 'mismatch', path: file.path, destination: dest, message: `${file.source}: re-read from the card, it differs from the source hash recorded at ${where}; ingest it again` } }
+            best = {
+              reason: {
+                code: 'mismatch',
+                path: file.path,
+                destination: dest,
+                message: `${file.source}: re-read from the card, it differs from the source hash recorded at ${where}; ingest it again`,
+              },
+            }
             continue
           }
           if (!(await readsAs(where, rec.size, blake3))) {
-            best = { reason: { code: 'mismatch', path: file.path, destination: dest, message: `${where}: re-read from the disk, the copy differs from the card's hash; copy it again (and check that drive)` } }
+            best = {
+              reason: {
+                code: 'mismatch',
+                path: file.path,
+                destination: dest,
+                message: `${where}: re-read from the disk, the copy differs from the card's hash; copy it again (and check that drive)`,
+              },
+            }
             continue
           }
         }
         best = {}
         break
       }
-      if (!best) reasons.push({ code: 'missing', path: file.path, destination: dest, message: `${join(dest, file.path)}: no verified copy recorded at ${dest}; ingest the card to it` })
+      if (!best)
+        reasons.push({
+          code: 'missing',
+          path: file.path,
+          destination: dest,
+          message: `${join(dest, file.path)}: no verified copy recorded at ${dest}; ingest the card to it`,
+        })
       else if (best.reason) reasons.push(best.reason)
       else verifiedAt.push(dest)
     }
     copies.push({ path: file.path, verifiedAt })
     if (verifiedAt.length < minCopies) {
-      reasons.push({ code: 'too-few-copies', path: file.path, message: `${file.source}: ${verifiedAt.length} verified ${verifiedAt.length === 1 ? 'copy' : 'copies'}, ${minCopies} needed; keep the card until it has ${minCopies}` })
+      reasons.push({
+        code: 'too-few-copies',
+        path: file.path,
+        message: `${file.source}: ${verifiedAt.length} verified ${verifiedAt.length === 1 ? 'copy' : 'copies'}, ${minCopies} needed; keep the card until it has ${minCopies}`,
+      })
     }
   }
   const safe = copies.every((c) => c.verifiedAt.length >= minCopies) && destinations.length >= minCopies
@@ -211,7 +306,9 @@ async function refuseSameDestination(destinations: readonly string[]): Promise<v
     const id = `${st.dev}:${st.ino}`
     const first = seen.get(id)
     if (first !== undefined) {
-      throw new InvalidArgumentError(`${d}: the same folder as destination ${first + 1} (${destinations[first]}), reached by another path (same device and inode); give each destination once`)
+      throw new InvalidArgumentError(
+        `${d}: the same folder as destination ${first + 1} (${destinations[first]}), reached by another path (same device and inode); give each destination once`,
+      )
     }
     seen.set(id, i)
   }
@@ -224,9 +321,22 @@ async function refuseSameDestination(destinations: readonly string[]): Promise<v
  * during the run (its folder gone, empty or unreadable) is a reason, not a crash of the
  * report.
  */
-export async function verdictAfterRun(card: string, sessionRoots: string[], minCopies: number, status: OperationStatus): Promise<{ safe: boolean; reasons: SafeToFormatReason[] }> {
+export async function verdictAfterRun(
+  card: string,
+  sessionRoots: string[],
+  minCopies: number,
+  status: OperationStatus,
+): Promise<{ safe: boolean; reasons: SafeToFormatReason[] }> {
   if (status === 'aborted') {
-    return { safe: false, reasons: [{ code: 'cancelled', message: `${card}: the ingest was cancelled before every file was copied and checked; run it again to finish` }] }
+    return {
+      safe: false,
+      reasons: [
+        {
+          code: 'cancelled',
+          message: `${card}: the ingest was cancelled before every file was copied and checked; run it again to finish`,
+        },
+      ],
+    }
   }
   let safe: boolean
   let reasons: SafeToFormatReason[]
@@ -239,7 +349,10 @@ export async function verdictAfterRun(card: string, sessionRoots: string[], minC
   }
   if (status !== 'completed') {
     safe = false
-    reasons.push({ code: 'run-not-completed', message: `this ingest ended ${status}; run it again once the problems listed above are fixed` })
+    reasons.push({
+      code: 'run-not-completed',
+      message: `this ingest ended ${status}; run it again once the problems listed above are fixed`,
+    })
   }
   return { safe, reasons }
 }

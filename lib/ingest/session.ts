@@ -62,7 +62,9 @@ function sessionDate(date: string | Date | undefined): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date)
   const d = m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!)) : undefined
   if (!m || !d || d.getUTCMonth() !== +m[2]! - 1 || d.getUTCDate() !== +m[3]!) {
-    throw new InvalidArgumentError(`session.date ${JSON.stringify(date)} is not a calendar date; write it as YYYY-MM-DD, e.g. 2026-04-26`)
+    throw new InvalidArgumentError(
+      `session.date ${JSON.stringify(date)} is not a calendar date; write it as YYYY-MM-DD, e.g. 2026-04-26`,
+    )
   }
   return date
 }
@@ -91,21 +93,27 @@ function truncateUtf8(s: string, maxBytes: number): string {
  *   (after sanitizing), a bad date or a template without any field
  */
 export function sessionFolderName(session: SessionInfo, template: string = DEFAULT_FOLDER_TEMPLATE): string {
-  if (!session || typeof session !== 'object') throw new InvalidArgumentError('session must be { client, shoot, date? }')
+  if (!session || typeof session !== 'object')
+    throw new InvalidArgumentError('session must be { client, shoot, date? }')
   if (typeof template !== 'string' || !/\{(date|client|shoot)\}/.test(template)) {
-    throw new InvalidArgumentError(`folderTemplate ${JSON.stringify(template)} uses none of {date}, {client}, {shoot}`)
+    throw new InvalidArgumentError(
+      `folderTemplate ${JSON.stringify(template)} uses none of {date}, {client}, {shoot}`,
+    )
   }
   const fields: Record<string, string> = { date: sessionDate(session.date) }
   for (const key of ['client', 'shoot'] as const) {
     const value = typeof session[key] === 'string' ? sanitizeName(session[key]) : ''
     if (value === '') {
-      throw new InvalidArgumentError(`session.${key} ${JSON.stringify(session[key])} is empty once unsafe characters are removed; give a name with letters or digits`)
+      throw new InvalidArgumentError(
+        `session.${key} ${JSON.stringify(session[key])} is empty once unsafe characters are removed; give a name with letters or digits`,
+      )
     }
     fields[key] = value
   }
   const unknown = /\{([^}]*)\}/g
   const rendered = template.replace(unknown, (whole, name: string) => fields[name] ?? whole)
   const name = truncateUtf8(sanitizeName(rendered), MAX_FOLDER_BYTES)
-  if (name === '') throw new InvalidArgumentError(`folderTemplate ${JSON.stringify(template)} renders an empty folder name`)
+  if (name === '')
+    throw new InvalidArgumentError(`folderTemplate ${JSON.stringify(template)} renders an empty folder name`)
   return name
 }

@@ -9,7 +9,11 @@ import type { DestinationReport, IngestFileResult, VerifyMode } from './types'
 
 /** What a file's status must be at a destination for it to count as finished there. */
 export function finishedStatuses(verify: VerifyMode): ReadonlySet<string> {
-  return new Set(verify === 'destination' ? ['verified', 'skipped-identical', 'previously-verified'] : ['verified', 'copied', 'skipped-identical', 'previously-verified'])
+  return new Set(
+    verify === 'destination'
+      ? ['verified', 'skipped-identical', 'previously-verified']
+      : ['verified', 'copied', 'skipped-identical', 'previously-verified'],
+  )
 }
 
 /** Where each destination's files ended up. */
@@ -35,7 +39,13 @@ export function destinationReports(o: DestinationOutcome): DestinationReport[] {
       sessionRoot,
       // Completed only when every file is finished there: a copy renamed into place but
       // never read back (`copied`, method `none`, after an abort) is not.
-      status: s.failure ? 'failed' : allFinished ? 'completed' : o.aborted ? 'aborted' : 'completed-with-errors',
+      status: s.failure
+        ? 'failed'
+        : allFinished
+          ? 'completed'
+          : o.aborted
+            ? 'aborted'
+            : 'completed-with-errors',
       verified: count('verified'),
       copied: count('copied'),
       skippedIdentical: count('skipped-identical'),
@@ -54,10 +64,21 @@ export function destinationReports(o: DestinationOutcome): DestinationReport[] {
  * The run's status, once its MHL histories and reports are written (a history that could
  * not be written makes its destination's result an error).
  */
-export function runStatus(files: readonly IngestFileResult[], perDestination: readonly DestinationReport[], aborted: boolean): OperationStatus {
+export function runStatus(
+  files: readonly IngestFileResult[],
+  perDestination: readonly DestinationReport[],
+  aborted: boolean,
+): OperationStatus {
   if (aborted) return 'aborted'
-  const integrity = files.some((f) => f.sourceState === 'source-changed' || f.destinations.some((x) => x.error?.code === 'E_VERIFY_MISMATCH'))
+  const integrity = files.some(
+    (f) =>
+      f.sourceState === 'source-changed' || f.destinations.some((x) => x.error?.code === 'E_VERIFY_MISMATCH'),
+  )
   if (integrity || perDestination.every((d) => d.status === 'failed')) return 'failed'
-  const everyFileRead = files.every((f) => f.sourceState === 'read' || f.sourceState === 'previously-verified')
-  return perDestination.every((d) => d.status === 'completed') && everyFileRead ? 'completed' : 'completed-with-errors'
+  const everyFileRead = files.every(
+    (f) => f.sourceState === 'read' || f.sourceState === 'previously-verified',
+  )
+  return perDestination.every((d) => d.status === 'completed') && everyFileRead
+    ? 'completed'
+    : 'completed-with-errors'
 }

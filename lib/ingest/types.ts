@@ -146,7 +146,6 @@ export interface DestinationReport {
   mhlError?: ReportedError
 }
 
-
 /** What {@link ingest} resolves with. */
 export interface IngestReport {
   /**

@@ -89,7 +89,8 @@ interface Expected {
  * @throws {@link AbortError} `E_ABORTED` when `signal` aborts (`partial`: the files checked so far)
  */
 export async function verify(sessionRoot: string, options: VerifyOptions = {}): Promise<VerifyReport> {
-  if (typeof sessionRoot !== 'string' || sessionRoot === '') throw new InvalidArgumentError('verify needs the session folder')
+  if (typeof sessionRoot !== 'string' || sessionRoot === '')
+    throw new InvalidArgumentError('verify needs the session folder')
   const root = resolve(sessionRoot)
   const guard = new CallbackGuard(options.signal)
   guard.throwIfStopped()
@@ -97,7 +98,12 @@ export async function verify(sessionRoot: string, options: VerifyOptions = {}): 
   const onFile = guard.wrap('onFile', options.onFile)
   const onProgress = guard.wrap('onProgress', options.onProgress)
   const st = await lstat(root).catch(() => undefined)
-  if (!st?.isDirectory()) throw new FileSystemError('ENOENT', `${root}: no such folder; give a session folder written by ingest (or holding an ascmhl/ history)`, { path: root })
+  if (!st?.isDirectory())
+    throw new FileSystemError(
+      'ENOENT',
+      `${root}: no such folder; give a session folder written by ingest (or holding an ascmhl/ history)`,
+      { path: root },
+    )
 
   const expected = new Map<string, Expected>()
   const sources: VerifyReport['sources'] = []
@@ -108,7 +114,8 @@ export async function verify(sessionRoot: string, options: VerifyOptions = {}): 
       const e: Expected = { path, hashes: {} }
       if (f.size !== undefined) e.size = f.size
       if (f.lastModified) e.mtimeMs = f.lastModified.getTime()
-      for (const [fmt, h] of Object.entries(f.hashes) as Array<[MhlHashFormat, { value: string }]>) if (COMPARABLE.has(fmt)) e.hashes[fmt as HashAlgorithm] = h.value
+      for (const [fmt, h] of Object.entries(f.hashes) as Array<[MhlHashFormat, { value: string }]>)
+        if (COMPARABLE.has(fmt)) e.hashes[fmt as HashAlgorithm] = h.value
       expected.set(path, e)
     }
   } else if (mhl.error.code !== 'E_MHL_NO_HISTORY') {
@@ -125,7 +132,11 @@ export async function verify(sessionRoot: string, options: VerifyOptions = {}): 
     expected.set(path, e)
   }
   if (sources.length === 0) {
-    throw new MhlError('E_MHL_NO_HISTORY', `${root}: no ASC MHL history and no Shutterproof reports; nothing to verify against`, { path: root })
+    throw new MhlError(
+      'E_MHL_NO_HISTORY',
+      `${root}: no ASC MHL history and no Shutterproof reports; nothing to verify against`,
+      { path: root },
+    )
   }
 
   const files: VerifiedFile[] = []
@@ -153,17 +164,26 @@ export async function verify(sessionRoot: string, options: VerifyOptions = {}): 
       continue
     } else if (e.size !== undefined) {
       const digests = { size: e.size, ...e.hashes }
-      const same = await withCancel(signal, (token) => nativeIsIdentical(abs, e.size!, digests, token)).catch((err: unknown) => Promise.reject(guard.failure(fromNative(err, abs), partial())))
+      const same = await withCancel(signal, (token) => nativeIsIdentical(abs, e.size!, digests, token)).catch(
+        (err: unknown) => Promise.reject(guard.failure(fromNative(err, abs), partial())),
+      )
       status = same ? 'verified' : 'mismatch'
       if (!same) {
         // Record what the disk holds now, as ASC MHL does for a failed check.
-        const got = await hashFile(abs, { algorithms: algorithms as HashAlgorithm[], signal }).catch((err: unknown) => Promise.reject(guard.failure(err, partial())))
+        const got = await hashFile(abs, { algorithms: algorithms as HashAlgorithm[], signal }).catch(
+          (err: unknown) => Promise.reject(guard.failure(err, partial())),
+        )
         const { size: _size, ...hashes } = got
         actual.set(path, { mtimeMs: fst.mtimeMs, hashes })
       }
     } else {
-      const got: HashResult = await hashFile(abs, { algorithms: algorithms as HashAlgorithm[], signal }).catch((err: unknown) => Promise.reject(guard.failure(err, partial())))
-      status = algorithms.every((a) => got[a as HashAlgorithm] === e.hashes[a as HashAlgorithm]) ? 'verified' : 'mismatch'
+      const got: HashResult = await hashFile(abs, {
+        algorithms: algorithms as HashAlgorithm[],
+        signal,
+      }).catch((err: unknown) => Promise.reject(guard.failure(err, partial())))
+      status = algorithms.every((a) => got[a as HashAlgorithm] === e.hashes[a as HashAlgorithm])
+        ? 'verified'
+        : 'mismatch'
     }
     if (fst && !actual.has(path)) actual.set(path, { mtimeMs: fst.mtimeMs })
     const v: VerifiedFile = { path, status, algorithms }
@@ -172,12 +192,27 @@ export async function verify(sessionRoot: string, options: VerifyOptions = {}): 
     bytesDone += e.size ?? 0
     done++
     onFile?.(v, done, paths.length)
-    onProgress?.({ phase: 'read-back', bytes: bytesDone, bytesTotal, files: done, filesTotal: paths.length, currentFile: path })
+    onProgress?.({
+      phase: 'read-back',
+      bytes: bytesDone,
+      bytesTotal,
+      files: done,
+      filesTotal: paths.length,
+      currentFile: path,
+    })
   }
   if (guard.stopped) throw guard.stopError(partial())
   const mismatches = files.filter((f) => f.status === 'mismatch').map((f) => f.path)
   const missing = files.filter((f) => f.status === 'missing').map((f) => f.path)
-  const report: VerifyReport = { status: mismatches.length || missing.length ? 'failed' : 'completed', root, sources, files, mismatches, missing, unverifiable }
+  const report: VerifyReport = {
+    status: mismatches.length || missing.length ? 'failed' : 'completed',
+    root,
+    sources,
+    files,
+    mismatches,
+    missing,
+    unverifiable,
+  }
   onProgress?.({ phase: 'records', bytes: bytesDone, bytesTotal, files: done, filesTotal: paths.length })
 
   const now = new Date().toISOString()
@@ -207,7 +242,13 @@ export async function verify(sessionRoot: string, options: VerifyOptions = {}): 
     .map((f) => {
       const e = expected.get(f.path)!
       const a = actual.get(f.path)
-      return { path: f.path, size: e.size ?? 0, mtimeMs: a?.mtimeMs ?? e.mtimeMs ?? 0, hashes: a?.hashes ?? e.hashes, action: f.status === 'verified' ? 'verified' : 'failed' }
+      return {
+        path: f.path,
+        size: e.size ?? 0,
+        mtimeMs: a?.mtimeMs ?? e.mtimeMs ?? 0,
+        hashes: a?.hashes ?? e.hashes,
+        action: f.status === 'verified' ? 'verified' : 'failed',
+      }
     })
   const h = await appendGeneration(root, 'in-place', hist, `verify: ${report.status}`)
   if (h.manifestPath) report.mhlManifest = h.manifestPath

@@ -21,10 +21,13 @@ export interface GeneratedPassphrase {
  * const { passphrase, entropyBits } = generatePassphrase({ words: 6 })  // 66 bits
  * ```
  */
-export function generatePassphrase(options: { words?: number; separator?: string } = {}): GeneratedPassphrase {
+export function generatePassphrase(
+  options: { words?: number; separator?: string } = {},
+): GeneratedPassphrase {
   const words = options.words ?? 6
   const separator = options.separator ?? '-'
-  if (!Number.isInteger(words) || words < 4 || words > 24) throw new InvalidArgumentError('words must be a whole number from 4 to 24')
+  if (!Number.isInteger(words) || words < 4 || words > 24)
+    throw new InvalidArgumentError('words must be a whole number from 4 to 24')
   try {
     const g = nativeGeneratePassphrase(words, separator)
     return { passphrase: g.phrase, entropyBits: g.entropyBits }

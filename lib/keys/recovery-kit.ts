@@ -26,13 +26,17 @@ const ADVICE = [
   'Never store it beside the data it protects, in email, or in a photo.',
 ]
 
-
 /** @internal */
 export function recoveryKit(wordString: string, keyId: string, createdAt: Date): RecoveryKit {
   const words = wordString.trim().split(/\s+/)
   const numbered = words.map((w, i) => `${String(i + 1).padStart(2, ' ')}. ${w}`)
   const columns = [0, 8, 16].map((start) => numbered.slice(start, start + 8))
-  const rows = columns[0]!.map((_, r) => columns.map((col) => (col[r] ?? '').padEnd(18)).join('').trimEnd())
+  const rows = columns[0]!.map((_, r) =>
+    columns
+      .map((col) => (col[r] ?? '').padEnd(18))
+      .join('')
+      .trimEnd(),
+  )
   const date = createdAt.toISOString().slice(0, 10)
   const text = [
     'SHUTTERPROOF RECOVERY KIT',

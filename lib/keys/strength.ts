@@ -27,7 +27,8 @@ export interface PassphraseStrength {
 export const STRONG_SCORE = 4
 
 /** What a strong passphrase looks like, for messages (the API's way to make one; the CLI names its command). */
-export const STRONG_PASSPHRASE_ADVICE = 'a strong passphrase is 4 to 6 random words with a separator (e.g. "lunar-pocket-ripple-fabric-orbit"); generatePassphrase() makes one'
+export const STRONG_PASSPHRASE_ADVICE =
+  'a strong passphrase is 4 to 6 random words with a separator (e.g. "lunar-pocket-ripple-fabric-orbit"); generatePassphrase() makes one'
 
 let estimator: ZxcvbnFactory | undefined
 
@@ -37,7 +38,11 @@ function zxcvbn(): ZxcvbnFactory {
     const { ZxcvbnFactory: Factory } = require('@zxcvbn-ts/core') as typeof import('@zxcvbn-ts/core')
     const common = require('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common')
     const en = require('@zxcvbn-ts/language-en') as typeof import('@zxcvbn-ts/language-en')
-    estimator = new Factory({ translations: en.translations, graphs: common.adjacencyGraphs, dictionary: { ...common.dictionary, ...en.dictionary } })
+    estimator = new Factory({
+      translations: en.translations,
+      graphs: common.adjacencyGraphs,
+      dictionary: { ...common.dictionary, ...en.dictionary },
+    })
   }
   return estimator
 }
@@ -58,7 +63,12 @@ export function passphraseStrength(passphrase: string, context: readonly string[
   if (typeof passphrase !== 'string') throw new InvalidArgumentError('passphrase must be a string')
   // zxcvbn's cost grows with length; what it finds in the first 256 characters is enough to judge.
   const r = zxcvbn().check(passphrase.slice(0, 256), [...context])
-  const out: PassphraseStrength = { score: r.score, guessesLog10: r.guessesLog10, strong: r.score >= STRONG_SCORE, suggestions: r.feedback.suggestions }
+  const out: PassphraseStrength = {
+    score: r.score,
+    guessesLog10: r.guessesLog10,
+    strong: r.score >= STRONG_SCORE,
+    suggestions: r.feedback.suggestions,
+  }
   if (r.feedback.warning) out.warning = r.feedback.warning
   return out
 }
@@ -67,7 +77,10 @@ export function passphraseStrength(passphrase: string, context: readonly string[
  * The estimate, under the name the share server first used for it.
  * @deprecated Use {@link passphraseStrength}.
  */
-export function estimatePassphraseStrength(passphrase: string, userInputs: readonly string[] = []): PassphraseStrength {
+export function estimatePassphraseStrength(
+  passphrase: string,
+  userInputs: readonly string[] = [],
+): PassphraseStrength {
   return passphraseStrength(passphrase, userInputs)
 }
 
@@ -86,12 +99,14 @@ export function checkPassphraseStrength(
   passphrase: string,
   options: { minScore?: number; what?: string; userInputs?: readonly string[]; generateHint?: string } = {},
 ): PassphraseStrength {
-  if (typeof passphrase !== 'string' || passphrase === '') throw new InvalidArgumentError(`${options.what ?? 'A passphrase'} cannot be empty`)
+  if (typeof passphrase !== 'string' || passphrase === '')
+    throw new InvalidArgumentError(`${options.what ?? 'A passphrase'} cannot be empty`)
   const minScore = options.minScore ?? 3
   const estimate = passphraseStrength(passphrase, options.userInputs)
   if (estimate.score >= minScore) return estimate
   const why = estimate.warning ?? 'It would be guessed too quickly.'
-  const how = estimate.suggestions.length > 0 ? ` ${estimate.suggestions.join(' ')}` : ' Use four or more random words.'
+  const how =
+    estimate.suggestions.length > 0 ? ` ${estimate.suggestions.join(' ')}` : ' Use four or more random words.'
   throw new WeakPassphraseError(
     `${options.what ?? 'The passphrase'} is too easy to guess (strength ${estimate.score} of 4, ${minScore} needed): ${why}${how}${options.generateHint ? ` ${options.generateHint}` : ''}`,
   )

@@ -11,7 +11,13 @@ import { dirname, join } from 'node:path'
 import { raceAbort, throwIfAborted } from '../abort'
 import { fromNative, InvalidArgumentError } from '../errors'
 import { toFsError } from '../fs/errors'
-import { nativeChangePassphrase, nativeCreateVault, nativeOpenVault, type NativeUnlock, Vault } from '../native'
+import {
+  nativeChangePassphrase,
+  nativeCreateVault,
+  nativeOpenVault,
+  type NativeUnlock,
+  Vault,
+} from '../native'
 import { toNativeKdf, type KdfOptions } from './kdf'
 import { recoveryKit, type RecoveryKit } from './recovery-kit'
 
@@ -49,15 +55,19 @@ Object.defineProperty(Vault.prototype, Symbol.dispose, {
 export type VaultUnlock = { passphrase: string } | { recoveryKey: string }
 
 /** @internal */
-export function toNativeUnlock(unlock: VaultUnlock | { passphrase?: string; recoveryKey?: string }): NativeUnlock {
+export function toNativeUnlock(
+  unlock: VaultUnlock | { passphrase?: string; recoveryKey?: string },
+): NativeUnlock {
   const u = unlock as { passphrase?: unknown; recoveryKey?: unknown }
   const given = [u.passphrase, u.recoveryKey].filter((x) => x !== undefined)
   if (given.length !== 1) throw new InvalidArgumentError('give exactly one of passphrase or recoveryKey')
   if (u.passphrase !== undefined) {
-    if (typeof u.passphrase !== 'string' || u.passphrase === '') throw new InvalidArgumentError('passphrase must be a non-empty string')
+    if (typeof u.passphrase !== 'string' || u.passphrase === '')
+      throw new InvalidArgumentError('passphrase must be a non-empty string')
     return { passphrase: u.passphrase }
   }
-  if (typeof u.recoveryKey !== 'string') throw new InvalidArgumentError('recoveryKey must be the 24 recovery words as a string')
+  if (typeof u.recoveryKey !== 'string')
+    throw new InvalidArgumentError('recoveryKey must be the 24 recovery words as a string')
   return { recoveryWords: u.recoveryKey }
 }
 
@@ -86,8 +96,12 @@ export interface CreateVaultOptions {
  * ```
  * @throws `E_EXISTS` when a file is already there, `E_INVALID_ARGUMENT` for an empty passphrase.
  */
-export async function createVault(path: string, options: CreateVaultOptions): Promise<{ vault: Vault; recoveryKit: RecoveryKit }> {
-  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('createVault needs a path for the vault key file')
+export async function createVault(
+  path: string,
+  options: CreateVaultOptions,
+): Promise<{ vault: Vault; recoveryKit: RecoveryKit }> {
+  if (typeof path !== 'string' || path === '')
+    throw new InvalidArgumentError('createVault needs a path for the vault key file')
   toNativeUnlock({ passphrase: options?.passphrase })
   throwIfAborted(options.signal)
   const work = native(path, () => nativeCreateVault(path, options.passphrase, toNativeKdf(options.kdf)))
@@ -96,7 +110,10 @@ export async function createVault(path: string, options: CreateVaultOptions): Pr
     late.vault.close()
     rmSync(path, { force: true })
   })
-  return { vault: created.vault, recoveryKit: recoveryKit(created.recoveryWords, created.vault.keyId, new Date()) }
+  return {
+    vault: created.vault,
+    recoveryKit: recoveryKit(created.recoveryWords, created.vault.keyId, new Date()),
+  }
 }
 
 /** Options of {@link openVault}. */
@@ -115,7 +132,11 @@ export interface OpenVaultOptions {
  * ```
  * @throws `E_BAD_PASSPHRASE`, `E_BAD_RECOVERY_KEY` (a typo), `E_WRONG_KEY`, `ENOENT`, `E_FORMAT`
  */
-export async function openVault(path: string, unlock: VaultUnlock, options: OpenVaultOptions = {}): Promise<Vault> {
+export async function openVault(
+  path: string,
+  unlock: VaultUnlock,
+  options: OpenVaultOptions = {},
+): Promise<Vault> {
   const nativeUnlock = toNativeUnlock(unlock)
   throwIfAborted(options.signal)
   const work = native(path, () => nativeOpenVault(path, nativeUnlock))
@@ -132,7 +153,12 @@ export async function openVault(path: string, unlock: VaultUnlock, options: Open
  * await changePassphrase('studio.vault', { passphrase: oldOne }, newOne)
  * ```
  */
-export async function changePassphrase(path: string, unlock: VaultUnlock, newPassphrase: string, options: ChangePassphraseOptions = {}): Promise<Vault> {
+export async function changePassphrase(
+  path: string,
+  unlock: VaultUnlock,
+  newPassphrase: string,
+  options: ChangePassphraseOptions = {},
+): Promise<Vault> {
   const nativeUnlock = toNativeUnlock(unlock)
   toNativeUnlock({ passphrase: newPassphrase })
   throwIfAborted(options.signal)
@@ -140,7 +166,9 @@ export async function changePassphrase(path: string, unlock: VaultUnlock, newPas
   // runs only if no abort came first: an abort during the derivations keeps the old
   // passphrase, with no window between "aborted" and a changed file.
   const rekeyed = join(dirname(path), `.sp-rekey-${randomBytes(8).toString('hex')}`)
-  const work = native(path, () => nativeChangePassphrase(path, nativeUnlock, newPassphrase, toNativeKdf(options.kdf), rekeyed))
+  const work = native(path, () =>
+    nativeChangePassphrase(path, nativeUnlock, newPassphrase, toNativeKdf(options.kdf), rekeyed),
+  )
   const vault = await raceAbort(options.signal, work, (late) => {
     late.close()
     rmSync(rekeyed, { force: true })

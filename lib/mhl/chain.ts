@@ -21,7 +21,10 @@ export interface ChainEntry {
 
 /** The chain file's XML text, laid out like the reference tool's. */
 export function renderChain(entries: readonly ChainEntry[]): string {
-  const out = ['<?xml version="1.0" encoding="UTF-8"?>', '<ascmhldirectory xmlns="urn:ASC:MHL:DIRECTORY:v2.0">']
+  const out = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<ascmhldirectory xmlns="urn:ASC:MHL:DIRECTORY:v2.0">',
+  ]
   for (const e of entries) {
     out.push(`  <hashlist sequencenr="${e.generation}">`)
     out.push(`    <path>${escapeText(e.path)}</path>`)
@@ -36,13 +39,18 @@ export function renderChain(entries: readonly ChainEntry[]): string {
 export function parseChain(xml: string, path: string): ChainEntry[] {
   const doc = parseXml(xml, path)
   const root = childOf(doc, 'ascmhldirectory')
-  if (root === undefined) throw new MhlError('E_MHL_INVALID', `${path}: the root element is not <ascmhldirectory>`, { path })
+  if (root === undefined)
+    throw new MhlError('E_MHL_INVALID', `${path}: the root element is not <ascmhldirectory>`, { path })
   return childrenOf(root, 'hashlist').map((h) => {
     const seq = attrOf(h, 'sequencenr')
     const file = textOf(childOf(h, 'path'))?.trim()
     const c4 = textOf(childOf(h, 'c4'))?.trim()
     if (!seq || !/^\d+$/.test(seq) || !file || !c4) {
-      throw new MhlError('E_MHL_INVALID', `${path}: each <hashlist> needs a sequencenr, a <path> and a <c4>`, { path })
+      throw new MhlError(
+        'E_MHL_INVALID',
+        `${path}: each <hashlist> needs a sequencenr, a <path> and a <c4>`,
+        { path },
+      )
     }
     return { generation: Number(seq), path: file, c4 }
   })

@@ -4,7 +4,12 @@
  * `ascmhl` tool.
  * @module
  */
-export { writeGeneration, DEFAULT_MHL_IGNORE, type WriteGenerationOptions, type WrittenGeneration } from './write'
+export {
+  writeGeneration,
+  DEFAULT_MHL_IGNORE,
+  type WriteGenerationOptions,
+  type WrittenGeneration,
+} from './write'
 export { readHistory, type ReadHistoryOptions, type ReadHistoryResult } from './read'
 export { latestHashes, type LatestHash, type LatestFileHashes, type LatestHashesOptions } from './latest'
 export { c4Id, c4IdOfFile, c4FromSha512Hex, isC4Id } from './c4'

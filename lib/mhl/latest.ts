@@ -52,7 +52,10 @@ const RANK: Record<MhlAction, number> = { original: 0, verified: 1, failed: 2 }
  * console.log(clip?.hashes.xxh128?.value, clip?.lastAction)
  * ```
  */
-export function latestHashes(history: Pick<MhlHistory, 'generations'>, options: LatestHashesOptions = {}): Map<string, LatestFileHashes> {
+export function latestHashes(
+  history: Pick<MhlHistory, 'generations'>,
+  options: LatestHashesOptions = {},
+): Map<string, LatestFileHashes> {
   const out = new Map<string, LatestFileHashes>()
   const generations = [...history.generations].sort((a, b) => a.generation - b.generation)
   for (const g of generations) {
@@ -66,8 +69,13 @@ export function latestHashes(history: Pick<MhlHistory, 'generations'>, options: 
       entry.lastAction = undefined
       if (file.size !== undefined) entry.size = file.size
       if (file.lastModified !== undefined) entry.lastModified = file.lastModified
-      for (const [format, record] of Object.entries(file.hashes) as Array<[MhlHashFormat, { value: string; action?: MhlAction }]>) {
-        if (record.action !== undefined && (entry.lastAction === undefined || RANK[record.action] > RANK[entry.lastAction])) {
+      for (const [format, record] of Object.entries(file.hashes) as Array<
+        [MhlHashFormat, { value: string; action?: MhlAction }]
+      >) {
+        if (
+          record.action !== undefined &&
+          (entry.lastAction === undefined || RANK[record.action] > RANK[entry.lastAction])
+        ) {
           entry.lastAction = record.action
         }
         if (record.action === 'failed' && !options.includeFailed) continue

@@ -19,14 +19,34 @@ import {
   type MhlHashRecord,
   type MhlProcess,
 } from './types'
-import { attrOf, checkXmlText, childOf, childrenOf, escapeAttribute, escapeText, parseXml, parseXmlDate, textOf, xmlDate } from './xml'
+import {
+  attrOf,
+  checkXmlText,
+  childOf,
+  childrenOf,
+  escapeAttribute,
+  escapeText,
+  parseXml,
+  parseXmlDate,
+  textOf,
+  xmlDate,
+} from './xml'
 
 const PROCESSES: readonly MhlProcess[] = ['in-place', 'transfer', 'flatten']
 const ACTIONS: readonly MhlAction[] = ['original', 'verified', 'failed']
-const HEX_LENGTH: Record<Exclude<MhlHashFormat, 'c4'>, number> = { md5: 32, sha1: 40, xxh128: 32, xxh3: 16, xxh64: 16 }
+const HEX_LENGTH: Record<Exclude<MhlHashFormat, 'c4'>, number> = {
+  md5: 32,
+  sha1: 40,
+  xxh128: 32,
+  xxh3: 16,
+  xxh64: 16,
+}
 
 /** What a manifest says, apart from where it lives and how it chains. */
-export type ManifestContent = Pick<MhlGeneration, 'creator' | 'process' | 'ignore' | 'files' | 'directories' | 'rootHash'>
+export type ManifestContent = Pick<
+  MhlGeneration,
+  'creator' | 'process' | 'ignore' | 'files' | 'directories' | 'rootHash'
+>
 
 /** A generation to write, already checked by {@link checkFiles}. */
 export interface ManifestInput {
@@ -43,9 +63,11 @@ export interface ManifestInput {
  * Linux and macOS (`Path(p).as_posix()` leaves it alone); only `/` separates folders.
  */
 export function checkRelativePath(path: unknown, what = 'path'): string {
-  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError(`${what} must be a non-empty string`)
+  if (typeof path !== 'string' || path === '')
+    throw new InvalidArgumentError(`${what} must be a non-empty string`)
   checkXmlText(path, what)
-  if (path.startsWith('/')) throw new InvalidArgumentError(`${what} ${JSON.stringify(path)} must be relative to the history's root`)
+  if (path.startsWith('/'))
+    throw new InvalidArgumentError(`${what} ${JSON.stringify(path)} must be relative to the history's root`)
   for (const segment of path.split('/')) {
     if (segment === '' || segment === '.' || segment === '..') {
       throw new InvalidArgumentError(`${what} ${JSON.stringify(path)} has an empty, "." or ".." segment`)
@@ -56,12 +78,16 @@ export function checkRelativePath(path: unknown, what = 'path'): string {
 
 function checkHashes(file: MhlFileInput): Array<[MhlHashFormat, string]> {
   const hashes = file.hashes as Record<string, unknown> | undefined
-  if (!hashes || typeof hashes !== 'object') throw new InvalidArgumentError(`${file.path}: hashes must be an object`)
+  if (!hashes || typeof hashes !== 'object')
+    throw new InvalidArgumentError(`${file.path}: hashes must be an object`)
   const out: Array<[MhlHashFormat, string]> = []
   for (const [key, value] of Object.entries(hashes)) {
     if (value === undefined) continue
     if (key === 'size') {
-      if (value !== file.size) throw new InvalidArgumentError(`${file.path}: hashes.size ${String(value)} differs from size ${file.size}`)
+      if (value !== file.size)
+        throw new InvalidArgumentError(
+          `${file.path}: hashes.size ${String(value)} differs from size ${file.size}`,
+        )
       continue
     }
     if (!(MHL_HASH_FORMATS as readonly string[]).includes(key)) {
@@ -69,20 +95,25 @@ function checkHashes(file: MhlFileInput): Array<[MhlHashFormat, string]> {
         `${file.path}: ASC MHL cannot carry a ${key} hash (only ${MHL_HASH_FORMATS.join(', ')}); keep it in Shutterproof's own report`,
       )
     }
-    if (typeof value !== 'string') throw new InvalidArgumentError(`${file.path}: the ${key} hash must be a string`)
+    if (typeof value !== 'string')
+      throw new InvalidArgumentError(`${file.path}: the ${key} hash must be a string`)
     const format = key as MhlHashFormat
     if (format === 'c4') {
       if (isC4Id(value)) out.push([format, value])
       else if (/^[0-9a-fA-F]{128}$/.test(value)) out.push([format, c4FromSha512Hex(value)])
-      else throw new InvalidArgumentError(`${file.path}: c4 must be a C4 ID or the 128 hex digits of a SHA-512`)
+      else
+        throw new InvalidArgumentError(`${file.path}: c4 must be a C4 ID or the 128 hex digits of a SHA-512`)
       continue
     }
     if (!new RegExp(`^[0-9a-fA-F]{${HEX_LENGTH[format]}}$`).test(value)) {
-      throw new InvalidArgumentError(`${file.path}: ${format} must be ${HEX_LENGTH[format]} hex digits, got ${JSON.stringify(value)}`)
+      throw new InvalidArgumentError(
+        `${file.path}: ${format} must be ${HEX_LENGTH[format]} hex digits, got ${JSON.stringify(value)}`,
+      )
     }
     out.push([format, value.toLowerCase()])
   }
-  if (out.length === 0) throw new InvalidArgumentError(`${file.path}: at least one of ${MHL_HASH_FORMATS.join(', ')} is needed`)
+  if (out.length === 0)
+    throw new InvalidArgumentError(`${file.path}: at least one of ${MHL_HASH_FORMATS.join(', ')} is needed`)
   return out.sort((a, b) => MHL_HASH_FORMATS.indexOf(a[0]) - MHL_HASH_FORMATS.indexOf(b[0]))
 }
 
@@ -95,11 +126,13 @@ export function checkFiles(files: readonly MhlFileInput[]): MhlFileInput[] {
     checkRelativePath(file.path, 'file path')
     if (seen.has(file.path)) throw new InvalidArgumentError(`${file.path} is listed twice`)
     seen.add(file.path)
-    if (!Number.isSafeInteger(file.size) || file.size < 0) throw new InvalidArgumentError(`${file.path}: size must be a whole number ≥ 0`)
+    if (!Number.isSafeInteger(file.size) || file.size < 0)
+      throw new InvalidArgumentError(`${file.path}: size must be a whole number ≥ 0`)
     if (!(file.lastModified instanceof Date) || Number.isNaN(file.lastModified.getTime())) {
       throw new InvalidArgumentError(`${file.path}: lastModified must be a valid Date`)
     }
-    if (!ACTIONS.includes(file.action)) throw new InvalidArgumentError(`${file.path}: action must be one of ${ACTIONS.join(', ')}`)
+    if (!ACTIONS.includes(file.action))
+      throw new InvalidArgumentError(`${file.path}: action must be one of ${ACTIONS.join(', ')}`)
     checkHashes(file)
   }
   return [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
@@ -115,7 +148,11 @@ function authorsOf(author: MhlCreator['author']): MhlAuthor[] {
 export function renderManifest(input: ManifestInput): string {
   const { creator, creationDate } = input
   const date = xmlDate(creationDate)
-  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>', '<hashlist version="2.0" xmlns="urn:ASC:MHL:v2.0">', '  <creatorinfo>']
+  const out: string[] = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<hashlist version="2.0" xmlns="urn:ASC:MHL:v2.0">',
+    '  <creatorinfo>',
+  ]
   out.push(`    <creationdate>${date}</creationdate>`)
   out.push(`    <hostname>${escapeText(creator.hostName)}</hostname>`)
   const version = creator.version === undefined ? '' : ` version="${escapeAttribute(creator.version)}"`
@@ -141,7 +178,9 @@ export function renderManifest(input: ManifestInput): string {
     out.push('  <hashes>')
     for (const file of input.files) {
       out.push('    <hash>')
-      out.push(`      <path size="${file.size}" lastmodificationdate="${xmlDate(file.lastModified)}">${escapeText(file.path)}</path>`)
+      out.push(
+        `      <path size="${file.size}" lastmodificationdate="${xmlDate(file.lastModified)}">${escapeText(file.path)}</path>`,
+      )
       for (const [format, value] of checkHashes(file)) {
         out.push(`      <${format} action="${file.action}" hashdate="${date}">${value}</${format}>`)
       }
@@ -157,7 +196,11 @@ function invalid(path: string, message: string): MhlError {
   return new MhlError('E_MHL_INVALID', `${path}: ${message}`, { path })
 }
 
-function hashRecords(node: unknown, where: string, path: string): Partial<Record<MhlHashFormat, MhlHashRecord>> {
+function hashRecords(
+  node: unknown,
+  where: string,
+  path: string,
+): Partial<Record<MhlHashFormat, MhlHashRecord>> {
   const out: Partial<Record<MhlHashFormat, MhlHashRecord>> = {}
   for (const format of MHL_HASH_FORMATS) {
     const el = childOf(node, format)
@@ -166,12 +209,16 @@ function hashRecords(node: unknown, where: string, path: string): Partial<Record
     if (!value) throw invalid(path, `empty ${format} hash for ${where}`)
     if (format === 'c4' ? !isC4Id(value) : !new RegExp(`^[0-9a-fA-F]{${HEX_LENGTH[format]}}$`).test(value)) {
       const shape = format === 'c4' ? 'a C4 ID' : `${HEX_LENGTH[format]} hex digits`
-      throw invalid(path, `the ${format} hash for ${where} is not ${shape}: ${JSON.stringify(value.slice(0, 140))}`)
+      throw invalid(
+        path,
+        `the ${format} hash for ${where} is not ${shape}: ${JSON.stringify(value.slice(0, 140))}`,
+      )
     }
     const record: MhlHashRecord = { value }
     const action = attrOf(el, 'action')
     if (action !== undefined) {
-      if (!ACTIONS.includes(action as MhlAction)) throw invalid(path, `unknown action ${JSON.stringify(action)} for ${where}`)
+      if (!ACTIONS.includes(action as MhlAction))
+        throw invalid(path, `unknown action ${JSON.stringify(action)} for ${where}`)
       record.action = action as MhlAction
     }
     const hashDate = parseXmlDate(attrOf(el, 'hashdate'))
@@ -187,7 +234,10 @@ function hashRecords(node: unknown, where: string, path: string): Partial<Record
  */
 function checkRecordedPath(recorded: string, path: string): string {
   if (recorded.startsWith('/') || recorded.includes('\0') || recorded.split('/').includes('..')) {
-    throw invalid(path, `the path ${JSON.stringify(recorded)} leads out of the history's root; a manifest only names files under it`)
+    throw invalid(
+      path,
+      `the path ${JSON.stringify(recorded)} leads out of the history's root; a manifest only names files under it`,
+    )
   }
   return recorded
 }
@@ -208,7 +258,8 @@ export function parseManifest(xml: string, path: string): ManifestContent {
   const doc = parseXml(xml, path)
   const root = childOf(doc, 'hashlist')
   if (!root || typeof root !== 'object') throw invalid(path, 'the root element is not <hashlist>')
-  if (attrOf(root, 'version') !== '2.0') throw invalid(path, 'not an ASC MHL v2.0 manifest (<hashlist version="2.0">)')
+  if (attrOf(root, 'version') !== '2.0')
+    throw invalid(path, 'not an ASC MHL v2.0 manifest (<hashlist version="2.0">)')
 
   const info = childOf(root, 'creatorinfo')
   if (!info) throw invalid(path, '<creatorinfo> is missing')
@@ -225,7 +276,12 @@ export function parseManifest(xml: string, path: string): ManifestContent {
     }
     return author
   })
-  const creator: ManifestContent['creator'] = { tool, hostName: textOf(childOf(info, 'hostname'))?.trim() ?? '', authors, creationDate }
+  const creator: ManifestContent['creator'] = {
+    tool,
+    hostName: textOf(childOf(info, 'hostname'))?.trim() ?? '',
+    authors,
+    creationDate,
+  }
   const version = attrOf(toolNode, 'version')
   if (version !== undefined) creator.version = version
   if (authors.length > 0) creator.author = authors.length === 1 ? authors[0]! : authors
@@ -236,7 +292,8 @@ export function parseManifest(xml: string, path: string): ManifestContent {
 
   const processInfo = childOf(root, 'processinfo')
   const process = textOf(childOf(processInfo, 'process'))?.trim()
-  if (!PROCESSES.includes(process as MhlProcess)) throw invalid(path, `<process> must be one of ${PROCESSES.join(', ')}`)
+  if (!PROCESSES.includes(process as MhlProcess))
+    throw invalid(path, `<process> must be one of ${PROCESSES.join(', ')}`)
   const ignore = childrenOf(childOf(processInfo, 'ignore'), 'pattern').map((p) => textOf(p) ?? '')
 
   const hashes = childOf(root, 'hashes')
@@ -249,7 +306,8 @@ export function parseManifest(xml: string, path: string): ManifestContent {
     if (Object.keys(entry.hashes).length === 0) throw invalid(path, `no hash for ${filePath}`)
     const size = attrOf(p, 'size')
     if (size !== undefined) {
-      if (!/^\d+$/.test(size)) throw invalid(path, `size ${JSON.stringify(size)} of ${filePath} is not a whole number`)
+      if (!/^\d+$/.test(size))
+        throw invalid(path, `size ${JSON.stringify(size)} of ${filePath} is not a whole number`)
       entry.size = Number(size)
     }
     const lastModified = parseXmlDate(attrOf(p, 'lastmodificationdate'))

@@ -77,7 +77,10 @@ export async function readChainFile(dir: string): Promise<ChainEntry[] | undefin
  *   `E_MHL_MANIFEST_MISSING` (see {@link ReadHistoryOptions.strict})
  * @throws {@link FileSystemError} when a file cannot be read
  */
-export async function readHistory(root: string, options: ReadHistoryOptions = {}): Promise<ReadHistoryResult> {
+export async function readHistory(
+  root: string,
+  options: ReadHistoryOptions = {},
+): Promise<ReadHistoryResult> {
   const strict = options.strict ?? true
   const absRoot = resolve(root)
   const dir = join(absRoot, ASCMHL_FOLDER)
@@ -88,7 +91,11 @@ export async function readHistory(root: string, options: ReadHistoryOptions = {}
   } catch (err) {
     const code = (err as { code?: string }).code
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new MhlError('E_MHL_NO_HISTORY', `No ASC MHL history at ${absRoot} (no ${ASCMHL_FOLDER}/ folder)`, { path: absRoot })
+      throw new MhlError(
+        'E_MHL_NO_HISTORY',
+        `No ASC MHL history at ${absRoot} (no ${ASCMHL_FOLDER}/ folder)`,
+        { path: absRoot },
+      )
     }
     throw toFsError(err, dir, 'list')
   }
@@ -99,17 +106,26 @@ export async function readHistory(root: string, options: ReadHistoryOptions = {}
     return generation === undefined ? [] : [{ name, generation }]
   })
   if (manifests.length === 0 && (chain === undefined || chain.length === 0)) {
-    throw new MhlError('E_MHL_NO_HISTORY', `No ASC MHL history at ${absRoot} (no manifests in ${ASCMHL_FOLDER}/)`, { path: absRoot })
+    throw new MhlError(
+      'E_MHL_NO_HISTORY',
+      `No ASC MHL history at ${absRoot} (no manifests in ${ASCMHL_FOLDER}/)`,
+      { path: absRoot },
+    )
   }
   if (chain === undefined && strict) {
-    throw new MhlError('E_MHL_INVALID', `${join(dir, CHAIN_FILE)} is missing: the manifests cannot be checked`, { path: join(dir, CHAIN_FILE) })
+    throw new MhlError(
+      'E_MHL_INVALID',
+      `${join(dir, CHAIN_FILE)} is missing: the manifests cannot be checked`,
+      { path: join(dir, CHAIN_FILE) },
+    )
   }
   const chainByName = new Map((chain ?? []).map((e) => [e.path, e]))
   const missingManifests: string[] = []
   for (const e of chain ?? []) {
     if (manifests.some((m) => m.name === e.path)) continue
     const path = join(dir, e.path)
-    if (strict) throw new MhlError('E_MHL_MANIFEST_MISSING', `${path} is listed in ${CHAIN_FILE} but missing`, { path })
+    if (strict)
+      throw new MhlError('E_MHL_MANIFEST_MISSING', `${path} is listed in ${CHAIN_FILE} but missing`, { path })
     missingManifests.push(path)
   }
 
@@ -117,7 +133,9 @@ export async function readHistory(root: string, options: ReadHistoryOptions = {}
   for (const { name, generation } of manifests.sort((a, b) => a.generation - b.generation)) {
     const manifestPath = join(dir, name)
     if (generations.at(-1)?.generation === generation) {
-      throw new MhlError('E_MHL_INVALID', `Two manifests have generation ${generation} in ${dir}`, { path: manifestPath })
+      throw new MhlError('E_MHL_INVALID', `Two manifests have generation ${generation} in ${dir}`, {
+        path: manifestPath,
+      })
     }
     let bytes: Buffer
     try {
@@ -129,9 +147,13 @@ export async function readHistory(root: string, options: ReadHistoryOptions = {}
     const entry = chainByName.get(name)
     const status = entry === undefined ? 'unlisted' : entry.c4 === c4 ? 'ok' : 'mismatch'
     if (status === 'mismatch' && strict) {
-      throw new MhlError('E_MHL_CHAIN_MISMATCH', `${manifestPath} was changed after it was written: its C4 ID ${c4} differs from ${entry!.c4} in ${CHAIN_FILE}`, {
-        path: manifestPath,
-      })
+      throw new MhlError(
+        'E_MHL_CHAIN_MISMATCH',
+        `${manifestPath} was changed after it was written: its C4 ID ${c4} differs from ${entry!.c4} in ${CHAIN_FILE}`,
+        {
+          path: manifestPath,
+        },
+      )
     }
     const content = parseManifest(bytes.toString('utf8'), manifestPath)
     const g: MhlGeneration = { generation, fileName: name, manifestPath, c4, chain: status, ...content }

@@ -77,27 +77,47 @@ function manifestName(generation: number, rootName: string, date: Date): string 
 
 function checkOptions(options: WriteGenerationOptions): void {
   if (!options || typeof options !== 'object') throw new InvalidArgumentError('writeGeneration needs options')
-  if (!PROCESSES.includes(options.process)) throw new InvalidArgumentError(`process must be one of ${PROCESSES.join(', ')}`)
+  if (!PROCESSES.includes(options.process))
+    throw new InvalidArgumentError(`process must be one of ${PROCESSES.join(', ')}`)
   const { creator } = options
-  if (!creator || typeof creator.tool !== 'string' || creator.tool.trim() === '') throw new InvalidArgumentError('creator.tool must name the tool')
-  for (const [what, v] of Object.entries({ tool: creator.tool, version: creator.version, hostName: creator.hostName, location: creator.location, comment: creator.comment })) {
+  if (!creator || typeof creator.tool !== 'string' || creator.tool.trim() === '')
+    throw new InvalidArgumentError('creator.tool must name the tool')
+  for (const [what, v] of Object.entries({
+    tool: creator.tool,
+    version: creator.version,
+    hostName: creator.hostName,
+    location: creator.location,
+    comment: creator.comment,
+  })) {
     if (v !== undefined) {
       if (typeof v !== 'string') throw new InvalidArgumentError(`creator.${what} must be a string`)
       checkXmlText(v, `creator.${what}`)
     }
   }
-  const authors = creator.author === undefined ? [] : typeof creator.author === 'string' ? [{ name: creator.author }] : Array.isArray(creator.author) ? creator.author : [creator.author]
+  const authors =
+    creator.author === undefined
+      ? []
+      : typeof creator.author === 'string'
+        ? [{ name: creator.author }]
+        : Array.isArray(creator.author)
+          ? creator.author
+          : [creator.author]
   for (const a of authors) {
     if (!a || typeof a.name !== 'string') throw new InvalidArgumentError('each creator.author needs a name')
     for (const v of [a.name, a.email, a.phone, a.role]) if (v !== undefined) checkXmlText(v, 'creator.author')
-    if (a.email !== undefined && !/^[^@]+@[^.]+\..+$/.test(a.email)) throw new InvalidArgumentError(`creator.author.email ${JSON.stringify(a.email)} is not an e-mail address`)
+    if (a.email !== undefined && !/^[^@]+@[^.]+\..+$/.test(a.email))
+      throw new InvalidArgumentError(
+        `creator.author.email ${JSON.stringify(a.email)} is not an e-mail address`,
+      )
   }
   const date = options.creationDate
-  if (date !== undefined && (!(date instanceof Date) || Number.isNaN(date.getTime()))) throw new InvalidArgumentError('creationDate must be a valid Date')
+  if (date !== undefined && (!(date instanceof Date) || Number.isNaN(date.getTime())))
+    throw new InvalidArgumentError('creationDate must be a valid Date')
   if (options.ignore !== undefined) {
     if (!Array.isArray(options.ignore)) throw new InvalidArgumentError('ignore must be an array of patterns')
     for (const p of options.ignore) {
-      if (typeof p !== 'string' || p.trim() === '') throw new InvalidArgumentError('each ignore pattern must be a non-empty string')
+      if (typeof p !== 'string' || p.trim() === '')
+        throw new InvalidArgumentError('each ignore pattern must be a non-empty string')
       checkXmlText(p, 'ignore pattern')
     }
   }
@@ -129,13 +149,18 @@ function checkOptions(options: WriteGenerationOptions): void {
  * @throws {@link MhlError} `E_MHL_INVALID`, `E_MHL_CHAIN_MISMATCH`, `E_MHL_MANIFEST_MISSING` when the existing history is damaged
  * @throws {@link FileSystemError} `ENOENT` (no such root), `EACCES`, `E_NO_SPACE`, `E_READ_ONLY`, `E_IO`
  */
-export async function writeGeneration(root: string, options: WriteGenerationOptions): Promise<WrittenGeneration> {
-  if (typeof root !== 'string' || root === '') throw new InvalidArgumentError('writeGeneration needs the root folder')
+export async function writeGeneration(
+  root: string,
+  options: WriteGenerationOptions,
+): Promise<WrittenGeneration> {
+  if (typeof root !== 'string' || root === '')
+    throw new InvalidArgumentError('writeGeneration needs the root folder')
   checkOptions(options)
   const files = checkFiles(options.files)
   const absRoot = resolve(root)
   try {
-    if (!(await stat(absRoot)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' })
+    if (!(await stat(absRoot)).isDirectory())
+      throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' })
   } catch (err) {
     throw toFsError(err, absRoot, 'use the history root')
   }
@@ -157,8 +182,14 @@ export async function writeGeneration(root: string, options: WriteGenerationOpti
     const generation = last + 1
     const ignore = [...new Set([...DEFAULT_MHL_IGNORE, ...previousIgnore, ...(options.ignore ?? [])])]
     const name = manifestName(generation, rootName, creationDate)
-    if (generationOfFileName(name) !== generation) throw new InvalidArgumentError(`Root folder name ${JSON.stringify(rootName)} gives an unusable manifest name`)
-    const bytes = Buffer.from(renderManifest({ process: options.process, files, creator, creationDate, ignore }), 'utf8')
+    if (generationOfFileName(name) !== generation)
+      throw new InvalidArgumentError(
+        `Root folder name ${JSON.stringify(rootName)} gives an unusable manifest name`,
+      )
+    const bytes = Buffer.from(
+      renderManifest({ process: options.process, files, creator, creationDate, ignore }),
+      'utf8',
+    )
     const c4 = c4Id(bytes)
 
     try {
@@ -167,7 +198,12 @@ export async function writeGeneration(root: string, options: WriteGenerationOpti
       throw toFsError(err, dir, 'create')
     }
     const manifestPath = join(dir, name)
-    if (await access(manifestPath).then(() => true, () => false)) {
+    if (
+      await access(manifestPath).then(
+        () => true,
+        () => false,
+      )
+    ) {
       throw toFsError(Object.assign(new Error('file exists'), { code: 'EEXIST' }), manifestPath, 'create')
     }
     await writeFileDurably(manifestPath, bytes).catch((err: unknown) => {

@@ -8,7 +8,8 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { InvalidArgumentError, MhlError } from '../errors'
 
 // Characters XML 1.0 cannot carry at all (even escaped), and lone surrogates.
-const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+const FORBIDDEN =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 /** Whether an XML 1.0 document can represent `value` (no control characters, no lone surrogates). */
 export function xmlCanHold(value: string): boolean {
@@ -17,7 +18,10 @@ export function xmlCanHold(value: string): boolean {
 
 /** Throws when `value` holds characters no XML 1.0 document can represent. */
 export function checkXmlText(value: string, what: string): void {
-  if (!xmlCanHold(value)) throw new InvalidArgumentError(`${what} holds a control character XML cannot carry: ${JSON.stringify(value)}`)
+  if (!xmlCanHold(value))
+    throw new InvalidArgumentError(
+      `${what} holds a control character XML cannot carry: ${JSON.stringify(value)}`,
+    )
 }
 
 /** Escapes element text; CR is kept as a reference so parsers do not fold it into LF. */
@@ -66,12 +70,19 @@ export type XmlNode = Record<string, unknown>
 export function parseXml(xml: string, path: string): XmlNode {
   const valid = XMLValidator.validate(xml)
   if (valid !== true) {
-    throw new MhlError('E_MHL_INVALID', `${path} is not well-formed XML (line ${valid.err.line}: ${valid.err.msg})`, { path })
+    throw new MhlError(
+      'E_MHL_INVALID',
+      `${path} is not well-formed XML (line ${valid.err.line}: ${valid.err.msg})`,
+      { path },
+    )
   }
   try {
     return parser.parse(xml) as XmlNode
   } catch (cause) {
-    throw new MhlError('E_MHL_INVALID', `${path} could not be parsed as XML: ${String(cause)}`, { path, cause })
+    throw new MhlError('E_MHL_INVALID', `${path} could not be parsed as XML: ${String(cause)}`, {
+      path,
+      cause,
+    })
   }
 }
 

@@ -27,7 +27,28 @@ const PICTURES: Record<string, SourceKind> = {
 }
 
 /** RAW formats whose embedded JPEG previews are read (with ExifTool; no demosaicing). */
-export const RAW_EXTENSIONS: readonly string[] = ['cr2', 'cr3', 'crw', 'nef', 'nrw', 'arw', 'srf', 'sr2', 'raf', 'orf', 'rw2', 'rwl', 'dng', 'pef', 'srw', '3fr', 'iiq', 'erf', 'mos', 'x3f']
+export const RAW_EXTENSIONS: readonly string[] = [
+  'cr2',
+  'cr3',
+  'crw',
+  'nef',
+  'nrw',
+  'arw',
+  'srf',
+  'sr2',
+  'raf',
+  'orf',
+  'rw2',
+  'rwl',
+  'dng',
+  'pef',
+  'srw',
+  '3fr',
+  'iiq',
+  'erf',
+  'mos',
+  'x3f',
+]
 
 const SKIPPED: Record<string, PreviewSkipReason> = {
   xmp: 'sidecar',
@@ -84,7 +105,9 @@ export function isRawName(name: string): boolean {
  * classify('notes.txt')                   // { unknown: 'txt' }
  * ```
  */
-export function classify(name: string): { kind: SourceKind } | { skip: PreviewSkipReason } | { unknown: string } {
+export function classify(
+  name: string,
+): { kind: SourceKind } | { skip: PreviewSkipReason } | { unknown: string } {
   const base = name.slice(name.lastIndexOf('/') + 1)
   if (base.startsWith('.')) return { skip: 'hidden' }
   const ext = extensionOf(base)

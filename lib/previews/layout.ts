@@ -51,7 +51,8 @@ export function thumbnailOfPreview(previewRel: string): string {
  */
 export function photoName(rel: string): string {
   let base = posix.basename(rel)
-  if (rel.startsWith(PREVIEWS_FOLDER + '/')) base = base.endsWith(THUMB_SUFFIX) ? base.slice(0, -THUMB_SUFFIX.length) : base.replace(/\.jpe?g$/i, '')
+  if (rel.startsWith(PREVIEWS_FOLDER + '/'))
+    base = base.endsWith(THUMB_SUFFIX) ? base.slice(0, -THUMB_SUFFIX.length) : base.replace(/\.jpe?g$/i, '')
   const dot = base.lastIndexOf('.')
   return dot > 0 ? base.slice(0, dot) : base
 }

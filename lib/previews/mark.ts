@@ -20,7 +20,10 @@ const HEAD_BYTES = 128 * 1024
  * -1 when the bytes are not a JPEG. `visit` sees each segment's marker and the bounds of
  * its data, and may stop the walk (returning true), which then returns that segment's offset.
  */
-export function afterAppSegments(jpeg: Uint8Array, visit?: (marker: number, start: number, end: number) => boolean): number {
+export function afterAppSegments(
+  jpeg: Uint8Array,
+  visit?: (marker: number, start: number, end: number) => boolean,
+): number {
   if (jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return -1
   let i = 2
   while (i + 4 <= jpeg.length && jpeg[i] === 0xff) {
@@ -53,7 +56,10 @@ export function hasPreviewMark(head: Uint8Array): boolean {
   let found = false
   const mark = Buffer.from(PREVIEW_MARK, 'latin1')
   afterAppSegments(head, (marker, start, end) => {
-    found = marker === 0xfe && end - start >= mark.length && Buffer.from(head.buffer, head.byteOffset + start, mark.length).equals(mark)
+    found =
+      marker === 0xfe &&
+      end - start >= mark.length &&
+      Buffer.from(head.buffer, head.byteOffset + start, mark.length).equals(mark)
     return found
   })
   return found

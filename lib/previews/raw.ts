@@ -77,18 +77,39 @@ export async function rawContents(et: ExifTool, path: string): Promise<RawConten
   const offsetArgs = Object.values(OFFSET_TAGS).flatMap(([start, length]) => [`-${start}`, `-${length}`])
   let tags: Record<string, unknown>
   try {
-    tags = (await et.readRaw(path, { readArgs: ['-n', '-FileType', '-MIMEType', '-Orientation', ...IMAGE_TAGS.map((t) => `-${t}`), ...offsetArgs] })) as Record<string, unknown>
+    tags = (await et.readRaw(path, {
+      readArgs: [
+        '-n',
+        '-FileType',
+        '-MIMEType',
+        '-Orientation',
+        ...IMAGE_TAGS.map((t) => `-${t}`),
+        ...offsetArgs,
+      ],
+    })) as Record<string, unknown>
   } catch (err) {
-    throw new PreviewError('E_CORRUPT_IMAGE', `${path} could not be read as a RAW file (${(err as Error).message})`, { path, cause: err })
+    throw new PreviewError(
+      'E_CORRUPT_IMAGE',
+      `${path} could not be read as a RAW file (${(err as Error).message})`,
+      { path, cause: err },
+    )
   }
   const errors = (tags.errors as string[] | undefined) ?? []
   if (errors.length > 0) {
-    throw new PreviewError('E_CORRUPT_IMAGE', `${path} is not a readable RAW file (ExifTool: ${errors.join('; ')}); copy it again from the card or a backup`, { path })
+    throw new PreviewError(
+      'E_CORRUPT_IMAGE',
+      `${path} is not a readable RAW file (ExifTool: ${errors.join('; ')}); copy it again from the card or a backup`,
+      { path },
+    )
   }
   // A file named .CR3 that ExifTool reads as text (or anything but an image) is no RAW file at all.
   const mime = typeof tags.MIMEType === 'string' ? tags.MIMEType : ''
   if (!mime.startsWith('image/')) {
-    throw new PreviewError('E_CORRUPT_IMAGE', `${path} is not a RAW file (ExifTool reads it as ${String(tags.FileType ?? 'an unknown format')}${mime ? `, ${mime}` : ''}); copy it again from the card or a backup`, { path })
+    throw new PreviewError(
+      'E_CORRUPT_IMAGE',
+      `${path} is not a RAW file (ExifTool reads it as ${String(tags.FileType ?? 'an unknown format')}${mime ? `, ${mime}` : ''}); copy it again from the card or a backup`,
+      { path },
+    )
   }
   const images: EmbeddedImage[] = []
   for (const tag of IMAGE_TAGS) {
@@ -96,15 +117,25 @@ export async function rawContents(et: ExifTool, path: string): Promise<RawConten
     if (length === undefined || length < MIN_JPEG_BYTES) continue
     const [startTag, lengthTag] = OFFSET_TAGS[tag]
     const start = Number(tags[startTag])
-    const range = Number.isSafeInteger(start) && start >= 0 && Number(tags[lengthTag]) === length ? { start, length } : undefined
+    const range =
+      Number.isSafeInteger(start) && start >= 0 && Number(tags[lengthTag]) === length
+        ? { start, length }
+        : undefined
     images.push({ tag, length, jpeg: () => embeddedJpeg(et, path, tag, range) })
   }
   images.sort((a, b) => b.length - a.length)
   if (images.length === 0) {
-    throw new PreviewError('E_NO_PREVIEW', `${path} has no usable embedded preview (the camera wrote none, or only a placeholder); open it in a RAW converter and export a JPEG to preview it`, { path })
+    throw new PreviewError(
+      'E_NO_PREVIEW',
+      `${path} has no usable embedded preview (the camera wrote none, or only a placeholder); open it in a RAW converter and export a JPEG to preview it`,
+      { path },
+    )
   }
   const orientation = Number(tags.Orientation)
-  return { orientation: Number.isInteger(orientation) && orientation >= 1 && orientation <= 8 ? orientation : 1, images }
+  return {
+    orientation: Number.isInteger(orientation) && orientation >= 1 && orientation <= 8 ? orientation : 1,
+    images,
+  }
 }
 
 /** The size ExifTool gives a binary tag it was not asked to extract: `(Binary data 309540 bytes, use -b option to extract)`. */
@@ -117,13 +148,23 @@ function binaryLength(value: unknown): number | undefined {
  * The bytes of one embedded image: read from its byte range when that holds a whole JPEG
  * (starts with SOI, ends with EOI), else extracted by ExifTool (`-b`).
  */
-async function embeddedJpeg(et: ExifTool, path: string, tag: string, range: { start: number; length: number } | undefined): Promise<Buffer> {
+async function embeddedJpeg(
+  et: ExifTool,
+  path: string,
+  tag: string,
+  range: { start: number; length: number } | undefined,
+): Promise<Buffer> {
   if (range) {
     const handle = await open(path, 'r')
     try {
       const bytes = Buffer.alloc(range.length)
       const { bytesRead } = await handle.read(bytes, 0, range.length, range.start)
-      const whole = bytesRead === range.length && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[range.length - 2] === 0xff && bytes[range.length - 1] === 0xd9
+      const whole =
+        bytesRead === range.length &&
+        bytes[0] === 0xff &&
+        bytes[1] === 0xd8 &&
+        bytes[range.length - 2] === 0xff &&
+        bytes[range.length - 1] === 0xd9
       if (whole) return bytes
     } finally {
       await handle.close()
@@ -131,14 +172,18 @@ async function embeddedJpeg(et: ExifTool, path: string, tag: string, range: { st
   }
   const tags = (await et.readRaw(path, { readArgs: ['-b', `-${tag}`] })) as Record<string, unknown>
   const value = tags[tag]
-  if (typeof value !== 'string' || !value.startsWith('base64:')) throw new PreviewError('E_NO_PREVIEW', `${path}: ExifTool could not extract its ${tag}`, { path })
+  if (typeof value !== 'string' || !value.startsWith('base64:'))
+    throw new PreviewError('E_NO_PREVIEW', `${path}: ExifTool could not extract its ${tag}`, { path })
   return Buffer.from(value.slice('base64:'.length), 'base64')
 }
 
 /** Artist/Creator and Copyright/Rights of a file, for `keep: ['copyright']`. */
 export async function readOwnerTags(et: ExifTool, path: string): Promise<KeptTags> {
-  const tags = (await et.readRaw(path, { readArgs: ['-Artist', '-Creator', '-Copyright', '-Rights'] })) as Record<string, unknown>
-  const text = (v: unknown) => (Array.isArray(v) ? v.join(', ') : typeof v === 'string' || typeof v === 'number' ? String(v) : '').trim()
+  const tags = (await et.readRaw(path, {
+    readArgs: ['-Artist', '-Creator', '-Copyright', '-Rights'],
+  })) as Record<string, unknown>
+  const text = (v: unknown) =>
+    (Array.isArray(v) ? v.join(', ') : typeof v === 'string' || typeof v === 'number' ? String(v) : '').trim()
   const kept: KeptTags = {}
   const artist = text(tags.Artist) || text(tags.Creator)
   const copyright = text(tags.Copyright) || text(tags.Rights)

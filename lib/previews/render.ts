@@ -48,9 +48,20 @@ export type RenderInput = { file: string } | { jpeg: Buffer; orientation: number
  * Renders `input` into a marked preview and thumbnail, or throws a {@link PreviewError}
  * (`E_CORRUPT_IMAGE`, `E_UNSUPPORTED_FORMAT`, `E_IMAGE_TOO_LARGE`) naming `path`.
  */
-export async function render(input: RenderInput, settings: RenderSettings, path: string, kept?: KeptTags): Promise<Rendered> {
+export async function render(
+  input: RenderInput,
+  settings: RenderSettings,
+  path: string,
+  kept?: KeptTags,
+): Promise<Rendered> {
   const source = 'file' in input ? input.file : input.jpeg
-  const open = () => vips()(source, { limitInputPixels: false, failOn: 'warning', sequentialRead: true, autoOrient: 'file' in input })
+  const open = () =>
+    vips()(source, {
+      limitInputPixels: false,
+      failOn: 'warning',
+      sequentialRead: true,
+      autoOrient: 'file' in input,
+    })
   let pixels: { data: Buffer; info: sharp.OutputInfo }
   try {
     const meta = await open().metadata()
@@ -66,7 +77,12 @@ export async function render(input: RenderInput, settings: RenderSettings, path:
     if ('jpeg' in input) img = orient(img, input.orientation)
     pixels = await img
       .flatten({ background: '#ffffff' })
-      .resize({ width: settings.longEdge, height: settings.longEdge, fit: 'inside', withoutEnlargement: true })
+      .resize({
+        width: settings.longEdge,
+        height: settings.longEdge,
+        fit: 'inside',
+        withoutEnlargement: true,
+      })
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true })
@@ -83,14 +99,28 @@ export async function render(input: RenderInput, settings: RenderSettings, path:
   const encode = (img: sharp.Sharp) => {
     let out = img
     if (kept && (kept.artist || kept.copyright)) {
-      out = out.withExif({ IFD0: { ...(kept.artist ? { Artist: kept.artist } : {}), ...(kept.copyright ? { Copyright: kept.copyright } : {}) } })
+      out = out.withExif({
+        IFD0: {
+          ...(kept.artist ? { Artist: kept.artist } : {}),
+          ...(kept.copyright ? { Copyright: kept.copyright } : {}),
+        },
+      })
     }
-    return out.jpeg({ quality: settings.quality, chromaSubsampling: '4:2:0' }).toBuffer({ resolveWithObject: true })
+    return out
+      .jpeg({ quality: settings.quality, chromaSubsampling: '4:2:0' })
+      .toBuffer({ resolveWithObject: true })
   }
   const icc = await srgbProfileSegment()
   const [preview, thumbnail] = await Promise.all([
     encode(base.clone()),
-    encode(base.clone().resize({ width: settings.thumbnailEdge, height: settings.thumbnailEdge, fit: 'inside', withoutEnlargement: true })),
+    encode(
+      base.clone().resize({
+        width: settings.thumbnailEdge,
+        height: settings.thumbnailEdge,
+        fit: 'inside',
+        withoutEnlargement: true,
+      }),
+    ),
   ])
   return {
     preview: withPreviewMark(preview.data, icc),
@@ -131,12 +161,32 @@ export function orient(img: sharp.Sharp, orientation: number): sharp.Sharp {
 function imageError(err: unknown, path: string): PreviewError {
   if (err instanceof PreviewError) return err
   // libvips stacks its log lines before the reason; the last line is the one that says why.
-  const message = String((err as Error)?.message ?? err).split('\n').filter((l) => l.trim() !== '').pop() ?? 'unknown error'
-  if (/compression format has not been built in|not built with|unsupported codec|No decoding plugin|heif: .*(unsupported|not supported)/i.test(message)) {
-    return new PreviewError('E_UNSUPPORTED_FORMAT', `${path} uses an image coding this machine's image library (libvips in sharp) cannot decode (${message}); export it as JPEG or TIFF first`, { path, cause: err })
+  const message =
+    String((err as Error)?.message ?? err)
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .pop() ?? 'unknown error'
+  if (
+    /compression format has not been built in|not built with|unsupported codec|No decoding plugin|heif: .*(unsupported|not supported)/i.test(
+      message,
+    )
+  ) {
+    return new PreviewError(
+      'E_UNSUPPORTED_FORMAT',
+      `${path} uses an image coding this machine's image library (libvips in sharp) cannot decode (${message}); export it as JPEG or TIFF first`,
+      { path, cause: err },
+    )
   }
   if (/pixel limit/i.test(message)) {
-    return new PreviewError('E_IMAGE_TOO_LARGE', `${path} is over the pixel limit (${message}); raise maxPixels if you trust the file`, { path, cause: err })
+    return new PreviewError(
+      'E_IMAGE_TOO_LARGE',
+      `${path} is over the pixel limit (${message}); raise maxPixels if you trust the file`,
+      { path, cause: err },
+    )
   }
-  return new PreviewError('E_CORRUPT_IMAGE', `${path} could not be decoded as an image (${message}); the file may be truncated or damaged — copy it again from the card or a backup`, { path, cause: err })
+  return new PreviewError(
+    'E_CORRUPT_IMAGE',
+    `${path} could not be decoded as an image (${message}); the file may be truncated or damaged — copy it again from the card or a backup`,
+    { path, cause: err },
+  )
 }

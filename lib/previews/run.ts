@@ -11,7 +11,14 @@ import { availableParallelism } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { realpath, stat } from 'node:fs/promises'
 
-import { AbortError, FileSystemError, InvalidArgumentError, PreviewError, ShutterproofError, type ErrorCode } from '../errors'
+import {
+  AbortError,
+  FileSystemError,
+  InvalidArgumentError,
+  PreviewError,
+  ShutterproofError,
+  type ErrorCode,
+} from '../errors'
 import { CallbackGuard } from '../callbacks'
 import { tempNameFor } from '../fs/durable'
 import { toFsError } from '../fs/errors'
@@ -52,7 +59,10 @@ const PROGRESS_INTERVAL_MS = 50
  * for (const item of r.items) if (item.status === 'failed') console.warn(item.source, item.error!.code)
  * ```
  */
-export async function makePreviews(session: string, options: MakePreviewsOptions = {}): Promise<PreviewsReport> {
+export async function makePreviews(
+  session: string,
+  options: MakePreviewsOptions = {},
+): Promise<PreviewsReport> {
   const started = performance.now()
   // The abort contract and the one callback guard (lib/callbacks.ts): a throwing onProgress
   // stops the run like an abort and it rejects with E_CALLBACK.
@@ -69,19 +79,25 @@ export async function makePreviews(session: string, options: MakePreviewsOptions
   const watermark = await resolveWatermark(options.watermark)
   if (watermark) settings.watermark = watermark
   const keep = [...new Set(options.keep ?? [])]
-  for (const k of keep) if (k !== 'copyright') throw new InvalidArgumentError(`keep may only hold 'copyright', not ${JSON.stringify(k)}`)
+  for (const k of keep)
+    if (k !== 'copyright')
+      throw new InvalidArgumentError(`keep may only hold 'copyright', not ${JSON.stringify(k)}`)
   const concurrency = whole(options.concurrency, availableParallelism(), 1, 64, 'concurrency')
 
   let root: string
   try {
     root = await realpath(session)
-    if (!(await stat(root)).isDirectory()) throw new InvalidArgumentError(`${session} is not a folder; give the session folder`)
+    if (!(await stat(root)).isDirectory())
+      throw new InvalidArgumentError(`${session} is not a folder; give the session folder`)
   } catch (err) {
     throw toFsError(err, session, 'open the session folder')
   }
   const folder = resolve(root, options.into ?? PREVIEWS_FOLDER)
   // Previews mixed in among the photos would be read as photos by the next run.
-  if (folder === root) throw new InvalidArgumentError(`into must not be the session folder ${root} itself; give previews a folder of their own (the default is ${PREVIEWS_FOLDER})`)
+  if (folder === root)
+    throw new InvalidArgumentError(
+      `into must not be the session folder ${root} itself; give previews a folder of their own (the default is ${PREVIEWS_FOLDER})`,
+    )
   const key = settingsKey(settings, keep)
   const found = options.files ? await namedSources(root, options.files) : await walkSources(root, folder)
   const state = await readState(folder)
@@ -101,13 +117,27 @@ export async function makePreviews(session: string, options: MakePreviewsOptions
     const base: PreviewItem = { source: src.rel, status: 'made', kind: what.kind }
     if (await isUpToDate(state[src.rel], src, key, paths)) {
       const e = state[src.rel]!
-      return { ...base, status: 'up-to-date', ...paths, width: e.preview.width, height: e.preview.height, ...(e.embedded ? { embedded: e.embedded } : {}) }
+      return {
+        ...base,
+        status: 'up-to-date',
+        ...paths,
+        width: e.preview.width,
+        height: e.preview.height,
+        ...(e.embedded ? { embedded: e.embedded } : {}),
+      }
     }
     try {
-      if (src.size === 0) throw new PreviewError('E_CORRUPT_IMAGE', `${src.abs} is empty (0 bytes); copy it again from the card or a backup`, { path: src.abs })
+      if (src.size === 0)
+        throw new PreviewError(
+          'E_CORRUPT_IMAGE',
+          `${src.abs} is empty (0 bytes); copy it again from the card or a backup`,
+          { path: src.abs },
+        )
       const kept = keep.includes('copyright') ? await readOwnerTags(pool.tool, src.abs) : undefined
       const made: { rendered: Rendered; embedded?: string } =
-        what.kind === 'raw' ? await fromRaw(pool, src.abs, settings, kept) : { rendered: await render({ file: src.abs }, settings, src.abs, kept) }
+        what.kind === 'raw'
+          ? await fromRaw(pool, src.abs, settings, kept)
+          : { rendered: await render({ file: src.abs }, settings, src.abs, kept) }
       // Aborted while this picture was under way: it is not written (nothing half-done remains).
       if (signal.aborted) throw new AbortError()
       await writeOutputs(made.rendered, paths, folder === resolve(root, PREVIEWS_FOLDER))
@@ -116,12 +146,26 @@ export async function makePreviews(session: string, options: MakePreviewsOptions
         mtimeMs: src.mtimeMs,
         settings: key,
         kind: what.kind,
-        preview: { size: made.rendered.preview.length, width: made.rendered.width, height: made.rendered.height },
-        thumbnail: { size: made.rendered.thumbnail.length, width: made.rendered.thumbnailWidth, height: made.rendered.thumbnailHeight },
+        preview: {
+          size: made.rendered.preview.length,
+          width: made.rendered.width,
+          height: made.rendered.height,
+        },
+        thumbnail: {
+          size: made.rendered.thumbnail.length,
+          width: made.rendered.thumbnailWidth,
+          height: made.rendered.thumbnailHeight,
+        },
         ...(made.embedded ? { embedded: made.embedded } : {}),
       }
       updates[src.rel] = entry
-      return { ...base, ...paths, width: made.rendered.width, height: made.rendered.height, ...(made.embedded ? { embedded: made.embedded } : {}) }
+      return {
+        ...base,
+        ...paths,
+        width: made.rendered.width,
+        height: made.rendered.height,
+        ...(made.embedded ? { embedded: made.embedded } : {}),
+      }
     } catch (err) {
       if (err instanceof AbortError) throw err
       return { ...failed(src.rel, err), kind: what.kind }
@@ -142,7 +186,15 @@ export async function makePreviews(session: string, options: MakePreviewsOptions
   }
   const report = (): PreviewsReport => {
     items.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0))
-    return reportOf(items, { root, folder, settings, watermark: watermark !== undefined, keep, concurrency, started })
+    return reportOf(items, {
+      root,
+      folder,
+      settings,
+      watermark: watermark !== undefined,
+      keep,
+      concurrency,
+      started,
+    })
   }
   try {
     await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, found.length)) }, worker))
@@ -163,7 +215,15 @@ export async function makePreviews(session: string, options: MakePreviewsOptions
 /** The report of a run from its items (sorted). */
 function reportOf(
   items: PreviewItem[],
-  run: { root: string; folder: string; settings: RenderSettings; watermark: boolean; keep: string[]; concurrency: number; started: number },
+  run: {
+    root: string
+    folder: string
+    settings: RenderSettings
+    watermark: boolean
+    keep: string[]
+    concurrency: number
+    started: number
+  },
 ): PreviewsReport {
   const { root, folder, settings, watermark, keep, concurrency, started } = run
   const count = (s: PreviewItem['status']) => items.filter((i) => i.status === s).length
@@ -171,7 +231,14 @@ function reportOf(
     status: count('failed') > 0 ? 'completed-with-errors' : 'completed',
     session: root,
     folder,
-    settings: { longEdge: settings.longEdge, thumbnailEdge: settings.thumbnailEdge, quality: settings.quality, watermark, keep, concurrency },
+    settings: {
+      longEdge: settings.longEdge,
+      thumbnailEdge: settings.thumbnailEdge,
+      quality: settings.quality,
+      watermark,
+      keep,
+      concurrency,
+    },
     made: count('made'),
     upToDate: count('up-to-date'),
     skipped: count('skipped'),
@@ -182,18 +249,33 @@ function reportOf(
 }
 
 /** A RAW file's largest embedded JPEG that decodes, turned upright by the RAW's orientation. */
-async function fromRaw(pool: ExifToolPool, path: string, settings: RenderSettings, kept: KeptTags | undefined): Promise<{ rendered: Rendered; embedded: string }> {
+async function fromRaw(
+  pool: ExifToolPool,
+  path: string,
+  settings: RenderSettings,
+  kept: KeptTags | undefined,
+): Promise<{ rendered: Rendered; embedded: string }> {
   const contents = await rawContents(pool.tool, path)
   const problems: string[] = []
   for (const image of contents.images) {
     try {
-      return { rendered: await render({ jpeg: await image.jpeg(), orientation: contents.orientation }, settings, `${path} (${image.tag})`, kept), embedded: image.tag }
+      return {
+        rendered: await render(
+          { jpeg: await image.jpeg(), orientation: contents.orientation },
+          settings,
+          `${path} (${image.tag})`,
+          kept,
+        ),
+        embedded: image.tag,
+      }
     } catch (err) {
       if (err instanceof PreviewError && err.code === 'E_IMAGE_TOO_LARGE') throw err
       problems.push(`${image.tag}: ${(err as Error).message}`)
     }
   }
-  throw new PreviewError('E_NO_PREVIEW', `${path} has no usable embedded preview: ${problems.join('; ')}`, { path })
+  throw new PreviewError('E_NO_PREVIEW', `${path} has no usable embedded preview: ${problems.join('; ')}`, {
+    path,
+  })
 }
 
 /**
@@ -202,20 +284,31 @@ async function fromRaw(pool: ExifToolPool, path: string, settings: RenderSetting
  * a preview Shutterproof made (an original, when `into` points among the photos) is never
  * replaced: `E_EXISTS`.
  */
-async function writeOutputs(rendered: Rendered, paths: { preview: string; thumbnail: string }, ownFolder: boolean): Promise<void> {
+async function writeOutputs(
+  rendered: Rendered,
+  paths: { preview: string; thumbnail: string },
+  ownFolder: boolean,
+): Promise<void> {
   await mkdir(dirname(paths.preview), { recursive: true })
   const outputs = [
     { final: paths.thumbnail, bytes: rendered.thumbnail },
     { final: paths.preview, bytes: rendered.preview },
   ]
   // Shutterproof's own folder holds nothing else: a damaged preview there is simply remade.
-  const replace = ownFolder ? outputs.map(() => true) : await Promise.all(outputs.map((o) => ownPreviewAt(o.final)))
+  const replace = ownFolder
+    ? outputs.map(() => true)
+    : await Promise.all(outputs.map((o) => ownPreviewAt(o.final)))
   const temps = outputs.map((o) => tempNameFor(o.final))
   try {
     for (const [i, o] of outputs.entries()) await writeFile(temps[i]!, o.bytes, { flag: 'wx' })
     for (const [i, o] of outputs.entries()) {
       if (replace[i]) await rename(temps[i]!, o.final)
-      else await placeNoOverwrite(temps[i]!, o.final, 'it is not a preview Shutterproof made, so it is left alone; give previews a folder of their own (the default .shutterproof/previews)')
+      else
+        await placeNoOverwrite(
+          temps[i]!,
+          o.final,
+          'it is not a preview Shutterproof made, so it is left alone; give previews a folder of their own (the default .shutterproof/previews)',
+        )
     }
   } catch (err) {
     await Promise.all(temps.map((t) => rm(t, { force: true })))
@@ -239,7 +332,11 @@ async function ownPreviewAt(path: string): Promise<boolean> {
   } finally {
     await handle?.close()
   }
-  throw new FileSystemError('E_EXISTS', `${path} already exists and is not a preview Shutterproof made, so it is never overwritten; give previews a folder of their own (the default .shutterproof/previews)`, { path })
+  throw new FileSystemError(
+    'E_EXISTS',
+    `${path} already exists and is not a preview Shutterproof made, so it is never overwritten; give previews a folder of their own (the default .shutterproof/previews)`,
+    { path },
+  )
 }
 
 function failed(source: string, err: unknown): PreviewItem {
@@ -258,13 +355,23 @@ function unsupported(src: SourceFile): PreviewError {
 
 /** The settings that decide whether an existing preview is up to date. */
 function settingsKey(s: RenderSettings, keep: string[]): string {
-  const text = JSON.stringify({ v: 1, longEdge: s.longEdge, thumbnailEdge: s.thumbnailEdge, quality: s.quality, watermark: s.watermark?.key ?? null, keep: [...keep].sort() })
+  const text = JSON.stringify({
+    v: 1,
+    longEdge: s.longEdge,
+    thumbnailEdge: s.thumbnailEdge,
+    quality: s.quality,
+    watermark: s.watermark?.key ?? null,
+    keep: [...keep].sort(),
+  })
   return createHash('sha256').update(text).digest('hex').slice(0, 32)
 }
 
 function whole(value: number | undefined, fallback: number, min: number, max: number, name: string): number {
   if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}, not ${String(value)}`)
+  if (!Number.isSafeInteger(value) || value < min || value > max)
+    throw new InvalidArgumentError(
+      `${name} must be a whole number from ${min} to ${max}, not ${String(value)}`,
+    )
   return value
 }
 
@@ -273,7 +380,10 @@ function whole(value: number | undefined, fallback: number, min: number, max: nu
  * `write`: previews being made; bytes and files of the sources done): throttled, never
  * backwards, a final event with everything done right before the promise resolves.
  */
-function progressEmitter(onProgress: ((p: PreviewProgress) => void) | undefined, found: ReadonlyArray<SourceFile | MissingSource>) {
+function progressEmitter(
+  onProgress: ((p: PreviewProgress) => void) | undefined,
+  found: ReadonlyArray<SourceFile | MissingSource>,
+) {
   const filesTotal = found.length
   const bytesTotal = found.reduce((n, f) => n + ('size' in f ? f.size : 0), 0)
   let files = 0

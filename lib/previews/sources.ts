@@ -49,7 +49,13 @@ export async function walkSources(session: string, exclude: string): Promise<Sou
         if (LEFT_OUT.has(name) || name.startsWith('.') || abs === exclude) continue
         await walk(abs, r)
       } else {
-        out.push({ rel: r, abs, size: st.size, mtimeMs: st.mtimeMs, ...(st.isFile() ? {} : { notAFile: true }) })
+        out.push({
+          rel: r,
+          abs,
+          size: st.size,
+          mtimeMs: st.mtimeMs,
+          ...(st.isFile() ? {} : { notAFile: true }),
+        })
       }
     }
   }
@@ -58,10 +64,14 @@ export async function walkSources(session: string, exclude: string): Promise<Sou
 }
 
 /** The named files, each relative to the session or absolute inside it. */
-export async function namedSources(session: string, files: readonly string[]): Promise<Array<SourceFile | MissingSource>> {
+export async function namedSources(
+  session: string,
+  files: readonly string[],
+): Promise<Array<SourceFile | MissingSource>> {
   const out: Array<SourceFile | MissingSource> = []
   for (const given of files) {
-    if (typeof given !== 'string' || given === '') throw new InvalidArgumentError('makePreviews files must be non-empty paths')
+    if (typeof given !== 'string' || given === '')
+      throw new InvalidArgumentError('makePreviews files must be non-empty paths')
     const abs = isAbsolute(given) ? given : resolve(session, given)
     let real: string
     try {
@@ -72,10 +82,18 @@ export async function namedSources(session: string, files: readonly string[]): P
     }
     const rel = relative(session, real)
     if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-      throw new InvalidArgumentError(`${given} is not inside the session folder ${session}; previews are made of the session's own files`)
+      throw new InvalidArgumentError(
+        `${given} is not inside the session folder ${session}; previews are made of the session's own files`,
+      )
     }
     const st = await lstat(real)
-    out.push({ rel: rel.split(sep).join('/'), abs: real, size: st.size, mtimeMs: st.mtimeMs, ...(st.isFile() ? {} : { notAFile: true }) })
+    out.push({
+      rel: rel.split(sep).join('/'),
+      abs: real,
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      ...(st.isFile() ? {} : { notAFile: true }),
+    })
   }
   return out
 }

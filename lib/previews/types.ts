@@ -92,7 +92,14 @@ export interface PreviewsReport {
   /** The previews folder. */
   folder: string
   /** What the previews were made with; `concurrency` is how many pictures were worked on at once. */
-  settings: { longEdge: number; thumbnailEdge: number; quality: number; watermark: boolean; keep: string[]; concurrency: number }
+  settings: {
+    longEdge: number
+    thumbnailEdge: number
+    quality: number
+    watermark: boolean
+    keep: string[]
+    concurrency: number
+  }
   made: number
   upToDate: number
   skipped: number

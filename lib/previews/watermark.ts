@@ -41,49 +41,84 @@ export interface ResolvedWatermark {
   key: string
 }
 
-const POSITIONS: readonly WatermarkPosition[] = ['center', 'top-left', 'top-right', 'bottom-left', 'bottom-right', 'tile']
+const POSITIONS: readonly WatermarkPosition[] = [
+  'center',
+  'top-left',
+  'top-right',
+  'bottom-left',
+  'bottom-right',
+  'tile',
+]
 
 /** Checks the options and loads the image, once per run. */
-export async function resolveWatermark(options: WatermarkOptions | undefined): Promise<ResolvedWatermark | undefined> {
+export async function resolveWatermark(
+  options: WatermarkOptions | undefined,
+): Promise<ResolvedWatermark | undefined> {
   if (options === undefined) return undefined
   const { text, imageFile } = options
-  if ((text === undefined) === (imageFile === undefined)) throw new InvalidArgumentError('A watermark needs exactly one of text or imageFile')
+  if ((text === undefined) === (imageFile === undefined))
+    throw new InvalidArgumentError('A watermark needs exactly one of text or imageFile')
   if (text !== undefined && (typeof text !== 'string' || text.trim() === '' || text.length > 200)) {
     throw new InvalidArgumentError('watermark.text must be 1 to 200 characters')
   }
   const opacity = options.opacity ?? 0.4
-  if (typeof opacity !== 'number' || !(opacity >= 0 && opacity <= 1)) throw new InvalidArgumentError(`watermark.opacity must be between 0 and 1, not ${String(opacity)}`)
+  if (typeof opacity !== 'number' || !(opacity >= 0 && opacity <= 1))
+    throw new InvalidArgumentError(`watermark.opacity must be between 0 and 1, not ${String(opacity)}`)
   const position = options.position ?? 'bottom-right'
-  if (!POSITIONS.includes(position)) throw new InvalidArgumentError(`watermark.position must be one of ${POSITIONS.join(', ')}, not ${String(position)}`)
+  if (!POSITIONS.includes(position))
+    throw new InvalidArgumentError(
+      `watermark.position must be one of ${POSITIONS.join(', ')}, not ${String(position)}`,
+    )
   const scale = options.scale ?? 0.3
-  if (typeof scale !== 'number' || !(scale >= 0.05 && scale <= 1)) throw new InvalidArgumentError(`watermark.scale must be between 0.05 and 1, not ${String(scale)}`)
+  if (typeof scale !== 'number' || !(scale >= 0.05 && scale <= 1))
+    throw new InvalidArgumentError(`watermark.scale must be between 0.05 and 1, not ${String(scale)}`)
   let image: Buffer | undefined
   if (imageFile !== undefined) {
     try {
       image = await readFile(imageFile)
       await vips()(image).metadata()
     } catch (err) {
-      throw new InvalidArgumentError(`The watermark image ${imageFile} could not be read as an image (${(err as Error).message}); give a PNG or JPEG file`)
+      throw new InvalidArgumentError(
+        `The watermark image ${imageFile} could not be read as an image (${(err as Error).message}); give a PNG or JPEG file`,
+      )
     }
   }
   const what = image ? 'image:' + createHash('sha256').update(image).digest('hex') : 'text:' + text
-  const resolved: ResolvedWatermark = { opacity, position, scale, key: `${what}|${opacity}|${position}|${scale}` }
+  const resolved: ResolvedWatermark = {
+    opacity,
+    position,
+    scale,
+    key: `${what}|${opacity}|${position}|${scale}`,
+  }
   if (text !== undefined) resolved.text = text
   if (image) resolved.image = image
   return resolved
 }
 
 /** The watermark as a composite layer for a picture of `width` × `height`. */
-export async function watermarkLayer(mark: ResolvedWatermark, width: number, height: number): Promise<sharp.OverlayOptions> {
+export async function watermarkLayer(
+  mark: ResolvedWatermark,
+  width: number,
+  height: number,
+): Promise<sharp.OverlayOptions> {
   const markWidth = Math.max(8, Math.min(width, Math.round(width * mark.scale)))
-  const overlay = mark.image ? await imageMark(mark.image, markWidth, height, mark.opacity) : textMark(mark.text!, markWidth, height, mark.opacity)
+  const overlay = mark.image
+    ? await imageMark(mark.image, markWidth, height, mark.opacity)
+    : textMark(mark.text!, markWidth, height, mark.opacity)
   const { width: w, height: h } = await vips()(overlay).metadata()
   if (mark.position === 'tile') return { input: overlay, tile: true, left: 0, top: 0 }
   const margin = Math.round(Math.min(width, height) * 0.03)
   const x = { left: margin, center: Math.round((width - w) / 2), right: width - w - margin }
   const y = { top: margin, center: Math.round((height - h) / 2), bottom: height - h - margin }
-  const [vertical, horizontal] = mark.position === 'center' ? ['center', 'center'] : (mark.position.split('-') as ['top' | 'bottom', 'left' | 'right'])
-  return { input: overlay, left: Math.max(0, x[horizontal as keyof typeof x]), top: Math.max(0, y[vertical as keyof typeof y]) }
+  const [vertical, horizontal] =
+    mark.position === 'center'
+      ? ['center', 'center']
+      : (mark.position.split('-') as ['top' | 'bottom', 'left' | 'right'])
+  return {
+    input: overlay,
+    left: Math.max(0, x[horizontal as keyof typeof x]),
+    top: Math.max(0, y[vertical as keyof typeof y]),
+  }
 }
 
 /** White text with a dark outline, so it reads on light and dark pictures alike. */

@@ -53,9 +53,14 @@ export function summarizeThroughput(samples: readonly ThroughputSample[] | undef
   }
   const bytes = s.at(-1)!.bytes - s[0]!.bytes
   const seconds = s.at(-1)!.t - t0
-  return { points, bytes, seconds, average: seconds > 0 ? bytes / seconds : 0, peak: Math.max(0, ...points.map((p) => p.rate)) }
+  return {
+    points,
+    bytes,
+    seconds,
+    average: seconds > 0 ? bytes / seconds : 0,
+    peak: Math.max(0, ...points.map((p) => p.rate)),
+  }
 }
-
 
 /** A "nice" axis maximum ≥ `v` (1, 2, 2.5, 5 × 10^n). */
 function niceCeil(v: number): number {
@@ -98,7 +103,10 @@ function n(x: number): string {
  * and an area under it. With fewer than two usable
  * samples it says so instead of drawing a line.
  */
-export function throughputChart(samples: readonly ThroughputSample[] | undefined, options: { width?: number; height?: number; maxPoints?: number } = {}): { svg: string; summary: ChartSummary } {
+export function throughputChart(
+  samples: readonly ThroughputSample[] | undefined,
+  options: { width?: number; height?: number; maxPoints?: number } = {},
+): { svg: string; summary: ChartSummary } {
   const width = options.width ?? 720
   const height = options.height ?? 200
   const summary = summarizeThroughput(samples)
@@ -133,12 +141,16 @@ export function throughputChart(samples: readonly ThroughputSample[] | undefined
   for (let i = 0; i <= 4; i++) {
     const r = (yMax * i) / 4
     grid.push(`<line x1="${left}" x2="${left + pw}" y1="${n(y(r))}" y2="${n(y(r))}" stroke="#e3e3e3"/>`)
-    grid.push(`<text x="${left - 6}" y="${n(y(r) + 4)}" text-anchor="end" fill="#555">${formatRate(r)}</text>`)
+    grid.push(
+      `<text x="${left - 6}" y="${n(y(r) + 4)}" text-anchor="end" fill="#555">${formatRate(r)}</text>`,
+    )
   }
   const ticks = 5
   for (let i = 0; i <= ticks; i++) {
     const t = (tMax * i) / ticks
-    grid.push(`<text x="${n(x(t))}" y="${height - bottom + 16}" text-anchor="middle" fill="#555">${t < 10 ? t.toFixed(1) : t.toFixed(0)} s</text>`)
+    grid.push(
+      `<text x="${n(x(t))}" y="${height - bottom + 16}" text-anchor="middle" fill="#555">${t < 10 ? t.toFixed(1) : t.toFixed(0)} s</text>`,
+    )
   }
   const avgY = n(y(summary.average))
   const svg =

@@ -96,7 +96,12 @@ function shortHash(hex: string | undefined): string {
 }
 
 /** Statuses that leave the file under its final name at that destination. */
-const PRESENT: ReadonlySet<string> = new Set(['verified', 'copied', 'skipped-identical', 'previously-verified'])
+const PRESENT: ReadonlySet<string> = new Set([
+  'verified',
+  'copied',
+  'skipped-identical',
+  'previously-verified',
+])
 
 /** One file at one destination, as the report shows it. */
 interface Cell {
@@ -154,7 +159,8 @@ function cellHtml(c: Cell): string {
   const label = c.status === 'ok' ? 'ok' : c.status === 'aborted' ? 'not copied (cancelled)' : c.status
   let html = `<span class="mark ${mark}">${e(label)}</span>`
   if (c.method) html += ` <span class="m" title="${e(methodText(c.method))}">${e(c.method)}</span>`
-  if (c.error) html += `<div class="err" title="${e(c.error.message)}">${e(c.error.code)}: ${e(clip(c.error.message, 90))}</div>`
+  if (c.error)
+    html += `<div class="err" title="${e(c.error.message)}">${e(c.error.code)}: ${e(clip(c.error.message, 90))}</div>`
   if (c.note) html += `<div class="m">${e(c.note)}</div>`
   return html
 }
@@ -162,7 +168,12 @@ function cellHtml(c: Cell): string {
 /** The destinations of a record: its run summary, or (older records) itself alone. */
 function destinationsOf(r: SessionRecord): { list: RecordDestination[]; own: number } {
   if (Array.isArray(r.destinations) && r.destinations.length > 0) {
-    const own = Number.isInteger(r.destinationIndex) && r.destinationIndex! >= 0 && r.destinationIndex! < r.destinations.length ? r.destinationIndex! : 0
+    const own =
+      Number.isInteger(r.destinationIndex) &&
+      r.destinationIndex! >= 0 &&
+      r.destinationIndex! < r.destinations.length
+        ? r.destinationIndex!
+        : 0
     return { list: r.destinations, own }
   }
   const c = (s: RecordStatus) => r.files.filter((f) => f.status === s).length
@@ -218,19 +229,35 @@ export interface RenderOffloadReportOptions {
  * @throws {@link InvalidArgumentError} when `report` is not a session record
  */
 export function renderOffloadReport(report: SessionRecord, options: RenderOffloadReportOptions = {}): string {
-  if (!report || typeof report !== 'object' || report.format !== 'shutterproof-session-record/1' || !Array.isArray(report.files)) {
-    throw new InvalidArgumentError('renderOffloadReport needs a session record (the JSON report of an ingest, format shutterproof-session-record/1)')
+  if (
+    !report ||
+    typeof report !== 'object' ||
+    report.format !== 'shutterproof-session-record/1' ||
+    !Array.isArray(report.files)
+  ) {
+    throw new InvalidArgumentError(
+      'renderOffloadReport needs a session record (the JSON report of an ingest, format shutterproof-session-record/1)',
+    )
   }
   const { list: dests, own } = destinationsOf(report)
   // Per destination: a path → cell lookup.
   const lookups: Array<(f: RecordFile) => Cell> = dests.map((d, i) => {
-    if (i === own) return (f) => ({ status: f.status, method: f.method, ...(f.error ? { error: f.error } : {}) })
-    const sib = options.siblings?.find((s) => s !== report && s.root === d.sessionRoot && s.createdAt === report.createdAt && Array.isArray(s.files))
+    if (i === own)
+      return (f) => ({ status: f.status, method: f.method, ...(f.error ? { error: f.error } : {}) })
+    const sib = options.siblings?.find(
+      (s) =>
+        s !== report &&
+        s.root === d.sessionRoot &&
+        s.createdAt === report.createdAt &&
+        Array.isArray(s.files),
+    )
     if (sib) {
       const byPath = new Map(sib.files.map((f) => [f.path, f]))
       return (f) => {
         const x = byPath.get(f.path)
-        return x ? { status: x.status, method: x.method, ...(x.error ? { error: x.error } : {}) } : { status: 'unknown', note: 'not in that destination\u2019s report' }
+        return x
+          ? { status: x.status, method: x.method, ...(x.error ? { error: x.error } : {}) }
+          : { status: 'unknown', note: 'not in that destination\u2019s report' }
       }
     }
     const problems = new Map((d.problems ?? []).map((p) => [p.path, p]))
@@ -253,10 +280,21 @@ export function renderOffloadReport(report: SessionRecord, options: RenderOffloa
   const failedFiles = rows.filter((r) => r.sev === 0).length
   const warnFiles = rows.filter((r) => r.sev === 1).length
 
-  const destOrder = dests.map((d, i) => ({ d, i, sev: destSeverity(d) })).sort((a, b) => a.sev - b.sev || a.i - b.i)
+  const destOrder = dests
+    .map((d, i) => ({ d, i, sev: destSeverity(d) }))
+    .sort((a, b) => a.sev - b.sev || a.i - b.i)
   const failedDests = destOrder.filter((x) => x.sev === 0).length
   const cancelled = report.status === 'aborted'
-  const doneEverywhere = rows.filter((r) => r.cells.every((c) => c.status === 'ok' || ((c.status === 'verified' || c.status === 'skipped-identical' || c.status === 'previously-verified') && severity(c) === 2))).length
+  const doneEverywhere = rows.filter((r) =>
+    r.cells.every(
+      (c) =>
+        c.status === 'ok' ||
+        ((c.status === 'verified' ||
+          c.status === 'skipped-identical' ||
+          c.status === 'previously-verified') &&
+          severity(c) === 2),
+    ),
+  ).length
 
   const started = report.startedAt ? Date.parse(report.startedAt) : NaN
   const finished = Date.parse(report.createdAt)
@@ -275,32 +313,60 @@ export function renderOffloadReport(report: SessionRecord, options: RenderOffloa
 
   const summaryItems: Array<[string, string]> = [
     ['Session', e(folder)],
-    ['Client / shoot / date', report.session ? `${e(report.session.client)} / ${e(report.session.shoot)} / ${e(report.session.date)}` : '—'],
+    [
+      'Client / shoot / date',
+      report.session
+        ? `${e(report.session.client)} / ${e(report.session.shoot)} / ${e(report.session.date)}`
+        : '—',
+    ],
     ['Source (card)', report.source ? e(report.source) : '—'],
     ['This copy', `${e(report.root)} <span class="m">(destination ${name(own)})</span>`],
     ['This copy\u2019s status', e(report.status)],
     ['Verification', e(report.verifyMode ?? '—')],
-    ['Files', `${count(report.files.length)}${report.skipped?.length ? ` <span class="m">(+${count(report.skipped.length)} skipped entries)</span>` : ''}`],
+    [
+      'Files',
+      `${count(report.files.length)}${report.skipped?.length ? ` <span class="m">(+${count(report.skipped.length)} skipped entries)</span>` : ''}`,
+    ],
     ['Card size', bytes(totalBytes)],
     ['Read from the card', bytes(report.bytes)],
     ['Started', report.startedAt ? e(report.startedAt) : '—'],
     ['Finished', e(report.createdAt)],
     ['Duration', Number.isFinite(seconds) ? duration(seconds) : '—'],
-    ['Average (whole run)', Number.isFinite(seconds) && seconds > 0 && report.bytes !== undefined ? formatRate(report.bytes / seconds) : '—'],
-    ['Copy average / peak', summary.points.length ? `${formatRate(summary.average)} / ${formatRate(summary.peak)}` : '—'],
+    [
+      'Average (whole run)',
+      Number.isFinite(seconds) && seconds > 0 && report.bytes !== undefined
+        ? formatRate(report.bytes / seconds)
+        : '—',
+    ],
+    [
+      'Copy average / peak',
+      summary.points.length ? `${formatRate(summary.average)} / ${formatRate(summary.peak)}` : '—',
+    ],
   ]
 
   const destRows = destOrder
     .map(({ d, i, sev }) => {
-      const mark = sev === 0 ? '<span class="mark fail">FAILED</span>' : sev === 1 ? `<span class="mark warn">${d.status === 'aborted' ? 'CANCELLED' : 'CHECK'}</span>` : '<span class="mark ok">OK</span>'
-      const err = [d.error, d.mhlError].map((x) => (x ? `<div class="err">${e(x.code)}: ${e(x.message)}</div>` : '')).join('')
+      const mark =
+        sev === 0
+          ? '<span class="mark fail">FAILED</span>'
+          : sev === 1
+            ? `<span class="mark warn">${d.status === 'aborted' ? 'CANCELLED' : 'CHECK'}</span>`
+            : '<span class="mark ok">OK</span>'
+      const err = [d.error, d.mhlError]
+        .map((x) => (x ? `<div class="err">${e(x.code)}: ${e(x.message)}</div>` : ''))
+        .join('')
       return `<tr class="${sev === 0 ? 'fail' : 'ok'}" data-destination="${i}"><td>${mark}</td><td class="num">${name(i)}${i === own ? ' <span class="m">(this copy)</span>' : ''}</td><td class="path">${e(d.sessionRoot)}${err}</td><td>${e(d.status)}</td><td class="num">${count(d.verified)}</td><td class="num">${count(d.skippedIdentical)}</td><td class="num">${count(d.previouslyVerified)}</td><td class="num">${count(d.copied)}</td><td class="num">${count(d.failed)}</td><td class="num">${count(d.aborted)}</td><td class="num">${bytes(d.bytesWritten)}</td></tr>`
     })
     .join('\n')
 
   const row = ({ f, cells, sev }: (typeof rows)[number]): string => {
-      const mark = sev === 0 ? '<span class="mark fail">FAILED</span>' : sev === 1 ? `<span class="mark warn">${cells.some((c) => c.status === 'aborted') ? 'NOT COPIED' : 'CHECK'}</span>` : '<span class="mark ok">OK</span>'
-      return `<tr class="${sev === 0 ? 'fail' : sev === 1 ? 'warn' : 'ok'}"><td>${mark}</td><td class="path">${e(f.path)}</td><td class="num" title="${count(f.size)} bytes">${bytes(f.size)}</td><td>${shortHash(f.hashes?.xxh128)}</td><td>${shortHash(f.hashes?.blake3)}</td>${cells.map((c) => `<td>${cellHtml(c)}</td>`).join('')}</tr>`
+    const mark =
+      sev === 0
+        ? '<span class="mark fail">FAILED</span>'
+        : sev === 1
+          ? `<span class="mark warn">${cells.some((c) => c.status === 'aborted') ? 'NOT COPIED' : 'CHECK'}</span>`
+          : '<span class="mark ok">OK</span>'
+    return `<tr class="${sev === 0 ? 'fail' : sev === 1 ? 'warn' : 'ok'}"><td>${mark}</td><td class="path">${e(f.path)}</td><td class="num" title="${count(f.size)} bytes">${bytes(f.size)}</td><td>${shortHash(f.hashes?.xxh128)}</td><td>${shortHash(f.hashes?.blake3)}</td>${cells.map((c) => `<td>${cellHtml(c)}</td>`).join('')}</tr>`
   }
   // Many verified files go into a collapsed section (expanded when printing); failures and files to check stay open.
   const collapse = options.collapseVerifiedAbove ?? 200
@@ -308,18 +374,27 @@ export function renderOffloadReport(report: SessionRecord, options: RenderOffloa
   const openRows = okRows.length > collapse ? rows.filter((r) => r.sev !== 2) : rows
   const head = `<thead><tr><th></th><th>File</th><th class="num">Size</th><th>XXH128</th><th>BLAKE3</th>${dests.map((d, i) => `<th title="${e(d.sessionRoot)}">${name(i)}${i === own ? ' (this copy)' : ''}</th>`).join('')}</tr></thead>`
   const filesHtml =
-    (openRows.length > 0 ? `<table id="files">${head}\n<tbody>\n${openRows.map(row).join('\n')}\n</tbody></table>\n` : '<p id="no-failed-files">No file failed or needs checking.</p>\n') +
+    (openRows.length > 0
+      ? `<table id="files">${head}\n<tbody>\n${openRows.map(row).join('\n')}\n</tbody></table>\n`
+      : '<p id="no-failed-files">No file failed or needs checking.</p>\n') +
     (okRows.length > collapse
       ? `<details id="verified-files"><summary>${count(okRows.length)} file${okRows.length === 1 ? '' : 's'} verified at every destination (show)</summary>\n<table id="files-verified">${head}\n<tbody>\n${okRows.map(row).join('\n')}\n</tbody></table></details>\n`
       : '')
 
   const skipped = report.skipped?.length
     ? `<h2>Not copied from the card (${count(report.skipped.length)})</h2><table id="skipped"><thead><tr><th>Entry</th><th>Why</th></tr></thead><tbody>${report.skipped
-        .map((s) => `<tr><td class="path">${e(s.path)}</td><td>${e(s.reason)}${s.target ? ` → ${e(s.target)} <span class="m">(not followed)</span>` : ''}</td></tr>`)
+        .map(
+          (s) =>
+            `<tr><td class="path">${e(s.path)}</td><td>${e(s.reason)}${s.target ? ` → ${e(s.target)} <span class="m">(not followed)</span>` : ''}</td></tr>`,
+        )
         .join('')}</tbody></table>`
     : ''
 
-  const siblingsNote = dests.some((_, i) => i !== own && !options.siblings?.some((s) => s.root === dests[i]!.sessionRoot && s.createdAt === report.createdAt))
+  const siblingsNote = dests.some(
+    (_, i) =>
+      i !== own &&
+      !options.siblings?.some((s) => s.root === dests[i]!.sessionRoot && s.createdAt === report.createdAt),
+  )
     ? '<p class="legend">“ok” at another destination: not failed there according to this run\u2019s summary; that destination\u2019s own report has the method.</p>'
     : ''
 

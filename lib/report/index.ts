@@ -5,6 +5,11 @@
  */
 export { renderOffloadReport, REPORT_CSP, type RenderOffloadReportOptions } from './html'
 export { escapeHtml } from '../text/html'
-export { writeOffloadReport, writeHtmlBeside, type WriteOffloadReportOptions, type WrittenOffloadReport } from './write'
+export {
+  writeOffloadReport,
+  writeHtmlBeside,
+  type WriteOffloadReportOptions,
+  type WrittenOffloadReport,
+} from './write'
 export { throughputChart, summarizeThroughput, type ChartSummary, type RatePoint } from './chart'
 export { formatRate } from '../text/units'

@@ -12,12 +12,15 @@ import { DATA_FOLDER, nodeError } from '../ingest/plan'
 import type { SessionRecord } from '../ingest/records'
 import { renderOffloadReport } from './html'
 
-
 /**
  * Renders `record` and writes it as `<json name>.html` beside its JSON report; `siblings`
  * are the other destinations' records of the same run. Returns the HTML path.
  */
-export async function writeHtmlBeside(jsonPath: string, record: SessionRecord, siblings: readonly SessionRecord[] = []): Promise<string> {
+export async function writeHtmlBeside(
+  jsonPath: string,
+  record: SessionRecord,
+  siblings: readonly SessionRecord[] = [],
+): Promise<string> {
   const out = jsonPath.replace(/\.json$/, '') + '.html'
   await writeFileDurably(out, renderOffloadReport(record, { siblings, jsonName: basename(jsonPath) }))
   return out
@@ -31,13 +34,26 @@ async function ingestRecords(sessionRoot: string): Promise<Array<{ path: string;
   for (const name of names) {
     try {
       const record = JSON.parse(await readFile(join(dir, name), 'utf8')) as SessionRecord
-      if (record?.format !== 'shutterproof-session-record/1' || record.kind !== 'ingest' || !Array.isArray(record.files)) continue
+      if (
+        record?.format !== 'shutterproof-session-record/1' ||
+        record.kind !== 'ingest' ||
+        !Array.isArray(record.files)
+      )
+        continue
       out.push({ path: join(dir, name), record })
     } catch {
       // Not a report we can read: the newest readable one is rendered.
     }
   }
-  out.sort((a, b) => (a.record.createdAt < b.record.createdAt ? 1 : a.record.createdAt > b.record.createdAt ? -1 : a.path < b.path ? 1 : -1))
+  out.sort((a, b) =>
+    a.record.createdAt < b.record.createdAt
+      ? 1
+      : a.record.createdAt > b.record.createdAt
+        ? -1
+        : a.path < b.path
+          ? 1
+          : -1,
+  )
   return out
 }
 
@@ -71,13 +87,17 @@ export interface WrittenOffloadReport {
  * ```
  * @throws {@link FileSystemError} `ENOENT` when the folder has no readable ingest report
  */
-export async function writeOffloadReport(sessionRoot: string, options: WriteOffloadReportOptions = {}): Promise<WrittenOffloadReport> {
+export async function writeOffloadReport(
+  sessionRoot: string,
+  options: WriteOffloadReportOptions = {},
+): Promise<WrittenOffloadReport> {
   const root = resolve(sessionRoot)
   let found: Array<{ path: string; record: SessionRecord }>
   try {
     found = await ingestRecords(root)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException)?.code !== 'ENOENT') throw fromNative(nodeError(err, join(root, DATA_FOLDER)), root)
+    if ((err as NodeJS.ErrnoException)?.code !== 'ENOENT')
+      throw fromNative(nodeError(err, join(root, DATA_FOLDER)), root)
     // No .shutterproof folder: say so, unless the session folder itself is not there.
     await stat(root).catch((e: unknown) => {
       throw fromNative(nodeError(e, root), root)
@@ -85,12 +105,19 @@ export async function writeOffloadReport(sessionRoot: string, options: WriteOffl
     found = []
   }
   const newest = found[0]
-  if (!newest) throw new FileSystemError('ENOENT', `ENOENT: ${join(root, DATA_FOLDER)}: no readable ingest report (ingest-<time>.json); is this a session folder written by ingest()?`, { path: root })
+  if (!newest)
+    throw new FileSystemError(
+      'ENOENT',
+      `ENOENT: ${join(root, DATA_FOLDER)}: no readable ingest report (ingest-<time>.json); is this a session folder written by ingest()?`,
+      { path: root },
+    )
   const siblings: SessionRecord[] = []
   const siblingPaths: string[] = []
   for (const d of newest.record.destinations ?? []) {
     if (resolve(d.sessionRoot) === root || resolve(d.sessionRoot) === resolve(newest.record.root)) continue
-    const match = (await ingestRecords(d.sessionRoot).catch(() => [])).find((x) => x.record.createdAt === newest.record.createdAt && x.record.root === d.sessionRoot)
+    const match = (await ingestRecords(d.sessionRoot).catch(() => [])).find(
+      (x) => x.record.createdAt === newest.record.createdAt && x.record.root === d.sessionRoot,
+    )
     if (match) {
       siblings.push(match.record)
       siblingPaths.push(match.path)
@@ -98,7 +125,10 @@ export async function writeOffloadReport(sessionRoot: string, options: WriteOffl
   }
   const path = options.output ? resolve(options.output) : newest.path.replace(/\.json$/, '') + '.html'
   try {
-    await writeFileDurably(path, renderOffloadReport(newest.record, { siblings, jsonName: basename(newest.path) }))
+    await writeFileDurably(
+      path,
+      renderOffloadReport(newest.record, { siblings, jsonName: basename(newest.path) }),
+    )
   } catch (err) {
     throw fromNative(nodeError(err, path), path)
   }

@@ -49,16 +49,32 @@ function checkPaths(src: string, dst: string): void {
  * ```
  * @throws `E_EXISTS` (output exists), `ENOENT`, `E_NO_SPACE`, `E_ABORTED`, `E_INVALID_ARGUMENT`
  */
-export async function sealFile(src: string, dst: string, options: SealKey & SealFileCommonOptions): Promise<SealResult> {
+export async function sealFile(
+  src: string,
+  dst: string,
+  options: SealKey & SealFileCommonOptions,
+): Promise<SealResult> {
   checkPaths(src, dst)
   const { vault, passphrase, kdf } = splitSealKey(options)
   const guard = new CallbackGuard(options.signal)
   guard.throwIfStopped()
   const onProgress = guard.wrap('onProgress', options.onProgress)
-  const progress = trackProgress(onProgress, onProgress ? await sizeOf(src) : 0, guard.signal, { phase: 'write', file: src })
+  const progress = trackProgress(onProgress, onProgress ? await sizeOf(src) : 0, guard.signal, {
+    phase: 'write',
+    file: src,
+  })
   try {
     const r = await withCancel(guard.signal, (token) =>
-      nativeSealFile(src, dst, vault, passphrase, toNativeKdf(kdf), options.overwrite ?? false, token, progress.native),
+      nativeSealFile(
+        src,
+        dst,
+        vault,
+        passphrase,
+        toNativeKdf(kdf),
+        options.overwrite ?? false,
+        token,
+        progress.native,
+      ),
     )
     progress.settle(r.plaintextSize)
     return r
@@ -84,13 +100,20 @@ function withOutputPath(err: ShutterproofError, dst: string): ShutterproofError 
  * ```
  * @throws `E_AUTH` (modified), `E_TRUNCATED`, `E_WRONG_KEY`, `E_BAD_PASSPHRASE`, `E_FORMAT`, `E_EXISTS`, `E_ABORTED`
  */
-export async function openSealedFile(src: string, dst: string, options: OpenKey & SealFileCommonOptions): Promise<SealResult> {
+export async function openSealedFile(
+  src: string,
+  dst: string,
+  options: OpenKey & SealFileCommonOptions,
+): Promise<SealResult> {
   checkPaths(src, dst)
   const { vault, unlock } = splitOpenKey(options)
   const guard = new CallbackGuard(options.signal)
   guard.throwIfStopped()
   const onProgress = guard.wrap('onProgress', options.onProgress)
-  const progress = trackProgress(onProgress, onProgress ? await sizeOf(src) : 0, guard.signal, { phase: 'write', file: src })
+  const progress = trackProgress(onProgress, onProgress ? await sizeOf(src) : 0, guard.signal, {
+    phase: 'write',
+    file: src,
+  })
   try {
     const r = await withCancel(guard.signal, (token) =>
       nativeOpenSealedFile(src, dst, vault, unlock, options.overwrite ?? false, token, progress.native),
@@ -113,7 +136,12 @@ export async function openSealedFile(src: string, dst: string, options: OpenKey 
  * const head = await readSealedRange('clip.mov.sealed', 0, 4096, { vault, signal })
  * ```
  */
-export async function readSealedRange(path: string, start: number, end: number, options: OpenKey & { signal?: AbortSignal }): Promise<Buffer> {
+export async function readSealedRange(
+  path: string,
+  start: number,
+  end: number,
+  options: OpenKey & { signal?: AbortSignal },
+): Promise<Buffer> {
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
     throw new InvalidArgumentError('start and end must be whole numbers with 0 ≤ start ≤ end')
   }
@@ -150,7 +178,10 @@ export interface SealedFileInfo {
  * console.log(info.stanzas, info.keyId, info.plaintextSize)
  * ```
  */
-export async function inspectSealed(path: string, options: { signal?: AbortSignal } = {}): Promise<SealedFileInfo> {
+export async function inspectSealed(
+  path: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<SealedFileInfo> {
   throwIfAborted(options.signal)
   try {
     const i = await raceAbort(options.signal, nativeInspectSealed(path))
@@ -158,7 +189,11 @@ export async function inspectSealed(path: string, options: { signal?: AbortSigna
       kind: i.kind as SealedFileInfo['kind'],
       version: i.version,
       stanzas: i.stanzas as SealedFileInfo['stanzas'],
-      kdf: i.kdf.map((k) => ({ memoryKiB: k.memoryKib, iterations: k.iterations, parallelism: k.parallelism })),
+      kdf: i.kdf.map((k) => ({
+        memoryKiB: k.memoryKib,
+        iterations: k.iterations,
+        parallelism: k.parallelism,
+      })),
       headerSize: i.headerSize,
       sealedSize: i.sealedSize,
       plaintextSize: i.plaintextSize,

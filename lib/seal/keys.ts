@@ -16,19 +16,25 @@ export type OpenKey = { vault: Vault } | { passphrase: string } | { recoveryKey:
 /** @internal */
 export function splitOpenKey(key: OpenKey): { vault: Vault | undefined; unlock: NativeUnlock | undefined } {
   if (key && 'vault' in key && key.vault !== undefined) {
-    if ('passphrase' in key || 'recoveryKey' in key) throw new InvalidArgumentError('give exactly one of vault, passphrase or recoveryKey')
+    if ('passphrase' in key || 'recoveryKey' in key)
+      throw new InvalidArgumentError('give exactly one of vault, passphrase or recoveryKey')
     return { vault: key.vault, unlock: undefined }
   }
   return { vault: undefined, unlock: toNativeUnlock(key as { passphrase?: string; recoveryKey?: string }) }
 }
 
 /** @internal */
-export function splitSealKey(key: SealKey): { vault: Vault | undefined; passphrase: string | undefined; kdf: KdfOptions | undefined } {
+export function splitSealKey(key: SealKey): {
+  vault: Vault | undefined
+  passphrase: string | undefined
+  kdf: KdfOptions | undefined
+} {
   if (key && 'vault' in key && key.vault !== undefined) {
     if ('passphrase' in key) throw new InvalidArgumentError('give exactly one of vault or passphrase')
     return { vault: key.vault, passphrase: undefined, kdf: undefined }
   }
   const p = (key as { passphrase?: unknown })?.passphrase
-  if (typeof p !== 'string' || p === '') throw new InvalidArgumentError('seal with { vault } or a non-empty { passphrase }')
+  if (typeof p !== 'string' || p === '')
+    throw new InvalidArgumentError('seal with { vault } or a non-empty { passphrase }')
   return { vault: undefined, passphrase: p, kdf: (key as { kdf?: KdfOptions }).kdf }
 }

@@ -108,7 +108,12 @@ export interface RecipientActivity {
  * const audit = auditRows(registry.listShares(), new Date())
  * ```
  */
-export function auditRows(shares: readonly ShareInfo[], at: Date, options: AuditOptions = {}, activity: readonly RecipientActivity[] = []): ShareAudit {
+export function auditRows(
+  shares: readonly ShareInfo[],
+  at: Date,
+  options: AuditOptions = {},
+  activity: readonly RecipientActivity[] = [],
+): ShareAudit {
   const soon = parseDuration(options.soon ?? '48h', 'soon')
   const now = at.getTime()
   const live = shares.filter((s) => s.status === 'active' || s.status === 'limit')
@@ -131,10 +136,14 @@ function byRecipient(shares: readonly ShareInfo[], activity: readonly RecipientA
   for (const share of shares) {
     for (const r of share.recipients) {
       const mine = activity.filter((a) => a.shareId === share.id && a.address === r.address)
-      const sum = (event: string, outcomes: readonly string[]) => mine.filter((a) => a.event === event && outcomes.includes(a.outcome)).reduce((n, a) => n + a.count, 0)
+      const sum = (event: string, outcomes: readonly string[]) =>
+        mine.filter((a) => a.event === event && outcomes.includes(a.outcome)).reduce((n, a) => n + a.count, 0)
       const signIns = mine.filter((a) => a.event === 'signin' && a.outcome === 'code_ok')
       const files = new Map<string, { item: string; bytes: number; requests: number }>()
-      for (const a of mine.filter((x) => x.event === 'download' && (x.outcome === 'ok' || x.outcome === 'partial') && x.item !== undefined)) {
+      for (const a of mine.filter(
+        (x) =>
+          x.event === 'download' && (x.outcome === 'ok' || x.outcome === 'partial') && x.item !== undefined,
+      )) {
         const f = files.get(a.item!) ?? { item: a.item!, bytes: 0, requests: 0 }
         f.bytes += a.bytes
         f.requests += a.count
@@ -153,7 +162,8 @@ function byRecipient(shares: readonly ShareInfo[], activity: readonly RecipientA
         wrongCodes: sum('signin', ['bad_code']),
         downloads: [...files.values()].sort((a, b) => a.item.localeCompare(b.item)),
         archives: archives.reduce((n, a) => n + a.count, 0),
-        bytes: [...files.values()].reduce((n, f) => n + f.bytes, 0) + archives.reduce((n, a) => n + a.bytes, 0),
+        bytes:
+          [...files.values()].reduce((n, f) => n + f.bytes, 0) + archives.reduce((n, a) => n + a.bytes, 0),
       }
       if (r.revokedAt) entry.revokedAt = r.revokedAt
       const lastSignIn = latest(signIns)

@@ -8,7 +8,11 @@ import type { Socket } from 'node:net'
 
 import { SECURITY_HEADERS } from './http-headers'
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+}
 
 /** The status a client error is answered with. */
 export function clientErrorStatus(err: NodeJS.ErrnoException): number {
@@ -28,7 +32,11 @@ export function clientErrorStatus(err: NodeJS.ErrnoException): number {
  */
 export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   // A reset connection, or one already answered: nothing can be written.
-  if (err.code === 'ECONNRESET' || !socket.writable || (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+  if (
+    err.code === 'ECONNRESET' ||
+    !socket.writable ||
+    (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent
+  ) {
     socket.destroy()
     return
   }

@@ -25,7 +25,9 @@ export function parseDuration(value: string | number, what = 'duration'): number
   }
   const m = typeof value === 'string' ? /^\s*(\d{1,6})\s*([smhdw])\s*$/.exec(value) : null
   if (!m || Number(m[1]) === 0) {
-    throw new InvalidArgumentError(`${what} ${describe(value)} is not understood; write a positive number and a unit, e.g. 7d, 36h, 90m`)
+    throw new InvalidArgumentError(
+      `${what} ${describe(value)} is not understood; write a positive number and a unit, e.g. 7d, 36h, 90m`,
+    )
   }
   return Number(m[1]) * UNIT_MS[m[2]!]!
 }

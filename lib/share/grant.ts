@@ -59,17 +59,30 @@ function signinMac(key: Uint8Array, shareId: string, recipientId: string, expire
  * res.setHeader('Set-Cookie', `sp_signin=${issueSigninGrant(key, share.id, recipient.id, until)}; HttpOnly; …`)
  * ```
  */
-export function issueSigninGrant(key: Uint8Array, shareId: string, recipientId: string, expiresAt: Date): string {
+export function issueSigninGrant(
+  key: Uint8Array,
+  shareId: string,
+  recipientId: string,
+  expiresAt: Date,
+): string {
   const ms = expiresAt.getTime()
   return `${ms.toString(36)}.${recipientId}.${signinMac(key, shareId, recipientId, ms).toString('base64url')}`
 }
 
 /** The recipient id of a valid, unexpired sign-in grant for this share, or `undefined`. */
-export function checkSigninGrant(key: Uint8Array, shareId: string, value: string | undefined, now: Date): string | undefined {
-  const m = typeof value === 'string' ? /^([0-9a-z]{1,12})\.([a-z2-7]{16})\.([A-Za-z0-9_-]{43})$/.exec(value) : null
+export function checkSigninGrant(
+  key: Uint8Array,
+  shareId: string,
+  value: string | undefined,
+  now: Date,
+): string | undefined {
+  const m =
+    typeof value === 'string' ? /^([0-9a-z]{1,12})\.([a-z2-7]{16})\.([A-Za-z0-9_-]{43})$/.exec(value) : null
   if (!m) return undefined
   const ms = parseInt(m[1]!, 36)
   const given = Buffer.from(m[3]!, 'base64url')
   const expected = signinMac(key, shareId, m[2]!, ms)
-  return given.length === expected.length && timingSafeEqual(given, expected) && now.getTime() < ms ? m[2]! : undefined
+  return given.length === expected.length && timingSafeEqual(given, expected) && now.getTime() < ms
+    ? m[2]!
+    : undefined
 }

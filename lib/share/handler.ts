@@ -116,7 +116,10 @@ export type ShareRequestHandler = (req: IncomingMessage, res: ServerResponse) =>
  * what opens it, so it gets the bare request.
  */
 type Route = { methods: readonly string[]; path: RegExp } & (
-  | { opens: true; handle: (state: HandlerState, r: ShareRequest, share: ShareInfo, root: string) => Promise<void> }
+  | {
+      opens: true
+      handle: (state: HandlerState, r: ShareRequest, share: ShareInfo, root: string) => Promise<void>
+    }
   | { opens: false; handle: (state: HandlerState, r: ShareRequest) => Promise<void> }
 )
 
@@ -131,7 +134,12 @@ const ROUTES: readonly Route[] = [
   { methods: READ, path: new RegExp(`^/s/${TOKEN}$`), opens: true, handle: landingPage },
   { methods: READ, path: new RegExp(`^/s/${TOKEN}/(?<rest>all\\.tar)$`), opens: true, handle: allTar },
   { methods: READ, path: new RegExp(`^/s/${TOKEN}/(?<rest>[fp]/.+)$`), opens: true, handle: itemDownload },
-  { methods: READ, path: new RegExp(`^/s/${TOKEN}/(?<rest>[tv]/(?:0|[1-9]\\d{0,6}))$`), opens: true, handle: galleryImage },
+  {
+    methods: READ,
+    path: new RegExp(`^/s/${TOKEN}/(?<rest>[tv]/(?:0|[1-9]\\d{0,6}))$`),
+    opens: true,
+    handle: galleryImage,
+  },
 ]
 
 /**
@@ -165,7 +173,16 @@ export function createShareHandler(options: ShareHandlerOptions): ShareRequestHa
       if (!m || !route.methods.includes(method)) continue
       const { address, https } = trust.view(req)
       const token = m.groups!.token!
-      const r: ShareRequest = { req, res, method, client: address, https, token, rest: m.groups!.rest ?? '', base: `${mounted.prefix}/s/${token}` }
+      const r: ShareRequest = {
+        req,
+        res,
+        method,
+        client: address,
+        https,
+        token,
+        rest: m.groups!.rest ?? '',
+        base: `${mounted.prefix}/s/${token}`,
+      }
       if (!route.opens) return route.handle(state, r)
       const open = await openLink(state, r)
       return open && route.handle(state, r, open.share, open.root)
@@ -180,7 +197,13 @@ export function createShareHandler(options: ShareHandlerOptions): ShareRequestHa
         return
       }
       setSecurityHeaders(res)
-      send(res, 500, 'text/plain; charset=utf-8', 'Something went wrong on the server. Try again later.\n', req.method ?? 'GET')
+      send(
+        res,
+        500,
+        'text/plain; charset=utf-8',
+        'Something went wrong on the server. Try again later.\n',
+        req.method ?? 'GET',
+      )
     })
   }
 }
@@ -202,7 +225,8 @@ function handlerState(options: ShareHandlerOptions): HandlerState {
   if (!(options.serverKey instanceof Uint8Array) || options.serverKey.byteLength !== 32) {
     throw new InvalidArgumentError('createShareHandler needs the 32-byte serverKey the registry uses')
   }
-  if (typeof options.root !== 'string' || options.root === '') throw new InvalidArgumentError('createShareHandler needs root: the folder the shared sessions live in')
+  if (typeof options.root !== 'string' || options.root === '')
+    throw new InvalidArgumentError('createShareHandler needs root: the folder the shared sessions live in')
   const secureCookies = options.secureCookies ?? (registry.publicUrl.startsWith('https:') ? true : 'auto')
   let rootReal: Promise<string> | undefined
   return {
@@ -211,7 +235,8 @@ function handlerState(options: ShareHandlerOptions): HandlerState {
     grantKey: grantKey(options.serverKey),
     grantTtl: parseDuration(options.grantTtl ?? '1h', 'grantTtl'),
     secureCookies,
-    limiter: options.passwordRateLimit === false ? undefined : new FailureLimiter(options.passwordRateLimit ?? {}),
+    limiter:
+      options.passwordRateLimit === false ? undefined : new FailureLimiter(options.passwordRateLimit ?? {}),
     bodyTimeout: parseDuration(options.bodyTimeout ?? '10s', 'bodyTimeout'),
     inFlight: new InFlight(registry),
     root: () => (rootReal ??= realpath(options.root)),
@@ -229,10 +254,17 @@ function handlerState(options: ShareHandlerOptions): HandlerState {
  * cookie), and the session inside the root. Answers the request itself and returns
  * `undefined` when the link cannot be used.
  */
-async function openLink(state: HandlerState, r: ShareRequest): Promise<{ share: ShareInfo; root: string } | undefined> {
+async function openLink(
+  state: HandlerState,
+  r: ShareRequest,
+): Promise<{ share: ShareInfo; root: string } | undefined> {
   const recipient = signedInRecipient(state, r)
-  let access = await state.registry.verifyAccess(r.token, { ...(r.client ? { remote: r.client } : {}), ...(recipient === undefined ? {} : { recipient }) })
-  if (access.status === 'password_required' && hasGrant(state, r.req, access.share!.id)) access = { ...access, status: 'ok' }
+  let access = await state.registry.verifyAccess(r.token, {
+    ...(r.client ? { remote: r.client } : {}),
+    ...(recipient === undefined ? {} : { recipient }),
+  })
+  if (access.status === 'password_required' && hasGrant(state, r.req, access.share!.id))
+    access = { ...access, status: 'ok' }
   if (access.status !== 'ok') {
     refuse(r.res, access, r.base, r.method)
     return undefined

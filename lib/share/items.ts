@@ -34,7 +34,8 @@ export function isScope(scope: unknown): scope is ShareScope {
  * ```
  */
 export function checkItemPath(path: unknown): string {
-  if (typeof path !== 'string' || path.length === 0) throw new InvalidArgumentError('A share item must be a non-empty relative path')
+  if (typeof path !== 'string' || path.length === 0)
+    throw new InvalidArgumentError('A share item must be a non-empty relative path')
   const problem = path.includes('\0')
     ? 'contains a NUL byte'
     : path.includes('\\')
@@ -50,12 +51,17 @@ export function checkItemPath(path: unknown): string {
 
 /** Checks every item of a new share against its scope. */
 export function normalizeItems(items: readonly ShareItemInput[], scope: ShareScope): ShareItem[] {
-  if (!Array.isArray(items) || items.length === 0) throw new InvalidArgumentError('A share needs at least one item')
+  if (!Array.isArray(items) || items.length === 0)
+    throw new InvalidArgumentError('A share needs at least one item')
   const seen = new Set<string>()
   return items.map((input) => {
-    const item = typeof input === 'string' ? { path: input, kind: scope } : { path: input?.path, kind: input?.kind }
+    const item =
+      typeof input === 'string' ? { path: input, kind: scope } : { path: input?.path, kind: input?.kind }
     const path = checkItemPath(item.path)
-    if (!isScope(item.kind)) throw new InvalidArgumentError(`Share item ${JSON.stringify(path)} has kind ${JSON.stringify(item.kind)}; use 'preview' or 'full'`)
+    if (!isScope(item.kind))
+      throw new InvalidArgumentError(
+        `Share item ${JSON.stringify(path)} has kind ${JSON.stringify(item.kind)}; use 'preview' or 'full'`,
+      )
     if (scope === 'preview' && item.kind === 'full') {
       throw new InvalidArgumentError(
         `Share item ${JSON.stringify(path)} is full resolution but the share's scope is 'preview'; use scope 'full' or share its preview`,

@@ -30,7 +30,10 @@ export const SHARE_PASSWORD_MIN_SCORE = 3
  * const stored = await hashPassword('orbit-fancy-walnut-ritual')
  * ```
  */
-export async function hashPassword(password: string, options: { userInputs?: readonly string[]; generated?: boolean } = {}): Promise<string> {
+export async function hashPassword(
+  password: string,
+  options: { userInputs?: readonly string[]; generated?: boolean } = {},
+): Promise<string> {
   if (typeof password !== 'string') throw new InvalidArgumentError('A share password must be a string')
   if (!options.generated) {
     checkPassphraseStrength(password, {

@@ -31,20 +31,40 @@ export async function checkPreviewItems(session: string, items: readonly ShareIt
   const previews = items.filter((i) => i.kind === 'preview')
   if (previews.length === 0) return
   for (const item of previews) {
-    if (isRawName(item.path)) throw new PreviewError('E_NOT_A_PREVIEW', `${item.path} is a RAW original, not a preview; ${HOW}`, { path: item.path })
-    if (!/\.jpe?g$/i.test(item.path)) throw new PreviewError('E_NOT_A_PREVIEW', `${item.path} is not a preview (previews are JPEGs); ${HOW}`, { path: item.path })
+    if (isRawName(item.path))
+      throw new PreviewError('E_NOT_A_PREVIEW', `${item.path} is a RAW original, not a preview; ${HOW}`, {
+        path: item.path,
+      })
+    if (!/\.jpe?g$/i.test(item.path))
+      throw new PreviewError(
+        'E_NOT_A_PREVIEW',
+        `${item.path} is not a preview (previews are JPEGs); ${HOW}`,
+        { path: item.path },
+      )
   }
   let sessionReal: string
   try {
     sessionReal = await realpath(session)
   } catch (err) {
-    throw new FileSystemError('ENOENT', `The session folder ${session} does not exist; preview items are checked on disk when a share is created`, { path: session, cause: err })
+    throw new FileSystemError(
+      'ENOENT',
+      `The session folder ${session} does not exist; preview items are checked on disk when a share is created`,
+      { path: session, cause: err },
+    )
   }
   for (const item of previews) {
     const opened = await openItem(sessionReal, '.', item.path)
-    if (!opened) throw new FileSystemError('ENOENT', `${item.path} is not a file inside the session folder ${session}`, { path: item.path })
+    if (!opened)
+      throw new FileSystemError('ENOENT', `${item.path} is not a file inside the session folder ${session}`, {
+        path: item.path,
+      })
     try {
-      if (!(await isMarkedPreview(opened.handle))) throw new PreviewError('E_NOT_A_PREVIEW', `${item.path} is an original (it carries no Shutterproof preview mark), not a preview; ${HOW}`, { path: item.path })
+      if (!(await isMarkedPreview(opened.handle)))
+        throw new PreviewError(
+          'E_NOT_A_PREVIEW',
+          `${item.path} is an original (it carries no Shutterproof preview mark), not a preview; ${HOW}`,
+          { path: item.path },
+        )
     } finally {
       await opened.handle.close()
     }

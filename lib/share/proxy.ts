@@ -48,8 +48,15 @@ function listOf(entries: readonly string[]): BlockList {
     const [address, bits, extra] = entry.trim().split('/')
     const family = isIP(address ?? '')
     const prefix = bits === undefined ? undefined : Number(bits)
-    if (family === 0 || extra !== undefined || (prefix !== undefined && (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)))) {
-      throw new InvalidArgumentError(`trustProxy entry ${JSON.stringify(entry)} is not an address or CIDR range; give e.g. 127.0.0.1, 10.0.0.0/8, ::1 or loopback`)
+    if (
+      family === 0 ||
+      extra !== undefined ||
+      (prefix !== undefined &&
+        (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)))
+    ) {
+      throw new InvalidArgumentError(
+        `trustProxy entry ${JSON.stringify(entry)} is not an address or CIDR range; give e.g. 127.0.0.1, 10.0.0.0/8, ::1 or loopback`,
+      )
     }
     const type = family === 4 ? 'ipv4' : 'ipv6'
     if (prefix === undefined) list.addAddress(address!, type)
@@ -89,16 +96,21 @@ function forwardedHttps(req: IncomingMessage): boolean {
  */
 export function proxyTrust(setting: TrustProxy | undefined): ProxyTrust {
   const tls = (req: IncomingMessage) => (req.socket as TLSSocket).encrypted === true
-  if (setting === undefined || setting === false) return { view: (req) => ({ address: plain(req.socket.remoteAddress), https: tls(req) }) }
+  if (setting === undefined || setting === false)
+    return { view: (req) => ({ address: plain(req.socket.remoteAddress), https: tls(req) }) }
   if (setting === true) {
     return {
       view(req) {
         const chain = forwardedFor(req)
-        return { address: plain(chain[chain.length - 1] ?? req.socket.remoteAddress), https: tls(req) || forwardedHttps(req) }
+        return {
+          address: plain(chain[chain.length - 1] ?? req.socket.remoteAddress),
+          https: tls(req) || forwardedHttps(req),
+        }
       },
     }
   }
-  if (!Array.isArray(setting)) throw new InvalidArgumentError('trustProxy must be true, false, or a list of proxy addresses')
+  if (!Array.isArray(setting))
+    throw new InvalidArgumentError('trustProxy must be true, false, or a list of proxy addresses')
   const list = listOf(setting)
   return {
     view(req) {
@@ -110,7 +122,10 @@ export function proxyTrust(setting: TrustProxy | undefined): ProxyTrust {
         address = plain(chain[i])
         if (!trusted(list, address)) break
       }
-      return { address: address !== undefined && isIP(address) ? address : peer, https: tls(req) || forwardedHttps(req) }
+      return {
+        address: address !== undefined && isIP(address) ? address : peer,
+        https: tls(req) || forwardedHttps(req),
+      }
     },
   }
 }

@@ -23,11 +23,16 @@ export function publicUrlOf(value: string): string {
   try {
     url = new URL(value)
   } catch {
-    throw new InvalidArgumentError(`The public URL ${JSON.stringify(value)} is not a URL; give e.g. https://photos.example.com`)
+    throw new InvalidArgumentError(
+      `The public URL ${JSON.stringify(value)} is not a URL; give e.g. https://photos.example.com`,
+    )
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidArgumentError(`The public URL ${value} must start with https:// (or http://)`)
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new InvalidArgumentError(`The public URL ${value} must start with https:// (or http://)`)
   if (url.search || url.hash || url.username || url.password) {
-    throw new InvalidArgumentError(`The public URL ${value} must have no query, fragment or user name: only scheme, host and an optional path`)
+    throw new InvalidArgumentError(
+      `The public URL ${value} must have no query, fragment or user name: only scheme, host and an optional path`,
+    )
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
 }

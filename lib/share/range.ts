@@ -21,7 +21,10 @@ export interface ByteRange {
  * parseRange('bytes=2000-', 1000)  // 'unsatisfiable'
  * ```
  */
-export function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | undefined {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): ByteRange | 'unsatisfiable' | undefined {
   if (header === undefined) return undefined
   const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header)
   if (!m || (m[1] === '' && m[2] === '')) return undefined

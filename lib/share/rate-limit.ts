@@ -45,7 +45,8 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
 }
 
 function wholeNumber(value: number, what: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError(`${what} must be a whole number ≥ 1, got ${value}`)
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new InvalidArgumentError(`${what} must be a whole number ≥ 1, got ${value}`)
   return value
 }
 
@@ -76,7 +77,8 @@ export class LinkGuard {
     const entry = this.#failures.get(`${link} ${client}`)
     if (entry && now - entry.last < this.#window && entry.count >= this.attempts) {
       const delay = Math.min(this.#maxDelay, 1000 * 2 ** (entry.count - this.attempts))
-      if (now < entry.last + delay) return { retryAfter: Math.max(1, Math.ceil((entry.last + delay - now) / 1000)), reason: 'backoff' }
+      if (now < entry.last + delay)
+        return { retryAfter: Math.max(1, Math.ceil((entry.last + delay - now) / 1000)), reason: 'backoff' }
     }
     const recent = (this.#checks.get(link) ?? []).filter((t) => t > now - 60_000)
     if (recent.length >= this.#perMinute) {
@@ -141,7 +143,8 @@ export class FailureLimiter {
     const entry = this.#clients.get(client)
     if (!entry) return // forgotten meanwhile, under a flood of other addresses
     entry.pending = Math.max(0, entry.pending - 1)
-    if (failed) entry.failures = [...entry.failures.filter((t) => t > now - this.#window), now].slice(-this.#attempts)
+    if (failed)
+      entry.failures = [...entry.failures.filter((t) => t > now - this.#window), now].slice(-this.#attempts)
     if (entry.failures.length === 0 && entry.pending === 0) this.#clients.delete(client)
     else remember(this.#clients, client, entry, this.#maxClients)
   }
@@ -161,11 +164,13 @@ export function addressKey(address: string): string {
   if (mapped) return mapped[1]!
   if (!address.includes(':')) return address
   const plain = address.split('%')[0]!.toLowerCase()
-  const groups = (part: string) => (part === '' ? [] : part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])))
+  const groups = (part: string) =>
+    part === '' ? [] : part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g]))
   const [head, tail] = plain.includes('::') ? (plain.split('::', 2) as [string, string]) : [plain, undefined]
   const h = groups(head)
   const t = tail === undefined ? [] : groups(tail)
-  const full = tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t]
+  const full =
+    tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t]
   return `${full
     .slice(0, 4)
     .map((g) => (parseInt(g, 16) || 0).toString(16))

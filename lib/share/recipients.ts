@@ -46,30 +46,44 @@ export class RecipientStore {
 
   /** Adds normalized addresses to a new share (inside the caller's transaction). */
   add(shareId: string, addresses: readonly string[], now: number): void {
-    const insert = this.#db.prepare('INSERT INTO share_recipients (share_id, id, address, added_at) VALUES (?, ?, ?, ?)')
+    const insert = this.#db.prepare(
+      'INSERT INTO share_recipients (share_id, id, address, added_at) VALUES (?, ?, ?, ?)',
+    )
     for (const address of addresses) insert.run(shareId, base32(randomBytes(10)), address, now)
   }
 
   /** A share's recipients, in the order given at creation. */
   list(shareId: string): ShareRecipient[] {
-    const rows = this.#db.prepare('SELECT id, address, added_at, revoked_at, revoke_reason FROM share_recipients WHERE share_id = ? ORDER BY added_at, rowid').all(shareId) as RecipientRow[]
+    const rows = this.#db
+      .prepare(
+        'SELECT id, address, added_at, revoked_at, revoke_reason FROM share_recipients WHERE share_id = ? ORDER BY added_at, rowid',
+      )
+      .all(shareId) as RecipientRow[]
     return rows.map(recipientOf)
   }
 
   /** One recipient by id, revoked or not. */
   find(shareId: string, recipientId: string): ShareRecipient | undefined {
-    const row = this.#db.prepare('SELECT id, address, added_at, revoked_at, revoke_reason FROM share_recipients WHERE share_id = ? AND id = ?').get(shareId, recipientId) as
-      | RecipientRow
-      | undefined
+    const row = this.#db
+      .prepare(
+        'SELECT id, address, added_at, revoked_at, revoke_reason FROM share_recipients WHERE share_id = ? AND id = ?',
+      )
+      .get(shareId, recipientId) as RecipientRow | undefined
     return row && recipientOf(row)
   }
 
   /** Revokes one recipient (the first time and reason stay); `undefined` when the address is not one of the share's. */
   revoke(shareId: string, address: string, reason: string, now: number): ShareRecipient | undefined {
-    this.#db.prepare('UPDATE share_recipients SET revoked_at = ?, revoke_reason = ? WHERE share_id = ? AND address = ? AND revoked_at IS NULL').run(now, reason, shareId, address)
-    const row = this.#db.prepare('SELECT id, address, added_at, revoked_at, revoke_reason FROM share_recipients WHERE share_id = ? AND address = ?').get(shareId, address) as
-      | RecipientRow
-      | undefined
+    this.#db
+      .prepare(
+        'UPDATE share_recipients SET revoked_at = ?, revoke_reason = ? WHERE share_id = ? AND address = ? AND revoked_at IS NULL',
+      )
+      .run(now, reason, shareId, address)
+    const row = this.#db
+      .prepare(
+        'SELECT id, address, added_at, revoked_at, revoke_reason FROM share_recipients WHERE share_id = ? AND address = ?',
+      )
+      .get(shareId, address) as RecipientRow | undefined
     return row && recipientOf(row)
   }
 
@@ -79,21 +93,32 @@ export class RecipientStore {
    * ./routes/signin.ts), so its work says nothing about who is a recipient.
    */
   issueCode(shareId: string, address: string, now: number): IssuedCode {
-    this.#db.prepare('DELETE FROM share_signin_codes WHERE share_id = ? AND expires_at < ?').run(shareId, now - CODE_KEPT_MS)
-    const row = this.#db.prepare('SELECT id, address, added_at, revoked_at, revoke_reason FROM share_recipients WHERE share_id = ? AND address = ? AND revoked_at IS NULL').get(
-      shareId,
-      address,
-    ) as RecipientRow | undefined
+    this.#db
+      .prepare('DELETE FROM share_signin_codes WHERE share_id = ? AND expires_at < ?')
+      .run(shareId, now - CODE_KEPT_MS)
+    const row = this.#db
+      .prepare(
+        'SELECT id, address, added_at, revoked_at, revoke_reason FROM share_recipients WHERE share_id = ? AND address = ? AND revoked_at IS NULL',
+      )
+      .get(shareId, address) as RecipientRow | undefined
     if (!row) return { status: 'not_recipient' }
     const recipient = recipientOf(row)
-    const recent = (this.#db.prepare('SELECT count(*) AS n FROM share_signin_codes WHERE share_id = ? AND recipient_id = ? AND created_at > ?').get(shareId, row.id, now - 3_600_000) as {
-      n: number
-    }).n
+    const recent = (
+      this.#db
+        .prepare(
+          'SELECT count(*) AS n FROM share_signin_codes WHERE share_id = ? AND recipient_id = ? AND created_at > ?',
+        )
+        .get(shareId, row.id, now - 3_600_000) as {
+        n: number
+      }
+    ).n
     if (recent >= CODES_PER_HOUR) return { status: 'capped', recipient }
     const code = newSigninCode()
     const expiresAt = now + CODE_TTL_MS
     this.#db
-      .prepare('INSERT INTO share_signin_codes (share_id, recipient_id, code_mac, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO share_signin_codes (share_id, recipient_id, code_mac, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+      )
       .run(shareId, row.id, codeMac(this.#codeKey, shareId, row.id, code), now, expiresAt)
     return { status: 'issued', recipient, code, expiresAt: new Date(expiresAt).toISOString() }
   }
@@ -110,7 +135,9 @@ export class RecipientStore {
          FROM share_recipients r JOIN share_signin_codes c ON c.share_id = r.share_id AND c.recipient_id = r.id
          WHERE r.share_id = ? AND r.address = ? AND r.revoked_at IS NULL AND c.used_at IS NULL AND c.expires_at > ? AND c.attempts < ?`,
       )
-      .all(shareId, address, now, CODE_ATTEMPTS) as Array<RecipientRow & { code_row: number; code_mac: Uint8Array }>
+      .all(shareId, address, now, CODE_ATTEMPTS) as Array<
+      RecipientRow & { code_row: number; code_mac: Uint8Array }
+    >
     let match: (typeof rows)[number] | undefined
     for (const row of rows) {
       if (macsEqual(codeMac(this.#codeKey, shareId, row.id, code), row.code_mac)) match = row
@@ -118,9 +145,15 @@ export class RecipientStore {
     if (rows.length === 0) macsEqual(codeMac(this.#codeKey, shareId, '', code), DUMMY_MAC)
     if (!match) return undefined
     // Used once: a parallel request with the same code finds used_at set and fails.
-    const used = this.#db.prepare('UPDATE share_signin_codes SET used_at = ? WHERE rowid = ? AND used_at IS NULL').run(now, match.code_row)
+    const used = this.#db
+      .prepare('UPDATE share_signin_codes SET used_at = ? WHERE rowid = ? AND used_at IS NULL')
+      .run(now, match.code_row)
     if (Number(used.changes) !== 1) return undefined
-    this.#db.prepare('UPDATE share_signin_codes SET used_at = ? WHERE share_id = ? AND recipient_id = ? AND used_at IS NULL').run(now, shareId, match.id)
+    this.#db
+      .prepare(
+        'UPDATE share_signin_codes SET used_at = ? WHERE share_id = ? AND recipient_id = ? AND used_at IS NULL',
+      )
+      .run(now, shareId, match.id)
     return recipientOf(match)
   }
 
@@ -137,7 +170,12 @@ export class RecipientStore {
 }
 
 function recipientOf(row: RecipientRow): ShareRecipient {
-  const r: ShareRecipient = { id: row.id, address: row.address, addedAt: new Date(row.added_at).toISOString(), status: row.revoked_at === null ? 'active' : 'revoked' }
+  const r: ShareRecipient = {
+    id: row.id,
+    address: row.address,
+    addedAt: new Date(row.added_at).toISOString(),
+    status: row.revoked_at === null ? 'active' : 'revoked',
+  }
   if (row.revoked_at !== null) {
     r.revokedAt = new Date(row.revoked_at).toISOString()
     if (row.revoke_reason) r.revokeReason = row.revoke_reason

@@ -26,7 +26,15 @@ import { migrate } from './schema'
 import { checkRecipients, normalizeAddress } from './signin/address'
 import { codeKey } from './signin/codes'
 import { checkSessionFiles } from './session-files'
-import { computeVerifier, newShareId, newShareSecret, parseToken, verifierKey, verifiersEqual, isShareId } from './tokens'
+import {
+  computeVerifier,
+  newShareId,
+  newShareSecret,
+  parseToken,
+  verifierKey,
+  verifiersEqual,
+  isShareId,
+} from './tokens'
 import type {
   AccessLogEntry,
   AccessResult,
@@ -92,7 +100,6 @@ interface ItemBudget {
   carry_bytes: number
 }
 
-
 /**
  * The registry of share links. Open it with {@link openShareRegistry}.
  */
@@ -114,19 +121,29 @@ export class ShareRegistry {
   /** @internal use {@link openShareRegistry} */
   constructor(options: ShareRegistryOptions) {
     if (!(options.serverKey instanceof Uint8Array) || options.serverKey.byteLength !== 32) {
-      throw new InvalidArgumentError('The share registry needs a 32-byte serverKey (crypto.randomBytes(32), kept secret)')
+      throw new InvalidArgumentError(
+        'The share registry needs a 32-byte serverKey (crypto.randomBytes(32), kept secret)',
+      )
     }
     this.#clock = options.clock ?? systemClock
     this.#publicUrl = publicUrlOf(options.publicUrl ?? options.baseUrl ?? 'http://127.0.0.1:8765')
     this.#maxTtl = parseDuration(options.maxTtl ?? '14d', 'maxTtl')
-    this.#defaultTtl = options.defaultTtl === undefined ? Math.min(7 * 86_400_000, this.#maxTtl) : parseDuration(options.defaultTtl, 'defaultTtl')
-    if (this.#defaultTtl > this.#maxTtl) throw new InvalidArgumentError(`defaultTtl (${formatDuration(this.#defaultTtl)}) is longer than maxTtl (${formatDuration(this.#maxTtl)})`)
+    this.#defaultTtl =
+      options.defaultTtl === undefined
+        ? Math.min(7 * 86_400_000, this.#maxTtl)
+        : parseDuration(options.defaultTtl, 'defaultTtl')
+    if (this.#defaultTtl > this.#maxTtl)
+      throw new InvalidArgumentError(
+        `defaultTtl (${formatDuration(this.#defaultTtl)}) is longer than maxTtl (${formatDuration(this.#maxTtl)})`,
+      )
     this.#guard = new LinkGuard(options.lockout)
     this.#maxLogRows = options.maxLogRows ?? 500_000
-    if (!Number.isSafeInteger(this.#maxLogRows) || this.#maxLogRows < 1) throw new InvalidArgumentError(`maxLogRows must be a whole number ≥ 1, got ${options.maxLogRows}`)
+    if (!Number.isSafeInteger(this.#maxLogRows) || this.#maxLogRows < 1)
+      throw new InvalidArgumentError(`maxLogRows must be a whole number ≥ 1, got ${options.maxLogRows}`)
     this.#verifierKey = verifierKey(options.serverKey)
 
-    if (typeof options.path !== 'string' || options.path === '') throw new InvalidArgumentError('The share registry needs the path of its database file (or ":memory:")')
+    if (typeof options.path !== 'string' || options.path === '')
+      throw new InvalidArgumentError('The share registry needs the path of its database file (or ":memory:")')
     checkDatabasePath(options.path, 'share registry')
     if (options.path !== ':memory:') {
       // Created owner-only before SQLite sees it; SQLite gives -wal/-shm the same mode.
@@ -206,7 +223,10 @@ export class ShareRegistry {
     if (typeof session !== 'string' || session.length === 0 || session.includes('\0')) {
       throw new InvalidArgumentError('createShare needs session: the session folder the items live in')
     }
-    if (!isScope(scope)) throw new InvalidArgumentError(`createShare scope must be 'preview' or 'full', got ${JSON.stringify(scope)}`)
+    if (!isScope(scope))
+      throw new InvalidArgumentError(
+        `createShare scope must be 'preview' or 'full', got ${JSON.stringify(scope)}`,
+      )
     const items = normalizeItems(options.items, scope)
     checkSessionFiles(session, items)
     // Preview items must be previews Shutterproof made (E_NOT_A_PREVIEW), checked on disk.
@@ -228,7 +248,10 @@ export class ShareRegistry {
     let passwordHash: string | null = null
     if (options.password !== undefined) {
       if (options.password === 'generate') generated = generatePassphrase({ words: 5 }).passphrase
-      passwordHash = await hashPassword(generated ?? options.password, { generated: generated !== undefined, userInputs: [label, recipient].filter(Boolean) })
+      passwordHash = await hashPassword(generated ?? options.password, {
+        generated: generated !== undefined,
+        userInputs: [label, recipient].filter(Boolean),
+      })
     }
 
     const id = newShareId()
@@ -241,13 +264,31 @@ export class ShareRegistry {
           `INSERT INTO shares (id, session, scope, verifier, created_at, expires_at, password_hash, max_downloads, label, recipient)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(id, session, scope, computeVerifier(this.#verifierKey, id, secret), now, expiresAt, passwordHash, maxDownloads ?? null, label, recipient)
-      const insert = this.#db.prepare('INSERT INTO share_items (share_id, idx, path, kind) VALUES (?, ?, ?, ?)')
+        .run(
+          id,
+          session,
+          scope,
+          computeVerifier(this.#verifierKey, id, secret),
+          now,
+          expiresAt,
+          passwordHash,
+          maxDownloads ?? null,
+          label,
+          recipient,
+        )
+      const insert = this.#db.prepare(
+        'INSERT INTO share_items (share_id, idx, path, kind) VALUES (?, ?, ?, ?)',
+      )
       items.forEach((item, i) => insert.run(id, i, item.path, item.kind))
       this.#recipients.add(id, recipients, now)
     })()
     const token = id + secret
-    const created: CreatedShare = { id, url: `${this.#publicUrl}/s/${token}`, token, expiresAt: new Date(expiresAt).toISOString() }
+    const created: CreatedShare = {
+      id,
+      url: `${this.#publicUrl}/s/${token}`,
+      token,
+      expiresAt: new Date(expiresAt).toISOString(),
+    }
     if (generated !== undefined) created.password = generated
     if (recipients.length > 0) created.recipients = recipients
     return created
@@ -280,19 +321,35 @@ export class ShareRegistry {
     const share = this.#info(row)
     if (share.status !== 'active') return { status: share.status, share }
     // Sign-in first: a bound link opens only for an active recipient, then asks its password.
-    const recipient = share.recipients.length === 0 ? undefined : share.recipients.find((r) => r.id === options.recipient && r.status === 'active')
+    const recipient =
+      share.recipients.length === 0
+        ? undefined
+        : share.recipients.find((r) => r.id === options.recipient && r.status === 'active')
     if (share.recipients.length > 0 && !recipient) return { status: 'signin_required', share }
     const who = recipient ? { recipient } : {}
     if (row.password_hash === null) return { status: 'ok', share, ...who }
-    if (options.password === undefined || options.password === '') return { status: 'password_required', share, ...who }
-    return this.#serialized(row.id, () => this.#checkPassword(row, share, options.password!, options.remote, recipient))
+    if (options.password === undefined || options.password === '')
+      return { status: 'password_required', share, ...who }
+    return this.#serialized(row.id, () =>
+      this.#checkPassword(row, share, options.password!, options.remote, recipient),
+    )
   }
 
-  async #checkPassword(row: ShareRow, share: ShareInfo, password: string, remote: string | undefined, recipient: ShareRecipient | undefined): Promise<AccessResult> {
+  async #checkPassword(
+    row: ShareRow,
+    share: ShareInfo,
+    password: string,
+    remote: string | undefined,
+    recipient: ShareRecipient | undefined,
+  ): Promise<AccessResult> {
     const client = remote === undefined ? '' : addressKey(remote)
     const refusal = this.#guard.admit(row.id, client, this.#clock.now().getTime())
     if (refusal) {
-      this.countAccess({ shareId: row.id, event: 'password', outcome: refusal.reason === 'busy' ? 'throttled' : 'locked' })
+      this.countAccess({
+        shareId: row.id,
+        event: 'password',
+        outcome: refusal.reason === 'busy' ? 'throttled' : 'locked',
+      })
       return { status: 'locked', share, retryAfter: refusal.retryAfter }
     }
     const ok = await verifyPassword(password, row.password_hash!)
@@ -335,7 +392,9 @@ export class ShareRegistry {
   checkSigninCode(shareId: string, address: string, code: string): ShareRecipient | undefined {
     const normalized = normalizeAddress(address)
     if (normalized === undefined || !isShareId(shareId)) return undefined
-    return this.#relaxed(() => this.#recipients.checkCode(shareId, normalized, code, this.#clock.now().getTime()))
+    return this.#relaxed(() =>
+      this.#recipients.checkCode(shareId, normalized, code, this.#clock.now().getTime()),
+    )
   }
 
   /** Counts a wrong code against the live codes of `address` on the share; returns the recipient it was, if any. */
@@ -358,9 +417,20 @@ export class ShareRegistry {
    */
   revokeRecipient(shareId: string, address: string, reason = ''): ShareRecipient {
     const row = isShareId(shareId) ? this.#row(shareId) : undefined
-    if (!row) throw new ShareNotFoundError(`No share has id ${JSON.stringify(shareId)}; \`shutterproof share list\` shows the ids`)
+    if (!row)
+      throw new ShareNotFoundError(
+        `No share has id ${JSON.stringify(shareId)}; \`shutterproof share list\` shows the ids`,
+      )
     const normalized = normalizeAddress(address)
-    const revoked = normalized === undefined ? undefined : this.#recipients.revoke(shareId, normalized, checkText(reason, 'reason'), this.#clock.now().getTime())
+    const revoked =
+      normalized === undefined
+        ? undefined
+        : this.#recipients.revoke(
+            shareId,
+            normalized,
+            checkText(reason, 'reason'),
+            this.#clock.now().getTime(),
+          )
     if (!revoked) {
       const bound = this.#recipients.list(shareId).map((r) => r.address)
       throw new ShareNotFoundError(
@@ -389,12 +459,20 @@ export class ShareRegistry {
   recordDownload(id: string): boolean {
     return this.#db
       .transaction(() => {
-        const limit = (this.#db.prepare('SELECT max_downloads FROM shares WHERE id = ?').get(id) as { max_downloads: number | null } | undefined)?.max_downloads
+        const limit = (
+          this.#db.prepare('SELECT max_downloads FROM shares WHERE id = ?').get(id) as
+            { max_downloads: number | null } | undefined
+        )?.max_downloads
         if (limit === undefined) return false
-        const items = this.#db.prepare('SELECT idx, deliveries, carry_bytes FROM share_items WHERE share_id = ?').all(id) as Array<ItemBudget & { idx: number }>
-        if (limit !== null && items.some((i) => i.deliveries + (i.carry_bytes > 0 ? 1 : 0) + 1 > limit)) return false
+        const items = this.#db
+          .prepare('SELECT idx, deliveries, carry_bytes FROM share_items WHERE share_id = ?')
+          .all(id) as Array<ItemBudget & { idx: number }>
+        if (limit !== null && items.some((i) => i.deliveries + (i.carry_bytes > 0 ? 1 : 0) + 1 > limit))
+          return false
         this.#db.prepare('UPDATE share_items SET deliveries = deliveries + 1 WHERE share_id = ?').run(id)
-        this.#db.prepare('UPDATE shares SET last_access_at = ? WHERE id = ?').run(this.#clock.now().getTime(), id)
+        this.#db
+          .prepare('UPDATE shares SET last_access_at = ? WHERE id = ?')
+          .run(this.#clock.now().getTime(), id)
         return true
       })
       .immediate()
@@ -415,19 +493,24 @@ export class ShareRegistry {
   chargeBytes(shareId: string, charges: readonly ByteCharge[]): boolean {
     return this.#relaxed(() =>
       this.#db
-      .transaction(() => {
-        const limit = (this.#db.prepare('SELECT max_downloads FROM shares WHERE id = ?').get(shareId) as { max_downloads: number | null } | undefined)?.max_downloads
-        if (limit === undefined) return false
-        const next = charges.map((c) => {
-          const item = this.#budget(shareId, c.index)
-          return { c, served: item.deliveries * c.size + item.carry_bytes + c.bytes }
+        .transaction(() => {
+          const limit = (
+            this.#db.prepare('SELECT max_downloads FROM shares WHERE id = ?').get(shareId) as
+              { max_downloads: number | null } | undefined
+          )?.max_downloads
+          if (limit === undefined) return false
+          const next = charges.map((c) => {
+            const item = this.#budget(shareId, c.index)
+            return { c, served: item.deliveries * c.size + item.carry_bytes + c.bytes }
+          })
+          if (limit !== null && next.some(({ c, served }) => served > limit * c.size)) return false
+          for (const { c, served } of next) this.#setBudget(shareId, c.index, served, c.size)
+          this.#db
+            .prepare('UPDATE shares SET last_access_at = ? WHERE id = ?')
+            .run(this.#clock.now().getTime(), shareId)
+          return true
         })
-        if (limit !== null && next.some(({ c, served }) => served > limit * c.size)) return false
-        for (const { c, served } of next) this.#setBudget(shareId, c.index, served, c.size)
-        this.#db.prepare('UPDATE shares SET last_access_at = ? WHERE id = ?').run(this.#clock.now().getTime(), shareId)
-        return true
-      })
-      .immediate(),
+        .immediate(),
     )
   }
 
@@ -440,7 +523,12 @@ export class ShareRegistry {
           for (const c of charges) {
             if (c.bytes <= 0) continue
             const item = this.#budget(shareId, c.index)
-            this.#setBudget(shareId, c.index, Math.max(0, item.deliveries * c.size + item.carry_bytes - c.bytes), c.size)
+            this.#setBudget(
+              shareId,
+              c.index,
+              Math.max(0, item.deliveries * c.size + item.carry_bytes - c.bytes),
+              c.size,
+            )
           }
         })
         .immediate(),
@@ -448,21 +536,34 @@ export class ShareRegistry {
   }
 
   #budget(shareId: string, index: number): ItemBudget {
-    return (this.#db.prepare('SELECT deliveries, carry_bytes FROM share_items WHERE share_id = ? AND idx = ?').get(shareId, index) as ItemBudget | undefined) ?? {
-      deliveries: 0,
-      carry_bytes: 0,
-    }
+    return (
+      (this.#db
+        .prepare('SELECT deliveries, carry_bytes FROM share_items WHERE share_id = ? AND idx = ?')
+        .get(shareId, index) as ItemBudget | undefined) ?? {
+        deliveries: 0,
+        carry_bytes: 0,
+      }
+    )
   }
 
   #setBudget(shareId: string, index: number, served: number, size: number): void {
     // An empty file is delivered by every request: count each as one delivery.
-    const [deliveries, carry] = size === 0 ? [this.#budget(shareId, index).deliveries + 1, 0] : [Math.floor(served / size), served % size]
-    this.#db.prepare('UPDATE share_items SET deliveries = ?, carry_bytes = ? WHERE share_id = ? AND idx = ?').run(deliveries, carry, shareId, index)
+    const [deliveries, carry] =
+      size === 0
+        ? [this.#budget(shareId, index).deliveries + 1, 0]
+        : [Math.floor(served / size), served % size]
+    this.#db
+      .prepare('UPDATE share_items SET deliveries = ?, carry_bytes = ? WHERE share_id = ? AND idx = ?')
+      .run(deliveries, carry, shareId, index)
   }
 
   /** Records that the share was opened now. */
   touch(id: string): void {
-    this.#relaxed(() => this.#db.prepare('UPDATE shares SET last_access_at = ? WHERE id = ?').run(this.#clock.now().getTime(), id))
+    this.#relaxed(() =>
+      this.#db
+        .prepare('UPDATE shares SET last_access_at = ? WHERE id = ?')
+        .run(this.#clock.now().getTime(), id),
+    )
   }
 
   /**
@@ -508,7 +609,9 @@ export class ShareRegistry {
   #insert(entry: AccessLogEntry, at: number): void {
     this.#relaxed(() =>
       this.#db
-        .prepare('INSERT INTO share_access_log (share_id, at, event, outcome, item, bytes, remote, count, recipient) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO share_access_log (share_id, at, event, outcome, item, bytes, remote, count, recipient) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
         .run(
           String(entry.shareId).slice(0, 64),
           at,
@@ -529,12 +632,18 @@ export class ShareRegistry {
 
   /** Removes the oldest rows past `maxLogRows` (down to 90 % of it), moving the prune cutoff forward. */
   #enforceLogBound(): number {
-    const { lo, hi } = this.#db.prepare('SELECT min(seq) AS lo, max(seq) AS hi FROM share_access_log').get() as { lo: number | null; hi: number | null }
+    const { lo, hi } = this.#db
+      .prepare('SELECT min(seq) AS lo, max(seq) AS hi FROM share_access_log')
+      .get() as { lo: number | null; hi: number | null }
     if (lo === null || hi === null || hi - lo + 1 <= this.#maxLogRows) return 0
-    const keepFrom = this.#db.prepare('SELECT at FROM share_access_log WHERE seq >= ? ORDER BY seq LIMIT 1').get(hi - Math.floor(this.#maxLogRows * 0.9) + 1) as { at: number }
+    const keepFrom = this.#db
+      .prepare('SELECT at FROM share_access_log WHERE seq >= ? ORDER BY seq LIMIT 1')
+      .get(hi - Math.floor(this.#maxLogRows * 0.9) + 1) as { at: number }
     return this.#db
       .transaction(() => {
-        this.#db.prepare('UPDATE share_access_log_pruned SET before = max(before, ?) WHERE id = 1').run(keepFrom.at)
+        this.#db
+          .prepare('UPDATE share_access_log_pruned SET before = max(before, ?) WHERE id = 1')
+          .run(keepFrom.at)
         return this.#db.prepare('DELETE FROM share_access_log WHERE at < ?').run(keepFrom.at).changes
       })
       .immediate()
@@ -589,7 +698,10 @@ export class ShareRegistry {
    */
   revokeShare(id: string, reason = ''): ShareInfo {
     const row = isShareId(id) ? this.#row(id) : undefined
-    if (!row) throw new ShareNotFoundError(`No share has id ${JSON.stringify(id)}; registry.listShares() gives the ids`)
+    if (!row)
+      throw new ShareNotFoundError(
+        `No share has id ${JSON.stringify(id)}; registry.listShares() gives the ids`,
+      )
     this.#db
       .prepare('UPDATE shares SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL')
       .run(this.#clock.now().getTime(), checkText(reason, 'reason'), id)
@@ -629,7 +741,12 @@ export class ShareRegistry {
     const rows = this.#db.prepare('SELECT * FROM shares ORDER BY created_at DESC, id').all() as ShareRow[]
     return rows
       .map((r) => this.#info(r))
-      .filter((s) => (filter.session === undefined || s.session === filter.session) && (filter.status === undefined || s.status === filter.status) && (filter.scope === undefined || s.scope === filter.scope))
+      .filter(
+        (s) =>
+          (filter.session === undefined || s.session === filter.session) &&
+          (filter.status === undefined || s.status === filter.status) &&
+          (filter.scope === undefined || s.scope === filter.scope),
+      )
   }
 
   /**
@@ -655,7 +772,16 @@ export class ShareRegistry {
         `SELECT share_id, recipient, event, outcome, item, sum(coalesce(count, 1)) AS n, sum(bytes) AS bytes, max(at) AS last
          FROM share_access_log WHERE recipient IS NOT NULL GROUP BY share_id, recipient, event, outcome, item`,
       )
-      .all() as Array<{ share_id: string; recipient: string; event: string; outcome: string; item: string | null; n: number; bytes: number | null; last: number }>
+      .all() as Array<{
+      share_id: string
+      recipient: string
+      event: string
+      outcome: string
+      item: string | null
+      n: number
+      bytes: number | null
+      last: number
+    }>
     return rows.map((r) => ({
       shareId: r.share_id,
       address: r.recipient,
@@ -681,7 +807,10 @@ export class ShareRegistry {
    */
   purgeExpired(options: PurgeExpiredOptions = {}): number {
     const now = this.#clock.now().getTime()
-    if (options.dryRun) return (this.#db.prepare('SELECT count(*) AS n FROM shares WHERE expires_at <= ?').get(now) as { n: number }).n
+    if (options.dryRun)
+      return (
+        this.#db.prepare('SELECT count(*) AS n FROM shares WHERE expires_at <= ?').get(now) as { n: number }
+      ).n
     return this.#db.prepare('DELETE FROM shares WHERE expires_at <= ?').run(now).changes
   }
 
@@ -707,13 +836,19 @@ export class ShareRegistry {
     const cutoff = this.#logCutoff((options as Partial<PruneAccessLogOptions> | undefined)?.olderThan)
     this.#flushTally(Infinity)
     if (options.dryRun) {
-      const old = (this.#db.prepare('SELECT count(*) AS n FROM share_access_log WHERE at < ?').get(cutoff) as { n: number }).n
+      const old = (
+        this.#db.prepare('SELECT count(*) AS n FROM share_access_log WHERE at < ?').get(cutoff) as {
+          n: number
+        }
+      ).n
       const total = (this.#db.prepare('SELECT count(*) AS n FROM share_access_log').get() as { n: number }).n
       return Math.max(old, total - this.#maxLogRows)
     }
     const removed = this.#db
       .transaction(() => {
-        this.#db.prepare('UPDATE share_access_log_pruned SET before = max(before, ?) WHERE id = 1').run(cutoff)
+        this.#db
+          .prepare('UPDATE share_access_log_pruned SET before = max(before, ?) WHERE id = 1')
+          .run(cutoff)
         return this.#db.prepare('DELETE FROM share_access_log WHERE at < ?').run(cutoff).changes
       })
       .immediate()
@@ -726,7 +861,8 @@ export class ShareRegistry {
     let cutoff: number
     if (olderThan instanceof Date) {
       cutoff = olderThan.getTime()
-      if (!Number.isFinite(cutoff)) throw new InvalidArgumentError('pruneAccessLog olderThan is an invalid Date')
+      if (!Number.isFinite(cutoff))
+        throw new InvalidArgumentError('pruneAccessLog olderThan is an invalid Date')
     } else if (typeof olderThan === 'string' || typeof olderThan === 'number') {
       cutoff = now - parseDuration(olderThan, 'olderThan')
     } else {
@@ -741,10 +877,13 @@ export class ShareRegistry {
 
   #info(r: ShareRow): ShareInfo {
     const now = this.#clock.now().getTime()
-    const items = this.#db.prepare('SELECT path, kind, deliveries FROM share_items WHERE share_id = ? ORDER BY idx').all(r.id) as Array<ShareItem & { deliveries: number }>
+    const items = this.#db
+      .prepare('SELECT path, kind, deliveries FROM share_items WHERE share_id = ? ORDER BY idx')
+      .all(r.id) as Array<ShareItem & { deliveries: number }>
     // At the limit when no file has a delivery left.
     const limitReached = r.max_downloads !== null && items.every((i) => i.deliveries >= r.max_downloads!)
-    const status: ShareStatus = r.revoked_at !== null ? 'revoked' : now >= r.expires_at ? 'expired' : limitReached ? 'limit' : 'active'
+    const status: ShareStatus =
+      r.revoked_at !== null ? 'revoked' : now >= r.expires_at ? 'expired' : limitReached ? 'limit' : 'active'
     const info: ShareInfo = {
       id: r.id,
       session: r.session,
@@ -771,7 +910,8 @@ function checkText(value: unknown, what: string): string {
   if (value === undefined || value === null) return ''
   if (typeof value !== 'string') throw new InvalidArgumentError(`${what} must be a string`)
   if (value.length > 500) throw new InvalidArgumentError(`${what} is longer than 500 characters; shorten it`)
-  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(value)) throw new InvalidArgumentError(`${what} contains control characters; remove them`)
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(value))
+    throw new InvalidArgumentError(`${what} contains control characters; remove them`)
   return value
 }
 
@@ -791,5 +931,9 @@ function checkText(value: unknown, what: string): string {
  * ```
  */
 export function openShareRegistry(options: ShareRegistryOptions): Promise<ShareRegistry> & ShareRegistry {
-  return asyncOpen(() => new ShareRegistry(options), 'SP_DEP_SYNC_SHARE_REGISTRY', 'Using openShareRegistry(…) without await is deprecated: write `await openShareRegistry(…)`')
+  return asyncOpen(
+    () => new ShareRegistry(options),
+    'SP_DEP_SYNC_SHARE_REGISTRY',
+    'Using openShareRegistry(…) without await is deprecated: write `await openShareRegistry(…)`',
+  )
 }

@@ -37,7 +37,10 @@ export function redactPath(url: string): string {
  * server.on('request', requestLogger((line) => process.stdout.write(line + '\n'), proxyTrust(false)))
  * ```
  */
-export function requestLogger(write: (line: string) => void, trust: ProxyTrust): (req: IncomingMessage, res: ServerResponse) => void {
+export function requestLogger(
+  write: (line: string) => void,
+  trust: ProxyTrust,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const started = process.hrtime.bigint()
     const socket = req.socket
@@ -47,7 +50,9 @@ export function requestLogger(write: (line: string) => void, trust: ProxyTrust):
       const ms = Number((process.hrtime.bigint() - started) / 1_000_000n)
       const bytes = Math.max(0, (socket.bytesWritten ?? before) - before)
       const status = res.writableFinished ? String(res.statusCode) : `${res.statusCode}-aborted`
-      write(`${new Date().toISOString()} ${client} ${req.method ?? '-'} ${redactPath(req.url ?? '/')} ${status} ${bytes} ${ms}ms`)
+      write(
+        `${new Date().toISOString()} ${client} ${req.method ?? '-'} ${redactPath(req.url ?? '/')} ${status} ${bytes} ${ms}ms`,
+      )
     })
   }
 }

@@ -47,7 +47,11 @@ export interface OpenedItem {
  * const opened = await openItem(await realpath(root), share.session, item.path)
  * ```
  */
-export async function openItem(rootReal: string, session: string, itemPath: string): Promise<OpenedItem | undefined> {
+export async function openItem(
+  rootReal: string,
+  session: string,
+  itemPath: string,
+): Promise<OpenedItem | undefined> {
   try {
     checkItemPath(itemPath)
     const sessionReal = await sessionWithin(rootReal, session)

@@ -9,16 +9,28 @@ import { PAGE_CSP, renderMessage, renderPasswordForm } from './landing-page'
 import { renderSigninForm } from './signin-pages'
 import type { AccessResult } from './types'
 
-const NOT_FOUND = renderMessage('Not found', 'This link is not valid. Check that you copied all of it, or ask the photographer for a new one.')
-const GONE = renderMessage('Link no longer available', 'This link has expired or was withdrawn. Ask the photographer for a new one.')
+const NOT_FOUND = renderMessage(
+  'Not found',
+  'This link is not valid. Check that you copied all of it, or ask the photographer for a new one.',
+)
+const GONE = renderMessage(
+  'Link no longer available',
+  'This link has expired or was withdrawn. Ask the photographer for a new one.',
+)
 /** The page of a link whose download limit is reached. */
 export const LIMIT_PAGE = renderMessage(
   'Download limit reached',
   'These files were downloaded as many times as the photographer allowed. Ask them for a new link.',
 )
-const WAIT = renderMessage('Too many attempts', 'Too many wrong passwords were tried. Wait a while, then try again.')
+const WAIT = renderMessage(
+  'Too many attempts',
+  'Too many wrong passwords were tried. Wait a while, then try again.',
+)
 /** The page of a client address over its wrong-password limit across links. */
-export const RATE_LIMITED_PAGE = renderMessage('Too many attempts', 'Too many wrong passwords were tried from your network. Wait a while, then try again.')
+export const RATE_LIMITED_PAGE = renderMessage(
+  'Too many attempts',
+  'Too many wrong passwords were tried from your network. Wait a while, then try again.',
+)
 
 /** Sends a complete body (none for HEAD) with its type and length. */
 export function send(res: ServerResponse, status: number, type: string, body: string, method: string): void {

@@ -131,8 +131,11 @@ export const SCHEMA_VERSION = MIGRATIONS.length
  */
 export function migrate(db: Database, path: string): void {
   db.transaction(() => {
-    db.exec('CREATE TABLE IF NOT EXISTS schema_version (component TEXT PRIMARY KEY, version INTEGER NOT NULL) STRICT')
-    const row = db.prepare('SELECT version FROM schema_version WHERE component = ?').get(COMPONENT) as { version: number } | undefined
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_version (component TEXT PRIMARY KEY, version INTEGER NOT NULL) STRICT',
+    )
+    const row = db.prepare('SELECT version FROM schema_version WHERE component = ?').get(COMPONENT) as
+      { version: number } | undefined
     const current = row?.version ?? 0
     if (current > SCHEMA_VERSION) {
       throw new SchemaVersionError(
@@ -141,9 +144,8 @@ export function migrate(db: Database, path: string): void {
       )
     }
     for (let v = current; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!)
-    db.prepare('INSERT INTO schema_version (component, version) VALUES (?, ?) ON CONFLICT (component) DO UPDATE SET version = excluded.version').run(
-      COMPONENT,
-      SCHEMA_VERSION,
-    )
+    db.prepare(
+      'INSERT INTO schema_version (component, version) VALUES (?, ?) ON CONFLICT (component) DO UPDATE SET version = excluded.version',
+    ).run(COMPONENT, SCHEMA_VERSION)
   }).immediate()
 }

@@ -38,13 +38,26 @@ export function createShareServer(options: ShareServerOptions): Server {
   const timeouts = resolveTimeouts(options.timeouts)
   // Mail failures go to the request log (with a time, like its lines) unless told otherwise.
   const requestLog = options.requestLog
-  const log = options.log ?? (requestLog ? (line: string) => requestLog(`${new Date().toISOString()} ${line}`) : undefined)
-  const handler = createShareHandler({ ...options, bodyTimeout: options.bodyTimeout ?? timeouts.body, ...(log ? { log } : {}) })
+  const log =
+    options.log ??
+    (requestLog ? (line: string) => requestLog(`${new Date().toISOString()} ${line}`) : undefined)
+  const handler = createShareHandler({
+    ...options,
+    bodyTimeout: options.bodyTimeout ?? timeouts.body,
+    ...(log ? { log } : {}),
+  })
   const serverOptions = serverOptionsFor(timeouts)
   // https.Server extends tls.Server, whose request events are those of http.Server.
-  const server: Server = options.tls ? (createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }) as unknown as Server) : createHttpServer(serverOptions)
+  const server: Server = options.tls
+    ? (createHttpsServer({
+        ...serverOptions,
+        cert: options.tls.cert,
+        key: options.tls.key,
+      }) as unknown as Server)
+    : createHttpServer(serverOptions)
   applyTimeouts(server, timeouts)
-  if (options.requestLog) server.on('request', requestLogger(options.requestLog, proxyTrust(options.trustProxy)))
+  if (options.requestLog)
+    server.on('request', requestLogger(options.requestLog, proxyTrust(options.trustProxy)))
   server.on('request', handler)
   server.on('clientError', answerClientError)
   return server

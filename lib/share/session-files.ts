@@ -20,15 +20,25 @@ import { isInside } from './resolve'
  * ```
  */
 export function checkSessionFiles(session: string, items: readonly ShareItem[]): void {
-  const sessionReal = real(session, `The session folder ${session} does not exist; give the folder the files are in`)
-  if (!statSync(sessionReal).isDirectory()) throw new InvalidArgumentError(`${session} is not a folder; give the session folder the files are in`)
+  const sessionReal = real(
+    session,
+    `The session folder ${session} does not exist; give the folder the files are in`,
+  )
+  if (!statSync(sessionReal).isDirectory())
+    throw new InvalidArgumentError(`${session} is not a folder; give the session folder the files are in`)
   for (const item of items) {
     const file = join(session, item.path)
-    const fileReal = real(file, `${file} does not exist; share only files that are there (check the name, or copy the file into the session first)`)
+    const fileReal = real(
+      file,
+      `${file} does not exist; share only files that are there (check the name, or copy the file into the session first)`,
+    )
     if (!isInside(sessionReal, fileReal) || fileReal === sessionReal) {
-      throw new InvalidArgumentError(`${file} leads outside the session folder ${session} (a symbolic link?); only files of that session can be shared`)
+      throw new InvalidArgumentError(
+        `${file} leads outside the session folder ${session} (a symbolic link?); only files of that session can be shared`,
+      )
     }
-    if (!statSync(fileReal).isFile()) throw new InvalidArgumentError(`${file} is not a regular file; share files, not folders or devices`)
+    if (!statSync(fileReal).isFile())
+      throw new InvalidArgumentError(`${file} is not a regular file; share files, not folders or devices`)
   }
 }
 
@@ -38,7 +48,12 @@ function real(path: string, missing: string): string {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new FileSystemError('ENOENT', missing, { path })
-    if (code === 'EACCES') throw new FileSystemError('EACCES', `${path} cannot be read (permission denied); let this user read it`, { path })
+    if (code === 'EACCES')
+      throw new FileSystemError(
+        'EACCES',
+        `${path} cannot be read (permission denied); let this user read it`,
+        { path },
+      )
     throw err
   }
 }

@@ -59,9 +59,13 @@ export interface SharedPhotos extends CreatedShare {
  * console.log(s.url, s.items)   // items: .shutterproof/previews/DCIM/100CANON/IMG_0001.CR3.jpg, …
  * ```
  */
-export async function sharePhotos(registry: ShareRegistry, options: SharePhotosOptions): Promise<SharedPhotos> {
+export async function sharePhotos(
+  registry: ShareRegistry,
+  options: SharePhotosOptions,
+): Promise<SharedPhotos> {
   const { files, previews: previewOptions, galleryPreviews, ...shareOptions } = options
-  if (!Array.isArray(files) || files.length === 0) throw new InvalidArgumentError('sharePhotos needs files: at least one file of the session')
+  if (!Array.isArray(files) || files.length === 0)
+    throw new InvalidArgumentError('sharePhotos needs files: at least one file of the session')
   const session = await realpath(options.session).catch((err: unknown) => {
     throw toFsError(err, options.session, 'open the session folder')
   })
@@ -71,12 +75,18 @@ export async function sharePhotos(registry: ShareRegistry, options: SharePhotosO
   if (options.scope === 'preview') {
     const isPreview = await Promise.all(rels.map((r) => isPreviewFile(resolve(session, r))))
     const originals = rels.filter((_, i) => !isPreview[i])
-    const made = originals.length > 0 ? await makePreviews(session, { ...previewOptions, files: originals }) : undefined
+    const made =
+      originals.length > 0 ? await makePreviews(session, { ...previewOptions, files: originals }) : undefined
     const bySource = new Map((made?.items ?? []).map((i) => [i.source, i]))
-    const problems = originals.map((r) => bySource.get(r)!).filter((i) => i.status !== 'made' && i.status !== 'up-to-date')
+    const problems = originals
+      .map((r) => bySource.get(r)!)
+      .filter((i) => i.status !== 'made' && i.status !== 'up-to-date')
     if (problems.length > 0) throw refusal(problems)
     for (const i of made?.items ?? []) counts[i.status === 'made' ? 'made' : 'reused']++
-    items = rels.map((r, i) => ({ path: isPreview[i] ? r : toRel(session, bySource.get(r)!.preview!), kind: 'preview' }))
+    items = rels.map((r, i) => ({
+      path: isPreview[i] ? r : toRel(session, bySource.get(r)!.preview!),
+      kind: 'preview',
+    }))
   } else {
     items = rels.map((r) => ({ path: r, kind: 'full' }))
     const pictures = rels.filter((r) => 'kind' in classify(r))
@@ -91,13 +101,17 @@ export async function sharePhotos(registry: ShareRegistry, options: SharePhotosO
 }
 
 async function insideSession(session: string, file: string): Promise<string> {
-  if (typeof file !== 'string' || file === '') throw new InvalidArgumentError('sharePhotos files must be non-empty paths')
+  if (typeof file !== 'string' || file === '')
+    throw new InvalidArgumentError('sharePhotos files must be non-empty paths')
   const given = isAbsolute(file) ? file : resolve(session, file)
   const real = await realpath(given).catch((err: unknown) => {
     throw toFsError(err, given, 'share')
   })
   const rel = relative(session, real)
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new InvalidArgumentError(`${file} is not inside the session folder ${session}; only files of that session can be shared`)
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
+    throw new InvalidArgumentError(
+      `${file} is not inside the session folder ${session}; only files of that session can be shared`,
+    )
   return rel.split(sep).join('/')
 }
 
@@ -117,10 +131,20 @@ async function isPreviewFile(path: string): Promise<boolean> {
 
 /** One error for every file that could not be previewed, with the first one's code. */
 function refusal(problems: PreviewItem[]): PreviewError {
-  const what = problems.map((p) => (p.status === 'skipped' ? `${p.source}: a ${p.reason} file has no preview` : `${p.source}: ${p.error!.code}: ${p.error!.message}`))
+  const what = problems.map((p) =>
+    p.status === 'skipped'
+      ? `${p.source}: a ${p.reason} file has no preview`
+      : `${p.source}: ${p.error!.code}: ${p.error!.message}`,
+  )
   const first = problems[0]!
   const code = (first.status === 'skipped' ? 'E_UNSUPPORTED_FORMAT' : first.error!.code) as ErrorCode
   const known = ['E_NO_PREVIEW', 'E_UNSUPPORTED_FORMAT', 'E_CORRUPT_IMAGE', 'E_IMAGE_TOO_LARGE'] as const
-  const previewCode = (known as readonly string[]).includes(code) ? (code as (typeof known)[number]) : 'E_NO_PREVIEW'
-  return new PreviewError(previewCode, `No share was created: ${problems.length} file(s) could not be previewed, and a preview share serves only previews — ${what.join('; ')}`, { path: first.source })
+  const previewCode = (known as readonly string[]).includes(code)
+    ? (code as (typeof known)[number])
+    : 'E_NO_PREVIEW'
+  return new PreviewError(
+    previewCode,
+    `No share was created: ${problems.length} file(s) could not be previewed, and a preview share serves only previews — ${what.join('; ')}`,
+    { path: first.source },
+  )
 }

@@ -60,5 +60,8 @@ export function renderMailUnavailable(configured: boolean): string {
 /** The page when too many codes were asked for an address or from a network. */
 export function renderTooManyCodes(retryAfter: number): string {
   const minutes = Math.max(1, Math.ceil(retryAfter / 60))
-  return renderMessage('Too many codes asked for', `Too many codes were asked for this address, or from your network. Wait ${minutes} minute${minutes === 1 ? '' : 's'}, then try again with the latest e-mail's code.`)
+  return renderMessage(
+    'Too many codes asked for',
+    `Too many codes were asked for this address, or from your network. Wait ${minutes} minute${minutes === 1 ? '' : 's'}, then try again with the latest e-mail's code.`,
+  )
 }

@@ -37,7 +37,8 @@ export function resolveTimeouts(t: ShareTimeouts = {}): ResolvedTimeouts {
     body: parseDuration(t.body ?? '10s', 'timeouts.body'),
     keepAlive: parseDuration(t.keepAlive ?? '5s', 'timeouts.keepAlive'),
   }
-  if (r.request < r.headers) throw new InvalidArgumentError('timeouts.request must be at least timeouts.headers')
+  if (r.request < r.headers)
+    throw new InvalidArgumentError('timeouts.request must be at least timeouts.headers')
   return r
 }
 
@@ -52,7 +53,12 @@ export function applyTimeouts(server: Server, t: ResolvedTimeouts): void {
 }
 
 /** Options for `http.createServer` / `https.createServer` that make the timeouts checked often enough. */
-export function serverOptionsFor(t: ResolvedTimeouts): { connectionsCheckingInterval: number; headersTimeout: number; requestTimeout: number; keepAliveTimeout: number } {
+export function serverOptionsFor(t: ResolvedTimeouts): {
+  connectionsCheckingInterval: number
+  headersTimeout: number
+  requestTimeout: number
+  keepAliveTimeout: number
+} {
   return {
     connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(t.headers / 2))),
     headersTimeout: t.headers,

@@ -19,10 +19,14 @@ function readPem(path: string, what: string): Buffer {
     return readFileSync(path)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    throw new FileSystemError(code === 'EACCES' ? 'EACCES' : code === 'EISDIR' ? 'EISDIR' : 'ENOENT', `cannot read the TLS ${what} ${path} (${code}); give the PEM file`, {
-      path,
-      cause: err,
-    })
+    throw new FileSystemError(
+      code === 'EACCES' ? 'EACCES' : code === 'EISDIR' ? 'EISDIR' : 'ENOENT',
+      `cannot read the TLS ${what} ${path} (${code}); give the PEM file`,
+      {
+        path,
+        cause: err,
+      },
+    )
   }
 }
 

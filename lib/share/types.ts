@@ -136,7 +136,16 @@ export interface CreatedShare {
 }
 
 /** The answer of {@link ShareRegistry.verifyAccess}. */
-export type AccessStatus = 'ok' | 'expired' | 'revoked' | 'not_found' | 'bad_password' | 'password_required' | 'signin_required' | 'locked' | 'limit'
+export type AccessStatus =
+  | 'ok'
+  | 'expired'
+  | 'revoked'
+  | 'not_found'
+  | 'bad_password'
+  | 'password_required'
+  | 'signin_required'
+  | 'locked'
+  | 'limit'
 
 /** The answer of {@link ShareRegistry.verifyAccess}: a status, and the share when it was found. */
 export interface AccessResult {
@@ -203,7 +212,6 @@ export interface ShareFilter {
   status?: ShareStatus
   scope?: ShareScope
 }
-
 
 /**
  * How wrong passwords are slowed down, per link and client address, and how much password

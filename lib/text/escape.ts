@@ -11,7 +11,8 @@
 
 // C0 controls except TAB and LF, DEL, C1 controls; Arabic letter mark, LRM/RLM,
 // LS/PS, LRE/RLE/PDF/LRO/RLO, LRI/RLI/FSI/PDI.
-const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+const UNSAFE =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
 
 /** `text` with every control and bidi character as a visible `\uXXXX` escape. */
 export function escapeControls(text: string): string {

@@ -85,13 +85,34 @@ export const xml = new XMLParser({
   isArray: (name) => ['Contents', 'Upload', 'Part', 'CommonPrefixes', 'Deleted', 'Error'].includes(name),
 })
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'EAI_AGAIN', 'E_S3_TIMEOUT', 'ERR_STREAM_PREMATURE_CLOSE'])
-const RETRY_S3_CODES = new Set(['SlowDown', 'RequestTimeout', 'InternalError', 'ServiceUnavailable', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'BandwidthLimitExceeded'])
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+  'EAI_AGAIN',
+  'E_S3_TIMEOUT',
+  'ERR_STREAM_PREMATURE_CLOSE',
+])
+const RETRY_S3_CODES = new Set([
+  'SlowDown',
+  'RequestTimeout',
+  'InternalError',
+  'ServiceUnavailable',
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'BandwidthLimitExceeded',
+])
 
 /** Why a failed attempt is worth another one, or undefined when it is not. */
 export function retryReason(err: unknown): string | undefined {
   if (err instanceof S3HttpError) {
-    if (err.status >= 500 || err.status === 429 || RETRY_S3_CODES.has(err.s3Code)) return `HTTP ${err.status} ${err.s3Code}`
+    if (err.status >= 500 || err.status === 429 || RETRY_S3_CODES.has(err.s3Code))
+      return `HTTP ${err.status} ${err.s3Code}`
     return undefined
   }
   const code = (err as NodeJS.ErrnoException)?.code
@@ -111,7 +132,9 @@ function sha256(data: Buffer): Buffer {
 function encodeKey(key: string): string {
   return key
     .split('/')
-    .map((p) => encodeURIComponent(p).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()))
+    .map((p) =>
+      encodeURIComponent(p).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()),
+    )
     .join('/')
 }
 
@@ -137,7 +160,9 @@ export class S3Client {
   url(key?: string, query?: Record<string, string>): URL {
     const { endpoint, pathStyle, bucket } = this.#options
     const path = key === undefined ? '' : encodeKey(key)
-    const url = pathStyle ? new URL(`${endpoint.origin}/${bucket}${key === undefined ? '' : '/' + path}`) : new URL(`${endpoint.protocol}//${bucket}.${endpoint.host}/${path}`)
+    const url = pathStyle
+      ? new URL(`${endpoint.origin}/${bucket}${key === undefined ? '' : '/' + path}`)
+      : new URL(`${endpoint.protocol}//${bucket}.${endpoint.host}/${path}`)
     for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v)
     return url
   }
@@ -210,7 +235,14 @@ export class S3Client {
       const cleanup = () => req.signal?.removeEventListener('abort', onAbort)
       req.signal?.addEventListener('abort', onAbort, { once: true })
       const r = mod.request(url, { method: req.method, headers, agent: this.#agent })
-      r.setTimeout(this.#options.idleTimeoutMs ?? 120_000, () => fail(Object.assign(new Error(`no data for ${((this.#options.idleTimeoutMs ?? 120_000) / 1000).toFixed(0)} s`), { code: 'E_S3_TIMEOUT' })))
+      r.setTimeout(this.#options.idleTimeoutMs ?? 120_000, () =>
+        fail(
+          Object.assign(
+            new Error(`no data for ${((this.#options.idleTimeoutMs ?? 120_000) / 1000).toFixed(0)} s`),
+            { code: 'E_S3_TIMEOUT' },
+          ),
+        ),
+      )
       let answered = false
       r.on('error', (err) => {
         // A server that answers early (412, 403) may close the connection while a body is
@@ -219,15 +251,12 @@ export class S3Client {
       })
       r.on('response', (res) => {
         answered = true
-        this.#receive(res, req).then(
-          (out) => {
-            if (settled) return
-            settled = true
-            cleanup()
-            resolve(out)
-          },
-          fail,
-        )
+        this.#receive(res, req).then((out) => {
+          if (settled) return
+          settled = true
+          cleanup()
+          resolve(out)
+        }, fail)
       })
       const body = req.body
       if (!body) r.end()
@@ -237,7 +266,11 @@ export class S3Client {
         const start = () => {
           if (started || answered || settled) return
           started = true
-          const source = createReadStream(body.file, { start: body.start, end: body.end - 1, highWaterMark: 256 * 1024 })
+          const source = createReadStream(body.file, {
+            start: body.start,
+            end: body.end - 1,
+            highWaterMark: 256 * 1024,
+          })
           pipeline(source, throttle(this.#options.uploadLimit, req.onBytes, req.signal), r).catch((err) => {
             if (!answered) fail(err)
           })
@@ -256,7 +289,11 @@ export class S3Client {
     const ok = status >= 200 && status < 300
     if (ok && req.toFile) {
       try {
-        await pipeline(res, throttle(this.#options.downloadLimit, req.onBytes, req.signal), createWriteStream(req.toFile))
+        await pipeline(
+          res,
+          throttle(this.#options.downloadLimit, req.onBytes, req.signal),
+          createWriteStream(req.toFile),
+        )
       } catch (err) {
         await rm(req.toFile, { force: true })
         throw err
@@ -265,7 +302,9 @@ export class S3Client {
       const got = (await stat(req.toFile)).size
       if (Number.isFinite(expected) && got !== expected) {
         await rm(req.toFile, { force: true })
-        throw Object.assign(new Error(`the download stopped after ${got} of ${expected} bytes`), { code: 'ECONNRESET' })
+        throw Object.assign(new Error(`the download stopped after ${got} of ${expected} bytes`), {
+          code: 'ECONNRESET',
+        })
       }
       return { status, headers: res.headers, body: Buffer.alloc(0) }
     }
@@ -289,7 +328,15 @@ function errorOf(status: number, body: Buffer, headers: IncomingHttpHeaders): S3
   } catch {
     doc = {}
   }
-  const code = doc.Code ?? (status === 404 ? 'NotFound' : status === 403 ? 'Forbidden' : status === 503 ? 'ServiceUnavailable' : `HTTP${status}`)
+  const code =
+    doc.Code ??
+    (status === 404
+      ? 'NotFound'
+      : status === 403
+        ? 'Forbidden'
+        : status === 503
+          ? 'ServiceUnavailable'
+          : `HTTP${status}`)
   const details: Record<string, string> = { ...doc }
   if (headers.date) details.Date = String(headers.date)
   return new S3HttpError(status, code, doc.Message ?? `HTTP ${status}`, details)
@@ -299,6 +346,10 @@ function readCaBundle(path: string): Buffer {
   try {
     return readFileSync(path)
   } catch (err) {
-    throw new CloudError('E_S3', `AWS_CA_BUNDLE names ${path}, which cannot be read (${(err as NodeJS.ErrnoException).code}); fix the path or unset the variable`, { cause: err })
+    throw new CloudError(
+      'E_S3',
+      `AWS_CA_BUNDLE names ${path}, which cannot be read (${(err as NodeJS.ErrnoException).code}); fix the path or unset the variable`,
+      { cause: err },
+    )
   }
 }

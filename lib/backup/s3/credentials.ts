@@ -83,7 +83,10 @@ export interface Profile {
 }
 
 /** Reads the named profile (or `AWS_PROFILE`, else `default`) from both files. */
-export async function loadProfile(name: string | undefined, aws: AwsEnvironment = { env: process.env, home: homedir() }): Promise<Profile> {
+export async function loadProfile(
+  name: string | undefined,
+  aws: AwsEnvironment = { env: process.env, home: homedir() },
+): Promise<Profile> {
   const chosen = name ?? aws.env.AWS_PROFILE ?? aws.env.AWS_DEFAULT_PROFILE
   const profile = chosen ?? 'default'
   const configFile = aws.env.AWS_CONFIG_FILE ?? join(aws.home, '.aws', 'config')
@@ -91,10 +94,19 @@ export async function loadProfile(name: string | undefined, aws: AwsEnvironment 
   const config = await readIni(configFile)
   const creds = await readIni(credentialsFile)
   // In the config file every profile but `default` is written `[profile NAME]`.
-  const fromConfig = config[`profile ${profile}`] ?? (profile === 'default' ? config.default : undefined) ?? {}
+  const fromConfig =
+    config[`profile ${profile}`] ?? (profile === 'default' ? config.default : undefined) ?? {}
   const settings = { ...fromConfig, ...(creds[profile] ?? {}) }
-  if (chosen !== undefined && !config[`profile ${profile}`] && !(profile === 'default' && config.default) && !creds[profile]) {
-    throw new CloudError('E_S3_NO_CREDENTIALS', `no profile "${profile}" in ${configFile} or ${credentialsFile}; add it (aws configure --profile ${profile}) or name another with --profile`)
+  if (
+    chosen !== undefined &&
+    !config[`profile ${profile}`] &&
+    !(profile === 'default' && config.default) &&
+    !creds[profile]
+  ) {
+    throw new CloudError(
+      'E_S3_NO_CREDENTIALS',
+      `no profile "${profile}" in ${configFile} or ${credentialsFile}; add it (aws configure --profile ${profile}) or name another with --profile`,
+    )
   }
   return { name: profile, explicit: chosen !== undefined, settings, configFile, credentialsFile }
 }
@@ -107,18 +119,35 @@ async function fromProcess(command: string, profile: string): Promise<Credential
   try {
     ;({ stdout } = await run('/bin/sh', ['-c', command], { timeout: 60_000, maxBuffer: 1024 * 1024 }))
   } catch (err) {
-    throw new CloudError('E_S3_NO_CREDENTIALS', `the credential_process of profile ${profile} failed (${(err as Error).message.split('\n')[0]}); run it by hand to see why`, { cause: err })
+    throw new CloudError(
+      'E_S3_NO_CREDENTIALS',
+      `the credential_process of profile ${profile} failed (${(err as Error).message.split('\n')[0]}); run it by hand to see why`,
+      { cause: err },
+    )
   }
-  let j: { Version?: number; AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: string }
+  let j: {
+    Version?: number
+    AccessKeyId?: string
+    SecretAccessKey?: string
+    SessionToken?: string
+    Expiration?: string
+  }
   try {
     j = JSON.parse(stdout)
   } catch {
     j = {}
   }
   if (j.Version !== 1 || !j.AccessKeyId || !j.SecretAccessKey) {
-    throw new CloudError('E_S3_NO_CREDENTIALS', `the credential_process of profile ${profile} did not print {"Version": 1, "AccessKeyId", "SecretAccessKey", …}`)
+    throw new CloudError(
+      'E_S3_NO_CREDENTIALS',
+      `the credential_process of profile ${profile} did not print {"Version": 1, "AccessKeyId", "SecretAccessKey", …}`,
+    )
   }
-  const out: Credentials = { accessKeyId: j.AccessKeyId, secretAccessKey: j.SecretAccessKey, source: `credential_process of profile ${profile}` }
+  const out: Credentials = {
+    accessKeyId: j.AccessKeyId,
+    secretAccessKey: j.SecretAccessKey,
+    source: `credential_process of profile ${profile}`,
+  }
   if (j.SessionToken) out.sessionToken = j.SessionToken
   if (j.Expiration) out.expiration = new Date(j.Expiration)
   return out
@@ -129,19 +158,33 @@ async function fromProcess(command: string, profile: string): Promise<Credential
  * static keys, then its `credential_process`. Other kinds (SSO, assumed roles) are named
  * with the way around them.
  */
-export async function findCredentials(profile: Profile, aws: AwsEnvironment = { env: process.env, home: homedir() }): Promise<Credentials> {
+export async function findCredentials(
+  profile: Profile,
+  aws: AwsEnvironment = { env: process.env, home: homedir() },
+): Promise<Credentials> {
   const { env } = aws
   if (!profile.explicit && (env.AWS_ACCESS_KEY_ID || env.AWS_SECRET_ACCESS_KEY)) {
     if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) {
-      throw new CloudError('E_S3_NO_CREDENTIALS', `only one of AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY is set; set both (or neither, to use ${profile.credentialsFile})`)
+      throw new CloudError(
+        'E_S3_NO_CREDENTIALS',
+        `only one of AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY is set; set both (or neither, to use ${profile.credentialsFile})`,
+      )
     }
-    const c: Credentials = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, source: 'environment (AWS_ACCESS_KEY_ID)' }
+    const c: Credentials = {
+      accessKeyId: env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      source: 'environment (AWS_ACCESS_KEY_ID)',
+    }
     if (env.AWS_SESSION_TOKEN) c.sessionToken = env.AWS_SESSION_TOKEN
     return c
   }
   const s = profile.settings
   if (s.aws_access_key_id && s.aws_secret_access_key) {
-    const c: Credentials = { accessKeyId: s.aws_access_key_id, secretAccessKey: s.aws_secret_access_key, source: `profile ${profile.name}` }
+    const c: Credentials = {
+      accessKeyId: s.aws_access_key_id,
+      secretAccessKey: s.aws_secret_access_key,
+      source: `profile ${profile.name}`,
+    }
     if (s.aws_session_token) c.sessionToken = s.aws_session_token
     return c
   }

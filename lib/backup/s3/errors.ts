@@ -22,7 +22,14 @@ export interface CallContext {
   attempts: number
 }
 
-const BAD_CREDENTIALS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired', 'InvalidClientTokenId'])
+const BAD_CREDENTIALS = new Set([
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidToken',
+  'TokenRefreshRequired',
+  'InvalidClientTokenId',
+])
 const DENIED = new Set(['AccessDenied', 'AllAccessDisabled', 'Forbidden', 'AccountProblem'])
 
 /** `20261129T181745Z` (SigV4's form) or any date `Date.parse` reads. */
@@ -47,10 +54,18 @@ export function toCloudError(err: unknown, c: CallContext): ShutterproofError {
   if (err instanceof S3HttpError) {
     const o = { cause: err, s3Code: err.s3Code, status: err.status }
     if (BAD_CREDENTIALS.has(err.s3Code)) {
-      return new CloudError('E_S3_BAD_CREDENTIALS', `${where}: the server refused the credentials from ${c.credentials} (${err.s3Code}); check the access key id and secret for this provider (and the region, ${c.region})`, o)
+      return new CloudError(
+        'E_S3_BAD_CREDENTIALS',
+        `${where}: the server refused the credentials from ${c.credentials} (${err.s3Code}); check the access key id and secret for this provider (and the region, ${c.region})`,
+        o,
+      )
     }
     if (err.s3Code === 'NoSuchBucket') {
-      return new CloudError('E_S3_NO_BUCKET', `${where}: bucket ${c.bucket} does not exist; create it in the provider's console (or: aws s3 mb s3://${c.bucket} --endpoint-url ${c.endpoint}), or correct the bucket name or --endpoint`, o)
+      return new CloudError(
+        'E_S3_NO_BUCKET',
+        `${where}: bucket ${c.bucket} does not exist; create it in the provider's console (or: aws s3 mb s3://${c.bucket} --endpoint-url ${c.endpoint}), or correct the bucket name or --endpoint`,
+        o,
+      )
     }
     if (DENIED.has(err.s3Code)) {
       return new CloudError(
@@ -60,25 +75,56 @@ export function toCloudError(err: unknown, c: CallContext): ShutterproofError {
       )
     }
     if (err.s3Code === 'RequestTimeTooSkewed') {
-      return new CloudError('E_S3_CLOCK_SKEW', `${where}: this computer's clock is ${skew(err.details)} the server's, which refuses the signature; set the clock right (turn on automatic time / NTP) and run again`, o)
+      return new CloudError(
+        'E_S3_CLOCK_SKEW',
+        `${where}: this computer's clock is ${skew(err.details)} the server's, which refuses the signature; set the clock right (turn on automatic time / NTP) and run again`,
+        o,
+      )
     }
-    if (err.s3Code === 'AuthorizationHeaderMalformed' || err.s3Code === 'PermanentRedirect' || err.s3Code === 'IllegalLocationConstraintException') {
-      return new CloudError('E_S3', `${where}: the bucket is not in region ${c.region} or not at this endpoint (${err.s3Code}: ${err.message}); give its region with --region (or ?region= in the URL)`, o)
+    if (
+      err.s3Code === 'AuthorizationHeaderMalformed' ||
+      err.s3Code === 'PermanentRedirect' ||
+      err.s3Code === 'IllegalLocationConstraintException'
+    ) {
+      return new CloudError(
+        'E_S3',
+        `${where}: the bucket is not in region ${c.region} or not at this endpoint (${err.s3Code}: ${err.message}); give its region with --region (or ?region= in the URL)`,
+        o,
+      )
     }
     const retried = retryReason(err) ? ` after ${c.attempts} attempts` : ''
-    return new CloudError('E_S3', `${where}: ${c.what} failed${retried}: HTTP ${err.status} ${err.s3Code}: ${err.message}`, o)
+    return new CloudError(
+      'E_S3',
+      `${where}: ${c.what} failed${retried}: HTTP ${err.status} ${err.s3Code}: ${err.message}`,
+      o,
+    )
   }
   const code = (err as NodeJS.ErrnoException)?.code
   // A key that holds an object of another size: the caller checks it as a local store would.
-  if (code === 'E_EXISTS') return new FileSystemError('E_EXISTS', `${c.location}: ${(err as Error).message}`, { cause: err })
+  if (code === 'E_EXISTS')
+    return new FileSystemError('E_EXISTS', `${c.location}: ${(err as Error).message}`, { cause: err })
   if (retryReason(err)) {
-    return new CloudError('E_S3_UNREACHABLE', `${where}: ${c.what} failed after ${c.attempts} attempts (${code}: ${(err as Error).message}); check the network and the endpoint, then run again (completed objects are kept)`, { cause: err })
+    return new CloudError(
+      'E_S3_UNREACHABLE',
+      `${where}: ${c.what} failed after ${c.attempts} attempts (${code}: ${(err as Error).message}); check the network and the endpoint, then run again (completed objects are kept)`,
+      { cause: err },
+    )
   }
   if (code === 'ENOTFOUND') {
-    return new CloudError('E_S3_UNREACHABLE', `${where}: the endpoint's host name does not resolve (ENOTFOUND); check --endpoint and the network`, { cause: err })
+    return new CloudError(
+      'E_S3_UNREACHABLE',
+      `${where}: the endpoint's host name does not resolve (ENOTFOUND); check --endpoint and the network`,
+      { cause: err },
+    )
   }
   if (typeof code === 'string' && /^(ERR_TLS|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED)/.test(code)) {
-    return new CloudError('E_S3_UNREACHABLE', `${where}: the TLS certificate was not accepted (${code}); for a private CA set AWS_CA_BUNDLE (or NODE_EXTRA_CA_CERTS) to its PEM file`, { cause: err })
+    return new CloudError(
+      'E_S3_UNREACHABLE',
+      `${where}: the TLS certificate was not accepted (${code}); for a private CA set AWS_CA_BUNDLE (or NODE_EXTRA_CA_CERTS) to its PEM file`,
+      { cause: err },
+    )
   }
-  return new CloudError('E_S3', `${where}: ${c.what} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err })
+  return new CloudError('E_S3', `${where}: ${c.what} failed: ${(err as Error)?.message ?? String(err)}`, {
+    cause: err,
+  })
 }

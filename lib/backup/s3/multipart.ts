@@ -50,7 +50,12 @@ export function partSizeFor(size: number, wanted: number): number {
 }
 
 /** SHA-256 of each `partSize` slice of a file, from one read. */
-export async function partDigests(path: string, size: number, partSize: number, signal?: AbortSignal): Promise<Buffer[]> {
+export async function partDigests(
+  path: string,
+  size: number,
+  partSize: number,
+  signal?: AbortSignal,
+): Promise<Buffer[]> {
   const out: Buffer[] = []
   let h = createHash('sha256')
   let inPart = 0
@@ -77,7 +82,11 @@ function header(v: string | string[] | undefined): string | undefined {
 }
 
 /** HEAD of an object: its size, or undefined when there is none. */
-export async function headSize(client: S3Client, key: string, signal?: AbortSignal): Promise<number | undefined> {
+export async function headSize(
+  client: S3Client,
+  key: string,
+  signal?: AbortSignal,
+): Promise<number | undefined> {
   const r = await client.request({ method: 'HEAD', key, accept: [404], signal })
   return r.status === 404 ? undefined : Number(header(r.headers['content-length']))
 }
@@ -86,11 +95,21 @@ export async function headSize(client: S3Client, key: string, signal?: AbortSign
 async function existing(client: S3Client, key: string, size: number, signal?: AbortSignal): Promise<void> {
   const there = await headSize(client, key, signal)
   if (there === size) return
-  throw Object.assign(new Error(`${key} already holds an object of ${there ?? 'unknown'} bytes, not ${size}: it is not a copy of this one (a damaged or foreign object); the restore test names it`), { code: 'E_EXISTS' })
+  throw Object.assign(
+    new Error(
+      `${key} already holds an object of ${there ?? 'unknown'} bytes, not ${size}: it is not a copy of this one (a damaged or foreign object); the restore test names it`,
+    ),
+    { code: 'E_EXISTS' },
+  )
 }
 
 /** Uploads `path` as `key` (see the module's description). */
-export async function uploadFile(client: S3Client, key: string, path: string, o: UploadOptions): Promise<UploadResult> {
+export async function uploadFile(
+  client: S3Client,
+  key: string,
+  path: string,
+  o: UploadOptions,
+): Promise<UploadResult> {
   const size = (await stat(path)).size
   const partSize = partSizeFor(size, o.partSize)
   if (size < Math.max(o.multipartThreshold, partSize + 1)) {
@@ -142,15 +161,33 @@ export async function uploadFile(client: S3Client, key: string, path: string, o:
 
   const body = Buffer.from(
     '<CompleteMultipartUpload>' +
-      digests.map((d, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${escapeXml(done.get(i + 1)!)}</ETag><ChecksumSHA256>${d.toString('base64')}</ChecksumSHA256></Part>`).join('') +
+      digests
+        .map(
+          (d, i) =>
+            `<Part><PartNumber>${i + 1}</PartNumber><ETag>${escapeXml(done.get(i + 1)!)}</ETag><ChecksumSHA256>${d.toString('base64')}</ChecksumSHA256></Part>`,
+        )
+        .join('') +
       '</CompleteMultipartUpload>',
   )
   let r
   try {
-    r = await client.request({ method: 'POST', key, query: { uploadId }, headers: { 'if-none-match': '*', 'content-type': 'application/xml' }, body: { buffer: body }, accept: [412], signal: o.signal })
+    r = await client.request({
+      method: 'POST',
+      key,
+      query: { uploadId },
+      headers: { 'if-none-match': '*', 'content-type': 'application/xml' },
+      body: { buffer: body },
+      accept: [412],
+      signal: o.signal,
+    })
   } catch (err) {
     // A retried Complete whose first attempt succeeded finds its upload gone.
-    if (err instanceof S3HttpError && err.s3Code === 'NoSuchUpload' && (await headSize(client, key, o.signal)) === size) return { outcome: 'written', size, parts: digests.length, resumedParts }
+    if (
+      err instanceof S3HttpError &&
+      err.s3Code === 'NoSuchUpload' &&
+      (await headSize(client, key, o.signal)) === size
+    )
+      return { outcome: 'written', size, parts: digests.length, resumedParts }
     throw err
   }
   if (r.status === 412) {
@@ -163,7 +200,12 @@ export async function uploadFile(client: S3Client, key: string, path: string, o:
   const doc = xml.parse(r.body.toString('utf8')) as { Error?: Array<Record<string, string>> }
   if (doc.Error?.length) {
     const e = doc.Error[0]!
-    throw new S3HttpError(e.Code === 'InternalError' ? 500 : 400, e.Code ?? 'InternalError', e.Message ?? 'CompleteMultipartUpload failed', e)
+    throw new S3HttpError(
+      e.Code === 'InternalError' ? 500 : 400,
+      e.Code ?? 'InternalError',
+      e.Message ?? 'CompleteMultipartUpload failed',
+      e,
+    )
   }
   return { outcome: 'written', size, parts: digests.length, resumedParts }
 }
@@ -173,14 +215,26 @@ function escapeXml(s: string): string {
 }
 
 async function createUpload(client: S3Client, key: string, signal?: AbortSignal): Promise<string> {
-  const r = await client.request({ method: 'POST', key, query: { uploads: '' }, headers: { 'x-amz-checksum-algorithm': 'SHA256', 'content-type': 'application/octet-stream' }, signal })
-  const id = (xml.parse(r.body.toString('utf8')) as { InitiateMultipartUploadResult?: { UploadId?: string } }).InitiateMultipartUploadResult?.UploadId
+  const r = await client.request({
+    method: 'POST',
+    key,
+    query: { uploads: '' },
+    headers: { 'x-amz-checksum-algorithm': 'SHA256', 'content-type': 'application/octet-stream' },
+    signal,
+  })
+  const id = (xml.parse(r.body.toString('utf8')) as { InitiateMultipartUploadResult?: { UploadId?: string } })
+    .InitiateMultipartUploadResult?.UploadId
   if (!id) throw new S3HttpError(500, 'InternalError', 'CreateMultipartUpload returned no UploadId', {})
   return id
 }
 
 /** Aborts an upload, freeing its parts (no error when it is already gone). */
-export async function abortUpload(client: S3Client, key: string, uploadId: string, signal?: AbortSignal): Promise<void> {
+export async function abortUpload(
+  client: S3Client,
+  key: string,
+  uploadId: string,
+  signal?: AbortSignal,
+): Promise<void> {
   await client.request({ method: 'DELETE', key, query: { uploadId }, accept: [404], signal })
 }
 
@@ -192,7 +246,11 @@ export interface PendingUpload {
 }
 
 /** Incomplete multipart uploads whose key starts with `prefix`. */
-export async function listUploads(client: S3Client, prefix: string, signal?: AbortSignal): Promise<PendingUpload[]> {
+export async function listUploads(
+  client: S3Client,
+  prefix: string,
+  signal?: AbortSignal,
+): Promise<PendingUpload[]> {
   const out: PendingUpload[] = []
   let keyMarker = ''
   let idMarker = ''
@@ -201,9 +259,12 @@ export async function listUploads(client: S3Client, prefix: string, signal?: Abo
     if (keyMarker) query['key-marker'] = keyMarker
     if (idMarker) query['upload-id-marker'] = idMarker
     const r = await client.request({ method: 'GET', query, signal })
-    const doc = (xml.parse(r.body.toString('utf8')) as { ListMultipartUploadsResult?: Record<string, unknown> }).ListMultipartUploadsResult ?? {}
+    const doc =
+      (xml.parse(r.body.toString('utf8')) as { ListMultipartUploadsResult?: Record<string, unknown> })
+        .ListMultipartUploadsResult ?? {}
     for (const u of (doc.Upload as Array<Record<string, string>> | undefined) ?? []) {
-      if (u.Key && u.UploadId) out.push({ key: u.Key, uploadId: u.UploadId, initiated: new Date(u.Initiated ?? 0) })
+      if (u.Key && u.UploadId)
+        out.push({ key: u.Key, uploadId: u.UploadId, initiated: new Date(u.Initiated ?? 0) })
     }
     if (doc.IsTruncated !== 'true') return out
     keyMarker = String(doc.NextKeyMarker ?? '')
@@ -221,9 +282,15 @@ async function listParts(client: S3Client, key: string, uploadId: string, signal
     if (marker) query['part-number-marker'] = marker
     const r = await client.request({ method: 'GET', key, query, accept: [404], signal })
     if (r.status === 404) return undefined
-    const doc = (xml.parse(r.body.toString('utf8')) as { ListPartsResult?: Record<string, unknown> }).ListPartsResult ?? {}
+    const doc =
+      (xml.parse(r.body.toString('utf8')) as { ListPartsResult?: Record<string, unknown> }).ListPartsResult ??
+      {}
     for (const p of (doc.Part as Array<Record<string, string>> | undefined) ?? []) {
-      parts.set(Number(p.PartNumber), { etag: p.ETag ?? '', size: Number(p.Size), checksum: p.ChecksumSHA256 })
+      parts.set(Number(p.PartNumber), {
+        etag: p.ETag ?? '',
+        size: Number(p.Size),
+        checksum: p.ChecksumSHA256,
+      })
     }
     if (doc.IsTruncated !== 'true') return parts
     marker = String(doc.NextPartNumberMarker ?? '')
@@ -236,8 +303,17 @@ async function listParts(client: S3Client, key: string, uploadId: string, signal
  * a killed run of the same sealed file left. Uploads of other bytes (another machine's
  * seal of the same photo, still running perhaps) are left alone.
  */
-async function findResumable(client: S3Client, key: string, digests: Buffer[], size: number, partSize: number, signal?: AbortSignal) {
-  const uploads = (await listUploads(client, key, signal)).filter((u) => u.key === key).sort((a, b) => b.initiated.getTime() - a.initiated.getTime())
+async function findResumable(
+  client: S3Client,
+  key: string,
+  digests: Buffer[],
+  size: number,
+  partSize: number,
+  signal?: AbortSignal,
+) {
+  const uploads = (await listUploads(client, key, signal))
+    .filter((u) => u.key === key)
+    .sort((a, b) => b.initiated.getTime() - a.initiated.getTime())
   for (const u of uploads) {
     const parts = await listParts(client, key, u.uploadId, signal)
     if (!parts || parts.size === 0) continue

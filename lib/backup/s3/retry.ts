@@ -60,7 +60,12 @@ export function backoff(policy: RetryPolicy, retry: number, random: () => number
 export async function withRetry<T>(
   what: string,
   attempt: (n: number) => Promise<T>,
-  options: { policy?: RetryPolicy; retryable: (err: unknown) => string | undefined; onRetry?: (e: RetryEvent) => void; signal?: AbortSignal },
+  options: {
+    policy?: RetryPolicy
+    retryable: (err: unknown) => string | undefined
+    onRetry?: (e: RetryEvent) => void
+    signal?: AbortSignal
+  },
 ): Promise<T> {
   const policy = options.policy ?? DEFAULT_RETRY
   for (let n = 1; ; n++) {

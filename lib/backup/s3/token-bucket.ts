@@ -41,7 +41,11 @@ export class TokenBucket {
 }
 
 /** A pass-through stream that lets bytes through at the bucket's pace and counts them. */
-export function throttle(bucket: TokenBucket | undefined, onBytes?: (n: number) => void, signal?: AbortSignal): Transform {
+export function throttle(
+  bucket: TokenBucket | undefined,
+  onBytes?: (n: number) => void,
+  signal?: AbortSignal,
+): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
       const pass = () => {

@@ -43,16 +43,27 @@ export function parseS3Url(location: string): S3Location {
   const m = /^s3:\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?$/i.exec(location)
   if (!m) throw new InvalidArgumentError(`${location} is not an s3:// location; write s3://BUCKET/PREFIX`)
   const bucket = m[1]!
-  if (!BUCKET.test(bucket)) throw new InvalidArgumentError(`${location}: "${bucket}" is not a valid bucket name (3-63 lower-case letters, digits, dots or hyphens)`)
+  if (!BUCKET.test(bucket))
+    throw new InvalidArgumentError(
+      `${location}: "${bucket}" is not a valid bucket name (3-63 lower-case letters, digits, dots or hyphens)`,
+    )
   const prefix = m[2]!.split('/').filter((p) => p !== '')
-  if (prefix.some((p) => p === '.' || p === '..')) throw new InvalidArgumentError(`${location}: the prefix may not hold . or .. parts`)
-  const out: S3Location = { bucket, prefix: prefix.join('/'), display: `s3://${bucket}${prefix.length ? '/' + prefix.join('/') : ''}` }
+  if (prefix.some((p) => p === '.' || p === '..'))
+    throw new InvalidArgumentError(`${location}: the prefix may not hold . or .. parts`)
+  const out: S3Location = {
+    bucket,
+    prefix: prefix.join('/'),
+    display: `s3://${bucket}${prefix.length ? '/' + prefix.join('/') : ''}`,
+  }
   for (const [key, value] of new URLSearchParams(m[3] ?? '')) {
     if (key === 'endpoint') out.endpoint = value
     else if (key === 'region') out.region = value
     else if (key === 'profile') out.profile = value
     else if (key === 'path-style') out.pathStyle = !['0', 'false', 'no'].includes(value.toLowerCase())
-    else throw new InvalidArgumentError(`${location}: unknown setting "${key}" (known: endpoint, region, path-style, profile)`)
+    else
+      throw new InvalidArgumentError(
+        `${location}: unknown setting "${key}" (known: endpoint, region, path-style, profile)`,
+      )
   }
   return out
 }
@@ -63,11 +74,20 @@ export function checkEndpoint(endpoint: string): URL {
   try {
     url = new URL(endpoint)
   } catch {
-    throw new InvalidArgumentError(`endpoint ${endpoint} is not a URL; write e.g. https://s3.us-west-004.backblazeb2.com`)
+    throw new InvalidArgumentError(
+      `endpoint ${endpoint} is not a URL; write e.g. https://s3.us-west-004.backblazeb2.com`,
+    )
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidArgumentError(`endpoint ${endpoint}: use an http:// or https:// URL`)
-  if (url.username || url.password) throw new InvalidArgumentError(`endpoint ${url.host}: never put credentials in the endpoint; use the AWS credentials file or environment`)
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search) throw new InvalidArgumentError(`endpoint ${endpoint}: give the server only (scheme, host and port), without a path`)
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new InvalidArgumentError(`endpoint ${endpoint}: use an http:// or https:// URL`)
+  if (url.username || url.password)
+    throw new InvalidArgumentError(
+      `endpoint ${url.host}: never put credentials in the endpoint; use the AWS credentials file or environment`,
+    )
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search)
+    throw new InvalidArgumentError(
+      `endpoint ${endpoint}: give the server only (scheme, host and port), without a path`,
+    )
   return url
 }
 

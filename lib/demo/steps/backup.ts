@@ -17,20 +17,38 @@ let server: LocalS3Server | undefined
 let cloud = false
 
 /** Where the off-site copy goes: a local S3 bucket, or a folder when no S3 server can be had. */
-async function offsiteTarget(ctx: DemoContext): Promise<{ location: string; s3?: S3StoreOptions; describe: string }> {
+async function offsiteTarget(
+  ctx: DemoContext,
+): Promise<{ location: string; s3?: S3StoreOptions; describe: string }> {
   const binary = findOrBuildVersitygw((line) => console.log(`  ${line}`))
-  if (!binary) return { location: ctx.offsite, describe: `a folder store at ${ctx.offsite} (Go is not installed here, so no local S3 server; with Go the demo uses versitygw)` }
-  server = new LocalS3Server(binary, join(ctx.work, 'S3-SERVER'), 'DEMOROOTKEY', randomBytes(18).toString('base64url'))
+  if (!binary)
+    return {
+      location: ctx.offsite,
+      describe: `a folder store at ${ctx.offsite} (Go is not installed here, so no local S3 server; with Go the demo uses versitygw)`,
+    }
+  server = new LocalS3Server(
+    binary,
+    join(ctx.work, 'S3-SERVER'),
+    'DEMOROOTKEY',
+    randomBytes(18).toString('base64url'),
+  )
   await server.start()
   // Throwaway keys handed over in memory: never on a command line, never in a file.
   const s3: S3StoreOptions = {
     endpoint: server.endpoint,
-    aws: { env: { AWS_ACCESS_KEY_ID: server.rootKey, AWS_SECRET_ACCESS_KEY: server.rootSecret }, home: ctx.work },
+    aws: {
+      env: { AWS_ACCESS_KEY_ID: server.rootKey, AWS_SECRET_ACCESS_KEY: server.rootSecret },
+      home: ctx.work,
+    },
     stagingDir: join(ctx.work, 'S3-STAGING'),
   }
   await createS3Bucket('s3://demo-offsite', s3)
   cloud = true
-  return { location: 's3://demo-offsite/studio', s3, describe: `the S3 bucket s3://demo-offsite/studio of a local versitygw server at ${server.endpoint}` }
+  return {
+    location: 's3://demo-offsite/studio',
+    s3,
+    describe: `the S3 bucket s3://demo-offsite/studio of a local versitygw server at ${server.endpoint}`,
+  }
 }
 
 /** Stops the local S3 server, if one was started. */
@@ -43,7 +61,8 @@ export async function backupStep(ctx: DemoContext): Promise<string> {
   console.log(`  off-site copy: ${target.describe}`)
   store = await openOrInitStore(target.location, { vault: ctx.vault!, s3: target.s3 })
   const r = await backup(ctx.sessionRoots[0]!, store)
-  if (r.status !== 'completed') throw new Error(`backup ${r.status}: ${r.failures.map((f) => JSON.stringify(f)).join('; ')}`)
+  if (r.status !== 'completed')
+    throw new Error(`backup ${r.status}: ${r.failures.map((f) => JSON.stringify(f)).join('; ')}`)
   const methods = Object.keys(r.verifyMethods).join(', ') || 'none'
   return `${r.files} files sealed into ${r.objectsWritten} objects (${(r.bytesWritten / 1024 / 1024).toFixed(1)} MiB), each read back and authenticated (${methods}) before it was published, into ${target.describe}; index snapshot published`
 }
@@ -51,7 +70,8 @@ export async function backupStep(ctx: DemoContext): Promise<string> {
 export async function restoreTestStep(ctx: DemoContext): Promise<string> {
   void ctx
   const r = await restoreTest(store!, { sample: 'all' })
-  if (r.status !== 'completed') throw new Error(`restore test failed: ${r.failures.map((f) => JSON.stringify(f)).join('; ')}`)
+  if (r.status !== 'completed')
+    throw new Error(`restore test failed: ${r.failures.map((f) => JSON.stringify(f)).join('; ')}`)
   return `${r.checked} files ${cloud ? 'downloaded from the bucket, ' : ''}decrypted and re-hashed against the index (${(r.bytes / 1024 / 1024).toFixed(1)} MiB), no plaintext written`
 }
 

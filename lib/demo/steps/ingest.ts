@@ -23,7 +23,9 @@ export async function ingestStep(ctx: DemoContext): Promise<string> {
   ctx.sessionRoots = report.perDestination.map((d) => d.sessionRoot)
   ctx.sessionName = report.session.folder
   if (report.status !== 'completed') {
-    const why = report.perDestination.filter((d) => d.error).map((d) => `${d.root}: ${d.error!.code} ${d.error!.message}`)
+    const why = report.perDestination
+      .filter((d) => d.error)
+      .map((d) => `${d.root}: ${d.error!.code} ${d.error!.message}`)
     throw new Error(`ingest ${report.status}${why.length ? `: ${why.join('; ')}` : ''}`)
   }
   const methods = new Set(report.files.flatMap((f) => f.destinations.map((d) => d.method)))
@@ -32,7 +34,8 @@ export async function ingestStep(ctx: DemoContext): Promise<string> {
 
 export async function safeToFormatStep(ctx: DemoContext): Promise<string> {
   const verdict = await safeToFormat(ctx.card!.root, ctx.destinations, { minCopies: 2 })
-  if (!verdict.safe) throw new Error(`not safe to format: ${verdict.reasons.map((r) => JSON.stringify(r)).join('; ')}`)
+  if (!verdict.safe)
+    throw new Error(`not safe to format: ${verdict.reasons.map((r) => JSON.stringify(r)).join('; ')}`)
   const fewest = Math.min(...verdict.copies.map((c) => c.verifiedAt.length))
   return `safe to format: each of ${verdict.files} card files has ≥ ${fewest} disk-verified copies (the demo formats nothing)`
 }

@@ -35,13 +35,22 @@ async function facts(et: ExifTool, file: string, bytes: Buffer): Promise<Facts> 
   const meta = await sharp(bytes).metadata()
   const tags = (await et.readRaw(file, { readArgs: ['-a', '-G1', '-n'] })) as Record<string, unknown>
   // GPS and serial numbers first: they are what must never leak.
-  const rank = (k: string) => (/GPSLatitude|GPSLongitude/.test(k) ? 0 : /Serial/.test(k) ? 1 : /Owner/.test(k) ? 2 : 3)
+  const rank = (k: string) =>
+    /GPSLatitude|GPSLongitude/.test(k) ? 0 : /Serial/.test(k) ? 1 : /Owner/.test(k) ? 2 : 3
   const found = Object.keys(tags)
     .filter((k) => !/^ICC/.test(k) && !/Ref$/.test(k) && PRIVATE.test(k.split(':').pop()!))
     .sort((a, b) => rank(a) - rank(b))
   const orientation = Number(tags['IFD0:Orientation'] ?? 1)
-  const size = tags['File:FileType'] === 'DNG' ? `RAW (DNG)${orientation !== 1 ? `, orientation ${orientation}` : ''}` : `${meta.width}×${meta.height}${orientation !== 1 ? ` stored, orientation ${orientation}` : ''}`
-  return { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length, size, private: found.map((k) => `${k.split(':').pop()}=${String(tags[k]).slice(0, 20)}`) }
+  const size =
+    tags['File:FileType'] === 'DNG'
+      ? `RAW (DNG)${orientation !== 1 ? `, orientation ${orientation}` : ''}`
+      : `${meta.width}×${meta.height}${orientation !== 1 ? ` stored, orientation ${orientation}` : ''}`
+  return {
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    bytes: bytes.length,
+    size,
+    private: found.map((k) => `${k.split(':').pop()}=${String(tags[k]).slice(0, 20)}`),
+  }
 }
 
 /** Compares a served preview with its original; throws unless it is a different, smaller, stripped picture. */
@@ -51,12 +60,16 @@ async function prove(et: ExifTool, work: string, original: string, served: Buffe
   writeFileSync(copy, served)
   const s = await facts(et, copy, served)
   const meta = await sharp(served).metadata()
-  const line = (who: string, f: Facts) => `    ${who.padEnd(8)} sha256 ${f.sha256.slice(0, 16)}…  ${String(f.bytes).padStart(10)} bytes  ${f.size}; ${f.private.length ? f.private.slice(0, 4).join(', ') : 'no GPS, serial, owner or location'}`
+  const line = (who: string, f: Facts) =>
+    `    ${who.padEnd(8)} sha256 ${f.sha256.slice(0, 16)}…  ${String(f.bytes).padStart(10)} bytes  ${f.size}; ${f.private.length ? f.private.slice(0, 4).join(', ') : 'no GPS, serial, owner or location'}`
   console.log(`  ${basename(original)} → the link served:\n${line('original', o)}\n${line('served', s)}`)
   if (s.sha256 === o.sha256) throw new Error(`${basename(original)}: the link served the original`)
-  if (Math.max(meta.width!, meta.height!) > 2048) throw new Error(`${basename(original)}: served ${meta.width}×${meta.height}, larger than a preview`)
-  if (s.private.length > 0) throw new Error(`${basename(original)}: the served picture still carries ${s.private.join(', ')}`)
-  if (o.private.length === 0) throw new Error(`${basename(original)}: the sample has no private tags to strip`)
+  if (Math.max(meta.width!, meta.height!) > 2048)
+    throw new Error(`${basename(original)}: served ${meta.width}×${meta.height}, larger than a preview`)
+  if (s.private.length > 0)
+    throw new Error(`${basename(original)}: the served picture still carries ${s.private.join(', ')}`)
+  if (o.private.length === 0)
+    throw new Error(`${basename(original)}: the sample has no private tags to strip`)
   return `${basename(original)} ${o.size.split(/[ ,;]/)[0]} → ${s.size}`
 }
 
@@ -69,7 +82,10 @@ async function screenshot(url: string, session: string): Promise<string> {
   } catch {
     return 'no gallery screenshot (playwright-core is not installed; npm ci brings it)'
   }
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  })
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
     await page.goto(url, { waitUntil: 'networkidle' })
@@ -94,20 +110,36 @@ export async function shareStep(ctx: DemoContext): Promise<string> {
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
-  const registry = await openShareRegistry({ path: join(ctx.work, 'shares.db'), serverKey, baseUrl: `http://127.0.0.1:${port}` })
+  const registry = await openShareRegistry({
+    path: join(ctx.work, 'shares.db'),
+    serverKey,
+    baseUrl: `http://127.0.0.1:${port}`,
+  })
   const et = new ExifTool({ maxProcs: 1 })
   try {
-    server.on('request', createShareHandler({ registry, serverKey, root: ctx.work, gallery: { photographer: 'Demo Studio' } }))
+    server.on(
+      'request',
+      createShareHandler({ registry, serverKey, root: ctx.work, gallery: { photographer: 'Demo Studio' } }),
+    )
     // Three JPEGs and three RAW files of other shots: the client sees six photos, all as previews.
     const files = [...card.jpegs.slice(0, 3), ...card.raws.slice(3, 6)]
-    const share = await sharePhotos(registry, { session, scope: 'preview', files, previews: ctx.previewOptions, ttl: '7d', label: 'Demo selects' })
+    const share = await sharePhotos(registry, {
+      session,
+      scope: 'preview',
+      files,
+      previews: ctx.previewOptions,
+      ttl: '7d',
+      label: 'Demo selects',
+    })
     console.log(`  link (expires ${share.expiresAt}): ${share.url}`)
     const page = await fetch(share.url)
     const missing = REQUIRED_HEADERS.filter((h) => !page.headers.get(h))
     const html = await page.text()
-    if (page.status !== 200 || missing.length) throw new Error(`gallery page: HTTP ${page.status}, missing headers: ${missing.join(', ') || 'none'}`)
+    if (page.status !== 200 || missing.length)
+      throw new Error(`gallery page: HTTP ${page.status}, missing headers: ${missing.join(', ') || 'none'}`)
     const thumbnails = (html.match(/<img src="[^"]*\/t\/\d+"/g) ?? []).length
-    if (thumbnails !== files.length) throw new Error(`the gallery shows ${thumbnails} thumbnails, not ${files.length}`)
+    if (thumbnails !== files.length)
+      throw new Error(`the gallery shows ${thumbnails} thumbnails, not ${files.length}`)
     const proofs: string[] = []
     for (const i of [0, 3]) {
       const r = await fetch(`${share.url}/f/${i}`)

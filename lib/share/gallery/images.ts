@@ -21,13 +21,19 @@ export type GallerySize = 'thumbnail' | 'view'
 
 /** The session paths that may hold an item's picture of this size, best first. */
 export function imageCandidates(share: ShareInfo, item: ShareItem, size: GallerySize): string[] {
-  if (share.scope === 'preview' || item.kind === 'preview') return size === 'view' ? [item.path] : [thumbnailOfPreview(item.path), item.path]
+  if (share.scope === 'preview' || item.kind === 'preview')
+    return size === 'view' ? [item.path] : [thumbnailOfPreview(item.path), item.path]
   const outputs = sessionOutputsFor(item.path)
   return size === 'view' ? [outputs.preview] : [outputs.thumbnail, outputs.preview]
 }
 
 /** Opens the first candidate that exists inside the session and is a generated preview. */
-export async function openGalleryImage(rootReal: string, share: ShareInfo, item: ShareItem, size: GallerySize): Promise<OpenedItem | undefined> {
+export async function openGalleryImage(
+  rootReal: string,
+  share: ShareInfo,
+  item: ShareItem,
+  size: GallerySize,
+): Promise<OpenedItem | undefined> {
   for (const path of imageCandidates(share, item, size)) {
     const opened = await openItem(rootReal, share.session, path)
     if (!opened) continue

@@ -50,9 +50,19 @@ export async function galleryModel(share: ShareInfo, options: GalleryModelOption
     // A preview share's item that is not a preview is never served: show it as unavailable.
     const size = await exists(options.rootReal, share, item.path)
     let thumbnail = false
-    for (const c of imageCandidates(share, item, 'thumbnail')) if (!thumbnail && (await exists(options.rootReal, share, c)) !== undefined) thumbnail = true
-    const view = thumbnail && (await exists(options.rootReal, share, imageCandidates(share, item, 'view')[0]!)) !== undefined
-    items.push({ index, name: photoName(item.path), label: labelOf(share, item), ...(size === undefined ? {} : { size }), thumbnail, view })
+    for (const c of imageCandidates(share, item, 'thumbnail'))
+      if (!thumbnail && (await exists(options.rootReal, share, c)) !== undefined) thumbnail = true
+    const view =
+      thumbnail &&
+      (await exists(options.rootReal, share, imageCandidates(share, item, 'view')[0]!)) !== undefined
+    items.push({
+      index,
+      name: photoName(item.path),
+      label: labelOf(share, item),
+      ...(size === undefined ? {} : { size }),
+      thumbnail,
+      view,
+    })
   }
   const title = share.label || posix.basename(share.session.replace(/\\/g, '/')) || 'Shared photos'
   return {

@@ -78,7 +78,10 @@ function tile(item: GalleryItem, self: string): string {
   const picture = item.thumbnail
     ? `<a class="g-open" href="${v}"><img src="${t}" alt="${name}" loading="lazy" decoding="async"></a>`
     : `<div class="g-none">${escapeHtml(item.label)}</div>`
-  const size = item.size === undefined ? `${escapeHtml(item.label)} · unavailable` : `${escapeHtml(item.label)} · ${formatBytes(item.size)}`
+  const size =
+    item.size === undefined
+      ? `${escapeHtml(item.label)} · unavailable`
+      : `${escapeHtml(item.label)} · ${formatBytes(item.size)}`
   const download = item.size === undefined ? '' : `<a class="g-download" href="${f}" download>Download</a>`
   return (
     `<li class="g-item" data-index="${item.index}" data-name="${name}" data-download="${f}"${item.view && item.thumbnail ? ` data-view="${v}"` : ''}>` +

@@ -46,7 +46,10 @@ function aboutOneRecipient(err: unknown): boolean {
 
 function reasonOf(err: unknown, smtp: SmtpTransportSettings): string {
   const e = err as { message?: string; code?: string; responseCode?: number }
-  const text = String(e?.message ?? err).replace(/\s+/g, ' ').trim().slice(0, 300)
+  const text = String(e?.message ?? err)
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 300)
   const hint =
     e?.code === 'EAUTH'
       ? 'the server refused the user name or password'

@@ -58,7 +58,10 @@ export type SmtpConfigField = Partial<Record<keyof SmtpSettings, unknown>>
  * The SMTP settings in force: `SHUTTERPROOF_SMTP_URL` / `SHUTTERPROOF_SMTP_FROM` win over
  * share.json's `smtp`; `undefined` when no URL is set anywhere.
  */
-export function smtpSettingsFrom(env: NodeJS.ProcessEnv, field: SmtpConfigField | undefined): SmtpSettings | undefined {
+export function smtpSettingsFrom(
+  env: NodeJS.ProcessEnv,
+  field: SmtpConfigField | undefined,
+): SmtpSettings | undefined {
   const url = env.SHUTTERPROOF_SMTP_URL || (field?.url as string | undefined)
   if (!url) return undefined
   const from = env.SHUTTERPROOF_SMTP_FROM || (field?.from as string | undefined)
@@ -89,17 +92,23 @@ function isLoopback(host: string): boolean {
  * ```
  */
 export function resolveSmtp(settings: SmtpSettings, where: string): SmtpTransportSettings {
-  const bad = (why: string) => new InvalidArgumentError(`${where}: ${why}; see docs/SIGNIN.md for SMTP settings`)
+  const bad = (why: string) =>
+    new InvalidArgumentError(`${where}: ${why}; see docs/SIGNIN.md for SMTP settings`)
   let url: URL
   try {
     url = new URL(settings.url)
   } catch {
-    throw bad('the SMTP URL is not a URL (smtp://USER:PASSWORD@HOST:587 or smtps://USER:PASSWORD@HOST:465); it is not repeated here since it may hold the password')
+    throw bad(
+      'the SMTP URL is not a URL (smtp://USER:PASSWORD@HOST:587 or smtps://USER:PASSWORD@HOST:465); it is not repeated here since it may hold the password',
+    )
   }
-  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw bad(`the SMTP URL must start with smtp:// (STARTTLS) or smtps:// (TLS), not ${url.protocol}//`)
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+    throw bad(`the SMTP URL must start with smtp:// (STARTTLS) or smtps:// (TLS), not ${url.protocol}//`)
   if (!url.hostname) throw bad('the SMTP URL names no server')
-  if (url.pathname !== '' && url.pathname !== '/') throw bad('the SMTP URL has a path; percent-encode a "/" in the password as %2F')
-  if (url.search !== '' || url.hash !== '') throw bad('the SMTP URL takes no ?options; percent-encode "?" and "#" in the password (%3F, %23)')
+  if (url.pathname !== '' && url.pathname !== '/')
+    throw bad('the SMTP URL has a path; percent-encode a "/" in the password as %2F')
+  if (url.search !== '' || url.hash !== '')
+    throw bad('the SMTP URL takes no ?options; percent-encode "?" and "#" in the password (%3F, %23)')
   const secure = url.protocol === 'smtps:'
   const port = url.port === '' ? (secure ? 465 : 587) : Number(url.port)
   const host = url.hostname.replace(/^\[|\]$/g, '')
@@ -108,22 +117,40 @@ export function resolveSmtp(settings: SmtpSettings, where: string): SmtpTranspor
   const pass = decodeURIComponent(url.password)
   if (pass !== '' && user === '') throw bad('the SMTP URL has a password but no user name')
   const from = settings.from ?? (user.includes('@') ? user : undefined)
-  if (from === undefined) throw bad('no sender address: set "from" in smtp (or SHUTTERPROOF_SMTP_FROM), e.g. "Jane Doe Photography <studio@example.com>"')
+  if (from === undefined)
+    throw bad(
+      'no sender address: set "from" in smtp (or SHUTTERPROOF_SMTP_FROM), e.g. "Jane Doe Photography <studio@example.com>"',
+    )
   const parsed = /^\s*(?:"?([^"<]*?)"?\s*<([^<>\s]+@[^<>\s]+)>|([^<>\s]+@[^<>\s]+))\s*$/.exec(from)
-  if (!parsed) throw bad(`the sender ${JSON.stringify(from)} is not an address (e.g. "Jane Doe Photography <studio@example.com>")`)
+  if (!parsed)
+    throw bad(
+      `the sender ${JSON.stringify(from)} is not an address (e.g. "Jane Doe Photography <studio@example.com>")`,
+    )
   const photographer = (parsed[1] ?? '').trim() || (parsed[2] ?? parsed[3])!
   let ca: string[] | undefined
   if (settings.caFile !== undefined) {
-    if (typeof settings.caFile !== 'string' || settings.caFile === '') throw bad('smtp.caFile must be the path of a PEM file')
+    if (typeof settings.caFile !== 'string' || settings.caFile === '')
+      throw bad('smtp.caFile must be the path of a PEM file')
     try {
       ca = [...rootCertificates, readFileSync(settings.caFile, 'utf8')]
     } catch (err) {
-      throw bad(`cannot read smtp.caFile ${settings.caFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`)
+      throw bad(
+        `cannot read smtp.caFile ${settings.caFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      )
     }
   }
   const timeoutMs = parseDuration(settings.timeout ?? '20s', 'smtp.timeout')
   const mode = secure ? 'TLS' : requireTLS ? 'STARTTLS' : 'STARTTLS if offered'
-  const resolved: SmtpTransportSettings = { host, port, secure, requireTLS, from: from.trim(), photographer, timeoutMs, describe: `${host}:${port} (${mode})` }
+  const resolved: SmtpTransportSettings = {
+    host,
+    port,
+    secure,
+    requireTLS,
+    from: from.trim(),
+    photographer,
+    timeoutMs,
+    describe: `${host}:${port} (${mode})`,
+  }
   if (user !== '') resolved.auth = { user, pass }
   if (ca) resolved.ca = ca
   return resolved

@@ -35,11 +35,19 @@ const READ_CHUNK = 256 * 1024
 
 /** The access log's client fields: its address, and on a bound link the recipient signed in. */
 function who(r: ShareRequest): { remote?: string; recipient?: string } {
-  return { ...(r.client ? { remote: r.client } : {}), ...(r.recipient ? { recipient: r.recipient.address } : {}) }
+  return {
+    ...(r.client ? { remote: r.client } : {}),
+    ...(r.recipient ? { recipient: r.recipient.address } : {}),
+  }
 }
 
 /** Answers one file of an open link. */
-export async function itemDownload(state: HandlerState, r: ShareRequest, share: ShareInfo, root: string): Promise<void> {
+export async function itemDownload(
+  state: HandlerState,
+  r: ShareRequest,
+  share: ShareInfo,
+  root: string,
+): Promise<void> {
   const { registry } = state
   const remote = who(r)
   const found = findItem(share, r.rest)
@@ -50,21 +58,36 @@ export async function itemDownload(state: HandlerState, r: ShareRequest, share: 
   const { item, index } = found
   const opened = await openItem(root, share.session, item.path)
   if (!opened) {
-    registry.logAccess({ shareId: share.id, event: 'download', outcome: 'unavailable', item: item.path, ...remote })
+    registry.logAccess({
+      shareId: share.id,
+      event: 'download',
+      outcome: 'unavailable',
+      item: item.path,
+      ...remote,
+    })
     return notFound(r.res, r.method)
   }
   // A preview share serves only generated previews, checked again on every request: an
   // edited database or a preview replaced on disk by an original gets 404.
   if (share.scope === 'preview' && !(await isMarkedPreview(opened.handle))) {
     await opened.handle.close()
-    registry.logAccess({ shareId: share.id, event: 'download', outcome: 'not_a_preview', item: item.path, ...remote })
+    registry.logAccess({
+      shareId: share.id,
+      event: 'download',
+      outcome: 'not_a_preview',
+      item: item.path,
+      ...remote,
+    })
     return notFound(r.res, r.method)
   }
   const { handle, size, mtime } = opened
   let handedOver = false
   try {
     const ifRange = r.req.headers['if-range']
-    const range = ifRange === undefined || ifRange === mtime.toUTCString() ? parseRange(r.req.headers.range, size) : undefined
+    const range =
+      ifRange === undefined || ifRange === mtime.toUTCString()
+        ? parseRange(r.req.headers.range, size)
+        : undefined
     r.res.setHeader('Accept-Ranges', 'bytes')
     r.res.setHeader('Last-Modified', mtime.toUTCString())
     r.res.setHeader('Content-Disposition', contentDisposition(posix.basename(item.path)))
@@ -89,7 +112,14 @@ export async function itemDownload(state: HandlerState, r: ShareRequest, share: 
       r.res.end()
       return
     }
-    registry.logAccess({ shareId: share.id, event: 'download', outcome: range ? 'partial' : 'ok', item: item.path, bytes: length, ...remote })
+    registry.logAccess({
+      shareId: share.id,
+      event: 'download',
+      outcome: range ? 'partial' : 'ok',
+      item: item.path,
+      bytes: length,
+      ...remote,
+    })
     handedOver = true
     const sent = await stream(state, share, r, opened, start, end)
     if (limited) registry.refundBytes(share.id, [{ index, bytes: length - sent, size }])
@@ -100,7 +130,14 @@ export async function itemDownload(state: HandlerState, r: ShareRequest, share: 
 }
 
 /** Streams bytes start..end of an opened file into `res`; returns how many were read into it (the rest could not be sent). */
-async function stream(state: HandlerState, share: ShareInfo, r: ShareRequest, opened: OpenedItem, start: number, end: number): Promise<number> {
+async function stream(
+  state: HandlerState,
+  share: ShareInfo,
+  r: ShareRequest,
+  opened: OpenedItem,
+  start: number,
+  end: number,
+): Promise<number> {
   const { res } = r
   state.inFlight.add(share.id, res, r.recipient?.id)
   let sent = 0
@@ -116,7 +153,12 @@ async function stream(state: HandlerState, share: ShareInfo, r: ShareRequest, op
  * Answers `all.tar`: every file of an open full-resolution link, or 404 when one of them
  * cannot be served. A preview link has no "download all": its photos go one by one.
  */
-export async function allTar(state: HandlerState, r: ShareRequest, share: ShareInfo, root: string): Promise<void> {
+export async function allTar(
+  state: HandlerState,
+  r: ShareRequest,
+  share: ShareInfo,
+  root: string,
+): Promise<void> {
   const { registry } = state
   const remote = who(r)
   if (share.scope !== 'full') {
@@ -128,12 +170,21 @@ export async function allTar(state: HandlerState, r: ShareRequest, share: ShareI
     for (const [index, item] of share.items.entries()) {
       const file = servable(share, item) ? await openItem(root, share.session, item.path) : undefined
       if (!file) {
-        registry.logAccess({ shareId: share.id, event: 'download_all', outcome: 'unavailable', item: item.path, ...remote })
+        registry.logAccess({
+          shareId: share.id,
+          event: 'download_all',
+          outcome: 'unavailable',
+          item: item.path,
+          ...remote,
+        })
         return notFound(r.res, r.method)
       }
       opened.push({ item, index, file, sent: 0 })
     }
-    r.res.setHeader('Content-Disposition', contentDisposition(`${posix.basename(share.session.replace(/\\/g, '/')) || 'shared-files'}.tar`))
+    r.res.setHeader(
+      'Content-Disposition',
+      contentDisposition(`${posix.basename(share.session.replace(/\\/g, '/')) || 'shared-files'}.tar`),
+    )
     if (r.method === 'HEAD') return send(r.res, 200, 'application/x-tar', '', r.method)
     const limited = share.maxDownloads !== undefined
     const whole: ByteCharge[] = opened.map((o) => ({ index: o.index, bytes: o.file.size, size: o.file.size }))
@@ -141,14 +192,26 @@ export async function allTar(state: HandlerState, r: ShareRequest, share: ShareI
       registry.countAccess({ shareId: share.id, event: 'download_all', outcome: 'limit' })
       return sendPage(r.res, 429, LIMIT_PAGE, r.method)
     }
-    registry.logAccess({ shareId: share.id, event: 'download_all', outcome: 'ok', bytes: opened.reduce((n, o) => n + o.file.size, 0), ...remote })
+    registry.logAccess({
+      shareId: share.id,
+      event: 'download_all',
+      outcome: 'ok',
+      bytes: opened.reduce((n, o) => n + o.file.size, 0),
+      ...remote,
+    })
     r.res.statusCode = 200
     r.res.setHeader('Content-Type', 'application/x-tar')
     state.inFlight.add(share.id, r.res, r.recipient?.id)
     const tar = tarPack()
     const feed = (async () => {
       for (const o of opened) {
-        const entry = tar.entry({ name: o.item.path, size: o.file.size, mtime: o.file.mtime, mode: 0o644, type: 'file' })
+        const entry = tar.entry({
+          name: o.item.path,
+          size: o.file.size,
+          mtime: o.file.mtime,
+          mode: 0o644,
+          type: 'file',
+        })
         const source = o.file.handle.createReadStream({ autoClose: false, highWaterMark: READ_CHUNK })
         source.on('data', (chunk: string | Buffer) => {
           o.sent += chunk.length
@@ -160,7 +223,11 @@ export async function allTar(state: HandlerState, r: ShareRequest, share: ShareI
     feed.catch((err: unknown) => tar.destroy(err as Error))
     await Promise.all([pipeline(tar, r.res), feed]).catch(() => r.res.destroy())
     const sent = opened.map((o) => ({ index: o.index, bytes: o.sent, size: o.file.size }))
-    if (limited) registry.refundBytes(share.id, sent.map((c) => ({ ...c, bytes: c.size - c.bytes })))
+    if (limited)
+      registry.refundBytes(
+        share.id,
+        sent.map((c) => ({ ...c, bytes: c.size - c.bytes })),
+      )
     else registry.chargeBytes(share.id, sent)
   } finally {
     for (const { file } of opened) await file.handle.close().catch(() => undefined)

@@ -10,10 +10,17 @@ import type { ShareInfo } from '../types'
 import type { HandlerState, ShareRequest } from './context'
 
 /** Answers one gallery picture of an open link, or 404 when the item has none. */
-export async function galleryImage(state: HandlerState, r: ShareRequest, share: ShareInfo, root: string): Promise<void> {
+export async function galleryImage(
+  state: HandlerState,
+  r: ShareRequest,
+  share: ShareInfo,
+  root: string,
+): Promise<void> {
   const index = Number(r.rest.slice(2))
   const size = r.rest.startsWith('t/') ? 'thumbnail' : 'view'
-  const sent = await sendGalleryImage(r.res, share, root, index, size, r.method, () => state.inFlight.add(share.id, r.res))
+  const sent = await sendGalleryImage(r.res, share, root, index, size, r.method, () =>
+    state.inFlight.add(share.id, r.res),
+  )
   if (!sent) {
     state.registry.countAccess({ shareId: share.id, event: 'view', outcome: 'no_picture' })
     notFound(r.res, r.method)

@@ -7,9 +7,20 @@ import type { ShareInfo } from '../types'
 import type { HandlerState, ShareRequest } from './context'
 
 /** Answers the gallery page of an open link. */
-export async function landingPage(state: HandlerState, r: ShareRequest, share: ShareInfo, root: string): Promise<void> {
+export async function landingPage(
+  state: HandlerState,
+  r: ShareRequest,
+  share: ShareInfo,
+  root: string,
+): Promise<void> {
   state.registry.touch(share.id)
-  state.registry.logAccess({ shareId: share.id, event: 'view', outcome: 'ok', ...(r.client ? { remote: r.client } : {}), ...(r.recipient ? { recipient: r.recipient.address } : {}) })
+  state.registry.logAccess({
+    shareId: share.id,
+    event: 'view',
+    outcome: 'ok',
+    ...(r.client ? { remote: r.client } : {}),
+    ...(r.recipient ? { recipient: r.recipient.address } : {}),
+  })
   // The page is `…/s/<token>` (never with a trailing slash), so `<token>/t/0` reaches the link's own URL.
   await sendGallery(r.res, share, { rootReal: root, self: `${r.token}/`, method: r.method, ...state.gallery })
 }

@@ -53,7 +53,13 @@ export async function passwordPost(state: HandlerState, r: ShareRequest): Promis
   if (found.status !== 'password_required') return refuse(r.res, found, r.base, 'POST')
   const share = found.share!
   const password = body?.get('password') ?? ''
-  if (password === '') return sendPage(r.res, 401, renderPasswordForm({ action: r.base, message: 'Enter the password.' }), 'POST')
+  if (password === '')
+    return sendPage(
+      r.res,
+      401,
+      renderPasswordForm({ action: r.base, message: 'Enter the password.' }),
+      'POST',
+    )
 
   const client = state.limiter && r.client !== undefined ? addressKey(r.client) : undefined
   const wait = client === undefined ? 0 : state.limiter!.retryAfter(client, state.clock.now().getTime())
@@ -65,18 +71,31 @@ export async function passwordPost(state: HandlerState, r: ShareRequest): Promis
   if (client !== undefined) state.limiter!.begin(client)
   let status: string | undefined
   try {
-    const access = await registry.verifyAccess(r.token, { password, ...who, ...(r.client === undefined ? {} : { remote: r.client }) })
+    const access = await registry.verifyAccess(r.token, {
+      password,
+      ...who,
+      ...(r.client === undefined ? {} : { remote: r.client }),
+    })
     status = access.status
     if (access.status === 'ok') {
       r.res.setHeader('Set-Cookie', grantCookie(state, r, access.share!))
       return seeFiles(r)
     }
     if (access.status === 'bad_password') {
-      return sendPage(r.res, 401, renderPasswordForm({ action: r.base, message: 'That password is not right. Check it and try again.' }), 'POST')
+      return sendPage(
+        r.res,
+        401,
+        renderPasswordForm({
+          action: r.base,
+          message: 'That password is not right. Check it and try again.',
+        }),
+        'POST',
+      )
     }
     return refuse(r.res, access, r.base, 'POST')
   } finally {
-    if (client !== undefined) state.limiter!.end(client, status === 'bad_password', state.clock.now().getTime())
+    if (client !== undefined)
+      state.limiter!.end(client, status === 'bad_password', state.clock.now().getTime())
   }
 }
 
@@ -105,9 +124,15 @@ export function cookie(req: IncomingMessage, name: string): string | undefined {
  * The form fields, `undefined` for a body that is not a small urlencoded form, or
  * `'timeout'` when the body did not arrive within `timeoutMs`.
  */
-export function readForm(req: IncomingMessage, timeoutMs: number): Promise<URLSearchParams | undefined | 'timeout'> {
+export function readForm(
+  req: IncomingMessage,
+  timeoutMs: number,
+): Promise<URLSearchParams | undefined | 'timeout'> {
   const type = String(req.headers['content-type'] ?? '')
-  if (!type.startsWith('application/x-www-form-urlencoded') || Number(req.headers['content-length'] ?? 0) > MAX_FORM_BYTES) {
+  if (
+    !type.startsWith('application/x-www-form-urlencoded') ||
+    Number(req.headers['content-length'] ?? 0) > MAX_FORM_BYTES
+  ) {
     req.resume()
     return Promise.resolve(undefined)
   }

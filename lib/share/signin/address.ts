@@ -36,7 +36,14 @@ export function normalizeAddress(input: unknown): string | undefined {
   const domain = domainToASCII(text.slice(at + 1).toLowerCase())
   if (local.length > 64 || !LOCAL.test(local)) return undefined
   const labels = domain.split('.')
-  if (domain.length === 0 || domain.length > 253 || labels.length < 2 || !labels.every((l) => LABEL.test(l)) || /^\d+$/.test(labels.at(-1)!)) return undefined
+  if (
+    domain.length === 0 ||
+    domain.length > 253 ||
+    labels.length < 2 ||
+    !labels.every((l) => LABEL.test(l)) ||
+    /^\d+$/.test(labels.at(-1)!)
+  )
+    return undefined
   const address = `${local}@${domain}`
   return address.length <= 254 ? address : undefined
 }
@@ -52,10 +59,15 @@ export function checkRecipients(list: unknown): string[] {
   for (const given of list) {
     const address = normalizeAddress(given)
     if (address === undefined) {
-      throw new InvalidArgumentError(`${JSON.stringify(given)} is not an e-mail address a sign-in code can be sent to (e.g. client@example.com); check the recipient (--to)`)
+      throw new InvalidArgumentError(
+        `${JSON.stringify(given)} is not an e-mail address a sign-in code can be sent to (e.g. client@example.com); check the recipient (--to)`,
+      )
     }
     if (!out.includes(address)) out.push(address)
   }
-  if (out.length > MAX_RECIPIENTS) throw new InvalidArgumentError(`a link may be bound to at most ${MAX_RECIPIENTS} recipients, ${out.length} were given; make several links`)
+  if (out.length > MAX_RECIPIENTS)
+    throw new InvalidArgumentError(
+      `a link may be bound to at most ${MAX_RECIPIENTS} recipients, ${out.length} were given; make several links`,
+    )
   return out
 }

@@ -27,7 +27,8 @@ const QUARTER = 15 * 60_000
 const MAX_KEYS = 100_000
 
 function wholeNumber(value: number, what: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError(`${what} must be a whole number ≥ 1, got ${value}`)
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new InvalidArgumentError(`${what} must be a whole number ≥ 1, got ${value}`)
   return value
 }
 
@@ -64,8 +65,14 @@ export class SignInGuard {
   readonly #wrong = new Map<string, number>()
 
   constructor(options: SignInLimits = {}) {
-    this.#perAddress = new SlidingWindow(wholeNumber(options.codesPerAddress ?? 3, 'signIn.codesPerAddress'), HOUR)
-    this.#perClient = new SlidingWindow(wholeNumber(options.requestsPerClient ?? 10, 'signIn.requestsPerClient'), QUARTER)
+    this.#perAddress = new SlidingWindow(
+      wholeNumber(options.codesPerAddress ?? 3, 'signIn.codesPerAddress'),
+      HOUR,
+    )
+    this.#perClient = new SlidingWindow(
+      wholeNumber(options.requestsPerClient ?? 10, 'signIn.requestsPerClient'),
+      QUARTER,
+    )
   }
 
   /**
@@ -74,7 +81,10 @@ export class SignInGuard {
    */
   requestCode(shareId: string, address: string, client: string | undefined, now: number): number {
     const key = `${shareId} ${address}`
-    const wait = Math.max(this.#perAddress.retryAfter(key, now), client === undefined ? 0 : this.#perClient.retryAfter(client, now))
+    const wait = Math.max(
+      this.#perAddress.retryAfter(key, now),
+      client === undefined ? 0 : this.#perClient.retryAfter(client, now),
+    )
     if (wait > 0) return wait
     this.#perAddress.hit(key, now)
     if (client !== undefined) this.#perClient.hit(client, now)
