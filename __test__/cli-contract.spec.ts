@@ -222,7 +222,7 @@ test('share create, list, audit, revoke, revoke --session, purge: --json validat
   runJson('share-revoke', ['share', 'revoke', created.id, '--reason', 'test', '--home', home], 0)
   const bound = runJson(
     'share-create',
-    ['share', 'create', session1, item, '--to', 'Ann@Example.com', '--to', 'bob@example.com', '--home', home],
+    ['share', 'create', session1, jpeg, '--to', 'Ann@Example.com', '--to', 'bob@example.com', '--home', home],
     0,
   )
   assert.equal(bound.recipients, ['ann@example.com', 'bob@example.com'])

@@ -192,6 +192,8 @@ const walk: Array<{ command: string; damage: () => string[]; expect: number }> =
     },
     expect: 1,
   },
+  // The card's "RAW files" hold text: each is E_CORRUPT_IMAGE, the run completes with errors.
+  { command: 'previews', damage: () => ['previews', session], expect: 3 },
   {
     command: 'status',
     damage: () => {
