@@ -176,7 +176,10 @@ test('preview items must be previews Shutterproof made: a RAW, another format or
     )
   }
   const err = (await registry.createShare({ ...base, items: ['raw/a.CR3'] }).catch((e: Error) => e)) as Error
-  assert.match(err.message, /raw\/a\.CR3 is a RAW original, not a preview; .*shutterproof previews SESSION/)
+  assert.match(
+    err.message,
+    /raw\/a\.CR3 is a RAW original, not a preview; .*makePreviews\(session\).*sharePhotos/,
+  )
   const original = (await registry
     .createShare({ ...base, items: ['original.jpg'] })
     .catch((e: Error) => e)) as Error

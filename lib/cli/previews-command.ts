@@ -123,14 +123,24 @@ function progressReporter(ctx: CliContext, quiet: boolean): (p: PreviewProgress)
   }
 }
 
+/** What to do about a per-file code, the command line's way (library messages name the API's option). */
+const PER_FILE_HINTS: Partial<Record<string, string>> = {
+  E_IMAGE_TOO_LARGE: 'if you trust the file: --max-megapixels N',
+  E_EXISTS: 'give --into a folder of its own, or leave it out (SESSION/.shutterproof/previews)',
+}
+
 /** The human summary: counts, then every failure and the skipped files by reason. */
 export function previewsSummary(r: PreviewsReport): string {
   const lines = [
     `${r.session}: ${r.status}; ${r.made} made, ${r.upToDate} up to date, ${r.skipped} skipped, ${r.failed} failed`,
     `  previews in ${r.folder}`,
   ]
-  for (const i of r.items)
-    if (i.status === 'failed') lines.push(`  FAILED ${i.source}: ${i.error!.code}: ${i.error!.message}`)
+  for (const i of r.items) {
+    if (i.status !== 'failed') continue
+    lines.push(`  FAILED ${i.source}: ${i.error!.code}: ${i.error!.message}`)
+    const hint = PER_FILE_HINTS[i.error!.code]
+    if (hint) lines.push(`    ${hint}`)
+  }
   const skipped = new Map<string, number>()
   for (const i of r.items)
     if (i.status === 'skipped') skipped.set(i.reason!, (skipped.get(i.reason!) ?? 0) + 1)

@@ -69,7 +69,7 @@ export async function render(
     if (megapixels * 1e6 > settings.maxPixels) {
       throw new PreviewError(
         'E_IMAGE_TOO_LARGE',
-        `${path} is ${meta.width}×${meta.height} (${megapixels.toFixed(0)} MP), over the limit of ${(settings.maxPixels / 1e6).toFixed(0)} MP that guards against decompression bombs; if you trust the file, raise maxPixels (--max-megapixels)`,
+        `${path} is ${meta.width}×${meta.height} (${megapixels.toFixed(0)} MP), over the limit of ${(settings.maxPixels / 1e6).toFixed(0)} MP that guards against decompression bombs; if you trust the file, raise the maxPixels option`,
         { path },
       )
     }

@@ -15,7 +15,7 @@ import type { ShareItem } from './items'
 import { openItem } from './resolve'
 
 /** The advice every refusal ends with. */
-const HOW = `a preview share serves only previews Shutterproof made: run \`shutterproof previews SESSION\` and share the files under SESSION/${PREVIEWS_FOLDER}/, or give the originals to \`shutterproof share create --scope preview\`, which makes their previews`
+const HOW = `a preview share serves only previews Shutterproof made: make them with makePreviews(session) and share the files under SESSION/${PREVIEWS_FOLDER}/, or give the originals to sharePhotos(registry, { scope: 'preview', files }), which makes their previews`
 
 /**
  * Throws `E_NOT_A_PREVIEW` for the first item of kind `preview` that is not a generated

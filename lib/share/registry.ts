@@ -419,7 +419,7 @@ export class ShareRegistry {
     const row = isShareId(shareId) ? this.#row(shareId) : undefined
     if (!row)
       throw new ShareNotFoundError(
-        `No share has id ${JSON.stringify(shareId)}; \`shutterproof share list\` shows the ids`,
+        `No share has id ${JSON.stringify(shareId)}; registry.listShares() gives the ids`,
       )
     const normalized = normalizeAddress(address)
     const revoked =

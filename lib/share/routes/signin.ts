@@ -32,7 +32,7 @@ import {
 import { parseToken } from '../tokens'
 import type { ShareInfo, ShareRecipient } from '../types'
 import type { HandlerState, ShareRequest } from './context'
-import { cookie, formTimeout, readForm, seeFiles } from './password'
+import { cookie, formTimeout, readForm, seeFiles } from './forms'
 
 /** The sign-in cookie's name. */
 export const SIGNIN_COOKIE = 'sp_signin'

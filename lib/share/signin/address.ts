@@ -60,7 +60,7 @@ export function checkRecipients(list: unknown): string[] {
     const address = normalizeAddress(given)
     if (address === undefined) {
       throw new InvalidArgumentError(
-        `${JSON.stringify(given)} is not an e-mail address a sign-in code can be sent to (e.g. client@example.com); check the recipient (--to)`,
+        `${JSON.stringify(given)} is not an e-mail address a sign-in code can be sent to (e.g. client@example.com); check the recipients given`,
       )
     }
     if (!out.includes(address)) out.push(address)
