@@ -68,7 +68,7 @@ for (const size of SIZES) {
     const { w, sink } = ctx
     const share = await w.registry.createShare({
       session: w.session,
-      scope: 'preview',
+      scope: 'full',
       items: ['previews/IMG_0001.jpg', 'previews/IMG 0002 été.jpg'],
       recipients: [CLIENT],
       label: 'Smith wedding — selects',
@@ -152,7 +152,8 @@ for (const size of SIZES) {
 
       const [download] = await Promise.all([
         page.waitForEvent('download'),
-        page.getByRole('link', { name: 'IMG_0001.jpg' }).click(),
+        // The landing page is the gallery (#13): each photo has its own Download link.
+        page.locator('li.g-item[data-name="IMG_0001.jpg"] a.g-download').click(),
       ])
       const saved = join(shots, 'IMG_0001.jpg')
       await download.saveAs(saved)

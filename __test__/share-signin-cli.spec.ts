@@ -128,6 +128,8 @@ it('create --to → serve mails codes via share.json smtp → audit by recipient
     'create',
     session,
     join(session, 'previews/a.jpg'),
+    '--scope',
+    'full',
     join(session, 'previews/b.jpg'),
     '--to',
     'Ann@Example.COM',
@@ -226,6 +228,8 @@ it('SHUTTERPROOF_SMTP_URL wins over share.json; a server that cannot be reached 
     'create',
     session,
     join(session, 'previews/a.jpg'),
+    '--scope',
+    'full',
     '--to',
     ANN,
     '--home',
@@ -250,7 +254,19 @@ it('SHUTTERPROOF_SMTP_URL wins over share.json; a server that cannot be reached 
 test('no SMTP configured: create --to warns, serve warns and the sign-in page says e-mail is not set up; bad smtp settings are exit 2 without the password', async () => {
   const { root, session, home } = world()
   const made = cli(
-    ['share', 'create', session, join(session, 'previews/a.jpg'), '--to', ANN, '--json', '--home', home],
+    [
+      'share',
+      'create',
+      session,
+      join(session, 'previews/a.jpg'),
+      '--scope',
+      'full',
+      '--to',
+      ANN,
+      '--json',
+      '--home',
+      home,
+    ],
     { env: { SHUTTERPROOF_SMTP_URL: '' } },
   )
   assert.is(made.status, 0, made.stderr)
@@ -287,6 +303,8 @@ test('no SMTP configured: create --to warns, serve warns and the sign-in page sa
     'create',
     session,
     join(session, 'previews/a.jpg'),
+    '--scope',
+    'full',
     '--to',
     'not-an-address',
     '--home',

@@ -52,7 +52,7 @@ async function bound(ctx: Ctx, mailer: ShareMailer | undefined) {
   ctx.w = await shareWorld({}, { ...(mailer ? { mailer } : {}), log: (l) => ctx.log.push(l) })
   const s = await ctx.w.registry.createShare({
     session: ctx.w.session,
-    scope: 'preview',
+    scope: 'full',
     items: ['previews/IMG_0001.jpg'],
     recipients: [CLIENT],
     label: 'Smith selects',

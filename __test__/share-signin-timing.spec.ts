@@ -125,7 +125,7 @@ async function world(
   ctx.w = await shareWorld({}, options)
   const s = await ctx.w.registry.createShare({
     session: ctx.w.session,
-    scope: 'preview',
+    scope: 'full',
     items: ['previews/IMG_0001.jpg'],
     recipients: [RECIPIENT],
   })
