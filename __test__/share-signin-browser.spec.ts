@@ -153,7 +153,7 @@ for (const size of SIZES) {
       const [download] = await Promise.all([
         page.waitForEvent('download'),
         // The landing page is the gallery (#13): each photo has its own Download link.
-        page.locator('li.g-item[data-name="IMG_0001.jpg"] a.g-download').click(),
+        page.locator('a.g-download').first().click(),
       ])
       const saved = join(shots, 'IMG_0001.jpg')
       await download.saveAs(saved)
