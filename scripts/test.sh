@@ -5,7 +5,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/shutterproof/target}"
-export NO_COLOR=1 FORCE_COLOR=0 CARGO_TERM_COLOR=never
+# NO_COLOR alone: Node 24 warns on every child process ("The 'NO_COLOR' env is ignored
+# due to the 'FORCE_COLOR' env being set") when both are set, and tests read stderr.
+export NO_COLOR=1 CARGO_TERM_COLOR=never
+unset FORCE_COLOR
 
 passed=0 failed=0 skipped=0
 log_dir=$(mktemp -d)
