@@ -75,7 +75,8 @@ export interface DestinationProgress {
 /**
  * A progress event of {@link ingest}: the common {@link Progress} shape, where `bytes`
  * and `files` count what is finished at every destination (written and, with `verify`
- * `destination`, read back), so both reach their totals together; `bytesRead` is how
+ * `destination`, read back), so neither runs ahead of the other (only empty files can
+ * leave `files` short once `bytes` is at its total); `bytesRead` is how
  * far the card has been read. `phase` is `read` while the card is read, then `read-back`
  * (or `write` with the other modes) while copies are checked, then `records`.
  */
