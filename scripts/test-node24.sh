@@ -13,7 +13,10 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 echo "running the uvu suites on $("$bin" --version) ($bin)" >&2
-PATH="$(dirname "$bin"):$PATH" "$bin" node_modules/uvu/bin.js -r tsx __test__ '\.spec\.ts$' 2>&1 | tee "$log" >&2
+# Without FORCE_COLOR (uvu sets it to 1 unless --no-color): beside NO_COLOR=1, Node 24
+# warns on stderr ("The 'NO_COLOR' env is ignored…") in every child process, before
+# anything the CLI says.
+env -u FORCE_COLOR PATH="$(dirname "$bin"):$PATH" "$bin" node_modules/uvu/bin.js --no-color -r tsx __test__ '\.spec\.ts$' 2>&1 | tee "$log" >&2
 status=${PIPESTATUS[0]}
 total=$(awk '/Total:/ { print $2 }' "$log" | tail -1)
 pass=$(awk '/Passed:/ { print $2 }' "$log" | tail -1)
