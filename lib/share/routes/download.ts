@@ -4,11 +4,11 @@
  * full-resolution link, streamed as a tar). Files are streamed from the opened
  * descriptor, never buffered whole.
  *
- * Download limits count bytes: with a limit, a request charges the bytes it is about to
- * send to the item's budget (`maxDownloads × size`) before sending any, and gives back
- * what it could not send; without one, the bytes sent are counted afterwards. So ranges,
- * repeated ranges and parallel connections add up, and HEAD, which sends none, costs
- * nothing.
+ * Downloads are counted in bytes: a request charges the bytes it is about to send to the
+ * item's budget (`maxDownloads × size` when the link has a limit) before sending any, and
+ * gives back what it could not send. So ranges, repeated ranges and parallel connections
+ * add up, HEAD, which sends none, costs nothing, and the count a client sees after its
+ * download ended already holds that download (charging afterwards raced the client).
  * @module
  */
 import { posix } from 'node:path'
@@ -98,8 +98,7 @@ export async function itemDownload(
     const start = range?.start ?? 0
     const end = range?.end ?? size - 1
     const length = size === 0 ? 0 : end - start + 1
-    const limited = share.maxDownloads !== undefined
-    if (r.method === 'GET' && limited && !registry.chargeBytes(share.id, [{ index, bytes: length, size }])) {
+    if (r.method === 'GET' && !registry.chargeBytes(share.id, [{ index, bytes: length, size }])) {
       registry.countAccess({ shareId: share.id, event: 'download', outcome: 'limit' })
       return sendPage(r.res, 429, LIMIT_PAGE, r.method)
     }
@@ -108,7 +107,6 @@ export async function itemDownload(
     r.res.setHeader('Content-Length', String(length))
     if (range) r.res.setHeader('Content-Range', `bytes ${start}-${end}/${size}`)
     if (r.method === 'HEAD' || length === 0) {
-      if (r.method === 'GET' && !limited) registry.chargeBytes(share.id, [{ index, bytes: 0, size }])
       r.res.end()
       return
     }
@@ -122,8 +120,7 @@ export async function itemDownload(
     })
     handedOver = true
     const sent = await stream(state, share, r, opened, start, end)
-    if (limited) registry.refundBytes(share.id, [{ index, bytes: length - sent, size }])
-    else registry.chargeBytes(share.id, [{ index, bytes: sent, size }])
+    registry.refundBytes(share.id, [{ index, bytes: length - sent, size }])
   } finally {
     if (!handedOver) await handle.close()
   }
@@ -186,9 +183,8 @@ export async function allTar(
       contentDisposition(`${posix.basename(share.session.replace(/\\/g, '/')) || 'shared-files'}.tar`),
     )
     if (r.method === 'HEAD') return send(r.res, 200, 'application/x-tar', '', r.method)
-    const limited = share.maxDownloads !== undefined
     const whole: ByteCharge[] = opened.map((o) => ({ index: o.index, bytes: o.file.size, size: o.file.size }))
-    if (limited && !registry.chargeBytes(share.id, whole)) {
+    if (!registry.chargeBytes(share.id, whole)) {
       registry.countAccess({ shareId: share.id, event: 'download_all', outcome: 'limit' })
       return sendPage(r.res, 429, LIMIT_PAGE, r.method)
     }
@@ -222,13 +218,10 @@ export async function allTar(
     })()
     feed.catch((err: unknown) => tar.destroy(err as Error))
     await Promise.all([pipeline(tar, r.res), feed]).catch(() => r.res.destroy())
-    const sent = opened.map((o) => ({ index: o.index, bytes: o.sent, size: o.file.size }))
-    if (limited)
-      registry.refundBytes(
-        share.id,
-        sent.map((c) => ({ ...c, bytes: c.size - c.bytes })),
-      )
-    else registry.chargeBytes(share.id, sent)
+    registry.refundBytes(
+      share.id,
+      opened.map((o) => ({ index: o.index, bytes: o.file.size - o.sent, size: o.file.size })),
+    )
   } finally {
     for (const { file } of opened) await file.handle.close().catch(() => undefined)
   }
