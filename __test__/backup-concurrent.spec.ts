@@ -39,7 +39,7 @@ function backupsAtOnce(
 ): Promise<
   Array<{
     status: number | null
-    report: { status: string; snapshot?: string; failures: unknown[] }
+    report: { status: string; snapshot?: string; unchanged?: boolean; failures: unknown[] }
     stderr: string
   }>
 > {
@@ -48,7 +48,7 @@ function backupsAtOnce(
       (s) =>
         new Promise<{
           status: number | null
-          report: { status: string; snapshot?: string; failures: unknown[] }
+          report: { status: string; snapshot?: string; unchanged?: boolean; failures: unknown[] }
           stderr: string
         }>((resolve) => {
           const child = spawn(
@@ -113,11 +113,16 @@ for (const [i, c] of cases.entries()) {
       assert.is(r.report.status, 'completed')
       assert.ok(r.report.snapshot, 'published a snapshot')
     }
-    assert.is(
-      new Set(runs.map((r) => r.report.snapshot)).size,
-      runs.length,
-      'each run published its own snapshot',
-    )
+    // A run that starts after another published the same files finds nothing changed and
+    // names that snapshot (`unchanged`); every other run publishes its own.
+    const published = runs.filter((r) => !r.report.unchanged).map((r) => r.report.snapshot)
+    assert.ok(published.length > 0, 'at least one run published a snapshot')
+    assert.is(new Set(published).size, published.length, 'each publishing run published its own snapshot')
+    for (const r of runs.filter((r) => r.report.unchanged))
+      assert.ok(
+        published.includes(r.report.snapshot),
+        'an unchanged run names a snapshot published by another',
+      )
     const vault = await openVault(vaultFile, { passphrase: 'concurrent passphrase' })
     try {
       const s = await openStore(store, { vault })
