@@ -16,7 +16,10 @@ import { pipeline } from 'node:stream/promises'
 
 import { InvalidArgumentError } from '../../errors'
 import { toFsError } from '../../fs/errors'
+import { checkPassphraseStrength } from '../../keys/strength'
 import { createVault } from '../../keys/vault'
+import { parseDuration } from '../duration'
+import { SHARE_PASSWORD_MIN_SCORE } from '../password'
 import { sealFile } from '../../seal/files'
 import { createSealStream } from '../../seal/streams'
 import type { CreatedShare, CreateShareOptions } from '../types'
@@ -72,6 +75,7 @@ export async function createDeliveryLink(
     throw toFsError(err, given, 'open the session folder')
   })
   const rels = await Promise.all(files.map((f) => insideSession(session, f)))
+  checkEarly(options)
   if (new Set(rels).size !== rels.length)
     throw new InvalidArgumentError('createDeliveryLink: a file is listed twice')
   const folder = join(session, '.shutterproof', 'deliveries', randomBytes(12).toString('hex'))
@@ -121,6 +125,23 @@ export async function createDeliveryLink(
     throw err
   } finally {
     await rm(keyDir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * What the registry would refuse only after every file was sealed (a 1 GB video takes a
+ * while): the lifetime's form and a weak chosen password, checked first the same way.
+ */
+function checkEarly(options: DeliveryLinkOptions): void {
+  if (options.ttl !== undefined) parseDuration(options.ttl, 'ttl')
+  const { password } = options
+  if (typeof password === 'string' && password !== 'generate') {
+    checkPassphraseStrength(password, {
+      minScore: SHARE_PASSWORD_MIN_SCORE,
+      what: 'The share password',
+      userInputs: [options.label, options.recipient].filter((x): x is string => !!x),
+      generateHint: "Or let Shutterproof make one: password: 'generate' (CLI: --password generate).",
+    })
   }
 }
 
