@@ -5,8 +5,17 @@
  * links get the 410 page, also in the middle of a visit; a password is asked in the page
  * itself, so the key in the fragment survives it.
  */
-import { openSync, closeSync, readSync, writeSync, truncateSync, writeFileSync, statSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
+import {
+  openSync,
+  closeSync,
+  readFileSync,
+  readSync,
+  writeSync,
+  truncateSync,
+  writeFileSync,
+  statSync,
+} from 'node:fs'
+import { createHash, randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 
 import { suite } from 'uvu'
@@ -188,6 +197,39 @@ it('a password is asked in the page, and the key survives it', async (ctx) => {
       problems.filter((p) => !/status of 401/.test(p)),
       [],
     )
+  })
+})
+
+it('a link sent without its key: the page asks for the passphrase (one Argon2id run) and then works', async (ctx) => {
+  const d = await createDeliveryLink(ctx.w.registry, {
+    session: ctx.w.session,
+    files: ['a.CR3', 'b.CR3'],
+    passphrase: 'generate',
+  })
+  ctx.keys.push(d.key)
+  assert.not.ok(d.url.includes('#'), 'no key in the link')
+  assert.ok(d.passphrase)
+  await withPage(async (page, problems) => {
+    await page.goto(`${ctx.w.base}${new URL(d.url).pathname}`)
+    await page.waitForSelector('#passphrase:not([hidden])')
+    await page.fill('#pp', 'wrong words entirely here')
+    await page.click('#passphrase button')
+    assert.match(await statusWhen(page, 'error'), 'passphrase is not right')
+    assert.is(await page.locator('#files li').count(), 0)
+    await page.fill('#pp', d.passphrase!)
+    await page.click('#passphrase button')
+    await statusWhen(page, 'ready')
+    const ok = await downloadBy(page, () =>
+      page.locator('#files li', { hasText: 'b.CR3' }).locator('button').click(),
+    )
+    assert.is(await ok.failure(), null)
+    assert.is(
+      await sha256File(await ok.path()),
+      createHash('sha256')
+        .update(readFileSync(join(ctx.w.session, 'b.CR3')))
+        .digest('hex'),
+    )
+    assert.equal(problems, [])
   })
 })
 

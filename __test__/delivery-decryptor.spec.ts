@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
+import { argon2id } from 'hash-wasm'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
@@ -17,7 +18,10 @@ import { REPO } from './support/fixtures'
 
 interface Sealed {
   keyFromFragment(fragment: string): Uint8Array | undefined
-  openBytes(bytes: Uint8Array, key: Uint8Array): Promise<Uint8Array>
+  openBytes(
+    bytes: Uint8Array,
+    key: Uint8Array | { passphrase: string; argon2id: typeof argon2id },
+  ): Promise<Uint8Array>
 }
 
 /** Loads the shipped script as a browser would: a classic script that defines `self.ShutterproofSealed`. */
@@ -38,7 +42,10 @@ async function recoveryKey(): Promise<Uint8Array> {
   return sealed.keyFromFragment(await fragmentFromWords(json.unlock_routes.recovery_key))!
 }
 
-async function codeOf(bytes: Uint8Array, key: Uint8Array): Promise<string> {
+async function codeOf(
+  bytes: Uint8Array,
+  key: Uint8Array | { passphrase: string; argon2id: typeof argon2id },
+): Promise<string> {
   try {
     await sealed.openBytes(bytes, key)
     return 'ok'
@@ -71,6 +78,20 @@ test("every invalid vector gives the recovery route's code", async () => {
   for (const v of json.invalid as Array<{ name: string; sealed: string; errors: { recovery_key: string } }>) {
     const got = await codeOf(hex(v.sealed), key)
     if (got !== v.errors.recovery_key) wrong.push(`${v.name}: ${got}, expected ${v.errors.recovery_key}`)
+  }
+  assert.equal(wrong, [])
+})
+
+test('the passphrase route (a delivery sent without its key): vectors valid and invalid, Argon2id by hash-wasm', async () => {
+  const unlock = { passphrase: json.unlock_routes.passphrase as string, argon2id }
+  const v = json.valid.find((x: { name: string }) => x.name === 'passphrase-short')
+  const plain = await sealed.openBytes(hex(v.sealed), { passphrase: v.unlock.passphrase, argon2id })
+  assert.is(createHash('sha256').update(plain).digest('hex'), v.plaintext_sha256)
+  assert.is(await codeOf(hex(v.sealed), { passphrase: 'not it', argon2id }), 'E_BAD_PASSPHRASE')
+  const wrong: string[] = []
+  for (const x of json.invalid as Array<{ name: string; sealed: string; errors: { passphrase: string } }>) {
+    const got = await codeOf(hex(x.sealed), unlock)
+    if (got !== x.errors.passphrase) wrong.push(`${x.name}: ${got}, expected ${x.errors.passphrase}`)
   }
   assert.equal(wrong, [])
 })

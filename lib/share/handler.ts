@@ -144,7 +144,12 @@ const ROUTES: readonly Route[] = [
   // Delivery links (see ./routes/delivery.ts): the same token, the same checks, under /d/.
   { methods: ['POST'], path: new RegExp(`^/(?<area>d)/${TOKEN}$`), opens: false, handle: passwordPost },
   { methods: READ, path: new RegExp(`^/(?<area>d)/${TOKEN}$`), opens: false, handle: deliveryLanding },
-  { methods: READ, path: new RegExp(`^/(?<area>d)/${TOKEN}/(?<rest>m)$`), opens: true, handle: deliveryList },
+  {
+    methods: READ,
+    path: new RegExp(`^/(?<area>d)/${TOKEN}/(?<rest>[mk])$`),
+    opens: true,
+    handle: deliveryList,
+  },
   {
     methods: READ,
     path: new RegExp(`^/(?<area>d)/${TOKEN}/(?<rest>f/(?:0|[1-9]\\d{0,6}))$`),
@@ -153,7 +158,7 @@ const ROUTES: readonly Route[] = [
   },
   {
     methods: READ,
-    path: /^\/d\/(?<rest>page\.js|sealed\.js|sw\.js|page\.css|client-zip\.js)$/,
+    path: /^\/d\/(?<rest>page\.js|sealed\.js|sw\.js|page\.css|client-zip\.js|argon2\.js)$/,
     opens: false,
     handle: deliveryAsset,
   },

@@ -48,15 +48,50 @@
     })
   }
 
-  async function loadList(key) {
-    let res = await fetch(base + '/m', { credentials: 'same-origin', cache: 'no-store' })
+  /** GETs a file of the link, asking for the link's password first when the server wants it. */
+  async function fetchGated(url) {
+    let res = await fetch(url, { credentials: 'same-origin', cache: 'no-store' })
     if (res.status === 401) {
       await askPassword('This delivery needs a password.')
-      res = await fetch(base + '/m', { credentials: 'same-origin', cache: 'no-store' })
+      res = await fetch(url, { credentials: 'same-origin', cache: 'no-store' })
     }
-    if (!res.ok) {
-      throw Object.assign(new Error(res.status === 410 ? 'This link has expired or was revoked.' : res.status === 429 ? 'The download limit of this link is reached.' : 'The server answered ' + res.status + '.'), { code: 'E_HTTP' })
-    }
+    return res
+  }
+
+  /**
+   * A link sent without its key: the delivery key is sealed for a passphrase the client
+   * was given separately; one Argon2id run (hash-wasm) with the header's capped costs.
+   */
+  async function keyFromPassphrase() {
+    const res = await fetchGated(base + '/k')
+    if (res.status === 404) throw Object.assign(new Error(WRONG_KEY), { code: 'E_NO_KEY' })
+    if (!res.ok) throw httpError(res)
+    const sealed = new Uint8Array(await res.arrayBuffer())
+    const form = $('#passphrase')
+    form.hidden = false
+    say('Type the passphrase you were sent separately.', 'ready')
+    return new Promise((resolve) => {
+      form.onsubmit = async (event) => {
+        event.preventDefault()
+        say('Checking the passphrase…', 'busy')
+        try {
+          const key = await openBytes(sealed, { passphrase: $('#pp').value, argon2id: self.hashwasm.argon2id })
+          form.hidden = true
+          resolve(key)
+        } catch (err) {
+          say(err.code === 'E_BAD_PASSPHRASE' ? 'That passphrase is not right. Check it and try again.' : err.message, 'error')
+        }
+      }
+    })
+  }
+
+  function httpError(res) {
+    return Object.assign(new Error(res.status === 410 ? 'This link has expired or was revoked.' : res.status === 429 ? 'The download limit of this link is reached.' : 'The server answered ' + res.status + '.'), { code: 'E_HTTP' })
+  }
+
+  async function loadList(key) {
+    const res = await fetchGated(base + '/m')
+    if (!res.ok) throw httpError(res)
     const plain = await openBytes(new Uint8Array(await res.arrayBuffer()), key)
     return JSON.parse(new TextDecoder().decode(plain))
   }
@@ -132,10 +167,12 @@
   }
 
   async function main() {
-    const key = keyFromFragment(location.hash)
-    if (!key) return say(WRONG_KEY, 'error')
+    let key = keyFromFragment(location.hash)
+    // A fragment that is there but not a whole key: the link was cut.
+    if (!key && location.hash.length > 1) return say(WRONG_KEY, 'error')
     let list
     try {
+      if (!key) key = await keyFromPassphrase()
       list = await loadList(key)
     } catch (err) {
       const keyProblem = err && ['E_WRONG_KEY', 'E_AUTH', 'E_FORMAT', 'E_TRUNCATED'].includes(err.code)

@@ -21,6 +21,7 @@
     kek: enc('shutterproof.v1 recovery kek'),
     id: enc('shutterproof.v1 recovery id'),
     wrap: enc('shutterproof.v1 wrap recovery'),
+    wrapPassphrase: enc('shutterproof.v1 wrap passphrase'),
     mac: enc('shutterproof.v1 header mac'),
     payload: enc('shutterproof.v1 payload key'),
     context: enc('shutterproof.v1 payload\0'),
@@ -96,6 +97,7 @@
       const type = bytes[at]
       const len = BODY[type]
       if (len === undefined) throw new SealedError('E_FORMAT', 'unknown stanza type ' + type)
+      let costs
       if (type === TYPE_PASSPHRASE) {
         if (stanzas.some((s) => s.type === TYPE_PASSPHRASE))
           throw new SealedError('E_FORMAT', 'two passphrase stanzas')
@@ -106,11 +108,13 @@
         const p = v.getUint32(8)
         if (m > 2097152 || t > 10 || p > 16) throw new SealedError('E_KDF_LIMIT', 'Argon2id costs over the caps')
         if (t === 0 || p === 0 || m < 8 * p) throw new SealedError('E_FORMAT', 'malformed Argon2id costs')
+        costs = { m, t, p }
       }
       const end = at + 1 + len
       if (end > bytes.length) return undefined
       stanzas.push({
         type,
+        costs,
         aad: bytes.slice(at, end - 48),
         id: bytes.slice(at + 1, at + 17),
         salt: bytes.slice(end - 64, end - 48),
@@ -122,8 +126,47 @@
     return { stanzas, authenticated: bytes.slice(0, at), mac: bytes.slice(at, at + MAC), length: at + MAC }
   }
 
-  /** The file key through the recovery stanza whose id matches the delivery key. */
+  async function checkMac(header, fileKey) {
+    const macKey = await hkdf(new Uint8Array(0), fileKey, LABEL.mac, 32)
+    if (!sameBytes(await hmac('SHA-256', macKey, header.authenticated), header.mac))
+      throw new SealedError('E_AUTH', 'the header was modified')
+    return fileKey
+  }
+
+  /**
+   * The file key through the passphrase stanza: one Argon2id run (`argon2id` is hash-wasm's,
+   * loaded by the page) with the header's costs, which parseHeader already held to the caps.
+   */
+  async function unlockPassphrase(header, { passphrase, argon2id }) {
+    const password = enc(passphrase)
+    if (password.length === 0) throw new SealedError('E_INVALID_ARGUMENT', 'the passphrase is empty')
+    const s = header.stanzas.find((x) => x.type === TYPE_PASSPHRASE)
+    if (!s) throw new SealedError('E_WRONG_KEY', 'no passphrase stanza')
+    const secret = await argon2id({
+      password,
+      salt: s.salt,
+      parallelism: s.costs.p,
+      iterations: s.costs.t,
+      memorySize: s.costs.m,
+      hashLength: 32,
+      outputType: 'binary',
+    })
+    const wrapKey = await hkdf(s.salt, secret, LABEL.wrapPassphrase, 32)
+    const k = await subtle.importKey('raw', wrapKey, 'AES-GCM', false, ['decrypt'])
+    let fileKey
+    try {
+      fileKey = new Uint8Array(
+        await subtle.decrypt({ name: 'AES-GCM', iv: new Uint8Array(12), additionalData: s.aad }, k, s.wrapped),
+      )
+    } catch {
+      throw new SealedError('E_BAD_PASSPHRASE', 'wrong passphrase')
+    }
+    return checkMac(header, fileKey)
+  }
+
+  /** The file key through the recovery stanza whose id matches the delivery key (or the passphrase stanza, given `{ passphrase, argon2id }`). */
   async function unlock(header, deliveryKey) {
+    if (!(deliveryKey instanceof Uint8Array)) return unlockPassphrase(header, deliveryKey)
     const kek = await hkdf(new Uint8Array(0), deliveryKey, LABEL.kek, 32)
     const id = (await hkdf(new Uint8Array(0), kek, LABEL.id, 32)).subarray(0, 16)
     const mine = header.stanzas.filter((s) => s.type === TYPE_RECOVERY && sameBytes(s.id, id))
@@ -135,10 +178,7 @@
         const fileKey = new Uint8Array(
           await subtle.decrypt({ name: 'AES-GCM', iv: new Uint8Array(12), additionalData: s.aad }, k, s.wrapped),
         )
-        const macKey = await hkdf(new Uint8Array(0), fileKey, LABEL.mac, 32)
-        if (!sameBytes(await hmac('SHA-256', macKey, header.authenticated), header.mac))
-          throw new SealedError('E_AUTH', 'the header was modified')
-        return fileKey
+        return await checkMac(header, fileKey)
       } catch (err) {
         if (err instanceof SealedError) throw err
       }
@@ -168,6 +208,18 @@
       i = Math.floor(i / 256)
     }
     return n
+  }
+
+  /**
+   * FORMAT.md "Sizes": when the whole length is known (Content-Length), a payload that
+   * cannot be whole is refused before unlocking and before any chunk.
+   */
+  function checkLength(payload) {
+    const body = payload - PAYLOAD_HEAD
+    if (body < 0) throw new SealedError('E_TRUNCATED', 'the file is cut short')
+    const full = Math.floor(body / SEALED_CHUNK)
+    if (full >= MAX_CHUNKS) throw new SealedError('E_FORMAT', 'too many chunks')
+    if (body % SEALED_CHUNK < 16) throw new SealedError('E_TRUNCATED', 'the file is cut short (final chunk missing)')
   }
 
   /** Buffered reading from a stream of Uint8Arrays, one contiguous window at a time. */
@@ -208,13 +260,14 @@
    * plaintext that releases only authenticated chunks and errors (never ends) on a
    * modified or truncated file. Memory: about BATCH chunks (1 MiB) at a time.
    */
-  async function openStream(stream, deliveryKey) {
+  async function openStream(stream, deliveryKey, totalLength) {
     const input = new Reader(stream)
     let header
     for (let want = 11; !(header = parseHeader(input.buf)); want += 64) {
       if ((await input.fill(want)) < want && input.done && !parseHeader(input.buf))
         throw new SealedError('E_TRUNCATED', 'the file ends inside its header')
     }
+    if (totalLength !== undefined) checkLength(totalLength - header.length)
     const fileKey = await unlock(header, deliveryKey)
     input.take(header.length)
     if ((await input.fill(PAYLOAD_HEAD)) < PAYLOAD_HEAD) throw new SealedError('E_TRUNCATED', 'the file is cut short')
@@ -263,7 +316,7 @@
 
   /** A whole small sealed file (the delivery's list of files) → its plaintext. */
   async function openBytes(bytes, deliveryKey) {
-    const plain = await openStream(new Blob([bytes]).stream(), deliveryKey)
+    const plain = await openStream(new Blob([bytes]).stream(), deliveryKey, bytes.length)
     return new Uint8Array(await new Response(plain).arrayBuffer())
   }
 

@@ -99,7 +99,8 @@ async function open(job, file) {
           : `the server answered ${res.status}`
     throw new ShutterproofSealed.SealedError('E_HTTP_' + res.status, why)
   }
-  return ShutterproofSealed.openStream(res.body, job.key)
+  const length = Number(res.headers.get('Content-Length'))
+  return ShutterproofSealed.openStream(res.body, job.key, Number.isSafeInteger(length) ? length : undefined)
 }
 
 /** Tells the page when a whole "download all" archive went through. */

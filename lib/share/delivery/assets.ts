@@ -37,6 +37,8 @@ export function deliveryAssets(): Readonly<Record<string, DeliveryAsset>> {
     'page.css': asset(join(WEB, 'page.css'), 'text/css; charset=utf-8'),
     // client-zip's classic-script build (global `downloadZip`), for importScripts in the worker.
     'client-zip.js': asset(join(dirname(require.resolve('client-zip')), 'worker.js'), js),
+    // hash-wasm's Argon2id build (global `hashwasm`), for links opened with a passphrase.
+    'argon2.js': asset(join(dirname(require.resolve('hash-wasm')), 'argon2.umd.min.js'), js),
   }
   return loaded
 }

@@ -16,6 +16,8 @@ import { pipeline } from 'node:stream/promises'
 
 import { InvalidArgumentError } from '../../errors'
 import { toFsError } from '../../fs/errors'
+import type { KdfOptions } from '../../keys/kdf'
+import { generatePassphrase } from '../../keys/passphrase'
 import { checkPassphraseStrength } from '../../keys/strength'
 import { createVault } from '../../keys/vault'
 import { parseDuration } from '../duration'
@@ -25,7 +27,7 @@ import { createSealStream } from '../../seal/streams'
 import type { CreatedShare, CreateShareOptions } from '../types'
 import type { ShareRegistry } from '../registry'
 import { fragmentFromWords } from './key'
-import { DELIVERY_LIST, type DeliveryList, type DeliveryListFile } from './list'
+import { DELIVERY_KEY, DELIVERY_LIST, type DeliveryList, type DeliveryListFile } from './list'
 
 /** Options of {@link createDeliveryLink}. */
 export interface DeliveryLinkOptions extends Pick<
@@ -38,6 +40,15 @@ export interface DeliveryLinkOptions extends Pick<
   files: readonly string[]
   /** Aborting stops the sealing: nothing is left behind and no link is made. */
   signal?: AbortSignal
+  /**
+   * No key in the link: the client types this passphrase (send it another way, e.g. by
+   * SMS), or `'generate'` for 6 random words (returned once as `passphrase`). The page
+   * runs Argon2id once (64 MiB, t = 3, p = 4 unless `kdf` says otherwise) to unwrap the
+   * delivery key. A chosen passphrase must be as strong as a share password.
+   */
+  passphrase?: string
+  /** Argon2id costs of the passphrase (defaults 64 MiB, t = 3, p = 4). */
+  kdf?: KdfOptions
 }
 
 /** A delivery link: the only time its key can be seen. */
@@ -50,6 +61,8 @@ export interface CreatedDeliveryLink extends CreatedShare {
   folder: string
   /** The files as the page lists them. */
   files: DeliveryListFile[]
+  /** With `passphrase: 'generate'`: the passphrase, shown this once. */
+  passphrase?: string
 }
 
 /**
@@ -68,7 +81,7 @@ export async function createDeliveryLink(
   registry: ShareRegistry,
   options: DeliveryLinkOptions,
 ): Promise<CreatedDeliveryLink> {
-  const { session: given, files, signal, ...shareOptions } = options
+  const { session: given, files, signal, passphrase: asked, kdf, ...shareOptions } = options
   if (!Array.isArray(files) || files.length === 0)
     throw new InvalidArgumentError('createDeliveryLink needs files: at least one file of the session')
   const session = await realpath(given).catch((err: unknown) => {
@@ -109,13 +122,24 @@ export async function createDeliveryLink(
         ...(signal ? [{ signal }] : []),
       )
       const key = await fragmentFromWords(recoveryKit.words.join(' '))
+      const passphrase =
+        asked === undefined ? undefined : asked === 'generate' ? generatePassphrase().passphrase : asked
+      if (passphrase !== undefined) {
+        await pipeline(
+          Readable.from([Buffer.from(key, 'base64url')]),
+          createSealStream({ passphrase, ...(kdf ? { kdf } : {}) }),
+          createWriteStream(join(folder, DELIVERY_KEY), { mode: 0o600, flags: 'wx' }),
+          ...(signal ? [{ signal }] : []),
+        )
+      }
       const created = await registry.createShare({ ...shareOptions, session: folder, items, scope: 'full' })
       return {
         ...created,
-        url: `${registry.publicUrl}/d/${created.token}#${key}`,
+        url: `${registry.publicUrl}/d/${created.token}${passphrase === undefined ? `#${key}` : ''}`,
         key,
         folder,
         files: listed,
+        ...(asked === 'generate' ? { passphrase } : {}),
       }
     } finally {
       vault.close()
@@ -134,7 +158,17 @@ export async function createDeliveryLink(
  */
 function checkEarly(options: DeliveryLinkOptions): void {
   if (options.ttl !== undefined) parseDuration(options.ttl, 'ttl')
-  const { password } = options
+  const { password, passphrase } = options
+  if (passphrase !== undefined && passphrase !== 'generate') {
+    if (typeof passphrase !== 'string' || passphrase === '')
+      throw new InvalidArgumentError("passphrase must be a non-empty string, or 'generate'")
+    checkPassphraseStrength(passphrase, {
+      minScore: SHARE_PASSWORD_MIN_SCORE,
+      what: 'The delivery passphrase',
+      userInputs: [options.label, options.recipient].filter((x): x is string => !!x),
+      generateHint: "Or let Shutterproof make one: passphrase: 'generate'.",
+    })
+  }
   if (typeof password === 'string' && password !== 'generate') {
     checkPassphraseStrength(password, {
       minScore: SHARE_PASSWORD_MIN_SCORE,

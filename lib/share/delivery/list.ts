@@ -9,6 +9,12 @@ import type { ShareInfo } from '../types'
 /** The recorded path of the sealed list: the mark of a delivery link. */
 export const DELIVERY_LIST = 'delivery-list.json.sealed'
 
+/**
+ * With a passphrase instead of a key in the link: the delivery key, sealed for that
+ * passphrase (one Argon2id run in the browser opens it, whatever the number of files).
+ */
+export const DELIVERY_KEY = 'delivery-key.sealed'
+
 /** One file as the page lists it. */
 export interface DeliveryListFile {
   /** Its item index in the share (`f/<n>`). */

@@ -11,7 +11,8 @@ import { deliveryAssets } from './assets'
 /** The page's policy: its own files only, connections to the share server only, no frames, no forms elsewhere. */
 export const DELIVERY_CSP = [
   "default-src 'none'",
-  "script-src 'self'",
+  // wasm-unsafe-eval: Argon2id (hash-wasm) is WebAssembly; it allows compiling wasm, not evaluating JavaScript.
+  "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
   "connect-src 'self'",
   "worker-src 'self'",
@@ -51,9 +52,15 @@ export function deliveryPage(): string {
 <input id="pw" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Open</button>
 </form>
+<form id="passphrase" hidden>
+<label for="pp">Passphrase (sent to you separately, e.g. by text message)</label>
+<input id="pp" name="passphrase" type="password" autocomplete="off" required>
+<button type="submit">Unlock</button>
+</form>
 <button id="all" type="button" hidden>Download all</button>
 <ul id="files"></ul>
 <noscript><p>This page decrypts the files in your browser: turn JavaScript on to download them.</p></noscript>
+<script src="argon2.js" integrity="${a['argon2.js']!.integrity}"></script>
 <script src="sealed.js" integrity="${a['sealed.js']!.integrity}"></script>
 <script src="page.js" integrity="${a['page.js']!.integrity}"></script>
 </body>

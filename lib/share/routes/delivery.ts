@@ -10,7 +10,7 @@
 import { pipeline } from 'node:stream/promises'
 
 import { deliveryAssets } from '../delivery/assets'
-import { DELIVERY_LIST, isDeliveryShare } from '../delivery/list'
+import { DELIVERY_KEY, DELIVERY_LIST, isDeliveryShare } from '../delivery/list'
 import { DELIVERY_CSP, deliveryPage, WORKER_CSP } from '../delivery/page'
 import { openItem } from '../resolve'
 import { notFound, refuse, send } from '../responses'
@@ -54,7 +54,11 @@ export async function deliveryLanding(state: HandlerState, r: ShareRequest): Pro
   send(r.res, 200, 'text/html; charset=utf-8', deliveryPage(), r.method)
 }
 
-/** `GET /d/<token>/m`: the sealed list. Opening the page is not downloading: it never counts against the limit. */
+/**
+ * `GET /d/<token>/m`: the sealed list, and `GET /d/<token>/k`: the delivery key sealed for
+ * a passphrase (links made with one). Opening the page is not downloading: neither counts
+ * against the limit.
+ */
 export async function deliveryList(
   state: HandlerState,
   r: ShareRequest,
@@ -62,7 +66,7 @@ export async function deliveryList(
   root: string,
 ): Promise<void> {
   if (!isDeliveryShare(share)) return notFound(r.res, r.method)
-  const opened = await openItem(root, share.session, DELIVERY_LIST)
+  const opened = await openItem(root, share.session, r.rest === 'k' ? DELIVERY_KEY : DELIVERY_LIST)
   if (!opened) {
     state.registry.countAccess({ shareId: share.id, event: 'view', outcome: 'unavailable' })
     return notFound(r.res, r.method)
