@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
+import { browserDecryptCase } from './cases/browser-decrypt'
 import { copyCase } from './cases/copy'
 import { hashFileCase } from './cases/hash-file'
 import { memoryCase } from './cases/memory'
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
     ['G', previewsCase],
     ['I', s3BackupCase],
     ['J', shareServerCase],
+    ['K', browserDecryptCase],
   ] as const) {
     if (only && !only.has(name)) continue
     const t0 = Date.now()
@@ -76,7 +78,7 @@ function caseFilter(argv: string[]): Set<string> | undefined {
   if (i < 0) return undefined
   const value = argv[i]!.includes('=') ? argv[i]!.slice('--case='.length) : argv[i + 1]
   const names = (value ?? '').toUpperCase().split(',').filter(Boolean)
-  const known = 'ABCDEFGHIJ'
+  const known = 'ABCDEFGHIJK'
   if (names.length === 0 || names.some((n) => !known.includes(n) || n.length !== 1)) {
     throw new Error(`--case ${value ?? ''} is not understood; give letters from ${known}, e.g. --case A,E`)
   }

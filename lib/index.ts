@@ -210,6 +210,13 @@ export { type ShareItem, type ShareItemInput, type ShareScope } from './share/it
 export { type ShareAudit, type AuditOptions, type ShareExposure, type RecipientAudit } from './share/audit'
 export { sharePhotos, type SharePhotosOptions, type SharedPhotos } from './share/share-photos'
 export { type GalleryOptions } from './share/gallery/index'
+export {
+  createDeliveryLink,
+  type DeliveryLinkOptions,
+  type CreatedDeliveryLink,
+} from './share/delivery/create'
+export { deliveryKeyWords } from './share/delivery/key'
+export { type DeliveryListFile } from './share/delivery/list'
 /**
  * Client previews: downscaled sRGB JPEGs and thumbnails of a session's pictures and RAW
  * files (their embedded previews), stripped of private metadata, optionally watermarked;

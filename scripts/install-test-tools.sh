@@ -29,6 +29,7 @@ command -v exiv2 >/dev/null || need+=(exiv2)
 # throwaway certificate.
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v openssl >/dev/null || need+=(openssl)
+command -v python3 >/dev/null || need+=(python3)   # delivery-browser.spec.ts reads the browser's ZIP with zipfile
 command -v readelf >/dev/null || need+=(binutils)   # package.spec.ts reads the addon's ELF sections
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -18,6 +18,7 @@ import { loopbackWarning } from '../share/public-url'
 import { openShareRegistry, type ShareInfo, type ShareRegistry } from '../share/registry'
 import { isInside } from '../share/resolve'
 import { sharePhotos } from '../share/share-photos'
+import { createDeliveryLink } from '../share/delivery/create'
 import { previewOptionsFrom, withPreviewOptions } from './previews-command'
 import { createShareServer } from '../share/server'
 import { loadTlsFiles } from '../share/tls'
@@ -30,7 +31,7 @@ const DEFAULT_PORT = 8765
 /** How long `share purge` keeps access-log entries unless told otherwise. */
 const DEFAULT_LOG_AGE = '90d'
 
-interface HomeOptions {
+export interface HomeOptions {
   home?: string
   json?: boolean
   publicUrl?: string
@@ -49,7 +50,7 @@ interface State {
  * `--public-url`, else `$SHUTTERPROOF_SHARE_URL`, else `publicUrl` in share.json, else
  * the loopback address (only this machine can open those: the caller warns).
  */
-async function openState(opts: HomeOptions, ctx: CliContext): Promise<State> {
+export async function openState(opts: HomeOptions, ctx: CliContext): Promise<State> {
   const paths = ensureHome(shareHome(opts.home))
   if (paths.tightened !== undefined)
     ctx.stderr(
@@ -71,7 +72,7 @@ async function openState(opts: HomeOptions, ctx: CliContext): Promise<State> {
   }
 }
 
-function warnIfLoopback(registry: ShareRegistry, ctx: CliContext): void {
+export function warnIfLoopback(registry: ShareRegistry, ctx: CliContext): void {
   const warning = loopbackWarning(registry.publicUrl)
   if (warning) ctx.stderr(`warning: ${warning}\n`)
 }
@@ -166,9 +167,13 @@ export function registerShare(program: Command, ctx: CliContext): void {
       `where clients reach the server, e.g. https://photos.example.com (default $SHUTTERPROOF_SHARE_URL, publicUrl in share.json, or http://127.0.0.1:${DEFAULT_PORT})`,
     )
     .option('--base-url <url>', 'former name of --public-url')
+    .option(
+      '--encrypted',
+      "end-to-end encrypted delivery (needs --scope full): the files are sealed for a new key that travels only in the link after its #, and decrypted in the client's browser (see docs/DELIVERY.md)",
+    )
     .addHelpText(
       'after',
-      '\nUnder --scope preview (the default) the link serves only previews: originals given (JPEG, RAW, …) are\nreplaced by their previews, made now or reused; the preview options below say how they are made.\n\nExamples:\n  shutterproof share create ~/Photos/2026-04-26_Smith ~/Photos/2026-04-26_Smith/DCIM/100CANON/*.CR3 --expires 7d --password generate --label "Smith selects"\n  shutterproof share create ~/Photos/2026-04-26_Smith ~/Photos/2026-04-26_Smith/DCIM/100CANON/*.CR3 --to ann@example.com --to bob@example.com --label "Smith selects"\n  shutterproof share create ~/Photos/2026-04-26_Smith raw/IMG_0001.CR3 --scope full --password-file pw.txt --max-downloads 3',
+      '\nUnder --scope preview (the default) the link serves only previews: originals given (JPEG, RAW, …) are\nreplaced by their previews, made now or reused; the preview options below say how they are made.\n\nExamples:\n  shutterproof share create ~/Photos/2026-04-26_Smith ~/Photos/2026-04-26_Smith/DCIM/100CANON/*.CR3 --expires 7d --password generate --label "Smith selects"\n  shutterproof share create ~/Photos/2026-04-26_Smith ~/Photos/2026-04-26_Smith/DCIM/100CANON/*.CR3 --to ann@example.com --to bob@example.com --label "Smith selects"\n  shutterproof share create ~/Photos/2026-04-26_Smith raw/IMG_0001.CR3 --scope full --password-file pw.txt --max-downloads 3\n  shutterproof share create ~/Photos/2026-04-26_Smith raw/*.CR3 --scope full --encrypted --expires 7d',
     )
     .action(
       async (
@@ -178,6 +183,12 @@ export function registerShare(program: Command, ctx: CliContext): void {
       ) => {
         const scope = opts.scope as ShareScope
         if (!isScope(scope)) ctx.usageError(`--scope must be preview or full, not ${String(opts.scope)}`)
+        if (opts.encrypted && scope !== 'full')
+          ctx.usageError(
+            '--encrypted delivers the files themselves: add --scope full (previews are not encrypted)',
+          )
+        if (opts.encrypted && (opts.to as unknown as string[]).length > 0)
+          ctx.usageError('--encrypted links cannot be bound to recipients (--to) yet; use --password')
         const password = await choosePassword(opts.password, opts.passwordFile as string | undefined, ctx)
         let maxDownloads: number | undefined
         if (opts.maxDownloads !== undefined) {
@@ -218,6 +229,44 @@ export function registerShare(program: Command, ctx: CliContext): void {
             ctx.stderr(
               `warning: ${session} is outside root ${config.root} (share.json): share serve will not serve this link\n`,
             )
+          }
+          if (opts.encrypted) {
+            const d = await createDeliveryLink(registry, {
+              session,
+              files: items,
+              signal: ctx.signal,
+              ttl: String(opts.expires),
+              ...(password === undefined ? {} : { password }),
+              ...(maxDownloads === undefined ? {} : { maxDownloads }),
+              label: (opts.label as string | undefined) ?? '',
+              recipient: (opts.recipient as string | undefined) ?? '',
+            })
+            if (opts.json) {
+              const { id, url, token, expiresAt, password: generated } = d
+              const out = {
+                id,
+                url,
+                token,
+                expiresAt,
+                ...(generated ? { password: generated } : {}),
+                items: items.map((path) => ({ path, kind: 'full' })),
+                previews: { made: 0, reused: 0 },
+                encrypted: true,
+                folder: d.folder,
+              }
+              ctx.stdout(JSON.stringify(out, null, 2) + '\n')
+            } else {
+              ctx.stdout(`${d.url}\n`)
+              ctx.stderr(
+                `share ${d.id}: ${items.length} file(s), end-to-end encrypted (sealed copies in ${d.folder}), expires ${d.expiresAt}\n` +
+                  'the key is the part of the link after #: the server never sees it; send the whole link\n',
+              )
+              if (d.password)
+                ctx.stderr(
+                  `password: ${d.password}\n  (send it by another channel than the link; it is not shown again)\n`,
+                )
+            }
+            return
           }
           const created = await sharePhotos(registry, {
             session,
@@ -639,7 +688,7 @@ function serveSettings(opts: ServeOptions, config: ShareConfig, ctx: CliContext)
 }
 
 /** The real path of the configured root, or the path as given when it does not exist. */
-function realRoot(root: string): string {
+export function realRoot(root: string): string {
   try {
     return realpathSync(root)
   } catch {

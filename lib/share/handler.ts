@@ -38,6 +38,7 @@ import type { ShareRegistry } from './registry'
 import { sessionWithin } from './resolve'
 import { notFound, refuse, send } from './responses'
 import type { HandlerState, ShareRequest } from './routes/context'
+import { deliveryAsset, deliveryFile, deliveryLanding, deliveryList } from './routes/delivery'
 import { allTar, itemDownload } from './routes/download'
 import { galleryImage } from './routes/gallery'
 import { landingPage } from './routes/landing'
@@ -140,6 +141,27 @@ const ROUTES: readonly Route[] = [
     opens: true,
     handle: galleryImage,
   },
+  // Delivery links (see ./routes/delivery.ts): the same token, the same checks, under /d/.
+  { methods: ['POST'], path: new RegExp(`^/(?<area>d)/${TOKEN}$`), opens: false, handle: passwordPost },
+  { methods: READ, path: new RegExp(`^/(?<area>d)/${TOKEN}$`), opens: false, handle: deliveryLanding },
+  {
+    methods: READ,
+    path: new RegExp(`^/(?<area>d)/${TOKEN}/(?<rest>[mk])$`),
+    opens: true,
+    handle: deliveryList,
+  },
+  {
+    methods: READ,
+    path: new RegExp(`^/(?<area>d)/${TOKEN}/(?<rest>f/(?:0|[1-9]\\d{0,6}))$`),
+    opens: true,
+    handle: deliveryFile,
+  },
+  {
+    methods: READ,
+    path: /^\/d\/(?<rest>page\.js|sealed\.js|sw\.js|page\.css|client-zip\.js|argon2\.js)$/,
+    opens: false,
+    handle: deliveryAsset,
+  },
 ]
 
 /**
@@ -172,7 +194,7 @@ export function createShareHandler(options: ShareHandlerOptions): ShareRequestHa
       const m = route.path.exec(mounted.path)
       if (!m || !route.methods.includes(method)) continue
       const { address, https } = trust.view(req)
-      const token = m.groups!.token!
+      const token = m.groups!.token ?? ''
       const r: ShareRequest = {
         req,
         res,
@@ -181,7 +203,7 @@ export function createShareHandler(options: ShareHandlerOptions): ShareRequestHa
         https,
         token,
         rest: m.groups!.rest ?? '',
-        base: `${mounted.prefix}/s/${token}`,
+        base: `${mounted.prefix}/${m.groups!.area ?? 's'}/${token}`,
       }
       if (!route.opens) return route.handle(state, r)
       const open = await openLink(state, r)
