@@ -13,7 +13,7 @@ import { HASH_ALGORITHMS, hashFile, type HashAlgorithm, type HashResult } from '
 import type { MhlHashFormat } from '../mhl'
 import { nativeIsIdentical } from '../native'
 import { appendGeneration, historyHashes, type HistoryFile } from './history'
-import { latestEvidence, readRecords, writeRecord, type RecordFile, type SessionRecord } from './records'
+import { readEvidence, writeRecord, type RecordFile, type SessionRecord } from './records'
 import type { Progress } from '../progress'
 
 /** One file's outcome. */
@@ -121,7 +121,7 @@ export async function verify(sessionRoot: string, options: VerifyOptions = {}): 
   } else if (mhl.error.code !== 'E_MHL_NO_HISTORY') {
     throw mhl.error
   }
-  const own = latestEvidence((await readRecords(root)).records)
+  const own = await readEvidence(root)
   if (own.size > 0) sources.push('shutterproof')
   for (const [path, f] of own) {
     const e = expected.get(path) ?? { path, hashes: {}, size: f.size }
