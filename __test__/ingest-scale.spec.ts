@@ -73,10 +73,19 @@ test('a manifest parsed in pieces reads exactly as parsed whole', () => {
   assert.equal(pieces, whole)
 })
 
-/** Peak RssAnon (bytes) of a CLI run from source; rejects on a non-zero exit. */
+/**
+ * The JS heap every run gets (V8's old space, in MiB): enough for 5,000 files when what
+ * grows with them is streamed; before, the re-run of a 5,000-file ingest ran out of heap
+ * under it (reading the earlier record and MHL generation whole). A real bound rather
+ * than a sampled peak: V8 collects as needed and fails only when the live data exceeds it.
+ */
+const HEAP_MIB = 40
+
+/** Peak RssAnon (bytes) of a CLI run from source with a {@link HEAP_MIB} heap; rejects on a non-zero exit. */
 function peakOf(args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), ...args], {
+    const argv = [`--max-old-space-size=${HEAP_MIB}`, '--import', TSX, join(REPO, 'lib/cli/main.ts'), ...args]
+    const child = spawn(process.execPath, argv, {
       stdio: ['ignore', 'ignore', 'pipe'],
     })
     let peak = 0
@@ -136,7 +145,7 @@ async function peaks(n: number): Promise<{ peaks: Record<string, number>; sessio
   }
 }
 
-test('peak memory of ingest, re-run, verify and safe-to-format grows little from 500 to 5,000 files', async () => {
+test('ingest, re-run, verify and safe-to-format of 5,000 files run in a 40 MiB heap; peak RSS grows little from 500', async () => {
   const idle = await peakOf(['--version'])
   const small = await peaks(500)
   const large = await peaks(5000)
@@ -145,8 +154,8 @@ test('peak memory of ingest, re-run, verify and safe-to-format grows little from
     .join(', ')
   console.log(`  start-up ${(idle / MiB).toFixed(0)} MiB; ${report}`)
   for (const c of Object.keys(large.peaks)) {
-    // Before streaming, 4,500 more files cost ~70 MiB (reports and histories held whole, parsed whole).
-    assert.ok(large.peaks[c]! - small.peaks[c]! <= 40 * MiB, `${c}: ${report}`)
+    // Sampled peaks vary with the collector's timing: a generous bound (bench case H has the measure).
+    assert.ok(large.peaks[c]! - small.peaks[c]! <= 96 * MiB, `${c}: ${report}`)
     assert.ok(large.peaks[c]! - idle <= 128 * MiB, `${c}: start-up ${(idle / MiB).toFixed(0)} MiB; ${report}`)
   }
   // The streamed reports: the HTML of 5,000 files is small, the JSON complete, the MHL generation whole.
