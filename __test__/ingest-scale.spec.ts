@@ -71,6 +71,9 @@ test('a manifest parsed in pieces reads exactly as parsed whole', () => {
   const whole = parseManifest(xml.replace('<hashes>', '<hashes><!-- whole -->'), 'm.mhl')
   assert.is(pieces.files.length, 1234)
   assert.equal(pieces, whole)
+  // A comment holding a fake <hashes> before the real one: parsed whole, the fake ignored.
+  const fake = xml.replace('<creatorinfo>', '<creatorinfo><!-- <hashes> -->')
+  assert.equal(parseManifest(fake, 'm.mhl'), whole)
 })
 
 /**

@@ -271,7 +271,8 @@ function splitHashes(xml: string): { skeleton: string; bodies: string[] } | unde
   const close = xml.lastIndexOf('</hashes>')
   if (!open || close < open.index) return undefined
   const start = open.index + open[0].length
-  if (/<!|<\?/.test(xml.slice(start)) || xml.includes('<!DOCTYPE')) return undefined
+  // Anywhere in the text (a comment before <hashes> could hold a fake one); only the XML declaration may be there.
+  if (/<!|<\?(?!xml\s)/.test(xml)) return undefined
   const bodies: string[] = []
   const end = /<\/(?:hash|directoryhash)>(?=\s*(?:<hash>|<directoryhash>|$))/g
   let from = start
