@@ -173,7 +173,7 @@ async function ingestWithAFailure(): Promise<{
 )
 
 ;(chromiumOk ? test : test.skip)(
-  'Chromium: 10,000 verified files are collapsed on screen and printed in full',
+  'Chromium: 10,000 verified files are in collapsed pages on screen and printed in full',
   async () => {
     const { chromium } = await import('playwright-core')
     const card = tempDir('sp-card-')
@@ -192,12 +192,12 @@ async function ingestWithAFailure(): Promise<{
       })
       page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`))
       await page.goto(pathToFileURL(path).href, { waitUntil: 'load' })
-      assert.is(await page.locator('#files-verified tbody tr').count(), 10_000)
+      assert.is(await page.locator('#verified-files table.compact tbody tr').count(), 10_000)
       assert.match(
-        (await page.locator('#verified-files summary').textContent()) ?? '',
+        (await page.locator('#verified-files > summary').textContent()) ?? '',
         '10,000 files verified at every destination',
       )
-      const row = page.locator('#files-verified tbody tr').nth(7777)
+      const row = page.locator('#verified-files table.compact tbody tr').nth(7777)
       assert.not.ok(await row.isVisible(), 'collapsed on screen')
       await page.emulateMedia({ media: 'print' })
       assert.ok(await row.isVisible(), 'expanded when printed')

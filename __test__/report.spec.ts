@@ -223,7 +223,7 @@ test('older records (no throughput, no run summary) still render', () => {
   )
 })
 
-test('10,000 files render quickly: failures in the open table, verified files in a collapsed section', () => {
+test('10,000 files render quickly: failures in the open table, verified files in collapsed compact pages', () => {
   const r = record()
   r.files = Array.from({ length: 10_000 }, (_, i) =>
     file(`DCIM/${100 + (i % 10)}CANON/IMG_${String(i).padStart(5, '0')}.JPG`),
@@ -239,9 +239,15 @@ test('10,000 files render quickly: failures in the open table, verified files in
   assert.match(rows[0]!, /class="fail"/)
   assert.ok(html.indexOf('<table id="files">') < html.indexOf('<details id="verified-files">'))
   assert.match(html, /<summary>9,999 files verified at every destination/)
-  const ok = section(html, '<table id="files-verified">', '</table>').split('<tr').slice(2)
+  // Pages of 1,000, each named by its first and last path; compact rows: path, size, short XXH128.
+  const pages = html.split('<details class="page">').slice(1)
+  assert.is(pages.length, 10)
+  assert.match(pages[0]!, /<summary>1–1,000: DCIM\/100CANON\/IMG_00000\.JPG … /)
+  assert.match(pages[9]!, /<summary>9,001–9,999: /)
+  const ok = pages.flatMap((p) => section(p, '<tbody>', '</tbody>').split('<tr>').slice(1))
   assert.is(ok.length, 9_999)
-  for (const r of ok) assert.match(r, /^ class="ok"/)
+  assert.ok(!ok.some((r) => r.includes('IMG_07775.JPG')), 'the failed file is not among the verified ones')
+  assert.match(ok[0]!, /^<td>DCIM\/100CANON\/IMG_00000\.JPG<td>/)
   // Nothing failed: no open table, only the collapsed one; a small card is one open table.
   r.destinations![1]!.problems = []
   const clean = renderOffloadReport(r)
@@ -249,6 +255,28 @@ test('10,000 files render quickly: failures in the open table, verified files in
   assert.match(clean, /No file failed or needs checking/)
   const small = renderOffloadReport(record())
   assert.not.ok(small.includes('<details'))
+})
+
+test('20,000 verified files: the page stays under 2 MB; 1,500 failures: 1,000 in full, the rest compact', () => {
+  const r = record()
+  r.files = Array.from({ length: 20_000 }, (_, i) =>
+    file(`DCIM/${100 + Math.floor(i / 1000)}CANON/IMG_${String(i).padStart(5, '0')}.JPG`),
+  )
+  const html = renderOffloadReport(r)
+  assert.ok(Buffer.byteLength(html) < 2 * 1024 * 1024, `${Buffer.byteLength(html)} bytes`)
+  assert.is(html.split('<details class="page">').length - 1, 20)
+  r.destinations![1]!.problems = r.files
+    .slice(0, 1500)
+    .map((f) => ({ path: f.path, status: 'failed' as const }))
+  const failing = renderOffloadReport(r)
+  assert.is(section(failing, '<table id="files">', '</table>').split('<tr').slice(2).length, 1000)
+  const more = section(failing, '<details id="more-problem-files">', '<details id="verified-files">')
+  assert.match(more, /<summary>500 more files that failed or need checking/)
+  assert.is(more.split('<tr><td><span class="mark fail">FAILED</span>').length - 1, 500)
+  assert.ok(
+    failing.indexOf('id="more-problem-files"') < failing.indexOf('id="verified-files"'),
+    'failures first',
+  )
 })
 
 test.run()

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { browserDecryptCase } from './cases/browser-decrypt'
 import { copyCase } from './cases/copy'
 import { hashFileCase } from './cases/hash-file'
+import { manyFilesCase } from './cases/many-files'
 import { memoryCase } from './cases/memory'
 import { perCallCase } from './cases/per-call'
 import { previewsCase } from './cases/previews'
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
     ['E', copyCase],
     ['F', memoryCase],
     ['G', previewsCase],
+    ['H', manyFilesCase],
     ['I', s3BackupCase],
     ['J', shareServerCase],
     ['K', browserDecryptCase],

@@ -49,6 +49,75 @@ export function tempNameFor(path: string, suffix = '.tmp'): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}${suffix}`)
 }
 
+/** What {@link writeChunksDurably} writes: text pieces (UTF-8) or bytes, in order. */
+export type Chunks = Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>
+
+/** Bytes gathered before each write: large enough for few syscalls, small enough to stay flat. */
+const WRITE_BATCH = 256 * 1024
+
+/**
+ * Writes `chunks` to a new file `temp` (never an existing one) and fsyncs it; removes it
+ * on failure. Pieces are joined into batches of about 256 KiB, so a report of any size
+ * never needs more memory than one batch. `onBytes` sees every batch as written (for a
+ * digest computed on the way).
+ */
+export async function writeChunksSynced(
+  temp: string,
+  chunks: Chunks,
+  onBytes?: (bytes: Buffer) => void,
+): Promise<void> {
+  const fh = await open(temp, 'wx')
+  try {
+    let batch: Array<string | Uint8Array> = []
+    let size = 0
+    const flush = async () => {
+      const bytes = Buffer.concat(batch.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c)))
+      batch = []
+      size = 0
+      onBytes?.(bytes)
+      await fh.write(bytes)
+    }
+    for await (const c of chunks) {
+      batch.push(c)
+      size += c.length
+      if (size >= WRITE_BATCH) await flush()
+    }
+    if (batch.length > 0) await flush()
+    await fh.sync()
+  } catch (err) {
+    await fh.close().catch(() => {})
+    await rm(temp, { force: true })
+    throw err
+  }
+  await fh.close()
+}
+
+/** Renames a synced `temp` to `path` and fsyncs the folder; removes `temp` if the rename fails. */
+async function publish(temp: string, path: string): Promise<void> {
+  try {
+    await rename(temp, path)
+  } catch (err) {
+    await rm(temp, { force: true })
+    throw err
+  }
+  await syncFolder(dirname(path))
+}
+
+/**
+ * Writes `path` durably from `chunks` (see {@link writeChunksSynced}) through a temporary
+ * name beside it, replacing an existing file: for reports and manifests that grow with
+ * the number of files and are never held whole in memory.
+ */
+export async function writeChunksDurably(
+  path: string,
+  chunks: Chunks,
+  onBytes?: (bytes: Buffer) => void,
+): Promise<void> {
+  const temp = tempNameFor(path)
+  await writeChunksSynced(temp, chunks, onBytes)
+  await publish(temp, path)
+}
+
 /** Writes `path` durably through a temporary name beside it (replacing an existing file). */
 export async function writeFileDurably(path: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(path)

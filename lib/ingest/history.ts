@@ -9,13 +9,13 @@ import { stat } from 'node:fs/promises'
 import { reported, type ReportedError, type ShutterproofError } from '../errors'
 import {
   MHL_HASH_FORMATS,
-  latestHashes,
-  readHistory,
   writeGeneration,
   type MhlHashes,
   type MhlFileInput,
   type LatestFileHashes,
 } from '../mhl'
+import { foldLatest } from '../mhl/latest'
+import { scanHistory } from '../mhl/read'
 import { xmlCanHold } from '../mhl/xml'
 import type { HashResult } from '../hash'
 import { DATA_FOLDER } from './plan'
@@ -111,7 +111,7 @@ export async function appendIngestGeneration(
   const unrepresentable = files.filter((f) => !xmlCanHold(f.path)).map((f) => f.path)
   let known = new Map<string, LatestFileHashes>()
   try {
-    known = latestHashes(await readHistory(root))
+    known = await latestOf(root)
   } catch {
     // No history yet: every file is new. A damaged one makes writeGeneration fail below, and says why.
   }
@@ -146,8 +146,28 @@ export async function historyHashes(
   root: string,
 ): Promise<{ files: Map<string, LatestFileHashes>; error?: ShutterproofError }> {
   try {
-    return { files: latestHashes(await readHistory(root)) }
+    return { files: await latestOf(root) }
   } catch (err) {
     return { files: new Map(), error: err as ShutterproofError }
+  }
+}
+
+/** `latestHashes(await readHistory(root))`, one generation in memory at a time. */
+async function latestOf(root: string): Promise<Map<string, LatestFileHashes>> {
+  const out = new Map<string, LatestFileHashes>()
+  await scanHistory(root, {}, (g) => foldLatest(out, g))
+  return out
+}
+
+/** The paths the history of `root` lists (any generation), one generation in memory at a time. */
+export async function historyPaths(root: string): Promise<{ files: Set<string>; error?: ShutterproofError }> {
+  const files = new Set<string>()
+  try {
+    await scanHistory(root, {}, (g) => {
+      for (const f of g.files) files.add(f.path)
+    })
+    return { files }
+  } catch (err) {
+    return { files: new Set(), error: err as ShutterproofError }
   }
 }

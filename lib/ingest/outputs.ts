@@ -8,7 +8,8 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 
 import { fromNative, reported } from '../errors'
-import { writeHtmlBeside } from '../report/write'
+import { ownCell, type ReportView } from '../report/html'
+import { writeHtmlViewBeside } from '../report/write'
 import { appendIngestGeneration } from './history'
 import type { CheckedIngest } from './options'
 import { DATA_FOLDER, nodeError, type CardPlan } from './plan'
@@ -81,23 +82,46 @@ function recordDestination(
   return out
 }
 
-/** Destination `d`'s record: every file as it is there. */
+/** File `i` as destination `d`'s record has it (made when written, never kept for every file). */
+function recordFile(run: FinishedRun, i: number, d: number): RecordFile {
+  const f = run.files[i]!
+  const at = f.destinations[d]!
+  const r: RecordFile = {
+    path: f.path,
+    size: f.size,
+    mtimeMs: f.mtimeMs,
+    hashes: f.hashes ?? {},
+    status: at.status,
+    method: at.method,
+    checkedAt: run.finishedAt,
+  }
+  if (at.error) r.error = at.error
+  return r
+}
+
+/** Every file of destination `d`'s record, one at a time. */
+function* recordFiles(run: FinishedRun, d: number): Generator<RecordFile> {
+  for (let i = 0; i < run.files.length; i++) yield recordFile(run, i, d)
+}
+
+/** Destination `d`'s HTML report, rendered straight from the run's results. */
+function reportView(run: FinishedRun, record: SessionRecord, d: number): ReportView {
+  return {
+    report: record,
+    count: run.files.length,
+    file: (i) => recordFile(run, i, d),
+    cells: (i) => run.files[i]!.destinations.map(ownCell),
+    exact: true,
+  }
+}
+
+/**
+ * Destination `d`'s record without its files (`files: []`): they are written from the
+ * run's results by {@link recordFiles} as the record is streamed to disk.
+ */
 function sessionRecord(run: FinishedRun, d: number, destinations: RecordDestination[]): SessionRecord {
   const dr = run.perDestination[d]!
-  const files: RecordFile[] = run.files.map((f) => {
-    const at = f.destinations[d]!
-    const r: RecordFile = {
-      path: f.path,
-      size: f.size,
-      mtimeMs: f.mtimeMs,
-      hashes: f.hashes ?? {},
-      status: at.status,
-      method: at.method,
-      checkedAt: run.finishedAt,
-    }
-    if (at.error) r.error = at.error
-    return r
-  })
+  const files: RecordFile[] = []
   const record: SessionRecord = {
     format: 'shutterproof-session-record/1',
     kind: 'ingest',
@@ -137,8 +161,7 @@ export async function writeSessionFiles(
     announce(d)
     await appendHistory(run, out, d)
   }
-  for (let d = 0; d < run.sessionRoots.length; d++)
-    await writeReports(run.perDestination[d]!, out.records[d]!, out.records)
+  for (let d = 0; d < run.sessionRoots.length; d++) await writeReports(run, out.records[d]!, d)
 }
 
 /**
@@ -189,20 +212,17 @@ async function appendHistory(run: FinishedRun, out: RunRecords, d: number): Prom
 }
 
 /** The JSON record, then the readable HTML report beside it (same name, .html; temp + fsync + rename). */
-async function writeReports(
-  dr: DestinationReport,
-  record: SessionRecord,
-  records: readonly SessionRecord[],
-): Promise<void> {
+async function writeReports(run: FinishedRun, record: SessionRecord, d: number): Promise<void> {
+  const dr = run.perDestination[d]!
   if (dr.reportError) return
   try {
-    dr.reportPath = await writeRecord(record)
+    dr.reportPath = await writeRecord(record, recordFiles(run, d))
   } catch (err) {
     dr.reportError = reported(fromNative(nodeError(err, join(record.root, DATA_FOLDER))))
     return
   }
   try {
-    dr.htmlReportPath = await writeHtmlBeside(dr.reportPath, record, records)
+    dr.htmlReportPath = await writeHtmlViewBeside(dr.reportPath, reportView(run, record, d))
   } catch (err) {
     dr.htmlReportError = reported(fromNative(nodeError(err, dr.reportPath.replace(/\.json$/, '.html'))))
   }

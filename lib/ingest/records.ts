@@ -10,7 +10,7 @@ import { join } from 'node:path'
 
 import type { ReportedError } from '../errors'
 import type { HashResult } from '../hash'
-import { writeFileDurably } from '../fs/durable'
+import { writeChunksDurably } from '../fs/durable'
 import { DATA_FOLDER, type SkippedEntry } from './plan'
 
 /** Outcome of one file at one destination, as a record keeps it. */
@@ -119,18 +119,45 @@ function stamp(d: Date): string {
   return d.toISOString().replace(/:/g, '-')
 }
 
+/** Stands for the `files` array in the record's JSON text while the rest is laid out. */
+const FILES_MARK = '\u0000files\u0000'
+
+/**
+ * `record` as `JSON.stringify(record, null, 1)` lays it out, byte for byte, in pieces:
+ * `files` (taken from `files`, default `record.files`) one entry at a time, so that a
+ * record of any number of files is never one string in memory.
+ */
+export function* recordChunks(
+  record: SessionRecord,
+  files: Iterable<RecordFile> = record.files,
+): Generator<string> {
+  // Replacing an existing key keeps its place: `files` stays where the type puts it.
+  const text = JSON.stringify({ ...record, files: FILES_MARK }, null, 1)
+  const at = text.indexOf(JSON.stringify(FILES_MARK))
+  yield text.slice(0, at)
+  let first = true
+  for (const f of files) {
+    // An element of a depth-1 array: two more spaces on every line (JSON strings hold no raw newline).
+    yield (first ? '[\n  ' : ',\n  ') + JSON.stringify(f, null, 1).replace(/\n/g, '\n  ')
+    first = false
+  }
+  yield first ? '[]' : '\n ]'
+  yield text.slice(at + JSON.stringify(FILES_MARK).length) + '\n'
+}
+
 /**
  * Writes `record` as `.shutterproof/<kind>-<time>.json` under its root (temp + fsync +
- * rename + folder fsync) and returns the path.
+ * rename + folder fsync) and returns the path. `files`, when given, stands for
+ * `record.files` and is read once, entry by entry, as the file is written.
  */
-export async function writeRecord(record: SessionRecord): Promise<string> {
+export async function writeRecord(record: SessionRecord, files?: Iterable<RecordFile>): Promise<string> {
   const dir = join(record.root, DATA_FOLDER)
   await mkdir(dir, { recursive: true })
   let name = `${record.kind}-${stamp(new Date(record.createdAt))}.json`
   for (let n = 2; await exists(join(dir, name)); n++)
     name = `${record.kind}-${stamp(new Date(record.createdAt))}-${n}.json`
   const final = join(dir, name)
-  await writeFileDurably(final, JSON.stringify(record, null, 1) + '\n')
+  await writeChunksDurably(final, recordChunks(record, files))
   return final
 }
 
@@ -168,6 +195,56 @@ export async function readRecords(root: string): Promise<{ records: SessionRecor
   return { records, unreadable }
 }
 
+/** `ingest-2026-04-26T10-00-00.000Z-2.json` → `2026-04-26T10:00:00.000Z` and 2 (the order writeRecord names them in). */
+function nameOrder(name: string): { createdAt: string; n: number } | undefined {
+  const m = /^(?:ingest|verify)-(\d{4}-\d\d-\d\dT\d\d)-(\d\d)-(\d\d(?:\.\d+)?Z)(?:-(\d+))?\.json$/.exec(name)
+  return m ? { createdAt: `${m[1]}:${m[2]}:${m[3]}`, n: m[4] ? Number(m[4]) : 1 } : undefined
+}
+
+/**
+ * {@link latestEvidence} of a session root's records, read one record at a time: only
+ * the newest entry per path stays in memory, never every record whole. Records are
+ * taken in the order of their names (the time `writeRecord` gave them); when a name does
+ * not give the order its content says (renamed by hand), every record is read first
+ * and sorted, as {@link readRecords} does.
+ */
+export async function readEvidence(root: string): Promise<Map<string, RecordFile>> {
+  const dir = join(root, DATA_FOLDER)
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch {
+    return new Map()
+  }
+  const ordered = names
+    .filter((n) => /^(ingest|verify)-.*\.json$/.test(n))
+    .map((name) => ({ name, order: nameOrder(name) }))
+  if (ordered.some((x) => x.order === undefined)) return latestEvidence((await readRecords(root)).records)
+  ordered.sort((a, b) =>
+    a.order!.createdAt < b.order!.createdAt
+      ? -1
+      : a.order!.createdAt > b.order!.createdAt
+        ? 1
+        : a.order!.n - b.order!.n,
+  )
+  const out = new Map<string, RecordFile>()
+  let last = ''
+  for (const { name, order } of ordered) {
+    let r: SessionRecord
+    try {
+      r = JSON.parse(await readFile(join(dir, name), 'utf8')) as SessionRecord
+      if (r?.format !== 'shutterproof-session-record/1' || !Array.isArray(r.files)) continue
+    } catch {
+      continue
+    }
+    if (r.createdAt !== order!.createdAt || r.createdAt < last)
+      return latestEvidence((await readRecords(root)).records)
+    last = r.createdAt
+    foldEvidence(out, r)
+  }
+  return out
+}
+
 /** Statuses that say the bytes under the final name were checked (by some method). */
 const EVIDENCE: ReadonlySet<RecordStatus> = new Set([
   'verified',
@@ -186,20 +263,23 @@ const EVIDENCE: ReadonlySet<RecordStatus> = new Set([
  */
 export function latestEvidence(records: readonly SessionRecord[]): Map<string, RecordFile> {
   const out = new Map<string, RecordFile>()
-  for (const r of records) {
-    for (const f of r.files) {
-      if (!EVIDENCE.has(f.status)) continue
-      const prev = out.get(f.path)
-      // Keep the source's hashes and mtime known from the ingest when a verify omits them.
-      out.set(
-        f.path,
-        prev
-          ? { ...prev, ...f, hashes: { ...prev.hashes, ...f.hashes }, mtimeMs: f.mtimeMs ?? prev.mtimeMs }
-          : f,
-      )
-    }
-  }
+  for (const r of records) foldEvidence(out, r)
   return out
+}
+
+/** Adds one record (newer than those folded so far) to the newest entry per path. */
+function foldEvidence(out: Map<string, RecordFile>, r: SessionRecord): void {
+  for (const f of r.files) {
+    if (!EVIDENCE.has(f.status)) continue
+    const prev = out.get(f.path)
+    // Keep the source's hashes and mtime known from the ingest when a verify omits them.
+    out.set(
+      f.path,
+      prev
+        ? { ...prev, ...f, hashes: { ...prev.hashes, ...f.hashes }, mtimeMs: f.mtimeMs ?? prev.mtimeMs }
+        : f,
+    )
+  }
 }
 
 /** Whether an entry proves the device holds the bytes (read back from the disk, matched). */

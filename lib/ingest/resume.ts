@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { fromNative } from '../errors'
 import { nativeRemoveStalePartials } from '../native'
 import type { CardPlan, PlannedFile } from './plan'
-import { isDiskVerified, latestEvidence, readRecords, type RecordFile } from './records'
+import { isDiskVerified, readEvidence, type RecordFile } from './records'
 
 /** What earlier runs left, per destination, and what this run still has to copy. */
 export interface ResumeEvidence {
@@ -43,7 +43,7 @@ export async function resumeEvidence(
         ? await nativeRemoveStalePartials(root).catch((err: unknown) => Promise.reject(fromNative(err, root)))
         : [],
     )
-    evidence.push(exists ? latestEvidence((await readRecords(root)).records) : new Map())
+    evidence.push(exists ? await readEvidence(root) : new Map())
   }
   const previously = await verifiedEverywhere(plan.files, evidence, sessionRoots)
   const toCopy = plan.files.filter((f) => !previously.has(f.path))

@@ -70,6 +70,9 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
 
   // Per file, per destination; then per destination.
   const files = fileResults(plan, native, resume)
+  // Per-file inputs the results now hold in their own shape: let them go before the reports are written.
+  native.files = []
+  for (const e of resume.evidence) e.clear()
   const aborted = native.status === 'aborted' || guard.stopped
   const { removedPartials } = resume
   const perDestination = destinationReports({

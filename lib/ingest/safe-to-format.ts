@@ -25,9 +25,9 @@ import { throwIfAborted, withCancel } from '../abort'
 import { fromNative, InvalidArgumentError } from '../errors'
 import { nativeIsIdentical } from '../native'
 import type { OperationStatus } from '../status'
-import { historyHashes } from './history'
+import { historyPaths } from './history'
 import { DATA_FOLDER, planCard } from './plan'
-import { isDiskVerified, latestEvidence, readRecords, type RecordFile, type VerifyMethod } from './records'
+import { isDiskVerified, readEvidence, type RecordFile, type VerifyMethod } from './records'
 
 /** Why a card is not (yet) safe to format. */
 export interface SafeToFormatReason {
@@ -130,10 +130,10 @@ export async function safeToFormat(
   for (const d of destinations) {
     const roots: SessionEvidence[] = []
     for (const root of await sessionRootsOf(resolve(d))) {
-      const mhl = await historyHashes(root)
+      const mhl = await historyPaths(root)
       roots.push({
         root,
-        files: latestEvidence((await readRecords(root)).records),
+        files: await readEvidence(root),
         mhl: mhl.files,
         ...(mhl.error ? { mhlError: mhl.error.message } : {}),
       })
@@ -288,7 +288,7 @@ export async function safeToFormat(
 interface SessionEvidence {
   root: string
   files: Map<string, RecordFile>
-  mhl: Map<string, unknown>
+  mhl: ReadonlySet<string>
   mhlError?: string
 }
 

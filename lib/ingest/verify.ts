@@ -13,7 +13,7 @@ import { HASH_ALGORITHMS, hashFile, type HashAlgorithm, type HashResult } from '
 import type { MhlHashFormat } from '../mhl'
 import { nativeIsIdentical } from '../native'
 import { appendGeneration, historyHashes, type HistoryFile } from './history'
-import { latestEvidence, readRecords, writeRecord, type RecordFile, type SessionRecord } from './records'
+import { readEvidence, writeRecord, type RecordFile, type SessionRecord } from './records'
 import type { Progress } from '../progress'
 
 /** One file's outcome. */
@@ -105,32 +105,8 @@ export async function verify(sessionRoot: string, options: VerifyOptions = {}): 
       { path: root },
     )
 
-  const expected = new Map<string, Expected>()
-  const sources: VerifyReport['sources'] = []
-  const mhl = await historyHashes(root)
-  if (!mhl.error) {
-    sources.push('ascmhl')
-    for (const [path, f] of mhl.files) {
-      const e: Expected = { path, hashes: {} }
-      if (f.size !== undefined) e.size = f.size
-      if (f.lastModified) e.mtimeMs = f.lastModified.getTime()
-      for (const [fmt, h] of Object.entries(f.hashes) as Array<[MhlHashFormat, { value: string }]>)
-        if (COMPARABLE.has(fmt)) e.hashes[fmt as HashAlgorithm] = h.value
-      expected.set(path, e)
-    }
-  } else if (mhl.error.code !== 'E_MHL_NO_HISTORY') {
-    throw mhl.error
-  }
-  const own = latestEvidence((await readRecords(root)).records)
-  if (own.size > 0) sources.push('shutterproof')
-  for (const [path, f] of own) {
-    const e = expected.get(path) ?? { path, hashes: {}, size: f.size }
-    // Our reports add BLAKE3; the MHL's hashes, when present, stay the reference.
-    for (const [a, v] of Object.entries(f.hashes) as Array<[HashAlgorithm, string]>) e.hashes[a] ??= v
-    e.size ??= f.size
-    if (f.mtimeMs !== undefined) e.mtimeMs ??= f.mtimeMs
-    expected.set(path, e)
-  }
+  // Built in its own function: the history and records it reads are let go before the files are read.
+  const { expected, sources } = await expectedOf(root)
   if (sources.length === 0) {
     throw new MhlError(
       'E_MHL_NO_HISTORY',
@@ -256,4 +232,37 @@ export async function verify(sessionRoot: string, options: VerifyOptions = {}): 
   if (guard.stopped) throw guard.stopError(report)
   onProgress?.({ phase: 'records', bytes: bytesDone, bytesTotal, files: done, filesTotal: paths.length })
   return report
+}
+
+/** Per path, what the history (any tool's) and our records expect of the file, and where that came from. */
+async function expectedOf(
+  root: string,
+): Promise<{ expected: Map<string, Expected>; sources: VerifyReport['sources'] }> {
+  const expected = new Map<string, Expected>()
+  const sources: VerifyReport['sources'] = []
+  const mhl = await historyHashes(root)
+  if (!mhl.error) {
+    sources.push('ascmhl')
+    for (const [path, f] of mhl.files) {
+      const e: Expected = { path, hashes: {} }
+      if (f.size !== undefined) e.size = f.size
+      if (f.lastModified) e.mtimeMs = f.lastModified.getTime()
+      for (const [fmt, h] of Object.entries(f.hashes) as Array<[MhlHashFormat, { value: string }]>)
+        if (COMPARABLE.has(fmt)) e.hashes[fmt as HashAlgorithm] = h.value
+      expected.set(path, e)
+    }
+  } else if (mhl.error.code !== 'E_MHL_NO_HISTORY') {
+    throw mhl.error
+  }
+  const own = await readEvidence(root)
+  if (own.size > 0) sources.push('shutterproof')
+  for (const [path, f] of own) {
+    const e = expected.get(path) ?? { path, hashes: {}, size: f.size }
+    // Our reports add BLAKE3; the MHL's hashes, when present, stay the reference.
+    for (const [a, v] of Object.entries(f.hashes) as Array<[HashAlgorithm, string]>) e.hashes[a] ??= v
+    e.size ??= f.size
+    if (f.mtimeMs !== undefined) e.mtimeMs ??= f.mtimeMs
+    expected.set(path, e)
+  }
+  return { expected, sources }
 }

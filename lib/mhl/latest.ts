@@ -3,7 +3,7 @@
  * verification compares against.
  * @module
  */
-import type { MhlAction, MhlHashFormat, MhlHistory } from './types'
+import type { MhlAction, MhlGeneration, MhlHashFormat, MhlHistory } from './types'
 
 /** One hash of {@link LatestFileHashes}, with where it comes from. */
 export interface LatestHash {
@@ -58,30 +58,40 @@ export function latestHashes(
 ): Map<string, LatestFileHashes> {
   const out = new Map<string, LatestFileHashes>()
   const generations = [...history.generations].sort((a, b) => a.generation - b.generation)
-  for (const g of generations) {
-    for (const file of g.files) {
-      let entry = out.get(file.path)
-      if (!entry) {
-        entry = { path: file.path, hashes: {}, lastGeneration: g.generation, lastAction: undefined }
-        out.set(file.path, entry)
+  for (const g of generations) foldLatest(out, g, options)
+  return out
+}
+
+/**
+ * Adds one generation, newer than those folded into `out` so far, to {@link latestHashes}'s map.
+ * @internal
+ */
+export function foldLatest(
+  out: Map<string, LatestFileHashes>,
+  g: Pick<MhlGeneration, 'generation' | 'files'>,
+  options: LatestHashesOptions = {},
+): void {
+  for (const file of g.files) {
+    let entry = out.get(file.path)
+    if (!entry) {
+      entry = { path: file.path, hashes: {}, lastGeneration: g.generation, lastAction: undefined }
+      out.set(file.path, entry)
+    }
+    entry.lastGeneration = g.generation
+    entry.lastAction = undefined
+    if (file.size !== undefined) entry.size = file.size
+    if (file.lastModified !== undefined) entry.lastModified = file.lastModified
+    for (const [format, record] of Object.entries(file.hashes) as Array<
+      [MhlHashFormat, { value: string; action?: MhlAction }]
+    >) {
+      if (
+        record.action !== undefined &&
+        (entry.lastAction === undefined || RANK[record.action] > RANK[entry.lastAction])
+      ) {
+        entry.lastAction = record.action
       }
-      entry.lastGeneration = g.generation
-      entry.lastAction = undefined
-      if (file.size !== undefined) entry.size = file.size
-      if (file.lastModified !== undefined) entry.lastModified = file.lastModified
-      for (const [format, record] of Object.entries(file.hashes) as Array<
-        [MhlHashFormat, { value: string; action?: MhlAction }]
-      >) {
-        if (
-          record.action !== undefined &&
-          (entry.lastAction === undefined || RANK[record.action] > RANK[entry.lastAction])
-        ) {
-          entry.lastAction = record.action
-        }
-        if (record.action === 'failed' && !options.includeFailed) continue
-        entry.hashes[format] = { value: record.value, action: record.action, generation: g.generation }
-      }
+      if (record.action === 'failed' && !options.includeFailed) continue
+      entry.hashes[format] = { value: record.value, action: record.action, generation: g.generation }
     }
   }
-  return out
 }

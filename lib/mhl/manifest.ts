@@ -26,6 +26,7 @@ import {
   childrenOf,
   escapeAttribute,
   escapeText,
+  parseValidXml,
   parseXml,
   parseXmlDate,
   textOf,
@@ -146,50 +147,51 @@ function authorsOf(author: MhlCreator['author']): MhlAuthor[] {
 
 /** The manifest's XML text, laid out like the reference tool's (two-space indents). */
 export function renderManifest(input: ManifestInput): string {
+  return [...renderManifestLines(input)].join('')
+}
+
+/**
+ * {@link renderManifest}'s text line by line (each with its `\n`), one file at a time:
+ * a generation of any size is written without ever being one string in memory.
+ */
+export function* renderManifestLines(input: ManifestInput): Generator<string> {
   const { creator, creationDate } = input
   const date = xmlDate(creationDate)
-  const out: string[] = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<hashlist version="2.0" xmlns="urn:ASC:MHL:v2.0">',
-    '  <creatorinfo>',
-  ]
-  out.push(`    <creationdate>${date}</creationdate>`)
-  out.push(`    <hostname>${escapeText(creator.hostName)}</hostname>`)
+  yield '<?xml version="1.0" encoding="UTF-8"?>\n'
+  yield '<hashlist version="2.0" xmlns="urn:ASC:MHL:v2.0">\n'
+  yield '  <creatorinfo>\n'
+  yield `    <creationdate>${date}</creationdate>\n`
+  yield `    <hostname>${escapeText(creator.hostName)}</hostname>\n`
   const version = creator.version === undefined ? '' : ` version="${escapeAttribute(creator.version)}"`
-  out.push(`    <tool${version}>${escapeText(creator.tool)}</tool>`)
+  yield `    <tool${version}>${escapeText(creator.tool)}</tool>\n`
   for (const a of authorsOf(creator.author)) {
     let attrs = ''
     for (const key of ['email', 'phone', 'role'] as const) {
       const v = a[key]
       if (v !== undefined) attrs += ` ${key}="${escapeAttribute(v)}"`
     }
-    out.push(`    <author${attrs}>${escapeText(a.name)}</author>`)
+    yield `    <author${attrs}>${escapeText(a.name)}</author>\n`
   }
-  if (creator.location !== undefined) out.push(`    <location>${escapeText(creator.location)}</location>`)
-  if (creator.comment !== undefined) out.push(`    <comment>${escapeText(creator.comment)}</comment>`)
-  out.push('  </creatorinfo>', '  <processinfo>', `    <process>${input.process}</process>`)
+  if (creator.location !== undefined) yield `    <location>${escapeText(creator.location)}</location>\n`
+  if (creator.comment !== undefined) yield `    <comment>${escapeText(creator.comment)}</comment>\n`
+  yield `  </creatorinfo>\n  <processinfo>\n    <process>${input.process}</process>\n`
   if (input.ignore.length > 0) {
-    out.push('    <ignore>')
-    for (const p of input.ignore) out.push(`      <pattern>${escapeText(p)}</pattern>`)
-    out.push('    </ignore>')
+    yield '    <ignore>\n'
+    for (const p of input.ignore) yield `      <pattern>${escapeText(p)}</pattern>\n`
+    yield '    </ignore>\n'
   }
-  out.push('  </processinfo>')
+  yield '  </processinfo>\n'
   if (input.files.length > 0) {
-    out.push('  <hashes>')
+    yield '  <hashes>\n'
     for (const file of input.files) {
-      out.push('    <hash>')
-      out.push(
-        `      <path size="${file.size}" lastmodificationdate="${xmlDate(file.lastModified)}">${escapeText(file.path)}</path>`,
-      )
-      for (const [format, value] of checkHashes(file)) {
-        out.push(`      <${format} action="${file.action}" hashdate="${date}">${value}</${format}>`)
-      }
-      out.push('    </hash>')
+      let text = `    <hash>\n      <path size="${file.size}" lastmodificationdate="${xmlDate(file.lastModified)}">${escapeText(file.path)}</path>\n`
+      for (const [format, value] of checkHashes(file))
+        text += `      <${format} action="${file.action}" hashdate="${date}">${value}</${format}>\n`
+      yield text + '    </hash>\n'
     }
-    out.push('  </hashes>')
+    yield '  </hashes>\n'
   }
-  out.push('</hashlist>', '')
-  return out.join('\n')
+  yield '</hashlist>\n'
 }
 
 function invalid(path: string, message: string): MhlError {
@@ -253,9 +255,44 @@ function directoryEntry(node: unknown, dirPath: string, path: string): MhlDirect
   return entry
 }
 
+/** `<hash>` elements per piece of {@link splitHashes}. */
+const PIECE = 500
+
+/**
+ * A manifest cut into its skeleton (the `<hashes>` element left empty) and the content of
+ * `<hashes>` in pieces that end after a `</hash>` or `</directoryhash>` followed by the
+ * next entry; undefined when the text has anything that makes a cut unsafe (comments,
+ * CDATA, processing instructions or a DOCTYPE, a prefixed `<hashes>`), which is then
+ * parsed whole. Well-formed XML has no raw `<` in text or attributes, so every tag found
+ * is a tag.
+ */
+function splitHashes(xml: string): { skeleton: string; bodies: string[] } | undefined {
+  const open = /<hashes\s*>/.exec(xml)
+  const close = xml.lastIndexOf('</hashes>')
+  if (!open || close < open.index) return undefined
+  const start = open.index + open[0].length
+  // Anywhere in the text (a comment before <hashes> could hold a fake one); only the XML declaration may be there.
+  if (/<!|<\?(?!xml\s)/.test(xml)) return undefined
+  const bodies: string[] = []
+  const end = /<\/(?:hash|directoryhash)>(?=\s*(?:<hash>|<directoryhash>|$))/g
+  let from = start
+  let count = 0
+  const body = xml.slice(0, close)
+  end.lastIndex = start
+  for (let m = end.exec(body); m; m = end.exec(body)) {
+    if (++count < PIECE) continue
+    bodies.push(body.slice(from, end.lastIndex))
+    from = end.lastIndex
+    count = 0
+  }
+  bodies.push(body.slice(from))
+  return { skeleton: xml.slice(0, start) + xml.slice(close), bodies }
+}
+
 /** Parses a manifest's XML; throws `E_MHL_INVALID` (naming `path`) when it is not ASC MHL v2.0. */
 export function parseManifest(xml: string, path: string): ManifestContent {
-  const doc = parseXml(xml, path)
+  const pieces = splitHashes(xml)
+  const doc = parseXml(pieces ? pieces.skeleton : xml, path, pieces ? xml : undefined)
   const root = childOf(doc, 'hashlist')
   if (!root || typeof root !== 'object') throw invalid(path, 'the root element is not <hashlist>')
   if (attrOf(root, 'version') !== '2.0')
@@ -296,34 +333,42 @@ export function parseManifest(xml: string, path: string): ManifestContent {
     throw invalid(path, `<process> must be one of ${PROCESSES.join(', ')}`)
   const ignore = childrenOf(childOf(processInfo, 'ignore'), 'pattern').map((p) => textOf(p) ?? '')
 
-  const hashes = childOf(root, 'hashes')
-  const files: MhlFileEntry[] = childrenOf(hashes, 'hash').map((h) => {
-    const p = childOf(h, 'path')
-    const filePath = textOf(p)
-    if (!filePath) throw invalid(path, 'a <hash> has no <path>')
-    checkRecordedPath(filePath, path)
-    const entry: MhlFileEntry = { path: filePath, hashes: hashRecords(h, filePath, path) }
-    if (Object.keys(entry.hashes).length === 0) throw invalid(path, `no hash for ${filePath}`)
-    const size = attrOf(p, 'size')
-    if (size !== undefined) {
-      if (!/^\d+$/.test(size))
-        throw invalid(path, `size ${JSON.stringify(size)} of ${filePath} is not a whole number`)
-      entry.size = Number(size)
-    }
-    const lastModified = parseXmlDate(attrOf(p, 'lastmodificationdate'))
-    if (lastModified) entry.lastModified = lastModified
-    const created = parseXmlDate(attrOf(p, 'creationdate'))
-    if (created) entry.creationDate = created
-    const previous = textOf(childOf(h, 'previousPath'))
-    if (previous) entry.previousPath = previous
-    return entry
-  })
-  const directories = childrenOf(hashes, 'directoryhash').map((d) => {
-    const dirPath = textOf(childOf(d, 'path'))
-    if (!dirPath) throw invalid(path, 'a <directoryhash> has no <path>')
-    checkRecordedPath(dirPath, path)
-    return directoryEntry(d, dirPath, path)
-  })
+  // The <hashes> element in pieces of a few hundred entries: parsing a whole manifest at
+  // once takes ~20 × its size in objects; a piece at a time, memory stays flat in the file count.
+  const hashesNodes = pieces
+    ? pieces.bodies.map((b) => childOf(parseValidXml(`<hashes>${b}</hashes>`, path), 'hashes'))
+    : [childOf(root, 'hashes')]
+  const files: MhlFileEntry[] = hashesNodes.flatMap((hashes) =>
+    childrenOf(hashes, 'hash').map((h) => {
+      const p = childOf(h, 'path')
+      const filePath = textOf(p)
+      if (!filePath) throw invalid(path, 'a <hash> has no <path>')
+      checkRecordedPath(filePath, path)
+      const entry: MhlFileEntry = { path: filePath, hashes: hashRecords(h, filePath, path) }
+      if (Object.keys(entry.hashes).length === 0) throw invalid(path, `no hash for ${filePath}`)
+      const size = attrOf(p, 'size')
+      if (size !== undefined) {
+        if (!/^\d+$/.test(size))
+          throw invalid(path, `size ${JSON.stringify(size)} of ${filePath} is not a whole number`)
+        entry.size = Number(size)
+      }
+      const lastModified = parseXmlDate(attrOf(p, 'lastmodificationdate'))
+      if (lastModified) entry.lastModified = lastModified
+      const created = parseXmlDate(attrOf(p, 'creationdate'))
+      if (created) entry.creationDate = created
+      const previous = textOf(childOf(h, 'previousPath'))
+      if (previous) entry.previousPath = previous
+      return entry
+    }),
+  )
+  const directories = hashesNodes.flatMap((hashes) =>
+    childrenOf(hashes, 'directoryhash').map((d) => {
+      const dirPath = textOf(childOf(d, 'path'))
+      if (!dirPath) throw invalid(path, 'a <directoryhash> has no <path>')
+      checkRecordedPath(dirPath, path)
+      return directoryEntry(d, dirPath, path)
+    }),
+  )
   const content: ManifestContent = { creator, process: process as MhlProcess, ignore, files, directories }
   const rootHash = childOf(processInfo, 'roothash')
   if (rootHash) content.rootHash = directoryEntry(rootHash, '.', path)

@@ -81,6 +81,23 @@ export async function readHistory(
   root: string,
   options: ReadHistoryOptions = {},
 ): Promise<ReadHistoryResult> {
+  const generations: MhlGeneration[] = []
+  const scan = await scanHistory(root, options, (g) => {
+    generations.push(g)
+  })
+  return { ...scan, generations }
+}
+
+/**
+ * {@link readHistory}, one generation at a time: `onGeneration` gets each in order and
+ * nothing is kept, so a long history of large generations costs the memory of one.
+ * @internal
+ */
+export async function scanHistory(
+  root: string,
+  options: ReadHistoryOptions,
+  onGeneration: (g: MhlGeneration) => void,
+): Promise<Omit<ReadHistoryResult, 'generations'>> {
   const strict = options.strict ?? true
   const absRoot = resolve(root)
   const dir = join(absRoot, ASCMHL_FOLDER)
@@ -129,10 +146,10 @@ export async function readHistory(
     missingManifests.push(path)
   }
 
-  const generations: MhlGeneration[] = []
+  let previous: number | undefined
   for (const { name, generation } of manifests.sort((a, b) => a.generation - b.generation)) {
     const manifestPath = join(dir, name)
-    if (generations.at(-1)?.generation === generation) {
+    if (previous === generation) {
       throw new MhlError('E_MHL_INVALID', `Two manifests have generation ${generation} in ${dir}`, {
         path: manifestPath,
       })
@@ -158,7 +175,8 @@ export async function readHistory(
     const content = parseManifest(bytes.toString('utf8'), manifestPath)
     const g: MhlGeneration = { generation, fileName: name, manifestPath, c4, chain: status, ...content }
     if (entry) g.chainC4 = entry.c4
-    generations.push(g)
+    previous = generation
+    onGeneration(g)
   }
-  return { root: absRoot, generations, chainEntries: chain ?? [], missingManifests }
+  return { root: absRoot, chainEntries: chain ?? [], missingManifests }
 }

@@ -3,17 +3,18 @@
  * in `ascmhl/ascmhl_chain.xml`, each written to a temporary name, fsynced and renamed.
  * @module
  */
+import { createHash } from 'node:crypto'
 import { access, mkdir, stat, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 
 import { InvalidArgumentError } from '../errors'
-import { c4Id } from './c4'
+import { c4FromSha512Hex } from './c4'
 import { CHAIN_FILE, renderChain } from './chain'
-import { writeFileDurably } from '../fs/durable'
+import { writeChunksDurably, writeFileDurably } from '../fs/durable'
 import { toFsError } from '../fs/errors'
-import { checkFiles, renderManifest } from './manifest'
-import { ASCMHL_FOLDER, generationOfFileName, readHistory } from './read'
+import { checkFiles, renderManifestLines } from './manifest'
+import { ASCMHL_FOLDER, generationOfFileName, scanHistory } from './read'
 import type { MhlCreator, MhlFileInput, MhlProcess } from './types'
 import { checkXmlText } from './xml'
 
@@ -171,12 +172,15 @@ export async function writeGeneration(
 
   return serialized(absRoot, async () => {
     const dir = join(absRoot, ASCMHL_FOLDER)
-    const history = await readHistory(absRoot).catch((err) => {
+    // Checked whole, kept small: the chain, and the newest generation's number and ignore list.
+    let latest: { generation: number; ignore: string[] } | undefined
+    const history = await scanHistory(absRoot, {}, (g) => {
+      latest = { generation: g.generation, ignore: g.ignore }
+    }).catch((err) => {
       if (err?.code === 'E_MHL_NO_HISTORY') return undefined
       throw err
     })
     const chain = history?.chainEntries ?? []
-    const latest = history?.generations.at(-1)
     const last = Math.max(0, latest?.generation ?? 0, ...chain.map((e) => e.generation))
     const previousIgnore = latest?.ignore ?? []
     const generation = last + 1
@@ -186,11 +190,7 @@ export async function writeGeneration(
       throw new InvalidArgumentError(
         `Root folder name ${JSON.stringify(rootName)} gives an unusable manifest name`,
       )
-    const bytes = Buffer.from(
-      renderManifest({ process: options.process, files, creator, creationDate, ignore }),
-      'utf8',
-    )
-    const c4 = c4Id(bytes)
+    const lines = renderManifestLines({ process: options.process, files, creator, creationDate, ignore })
 
     try {
       await mkdir(dir, { recursive: true })
@@ -206,9 +206,12 @@ export async function writeGeneration(
     ) {
       throw toFsError(Object.assign(new Error('file exists'), { code: 'EEXIST' }), manifestPath, 'create')
     }
-    await writeFileDurably(manifestPath, bytes).catch((err: unknown) => {
+    // Streamed to its temporary name and hashed on the way (the C4 ID is a SHA-512 of the bytes).
+    const sha = createHash('sha512')
+    await writeChunksDurably(manifestPath, lines, (b) => sha.update(b)).catch((err: unknown) => {
       throw toFsError(err, manifestPath, 'write')
     })
+    const c4 = c4FromSha512Hex(sha.digest('hex'))
 
     const chainPath = join(dir, CHAIN_FILE)
     try {

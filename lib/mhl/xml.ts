@@ -66,9 +66,13 @@ const parser = new XMLParser({
 /** A parsed XML node: attributes as `@_name`, text as `#text`, children by name. */
 export type XmlNode = Record<string, unknown>
 
-/** Parses and checks well-formedness; throws `E_MHL_INVALID` naming the file and line. */
-export function parseXml(xml: string, path: string): XmlNode {
-  const valid = XMLValidator.validate(xml)
+/**
+ * Parses and checks well-formedness; throws `E_MHL_INVALID` naming the file and line.
+ * `whole`, when given, is the document checked for well-formedness (`xml` being a part
+ * of it that is parsed).
+ */
+export function parseXml(xml: string, path: string, whole: string = xml): XmlNode {
+  const valid = XMLValidator.validate(whole)
   if (valid !== true) {
     throw new MhlError(
       'E_MHL_INVALID',
@@ -76,6 +80,11 @@ export function parseXml(xml: string, path: string): XmlNode {
       { path },
     )
   }
+  return parseValidXml(xml, path)
+}
+
+/** Parses XML already checked for well-formedness (a part of a checked document). */
+export function parseValidXml(xml: string, path: string): XmlNode {
   try {
     return parser.parse(xml) as XmlNode
   } catch (cause) {

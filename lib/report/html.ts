@@ -48,6 +48,11 @@ footer{color:#666;font-size:.8rem;margin:2rem 0 1rem}
 details{margin:.75rem 0}
 summary{cursor:pointer;font-weight:600;padding:.4rem 0;color:#0d5b23}
 #files+details,#no-failed-files+details{margin-top:1rem}
+details.page{margin:.25rem 0 .25rem 1rem}
+details.page>summary{font-weight:400;color:#1f1f1f}
+table.compact td{padding:.1rem .5rem;overflow-wrap:anywhere}
+table.compact td:nth-last-child(2){text-align:right;white-space:nowrap}
+table.compact td:last-child{font:12px/1.3 ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace}
 @page{size:A4 landscape;margin:12mm}
 @media print{
 body{background:#fff;font-size:9pt}
@@ -104,7 +109,7 @@ const PRESENT: ReadonlySet<string> = new Set([
 ])
 
 /** One file at one destination, as the report shows it. */
-interface Cell {
+export interface Cell {
   status: RecordStatus | 'ok' | 'unknown'
   method?: string
   error?: ReportedError
@@ -213,11 +218,32 @@ export interface RenderOffloadReportOptions {
 }
 
 /**
+ * What the page is rendered from: the record's header (its `files` may be left empty),
+ * and its files by index, each with its cell at every destination. Lets an ingest render
+ * the page straight from its results, without one record object per file and destination.
+ * @internal
+ */
+export interface ReportView {
+  report: SessionRecord
+  /** Number of files. */
+  count: number
+  /** File `i` as this destination's record has it. */
+  file(i: number): RecordFile
+  /** File `i` at every destination of `destinationsOf(report).list`. */
+  cells(i: number): Cell[]
+  /** Whether every other destination's own record was read (else their cells come from the run summary). */
+  exact: boolean
+}
+
+/**
  * Renders an ingest's JSON report (a {@link SessionRecord}) as one self-contained HTML
  * page: session, source and destinations; per-file sizes, XXH128 and BLAKE3 (shortened,
  * full value in the tooltip); per-destination status and verification method; timings
  * and throughput with an inline SVG chart; failures first, visibly marked. No scripts or
- * external resources; a strict CSP meta tag; every name escaped.
+ * external resources; a strict CSP meta tag; every name escaped. Above
+ * `collapseVerifiedAbove` files verified everywhere, those are listed compactly in
+ * collapsed pages of 1,000 (path, size, XXH128), so that a 20,000-file card stays under
+ * ~2 MB; the JSON report has every detail.
  *
  * @example
  * ```ts
@@ -229,6 +255,11 @@ export interface RenderOffloadReportOptions {
  * @throws {@link InvalidArgumentError} when `report` is not a session record
  */
 export function renderOffloadReport(report: SessionRecord, options: RenderOffloadReportOptions = {}): string {
+  return [...offloadReportChunks(recordView(report, options.siblings), options)].join('')
+}
+
+/** The view of a record and (optionally) its siblings of the same run. */
+export function recordView(report: SessionRecord, siblings: readonly SessionRecord[] = []): ReportView {
   if (
     !report ||
     typeof report !== 'object' ||
@@ -240,11 +271,11 @@ export function renderOffloadReport(report: SessionRecord, options: RenderOffloa
     )
   }
   const { list: dests, own } = destinationsOf(report)
+  let exact = true
   // Per destination: a path → cell lookup.
   const lookups: Array<(f: RecordFile) => Cell> = dests.map((d, i) => {
-    if (i === own)
-      return (f) => ({ status: f.status, method: f.method, ...(f.error ? { error: f.error } : {}) })
-    const sib = options.siblings?.find(
+    if (i === own) return ownCell
+    const sib = siblings.find(
       (s) =>
         s !== report &&
         s.root === d.sessionRoot &&
@@ -255,11 +286,10 @@ export function renderOffloadReport(report: SessionRecord, options: RenderOffloa
       const byPath = new Map(sib.files.map((f) => [f.path, f]))
       return (f) => {
         const x = byPath.get(f.path)
-        return x
-          ? { status: x.status, method: x.method, ...(x.error ? { error: x.error } : {}) }
-          : { status: 'unknown', note: 'not in that destination\u2019s report' }
+        return x ? ownCell(x) : { status: 'unknown', note: 'not in that destination\u2019s report' }
       }
     }
+    exact = false
     const problems = new Map((d.problems ?? []).map((p) => [p.path, p]))
     return (f) => {
       const p = problems.get(f.path)
@@ -270,43 +300,73 @@ export function renderOffloadReport(report: SessionRecord, options: RenderOffloa
       return { status: 'ok' }
     }
   })
+  return {
+    report,
+    count: report.files.length,
+    file: (i) => report.files[i]!,
+    cells: (i) => lookups.map((l) => l(report.files[i]!)),
+    exact,
+  }
+}
 
-  const rows = report.files.map((f) => {
-    const cells = lookups.map((l) => l(f))
+/** A record entry as its own destination's cell. */
+export function ownCell(f: Pick<RecordFile, 'status' | 'method' | 'error'>): Cell {
+  return { status: f.status, method: f.method, ...(f.error ? { error: f.error } : {}) }
+}
+
+/** Files per collapsed page of the compact list. */
+const PAGE = 1000
+/** Files that failed or need checking shown in full; more are listed compactly like the verified ones. */
+const OPEN_MAX = 1000
+
+/** The page of {@link renderOffloadReport}, in pieces (one per table row), for writing straight to a file. */
+export function* offloadReportChunks(
+  view: ReportView,
+  options: RenderOffloadReportOptions = {},
+): Generator<string> {
+  const { report } = view
+  const { list: dests, own } = destinationsOf(report)
+  // One pass for the severities and counts; rows are rendered later, one at a time.
+  const sevs = new Uint8Array(view.count)
+  let failedFiles = 0
+  let warnFiles = 0
+  let doneEverywhere = 0
+  let sizes = 0
+  for (let i = 0; i < view.count; i++) {
+    const cells = view.cells(i)
     const sev = Math.min(2, ...cells.map(severity)) as 0 | 1 | 2
-    return { f, cells, sev }
-  })
-  rows.sort((a, b) => a.sev - b.sev || (a.f.path < b.f.path ? -1 : a.f.path > b.f.path ? 1 : 0))
-  const failedFiles = rows.filter((r) => r.sev === 0).length
-  const warnFiles = rows.filter((r) => r.sev === 1).length
+    sevs[i] = sev
+    if (sev === 0) failedFiles++
+    if (sev === 1) warnFiles++
+    if (cells.every(doneThere)) doneEverywhere++
+    sizes += view.file(i).size || 0
+  }
+  const byPath = (a: number, b: number) => {
+    const pa = view.file(a).path
+    const pb = view.file(b).path
+    return pa < pb ? -1 : pa > pb ? 1 : 0
+  }
+  const order = Array.from({ length: view.count }, (_, i) => i).sort(
+    (a, b) => sevs[a]! - sevs[b]! || byPath(a, b),
+  )
 
   const destOrder = dests
     .map((d, i) => ({ d, i, sev: destSeverity(d) }))
     .sort((a, b) => a.sev - b.sev || a.i - b.i)
   const failedDests = destOrder.filter((x) => x.sev === 0).length
   const cancelled = report.status === 'aborted'
-  const doneEverywhere = rows.filter((r) =>
-    r.cells.every(
-      (c) =>
-        c.status === 'ok' ||
-        ((c.status === 'verified' ||
-          c.status === 'skipped-identical' ||
-          c.status === 'previously-verified') &&
-          severity(c) === 2),
-    ),
-  ).length
 
   const started = report.startedAt ? Date.parse(report.startedAt) : NaN
   const finished = Date.parse(report.createdAt)
   const seconds = (finished - started) / 1000
   const { svg, summary } = throughputChart(report.throughput)
-  const totalBytes = report.bytesTotal ?? report.files.reduce((n, f) => n + (f.size || 0), 0)
+  const totalBytes = report.bytesTotal ?? sizes
   const folder = report.session?.folder ?? report.root
   const problemsTotal = failedFiles + failedDests
   const name = (i: number) => `#${i + 1}`
 
   const banner = cancelled
-    ? `<div class="banner warn" id="verdict">⚠ Cancelled: this ingest was stopped before it finished. ${count(doneEverywhere)} of ${count(report.files.length)} files were copied and read back at every destination${failedDests > 0 || failedFiles > 0 ? `; ${count(failedFiles)} failed` : ''}. Run the same ingest again to finish; until then the card is not safe to format.</div>`
+    ? `<div class="banner warn" id="verdict">⚠ Cancelled: this ingest was stopped before it finished. ${count(doneEverywhere)} of ${count(view.count)} files were copied and read back at every destination${failedDests > 0 || failedFiles > 0 ? `; ${count(failedFiles)} failed` : ''}. Run the same ingest again to finish; until then the card is not safe to format.</div>`
     : problemsTotal > 0
       ? `<div class="banner fail" id="verdict">⚠ ${failedDests > 0 ? `${failedDests} of ${dests.length} destination${dests.length === 1 ? '' : 's'} failed` : ''}${failedDests > 0 && failedFiles > 0 ? '; ' : ''}${failedFiles > 0 ? `${count(failedFiles)} file${failedFiles === 1 ? '' : 's'} not copied everywhere` : ''}. Failures are listed first below.</div>`
       : `<div class="banner ok" id="verdict">✓ Every file is at every destination${warnFiles > 0 ? ` (${count(warnFiles)} without a read-back from the disk itself)` : ', read back from the disk'}.</div>`
@@ -325,7 +385,7 @@ export function renderOffloadReport(report: SessionRecord, options: RenderOffloa
     ['Verification', e(report.verifyMode ?? '—')],
     [
       'Files',
-      `${count(report.files.length)}${report.skipped?.length ? ` <span class="m">(+${count(report.skipped.length)} skipped entries)</span>` : ''}`,
+      `${count(view.count)}${report.skipped?.length ? ` <span class="m">(+${count(report.skipped.length)} skipped entries)</span>` : ''}`,
     ],
     ['Card size', bytes(totalBytes)],
     ['Read from the card', bytes(report.bytes)],
@@ -359,46 +419,32 @@ export function renderOffloadReport(report: SessionRecord, options: RenderOffloa
     })
     .join('\n')
 
-  const row = ({ f, cells, sev }: (typeof rows)[number]): string => {
-    const mark =
-      sev === 0
-        ? '<span class="mark fail">FAILED</span>'
-        : sev === 1
-          ? `<span class="mark warn">${cells.some((c) => c.status === 'aborted') ? 'NOT COPIED' : 'CHECK'}</span>`
-          : '<span class="mark ok">OK</span>'
-    return `<tr class="${sev === 0 ? 'fail' : sev === 1 ? 'warn' : 'ok'}"><td>${mark}</td><td class="path">${e(f.path)}</td><td class="num" title="${count(f.size)} bytes">${bytes(f.size)}</td><td>${shortHash(f.hashes?.xxh128)}</td><td>${shortHash(f.hashes?.blake3)}</td>${cells.map((c) => `<td>${cellHtml(c)}</td>`).join('')}</tr>`
+  const markOf = (i: number, cells: Cell[]): string => {
+    const sev = sevs[i]
+    return sev === 0
+      ? '<span class="mark fail">FAILED</span>'
+      : sev === 1
+        ? `<span class="mark warn">${cells.some((c) => c.status === 'aborted') ? 'NOT COPIED' : 'CHECK'}</span>`
+        : '<span class="mark ok">OK</span>'
   }
-  // Many verified files go into a collapsed section (expanded when printing); failures and files to check stay open.
-  const collapse = options.collapseVerifiedAbove ?? 200
-  const okRows = rows.filter((r) => r.sev === 2)
-  const openRows = okRows.length > collapse ? rows.filter((r) => r.sev !== 2) : rows
+  const row = (i: number): string => {
+    const f = view.file(i)
+    const cells = view.cells(i)
+    const sev = sevs[i]
+    return `<tr class="${sev === 0 ? 'fail' : sev === 1 ? 'warn' : 'ok'}"><td>${markOf(i, cells)}</td><td class="path">${e(f.path)}</td><td class="num" title="${count(f.size)} bytes">${bytes(f.size)}</td><td>${shortHash(f.hashes?.xxh128)}</td><td>${shortHash(f.hashes?.blake3)}</td>${cells.map((c) => `<td>${cellHtml(c)}</td>`).join('')}</tr>`
+  }
+  // A compact row: path, size, short XXH128 (and the mark for a file that is not fine); end tags implied.
+  const compactRow = (i: number): string => {
+    const f = view.file(i)
+    const mark = sevs[i] === 2 ? '' : `<td>${markOf(i, view.cells(i))}`
+    return `<tr>${mark}<td>${e(f.path)}<td>${bytes(f.size)}<td>${e(f.hashes?.xxh128?.slice(0, 8) ?? '—')}</tr>\n`
+  }
+  const okCount = view.count - failedFiles - warnFiles
+  const notOk = order.slice(0, failedFiles + warnFiles)
+  const ok = order.slice(failedFiles + warnFiles)
   const head = `<thead><tr><th></th><th>File</th><th class="num">Size</th><th>XXH128</th><th>BLAKE3</th>${dests.map((d, i) => `<th title="${e(d.sessionRoot)}">${name(i)}${i === own ? ' (this copy)' : ''}</th>`).join('')}</tr></thead>`
-  const filesHtml =
-    (openRows.length > 0
-      ? `<table id="files">${head}\n<tbody>\n${openRows.map(row).join('\n')}\n</tbody></table>\n`
-      : '<p id="no-failed-files">No file failed or needs checking.</p>\n') +
-    (okRows.length > collapse
-      ? `<details id="verified-files"><summary>${count(okRows.length)} file${okRows.length === 1 ? '' : 's'} verified at every destination (show)</summary>\n<table id="files-verified">${head}\n<tbody>\n${okRows.map(row).join('\n')}\n</tbody></table></details>\n`
-      : '')
 
-  const skipped = report.skipped?.length
-    ? `<h2>Not copied from the card (${count(report.skipped.length)})</h2><table id="skipped"><thead><tr><th>Entry</th><th>Why</th></tr></thead><tbody>${report.skipped
-        .map(
-          (s) =>
-            `<tr><td class="path">${e(s.path)}</td><td>${e(s.reason)}${s.target ? ` → ${e(s.target)} <span class="m">(not followed)</span>` : ''}</td></tr>`,
-        )
-        .join('')}</tbody></table>`
-    : ''
-
-  const siblingsNote = dests.some(
-    (_, i) =>
-      i !== own &&
-      !options.siblings?.some((s) => s.root === dests[i]!.sessionRoot && s.createdAt === report.createdAt),
-  )
-    ? '<p class="legend">“ok” at another destination: not failed there according to this run\u2019s summary; that destination\u2019s own report has the method.</p>'
-    : ''
-
-  return `<!doctype html>
+  yield `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -424,12 +470,87 @@ ${destRows}
 <h2>Throughput</h2>
 ${svg}
 <p class="legend">Bytes read from the card per interval between samples (about one every half second); the dashed line is the average over the copy.</p>
-<h2>Files (${count(report.files.length)}${failedFiles ? `, ${count(failedFiles)} failed` : ''}${warnFiles ? `, ${count(warnFiles)} to check` : ''})</h2>
-${filesHtml}${siblingsNote}
+<h2>Files (${count(view.count)}${failedFiles ? `, ${count(failedFiles)} failed` : ''}${warnFiles ? `, ${count(warnFiles)} to check` : ''})</h2>
+`
+  // Many verified files go into collapsed pages (expanded when printing); failures and files to check stay open.
+  const collapse = options.collapseVerifiedAbove ?? 200
+  const paged = okCount > collapse
+  const open = paged ? notOk.slice(0, OPEN_MAX) : order
+  if (open.length > 0) {
+    yield `<table id="files">${head}\n<tbody>\n`
+    for (let k = 0; k < open.length; k++) yield (k > 0 ? '\n' : '') + row(open[k]!)
+    yield '\n</tbody></table>\n'
+  } else yield '<p id="no-failed-files">No file failed or needs checking.</p>\n'
+  if (paged && notOk.length > OPEN_MAX)
+    yield* pages(
+      'more-problem-files',
+      `${count(notOk.length - OPEN_MAX)} more file${notOk.length - OPEN_MAX === 1 ? '' : 's'} that failed or need checking (show)`,
+      notOk.slice(OPEN_MAX),
+      compactRow,
+      true,
+      (i) => view.file(i).path,
+    )
+  if (paged)
+    yield* pages(
+      'verified-files',
+      `${count(okCount)} file${okCount === 1 ? '' : 's'} verified at every destination (show)`,
+      ok,
+      compactRow,
+      false,
+      (i) => view.file(i).path,
+    )
+
+  const skipped = report.skipped?.length
+    ? `<h2>Not copied from the card (${count(report.skipped.length)})</h2><table id="skipped"><thead><tr><th>Entry</th><th>Why</th></tr></thead><tbody>${report.skipped
+        .map(
+          (s) =>
+            `<tr><td class="path">${e(s.path)}</td><td>${e(s.reason)}${s.target ? ` → ${e(s.target)} <span class="m">(not followed)</span>` : ''}</td></tr>`,
+        )
+        .join('')}</tbody></table>`
+    : ''
+
+  const siblingsNote = view.exact
+    ? ''
+    : '<p class="legend">“ok” at another destination: not failed there according to this run\u2019s summary; that destination\u2019s own report has the method.</p>'
+
+  yield `${siblingsNote}
 <p class="legend">Methods: <b>disk-direct</b> / <b>disk-evicted</b> read the copy back from the device (the only proof a card may be formatted); <b>cache</b> read it from memory only; <b>size</b> compared sizes; <b>none</b> did not read it back. Hashes are shortened; hover for the full value (the JSON report and the ASC MHL history in <code>ascmhl/</code> have every hash).</p>
 ${skipped}
 <footer>Written by ${e(report.tool?.name ?? 'shutterproof')} ${e(report.tool?.version ?? '')}${options.jsonName ? ` from <code>${e(options.jsonName)}</code>` : ''}. Algorithms: ${e((report.algorithms ?? []).join(', ') || '—')}.</footer>
 </main></body>
 </html>
 `
+}
+
+/** Whether a file is copied and read back from the disk at that destination. */
+function doneThere(c: Cell): boolean {
+  return (
+    c.status === 'ok' ||
+    ((c.status === 'verified' || c.status === 'skipped-identical' || c.status === 'previously-verified') &&
+      severity(c) === 2)
+  )
+}
+
+/**
+ * Files listed compactly in a collapsed section `id`, in collapsed pages of {@link PAGE}
+ * (each named by its first and last path) that print in full: no scripts, the browser
+ * renders only what is opened.
+ */
+function* pages(
+  id: string,
+  title: string,
+  indexes: readonly number[],
+  compactRow: (i: number) => string,
+  marked: boolean,
+  pathOf: (i: number) => string,
+): Generator<string> {
+  yield `<details id="${id}"><summary>${e(title)}</summary>\n`
+  for (let p = 0; p < indexes.length; p += PAGE) {
+    const page = indexes.slice(p, p + PAGE)
+    const last = page[page.length - 1]!
+    yield `<details class="page"><summary>${count(p + 1)}–${count(p + page.length)}: ${e(clip(pathOf(page[0]!), 60))} … ${e(clip(pathOf(last), 60))}</summary>\n<table class="compact${marked ? ' marked' : ''}"><thead><tr>${marked ? '<th></th>' : ''}<th>File</th><th>Size</th><th>XXH128</th></tr></thead>\n<tbody>\n`
+    for (const i of page) yield compactRow(i)
+    yield '</tbody></table></details>\n'
+  }
+  yield '</details>\n'
 }

@@ -7,10 +7,10 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 
 import { FileSystemError, fromNative } from '../errors'
-import { writeFileDurably } from '../fs/durable'
+import { writeChunksDurably } from '../fs/durable'
 import { DATA_FOLDER, nodeError } from '../ingest/plan'
 import type { SessionRecord } from '../ingest/records'
-import { renderOffloadReport } from './html'
+import { offloadReportChunks, recordView, type ReportView } from './html'
 
 /**
  * Renders `record` and writes it as `<json name>.html` beside its JSON report; `siblings`
@@ -21,8 +21,13 @@ export async function writeHtmlBeside(
   record: SessionRecord,
   siblings: readonly SessionRecord[] = [],
 ): Promise<string> {
+  return writeHtmlViewBeside(jsonPath, recordView(record, siblings))
+}
+
+/** {@link writeHtmlBeside} from a view (see {@link ReportView}), streamed to the file row by row. */
+export async function writeHtmlViewBeside(jsonPath: string, view: ReportView): Promise<string> {
   const out = jsonPath.replace(/\.json$/, '') + '.html'
-  await writeFileDurably(out, renderOffloadReport(record, { siblings, jsonName: basename(jsonPath) }))
+  await writeChunksDurably(out, offloadReportChunks(view, { jsonName: basename(jsonPath) }))
   return out
 }
 
@@ -125,9 +130,9 @@ export async function writeOffloadReport(
   }
   const path = options.output ? resolve(options.output) : newest.path.replace(/\.json$/, '') + '.html'
   try {
-    await writeFileDurably(
+    await writeChunksDurably(
       path,
-      renderOffloadReport(newest.record, { siblings, jsonName: basename(newest.path) }),
+      offloadReportChunks(recordView(newest.record, siblings), { jsonName: basename(newest.path) }),
     )
   } catch (err) {
     throw fromNative(nodeError(err, path), path)

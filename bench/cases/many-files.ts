@@ -1,0 +1,187 @@
+/**
+ * Case H: cards of many small files. Peak anonymous RSS of every command that reads or
+ * writes a session (ingest, the re-run on the verified card, verify, safe-to-format,
+ * backup) at 2,000 and 20,000 one-byte files, against the CLI's start-up; and the files
+ * per second of the verified ingest to 2 destinations against `cp -r` + sync and rclone
+ * on the same card.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+import type { BenchContext } from '../lib/context'
+import { WORK } from '../lib/files'
+import { median } from '../lib/measure'
+import { peakAnonRss } from '../lib/rss'
+import { atMost, reference, type CaseResult, type Row, type Table } from '../lib/report'
+import { benchVault } from './seal'
+
+const MiB = 1024 ** 2
+const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`
+
+/** A card of `n` one-byte files, 1,000 per folder (as cameras number them), made once. */
+function smallFilesCard(n: number): string {
+  const root = join(WORK, `card-${n}-small`)
+  const done = join(WORK, `card-${n}-small.done`)
+  try {
+    readFileSync(done)
+    return root
+  } catch {
+    // not made yet
+  }
+  rmSync(root, { recursive: true, force: true })
+  for (let i = 0; i < n; i++) {
+    const dir = join(root, 'DCIM', `${100 + Math.floor(i / 1000)}CANON`)
+    if (i % 1000 === 0) mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, `IMG_${String(i).padStart(5, '0')}.JPG`), String(i % 10))
+  }
+  writeFileSync(done, '')
+  return root
+}
+
+/** Runs a command to completion: its peak RssAnon (bytes) and wall time (s). */
+async function peakAndTime(
+  cmd: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<{ peak: number; seconds: number }> {
+  const t0 = process.hrtime.bigint()
+  const peak = await peakAnonRss(cmd, args, env)
+  return { peak, seconds: Number(process.hrtime.bigint() - t0) / 1e9 }
+}
+
+/** A shell command's wall time (s). */
+function shellSeconds(script: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint()
+    const child = spawn('bash', ['-c', script], { stdio: 'ignore' })
+    child.on('error', reject)
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(Number(process.hrtime.bigint() - t0) / 1e9)
+        : reject(new Error(`${script}: ${code}`)),
+    )
+  })
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+
+export async function manyFilesCase(ctx: BenchContext): Promise<CaseResult> {
+  const counts = ctx.quick ? [200, 2000] : [2000, 20000]
+  const node = process.execPath
+  const idle = median(await Promise.all([0, 1, 2].map(() => peakAnonRss(node, [ctx.cli, '--version']))))
+  const { vault, path: vaultPath, passphrase } = await benchVault()
+  vault.close()
+  const hasRclone = spawnSync('rclone', ['version'], { stdio: 'ignore' }).status === 0
+  const rcloneConf = join(WORK, 'rclone.conf')
+  writeFileSync(rcloneConf, '')
+
+  const commands = ['ingest', 're-run', 'verify', 'safe-to-format', 'backup'] as const
+  const peaks = new Map<string, number[]>()
+  const rates: Row[] = []
+  const perSecond: Record<string, number[]> = {}
+  for (const n of counts) {
+    const card = smallFilesCard(n)
+    const dsts = [join(WORK, 'many-d1'), join(WORK, 'many-d2')]
+    const store = join(WORK, 'many-store')
+    const clean = () => {
+      for (const d of [...dsts, store]) rmSync(d, { recursive: true, force: true })
+      for (const d of dsts) mkdirSync(d, { recursive: true })
+      spawnSync('sync', ['-f', WORK])
+    }
+    clean()
+    const session = dsts.map((d) => join(d, '2026-01-01_bench_many'))
+    const ingestArgs = [
+      ctx.cli,
+      'ingest',
+      card,
+      ...dsts,
+      '--client',
+      'bench',
+      '--shoot',
+      'many',
+      '--date',
+      '2026-01-01',
+      '--quiet',
+    ]
+    const runs: Record<(typeof commands)[number], () => Promise<{ peak: number; seconds: number }>> = {
+      ingest: () => peakAndTime(node, ingestArgs),
+      're-run': () => peakAndTime(node, ingestArgs),
+      verify: () => peakAndTime(node, [ctx.cli, 'verify', session[0]!, '--json']),
+      'safe-to-format': () => peakAndTime(node, [ctx.cli, 'safe-to-format', card, ...session, '--json']),
+      backup: () =>
+        peakAndTime(node, [ctx.cli, 'backup', session[0]!, store, '--vault', vaultPath, '--quiet'], {
+          SHUTTERPROOF_PASSPHRASE: passphrase,
+        }),
+    }
+    for (const c of commands) {
+      const r = await runs[c]()
+      peaks.set(c, [...(peaks.get(c) ?? []), r.peak])
+      if (c === 'ingest') (perSecond[`ours CLI ingest (verified, 2 destinations)`] ??= []).push(n / r.seconds)
+    }
+    // The peers, to the same 2 destinations, after the same clean-up.
+    clean()
+    const cpSeconds = await shellSeconds(
+      `${dsts.map((d) => `cp -r --reflink=never ${q(card)} ${q(join(d, 'card'))} &`).join(' ')} wait; sync -f ${q(dsts[0]!)}`,
+    )
+    ;(perSecond['2 × cp -r in parallel + sync'] ??= []).push(n / cpSeconds)
+    if (hasRclone) {
+      clean()
+      const s = await shellSeconds(
+        `${dsts.map((d) => `RCLONE_CONFIG=${q(rcloneConf)} rclone copy --checksum ${q(card)} ${q(join(d, 'card'))} &`).join(' ')} wait; sync -f ${q(dsts[0]!)}`,
+      )
+      ;(perSecond['2 × rclone copy --checksum in parallel + sync'] ??= []).push(n / s)
+    }
+    clean()
+  }
+  for (const [name, xs] of Object.entries(perSecond))
+    counts.forEach((n, i) =>
+      rates.push({ name: `${name}, ${n} files (files/s)`, median: xs[i]!, min: xs[i]!, unit: 'req/s' }),
+    )
+
+  const [small, large] = counts
+  const tables: Table[] = [
+    {
+      title: `peak RssAnon per command (CLI start-up alone: ${mib(idle)})`,
+      rows: commands.flatMap((c) =>
+        counts.map((n, i) => ({
+          name: `${c}, ${n} files (peak RssAnon)`,
+          median: peaks.get(c)![i]!,
+          min: peaks.get(c)![i]!,
+          unit: 'bytes' as const,
+        })),
+      ),
+      ratios: commands.flatMap((c) => [
+        atMost(`${c}: extra MiB over start-up at ${large} files`, (peaks.get(c)![1]! - idle) / MiB, 64),
+        atMost(`${c}: growth ${small} → ${large} files`, peaks.get(c)![1]! / peaks.get(c)![0]!, 1.1),
+      ]),
+    },
+    {
+      title: 'files per second to 2 destinations (higher is better)',
+      rows: rates,
+      ratios: counts.flatMap((n, i) => {
+        const ours = perSecond['ours CLI ingest (verified, 2 destinations)']![i]!
+        const out = [
+          reference(
+            `ours ÷ cp -r + sync, ${n} files`,
+            ours / perSecond['2 × cp -r in parallel + sync']![i]!,
+            'for reference',
+          ),
+        ]
+        const rc = perSecond['2 × rclone copy --checksum in parallel + sync']
+        if (rc) out.push(reference(`ours ÷ rclone, ${n} files`, ours / rc[i]!, 'for reference'))
+        return out
+      }),
+    },
+  ]
+  return {
+    id: 'H',
+    title: 'Many small files: memory and files per second',
+    tables,
+    notes: [
+      `Cards of ${counts.join(' and ')} one-byte files, 1,000 per folder; each command runs once per card (a 20,000-file ingest takes about a minute here), in this order: ingest to 2 destinations, the same ingest again (every file previously verified), verify of the first session, safe-to-format of the card against both sessions, backup of the first session to a new local store.`,
+      'Peak RssAnon sampled every 5 ms from /proc/<pid>/status (file-backed pages and the page cache not counted); "extra MiB" is the peak minus the CLI start-up alone (--version).',
+      'Peers copy the card to the same 2 destinations in parallel, then sync; rclone with --checksum (it hashes both sides with MD5). Ours verifies every copy from the disk and writes the ASC MHL, JSON and HTML reports; the files-per-second targets of the copy engine (fsync batching) are issue #18\u2019s copy-engine part.',
+    ],
+  }
+}
