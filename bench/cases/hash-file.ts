@@ -12,6 +12,8 @@ import { atMost, find, reference, rowsFrom, type CaseResult, type Table } from '
 
 const CLI_HASH = 'ours CLI (all threads, start-up included)'
 const MS = 1000
+const NO_CA_NODE = 'node -e 0, NODE_EXTRA_CA_CERTS unset'
+const NO_CA_CLI = 'ours CLI hash (empty), NODE_EXTRA_CA_CERTS unset'
 
 /**
  * Start-up of short commands against `node -e 0` and against b3sum's own (b3sum of an empty
@@ -31,6 +33,14 @@ async function startupTable(ctx: BenchContext, empty: string, startup: string): 
       command(startup, node, [ctx.cli, 'hash', empty]),
       command('ours CLI ingest --help', node, [ctx.cli, 'ingest', '--help']),
       command('ours CLI --help (every command module)', node, [ctx.cli, '--help']),
+      // A CA bundle named in NODE_EXTRA_CA_CERTS (set on some CI and sandbox machines) is
+      // parsed at every start of Node 20: how much of `node -e 0` that is, shown apart.
+      ...(process.env.NODE_EXTRA_CA_CERTS
+        ? [
+            command(NO_CA_NODE, node, ['-e', '0'], { NODE_EXTRA_CA_CERTS: '' }),
+            command(NO_CA_CLI, node, [ctx.cli, 'hash', empty], { NODE_EXTRA_CA_CERTS: '' }),
+          ]
+        : []),
       ...(node24
         ? [
             command('Node 24: node -e 0', node24, ['-e', '0']),
@@ -56,6 +66,15 @@ async function startupTable(ctx: BenchContext, empty: string, startup: string): 
       'for comparison',
     ),
   ]
+  if (process.env.NODE_EXTRA_CA_CERTS)
+    ratios.push(
+      reference('node -e 0: cost of NODE_EXTRA_CA_CERTS (ms)', over('node -e 0', NO_CA_NODE), 'environment'),
+      reference(
+        'ours CLI hash start-up − node -e 0, without NODE_EXTRA_CA_CERTS (ms)',
+        over(NO_CA_CLI, NO_CA_NODE),
+        'for comparison',
+      ),
+    )
   if (node24)
     ratios.push(
       reference(
