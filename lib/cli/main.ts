@@ -87,7 +87,16 @@ export async function main(argv: string[]): Promise<number> {
       'after',
       '\nExamples:\n  shutterproof ingest /media/EOS_DIGITAL /Volumes/SSD1 /Volumes/SSD2 --client Ada --shoot Wedding\n  shutterproof backup /Volumes/SSD1/2026-04-26_Ada_Wedding /Volumes/Offsite/store --vault studio.vault\n  shutterproof hash --json IMG_0001.CR3',
     )
-  for (const m of commandModulesFor(argv)) m.load()(program, ctx)
+  try {
+    for (const m of commandModulesFor(argv)) m.load()(program, ctx)
+  } catch (err) {
+    // A command module that loads the native addon, on a machine without a usable one: the
+    // error's message says what to do (as bin.ts does for modules loaded up front).
+    const code = (err as { code?: unknown })?.code
+    if (code !== 'E_UNSUPPORTED_PLATFORM' && code !== 'E_NATIVE_LOAD') throw err
+    process.stderr.write(`shutterproof: ${(err as Error).message} [${code}]\n`)
+    return EXIT.INTEGRITY
+  }
 
   let interrupted = false
   const onSigint = () => {
