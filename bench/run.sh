@@ -17,6 +17,12 @@ if [ ! -d bench/.peers/node_modules/@napi-rs/blake-hash ]; then
   mkdir -p bench/.peers && echo '{"private":true}' > bench/.peers/package.json
   npm install --prefix bench/.peers --no-save --no-audit --no-fund @napi-rs/blake-hash@1.3.6 >/dev/null
 fi
+# Node 24, for case A's start-up rows with and without Node's compile cache (Node 20 has none)
+if node24=$(bash scripts/install-node24.sh | tail -1) && [ -x "$node24" ]; then
+  export BENCH_NODE24="$node24"
+else
+  echo "Node 24 could not be installed: case A's compile-cache rows will be missing"
+fi
 release=()
 if [[ " $* " == *" --quick "* ]]; then
   npm run --silent build            # smoke run: the debug addon is enough

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick')
   const only = caseFilter(process.argv)
   const size = parseSize(process.env.BENCH_SIZE ?? '1GiB')
-  const ctx: BenchContext = { quick, size, reps: quick ? 1 : 5, cli: join(REPO, 'dist/cli/main.js') }
+  const ctx: BenchContext = { quick, size, reps: quick ? 1 : 5, cli: join(REPO, 'dist/cli/bin.js') }
   mkdirSync(WORK, { recursive: true })
   const machine = describeMachine(WORK, {
     node: [process.execPath, ['--version']],

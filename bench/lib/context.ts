@@ -7,7 +7,7 @@ export interface BenchContext {
   size: number
   /** Interleaved repetitions per contender. */
   reps: number
-  /** `node dist/cli/main.js` */
+  /** dist/cli/bin.js, the `shutterproof` executable an installed package runs (`node <cli> …`). */
   cli: string
 }
 

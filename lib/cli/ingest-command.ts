@@ -5,14 +5,7 @@
 import type { Command } from 'commander'
 
 import { AbortError, CallbackError } from '../errors'
-import {
-  ingest,
-  safeToFormat,
-  verify,
-  type IngestProgress,
-  type IngestReport,
-  type VerifyMode,
-} from '../ingest/index'
+import type { IngestProgress, IngestReport, VerifyMode } from '../ingest/index'
 import { formatBytes, formatRate } from '../text/units'
 import type { CliContext } from './context'
 import { EXIT } from './exit-codes'
@@ -20,6 +13,11 @@ import { destinationLabels, duration, progressLines, table } from './screen'
 import { renderVerdict } from './verdict'
 
 const MODES: readonly VerifyMode[] = ['destination', 'source', 'size']
+
+/** The ingest engine (copy, MHL, reports), loaded when a command runs: `--help` needs none of it. */
+function ingestApi(): typeof import('../ingest/index') {
+  return require('../ingest/index') as typeof import('../ingest/index')
+}
 
 function mb(n: number): string {
   return `${(n / 1e6).toFixed(1)} MB`
@@ -264,7 +262,7 @@ export function registerIngest(program: Command, ctx: CliContext): void {
       const progress = progressReporter(ctx, opts.quiet === true || opts.json === true, destinations)
       let report: IngestReport
       try {
-        report = await ingest({
+        report = await ingestApi().ingest({
           source: card,
           destinations,
           session: { client: opts.client, shoot: opts.shoot, ...(opts.date ? { date: opts.date } : {}) },
@@ -305,7 +303,7 @@ export function registerIngest(program: Command, ctx: CliContext): void {
       '\nExamples:\n  shutterproof verify /Volumes/SSD1/2026-04-26_Ada_Wedding\n  shutterproof verify --json /Volumes/SSD2/2026-04-26_Ada_Wedding',
     )
     .action(async (session: string, opts: { json?: boolean }) => {
-      const r = await verify(session, { signal: ctx.signal })
+      const r = await ingestApi().verify(session, { signal: ctx.signal })
       if (opts.json) ctx.json(r)
       else {
         ctx.stdout(
@@ -343,7 +341,7 @@ export function registerIngest(program: Command, ctx: CliContext): void {
         const minCopies = opts.minCopies === undefined ? 2 : Number(opts.minCopies)
         if (!Number.isInteger(minCopies) || minCopies < 1)
           ctx.usageError('--min-copies must be a whole number ≥ 1')
-        const v = await safeToFormat(card, destinations, {
+        const v = await ingestApi().safeToFormat(card, destinations, {
           minCopies,
           rehash: opts.rehash === true,
           signal: ctx.signal,
