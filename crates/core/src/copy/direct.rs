@@ -54,7 +54,8 @@ pub(crate) fn create(path: &Path, direct: bool) -> io::Result<(File, bool)> {
 pub(crate) fn write(mut file: &File, direct: &mut bool, offset: u64, data: &[u8]) -> io::Result<()> {
     let mut done = 0;
     if *direct {
-        let aligned_start = offset % BUFFER_ALIGN as u64 == 0 && data.as_ptr() as usize % BUFFER_ALIGN == 0;
+        let aligned_start = offset.is_multiple_of(BUFFER_ALIGN as u64)
+            && (data.as_ptr() as usize).is_multiple_of(BUFFER_ALIGN);
         let aligned = if aligned_start {
             data.len() / BUFFER_ALIGN * BUFFER_ALIGN
         } else {
