@@ -43,6 +43,25 @@ impl BufferPool {
         })
     }
 
+    /// Allocates and touches `n` buffers (at most the count) now rather than as the reader
+    /// gets ahead. The engine reserves what the card needs — `bytes / buffer_bytes`, so a
+    /// small card stays small — and peak memory then no longer depends on how far the
+    /// reader happened to run ahead of the writers (a 1 GiB and an 8 GiB card use the
+    /// same pool).
+    pub(crate) fn reserve(&self, n: usize) {
+        let mut inner = self.lock();
+        while inner.allocations < n.min(self.buffer_count) {
+            let mut buf = vec![0u8; self.buffer_bytes + BUFFER_ALIGN];
+            // Zeroed allocations are mapped lazily; write every page so it is resident now.
+            for page in buf.chunks_mut(4096) {
+                // SAFETY: a valid, exclusively borrowed byte of `buf`.
+                unsafe { std::ptr::write_volatile(&mut page[0], 0) };
+            }
+            inner.allocations += 1;
+            inner.free.push(buf);
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panicking writer must not wedge the pool for everyone else.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
@@ -152,6 +171,18 @@ mod tests {
         }
         let s = pool.stats();
         assert_eq!((s.allocations, s.peak_in_use), (2, 2));
+    }
+
+    #[test]
+    fn reserved_buffers_are_counted_once_and_reused() {
+        let pool = BufferPool::new(8192, 3);
+        pool.reserve(2);
+        pool.reserve(10);
+        assert_eq!(pool.stats().allocations, 3);
+        let cancel = CancelFlag::new();
+        let held: Vec<_> = (0..3).map(|_| pool.take(&cancel).unwrap()).collect();
+        assert_eq!(pool.stats().allocations, 3);
+        drop(held);
     }
 
     #[test]
