@@ -249,7 +249,12 @@ export async function copyCase(ctx: BenchContext): Promise<CaseResult> {
       ratios: [
         atMost(`unverified: ours 'size' / ${cpName}`, m(NAMES.oursS) / m(cpName), 1.0),
         atMost(`verified: ours / (${checkName})`, m(NAMES.oursV) / m(checkName), 0.8),
-        atMost('verified: ours / disk floor (n·B/W + n·B/R)', m(NAMES.oursV) / floorVerified, 1.15),
+        // Issue #18: 1.4 to one destination, 1.5 to three (every copy still read back).
+        atMost(
+          'verified: ours / disk floor (n·B/W + n·B/R)',
+          m(NAMES.oursV) / floorVerified,
+          n > 1 ? 1.5 : 1.4,
+        ),
         atMost("unverified: ours 'size' / disk floor (n·B/W)", m(NAMES.oursS) / floorCopy, 1.15),
         reference(
           `${cpName} / disk floor (n·B/W)`,

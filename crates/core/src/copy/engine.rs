@@ -54,6 +54,9 @@ pub fn copy_files(
         reading: AtomicUsize::new(usize::MAX),
     };
     let mut tally = Tally::new(jobs, destinations);
+    shared
+        .pool
+        .reserve(tally.bytes_total.div_ceil(options.buffer_bytes as u64) as usize);
     let (to_coord, from_workers) = mpsc::channel();
     thread::scope(|s| {
         let mut to_writers = Vec::with_capacity(roots.len());

@@ -2,6 +2,8 @@
 //! destination, hash inline, make each copy durable under a temporary name, rename it,
 //! and read it back from the disk. See `docs/COPY-ENGINE.md` for the design.
 
+mod batch_sync;
+mod direct;
 mod engine;
 mod finisher;
 mod partial;

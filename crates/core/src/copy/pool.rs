@@ -4,6 +4,8 @@
 //! last writer to drop it gives it back. A slow destination therefore holds buffers and
 //! slows the reader (bounded), but memory never exceeds `count * bytes`, whatever the
 //! file sizes. Buffers are allocated lazily and counted, so tests can check the bound.
+//! Each buffer starts on a 4 KiB boundary, so a writer may hand it to the disk with
+//! O_DIRECT as it is (`direct.rs`).
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
@@ -11,6 +13,8 @@ use std::time::Duration;
 use super::types::PoolStats;
 use crate::control::CancelFlag;
 
+/// Alignment of every buffer's first byte: what O_DIRECT asks of 512-byte and 4 KiB devices.
+pub(crate) const BUFFER_ALIGN: usize = 4096;
 /// How long `take` sleeps between cancellation checks while every buffer is in use.
 const CANCEL_POLL: Duration = Duration::from_millis(20);
 
@@ -39,6 +43,25 @@ impl BufferPool {
         })
     }
 
+    /// Allocates and touches `n` buffers (at most the count) now rather than as the reader
+    /// gets ahead. The engine reserves what the card needs — `bytes / buffer_bytes`, so a
+    /// small card stays small — and peak memory then no longer depends on how far the
+    /// reader happened to run ahead of the writers (a 1 GiB and an 8 GiB card use the
+    /// same pool).
+    pub(crate) fn reserve(&self, n: usize) {
+        let mut inner = self.lock();
+        while inner.allocations < n.min(self.buffer_count) {
+            let mut buf = vec![0u8; self.buffer_bytes + BUFFER_ALIGN];
+            // Zeroed allocations are mapped lazily; write every page so it is resident now.
+            for page in buf.chunks_mut(4096) {
+                // SAFETY: a valid, exclusively borrowed byte of `buf`.
+                unsafe { std::ptr::write_volatile(&mut page[0], 0) };
+            }
+            inner.allocations += 1;
+            inner.free.push(buf);
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panicking writer must not wedge the pool for everyone else.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
@@ -55,7 +78,7 @@ impl BufferPool {
                 Some(buf) => Some(buf),
                 None if inner.allocations < self.buffer_count => {
                     inner.allocations += 1;
-                    Some(vec![0u8; self.buffer_bytes])
+                    Some(vec![0u8; self.buffer_bytes + BUFFER_ALIGN])
                 }
                 None => None,
             };
@@ -97,23 +120,32 @@ impl BufferPool {
 
 /// One pool buffer and how many of its bytes are filled. Returns itself on drop.
 pub(crate) struct Chunk {
+    /// `buffer_bytes + BUFFER_ALIGN` bytes; the usable part starts at the first aligned byte.
     buf: Vec<u8>,
     len: usize,
     pool: Arc<BufferPool>,
 }
 
 impl Chunk {
-    pub(crate) fn data(&self) -> &[u8] {
-        &self.buf[..self.len]
+    /// Where the aligned part starts (the heap block never moves while `buf` lives).
+    fn start(&self) -> usize {
+        self.buf.as_ptr().align_offset(BUFFER_ALIGN)
     }
 
-    /// The whole buffer, to be filled by read(); call `set_len` afterwards.
+    pub(crate) fn data(&self) -> &[u8] {
+        let start = self.start();
+        &self.buf[start..start + self.len]
+    }
+
+    /// The whole buffer (`buffer_bytes`, aligned), to be filled by read(); call `set_len`
+    /// afterwards.
     pub(crate) fn space(&mut self) -> &mut [u8] {
-        &mut self.buf
+        let (start, bytes) = (self.start(), self.pool.buffer_bytes);
+        &mut self.buf[start..start + bytes]
     }
 
     pub(crate) fn set_len(&mut self, len: usize) {
-        assert!(len <= self.buf.len());
+        assert!(len <= self.pool.buffer_bytes);
         self.len = len;
     }
 }
@@ -139,6 +171,33 @@ mod tests {
         }
         let s = pool.stats();
         assert_eq!((s.allocations, s.peak_in_use), (2, 2));
+    }
+
+    #[test]
+    fn reserved_buffers_are_counted_once_and_reused() {
+        let pool = BufferPool::new(8192, 3);
+        pool.reserve(2);
+        pool.reserve(10);
+        assert_eq!(pool.stats().allocations, 3);
+        let cancel = CancelFlag::new();
+        let held: Vec<_> = (0..3).map(|_| pool.take(&cancel).unwrap()).collect();
+        assert_eq!(pool.stats().allocations, 3);
+        drop(held);
+    }
+
+    #[test]
+    fn buffers_are_aligned_for_direct_io_and_exactly_as_large_as_asked() {
+        let pool = BufferPool::new(65_537, 3);
+        let cancel = CancelFlag::new();
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            let mut c = pool.take(&cancel).unwrap();
+            assert_eq!(c.space().len(), 65_537);
+            assert_eq!(c.space().as_ptr() as usize % BUFFER_ALIGN, 0);
+            c.set_len(10);
+            assert_eq!(c.data().as_ptr() as usize % BUFFER_ALIGN, 0);
+            held.push(c);
+        }
     }
 
     #[test]

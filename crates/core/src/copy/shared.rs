@@ -14,6 +14,7 @@ use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
+use super::batch_sync::FsSync;
 use super::pool::{BufferPool, Chunk};
 use super::types::{CopyOptions, DestinationResult, Failure, SourceState};
 use crate::control::CancelFlag;
@@ -35,11 +36,15 @@ pub(crate) struct DestShared {
     pub(crate) dead: AtomicBool,
     pub(crate) failure: Mutex<Option<Failure>>,
     pub(crate) bytes_written: AtomicU64,
+    /// Opened before any file is written: lets the finisher sync a batch with one
+    /// `syncfs` where that is as safe as `fsync` per file (`batch_sync.rs`).
+    pub(crate) fs_sync: Option<FsSync>,
 }
 
 impl DestShared {
     pub(crate) fn new(root: PathBuf) -> Self {
         DestShared {
+            fs_sync: FsSync::open(&root),
             root,
             dead: AtomicBool::new(false),
             failure: Mutex::new(None),
@@ -116,6 +121,8 @@ pub(crate) enum ToWriter {
 /// A file being written under its temporary name.
 pub(crate) struct Temp {
     pub(crate) file: File,
+    /// Still writing with O_DIRECT (`direct.rs`); false once buffered.
+    pub(crate) direct: bool,
     pub(crate) temp: PathBuf,
     pub(crate) final_path: PathBuf,
     /// Folders whose entries changed because we created sub-folders for this file.

@@ -1,12 +1,13 @@
 //! The writer (one per destination): streams the reader's buffers into a temporary file
-//! beside the final name and, when the reader says the file ended cleanly, hands the open
+//! beside the final name (with O_DIRECT for large files where the file system allows it,
+//! see `direct.rs`) and, when the reader says the file ended cleanly, hands the open
 //! file to its finisher. A file already there is compared, never overwritten. Handing off
 //! keeps thousands of small files from queueing behind each fsync: the writer is already
 //! on the next files while the finisher syncs a batch.
 
 use std::collections::HashSet;
-use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::mem;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
 use std::sync::Arc;
 
+use super::direct;
 use super::partial::partial_path;
 use super::pool::Chunk;
 use super::shared::{report, FileMeta, Finish, Shared, Temp, ToCoordinator, ToWriter};
@@ -117,14 +119,11 @@ impl Writer<'_, '_> {
             Err(e) => return self.refuse_or_fail(index, e, &final_path),
         }
         let temp = partial_path(&final_path);
-        match OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&temp)
-        {
-            Ok(file) => Sink::Temp(Temp {
+        let try_direct = self.shared.options.direct_io && meta.size >= direct::DIRECT_WRITE_MIN;
+        match direct::create(&temp, try_direct) {
+            Ok((file, direct)) => Sink::Temp(Temp {
                 file,
+                direct,
                 temp,
                 final_path,
                 new_dir_parents,
@@ -200,7 +199,7 @@ impl Writer<'_, '_> {
             hook(self.d, &t.final_path, t.written).map_err(|e| Error::io(e, &t.final_path))?;
         }
         let data = chunk.data();
-        t.file.write_all(data).map_err(|e| Error::io(e, &t.final_path))?;
+        direct::write(&t.file, &mut t.direct, t.written, data).map_err(|e| Error::io(e, &t.final_path))?;
         t.written += data.len() as u64;
         self.shared.dests[self.d]
             .bytes_written
