@@ -110,7 +110,9 @@ pub struct CopyOptions {
     pub verify: VerifyMode,
     pub buffer_bytes: usize,
     pub buffer_count: usize,
-    /// Try O_DIRECT for read-back before falling back to evicting the page cache.
+    /// Use O_DIRECT where the file system allows it: for the read-back (before falling back
+    /// to evicting the page cache) and for writing files of 1 MiB or more (so nothing is
+    /// cached twice before it is read back). False keeps every write and read buffered.
     pub direct_io: bool,
     /// An existing destination file with the same size and hash is reported
     /// `skipped-identical`; when false any existing file is refused with `E_EXISTS`.
