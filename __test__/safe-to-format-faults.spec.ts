@@ -64,31 +64,43 @@ test('an ingest that did not complete never says NO with no reason', async () =>
 })
 
 test('a card pulled during the ingest: the run and safe-to-format agree (NO, with reasons: the card is gone, the run did not complete)', async () => {
-  const card = makeCard({ raws: 6, rawBytes: 8 * MB, jpegs: 2 })
-  const dests = [tempDir('sp-d1-'), tempDir('sp-d2-')]
-  let pulled = false
-  const r = await ingest({
-    source: card,
-    destinations: dests,
-    session,
-    onProgress: (p) => {
-      if (!pulled && p.bytes > 0) {
-        pulled = true
-        // The mount point stays, empty: what a pulled card leaves behind.
-        renameSync(card, `${card}-pulled`)
-        mkdirSync(card)
-      }
-    },
-  })
-  assert.ok(pulled)
-  assert.is.not(r.status, 'completed')
-  assert.is(r.safeToFormat, false)
-  const codes = r.reasons.map((x) => x.code)
-  assert.ok(codes.includes('no-card') && codes.includes('run-not-completed'), JSON.stringify(r.reasons))
-  assert.match(r.reasons.find((x) => x.code === 'no-card')!.message, 'is the card mounted?')
-  const stf = cli(['safe-to-format', card, ...dests.map((d) => join(d, FOLDER))])
-  assert.is(stf.status, 1)
-  assert.match(stf.stdout, 'is the card mounted?')
+  // The pull happens in the progress callback, which runs on the JS thread after a
+  // throttled event: on a fast, idle machine the engine may already have opened every
+  // file by then (open files stay readable after a rename), and the run then honestly
+  // completes. That is not the case under test, so it is tried again (CI of 55af7b7).
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const card = makeCard({ raws: 12, rawBytes: 8 * MB, jpegs: 2 })
+    const dests = [tempDir('sp-d1-'), tempDir('sp-d2-')]
+    let pulled = false
+    const r = await ingest({
+      source: card,
+      destinations: dests,
+      session,
+      onProgress: (p) => {
+        if (!pulled && p.bytes > 0) {
+          pulled = true
+          // The mount point stays, empty: what a pulled card leaves behind.
+          renameSync(card, `${card}-pulled`)
+          mkdirSync(card)
+        }
+      },
+    })
+    assert.ok(pulled)
+    if (r.status === 'completed' && r.files.every((f) => f.sourceState === 'read')) {
+      console.log(`  card pulled after the engine had opened every file (attempt ${attempt}); again`)
+      continue
+    }
+    assert.is.not(r.status, 'completed')
+    assert.is(r.safeToFormat, false)
+    const codes = r.reasons.map((x) => x.code)
+    assert.ok(codes.includes('no-card') && codes.includes('run-not-completed'), JSON.stringify(r.reasons))
+    assert.match(r.reasons.find((x) => x.code === 'no-card')!.message, 'is the card mounted?')
+    const stf = cli(['safe-to-format', card, ...dests.map((d) => join(d, FOLDER))])
+    assert.is(stf.status, 1)
+    assert.match(stf.stdout, 'is the card mounted?')
+    return
+  }
+  assert.unreachable('in 3 tries the card was never pulled before the engine had opened every file')
 })
 
 /** An ext4 image loop-mounted at a fresh folder (root only), so bytes can change beneath its page cache. */
