@@ -157,9 +157,11 @@ test('ingest, re-run, verify and safe-to-format of 5,000 files run in a 40 MiB h
     .join(', ')
   console.log(`  start-up ${(idle / MiB).toFixed(0)} MiB; ${report}`)
   for (const c of Object.keys(large.peaks)) {
-    // Sampled peaks vary with the collector's timing: a generous bound (bench case H has the measure).
-    assert.ok(large.peaks[c]! - small.peaks[c]! <= 96 * MiB, `${c}: ${report}`)
-    assert.ok(large.peaks[c]! - idle <= 128 * MiB, `${c}: start-up ${(idle / MiB).toFixed(0)} MiB; ${report}`)
+    // Sampled peaks vary with the collector's timing and with Node: a generous bound (bench
+    // case H has the measure; the 40 MiB heap above is the exact guard). Measured growth from
+    // 500 to 5,000 files: at most 38 MiB on Node 20, 123 MiB on Node 24 (CI of 55af7b7).
+    assert.ok(large.peaks[c]! - small.peaks[c]! <= 160 * MiB, `${c}: ${report}`)
+    assert.ok(large.peaks[c]! - idle <= 192 * MiB, `${c}: start-up ${(idle / MiB).toFixed(0)} MiB; ${report}`)
   }
   // The streamed reports: the HTML of 5,000 files is small, the JSON complete, the MHL generation whole.
   const data = join(large.session, '.shutterproof')
