@@ -6,41 +6,16 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
 import { ingest, readRecords, renderOffloadReport, writeOffloadReport, type IngestReport } from '../lib/index'
+import { chromiumMissing, launchChromium } from './support/chromium'
 import { cli, tempDir } from './support/fixtures'
 import { makeCard, MB, mountTmpfs } from './support/ingest-fixtures'
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
 const HOSTILE = `<img src=x onerror=alert(1)> & "q" 'x'.JPG`
 
-/** Debian's chromium, installed with apt-get when we are root and it is missing. */
-function haveChromium(): boolean {
-  if (existsSync(CHROMIUM)) return true
-  if (process.getuid?.() === 0) {
-    console.warn(
-      `\n${CHROMIUM} is missing: installing Debian's chromium with apt-get (scripts/install-test-tools.sh does this too)\n`,
-    )
-    spawnSync(
-      'sh',
-      ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'],
-      { stdio: 'inherit', timeout: 15 * 60_000 },
-    )
-  }
-  return existsSync(CHROMIUM)
-}
-const chromiumOk = haveChromium()
-if (!chromiumOk)
-  console.warn(
-    `\n!!! SKIPPED: ${CHROMIUM} is absent and could not be installed (run as root, or apt-get install chromium): the HTML report is not checked in a browser\n`,
-  )
+const chromiumWhyNot = chromiumMissing()
+const chromiumOk = !chromiumWhyNot
+if (chromiumWhyNot)
+  console.warn(`\n!!! SKIPPED: ${chromiumWhyNot}: the HTML report is not checked in a browser\n`)
 
 const session = { client: 'Ada & <Co>', shoot: 'Report', date: '2026-04-26' }
 
@@ -72,7 +47,6 @@ async function ingestWithAFailure(): Promise<{
 ;(chromiumOk ? test : test.skip)(
   'Chromium: the good destination\u2019s report opens with no console error, failure first, chart drawn, escaped names',
   async () => {
-    const { chromium } = await import('playwright-core')
     const { r, bad, unmount, fault } = await ingestWithAFailure()
     try {
       assert.is(r.status, 'completed-with-errors')
@@ -88,7 +62,7 @@ async function ingestWithAFailure(): Promise<{
       assert.is(rec.destinations!.length, 2)
       assert.is(rec.destinationIndex, 0)
 
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+      const browser = await launchChromium()
       try {
         const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
         const problems: string[] = []
@@ -175,7 +149,6 @@ async function ingestWithAFailure(): Promise<{
 ;(chromiumOk ? test : test.skip)(
   'Chromium: 10,000 verified files are in collapsed pages on screen and printed in full',
   async () => {
-    const { chromium } = await import('playwright-core')
     const card = tempDir('sp-card-')
     spawnSync('mkdir', ['-p', join(card, 'DCIM')])
     for (let i = 0; i < 10_000; i++)
@@ -183,7 +156,7 @@ async function ingestWithAFailure(): Promise<{
     const r = await ingest({ source: card, destinations: [tempDir('sp-d1-')], session, minCopies: 1 })
     assert.is(r.status, 'completed')
     const path = r.perDestination[0]!.htmlReportPath!
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    const browser = await launchChromium()
     try {
       const page = await browser.newPage()
       const problems: string[] = []

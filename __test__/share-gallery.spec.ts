@@ -5,8 +5,7 @@
  * password-protected share shows its form first. Screenshots go to
  * $SHUTTERPROOF_SCREENSHOTS when set (kept), else to a temporary folder.
  */
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
+import { mkdirSync, readFileSync, statSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -19,40 +18,14 @@ import { randomBytes } from 'node:crypto'
 import { createShareHandler } from '../lib/share/handler'
 import { openShareRegistry, type ShareRegistry } from '../lib/share/registry'
 import { sharePhotos } from '../lib/share/share-photos'
+import { chromiumMissing, launchChromium } from './support/chromium'
 import { tempDir } from './support/fixtures'
 import { cameraDng, cameraJpeg, endFixtureExifTool, sessionIn } from './support/pictures'
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
-
-/** Debian's chromium, installed with apt-get when we are root and it is missing. */
-function haveChromium(): boolean {
-  if (existsSync(CHROMIUM)) return true
-  if (process.getuid?.() === 0) {
-    console.warn(
-      `\n${CHROMIUM} is missing: installing Debian's chromium with apt-get (scripts/install-test-tools.sh does this too)\n`,
-    )
-    spawnSync(
-      'sh',
-      ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'],
-      { stdio: 'inherit', timeout: 15 * 60_000 },
-    )
-  }
-  return existsSync(CHROMIUM)
-}
-const chromiumOk = haveChromium()
-if (!chromiumOk)
-  console.warn(
-    `\n!!! SKIPPED: ${CHROMIUM} is absent and could not be installed (run as root, or apt-get install chromium): the share gallery is not checked in a browser\n`,
-  )
+const chromiumWhyNot = chromiumMissing()
+const chromiumOk = !chromiumWhyNot
+if (chromiumWhyNot)
+  console.warn(`\n!!! SKIPPED: ${chromiumWhyNot}: the share gallery is not checked in a browser\n`)
 
 const test = suite('share gallery')
 const ctest = chromiumOk ? test : test.skip
@@ -123,10 +96,7 @@ test.before(async () => {
       })
     ).url,
   ).pathname
-  if (chromiumOk) {
-    const { chromium } = await import('playwright-core')
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
-  }
+  if (chromiumOk) browser = await launchChromium()
 })
 
 test.after(async () => {

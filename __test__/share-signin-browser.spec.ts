@@ -5,31 +5,20 @@
  * origin, no console error, nothing wider than the screen, and a cookie page scripts
  * cannot read.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 
 import { createShareMailer, type ShareMailer } from '../lib/share/mail/mailer'
+import { chromiumMissing, launchChromium } from './support/chromium'
 import { tempDir } from './support/fixtures'
 import { codeIn } from './support/signin'
 import { shareWorld, type ShareWorld } from './support/share-server'
 import { smtpSinkMissing, startSmtpSink, type SmtpSink } from './support/smtp-sink'
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
-const missing = !existsSync(CHROMIUM)
-  ? `${CHROMIUM} is absent (apt-get install chromium; scripts/install-test-tools.sh installs it)`
-  : smtpSinkMissing()
+const missing = chromiumMissing() ?? smtpSinkMissing()
 if (missing) console.warn(`\n!!! SKIPPED: ${missing}: the sign-in flow is not checked in a browser\n`)
 
 const CLIENT = 'client@example.com'
@@ -64,7 +53,6 @@ test.after(async (ctx) => {
 
 for (const size of SIZES) {
   it(`${size.name} (${size.viewport.width} px): e-mail → code from the mail → files → download`, async (ctx) => {
-    const { chromium } = await import('playwright-core')
     const { w, sink } = ctx
     const share = await w.registry.createShare({
       session: w.session,
@@ -74,7 +62,7 @@ for (const size of SIZES) {
       label: 'Smith wedding — selects',
     })
     const link = w.base + new URL(share.url).pathname
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    const browser = await launchChromium()
     try {
       const context = await browser.newContext({
         viewport: size.viewport,

@@ -4,33 +4,12 @@
  * through the Chrome DevTools Protocol while the download runs.
  */
 import { createHash } from 'node:crypto'
-import { createReadStream, existsSync } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { pipeline } from 'node:stream/promises'
 
 import type { Browser, BrowserContext, Download, Page } from 'playwright-core'
 
-export const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
-
-/** Why the browser suites cannot run here, or undefined. */
-export function browserMissing(): string | undefined {
-  return existsSync(CHROMIUM)
-    ? undefined
-    : `${CHROMIUM} is absent (apt-get install chromium; scripts/install-test-tools.sh installs it)`
-}
-
-export async function launch(downloadsPath: string): Promise<Browser> {
-  const { chromium } = await import('playwright-core')
-  return chromium.launch({ executablePath: CHROMIUM, args: ARGS, downloadsPath })
-}
+export { chromiumMissing as browserMissing, launchChromium as launch } from './chromium'
 
 /** A page that records every request it makes and every console error. */
 export async function openPage(
