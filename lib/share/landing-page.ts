@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto'
 
 import { escapeHtml } from '../text/html'
+import { PRIVATE_PAGE_META } from './page-head'
 
 const STYLE = `
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#f6f5f2;color:#222}
@@ -33,10 +34,7 @@ export function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow, noarchive">
-<meta name="referrer" content="no-referrer">
+${PRIVATE_PAGE_META}
 <title>${escapeHtml(title)}</title>
 <style>${STYLE}</style>
 </head>

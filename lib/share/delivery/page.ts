@@ -7,6 +7,7 @@
  * @module
  */
 import { deliveryAssets } from './assets'
+import { PRIVATE_PAGE_META } from '../page-head'
 
 /** The page's policy: its own files only, connections to the share server only, no frames, no forms elsewhere. */
 export const DELIVERY_CSP = [
@@ -35,10 +36,7 @@ export function deliveryPage(): string {
   html ??= `<!doctype html>
 <html lang="en">
 <head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow, noarchive">
-<meta name="referrer" content="no-referrer">
+${PRIVATE_PAGE_META}
 <link rel="icon" href="data:,">
 <title>Encrypted delivery</title>
 <link rel="stylesheet" href="page.css" integrity="${a['page.css']!.integrity}">

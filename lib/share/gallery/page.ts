@@ -26,6 +26,7 @@
 import { escapeHtml } from '../../text/html'
 import { formatBytes } from '../../text/units'
 import { GALLERY_CSS, GALLERY_JS } from './assets'
+import { PRIVATE_PAGE_META } from '../page-head'
 
 /** One photo (or other file) of the gallery. */
 export interface GalleryItem {
@@ -108,10 +109,7 @@ export function renderGallery(model: GalleryModel): string {
   return `<!doctype html>
 <html lang="en">
 <head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow, noarchive">
-<meta name="referrer" content="no-referrer">
+${PRIVATE_PAGE_META}
 <link rel="icon" href="data:,">
 <title>${escapeHtml(model.title)}</title>
 <style>${GALLERY_CSS.text}</style>
