@@ -5,6 +5,7 @@
 # "PASSED FAILED SKIPPED" for scripts/test.sh to add up.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source scripts/uvu-counts.sh
 if ! bin=$(bash scripts/install-node24.sh | tail -1) || ! [ -x "$bin" ]; then
   echo "!!! SKIPPED: Node 24 could not be installed (npm install node-linux-$(node -p process.arch)); the JS suites did not run on Node 24" >&2
   echo "0 0 1"
@@ -18,11 +19,6 @@ echo "running the uvu suites on $("$bin" --version) ($bin)" >&2
 # anything the CLI says.
 env -u FORCE_COLOR PATH="$(dirname "$bin"):$PATH" "$bin" node_modules/uvu/bin.js --no-color -r tsx __test__ '\.spec\.ts$' 2>&1 | tee "$log" >&2
 status=${PIPESTATUS[0]}
-total=$(awk '/Total:/ { print $2 }' "$log" | tail -1)
-pass=$(awk '/Passed:/ { print $2 }' "$log" | tail -1)
-skip=$(awk '/Skipped:/ { print $2 }' "$log" | tail -1)
-total=${total:-0} pass=${pass:-0} skip=${skip:-0}
-fail=$((total - pass))
-if [ "$status" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi # crashed before its summary
+read -r pass fail skip < <(uvu_counts "$log" "$status")
 echo "== Node 24 uvu suites: passed $pass, failed $fail, skipped $skip" >&2
 echo "$pass $fail $skip"

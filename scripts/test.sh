@@ -4,6 +4,7 @@
 # Rust components). `npm test` runs this; `.ci/run` runs `npm ci && npm test`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source scripts/uvu-counts.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/shutterproof/target}"
 # NO_COLOR alone: Node 24 warns on every child process ("The 'NO_COLOR' env is ignored
 # due to the 'FORCE_COLOR' env being set") when both are set, and tests read stderr.
@@ -74,12 +75,7 @@ esac
 note "uvu suites (__test__/*.spec.ts)"
 npx uvu -r tsx __test__ '\.spec\.ts$' 2>&1 | tee "$log_dir/uvu.log"
 uvu_status=${PIPESTATUS[0]}
-u_total=$(awk '/Total:/ { print $2 }' "$log_dir/uvu.log" | tail -1)
-u_pass=$(awk '/Passed:/ { print $2 }' "$log_dir/uvu.log" | tail -1)
-u_skip=$(awk '/Skipped:/ { print $2 }' "$log_dir/uvu.log" | tail -1)
-u_total=${u_total:-0} u_pass=${u_pass:-0} u_skip=${u_skip:-0}
-u_fail=$((u_total - u_pass))
-if [ "$uvu_status" -ne 0 ] && [ "$u_fail" -eq 0 ]; then u_fail=1; fi # crashed before its summary
+read -r u_pass u_fail u_skip < <(uvu_counts "$log_dir/uvu.log" "$uvu_status")
 passed=$((passed + u_pass)); failed=$((failed + u_fail)); skipped=$((skipped + u_skip))
 
 note "uvu suites on Node 24 (scripts/test-node24.sh)"
