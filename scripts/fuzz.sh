@@ -151,7 +151,7 @@ fi
 if $ts; then
   report="$out/$stamp-ts.jsonl"
   : >"$report"
-  echo "== TypeScript properties, $cases cases each (__test__/fuzz-*.spec.ts)"
+  echo "== TypeScript properties, $cases cases each (__test__/ files matching $specs)"
   SHUTTERPROOF_FUZZ_RUNS=$cases SHUTTERPROOF_FUZZ_HEAVY_RUNS=${heavy_cases:-$cases} SHUTTERPROOF_FUZZ_REPORT="$repo/$report" nice -n 19 npx uvu -r tsx __test__ "$specs" >"$out/$stamp-ts.log" 2>&1
   rc=$?
   tail -5 "$out/$stamp-ts.log"
