@@ -11,7 +11,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
 import type { RecordFile, SessionRecord } from '../lib/index'
-import { recordChunks } from '../lib/ingest/records'
+import { parseRecordFile, parseRecordLines, recordChunks } from '../lib/ingest/records'
 import { parseManifest, renderManifest } from '../lib/mhl/manifest'
 import { REPO, tempDir, TSX } from './support/fixtures'
 import { hasAscmhl, tool } from './support/mhl'
@@ -49,6 +49,38 @@ test('a record streamed entry by entry is byte for byte JSON.stringify(record, n
     assert.is([...recordChunks(r)].join(''), JSON.stringify(r, null, 1) + '\n')
   // Files given apart from the record (as ingest does) land where `files` is.
   assert.is([...recordChunks(recordOf([]), files)].join(''), JSON.stringify(recordOf(files), null, 1) + '\n')
+})
+
+test('a record read line by line is what JSON.parse reads, laid out as written or not', async () => {
+  const files: RecordFile[] = Array.from({ length: 3 }, (_, i) => ({
+    path: `DCIM/"q"\u2028 {/IMG_${i}.JPG`,
+    size: i,
+    mtimeMs: 1.5 + i,
+    hashes: { blake3: 'ab'.repeat(32), xxh128: 'cd'.repeat(16) },
+    status: 'verified',
+    method: 'disk-direct',
+    checkedAt: '2026-04-26T10:00:00.000Z',
+    ...(i === 1 ? { error: { code: 'E_IO', message: 'bad\n  }\nsector' } } : {}),
+  }))
+  const dir = tempDir('sp-rec-')
+  const cases = {
+    written: [...recordChunks(recordOf(files))].join(''),
+    empty: [...recordChunks(recordOf([]))].join(''),
+    minified: JSON.stringify(recordOf(files)),
+    'two spaces': JSON.stringify(recordOf(files), null, 2),
+  }
+  for (const [name, text] of Object.entries(cases)) {
+    writeFileSync(join(dir, 'r.json'), text)
+    assert.equal(await parseRecordFile(join(dir, 'r.json')), JSON.parse(text), name)
+    // As written, read without the whole-text fallback.
+    if (name === 'written' || name === 'empty')
+      assert.equal(await parseRecordLines(join(dir, 'r.json')), JSON.parse(text), name)
+  }
+  writeFileSync(join(dir, 'r.json'), cases.written.slice(0, -40))
+  await parseRecordFile(join(dir, 'r.json')).then(
+    () => assert.unreachable('a cut record must not parse'),
+    (err: unknown) => assert.instance(err, SyntaxError),
+  )
 })
 
 test('a manifest parsed in pieces reads exactly as parsed whole', () => {

@@ -158,13 +158,7 @@ export async function scanHistory(
         path: manifestPath,
       })
     }
-    let bytes: Buffer
-    try {
-      bytes = await readFile(manifestPath)
-    } catch (err) {
-      throw toFsError(err, manifestPath, 'read')
-    }
-    const c4 = c4Id(bytes)
+    const { text, c4 } = await readManifest(manifestPath)
     const entry = chainByName.get(name)
     const status = entry === undefined ? 'unlisted' : entry.c4 === c4 ? 'ok' : 'mismatch'
     if (status === 'mismatch' && strict) {
@@ -176,15 +170,22 @@ export async function scanHistory(
         },
       )
     }
-    const content = parseManifest(
-      bytes.toString('utf8'),
-      manifestPath,
-      onFiles && ((f) => onFiles(f, generation)),
-    )
+    const content = parseManifest(text, manifestPath, onFiles && ((f) => onFiles(f, generation)))
     const g: MhlGeneration = { generation, fileName: name, manifestPath, c4, chain: status, ...content }
     if (entry) g.chainC4 = entry.c4
     previous = generation
     onGeneration(g)
   }
   return { root: absRoot, chainEntries: chain ?? [], missingManifests }
+}
+
+/** A manifest's text and C4 ID; its bytes are let go before the text is parsed. */
+async function readManifest(manifestPath: string): Promise<{ text: string; c4: string }> {
+  let bytes: Buffer
+  try {
+    bytes = await readFile(manifestPath)
+  } catch (err) {
+    throw toFsError(err, manifestPath, 'read')
+  }
+  return { text: bytes.toString('utf8'), c4: c4Id(bytes) }
 }
