@@ -24,6 +24,7 @@ import { openVault, type Vault } from '../keys/vault'
 import { formatBytes } from '../text/units'
 import type { CliContext } from './context'
 import { EXIT, exitForItems } from './exit-codes'
+import { leanHeap } from './lean-heap'
 import { readPassphrase, readRecoveryFile, warnIfReadableByOthers } from './secret-input'
 import { shareHome } from './share-home'
 import { registerStoreMaintenance } from './store-maintenance-command'
@@ -147,6 +148,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
         if (opts.until !== undefined && !until)
           ctx.usageError(`--until ${opts.until} is not a time; write HH:MM (e.g. 06:00) or an ISO date-time`)
         const concurrency = parseConcurrency(opts, ctx)
+        leanHeap()
         await withStore(opts, ctx, location, 'either', async (s) => {
           const progress = backupProgress(ctx, opts.json === true || opts.quiet === true)
           const r = await backup(sessionDir, s, {

@@ -9,13 +9,18 @@ import type { IngestProgress, IngestReport, VerifyMode } from '../ingest/index'
 import { formatBytes, formatRate } from '../text/units'
 import type { CliContext } from './context'
 import { EXIT } from './exit-codes'
+import { leanHeap } from './lean-heap'
 import { destinationLabels, duration, progressLines, table } from './screen'
 import { renderVerdict } from './verdict'
 
 const MODES: readonly VerifyMode[] = ['destination', 'source', 'size']
 
-/** The ingest engine (copy, MHL, reports), loaded when a command runs: `--help` needs none of it. */
+/**
+ * The ingest engine (copy, MHL, reports), loaded when a command runs: `--help` needs none
+ * of it. Its commands' work grows with the card's file count: V8 is asked for a small heap.
+ */
 function ingestApi(): typeof import('../ingest/index') {
+  leanHeap()
   return require('../ingest/index') as typeof import('../ingest/index')
 }
 

@@ -16,7 +16,7 @@ import {
 } from '../mhl'
 import { foldLatest } from '../mhl/latest'
 import { scanHistory } from '../mhl/read'
-import { xmlCanHold } from '../mhl/xml'
+import { detached, xmlCanHold } from '../mhl/xml'
 import type { HashResult } from '../hash'
 import { DATA_FOLDER } from './plan'
 import { TOOL_VERSION } from './records'
@@ -109,12 +109,8 @@ export async function appendIngestGeneration(
   comment: string,
 ): Promise<IngestHistoryResult> {
   const unrepresentable = files.filter((f) => !xmlCanHold(f.path)).map((f) => f.path)
-  let known = new Map<string, LatestFileHashes>()
-  try {
-    known = await latestOf(root)
-  } catch {
-    // No history yet: every file is new. A damaged one makes writeGeneration fail below, and says why.
-  }
+  // No history yet: every file is new. A damaged one makes writeGeneration fail below, and says why.
+  const known = (await historyPaths(root)).files
   const kept = files.filter((f) => xmlCanHold(f.path))
   const out: IngestHistoryResult = { unrepresentable }
   if (kept.length > 0) {
@@ -155,7 +151,12 @@ export async function historyHashes(
 /** `latestHashes(await readHistory(root))`, one generation in memory at a time. */
 async function latestOf(root: string): Promise<Map<string, LatestFileHashes>> {
   const out = new Map<string, LatestFileHashes>()
-  await scanHistory(root, {}, (g) => foldLatest(out, g))
+  await scanHistory(
+    root,
+    {},
+    () => {},
+    (files, generation) => foldLatest(out, { generation, files }),
+  )
   return out
 }
 
@@ -163,9 +164,14 @@ async function latestOf(root: string): Promise<Map<string, LatestFileHashes>> {
 export async function historyPaths(root: string): Promise<{ files: Set<string>; error?: ShutterproofError }> {
   const files = new Set<string>()
   try {
-    await scanHistory(root, {}, (g) => {
-      for (const f of g.files) files.add(f.path)
-    })
+    await scanHistory(
+      root,
+      {},
+      () => {},
+      (entries) => {
+        for (const f of entries) if (!files.has(f.path)) files.add(detached(f.path))
+      },
+    )
     return { files }
   } catch (err) {
     return { files: new Set(), error: err as ShutterproofError }

@@ -5,7 +5,9 @@
  * Written to a temporary name, fsynced, then renamed: a report is whole or absent.
  * @module
  */
+import { createReadStream } from 'node:fs'
 import { open, readdir, readFile, mkdir } from 'node:fs/promises'
+import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 
 import type { ReportedError } from '../errors'
@@ -183,7 +185,7 @@ export async function readRecords(root: string): Promise<{ records: SessionRecor
   const unreadable: string[] = []
   for (const name of names.filter((n) => /^(ingest|verify)-.*\.json$/.test(n))) {
     try {
-      const r = JSON.parse(await readFile(join(dir, name), 'utf8')) as SessionRecord
+      const r = await parseRecordFile(join(dir, name))
       if (r?.format !== 'shutterproof-session-record/1' || !Array.isArray(r.files))
         throw new Error('not a session record')
       records.push(r)
@@ -193,6 +195,52 @@ export async function readRecords(root: string): Promise<{ records: SessionRecor
   }
   records.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))
   return { records, unreadable }
+}
+
+/**
+ * A record file as `JSON.parse` reads it, read a line at a time: laid out as
+ * {@link recordChunks} writes it, each entry of `files` (`  {` … `  }`) is parsed on its
+ * own and the rest apart, so that the text of a record of 20,000 files (~7 MB) is never
+ * one string. A file laid out otherwise (edited by hand, another tool's) is parsed whole.
+ */
+export async function parseRecordFile(path: string): Promise<SessionRecord> {
+  try {
+    return await parseRecordLines(path)
+  } catch {
+    return JSON.parse(await readFile(path, 'utf8')) as SessionRecord
+  }
+}
+
+/** {@link parseRecordFile} without its fallback: rejects a file not laid out as written. @internal */
+export async function parseRecordLines(path: string): Promise<SessionRecord> {
+  const head: string[] = []
+  const tail: string[] = []
+  const files: RecordFile[] = []
+  let part: 'head' | 'files' | 'tail' = 'head'
+  let entry: string[] = []
+  let after = ''
+  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })
+  for await (const line of lines) {
+    if (part === 'head') {
+      if (line === ' "files": [') part = 'files'
+      else head.push(line)
+    } else if (part === 'tail') tail.push(line)
+    else if (line === '  {') entry = ['{']
+    else if (line === '  }' || line === '  },') {
+      entry.push('}')
+      files.push(JSON.parse(entry.join('\n')) as RecordFile)
+      entry = []
+    } else if (line === ' ]' || line === ' ],') {
+      after = line.slice(2)
+      part = 'tail'
+    } else entry.push(line)
+  }
+  if (part === 'files') throw new Error('not laid out as written')
+  // Without a `files` line of its own (an empty list, another layout), `head` is the whole text.
+  if (part === 'head') return JSON.parse(head.join('\n')) as SessionRecord
+  const record = JSON.parse(`${head.join('\n')}\n "files": []${after}\n${tail.join('\n')}`) as SessionRecord
+  record.files = files
+  return record
 }
 
 /** `ingest-2026-04-26T10-00-00.000Z-2.json` → `2026-04-26T10:00:00.000Z` and 2 (the order writeRecord names them in). */
@@ -232,7 +280,7 @@ export async function readEvidence(root: string): Promise<Map<string, RecordFile
   for (const { name, order } of ordered) {
     let r: SessionRecord
     try {
-      r = JSON.parse(await readFile(join(dir, name), 'utf8')) as SessionRecord
+      r = await parseRecordFile(join(dir, name))
       if (r?.format !== 'shutterproof-session-record/1' || !Array.isArray(r.files)) continue
     } catch {
       continue

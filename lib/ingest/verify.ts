@@ -192,14 +192,18 @@ export async function verify(sessionRoot: string, options: VerifyOptions = {}): 
   onProgress?.({ phase: 'records', bytes: bytesDone, bytesTotal, files: done, filesTotal: paths.length })
 
   const now = new Date().toISOString()
-  const recFiles: RecordFile[] = files.map((f) => ({
-    path: f.path,
-    size: expected.get(f.path)!.size ?? 0,
-    hashes: f.status === 'verified' ? expected.get(f.path)!.hashes : {},
-    status: f.status,
-    method: f.status === 'missing' ? 'none' : 'disk-direct',
-    checkedAt: now,
-  }))
+  // Made one at a time as the record is written, never all at once.
+  function* recFiles(): Generator<RecordFile> {
+    for (const f of files)
+      yield {
+        path: f.path,
+        size: expected.get(f.path)!.size ?? 0,
+        hashes: f.status === 'verified' ? expected.get(f.path)!.hashes : {},
+        status: f.status,
+        method: f.status === 'missing' ? 'none' : 'disk-direct',
+        checkedAt: now,
+      }
+  }
   const record: SessionRecord = {
     format: 'shutterproof-session-record/1',
     kind: 'verify',
@@ -208,9 +212,11 @@ export async function verify(sessionRoot: string, options: VerifyOptions = {}): 
     root,
     // Records keep the word they always had for a good verify.
     status: report.status === 'completed' ? 'verified' : report.status,
-    files: recFiles,
+    files: [],
   }
-  report.reportPath = await writeRecord(record).catch((err: unknown) => Promise.reject(fromNative(err, root)))
+  report.reportPath = await writeRecord(record, recFiles()).catch((err: unknown) =>
+    Promise.reject(fromNative(err, root)),
+  )
   // A missing file has nothing to hash; a mismatching one is recorded `failed` with the
   // hash the disk gave now (latestHashes skips failed records, so the reference stays).
   const hist: HistoryFile[] = files

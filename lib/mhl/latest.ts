@@ -4,6 +4,7 @@
  * @module
  */
 import type { MhlAction, MhlGeneration, MhlHashFormat, MhlHistory } from './types'
+import { detached } from './xml'
 
 /** One hash of {@link LatestFileHashes}, with where it comes from. */
 export interface LatestHash {
@@ -74,8 +75,8 @@ export function foldLatest(
   for (const file of g.files) {
     let entry = out.get(file.path)
     if (!entry) {
-      entry = { path: file.path, hashes: {}, lastGeneration: g.generation, lastAction: undefined }
-      out.set(file.path, entry)
+      entry = { path: detached(file.path), hashes: {}, lastGeneration: g.generation, lastAction: undefined }
+      out.set(entry.path, entry)
     }
     entry.lastGeneration = g.generation
     entry.lastAction = undefined
@@ -91,7 +92,11 @@ export function foldLatest(
         entry.lastAction = record.action
       }
       if (record.action === 'failed' && !options.includeFailed) continue
-      entry.hashes[format] = { value: record.value, action: record.action, generation: g.generation }
+      entry.hashes[format] = {
+        value: detached(record.value),
+        action: record.action,
+        generation: g.generation,
+      }
     }
   }
 }

@@ -255,6 +255,41 @@ function directoryEntry(node: unknown, dirPath: string, path: string): MhlDirect
   return entry
 }
 
+/** The `<hash>` entries of a (piece of) `<hashes>`, checked. */
+function fileEntries(hashes: unknown, path: string): MhlFileEntry[] {
+  return childrenOf(hashes, 'hash').map((h) => {
+    const p = childOf(h, 'path')
+    const filePath = textOf(p)
+    if (!filePath) throw invalid(path, 'a <hash> has no <path>')
+    checkRecordedPath(filePath, path)
+    const entry: MhlFileEntry = { path: filePath, hashes: hashRecords(h, filePath, path) }
+    if (Object.keys(entry.hashes).length === 0) throw invalid(path, `no hash for ${filePath}`)
+    const size = attrOf(p, 'size')
+    if (size !== undefined) {
+      if (!/^\d+$/.test(size))
+        throw invalid(path, `size ${JSON.stringify(size)} of ${filePath} is not a whole number`)
+      entry.size = Number(size)
+    }
+    const lastModified = parseXmlDate(attrOf(p, 'lastmodificationdate'))
+    if (lastModified) entry.lastModified = lastModified
+    const created = parseXmlDate(attrOf(p, 'creationdate'))
+    if (created) entry.creationDate = created
+    const previous = textOf(childOf(h, 'previousPath'))
+    if (previous) entry.previousPath = previous
+    return entry
+  })
+}
+
+/** The `<directoryhash>` entries of a (piece of) `<hashes>`, checked. */
+function directoryEntries(hashes: unknown, path: string): MhlDirectoryEntry[] {
+  return childrenOf(hashes, 'directoryhash').map((d) => {
+    const dirPath = textOf(childOf(d, 'path'))
+    if (!dirPath) throw invalid(path, 'a <directoryhash> has no <path>')
+    checkRecordedPath(dirPath, path)
+    return directoryEntry(d, dirPath, path)
+  })
+}
+
 /** `<hash>` elements per piece of {@link splitHashes}. */
 const PIECE = 500
 
@@ -289,8 +324,18 @@ function splitHashes(xml: string): { skeleton: string; bodies: string[] } | unde
   return { skeleton: xml.slice(0, start) + xml.slice(close), bodies }
 }
 
-/** Parses a manifest's XML; throws `E_MHL_INVALID` (naming `path`) when it is not ASC MHL v2.0. */
-export function parseManifest(xml: string, path: string): ManifestContent {
+/**
+ * Parses a manifest's XML; throws `E_MHL_INVALID` (naming `path`) when it is not ASC MHL
+ * v2.0. With `onFiles`, the file entries are handed to it a piece of a few hundred at a
+ * time, in order, and not kept (`files` is then empty): a caller that folds them keeps
+ * only what it needs. A manifest found invalid after some pieces were handed over still
+ * throws.
+ */
+export function parseManifest(
+  xml: string,
+  path: string,
+  onFiles?: (files: MhlFileEntry[]) => void,
+): ManifestContent {
   const pieces = splitHashes(xml)
   const doc = parseXml(pieces ? pieces.skeleton : xml, path, pieces ? xml : undefined)
   const root = childOf(doc, 'hashlist')
@@ -333,42 +378,22 @@ export function parseManifest(xml: string, path: string): ManifestContent {
     throw invalid(path, `<process> must be one of ${PROCESSES.join(', ')}`)
   const ignore = childrenOf(childOf(processInfo, 'ignore'), 'pattern').map((p) => textOf(p) ?? '')
 
-  // The <hashes> element in pieces of a few hundred entries: parsing a whole manifest at
-  // once takes ~20 × its size in objects; a piece at a time, memory stays flat in the file count.
-  const hashesNodes = pieces
-    ? pieces.bodies.map((b) => childOf(parseValidXml(`<hashes>${b}</hashes>`, path), 'hashes'))
+  // The <hashes> element in pieces of a few hundred entries, each parsed when its turn
+  // comes: parsing a whole manifest at once takes ~20 × its size in objects; a piece at a
+  // time (and, with `onFiles`, nothing kept), memory stays flat in the file count.
+  const hashesNodes: Iterable<unknown> = pieces
+    ? (function* () {
+        for (const b of pieces.bodies) yield childOf(parseValidXml(`<hashes>${b}</hashes>`, path), 'hashes')
+      })()
     : [childOf(root, 'hashes')]
-  const files: MhlFileEntry[] = hashesNodes.flatMap((hashes) =>
-    childrenOf(hashes, 'hash').map((h) => {
-      const p = childOf(h, 'path')
-      const filePath = textOf(p)
-      if (!filePath) throw invalid(path, 'a <hash> has no <path>')
-      checkRecordedPath(filePath, path)
-      const entry: MhlFileEntry = { path: filePath, hashes: hashRecords(h, filePath, path) }
-      if (Object.keys(entry.hashes).length === 0) throw invalid(path, `no hash for ${filePath}`)
-      const size = attrOf(p, 'size')
-      if (size !== undefined) {
-        if (!/^\d+$/.test(size))
-          throw invalid(path, `size ${JSON.stringify(size)} of ${filePath} is not a whole number`)
-        entry.size = Number(size)
-      }
-      const lastModified = parseXmlDate(attrOf(p, 'lastmodificationdate'))
-      if (lastModified) entry.lastModified = lastModified
-      const created = parseXmlDate(attrOf(p, 'creationdate'))
-      if (created) entry.creationDate = created
-      const previous = textOf(childOf(h, 'previousPath'))
-      if (previous) entry.previousPath = previous
-      return entry
-    }),
-  )
-  const directories = hashesNodes.flatMap((hashes) =>
-    childrenOf(hashes, 'directoryhash').map((d) => {
-      const dirPath = textOf(childOf(d, 'path'))
-      if (!dirPath) throw invalid(path, 'a <directoryhash> has no <path>')
-      checkRecordedPath(dirPath, path)
-      return directoryEntry(d, dirPath, path)
-    }),
-  )
+  const files: MhlFileEntry[] = []
+  const directories: MhlDirectoryEntry[] = []
+  for (const hashes of hashesNodes) {
+    const piece = fileEntries(hashes, path)
+    if (onFiles) onFiles(piece)
+    else for (const f of piece) files.push(f)
+    for (const d of directoryEntries(hashes, path)) directories.push(d)
+  }
   const content: ManifestContent = { creator, process: process as MhlProcess, ignore, files, directories }
   const rootHash = childOf(processInfo, 'roothash')
   if (rootHash) content.rootHash = directoryEntry(rootHash, '.', path)

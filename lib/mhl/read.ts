@@ -11,7 +11,7 @@ import { c4Id } from './c4'
 import { CHAIN_FILE, parseChain, type ChainEntry } from './chain'
 import { toFsError } from '../fs/errors'
 import { parseManifest } from './manifest'
-import type { MhlGeneration, MhlHistory } from './types'
+import type { MhlFileEntry, MhlGeneration, MhlHistory } from './types'
 
 /** The history folder's name under a root. */
 export const ASCMHL_FOLDER = 'ascmhl'
@@ -90,13 +90,17 @@ export async function readHistory(
 
 /**
  * {@link readHistory}, one generation at a time: `onGeneration` gets each in order and
- * nothing is kept, so a long history of large generations costs the memory of one.
+ * nothing is kept, so a long history of large generations costs the memory of one. With
+ * `onFiles`, a generation's file entries go to it a few hundred at a time as its manifest
+ * is parsed (before `onGeneration`, which then gets `files: []`): a history costs the
+ * memory of what the caller folds, not of a generation.
  * @internal
  */
 export async function scanHistory(
   root: string,
   options: ReadHistoryOptions,
   onGeneration: (g: MhlGeneration) => void,
+  onFiles?: (files: MhlFileEntry[], generation: number) => void,
 ): Promise<Omit<ReadHistoryResult, 'generations'>> {
   const strict = options.strict ?? true
   const absRoot = resolve(root)
@@ -154,13 +158,7 @@ export async function scanHistory(
         path: manifestPath,
       })
     }
-    let bytes: Buffer
-    try {
-      bytes = await readFile(manifestPath)
-    } catch (err) {
-      throw toFsError(err, manifestPath, 'read')
-    }
-    const c4 = c4Id(bytes)
+    const { text, c4 } = await readManifest(manifestPath)
     const entry = chainByName.get(name)
     const status = entry === undefined ? 'unlisted' : entry.c4 === c4 ? 'ok' : 'mismatch'
     if (status === 'mismatch' && strict) {
@@ -172,11 +170,22 @@ export async function scanHistory(
         },
       )
     }
-    const content = parseManifest(bytes.toString('utf8'), manifestPath)
+    const content = parseManifest(text, manifestPath, onFiles && ((f) => onFiles(f, generation)))
     const g: MhlGeneration = { generation, fileName: name, manifestPath, c4, chain: status, ...content }
     if (entry) g.chainC4 = entry.c4
     previous = generation
     onGeneration(g)
   }
   return { root: absRoot, chainEntries: chain ?? [], missingManifests }
+}
+
+/** A manifest's text and C4 ID; its bytes are let go before the text is parsed. */
+async function readManifest(manifestPath: string): Promise<{ text: string; c4: string }> {
+  let bytes: Buffer
+  try {
+    bytes = await readFile(manifestPath)
+  } catch (err) {
+    throw toFsError(err, manifestPath, 'read')
+  }
+  return { text: bytes.toString('utf8'), c4: c4Id(bytes) }
 }

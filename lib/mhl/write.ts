@@ -174,9 +174,14 @@ export async function writeGeneration(
     const dir = join(absRoot, ASCMHL_FOLDER)
     // Checked whole, kept small: the chain, and the newest generation's number and ignore list.
     let latest: { generation: number; ignore: string[] } | undefined
-    const history = await scanHistory(absRoot, {}, (g) => {
-      latest = { generation: g.generation, ignore: g.ignore }
-    }).catch((err) => {
+    const history = await scanHistory(
+      absRoot,
+      {},
+      (g) => {
+        latest = { generation: g.generation, ignore: g.ignore }
+      },
+      () => {},
+    ).catch((err) => {
       if (err?.code === 'E_MHL_NO_HISTORY') return undefined
       throw err
     })

@@ -1,0 +1,23 @@
+/**
+ * V8 told to keep its heap close to what is live, for the commands whose work grows with
+ * the card's file count (ingest, verify, safe-to-format, backup). What those keep is
+ * small (a few tens of MB live for 20,000 files), but by default V8 lets the heap grow to
+ * a few times its live size between full collections.
+ * @module
+ */
+import { setFlagsFromString } from 'node:v8'
+
+let lean = false
+
+/**
+ * Sets V8's heap growing factor to 1.2 once, before the command's work starts. Measured
+ * on `safe-to-format` of 20,000 one-byte files against 2 sessions: 168 MiB peak RssAnon
+ * without, 105 MiB with, no slower (`--optimize-for-size` went to 91–97 MiB but took
+ * 40 % longer). Node calls flags changed after start-up unsupported in general; this one
+ * is read each time V8 sizes its next heap limit.
+ */
+export function leanHeap(): void {
+  if (lean) return
+  lean = true
+  setFlagsFromString('--heap-growing-percent=20')
+}
