@@ -162,7 +162,9 @@ if $ts; then
 fi
 
 {
-  printf '{"date":"%s","commit":"%s","command":"npm run fuzz -- %s","results":[' "$stamp" "$commit" "$args"
+  # The command as JSON: a --specs regex holds backslashes.
+  printf '{"date":"%s","commit":"%s","command":%s,"results":[' "$stamp" "$commit" \
+    "$(node -e 'process.stdout.write(JSON.stringify(process.argv[1]))' "npm run fuzz -- $args")"
   (IFS=,; printf '%s' "${results[*]}")
   printf ']}\n'
 } >"$json"
