@@ -7,7 +7,6 @@
  */
 import { createReadStream } from 'node:fs'
 import { open, readdir, readFile, mkdir } from 'node:fs/promises'
-import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 
 import type { ReportedError } from '../errors'
@@ -211,6 +210,22 @@ export async function parseRecordFile(path: string): Promise<SessionRecord> {
   }
 }
 
+/**
+ * The lines of a UTF-8 file, split at "\n" only. Not node:readline: on Node 24 it also
+ * splits at U+2028 and U+2029, which `JSON.stringify` leaves unescaped inside strings, so a
+ * file name holding one cut its entry in two (the record was then read whole, by the
+ * fallback).
+ */
+async function* linesOf(path: string): AsyncGenerator<string> {
+  let rest = ''
+  for await (const chunk of createReadStream(path, { encoding: 'utf8' })) {
+    const lines = (rest + (chunk as string)).split('\n')
+    rest = lines.pop()!
+    yield* lines
+  }
+  if (rest !== '') yield rest
+}
+
 /** {@link parseRecordFile} without its fallback: rejects a file not laid out as written. @internal */
 export async function parseRecordLines(path: string): Promise<SessionRecord> {
   const head: string[] = []
@@ -219,8 +234,7 @@ export async function parseRecordLines(path: string): Promise<SessionRecord> {
   let part: 'head' | 'files' | 'tail' = 'head'
   let entry: string[] = []
   let after = ''
-  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })
-  for await (const line of lines) {
+  for await (const line of linesOf(path)) {
     if (part === 'head') {
       if (line === ' "files": [') part = 'files'
       else head.push(line)
