@@ -34,17 +34,22 @@ function recordOf(files: RecordFile[]): SessionRecord {
   }
 }
 
-test('a record streamed entry by entry is byte for byte JSON.stringify(record, null, 1)', () => {
-  const files: RecordFile[] = Array.from({ length: 3 }, (_, i) => ({
-    path: `DCIM/"quoted"\n\u2028/IMG_${i}.JPG`,
+/** Three verified entries named `${prefix}<i>.JPG`; the second carries an error saying `message`. */
+function hostileFiles(prefix: string, message: string): RecordFile[] {
+  return Array.from({ length: 3 }, (_, i) => ({
+    path: `${prefix}${i}.JPG`,
     size: i,
     mtimeMs: 1.5 + i,
     hashes: { blake3: 'ab'.repeat(32), xxh128: 'cd'.repeat(16) },
     status: 'verified',
     method: 'disk-direct',
     checkedAt: '2026-04-26T10:00:00.000Z',
-    ...(i === 1 ? { error: { code: 'E_IO', message: 'bad\nsector' } } : {}),
+    ...(i === 1 ? { error: { code: 'E_IO', message } } : {}),
   }))
+}
+
+test('a record streamed entry by entry is byte for byte JSON.stringify(record, null, 1)', () => {
+  const files = hostileFiles(`DCIM/"quoted"\n\u2028/IMG_`, 'bad\nsector')
   for (const r of [recordOf(files), recordOf([])])
     assert.is([...recordChunks(r)].join(''), JSON.stringify(r, null, 1) + '\n')
   // Files given apart from the record (as ingest does) land where `files` is.
@@ -52,16 +57,7 @@ test('a record streamed entry by entry is byte for byte JSON.stringify(record, n
 })
 
 test('a record read line by line is what JSON.parse reads, laid out as written or not', async () => {
-  const files: RecordFile[] = Array.from({ length: 3 }, (_, i) => ({
-    path: `DCIM/"q"\u2028 {/IMG_${i}.JPG`,
-    size: i,
-    mtimeMs: 1.5 + i,
-    hashes: { blake3: 'ab'.repeat(32), xxh128: 'cd'.repeat(16) },
-    status: 'verified',
-    method: 'disk-direct',
-    checkedAt: '2026-04-26T10:00:00.000Z',
-    ...(i === 1 ? { error: { code: 'E_IO', message: 'bad\n  }\nsector' } } : {}),
-  }))
+  const files = hostileFiles(`DCIM/"q"\u2028 {/IMG_`, 'bad\n  }\nsector')
   const dir = tempDir('sp-rec-')
   const cases = {
     written: [...recordChunks(recordOf(files))].join(''),
