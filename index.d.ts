@@ -299,6 +299,13 @@ export interface NativeResidentPages {
   total: number
 }
 
+/**
+ * Gives the C heap's free pages back to the OS (glibc `malloc_trim`): called once a
+ * copy's report has become JavaScript objects, so the engine's per-file state does not
+ * stay resident through the rest of the run. Frees nothing in use.
+ */
+export declare function nativeReturnFreedMemory(): void
+
 /** Seals a buffer for the vault (vault and recovery stanzas). */
 export declare function nativeSealBytes(vault: Vault, data: Buffer): Promise<Buffer>
 

@@ -860,6 +860,7 @@ module.exports.nativeOpenVault = nativeBinding.nativeOpenVault
 module.exports.nativeReadSealedRange = nativeBinding.nativeReadSealedRange
 module.exports.nativeRemoveStalePartials = nativeBinding.nativeRemoveStalePartials
 module.exports.nativeResidentPages = nativeBinding.nativeResidentPages
+module.exports.nativeReturnFreedMemory = nativeBinding.nativeReturnFreedMemory
 module.exports.nativeSealBytes = nativeBinding.nativeSealBytes
 module.exports.nativeSealFile = nativeBinding.nativeSealFile
 module.exports.nativeStoreObjectName = nativeBinding.nativeStoreObjectName

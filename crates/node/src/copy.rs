@@ -366,3 +366,11 @@ pub fn native_resident_pages(path: String) -> Result<NativeResidentPages> {
         total: t as f64,
     })
 }
+
+/// Gives the C heap's free pages back to the OS (glibc `malloc_trim`): called once a
+/// copy's report has become JavaScript objects, so the engine's per-file state does not
+/// stay resident through the rest of the run. Frees nothing in use.
+#[napi]
+pub fn native_return_freed_memory() {
+    shutterproof_core::freed_memory::return_freed_memory();
+}
