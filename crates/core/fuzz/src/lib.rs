@@ -261,7 +261,11 @@ pub fn open_streamed(data: &[u8], unlock: &Unlock, cuts: &[usize]) -> Streamed {
     let mut failure = None;
     let mut into_failure_from = None;
     while !rest.is_empty() {
-        let floor = if i < EXACT_PIECES { 1 } else { data.len() / EXACT_PIECES };
+        let floor = if i < EXACT_PIECES {
+            1
+        } else {
+            data.len() / EXACT_PIECES
+        };
         let n = cuts[i % cuts.len()].max(floor).clamp(1, rest.len());
         let (piece, tail) = rest.split_at(n);
         rest = tail;

@@ -110,6 +110,15 @@ fn chunk_span(file: &[u8], start: usize, index: u8) -> Option<std::ops::Range<us
     Some(at..at + CHUNK_CT_SIZE)
 }
 
+/// Inserts `bytes` at `at` with two memcpys. `Vec::splice` gives the same bytes but moves
+/// them one at a time, and here every step of that loop is instrumented: a duplicated
+/// 64 KiB chunk made `mutate` spend about half its time in it (perf, 2026-11-30).
+fn insert_bytes(file: &mut Vec<u8>, at: usize, bytes: &[u8]) {
+    let tail = file.split_off(at);
+    file.extend_from_slice(bytes);
+    file.extend_from_slice(&tail);
+}
+
 fn apply(file: &mut Vec<u8>, edit: &Edit, chunks_at: usize) {
     let pos = |at: u32, len: usize| at as usize % (len + 1);
     match edit {
@@ -124,7 +133,7 @@ fn apply(file: &mut Vec<u8>, edit: &Edit, chunks_at: usize) {
         Edit::Truncate { at } => file.truncate(pos(*at, file.len())),
         Edit::Insert { at, bytes } => {
             let i = pos(*at, file.len());
-            file.splice(i..i, bytes.iter().copied());
+            insert_bytes(file, i, bytes);
         }
         Edit::Remove { at, len } => {
             let i = pos(*at, file.len());
@@ -144,7 +153,7 @@ fn apply(file: &mut Vec<u8>, edit: &Edit, chunks_at: usize) {
         Edit::DuplicateChunk { a } => {
             if let Some(x) = chunk_span(file, chunks_at, *a) {
                 let copy = file[x.clone()].to_vec();
-                file.splice(x.end..x.end, copy);
+                insert_bytes(file, x.end, &copy);
             }
         }
         Edit::DropChunk { a } => {
