@@ -46,15 +46,7 @@ let srv: S3TestServer
 let vault: Vault
 
 function s3(extra: S3StoreOptions = {}): S3StoreOptions {
-  return {
-    endpoint: srv.endpoint,
-    aws: { env: srv.env(), home: dir },
-    stagingDir: join(dir, 'staging'),
-    partSize: 5 * MiB,
-    multipartThreshold: 6 * MiB,
-    retry: { attempts: 6, baseMs: 20, maxMs: 200 },
-    ...extra,
-  }
+  return srv.storeOptions(dir, { attempts: 6, baseMs: 20, maxMs: 200 }, extra)
 }
 
 /** A session folder of `n` random files of `size` bytes (sizes differ per tag so objects differ). */

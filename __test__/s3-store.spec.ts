@@ -37,17 +37,8 @@ let srv: S3TestServer
 let vault: Vault
 let store: Store
 
-/** S3 options for this server, with a home of our own (no ~/.aws of the machine). */
 function s3(extra: S3StoreOptions = {}): S3StoreOptions {
-  return {
-    endpoint: srv.endpoint,
-    aws: { env: srv.env(), home: dir },
-    stagingDir: join(dir, 'staging'),
-    partSize: 5 * MiB,
-    multipartThreshold: 6 * MiB,
-    retry: { attempts: 3, baseMs: 50, maxMs: 200 },
-    ...extra,
-  }
+  return srv.storeOptions(dir, { attempts: 3, baseMs: 50, maxMs: 200 }, extra)
 }
 
 async function codeOf(p: Promise<unknown>): Promise<ShutterproofError | undefined> {

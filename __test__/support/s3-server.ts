@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
+import type { S3StoreOptions } from '../../lib/backup/s3-backend'
 import { findVersitygw, LocalS3Server } from '../../lib/demo/local-s3'
 
 export const ROOT_KEY = 'SPTESTROOTKEY'
@@ -41,6 +42,23 @@ export class S3TestServer extends LocalS3Server {
   /** Environment for a CLI child (or an `aws` option) signing as `key` (default: the root user). */
   env(key = ROOT_KEY, secret = ROOT_SECRET): Record<string, string> {
     return { AWS_ACCESS_KEY_ID: key, AWS_SECRET_ACCESS_KEY: secret, AWS_REGION: 'us-east-1' }
+  }
+
+  /**
+   * Store options for this server, signing as the root user with a home of the test's own
+   * (no ~/.aws of the machine), staging under it, 5 MiB parts from 6 MiB up, and
+   * `retry` — short, so that a failure shows in milliseconds.
+   */
+  storeOptions(home: string, retry: S3StoreOptions['retry'], extra: S3StoreOptions = {}): S3StoreOptions {
+    return {
+      endpoint: this.endpoint,
+      aws: { env: this.env(), home },
+      stagingDir: join(home, 'staging'),
+      partSize: 5 * 1024 * 1024,
+      multipartThreshold: 6 * 1024 * 1024,
+      retry,
+      ...extra,
+    }
   }
 
   /** Stops the server and removes its data. */
