@@ -9,7 +9,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
 import { createVault, initStore, openStore, openVault, restoreTest } from '../lib/index'
-import { cli, REPO, tempDir, TSX, writeRandomFile } from './support/fixtures'
+import { cli, cliArgv, tempDir, writeRandomFile } from './support/fixtures'
 
 const FAST = { memoryKiB: 8 * 1024, iterations: 1, parallelism: 1 }
 const dir = tempDir('sp-backup-cli-')
@@ -35,11 +35,7 @@ function countObjects(): number {
 function backupKilledAfter(n: number): Promise<number> {
   const before = countObjects()
   return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'backup', session, storeDir, ...auth],
-      { stdio: 'ignore' },
-    )
+    const child = spawn(process.execPath, cliArgv('backup', session, storeDir, ...auth), { stdio: 'ignore' })
     const timer = setInterval(() => {
       if (countObjects() - before >= n) child.kill('SIGKILL')
     }, 5)

@@ -11,7 +11,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
 import { createVault, openStore, openVault, restore, restoreTest } from '../lib/index'
-import { REPO, tempDir, TSX, writeRandomFile } from './support/fixtures'
+import { cliArgv, tempDir, writeRandomFile } from './support/fixtures'
 
 const FAST = { memoryKiB: 8 * 1024, iterations: 1, parallelism: 1 }
 const dir = tempDir('sp-backup-conc-')
@@ -51,11 +51,9 @@ function backupsAtOnce(
           report: { status: string; snapshot?: string; unchanged?: boolean; failures: unknown[] }
           stderr: string
         }>((resolve) => {
-          const child = spawn(
-            process.execPath,
-            ['--import', TSX, join(REPO, 'lib/cli/main.ts'), 'backup', s, store, ...auth, '--json'],
-            { stdio: ['ignore', 'pipe', 'pipe'] },
-          )
+          const child = spawn(process.execPath, cliArgv('backup', s, store, ...auth, '--json'), {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          })
           let out = ''
           let err = ''
           child.stdout.on('data', (c: Buffer) => (out += c.toString()))

@@ -15,7 +15,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
 import { createVault, openCatalog } from '../lib/index'
-import { cli, REPO, tempDir, TSX } from './support/fixtures'
+import { cli, cliArgv, REPO, tempDir } from './support/fixtures'
 
 const FAST = { memoryKiB: 8 * 1024, iterations: 1, parallelism: 1 }
 const SCHEMAS = join(REPO, 'docs/cli-schemas')
@@ -253,20 +253,7 @@ test('share create, list, audit, revoke, revoke --session, purge: --json validat
 test('share serve --json: one line with the URL; Ctrl-C is a normal stop (exit 0)', async () => {
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      TSX,
-      join(REPO, 'lib/cli/main.ts'),
-      'share',
-      'serve',
-      '--port',
-      '0',
-      '--root',
-      dir,
-      '--home',
-      home,
-      '--json',
-    ],
+    cliArgv('share', 'serve', '--port', '0', '--root', dir, '--home', home, '--json'),
     {
       env: { ...process.env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
-import { REPO, tempDir, TSX } from './support/fixtures'
+import { cliArgv, tempDir } from './support/fixtures'
 
 const GIB = 1024 * 1024 * 1024
 const LIMIT = 256 * 1024 * 1024
@@ -31,10 +31,7 @@ test('peak memory of a 3 GiB ingest stays bounded (RssAnon ≤ 256 MiB)', async 
   const dest = tempDir('sp-d-')
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      TSX,
-      join(REPO, 'lib/cli/main.ts'),
+    cliArgv(
       'ingest',
       card,
       dest,
@@ -47,7 +44,7 @@ test('peak memory of a 3 GiB ingest stays bounded (RssAnon ≤ 256 MiB)', async 
       '--quiet',
       '--min-copies',
       '1',
-    ],
+    ),
     {
       stdio: ['ignore', 'ignore', 'pipe'],
     },

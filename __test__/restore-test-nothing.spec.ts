@@ -10,7 +10,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
 import { backup, createVault, ingest, openStore, openVault } from '../lib/index'
-import { cli, REPO, tempDir, TSX, writeRandomFile } from './support/fixtures'
+import { cli, cliArgv, tempDir, writeRandomFile } from './support/fixtures'
 import { makeCard } from './support/ingest-fixtures'
 
 const FAST = { memoryKiB: 8 * 1024, iterations: 1, parallelism: 1 }
@@ -93,20 +93,10 @@ test('every backup killed before its first snapshot: restore-test fails (no-snap
   const s = await setup()
   for (let i = 0; i < 2; i++) {
     await new Promise<void>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          TSX,
-          join(REPO, 'lib/cli/main.ts'),
-          'backup',
-          s.session,
-          s.store,
-          '--vault',
-          s.vaultFile,
-        ],
-        { stdio: 'ignore', env: { ...process.env, ...env } },
-      )
+      const child = spawn(process.execPath, cliArgv('backup', s.session, s.store, '--vault', s.vaultFile), {
+        stdio: 'ignore',
+        env: { ...process.env, ...env },
+      })
       const before = objects(s.store)
       const timer = setInterval(() => {
         if (objects(s.store) > before) child.kill('SIGKILL')

@@ -30,7 +30,7 @@ import {
 import { xml } from '../lib/backup/s3/client'
 import { backoff } from '../lib/backup/s3/retry'
 import { TokenBucket } from '../lib/backup/s3/token-bucket'
-import { cli, REPO, tempDir, TSX, writeRandomFile } from './support/fixtures'
+import { cli, cliArgv, tempDir, writeRandomFile } from './support/fixtures'
 import { FaultProxy } from './support/fault-proxy'
 import { s3Available, startS3Server, type S3TestServer } from './support/s3-server'
 
@@ -269,10 +269,7 @@ async function backupKilledMidMultipart(
 ): Promise<void> {
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      TSX,
-      join(REPO, 'lib/cli/main.ts'),
+    cliArgv(
       'backup',
       session,
       location,
@@ -285,7 +282,7 @@ async function backupKilledMidMultipart(
       '--bwlimit',
       '8MiB/s',
       '--quiet',
-    ],
+    ),
     {
       stdio: 'ignore',
       env: { ...process.env, ...srv.env(), SHUTTERPROOF_STAGING_DIR: staging },

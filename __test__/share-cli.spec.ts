@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert'
 
 import { manualClock } from '../lib/share/clock'
 import { openShareRegistry } from '../lib/share/registry'
-import { cli, REPO, tempDir, TSX } from './support/fixtures'
+import { cli, cliArgv, tempDir } from './support/fixtures'
 import { generatedPreview } from './support/pictures'
 
 const DAY = 86_400_000
@@ -413,19 +413,7 @@ test('serve: started as a child process on port 0, one real fetch, one log line 
   )
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      TSX,
-      join(REPO, 'lib/cli/main.ts'),
-      'share',
-      'serve',
-      '--port',
-      '0',
-      '--root',
-      dir,
-      '--home',
-      home,
-    ],
+    cliArgv('share', 'serve', '--port', '0', '--root', dir, '--home', home),
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 
-import { cli, REPO, tempDir, TSX } from './support/fixtures'
+import { cli, cliArgv, tempDir } from './support/fixtures'
 import { Client, codeIn } from './support/signin'
 import { pathOf } from './support/share-server'
 import { smtpSinkMissing, startSmtpSink, type SmtpSink } from './support/smtp-sink'
@@ -34,20 +34,7 @@ interface Served {
 async function serve(home: string, root: string, env: NodeJS.ProcessEnv = {}): Promise<Served> {
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      TSX,
-      join(REPO, 'lib/cli/main.ts'),
-      'share',
-      'serve',
-      '--port',
-      '0',
-      '--root',
-      root,
-      '--home',
-      home,
-      '--json',
-    ],
+    cliArgv('share', 'serve', '--port', '0', '--root', root, '--home', home, '--json'),
     {
       env: { ...process.env, NO_COLOR: '1', SHUTTERPROOF_SMTP_URL: '', SHUTTERPROOF_SMTP_FROM: '', ...env },
     },

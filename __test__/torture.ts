@@ -24,7 +24,7 @@ import { join } from 'node:path'
 
 import { createVault } from '../lib/index'
 import { nativeFindPartials } from '../lib/native'
-import { REPO, tempDir, TSX } from './support/fixtures'
+import { cliArgv, tempDir } from './support/fixtures'
 import { filesInPlace } from './support/kill'
 
 const args = process.argv.slice(2)
@@ -103,7 +103,7 @@ function run(
   kill?: KillPoint,
 ): Promise<{ killed: boolean; status: number | null; out: string; ms: number }> {
   const started = performance.now()
-  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), ...cliArgs], {
+  const child = spawn(process.execPath, cliArgv(...cliArgs), {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''

@@ -67,9 +67,14 @@ export function vectorsDir(): string | undefined {
   return existsSync(dir) ? dir : undefined
 }
 
+/** Node's arguments that run the CLI from source (through tsx) with `args`. */
+export function cliArgv(...args: string[]): string[] {
+  return ['--import', TSX, join(REPO, 'lib/cli/main.ts'), ...args]
+}
+
 /** Runs the CLI from source (through tsx), returning exit status and output. */
 export function cli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const r = spawnSync(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), ...args], {
+  const r = spawnSync(process.execPath, cliArgv(...args), {
     encoding: 'utf8',
     cwd: options.cwd ?? REPO,
     env: { ...process.env, ...options.env },

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { REPO, TSX } from './fixtures'
+import { cliArgv } from './fixtures'
 
 /** Final-named files under `root` (temporaries, `.shutterproof/` and `ascmhl/` left out). */
 export function filesInPlace(root: string): string[] {
@@ -51,7 +51,7 @@ export function runCliUntil(
   until: () => boolean,
   signal: NodeJS.Signals = 'SIGKILL',
 ): Promise<KilledRun> {
-  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), ...args], {
+  const child = spawn(process.execPath, cliArgv(...args), {
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   let stderr = ''
