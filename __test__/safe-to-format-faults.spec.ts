@@ -23,7 +23,7 @@ import * as assert from 'uvu/assert'
 import { ingest, safeToFormat, type ShutterproofError } from '../lib/index'
 import { cli, hasTool, tempDir } from './support/fixtures'
 import { listFiles, makeCard, MB } from './support/ingest-fixtures'
-import { holdOpenGate } from './support/open-gate'
+import { holdOpenGate, openGateMissing } from './support/open-gate'
 
 const session = { client: 'Ada', shoot: 'Format', date: '2026-04-26' }
 const FOLDER = '2026-04-26_Ada_Format'
@@ -66,15 +66,9 @@ test('an ingest that did not complete never says NO with no reason', async () =>
 
 const PULL =
   'a card pulled during the ingest: the run and safe-to-format agree (NO, with reasons: the card is gone, the run did not complete)'
-const leasesEnabled = (() => {
-  try {
-    return readFileSync('/proc/sys/fs/leases-enable', 'utf8').trim() === '1'
-  } catch {
-    return false
-  }
-})()
-if (!hasTool('python3') || !leasesEnabled) {
-  console.warn(`\n  !!! SKIPPED: ${PULL} — needs python3 and file leases (/proc/sys/fs/leases-enable)\n`)
+const gateMissing = openGateMissing()
+if (gateMissing) {
+  console.warn(`\n  !!! SKIPPED: ${PULL} — ${gateMissing}\n`)
   test.skip(PULL, () => {})
 } else
   test(PULL, async () => {

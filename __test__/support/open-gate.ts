@@ -8,7 +8,8 @@
  * The kernel breaks a lease by itself after /proc/sys/fs/lease-break-time (45 s by
  * default), so a test that never releases the gate is slow, not hung.
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 
 const HOLDER = `
@@ -31,6 +32,17 @@ export interface OpenGate {
   opening: Promise<void>
   /** Lets the blocked open() go on. */
   release(): void
+}
+
+/** Why no gate can be held on this machine (no python3, leases off), or undefined. */
+export function openGateMissing(): string | undefined {
+  if (spawnSync('python3', ['-c', '0']).status !== 0) return 'python3 is not installed'
+  try {
+    if (readFileSync('/proc/sys/fs/leases-enable', 'utf8').trim() === '1') return undefined
+  } catch {
+    // not Linux
+  }
+  return 'file leases are off (/proc/sys/fs/leases-enable)'
 }
 
 /** Holds the gate on `path`, or says why it cannot (no python3, leases disabled, …). */
