@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Node 24 for the second run of the JS suites (scripts/test-node24.sh): the npm registry's
+# Node 24 for the second run of the JS suites (scripts/run-suites.mjs): the npm registry's
 # node-linux-<arch> package (the official build, headers included), into a folder outside
 # the clone that every user can reach (a test runs node as `nobody`; root's home is 0700).
 # Prints the node binary's path; skips the download when it is there.

@@ -23,7 +23,11 @@ function add() {
   pkg.optionalDependencies = Object.fromEntries(
     pkg.napi.targets.map((t) => [`${pkg.napi.packageName}-${parseTriple(t).platformArchABI}`, pkg.version]),
   )
-  writeFileSync(manifest, JSON.stringify(pkg, null, 2) + '\n')
+  // Written beside and renamed over: a CLI under test reads package.json (its version)
+  // while package.spec packs, and must never see it half-written.
+  const next = join(root, '.tmp', 'package.json.packing')
+  writeFileSync(next, JSON.stringify(pkg, null, 2) + '\n')
+  renameSync(next, manifest)
 }
 
 const action = process.argv[2]

@@ -4,7 +4,6 @@
 # Rust components). `npm test` runs this; `.ci/run` runs `npm ci && npm test`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-source scripts/uvu-counts.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/shutterproof/target}"
 # NO_COLOR alone: Node 24 warns on every child process ("The 'NO_COLOR' env is ignored
 # due to the 'FORCE_COLOR' env being set") when both are set, and tests read stderr.
@@ -72,15 +71,11 @@ case $? in
   *) failed=$((failed + 1)); echo "FAILED: fuzz smoke" ;;
 esac
 
-note "uvu suites (__test__/*.spec.ts)"
-npx uvu -r tsx __test__ '\.spec\.ts$' 2>&1 | tee "$log_dir/uvu.log"
-uvu_status=${PIPESTATUS[0]}
-read -r u_pass u_fail u_skip < <(uvu_counts "$log_dir/uvu.log" "$uvu_status")
-passed=$((passed + u_pass)); failed=$((failed + u_fail)); skipped=$((skipped + u_skip))
-
-note "uvu suites on Node 24 (scripts/test-node24.sh)"
-read -r n_pass n_fail n_skip < <(bash scripts/test-node24.sh | tail -1)
-passed=$((passed + ${n_pass:-0})); failed=$((failed + ${n_fail:-1})); skipped=$((skipped + ${n_skip:-0}))
+note "uvu suites (__test__/*.spec.ts): on the machine's Node and on Node 24, two at a time (scripts/run-suites.mjs)"
+node24=$(bash scripts/install-node24.sh | tail -1) && [ -x "$node24" ] || node24=""
+read -r u_pass u_fail u_skip < <(node scripts/run-suites.mjs $node24 | tail -1)
+# A runner that crashed before its summary line counts one failure.
+passed=$((passed + ${u_pass:-0})); failed=$((failed + ${u_fail:-1})); skipped=$((skipped + ${u_skip:-0}))
 
 echo
 if [ "$skipped" -gt 0 ]; then
