@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url'
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..')
 const JOBS = Number(process.env.SHUTTERPROOF_TEST_JOBS || 2)
+if (!Number.isInteger(JOBS) || JOBS < 1)
+  throw new Error(`SHUTTERPROOF_TEST_JOBS=${process.env.SHUTTERPROOF_TEST_JOBS}: give a whole number ≥ 1`)
 
 // Not re-run on Node 24: the suites whose cost is bulk bytes, injected faults or a browser
 // drawing a static file, all through code the other suites also run on Node 24 — a 1 GiB

@@ -73,7 +73,7 @@ esac
 
 note "uvu suites (__test__/*.spec.ts): on the machine's Node and on Node 24, two at a time (scripts/run-suites.mjs)"
 node24=$(bash scripts/install-node24.sh | tail -1) && [ -x "$node24" ] || node24=""
-read -r u_pass u_fail u_skip < <(node scripts/run-suites.mjs $node24 | tail -1)
+read -r u_pass u_fail u_skip < <(node scripts/run-suites.mjs ${node24:+"$node24"} | tail -1)
 # A runner that crashed before its summary line counts one failure.
 passed=$((passed + ${u_pass:-0})); failed=$((failed + ${u_fail:-1})); skipped=$((skipped + ${u_skip:-0}))
 
