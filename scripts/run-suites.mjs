@@ -69,42 +69,31 @@ function escapeRegExp(s) {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
-function node20Job(name) {
+/** One suite file as a job: uvu on `runtime.bin`, with its own flags (`uvuFlags`). */
+function uvuJob(name, runtime) {
   return {
     name,
-    label: `Node ${process.versions.node}`,
-    command: process.execPath,
+    label: runtime.label,
+    command: runtime.bin,
     args: [
       join(REPO, 'node_modules/uvu/bin.js'),
+      ...(runtime.uvuFlags ?? []),
       '-r',
       'tsx',
       '__test__',
       `^${escapeRegExp(name)}\\.spec\\.ts$`,
     ],
-    env: process.env,
+    env: runtime.env,
   }
 }
 
 // Without FORCE_COLOR (uvu sets it unless --no-color): beside NO_COLOR=1, Node 24 warns on
 // stderr ("The 'NO_COLOR' env is ignored…") in every child process, before anything the CLI
 // says. Child processes the tests start (node, npm, npx) find Node 24 first on PATH.
-function node24Job(name, bin, version) {
+function node24Runtime(bin, version) {
   const env = { ...process.env, PATH: `${dirname(bin)}:${process.env.PATH}` }
   delete env.FORCE_COLOR
-  return {
-    name,
-    label: `Node ${version}`,
-    command: bin,
-    args: [
-      join(REPO, 'node_modules/uvu/bin.js'),
-      '--no-color',
-      '-r',
-      'tsx',
-      '__test__',
-      `^${escapeRegExp(name)}\\.spec\\.ts$`,
-    ],
-    env,
-  }
+  return { bin, label: `Node ${version}`, env, uvuFlags: ['--no-color'] }
 }
 
 /** "PASSED FAILED SKIPPED" from uvu's summary; a run that failed without a failed test in its summary (it crashed first) counts one failure, so it never passes unseen. */
@@ -139,14 +128,16 @@ function runJob(job) {
 }
 
 async function main() {
-  const jobs = suites.map(node20Job)
+  const machine = { bin: process.execPath, label: `Node ${process.versions.node}`, env: process.env }
+  const jobs = suites.map((s) => uvuJob(s, machine))
   let skippedRuns = 0
   const bin = process.argv[2]
   if (bin) {
     const version = (
       await runJob({ command: bin, args: ['-p', 'process.versions.node'], env: process.env })
     ).output.trim()
-    jobs.push(...suites.filter((s) => !NODE20_ONLY.has(s)).map((s) => node24Job(s, bin, version)))
+    const node24 = node24Runtime(bin, version)
+    jobs.push(...suites.filter((s) => !NODE20_ONLY.has(s)).map((s) => uvuJob(s, node24)))
     console.error(
       `not re-run on Node ${version} (run on Node ${process.versions.node} only): ${[...NODE20_ONLY].join(' ')}`,
     )
