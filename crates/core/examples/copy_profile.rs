@@ -98,9 +98,15 @@ fn main() {
                     std::io::copy(&mut std::fs::File::open(&j.source).unwrap(), &mut std::io::sink())
                         .unwrap();
                 }
+                let defaults = CopyOptions::default();
+                // COPY_BUFFERS=N tries another pool size.
+                let buffer_count = std::env::var("COPY_BUFFERS")
+                    .ok()
+                    .map_or(defaults.buffer_count, |v| v.parse().unwrap());
                 let opts = CopyOptions {
                     verify,
-                    ..CopyOptions::default()
+                    buffer_count,
+                    ..defaults
                 };
                 PEAK.store(0, std::sync::atomic::Ordering::Relaxed);
                 std::thread::sleep(std::time::Duration::from_millis(20));

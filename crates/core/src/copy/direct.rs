@@ -14,14 +14,20 @@
 //! directly, then turns O_DIRECT off on that descriptor (`fcntl`) and finishes buffered.
 //! A file system that refuses O_DIRECT (at open or at the first write: tmpfs on older
 //! kernels, some FUSE and FAT drivers) simply gets buffered writes.
+//!
+//! Direct writes are positional and run on the destination's lanes (`lanes.rs`), up to
+//! two at a time, into a file preallocated to the source's size; the writer cuts the file back
+//! if fewer bytes arrived.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::io;
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::Path;
+use std::sync::Arc;
 
-use super::pool::BUFFER_ALIGN;
+use super::lanes::{Done, Job, Lanes};
+use super::pool::{Chunk, BUFFER_ALIGN};
 
 /// Files smaller than this are written buffered: their bytes are mostly one tail, and a
 /// synchronous direct write would make the writer wait for the device on every file.
@@ -48,35 +54,94 @@ pub(crate) fn create(path: &Path, direct: bool) -> io::Result<(File, bool)> {
     open(0).map(|f| (f, false))
 }
 
-/// Appends `data` at `offset` (the file's current position). In direct mode the aligned
-/// part goes straight to the device; the rest, or everything once the file system
-/// refuses O_DIRECT, is written buffered and `direct` becomes false for this file.
-pub(crate) fn write(mut file: &File, direct: &mut bool, offset: u64, data: &[u8]) -> io::Result<()> {
+/// Reserves `size` bytes for a file about to be written with O_DIRECT, so that its writes
+/// fall below the file's size and may run side by side (`lanes.rs`). Returns whether it
+/// did; a file system without `fallocate` just gets writes one at a time. A full disk is
+/// an error: the copy could not fit anyway.
+pub(crate) fn preallocate(file: &File, size: u64) -> io::Result<bool> {
+    let Ok(len) = libc::off_t::try_from(size) else {
+        return Ok(false);
+    };
+    if len == 0 {
+        return Ok(false);
+    }
+    // SAFETY: fallocate on a valid descriptor with integer arguments only.
+    if unsafe { libc::fallocate(file.as_raw_fd(), 0, 0, len) } == 0 {
+        return Ok(true);
+    }
+    let e = io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::ENOSPC | libc::EDQUOT | libc::EIO) => Err(e),
+        _ => Ok(false),
+    }
+}
+
+/// Writes `chunk` at `offset` (the bytes written so far). In direct mode its aligned part
+/// goes to the lanes and this returns while it is in flight; the rest, or everything
+/// once the file system refuses O_DIRECT, is written buffered here and `direct` becomes
+/// false for this file. An error may belong to an earlier chunk still in flight.
+pub(crate) fn write(
+    lanes: &mut Lanes,
+    file: &Arc<File>,
+    direct: &mut bool,
+    offset: u64,
+    chunk: &Arc<Chunk>,
+) -> io::Result<()> {
+    let data = chunk.data();
     let mut done = 0;
     if *direct {
         let aligned_start = offset.is_multiple_of(BUFFER_ALIGN as u64)
             && (data.as_ptr() as usize).is_multiple_of(BUFFER_ALIGN);
-        let aligned = if aligned_start {
-            data.len() / BUFFER_ALIGN * BUFFER_ALIGN
-        } else {
-            0
-        };
-        while done < aligned {
-            match file.write(&data[done..aligned]) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => done += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                // Refused (or a short write left us unaligned): finish buffered.
-                Err(e) if e.raw_os_error() == Some(libc::EINVAL) => break,
-                Err(e) => return Err(e),
+        if aligned_start {
+            done = data.len() / BUFFER_ALIGN * BUFFER_ALIGN;
+        }
+        if done > 0 {
+            let job = Job {
+                file: Arc::clone(file),
+                offset,
+                chunk: Arc::clone(chunk),
+                len: done,
+            };
+            if let Some(oldest) = lanes.submit(job) {
+                settle(lanes, file, direct, oldest)?;
             }
         }
         if done < data.len() {
-            set_buffered(file)?;
-            *direct = false;
+            go_buffered(lanes, file, direct)?;
         }
     }
-    file.write_all(&data[done..])
+    file.write_all_at(&data[done..], offset + done as u64)
+}
+
+/// Waits for every write in flight for `file`: once this returns `Ok`, all its bytes
+/// so far are written.
+pub(crate) fn finish(lanes: &mut Lanes, file: &File, direct: &mut bool) -> io::Result<()> {
+    for done in lanes.drain() {
+        settle(lanes, file, direct, done)?;
+    }
+    Ok(())
+}
+
+fn settle(lanes: &mut Lanes, file: &File, direct: &mut bool, done: Done) -> io::Result<()> {
+    match done {
+        Done::Written => Ok(()),
+        Done::Failed(e) => Err(e),
+        Done::Refused { job, written } => {
+            go_buffered(lanes, file, direct)?;
+            let rest = &job.chunk.data()[written..job.len];
+            file.write_all_at(rest, job.offset + written as u64)
+        }
+    }
+}
+
+/// Ends direct mode for this file: waits for the writes in flight (finishing any the file
+/// system refused), then turns O_DIRECT off on the descriptor.
+fn go_buffered(lanes: &mut Lanes, file: &File, direct: &mut bool) -> io::Result<()> {
+    if *direct {
+        *direct = false;
+        set_buffered(file)?;
+    }
+    finish(lanes, file, direct)
 }
 
 /// Turns O_DIRECT off on an open descriptor (Linux allows changing it with F_SETFL).
@@ -97,33 +162,63 @@ fn set_buffered(file: &File) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::control::CancelFlag;
+    use crate::copy::pool::BufferPool;
 
-    /// An aligned copy of `data` (as pool buffers are).
-    fn aligned(data: &[u8]) -> (Vec<u8>, usize) {
-        let mut raw = vec![0u8; data.len() + BUFFER_ALIGN];
-        let start = raw.as_ptr().align_offset(BUFFER_ALIGN);
-        raw[start..start + data.len()].copy_from_slice(data);
-        (raw, start)
+    /// `piece` in a pool buffer, as the reader hands it over.
+    fn chunk(pool: &Arc<BufferPool>, piece: &[u8]) -> Arc<Chunk> {
+        let mut c = pool.take(&CancelFlag::new()).unwrap();
+        c.space()[..piece.len()].copy_from_slice(piece);
+        c.set_len(piece.len());
+        Arc::new(c)
+    }
+
+    fn write_all(path: &Path, want: &[u8], try_direct: bool, piece_len: usize) -> bool {
+        let pool = BufferPool::new(piece_len, 4);
+        let mut lanes = Lanes::new(2);
+        let (file, mut direct) = create(path, try_direct).unwrap();
+        let file = Arc::new(file);
+        if direct {
+            preallocate(&file, want.len() as u64).unwrap();
+        }
+        let mut offset = 0u64;
+        for piece in want.chunks(piece_len) {
+            write(&mut lanes, &file, &mut direct, offset, &chunk(&pool, piece)).unwrap();
+            offset += piece.len() as u64;
+        }
+        finish(&mut lanes, &file, &mut direct).unwrap();
+        file.sync_all().unwrap();
+        direct
     }
 
     #[test]
     fn aligned_blocks_then_a_tail_arrive_whole_whatever_the_file_system_allows() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out");
-        let want: Vec<u8> = (0..3 * 65_536 + 1234).map(|i| (i * 7 % 251) as u8).collect();
+        let want: Vec<u8> = (0..9 * 65_536 + 1234).map(|i| (i * 7 % 251) as u8).collect();
         for try_direct in [true, false] {
-            let (file, mut direct) = create(&path, try_direct).unwrap();
-            let mut offset = 0u64;
-            for piece in want.chunks(65_536) {
-                let (raw, start) = aligned(piece);
-                write(&file, &mut direct, offset, &raw[start..start + piece.len()]).unwrap();
-                offset += piece.len() as u64;
-            }
             // The tail turned direct mode off, if it was ever on.
-            assert!(!direct);
-            file.sync_all().unwrap();
-            drop(file);
+            assert!(!write_all(&path, &want, try_direct, 65_536));
             assert_eq!(std::fs::read(&path).unwrap(), want, "direct={try_direct}");
         }
+    }
+
+    #[test]
+    fn an_unaligned_buffer_size_finishes_buffered_with_every_byte_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out");
+        let want: Vec<u8> = (0..5 * 10_000).map(|i| (i * 13 % 253) as u8).collect();
+        assert!(!write_all(&path, &want, true, 10_000));
+        assert_eq!(std::fs::read(&path).unwrap(), want);
+    }
+
+    #[test]
+    fn a_whole_number_of_blocks_stays_direct_where_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out");
+        let want: Vec<u8> = (0..8 * 65_536).map(|i| (i * 31 % 257) as u8).collect();
+        write_all(&path, &want, true, 65_536);
+        assert_eq!(std::fs::read(&path).unwrap(), want);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), want.len() as u64);
     }
 }

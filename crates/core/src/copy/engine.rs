@@ -2,11 +2,12 @@
 //! into the report and the throttled progress events.
 //!
 //! Threads: one reader (reads + hashes each source once), and per destination one writer
-//! (temp file, write), one finisher (fsync, rename, folder fsync) and one verifier
-//! (read-back), so that the next files are written and synced while earlier ones are
-//! read back.
+//! (temp file, write; with one or two lanes for its direct writes, `lanes.rs`), one
+//! finisher (fsync, rename, folder fsync) and one verifier (read-back), so that the next
+//! files are written and synced while earlier ones are read back.
 
 use std::fs;
+use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -16,7 +17,7 @@ use std::time::{Duration, Instant};
 use super::pool::BufferPool;
 use super::shared::{DestShared, Shared, ToCoordinator};
 use super::types::*;
-use super::{finisher, preflight, reader, verifier, writer};
+use super::{finisher, lanes, preflight, reader, verifier, writer};
 use crate::control::{Control, PROGRESS_EVENTS_PER_SECOND};
 use crate::error::{ErrorCode, Result};
 
@@ -57,6 +58,11 @@ pub fn copy_files(
     shared
         .pool
         .reserve(tally.bytes_total.div_ceil(options.buffer_bytes as u64) as usize);
+    let devices: Vec<Option<u64>> = roots
+        .iter()
+        .map(|r| fs::metadata(r).ok().map(|m| m.dev()))
+        .collect();
+    let lanes = lanes::lanes_per_writer(&devices);
     let (to_coord, from_workers) = mpsc::channel();
     thread::scope(|s| {
         let mut to_writers = Vec::with_capacity(roots.len());
@@ -65,7 +71,8 @@ pub fn copy_files(
             let (ftx, frx) = mpsc::sync_channel(FINISH_QUEUE);
             let (vtx, vrx) = mpsc::sync_channel(VERIFY_QUEUE);
             let (shared, tc1, tc2, tc3) = (&shared, to_coord.clone(), to_coord.clone(), to_coord.clone());
-            s.spawn(move || writer::run_writer(shared, d, wrx, ftx, tc1));
+            let lanes = lanes[d];
+            s.spawn(move || writer::run_writer(shared, d, lanes, wrx, ftx, tc1));
             s.spawn(move || finisher::run_finisher(shared, d, frx, vtx, tc2));
             s.spawn(move || verifier::run_verifier(shared, d, vrx, tc3));
             to_writers.push(wtx);

@@ -6,6 +6,7 @@ mod batch_sync;
 mod direct;
 mod engine;
 mod finisher;
+mod lanes;
 mod partial;
 mod pool;
 mod preflight;

@@ -120,7 +120,8 @@ pub(crate) enum ToWriter {
 
 /// A file being written under its temporary name.
 pub(crate) struct Temp {
-    pub(crate) file: File,
+    /// Shared with the destination's lanes while direct writes are in flight.
+    pub(crate) file: Arc<File>,
     /// Still writing with O_DIRECT (`direct.rs`); false once buffered.
     pub(crate) direct: bool,
     pub(crate) temp: PathBuf,
@@ -129,6 +130,8 @@ pub(crate) struct Temp {
     pub(crate) new_dir_parents: Vec<PathBuf>,
     pub(crate) meta: Arc<FileMeta>,
     pub(crate) written: u64,
+    /// Bytes reserved with `fallocate` before the first write (0 if none).
+    pub(crate) preallocated: u64,
 }
 
 impl Temp {

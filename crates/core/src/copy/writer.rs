@@ -16,6 +16,7 @@ use std::sync::mpsc::{Receiver, Sender, SyncSender};
 use std::sync::Arc;
 
 use super::direct;
+use super::lanes::Lanes;
 use super::partial::partial_path;
 use super::pool::Chunk;
 use super::shared::{report, FileMeta, Finish, Shared, Temp, ToCoordinator, ToWriter};
@@ -41,24 +42,19 @@ enum Sink {
     },
 }
 
-impl Sink {
-    fn discard(&mut self) {
-        if let Sink::Temp(t) = mem::replace(self, Sink::Nothing) {
-            t.discard();
-        }
-    }
-}
-
 struct Writer<'a, 's> {
     shared: &'a Shared<'s>,
     d: usize,
     known_dirs: HashSet<PathBuf>,
     to_coord: Sender<ToCoordinator>,
+    /// Direct writes in flight, for the current file only.
+    lanes: Lanes,
 }
 
 pub(crate) fn run_writer(
     shared: &Shared,
     d: usize,
+    lanes: usize,
     rx: Receiver<ToWriter>,
     finisher: SyncSender<Finish>,
     to_coord: Sender<ToCoordinator>,
@@ -68,37 +64,49 @@ pub(crate) fn run_writer(
         d,
         known_dirs: HashSet::new(),
         to_coord,
+        lanes: Lanes::new(lanes),
     };
     let mut sink = Sink::Nothing;
     // Keep receiving even once dead: dropping the buffers is what frees the pool.
     for msg in rx {
         if shared.is_dead(d) {
-            sink.discard();
+            w.discard(&mut sink);
             continue;
         }
         match msg {
             ToWriter::Begin(meta) => {
-                sink.discard();
+                w.discard(&mut sink);
                 sink = w.begin(meta);
             }
             ToWriter::Data(chunk) => {
                 if let Sink::Temp(t) = &mut sink {
                     if let Err(e) = w.write(t, &chunk) {
-                        sink.discard();
+                        w.discard(&mut sink);
                         w.fail(e);
                     }
                 }
             }
-            ToWriter::End(digests) => w.end(mem::replace(&mut sink, Sink::Nothing), digests, &finisher),
+            ToWriter::End(digests) => {
+                let ended = mem::replace(&mut sink, Sink::Nothing);
+                w.end(ended, digests, &finisher);
+            }
         }
     }
-    sink.discard();
+    w.discard(&mut sink);
 }
 
 impl Writer<'_, '_> {
     fn fail(&self, e: Error) {
         self.shared
             .fail_destination(self.d, Failure::from(e), &self.to_coord);
+    }
+
+    /// Removes the current file's temporary file, once no write to it is in flight.
+    fn discard(&mut self, sink: &mut Sink) {
+        self.lanes.drain();
+        if let Sink::Temp(t) = mem::replace(sink, Sink::Nothing) {
+            t.discard();
+        }
     }
 
     fn report(&self, index: usize, result: DestinationResult) {
@@ -120,18 +128,29 @@ impl Writer<'_, '_> {
         }
         let temp = partial_path(&final_path);
         let try_direct = self.shared.options.direct_io && meta.size >= direct::DIRECT_WRITE_MIN;
-        match direct::create(&temp, try_direct) {
-            Ok((file, direct)) => Sink::Temp(Temp {
-                file,
-                direct,
-                temp,
-                final_path,
-                new_dir_parents,
-                meta,
-                written: 0,
-            }),
-            Err(e) => self.refuse_or_fail(index, e, &final_path),
-        }
+        let (file, direct) = match direct::create(&temp, try_direct) {
+            Ok(v) => v,
+            Err(e) => return self.refuse_or_fail(index, e, &final_path),
+        };
+        let preallocated = match direct.then(|| direct::preallocate(&file, meta.size)) {
+            None | Some(Ok(false)) => 0,
+            Some(Ok(true)) => meta.size,
+            Some(Err(e)) => {
+                drop(file);
+                let _ = fs::remove_file(&temp);
+                return self.refuse_or_fail(index, e, &final_path);
+            }
+        };
+        Sink::Temp(Temp {
+            file: Arc::new(file),
+            direct,
+            temp,
+            final_path,
+            new_dir_parents,
+            meta,
+            written: 0,
+            preallocated,
+        })
     }
 
     /// A bad name or a file in the way concerns one file; anything else (full, read-only,
@@ -194,31 +213,45 @@ impl Writer<'_, '_> {
         }
     }
 
-    fn write(&self, t: &mut Temp, chunk: &Chunk) -> Result<()> {
+    fn write(&mut self, t: &mut Temp, chunk: &Arc<Chunk>) -> Result<()> {
         if let Some(hook) = &self.shared.options.hooks.before_write {
             hook(self.d, &t.final_path, t.written).map_err(|e| Error::io(e, &t.final_path))?;
         }
-        let data = chunk.data();
-        direct::write(&t.file, &mut t.direct, t.written, data).map_err(|e| Error::io(e, &t.final_path))?;
-        t.written += data.len() as u64;
+        let len = chunk.data().len() as u64;
+        direct::write(&mut self.lanes, &t.file, &mut t.direct, t.written, chunk)
+            .map_err(|e| Error::io(e, &t.final_path))?;
+        t.written += len;
         self.shared.dests[self.d]
             .bytes_written
-            .fetch_add(data.len() as u64, Ordering::Relaxed);
+            .fetch_add(len, Ordering::Relaxed);
         Ok(())
     }
 
-    fn end(&self, sink: Sink, digests: Option<Arc<Digests>>, finisher: &SyncSender<Finish>) {
+    /// Waits for the writes in flight and cuts a preallocated file back to the bytes that
+    /// arrived (the source may have ended sooner than its size said).
+    fn complete(&mut self, t: &mut Temp) -> Result<()> {
+        direct::finish(&mut self.lanes, &t.file, &mut t.direct).map_err(|e| Error::io(e, &t.final_path))?;
+        if t.preallocated > t.written {
+            t.file
+                .set_len(t.written)
+                .map_err(|e| Error::io(e, &t.final_path))?;
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, mut sink: Sink, digests: Option<Arc<Digests>>, finisher: &SyncSender<Finish>) {
         // No digests: the source changed, failed or we were cancelled. Drop everything.
         let Some(digests) = digests else {
-            if let Sink::Temp(t) = sink {
-                t.discard();
-            }
+            self.discard(&mut sink);
             return;
         };
         match sink {
             Sink::Nothing => {}
-            Sink::Temp(temp) => {
-                if let Err(unsent) = finisher.send(Finish { temp, digests }) {
+            Sink::Temp(mut temp) => {
+                if let Err(e) = self.complete(&mut temp) {
+                    temp.discard();
+                    self.fail(e);
+                } else if let Err(unsent) = finisher.send(Finish { temp, digests }) {
                     unsent.0.temp.discard();
                 }
             }
