@@ -107,6 +107,17 @@ fn old_time(i: u64) -> SystemTime {
 }
 
 /// Jobs for every file under `root`, relative paths kept.
+/// `n` files `IMG_<i>.CR3` of `size` random bytes each under `card`, with old times.
+fn write_card(card: &Path, n: u64, size: usize) {
+    for i in 0..n {
+        write_file(
+            &card.join(format!("IMG_{i}.CR3")),
+            &random_bytes(size, i),
+            old_time(i),
+        );
+    }
+}
+
 fn jobs_for(root: &Path) -> Vec<CopyJob> {
     let mut jobs = Vec::new();
     let mut pending = vec![root.to_path_buf()];
@@ -294,13 +305,7 @@ fn a_full_destination_fails_with_e_no_space_and_the_others_finish() {
     let src_dir = disk_dir();
     let out = disk_dir();
     let src = src_dir.path().join("card");
-    for i in 0..3u64 {
-        write_file(
-            &src.join(format!("IMG_{i}.CR3")),
-            &random_bytes(600_000, i),
-            old_time(i),
-        );
-    }
+    write_card(&src, 3, 600_000);
     let jobs = jobs_for(&src);
     let small = out.path().join("small");
     let mount = Mount::tmpfs(&small, "size=1m");
@@ -355,6 +360,48 @@ fn a_full_destination_fails_with_e_no_space_and_the_others_finish() {
         .filter(|e| matches!(e, CopyEvent::DestinationFailed { index: 1, .. }))
         .count();
     assert_eq!(failed_events, 1);
+    drop(mount);
+}
+
+#[test]
+fn a_large_file_that_cannot_fit_fails_e_no_space_before_any_byte_is_written() {
+    // Large files are written with O_DIRECT into a file preallocated to the source's size:
+    // a destination without room fails at once, with the typed error and no partial file.
+    let src_dir = disk_dir();
+    let out = disk_dir();
+    let src = src_dir.path().join("card");
+    write_file(&src.join("MVI_0001.MP4"), &random_bytes(3 << 20, 7), old_time(7));
+    let jobs = jobs_for(&src);
+    let small = out.path().join("small");
+    let Some(mount) = Mount::tmpfs(&small, "size=1m") else {
+        skipped(
+            "a_large_file_that_cannot_fit_fails_e_no_space_before_any_byte_is_written",
+            "no tmpfs mount here (not root)",
+        );
+        return;
+    };
+    let dests = vec![out.path().join("big"), small.clone()];
+    let (report, _) = run(&jobs, &dests, &CopyOptions::default());
+
+    let full = &report.destinations[1];
+    assert_eq!(
+        full.failure.as_ref().map(|f| f.code),
+        Some(ErrorCode::NoSpace),
+        "{full:?}"
+    );
+    assert!(
+        full.failure.as_ref().unwrap().message.contains("MVI_0001.MP4"),
+        "{full:?}"
+    );
+    assert_no_partials(&small);
+    assert!(!small.join("MVI_0001.MP4").exists());
+    assert!(
+        report.destinations[0].is_verified(),
+        "{:?}",
+        report.destinations[0]
+    );
+    assert!(same_bytes(&jobs[0].source, &dests[0].join("MVI_0001.MP4")));
+    assert_eq!(report.status, CopyStatus::CompletedWithFailures);
     drop(mount);
 }
 
@@ -503,13 +550,7 @@ fn cancelling_mid_copy_leaves_no_partial_file_under_any_name() {
     let src_dir = disk_dir();
     let out = disk_dir();
     let src = src_dir.path().join("card");
-    for i in 0..8u64 {
-        write_file(
-            &src.join(format!("IMG_{i}.CR3")),
-            &random_bytes(16 * SMALL_BUFFER, i),
-            old_time(i),
-        );
-    }
+    write_card(&src, 8, 16 * SMALL_BUFFER);
     let cancel = CancelFlag::new();
     let trigger = cancel.clone();
     let mut options = small_options();
@@ -571,13 +612,7 @@ fn read_back_comes_from_the_disk_not_the_page_cache() {
     let src_dir = disk_dir();
     let out = disk_dir();
     let src = src_dir.path().join("card");
-    for i in 0..3u64 {
-        write_file(
-            &src.join(format!("IMG_{i}.CR3")),
-            &random_bytes(2_000_000, i),
-            old_time(i),
-        );
-    }
+    write_card(&src, 3, 2_000_000);
     let jobs = jobs_for(&src);
 
     // Eviction path (O_DIRECT off): when read-back starts, no page of the copy is resident.
@@ -699,13 +734,7 @@ fn identical_files_are_skipped_and_different_ones_never_overwritten() {
     let src_dir = disk_dir();
     let out = disk_dir();
     let src = src_dir.path().join("card");
-    for i in 0..4u64 {
-        write_file(
-            &src.join(format!("IMG_{i}.CR3")),
-            &random_bytes(100_000, i),
-            old_time(i),
-        );
-    }
+    write_card(&src, 4, 100_000);
     let jobs = jobs_for(&src);
     let dest = vec![out.path().join("a")];
     let (first, _) = run(&jobs, &dest, &small_options());
