@@ -121,48 +121,44 @@ test('10,000 tiny files to 2 destinations', async () => {
   }
 })
 
+/** `shutterproof ingest CARD DESTS… --client Ada --shoot SHOOT --date 2026-04-26 EXTRA…`. */
+function ingestArgs(card: string, dests: string[], shoot: string, ...extra: string[]): string[] {
+  return ['ingest', card, ...dests, '--client', 'Ada', '--shoot', shoot, '--date', '2026-04-26', ...extra]
+}
+
+/**
+ * Runs the CLI from source and sends it `signal` once its progress line says the copy is
+ * under way and not done: whether it was sent, the exit code and everything on stderr.
+ */
+async function signalMidCopy(
+  args: string[],
+  signal: NodeJS.Signals,
+): Promise<{ sent: boolean; status: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'lib/cli/main.ts'), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  let sent = false
+  const status = await new Promise<number | null>((resolve) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      const m = /progress: ([\d.]+) MB of ([\d.]+) MB/.exec(chunk.toString())
+      if (!sent && m && +m[1]! > 0 && +m[1]! < +m[2]!) {
+        sent = true
+        child.kill(signal)
+      }
+    })
+    child.on('exit', (code) => resolve(code))
+  })
+  return { sent, status, stderr }
+}
+
 test('CLI killed with SIGKILL mid-ingest, run again: completes, every file equals its source, no temp files', async () => {
   const card = makeCard({ raws: 8, rawBytes: 64 * MB, jpegs: 2 })
   const dests = [tempDir('sp-d1-'), tempDir('sp-d2-')]
-  const args = [
-    '--import',
-    TSX,
-    join(REPO, 'lib/cli/main.ts'),
-    'ingest',
-    card,
-    ...dests,
-    '--client',
-    'Ada',
-    '--shoot',
-    'Faults',
-    '--date',
-    '2026-04-26',
-  ]
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  let killedAt = ''
-  await new Promise<void>((resolve) => {
-    child.stderr.on('data', (chunk: Buffer) => {
-      const m = /progress: ([\d.]+) MB of ([\d.]+) MB/.exec(chunk.toString())
-      if (!killedAt && m && +m[1]! > 0 && +m[1]! < +m[2]!) {
-        killedAt = m[0]
-        child.kill('SIGKILL')
-      }
-    })
-    child.on('exit', () => resolve())
-  })
-  assert.ok(killedAt, 'killed mid-copy')
-  const again = cli([
-    'ingest',
-    card,
-    ...dests,
-    '--client',
-    'Ada',
-    '--shoot',
-    'Faults',
-    '--date',
-    '2026-04-26',
-    '--quiet',
-  ])
+  const killed = await signalMidCopy(ingestArgs(card, dests, 'Faults'), 'SIGKILL')
+  assert.ok(killed.sent, 'killed mid-copy')
+  const again = cli(ingestArgs(card, dests, 'Faults', '--quiet'))
   assert.is(again.status, 0, again.stderr + again.stdout)
   for (const d of dests) {
     assert.equal(await nativeFindPartials(d), [])
@@ -176,35 +172,8 @@ test('CLI killed with SIGKILL mid-ingest, run again: completes, every file equal
 test('Ctrl-C (SIGINT) mid-ingest: exit 130, says so, no partial file under a final name', async () => {
   const card = makeCard({ raws: 8, rawBytes: 64 * MB, jpegs: 2 })
   const dests = [tempDir('sp-d1-'), tempDir('sp-d2-')]
-  const args = [
-    '--import',
-    TSX,
-    join(REPO, 'lib/cli/main.ts'),
-    'ingest',
-    card,
-    ...dests,
-    '--client',
-    'Ada',
-    '--shoot',
-    'Sigint',
-    '--date',
-    '2026-04-26',
-  ]
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stderr = ''
-  let interrupted = false
-  const status = await new Promise<number | null>((resolve) => {
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString()
-      const m = /progress: ([\d.]+) MB of ([\d.]+) MB/.exec(chunk.toString())
-      if (!interrupted && m && +m[1]! > 0 && +m[1]! < +m[2]!) {
-        interrupted = true
-        child.kill('SIGINT')
-      }
-    })
-    child.on('exit', (code) => resolve(code))
-  })
-  assert.ok(interrupted, 'interrupted mid-copy')
+  const { sent, status, stderr } = await signalMidCopy(ingestArgs(card, dests, 'Sigint'), 'SIGINT')
+  assert.ok(sent, 'interrupted mid-copy')
   assert.is(status, 130, stderr)
   assert.match(stderr, /abort/i)
   for (const d of dests) {
@@ -223,18 +192,7 @@ test('Ctrl-C (SIGINT) mid-ingest: exit 130, says so, no partial file under a fin
 test('CLI: exit codes and --json shape', () => {
   const card = makeCard({ raws: 1, rawBytes: MB, jpegs: 1 })
   const dests = [tempDir('sp-d1-'), tempDir('sp-d2-')]
-  const r = cli([
-    'ingest',
-    card,
-    ...dests,
-    '--client',
-    'Ada',
-    '--shoot',
-    'Json',
-    '--date',
-    '2026-04-26',
-    '--json',
-  ])
+  const r = cli(ingestArgs(card, dests, 'Json', '--json'))
   assert.is(r.status, 0, r.stderr)
   const doc = JSON.parse(r.stdout)
   assert.is(doc.status, 'completed')
@@ -255,11 +213,7 @@ test('CLI: exit codes and --json shape', () => {
   assert.is(cli(['ingest', card, dests[0]!, '--client', '..', '--shoot', 'b']).status, 2)
   // A second card clashing with a different file: completed with errors, exit 3.
   writeFileSync(join(card, 'DCIM/100CANON/IMG_0001.xmp'), 'edited')
-  assert.is(
-    cli(['ingest', card, ...dests, '--client', 'Ada', '--shoot', 'Json', '--date', '2026-04-26', '--quiet'])
-      .status,
-    3,
-  )
+  assert.is(cli(ingestArgs(card, dests, 'Json', '--quiet')).status, 3)
   // A flipped byte: verify exits 1.
   writeFileSync(join(root, 'DCIM/100CANON/IMG_101.JPG'), 'damaged')
   const v = cli(['verify', root])
