@@ -33,6 +33,20 @@ export const SAMPLE = {
   'raw/IMG_0002.CR3': 1_000,
 } as const
 
+/** Runs `fn` in a fresh share world and closes it afterwards, whatever `fn` does. */
+export async function withShareWorld<T>(
+  fn: (w: ShareWorld) => Promise<T>,
+  options: Partial<ShareRegistryOptions> = {},
+  handlerOptions: Partial<ShareServerOptions> = {},
+): Promise<T> {
+  const w = await shareWorld(options, handlerOptions)
+  try {
+    return await fn(w)
+  } finally {
+    await w.close()
+  }
+}
+
 export async function shareWorld(
   options: Partial<ShareRegistryOptions> = {},
   handlerOptions: Partial<ShareServerOptions> = {},
