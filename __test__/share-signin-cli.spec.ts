@@ -69,6 +69,23 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
 }
 
+/** `share create SESSION SESSION/previews/a.jpg --scope full --to TO EXTRA… --home HOME`. */
+function createFullLinkArgs(session: string, home: string, to: string, ...extra: string[]): string[] {
+  return [
+    'share',
+    'create',
+    session,
+    join(session, 'previews/a.jpg'),
+    '--scope',
+    'full',
+    '--to',
+    to,
+    ...extra,
+    '--home',
+    home,
+  ]
+}
+
 function world() {
   const root = tempDir('sp-signin-cli-')
   const session = join(root, '2026-04-26_Smith')
@@ -210,18 +227,7 @@ it('SHUTTERPROOF_SMTP_URL wins over share.json; a server that cannot be reached 
     join(home, 'share.json'),
     JSON.stringify({ smtp: { url: 'smtp://127.0.0.1:1', from: FROM, timeout: '5s' } }),
   )
-  const url = cli([
-    'share',
-    'create',
-    session,
-    join(session, 'previews/a.jpg'),
-    '--scope',
-    'full',
-    '--to',
-    ANN,
-    '--home',
-    home,
-  ]).stdout.trim()
+  const url = cli(createFullLinkArgs(session, home, ANN)).stdout.trim()
   const viaEnv = await serve(home, root, { SHUTTERPROOF_SMTP_URL: `smtp://127.0.0.1:${ctx.sink.port}` })
   ctx.served.push(viaEnv)
   assert.is(viaEnv.line.mail, `127.0.0.1:${ctx.sink.port} (STARTTLS if offered)`)
@@ -240,22 +246,7 @@ it('SHUTTERPROOF_SMTP_URL wins over share.json; a server that cannot be reached 
 
 test('no SMTP configured: create --to warns, serve warns and the sign-in page says e-mail is not set up; bad smtp settings are exit 2 without the password', async () => {
   const { root, session, home } = world()
-  const made = cli(
-    [
-      'share',
-      'create',
-      session,
-      join(session, 'previews/a.jpg'),
-      '--scope',
-      'full',
-      '--to',
-      ANN,
-      '--json',
-      '--home',
-      home,
-    ],
-    { env: { SHUTTERPROOF_SMTP_URL: '' } },
-  )
+  const made = cli(createFullLinkArgs(session, home, ANN, '--json'), { env: { SHUTTERPROOF_SMTP_URL: '' } })
   assert.is(made.status, 0, made.stderr)
   assert.match(
     made.stderr,
@@ -285,18 +276,7 @@ test('no SMTP configured: create --to warns, serve warns and the sign-in page sa
     'SHUTTERPROOF_SMTP_URL: the SMTP URL must start with smtp:// (STARTTLS) or smtps://',
   )
   assert.not.match(badUrl.stderr, 'hunter2')
-  const notAddress = cli([
-    'share',
-    'create',
-    session,
-    join(session, 'previews/a.jpg'),
-    '--scope',
-    'full',
-    '--to',
-    'not-an-address',
-    '--home',
-    home,
-  ])
+  const notAddress = cli(createFullLinkArgs(session, home, 'not-an-address'))
   assert.is(notAddress.status, 2)
   assert.match(notAddress.stderr, '"not-an-address" is not an e-mail address a sign-in code can be sent to')
   writeFileSync(
