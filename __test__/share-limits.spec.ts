@@ -9,27 +9,15 @@ import { request } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
 
-import type { CreateShareOptions } from '../lib/share/types'
 import { openDatabase } from '../lib/sqlite'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 
-import {
-  http,
-  pathOf,
-  postPassword,
-  shareWorld,
-  withShareWorld,
-  type ShareWorld,
-} from './support/share-server'
+import { http, pathOf, postPassword, rawShare, shareWorld, withShareWorld } from './support/share-server'
 import { writeRandomFile } from './support/fixtures'
 
 const test = suite('share limits')
 const PASSWORD = 'correct horse battery staple'
-
-/** A full-resolution link to the world's first raw file, with `extra` options. */
-const rawShare = (w: ShareWorld, extra: Partial<CreateShareOptions>) =>
-  w.registry.createShare({ session: w.session, scope: 'full', items: ['raw/IMG_0001.CR3'], ...extra })
 
 test('--max-downloads holds against ranges: bytes=1- five times rebuilds nothing past the limit; HEAD serves and counts nothing', async () => {
   await withShareWorld(async (w) => {

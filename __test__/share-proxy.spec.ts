@@ -14,7 +14,13 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 
 import { hasTool, REPO, tempDir } from './support/fixtures'
-import { shareWorld, throwawayCertificate, type Reply, type ShareWorld } from './support/share-server'
+import {
+  rawShare,
+  shareWorld,
+  throwawayCertificate,
+  type Reply,
+  type ShareWorld,
+} from './support/share-server'
 
 const test = suite<{
   nginx?: ChildProcess
@@ -229,12 +235,7 @@ run(
   'password flow through nginx: form, wrong, right → 303 with a Secure cookie for the link path, then the files',
   async (ctx) => {
     const w = ctx.w!
-    const s = await w.registry.createShare({
-      session: w.session,
-      scope: 'full',
-      items: ['raw/IMG_0001.CR3'],
-      password: PASSWORD,
-    })
+    const s = await rawShare(w, { password: PASSWORD })
     const formPage = await viaNginx(ctx, s.url)
     assert.is(formPage.status, 401)
     assertPrivacy(formPage, 'password form')
@@ -257,12 +258,7 @@ run(
 run('Range through nginx: exact bytes, and the download limit holds against ranges', async (ctx) => {
   const w = ctx.w!
   const src = w.files['raw/IMG_0001.CR3']!
-  const s = await w.registry.createShare({
-    session: w.session,
-    scope: 'full',
-    items: ['raw/IMG_0001.CR3'],
-    maxDownloads: 2,
-  })
+  const s = await rawShare(w, { maxDownloads: 2 })
   const part = await viaNginx(ctx, `${s.url}/f/0`, { headers: { Range: 'bytes=1000-1999' } })
   assert.is(part.status, 206)
   assert.is(part.headers['content-range'], 'bytes 1000-1999/250000')
@@ -278,12 +274,7 @@ run(
   'wrong passwords are counted by the real client address (a forged X-Forwarded-For is not believed): one client waits, another gets in',
   async (ctx) => {
     const w = ctx.w!
-    const s = await w.registry.createShare({
-      session: w.session,
-      scope: 'full',
-      items: ['raw/IMG_0001.CR3'],
-      password: PASSWORD,
-    })
+    const s = await rawShare(w, { password: PASSWORD })
     const forged = { 'X-Forwarded-For': '198.51.100.77' }
     for (let i = 0; i < 5; i++) {
       const r = await viaNginx(ctx, s.url, {

@@ -7,6 +7,7 @@ import { connect, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 
 import { manualClock, type ManualClock } from '../../lib/share/clock'
+import type { CreateShareOptions } from '../../lib/share/types'
 import { openShareRegistry, type ShareRegistry, type ShareRegistryOptions } from '../../lib/share/registry'
 import { createShareServer, type ShareServerOptions } from '../../lib/share/server'
 import { tempDir } from './fixtures'
@@ -32,6 +33,10 @@ export const SAMPLE = {
   'raw/IMG_0001.CR3': 250_000,
   'raw/IMG_0002.CR3': 1_000,
 } as const
+
+/** A full-resolution link to the world's first raw file, with `extra` options. */
+export const rawShare = (w: ShareWorld, extra: Partial<CreateShareOptions>) =>
+  w.registry.createShare({ session: w.session, scope: 'full', items: ['raw/IMG_0001.CR3'], ...extra })
 
 /** Runs `fn` in a fresh share world and closes it afterwards, whatever `fn` does. */
 export async function withShareWorld<T>(
