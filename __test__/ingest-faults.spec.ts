@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert'
 import { ingest } from '../lib/index'
 import { CancelToken, nativeCopyFiles, nativeFindPartials, nativeResidentPages } from '../lib/native'
 import { cli, REPO, tempDir, TSX, writeRandomFile } from './support/fixtures'
-import { listFiles, makeCard, MB, mountTmpfs } from './support/ingest-fixtures'
+import { ingestArgs, listFiles, makeCard, MB, mountTmpfs } from './support/ingest-fixtures'
 
 const session = { client: 'Ada', shoot: 'Faults', date: '2026-04-26' }
 const FOLDER = '2026-04-26_Ada_Faults'
@@ -120,11 +120,6 @@ test('10,000 tiny files to 2 destinations', async () => {
     assert.is(readFileSync(join(d, FOLDER, 'DCIM/105CANON/IMG_0777.JPG'), 'utf8'), 'file 5/777')
   }
 })
-
-/** `shutterproof ingest CARD DESTS… --client Ada --shoot SHOOT --date 2026-04-26 EXTRA…`. */
-function ingestArgs(card: string, dests: string[], shoot: string, ...extra: string[]): string[] {
-  return ['ingest', card, ...dests, '--client', 'Ada', '--shoot', shoot, '--date', '2026-04-26', ...extra]
-}
 
 /**
  * Runs the CLI from source and sends it `signal` once its progress line says the copy is

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert'
 import { ingest, readRecords, renderOffloadReport, writeOffloadReport, type IngestReport } from '../lib/index'
 import { chromiumMissing, launchChromium } from './support/chromium'
 import { cli, tempDir } from './support/fixtures'
-import { makeCard, MB, mountTmpfs } from './support/ingest-fixtures'
+import { ingestArgs, makeCard, MB, mountTmpfs } from './support/ingest-fixtures'
 
 const HOSTILE = `<img src=x onerror=alert(1)> & "q" 'x'.JPG`
 
@@ -216,19 +216,7 @@ test('the HTML is written at ingest beside every JSON report; re-rendering gives
 test('CLI: shutterproof report SESSION [-o FILE] [--json] re-renders from the newest JSON report', async () => {
   const card = makeCard({ raws: 1, rawBytes: MB, jpegs: 1 })
   const dest = tempDir('sp-d1-')
-  const ing = cli([
-    'ingest',
-    card,
-    dest,
-    '--client',
-    'Ada',
-    '--shoot',
-    'Cli',
-    '--date',
-    '2026-04-26',
-    '--min-copies',
-    '1',
-  ])
+  const ing = cli(ingestArgs(card, [dest], 'Cli', '--min-copies', '1'))
   assert.is(ing.status, 0, ing.stderr + ing.stdout)
   const root = join(dest, '2026-04-26_Ada_Cli')
   assert.match(ing.stdout, `report: ${join(root, '.shutterproof', 'ingest-')}`)
@@ -255,23 +243,7 @@ test('CLI: shutterproof report SESSION [-o FILE] [--json] re-renders from the ne
 
   // A second ingest run (a new file on the card): the newest report is rendered.
   writeFileSync(join(card, 'DCIM', '100CANON', 'NEW_0002.JPG'), 'new')
-  assert.is(
-    cli([
-      'ingest',
-      card,
-      dest,
-      '--client',
-      'Ada',
-      '--shoot',
-      'Cli',
-      '--date',
-      '2026-04-26',
-      '--min-copies',
-      '1',
-      '--quiet',
-    ]).status,
-    0,
-  )
+  assert.is(cli(ingestArgs(card, [dest], 'Cli', '--min-copies', '1', '--quiet')).status, 0)
   const again = cli(['report', root, '-o', out, '--json'])
   assert.is(again.status, 0, again.stderr)
   assert.match(readFileSync(out, 'utf8'), 'NEW_0002.JPG')

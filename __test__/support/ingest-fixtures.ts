@@ -66,3 +66,8 @@ export function mountTmpfs(
   }
   return { dir, unmount: () => void spawnSync('umount', ['-l', dir]) }
 }
+
+/** `shutterproof ingest CARD DESTS… --client Ada --shoot SHOOT --date 2026-04-26 EXTRA…`. */
+export function ingestArgs(card: string, dests: string[], shoot: string, ...extra: string[]): string[] {
+  return ['ingest', card, ...dests, '--client', 'Ada', '--shoot', shoot, '--date', '2026-04-26', ...extra]
+}
