@@ -30,9 +30,10 @@ const HEAVY = [
 /**
  * What the built CLI must not load either: commander comes bundled into one file
  * (dist/cli/commander.js, scripts/bundle-commander.mjs) that requires `node:child_process`
- * only for executable subcommands. Run from source, tsx itself loads both.
+ * only for executable subcommands; `node:fs/promises` (progress totals) and `node:v8` (the
+ * lean heap of ingest's work) load when used. Run from source, tsx itself loads some.
  */
-const HEAVY_BUILT = [/\/node_modules\/commander\//, /^node:child_process$/]
+const HEAVY_BUILT = [/\/node_modules\/commander\//, /^node:(child_process|fs\/promises|v8)$/]
 
 interface Run {
   status: number | null
