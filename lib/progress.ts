@@ -6,8 +6,6 @@
  * emitted from JavaScript right before the promise resolves.
  * @module
  */
-import { stat } from 'node:fs/promises'
-
 /**
  * What an operation is doing: `read` (reading sources: hashing, the card), `write`
  * (writing outputs: copies, sealed or restored files), `read-back` (reading what was
@@ -54,6 +52,8 @@ export interface ProgressTracker {
 
 /** Size of a file for progress totals, or 0 when it cannot be read (native code reports why). */
 export async function sizeOf(path: string): Promise<number> {
+  // node:fs/promises loaded on first use: `shutterproof hash` (no progress) never needs it.
+  const { stat } = require('node:fs/promises') as typeof import('node:fs/promises')
   try {
     return (await stat(path)).size
   } catch {

@@ -6,5 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf dist
-npx tsc -p tsconfig.build.json
+npm run --silent build:ts # tsc, then commander bundled into dist/cli/commander.js
 node scripts/pack-manifest.cjs add

@@ -5,8 +5,6 @@
  * a few times its live size between full collections.
  * @module
  */
-import { setFlagsFromString } from 'node:v8'
-
 let lean = false
 
 /**
@@ -19,5 +17,7 @@ let lean = false
 export function leanHeap(): void {
   if (lean) return
   lean = true
+  // node:v8 loaded here, not at the top: `ingest --help` and the like never need it.
+  const { setFlagsFromString } = require('node:v8') as typeof import('node:v8')
   setFlagsFromString('--heap-growing-percent=20')
 }

@@ -3,7 +3,7 @@
  * The `shutterproof` command.
  * @module
  */
-import { Command, CommanderError } from 'commander'
+import { Command, CommanderError } from './commander'
 
 import { ShutterproofError } from '../errors'
 import { CliContext, UsageError } from './context'
