@@ -13,6 +13,13 @@ let lean = false
  * without, 105 MiB with, no slower (`--optimize-for-size` went to 91–97 MiB but took
  * 40 % longer). Node calls flags changed after start-up unsupported in general; this one
  * is read each time V8 sizes its next heap limit.
+ *
+ * And keeps the young generation at its first size: by default V8 grows each semi-space
+ * up to 16 MiB as soon as a command allocates briskly, ~30 MiB held for the whole run
+ * whatever the card's size. Measured with the CLI on 2,000 one-byte files (issue #18):
+ * peak RssAnon of ingest 73 → 45 MiB, verify 76 → 49, safe-to-format 57 → 30.
+ * `--max-semi-space-size` would do the same but is read only at start-up; the growth
+ * factor is read at each scavenge.
  */
 export function leanHeap(): void {
   if (lean) return
@@ -20,4 +27,5 @@ export function leanHeap(): void {
   // node:v8 loaded here, not at the top: `ingest --help` and the like never need it.
   const { setFlagsFromString } = require('node:v8') as typeof import('node:v8')
   setFlagsFromString('--heap-growing-percent=20')
+  setFlagsFromString('--semi-space-growth-factor=1')
 }
