@@ -20,6 +20,7 @@ import type { OperationStatus } from '../status'
 import { sealFile } from '../seal/files'
 import { checkSealed, objectDigest } from './objects'
 import type { SnapshotFile, Store } from './store'
+import { PreviousFiles, readPriorSnapshots } from './prior-snapshots'
 import { SnapshotWriter } from './snapshot-writer'
 import { sessionFiles, spillSessionFiles, type SessionFile } from './walk'
 import { asWriter, type Writer } from './writers'
@@ -239,10 +240,7 @@ async function backupWithScratch(
     )
   const bytesTotal = walk.bytes
 
-  const { snapshots } = await store.snapshots()
-  const trusted = new Set(snapshots.flatMap((s) => s.files.map((f) => f.object)))
-  const previous = [...snapshots].reverse().find((s) => s.session === session)
-  const prevByPath = new Map(previous?.files.map((f) => [f.path, f]) ?? [])
+  const { trusted, previous } = await readPriorSnapshots(store, session, scratch)
   const present = await store.objectNames()
 
   const report: BackupReport = {
@@ -261,7 +259,7 @@ async function backupWithScratch(
     startedAt,
     finishedAt: startedAt,
   }
-  const entries = await SnapshotWriter.create(join(scratch, 'entries.jsonl'), previous?.files)
+  const entries = await SnapshotWriter.create(join(scratch, 'entries.jsonl'))
   const inFlight = new Map<string, Promise<void>>()
   let filesDone = 0
   let bytesDone = 0
@@ -368,8 +366,7 @@ async function backupWithScratch(
     report.objectsWritten++
   }
 
-  const one = async (f: SessionFile): Promise<SnapshotFile> => {
-    const prev = prevByPath.get(f.path)
+  const one = async (f: SessionFile, prev: SnapshotFile | undefined): Promise<SnapshotFile> => {
     if (
       prev &&
       prev.size === f.size &&
@@ -403,15 +400,16 @@ async function backupWithScratch(
     return { path: f.path, object: d.name, size: f.size, mtimeMs: f.mtimeMs, blake3: d.blake3 }
   }
 
-  const next = nextFile(sessionFiles(root, walk.spill))
+  const previousFiles = previous ? new PreviousFiles(previous.spill) : undefined
+  const next = nextFile(sessionFiles(root, walk.spill), previousFiles)
   const worker = async () => {
     while (!stopped()) {
       const item = await next.take()
       if (!item) return
-      const { file: f, index } = item
+      const { file: f, index, prev } = item
       let entry: SnapshotFile | undefined
       try {
-        entry = await one(f)
+        entry = await one(f, prev?.entry)
       } catch (err) {
         if (stopped()) return
         const e = err as ShutterproofError
@@ -422,7 +420,7 @@ async function backupWithScratch(
       filesDone++
       bytesDone += f.size
       tick('write', f.path)
-      await entries.add(index, entry)
+      await entries.add(index, entry, entry !== undefined && unchanged(entry, index, prev))
     }
   }
   try {
@@ -433,7 +431,7 @@ async function backupWithScratch(
   } finally {
     await next.close()
   }
-  const same = await entries.finish()
+  const same = await entries.finish(previous?.files)
 
   if (guard.stopped) {
     report.status = 'aborted'
@@ -468,28 +466,50 @@ async function backupWithScratch(
   return report
 }
 
+/** A file of the walk, its place in it, and its entry in the previous snapshot with that entry's place. */
+interface NextFile {
+  file: SessionFile
+  index: number
+  prev: { entry: SnapshotFile; index: number } | undefined
+}
+
 /**
- * The walk's files handed out one at a time, with their place in the walk, to workers
- * that ask at the same time (each `take` waits for the one before it).
+ * The walk's files handed out one at a time, with their place in the walk and their
+ * previous entry, to workers that ask at the same time (each `take` waits for the one
+ * before it, so both lists are read in order).
  */
-function nextFile(files: AsyncGenerator<SessionFile>): {
-  take: () => Promise<{ file: SessionFile; index: number } | undefined>
-  close: () => Promise<void>
-} {
+function nextFile(
+  files: AsyncGenerator<SessionFile>,
+  previous: PreviousFiles | undefined,
+): { take: () => Promise<NextFile | undefined>; close: () => Promise<void> } {
   let index = 0
   let queue: Promise<unknown> = Promise.resolve()
   return {
     take: () => {
-      const taken = queue.then(async () => {
+      const taken = queue.then(async (): Promise<NextFile | undefined> => {
         const r = await files.next()
-        return r.done ? undefined : { file: r.value, index: index++ }
+        if (r.done) return undefined
+        return { file: r.value, index: index++, prev: await previous?.find(r.value.path) }
       })
       queue = taken.catch(() => {})
       return taken
     },
     close: async () => {
-      await queue
+      await queue.catch(() => {})
       await files.return(undefined)
+      await previous?.close()
     },
   }
+}
+
+/** The entry is the previous snapshot's at the same place in the list. */
+function unchanged(e: SnapshotFile, index: number, prev: NextFile['prev']): boolean {
+  return (
+    prev !== undefined &&
+    prev.index === index &&
+    prev.entry.path === e.path &&
+    prev.entry.object === e.object &&
+    prev.entry.size === e.size &&
+    prev.entry.mtimeMs === e.mtimeMs
+  )
 }

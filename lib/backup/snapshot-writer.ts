@@ -11,51 +11,42 @@ import type { Snapshot, SnapshotFile } from './store'
 
 export class SnapshotWriter {
   /** Entries finished ahead of an earlier file still in work, by their place in the walk. */
-  readonly #ahead = new Map<number, SnapshotFile | undefined>()
+  readonly #ahead = new Map<number, { entry: SnapshotFile | undefined; unchanged: boolean }>()
   #next = 0
-  #sameAsPrevious: boolean
+  #allUnchanged = true
 
-  private constructor(
-    private readonly entries: TextSpill,
-    private readonly previous: readonly SnapshotFile[] | undefined,
-  ) {
-    this.#sameAsPrevious = previous !== undefined
-  }
+  private constructor(private readonly entries: TextSpill) {}
 
-  /** Spills entries to `path` (a new file); `previous` is the session's newest snapshot's list. */
-  static async create(path: string, previous: readonly SnapshotFile[] | undefined): Promise<SnapshotWriter> {
-    return new SnapshotWriter(await TextSpill.create(path), previous)
+  /** Spills entries to `path` (a new file). */
+  static async create(path: string): Promise<SnapshotWriter> {
+    return new SnapshotWriter(await TextSpill.create(path))
   }
 
   /**
    * The entry of the `index`-th file of the walk, or `undefined` for a file that failed
-   * (no snapshot is published then, but later entries must not wait for it).
+   * (no snapshot is published then, but later entries must not wait for it); `unchanged`
+   * when it equals the previous snapshot's entry at the same place.
    */
-  async add(index: number, entry: SnapshotFile | undefined): Promise<void> {
-    this.#ahead.set(index, entry)
+  async add(index: number, entry: SnapshotFile | undefined, unchanged: boolean): Promise<void> {
+    this.#ahead.set(index, { entry, unchanged })
     // Synchronous up to the spill's write, so that two workers never interleave entries.
     while (this.#ahead.has(this.#next)) {
-      const e = this.#ahead.get(this.#next)
+      const e = this.#ahead.get(this.#next)!
       this.#ahead.delete(this.#next)
-      if (e) {
-        this.#compare(this.#next, e)
-        this.entries.line(JSON.stringify(e))
-      }
+      if (e.entry) this.entries.line(JSON.stringify(e.entry))
+      if (!e.unchanged) this.#allUnchanged = false
       this.#next++
     }
     await this.entries.spillIfFull()
   }
 
-  #compare(index: number, e: SnapshotFile): void {
-    const p = this.previous?.[index]
-    if (!p || p.path !== e.path || p.object !== e.object || p.size !== e.size || p.mtimeMs !== e.mtimeMs)
-      this.#sameAsPrevious = false
-  }
-
-  /** Writes what is left; true when the list equals the previous snapshot's. */
-  async finish(): Promise<boolean> {
+  /**
+   * Writes what is left; true when the list equals the previous snapshot's, which had
+   * `previousFiles` entries (none: there is no previous snapshot).
+   */
+  async finish(previousFiles: number | undefined): Promise<boolean> {
     await this.entries.close()
-    return this.#sameAsPrevious && this.previous!.length === this.entries.lines
+    return previousFiles !== undefined && this.#allUnchanged && previousFiles === this.entries.lines
   }
 
   /** Closes the spill without reading it (a run that publishes nothing). */

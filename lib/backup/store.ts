@@ -34,7 +34,8 @@ import { mkdir, readdir } from 'node:fs/promises'
 /** The file at a store's root that names its format and the vault key id it belongs to. */
 export const MARKER = 'shutterproof-store.json'
 const MARKER_FORMAT = 'shutterproof-store/1'
-const SNAPSHOT_FORMAT = 'shutterproof-snapshot/1'
+/** @internal */
+export const SNAPSHOT_FORMAT = 'shutterproof-snapshot/1'
 const TEST_FORMAT = 'shutterproof-restore-test/1'
 
 /** One file of a snapshot. */
