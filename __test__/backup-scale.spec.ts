@@ -5,6 +5,7 @@
  * changed runs) fits a small JS heap.
  */
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -12,6 +13,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
 import { createVault, openStore, type Snapshot, type SnapshotFile } from '../lib/index'
+import { ObjectSet } from '../lib/backup/object-set'
 import { compareWalkOrder, PreviousFiles } from '../lib/backup/prior-snapshots'
 import { SnapshotScanner } from '../lib/backup/snapshot-scanner'
 import { SnapshotWriter } from '../lib/backup/snapshot-writer'
@@ -114,6 +116,28 @@ test('the walk is in compareWalkOrder; the previous list is found beside it', as
     ['a-/c', 4],
     ['a.txt', 5],
   ])
+})
+
+test('the compact set of object names answers as a Set does', () => {
+  const set = new ObjectSet()
+  const model = new Set<string>()
+  const names = Array.from({ length: 3000 }, () => randomBytes(32).toString('hex'))
+  for (let step = 0; step < 12_000; step++) {
+    const name = names[(step * 7919) % names.length]!
+    if (step % 5 === 4) {
+      set.delete(name)
+      model.delete(name)
+    } else {
+      set.add(name)
+      model.add(name)
+    }
+  }
+  for (const n of names) assert.is(set.has(n), model.has(n), n)
+  assert.is(set.size, model.size)
+  assert.equal([...set.names()].sort(), [...model].sort())
+  set.add('not-a-name')
+  assert.not.ok(set.has('not-a-name'))
+  assert.not.ok(set.has('A'.repeat(64)))
 })
 
 /**

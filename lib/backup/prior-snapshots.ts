@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises'
 import { StringDecoder } from 'node:string_decoder'
 
 import { createOpenStream } from '../seal/streams'
+import { ObjectSet } from './object-set'
 import { SnapshotScanner } from './snapshot-scanner'
 import { readLines, TextSpill } from './spill'
 import { SNAPSHOT_FORMAT, type SnapshotFile, type Store } from './store'
@@ -27,8 +28,8 @@ export interface PreviousSnapshot {
 }
 
 export interface PriorSnapshots {
-  /** Objects listed by a readable snapshot (one name per object of the store, not per file). */
-  trusted: Set<string>
+  /** Objects listed by a readable snapshot (32 bytes per object of the store). */
+  trusted: ObjectSet
   previous?: PreviousSnapshot
 }
 
@@ -38,7 +39,7 @@ export async function readPriorSnapshots(
   session: string,
   scratch: string,
 ): Promise<PriorSnapshots> {
-  const trusted = new Set<string>()
+  const trusted = new ObjectSet()
   let previous: PreviousSnapshot | undefined
   let n = 0
   for (const key of await store.backend.list('index')) {
@@ -49,7 +50,7 @@ export async function readPriorSnapshots(
       await rm(spill, { force: true })
       continue
     }
-    for (const o of read.objects) trusted.add(o)
+    for (const o of read.objects.names()) trusted.add(o)
     // The newest wins, in the order Store.snapshots() sorts them (createdAt, then key).
     const newer =
       read.previous &&
@@ -70,8 +71,9 @@ async function readSnapshot(
   key: string,
   session: string,
   spill: string,
-): Promise<{ objects: Set<string>; previous?: PreviousSnapshot }> {
-  const objects = new Set<string>()
+): Promise<{ objects: ObjectSet; previous?: PreviousSnapshot }> {
+  // Trusted only once the whole snapshot authenticated and proved one.
+  const objects = new ObjectSet()
   const out = await TextSpill.create(spill)
   let mine = true
   const scanner = new SnapshotScanner((e) => {

@@ -241,7 +241,7 @@ async function backupWithScratch(
   const bytesTotal = walk.bytes
 
   const { trusted, previous } = await readPriorSnapshots(store, session, scratch)
-  const present = await store.objectNames()
+  const present = await store.objectSet()
 
   const report: BackupReport = {
     status: 'completed',

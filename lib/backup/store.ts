@@ -27,6 +27,7 @@ import type { Vault } from '../native'
 import { LocalFolderBackend, type StoreBackend } from './backend'
 import { isS3Location, openS3Backend, S3Backend, type S3StoreOptions } from './s3-backend'
 import { sealFile } from '../seal/files'
+import { ObjectSet } from './object-set'
 import { openBytes, sealBytes } from './objects'
 import { asWriter } from './writers'
 import { mkdir, readdir } from 'node:fs/promises'
@@ -129,6 +130,16 @@ export class Store {
         .map((k) => k.slice(k.lastIndexOf('/') + 1))
         .filter((n) => /^[0-9a-f]{64}$/.test(n)),
     )
+  }
+
+  /**
+   * @internal The object names present, kept compact (32 bytes each, outside the JS
+   * heap): what a backup of many files asks about.
+   */
+  async objectSet(): Promise<ObjectSet> {
+    const names = new ObjectSet()
+    for (const k of await this.backend.list('objects')) names.add(k.slice(k.lastIndexOf('/') + 1))
+    return names
   }
 
   /**
