@@ -9,8 +9,13 @@ import { createReadStream } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 
-/** Text gathered before one write: few system calls, little held. */
-const BATCH_CHARS = 64 * 1024
+/**
+ * Text gathered before one write: few system calls, little held. Small on purpose: a
+ * batch that lives through two scavenges is promoted to V8's old space and stays there
+ * as garbage until a full collection (64 KiB batches: 19 MiB heap total at 20,000 files,
+ * 16 KiB: 17 MiB; 12 MiB at 2,000 either way).
+ */
+const BATCH_CHARS = 16 * 1024
 
 /**
  * Appends text to a new file, in batches. Appending is synchronous (the text is queued in
