@@ -141,9 +141,10 @@ test('the compact set of object names answers as a Set does', () => {
 })
 
 /**
- * The JS heap each CLI run gets (V8's old space, in MiB). Measured on Node 20: the backup
- * of 20,000 files runs in 12 (2,000 in 10); before the spill files it needed more than 16
- * for 10,000 (the file list, the entries and the snapshot's text held whole).
+ * The JS heap each CLI run gets (V8's old space, in MiB). Measured on Node 20 with the
+ * CLI from source: 20,000 files ran in 12 (10 was too little for 10,000, enough for one
+ * file); before the spill files, 10,000 files did not run in 16 (the file list, the
+ * entries and the snapshot's text held whole).
  */
 const HEAP_MIB = 16
 
