@@ -2,8 +2,9 @@
  * `backup(sessionDir, store)`: incremental, verified, resumable.
  * @module
  */
-import { rm, stat } from 'node:fs/promises'
-import { basename, resolve } from 'node:path'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { basename, join, resolve } from 'node:path'
 
 import { CallbackGuard } from '../callbacks'
 import {
@@ -19,7 +20,9 @@ import type { OperationStatus } from '../status'
 import { sealFile } from '../seal/files'
 import { checkSealed, objectDigest } from './objects'
 import type { SnapshotFile, Store } from './store'
-import { walkSession, type SessionFile } from './walk'
+import { PreviousFiles, readPriorSnapshots } from './prior-snapshots'
+import { SnapshotWriter } from './snapshot-writer'
+import { sessionFiles, spillSessionFiles, type SessionFile } from './walk'
 import { asWriter, type Writer } from './writers'
 
 /**
@@ -196,7 +199,13 @@ function timeWindow(until: Date | undefined): {
   }
 }
 
-/** The backup itself, run while registered as a writer of the store. */
+/**
+ * The backup itself, run while registered as a writer of the store. What it learns per
+ * file (the session's file list, the new snapshot's entries and text) goes to spill files
+ * in a private temporary folder, removed after: its memory stays flat in the session's
+ * file count (issue #18). They hold names and hashes the session folder's own disk
+ * already shows in the clear; what leaves for the store is sealed.
+ */
 async function backupAsWriter(
   root: string,
   session: string,
@@ -204,29 +213,42 @@ async function backupAsWriter(
   run: Run,
   writer: Writer,
 ): Promise<BackupReport> {
+  const scratch = await mkdtemp(join(tmpdir(), 'shutterproof-backup-'))
+  try {
+    return await backupWithScratch(root, session, store, run, writer, scratch)
+  } finally {
+    await rm(scratch, { recursive: true, force: true })
+  }
+}
+
+async function backupWithScratch(
+  root: string,
+  session: string,
+  store: Store,
+  run: Run,
+  writer: Writer,
+  scratch: string,
+): Promise<BackupReport> {
   const { guard, signal } = run
   const stopped = () => signal.aborted
   const startedAt = new Date().toISOString()
-  const files = await walkSession(root)
+  const walk = await spillSessionFiles(root, join(scratch, 'files.jsonl'))
   // An empty snapshot would become the session's newest and hide the last good one.
-  if (files.length === 0)
+  if (walk.files === 0)
     throw new InvalidArgumentError(
       `${root} holds no files to back up; is its drive mounted, and is this the session folder?`,
     )
-  const bytesTotal = files.reduce((n, f) => n + f.size, 0)
+  const bytesTotal = walk.bytes
 
-  const { snapshots } = await store.snapshots()
-  const trusted = new Set(snapshots.flatMap((s) => s.files.map((f) => f.object)))
-  const previous = [...snapshots].reverse().find((s) => s.session === session)
-  const prevByPath = new Map(previous?.files.map((f) => [f.path, f]) ?? [])
-  const present = await store.objectNames()
+  const { trusted, previous } = await readPriorSnapshots(store, session, scratch)
+  const present = await store.objectSet()
 
   const report: BackupReport = {
     status: 'completed',
     session,
     store: store.location,
     unchanged: false,
-    files: files.length,
+    files: walk.files,
     bytes: bytesTotal,
     objectsWritten: 0,
     objectsReused: 0,
@@ -237,7 +259,7 @@ async function backupAsWriter(
     startedAt,
     finishedAt: startedAt,
   }
-  const entries = new Map<string, SnapshotFile>()
+  const entries = await SnapshotWriter.create(join(scratch, 'entries.jsonl'))
   const inFlight = new Map<string, Promise<void>>()
   let filesDone = 0
   let bytesDone = 0
@@ -253,7 +275,7 @@ async function backupAsWriter(
     const p: BackupProgress = {
       phase,
       files: filesDone,
-      filesTotal: files.length,
+      filesTotal: walk.files,
       bytes: bytesDone + inFlightBytes,
       bytesTotal,
       objectsWritten: report.objectsWritten,
@@ -344,8 +366,7 @@ async function backupAsWriter(
     report.objectsWritten++
   }
 
-  const one = async (f: SessionFile): Promise<void> => {
-    const prev = prevByPath.get(f.path)
+  const one = async (f: SessionFile, prev: SnapshotFile | undefined): Promise<SnapshotFile> => {
     if (
       prev &&
       prev.size === f.size &&
@@ -353,9 +374,8 @@ async function backupAsWriter(
       present.has(prev.object) &&
       trusted.has(prev.object)
     ) {
-      entries.set(f.path, prev)
       report.objectsReused++
-      return
+      return prev
     }
     const d = await objectDigest(store.vault, f.abs, signal)
     const after = await stat(f.abs)
@@ -377,15 +397,19 @@ async function backupAsWriter(
         inFlight.delete(d.name)
       }
     }
-    entries.set(f.path, { path: f.path, object: d.name, size: f.size, mtimeMs: f.mtimeMs, blake3: d.blake3 })
+    return { path: f.path, object: d.name, size: f.size, mtimeMs: f.mtimeMs, blake3: d.blake3 }
   }
 
-  let next = 0
+  const previousFiles = previous ? new PreviousFiles(previous.spill) : undefined
+  const next = nextFile(sessionFiles(root, walk.spill), previousFiles)
   const worker = async () => {
-    while (next < files.length && !stopped()) {
-      const f = files[next++]!
+    while (!stopped()) {
+      const item = await next.take()
+      if (!item) return
+      const { file: f, index, prev } = item
+      let entry: SnapshotFile | undefined
       try {
-        await one(f)
+        entry = await one(f, prev?.entry)
       } catch (err) {
         if (stopped()) return
         const e = err as ShutterproofError
@@ -396,9 +420,18 @@ async function backupAsWriter(
       filesDone++
       bytesDone += f.size
       tick('write', f.path)
+      await entries.add(index, entry, entry !== undefined && unchanged(entry, index, prev))
     }
   }
-  await Promise.all(Array.from({ length: Math.max(1, run.concurrency) }, worker))
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, run.concurrency) }, worker))
+  } catch (err) {
+    await entries.discard()
+    throw err
+  } finally {
+    await next.close()
+  }
+  const same = await entries.finish(previous?.files)
 
   if (guard.stopped) {
     report.status = 'aborted'
@@ -418,30 +451,65 @@ async function backupAsWriter(
   else if (report.failures.length > 0) report.status = 'completed-with-errors'
   else {
     tick('records')
-    const list = files.map((f) => entries.get(f.path)!)
-    const same =
-      previous !== undefined &&
-      previous.files.length === list.length &&
-      previous.files.every(
-        (p, i) =>
-          p.path === list[i]!.path &&
-          p.object === list[i]!.object &&
-          p.size === list[i]!.size &&
-          p.mtimeMs === list[i]!.mtimeMs,
-      )
     if (same) {
       report.unchanged = true
-      report.snapshot = previous.key
+      report.snapshot = previous!.key
     } else {
-      report.snapshot = await store.publishSnapshot({
-        format: 'shutterproof-snapshot/1',
-        session,
-        createdAt: new Date().toISOString(),
-        files: list,
-      })
+      const createdAt = new Date().toISOString()
+      const text = join(scratch, 'snapshot.json')
+      await entries.writeText(text, { format: 'shutterproof-snapshot/1', session, createdAt })
+      report.snapshot = await store.publishSnapshotFile(createdAt, text)
     }
   }
   if (report.status !== 'completed') report.snapshot = previous?.key
   report.finishedAt = new Date().toISOString()
   return report
+}
+
+/** A file of the walk, its place in it, and its entry in the previous snapshot with that entry's place. */
+interface NextFile {
+  file: SessionFile
+  index: number
+  prev: { entry: SnapshotFile; index: number } | undefined
+}
+
+/**
+ * The walk's files handed out one at a time, with their place in the walk and their
+ * previous entry, to workers that ask at the same time (each `take` waits for the one
+ * before it, so both lists are read in order).
+ */
+function nextFile(
+  files: AsyncGenerator<SessionFile>,
+  previous: PreviousFiles | undefined,
+): { take: () => Promise<NextFile | undefined>; close: () => Promise<void> } {
+  let index = 0
+  let queue: Promise<unknown> = Promise.resolve()
+  return {
+    take: () => {
+      const taken = queue.then(async (): Promise<NextFile | undefined> => {
+        const r = await files.next()
+        if (r.done) return undefined
+        return { file: r.value, index: index++, prev: await previous?.find(r.value.path) }
+      })
+      queue = taken.catch(() => {})
+      return taken
+    },
+    close: async () => {
+      await queue.catch(() => {})
+      await files.return(undefined)
+      await previous?.close()
+    },
+  }
+}
+
+/** The entry is the previous snapshot's at the same place in the list. */
+function unchanged(e: SnapshotFile, index: number, prev: NextFile['prev']): boolean {
+  return (
+    prev !== undefined &&
+    prev.index === index &&
+    prev.entry.path === e.path &&
+    prev.entry.object === e.object &&
+    prev.entry.size === e.size &&
+    prev.entry.mtimeMs === e.mtimeMs
+  )
 }

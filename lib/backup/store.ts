@@ -26,6 +26,8 @@ import {
 import type { Vault } from '../native'
 import { LocalFolderBackend, type StoreBackend } from './backend'
 import { isS3Location, openS3Backend, S3Backend, type S3StoreOptions } from './s3-backend'
+import { sealFile } from '../seal/files'
+import { ObjectSet } from './object-set'
 import { openBytes, sealBytes } from './objects'
 import { asWriter } from './writers'
 import { mkdir, readdir } from 'node:fs/promises'
@@ -33,7 +35,8 @@ import { mkdir, readdir } from 'node:fs/promises'
 /** The file at a store's root that names its format and the vault key id it belongs to. */
 export const MARKER = 'shutterproof-store.json'
 const MARKER_FORMAT = 'shutterproof-store/1'
-const SNAPSHOT_FORMAT = 'shutterproof-snapshot/1'
+/** @internal */
+export const SNAPSHOT_FORMAT = 'shutterproof-snapshot/1'
 const TEST_FORMAT = 'shutterproof-restore-test/1'
 
 /** One file of a snapshot. */
@@ -101,6 +104,10 @@ function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace('.', '')
 }
 
+function snapshotKey(createdAt: string): string {
+  return `index/${stamp(new Date(createdAt))}-${randomBytes(4).toString('hex')}.sealed`
+}
+
 /** An open backup store. Get one from {@link initStore} or {@link openStore}. */
 export class Store {
   /** @internal */
@@ -123,6 +130,16 @@ export class Store {
         .map((k) => k.slice(k.lastIndexOf('/') + 1))
         .filter((n) => /^[0-9a-f]{64}$/.test(n)),
     )
+  }
+
+  /**
+   * @internal The object names present, kept compact (32 bytes each, outside the JS
+   * heap): what a backup of many files asks about.
+   */
+  async objectSet(): Promise<ObjectSet> {
+    const names = new ObjectSet()
+    for (const k of await this.backend.list('objects')) names.add(k.slice(k.lastIndexOf('/') + 1))
+    return names
   }
 
   /**
@@ -163,8 +180,22 @@ export class Store {
 
   /** @internal Seals and publishes a snapshot (temp + fsync + rename); returns its key. */
   async publishSnapshot(s: Snapshot): Promise<string> {
-    const key = `index/${stamp(new Date(s.createdAt))}-${randomBytes(4).toString('hex')}.sealed`
+    const key = snapshotKey(s.createdAt)
     await this.backend.putBytes(key, await sealBytes(this.vault, Buffer.from(JSON.stringify(s))))
+    return key
+  }
+
+  /**
+   * @internal Seals the JSON text of a snapshot made at `createdAt` from the local file
+   * `plainPath` and publishes it; returns its key. The same sealed format as
+   * {@link Store.publishSnapshot}, sealed by the native file sealer a chunk at a time, so
+   * that a snapshot of many files is never whole in memory.
+   */
+  async publishSnapshotFile(createdAt: string, plainPath: string): Promise<string> {
+    const key = snapshotKey(createdAt)
+    await this.backend.putWith(key, async (dst) => {
+      await sealFile(plainPath, dst, { vault: this.vault })
+    })
     return key
   }
 
