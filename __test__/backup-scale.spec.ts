@@ -118,6 +118,18 @@ test('the walk is in compareWalkOrder; the previous list is found beside it', as
   ])
 })
 
+test('a name holding U+2028 or U+2029 comes back from the spill whole, on every Node', async () => {
+  // node:readline on Node 24 splits lines at these, which JSON.stringify leaves raw.
+  const root = tempDir('sp-walk-ls-')
+  const names = ['a\u2028b.JPG', 'c\u2029d.JPG', 'plain.JPG']
+  for (const p of names) writeFileSync(join(root, p), p)
+  const spill = join(tempDir('sp-walk-ls-spill-'), 'files.jsonl')
+  assert.is((await spillSessionFiles(root, spill)).files, 3)
+  const paths: string[] = []
+  for await (const f of sessionFiles(root, spill)) paths.push(f.path)
+  assert.equal(paths.sort(), [...names].sort())
+})
+
 test('the compact set of object names answers as a Set does', () => {
   const set = new ObjectSet()
   const model = new Set<string>()

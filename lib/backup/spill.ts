@@ -5,9 +5,9 @@
  * @internal
  * @module
  */
-import { createReadStream } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
-import { createInterface } from 'node:readline'
+
+import { linesOf } from '../fs/lines'
 
 /**
  * Text gathered before one write: few system calls, little held. Small on purpose: a
@@ -82,12 +82,5 @@ export class TextSpill {
 
 /** The lines of a spill file, one at a time, in the order they were written. */
 export async function* readLines(path: string): AsyncGenerator<string> {
-  const input = createReadStream(path, { encoding: 'utf8', highWaterMark: BATCH_CHARS })
-  const lines = createInterface({ input, crlfDelay: Infinity })
-  try {
-    for await (const line of lines) if (line !== '') yield line
-  } finally {
-    lines.close()
-    input.destroy()
-  }
+  for await (const line of linesOf(path, BATCH_CHARS)) if (line !== '') yield line
 }
