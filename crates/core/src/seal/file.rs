@@ -12,14 +12,11 @@ use super::atomic::AtomicOutput;
 use super::cobblestone::{self, Decryptor, Encryptor, PayloadReader, SALT_LEN};
 use super::header::{FileKind, Header, Unlock};
 use super::primitives::random_array;
+use super::read_buffer::read_buffer_for;
 use super::stanza::{random_salt, Recipient, StanzaKind, FILE_KEY_LEN, STANZA_SALT_LEN};
 use crate::control::{CancelFlag, Control};
 use crate::error::{Error, ErrorCode, Result};
 use crate::keys::{KdfParams, OpenVault};
-
-/// Plaintext read per step: a whole parallel batch of chunks, and the granularity of
-/// cancellation checks and progress reports.
-const IO_BUFFER_BYTES: usize = 4 * 1024 * 1024;
 
 /// Who a new file is sealed for.
 pub enum KeySource<'a> {
@@ -201,14 +198,14 @@ pub fn seal_file(
     control: &mut Control,
 ) -> Result<SealReport> {
     control.cancel.check()?;
-    let (mut file, _) = open_source(src)?;
+    let (mut file, size) = open_source(src)?;
     refuse_same_file(src, dst)?;
     let mut out = AtomicOutput::create(dst, overwrite)?;
-    let mut ct = Vec::with_capacity(IO_BUFFER_BYTES + IO_BUFFER_BYTES / 512);
+    let mut buf = read_buffer_for(size);
+    let mut ct = Vec::with_capacity(buf.len() + buf.len() / 512);
     let mut enc = start_sealing(FileKind::File, &key_source.recipients(), None, &mut ct)?;
     let mut sealed = ct.len() as u64;
     let mut done = 0u64;
-    let mut buf = vec![0u8; IO_BUFFER_BYTES];
     loop {
         control.cancel.check()?;
         out.write_all(&ct)?;
@@ -255,8 +252,8 @@ pub fn open_file(
     refuse_same_file(src, dst)?;
     let mut dec = Decryptor::new(&key[..], &context)?;
     let mut out = AtomicOutput::create(dst, overwrite)?;
-    let mut plain = Vec::with_capacity(IO_BUFFER_BYTES + 2 * cobblestone::CHUNK_SIZE);
-    let mut buf = vec![0u8; IO_BUFFER_BYTES];
+    let mut buf = read_buffer_for(payload);
+    let mut plain = Vec::with_capacity(buf.len() + 2 * cobblestone::CHUNK_SIZE);
     let mut done = 0u64;
     loop {
         control.cancel.check()?;

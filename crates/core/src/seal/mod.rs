@@ -7,6 +7,7 @@ mod file;
 pub mod header;
 mod object_name;
 pub mod primitives;
+mod read_buffer;
 mod secrets;
 pub mod stanza;
 mod stream;

@@ -6,14 +6,13 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
+use super::read_buffer::read_buffer_for;
 use crate::control::Control;
 use crate::error::{Error, Result};
 use crate::keys::OpenVault;
 
 /// `derive_key` context of the store key. Changing it renames every object: never do.
 pub const STORE_NAME_CONTEXT: &str = "shutterproof.v1 2026-05 backup store object names";
-
-const READ_BYTES: usize = 4 * 1024 * 1024;
 
 /// A file's object name and its plain BLAKE3, from one read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +38,7 @@ pub fn object_name(vault: &OpenVault, path: &Path, control: &mut Control) -> Res
     let key = vault.derive(STORE_NAME_CONTEXT);
     let mut keyed = blake3::Hasher::new_keyed(&key);
     let mut plain = blake3::Hasher::new();
-    let mut buf = vec![0u8; READ_BYTES];
+    let mut buf = read_buffer_for(meta.len());
     let mut done = 0u64;
     loop {
         control.cancel.check()?;

@@ -9,12 +9,11 @@ use std::path::Path;
 use super::cobblestone::{self, Decryptor};
 use super::file::{expect_kind, in_file};
 use super::header::{FileKind, Header, Unlock};
+use super::read_buffer::read_buffer_for;
 use crate::control::Control;
 use crate::copy::verify::{evict, is_memory_backed, open_read, resident_pages_of};
 use crate::copy::VerifyMethod;
 use crate::error::{Error, Result};
-
-const READ_BYTES: usize = 4 * 1024 * 1024;
 
 /// What a sealed file holds, established by decrypting every chunk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,8 +58,8 @@ pub fn hash_sealed_file(path: &Path, unlock: &Unlock, control: &mut Control) -> 
     let (key, context) = header.payload_key_and_context(&file_key);
     let mut dec = Decryptor::new(&key[..], &context)?;
     let mut hasher = blake3::Hasher::new();
-    let mut plain = Vec::with_capacity(READ_BYTES + 2 * cobblestone::CHUNK_SIZE);
-    let mut buf = vec![0u8; READ_BYTES];
+    let mut buf = read_buffer_for(sealed_size);
+    let mut plain = Vec::with_capacity(buf.len() + 2 * cobblestone::CHUNK_SIZE);
     let mut done = 0u64;
     loop {
         control.cancel.check()?;
