@@ -52,7 +52,8 @@ export type ManifestContent = Pick<
 /** A generation to write, already checked by {@link checkFiles}. */
 export interface ManifestInput {
   process: MhlProcess
-  files: readonly MhlFileInput[]
+  /** Sorted by path; read once, as the text is laid out. */
+  files: Iterable<MhlFileInput>
   creator: MhlCreator & { hostName: string }
   creationDate: Date
   ignore: readonly string[]
@@ -123,20 +124,25 @@ export function checkFiles(files: readonly MhlFileInput[]): MhlFileInput[] {
   if (!Array.isArray(files)) throw new InvalidArgumentError('files must be an array')
   const seen = new Set<string>()
   for (const file of files) {
-    if (!file || typeof file !== 'object') throw new InvalidArgumentError('each file must be an object')
-    checkRelativePath(file.path, 'file path')
+    checkFile(file)
     if (seen.has(file.path)) throw new InvalidArgumentError(`${file.path} is listed twice`)
     seen.add(file.path)
-    if (!Number.isSafeInteger(file.size) || file.size < 0)
-      throw new InvalidArgumentError(`${file.path}: size must be a whole number ≥ 0`)
-    if (!(file.lastModified instanceof Date) || Number.isNaN(file.lastModified.getTime())) {
-      throw new InvalidArgumentError(`${file.path}: lastModified must be a valid Date`)
-    }
-    if (!ACTIONS.includes(file.action))
-      throw new InvalidArgumentError(`${file.path}: action must be one of ${ACTIONS.join(', ')}`)
-    checkHashes(file)
   }
   return [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+}
+
+/** Checks one file of a generation (path, size, date, action, hashes). */
+export function checkFile(file: MhlFileInput): void {
+  if (!file || typeof file !== 'object') throw new InvalidArgumentError('each file must be an object')
+  checkRelativePath(file.path, 'file path')
+  if (!Number.isSafeInteger(file.size) || file.size < 0)
+    throw new InvalidArgumentError(`${file.path}: size must be a whole number ≥ 0`)
+  if (!(file.lastModified instanceof Date) || Number.isNaN(file.lastModified.getTime())) {
+    throw new InvalidArgumentError(`${file.path}: lastModified must be a valid Date`)
+  }
+  if (!ACTIONS.includes(file.action))
+    throw new InvalidArgumentError(`${file.path}: action must be one of ${ACTIONS.join(', ')}`)
+  checkHashes(file)
 }
 
 function authorsOf(author: MhlCreator['author']): MhlAuthor[] {
@@ -181,16 +187,16 @@ export function* renderManifestLines(input: ManifestInput): Generator<string> {
     yield '    </ignore>\n'
   }
   yield '  </processinfo>\n'
-  if (input.files.length > 0) {
-    yield '  <hashes>\n'
-    for (const file of input.files) {
-      let text = `    <hash>\n      <path size="${file.size}" lastmodificationdate="${xmlDate(file.lastModified)}">${escapeText(file.path)}</path>\n`
-      for (const [format, value] of checkHashes(file))
-        text += `      <${format} action="${file.action}" hashdate="${date}">${value}</${format}>\n`
-      yield text + '    </hash>\n'
-    }
-    yield '  </hashes>\n'
+  let any = false
+  for (const file of input.files) {
+    if (!any) yield '  <hashes>\n'
+    any = true
+    let text = `    <hash>\n      <path size="${file.size}" lastmodificationdate="${xmlDate(file.lastModified)}">${escapeText(file.path)}</path>\n`
+    for (const [format, value] of checkHashes(file))
+      text += `      <${format} action="${file.action}" hashdate="${date}">${value}</${format}>\n`
+    yield text + '    </hash>\n'
   }
+  if (any) yield '  </hashes>\n'
   yield '</hashlist>\n'
 }
 
