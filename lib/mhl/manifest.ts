@@ -31,6 +31,7 @@ import {
   parseXmlDate,
   textOf,
   xmlDate,
+  type XmlNode,
 } from './xml'
 
 const PROCESSES: readonly MhlProcess[] = ['in-place', 'transfer', 'flatten']
@@ -296,8 +297,8 @@ function directoryEntries(hashes: unknown, path: string): MhlDirectoryEntry[] {
   })
 }
 
-/** `<hash>` elements per piece of {@link splitHashes}. */
-const PIECE = 500
+/** `<hash>` elements per piece of {@link splitHashes}. @internal */
+export const PIECE = 500
 
 /**
  * A manifest cut into its skeleton (the `<hashes>` element left empty) and the content of
@@ -344,6 +345,58 @@ export function parseManifest(
 ): ManifestContent {
   const pieces = splitHashes(xml)
   const doc = parseXml(pieces ? pieces.skeleton : xml, path, pieces ? xml : undefined)
+  const head = headerOf(doc, path)
+  // The <hashes> element in pieces of a few hundred entries, each parsed when its turn
+  // comes: parsing a whole manifest at once takes ~20 × its size in objects; a piece at a
+  // time (and, with `onFiles`, nothing kept), memory stays flat in the file count.
+  const hashesNodes: Iterable<unknown> = pieces
+    ? (function* () {
+        for (const b of pieces.bodies) yield childOf(parseValidXml(`<hashes>${b}</hashes>`, path), 'hashes')
+      })()
+    : [childOf(head.root, 'hashes')]
+  const files: MhlFileEntry[] = []
+  const directories: MhlDirectoryEntry[] = []
+  for (const hashes of hashesNodes)
+    addEntries(hashes, path, onFiles ?? ((piece) => files.push(...piece)), directories)
+  return contentOf(head, files, directories, path)
+}
+
+/** What a manifest says outside `<hashes>`, checked. @internal */
+export interface Header {
+  root: unknown
+  processInfo: unknown
+  creator: ManifestContent['creator']
+  process: MhlProcess
+  ignore: string[]
+}
+
+/** The entries of one (piece of) `<hashes>`: files to `onFiles`, directories to `directories`. @internal */
+export function addEntries(
+  hashes: unknown,
+  path: string,
+  onFiles: (files: MhlFileEntry[]) => void,
+  directories: MhlDirectoryEntry[],
+): void {
+  onFiles(fileEntries(hashes, path))
+  for (const d of directoryEntries(hashes, path)) directories.push(d)
+}
+
+/** A manifest's content from its header and entries. @internal */
+export function contentOf(
+  head: Header,
+  files: MhlFileEntry[],
+  directories: MhlDirectoryEntry[],
+  path: string,
+): ManifestContent {
+  const { creator, process, ignore } = head
+  const content: ManifestContent = { creator, process, ignore, files, directories }
+  const rootHash = childOf(head.processInfo, 'roothash')
+  if (rootHash) content.rootHash = directoryEntry(rootHash, '.', path)
+  return content
+}
+
+/** {@link Header} of a parsed manifest (or of its skeleton). @internal */
+export function headerOf(doc: XmlNode, path: string): Header {
   const root = childOf(doc, 'hashlist')
   if (!root || typeof root !== 'object') throw invalid(path, 'the root element is not <hashlist>')
   if (attrOf(root, 'version') !== '2.0')
@@ -384,24 +437,5 @@ export function parseManifest(
     throw invalid(path, `<process> must be one of ${PROCESSES.join(', ')}`)
   const ignore = childrenOf(childOf(processInfo, 'ignore'), 'pattern').map((p) => textOf(p) ?? '')
 
-  // The <hashes> element in pieces of a few hundred entries, each parsed when its turn
-  // comes: parsing a whole manifest at once takes ~20 × its size in objects; a piece at a
-  // time (and, with `onFiles`, nothing kept), memory stays flat in the file count.
-  const hashesNodes: Iterable<unknown> = pieces
-    ? (function* () {
-        for (const b of pieces.bodies) yield childOf(parseValidXml(`<hashes>${b}</hashes>`, path), 'hashes')
-      })()
-    : [childOf(root, 'hashes')]
-  const files: MhlFileEntry[] = []
-  const directories: MhlDirectoryEntry[] = []
-  for (const hashes of hashesNodes) {
-    const piece = fileEntries(hashes, path)
-    if (onFiles) onFiles(piece)
-    else for (const f of piece) files.push(f)
-    for (const d of directoryEntries(hashes, path)) directories.push(d)
-  }
-  const content: ManifestContent = { creator, process: process as MhlProcess, ignore, files, directories }
-  const rootHash = childOf(processInfo, 'roothash')
-  if (rootHash) content.rootHash = directoryEntry(rootHash, '.', path)
-  return content
+  return { root, processInfo, creator, process: process as MhlProcess, ignore }
 }
