@@ -211,19 +211,21 @@ export async function parseRecordFile(path: string): Promise<SessionRecord> {
 }
 
 /**
- * The lines of a UTF-8 file, split at "\n" only. Not node:readline: on Node 24 it also
+ * The lines of a UTF-8 file, split at "\n" only, a chunk's worth at a time. Not node:readline: on Node 24 it also
  * splits at U+2028 and U+2029, which `JSON.stringify` leaves unescaped inside strings, so a
  * file name holding one cut its entry in two (the record was then read whole, by the
  * fallback).
  */
-async function* linesOf(path: string): AsyncGenerator<string> {
+async function* linesOf(path: string): AsyncGenerator<string[]> {
   let rest = ''
   for await (const chunk of createReadStream(path, { encoding: 'utf8' })) {
     const lines = (rest + (chunk as string)).split('\n')
     rest = lines.pop()!
-    yield* lines
+    // A chunk's lines at once: one wait per 64 KiB rather than per line (fewer objects
+    // outliving a young-generation collection to be promoted and collected later).
+    yield lines
   }
-  if (rest !== '') yield rest
+  if (rest !== '') yield [rest]
 }
 
 /** {@link parseRecordFile} without its fallback: rejects a file not laid out as written. @internal */
@@ -249,21 +251,22 @@ export async function scanRecordLines(path: string, onFile: (f: RecordFile) => v
   let part: 'head' | 'files' | 'tail' = 'head'
   let entry: string[] = []
   let after = ''
-  for await (const line of linesOf(path)) {
-    if (part === 'head') {
-      if (line === ' "files": [') part = 'files'
-      else head.push(line)
-    } else if (part === 'tail') tail.push(line)
-    else if (line === '  {') entry = ['{']
-    else if (line === '  }' || line === '  },') {
-      entry.push('}')
-      onFile(JSON.parse(entry.join('\n')) as RecordFile)
-      entry = []
-    } else if (line === ' ]' || line === ' ],') {
-      after = line.slice(2)
-      part = 'tail'
-    } else entry.push(line)
-  }
+  for await (const lines of linesOf(path))
+    for (const line of lines) {
+      if (part === 'head') {
+        if (line === ' "files": [') part = 'files'
+        else head.push(line)
+      } else if (part === 'tail') tail.push(line)
+      else if (line === '  {') entry = ['{']
+      else if (line === '  }' || line === '  },') {
+        entry.push('}')
+        onFile(JSON.parse(entry.join('\n')) as RecordFile)
+        entry = []
+      } else if (line === ' ]' || line === ' ],') {
+        after = line.slice(2)
+        part = 'tail'
+      } else entry.push(line)
+    }
   if (part === 'files') throw new Error('not laid out as written')
   // Without a `files` line of its own (an empty list, another layout), `head` is the whole text.
   if (part === 'head') return JSON.parse(head.join('\n')) as SessionRecord
@@ -278,10 +281,11 @@ export async function scanRecordLines(path: string, onFile: (f: RecordFile) => v
  */
 export async function recordHead(path: string): Promise<Pick<SessionRecord, 'format' | 'createdAt'>> {
   const head: string[] = []
-  for await (const line of linesOf(path)) {
-    if (line === ' "files": [') return JSON.parse(`${head.join('\n')}\n "files": []\n}`) as SessionRecord
-    head.push(line)
-  }
+  for await (const lines of linesOf(path))
+    for (const line of lines) {
+      if (line === ' "files": [') return JSON.parse(`${head.join('\n')}\n "files": []\n}`) as SessionRecord
+      head.push(line)
+    }
   return JSON.parse(head.join('\n')) as SessionRecord
 }
 
