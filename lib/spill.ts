@@ -188,9 +188,9 @@ function newStore(): Store {
       sqliteWorks = true
       return s
     } catch (err) {
-      // No driver (E_SQLITE_UNAVAILABLE): the Map does the same job in the heap.
-      if ((err as { code?: string }).code !== 'E_SQLITE_UNAVAILABLE') throw err
-      sqliteWorks = false
+      // No driver (E_SQLITE_UNAVAILABLE), or no writable temporary folder: the Map does
+      // the same job in the heap (a missing driver is not tried again).
+      if ((err as { code?: string }).code === 'E_SQLITE_UNAVAILABLE') sqliteWorks = false
     }
   }
   return new MapStore()
