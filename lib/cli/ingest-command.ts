@@ -6,9 +6,11 @@ import type { Command } from 'commander'
 
 import { AbortError, CallbackError } from '../errors'
 import type { IngestProgress, IngestReport, VerifyMode } from '../ingest/index'
+import { lazyRows } from '../ingest/lazy-list'
 import { formatBytes, formatRate } from '../text/units'
 import type { CliContext } from './context'
 import { EXIT } from './exit-codes'
+import { writeJson } from './json-pieces'
 import { leanHeap } from './lean-heap'
 import { destinationLabels, duration, progressLines, table } from './screen'
 import { renderVerdict } from './verdict'
@@ -309,10 +311,12 @@ export function registerIngest(program: Command, ctx: CliContext): void {
     )
     .action(async (session: string, opts: { json?: boolean }) => {
       const r = await ingestApi().verify(session, { signal: ctx.signal })
-      if (opts.json) ctx.json(r)
+      if (opts.json) await writeJson(ctx, r)
       else {
+        // The count without building the list of every file.
+        const files = lazyRows(r, 'files')?.count ?? r.files.length
         ctx.stdout(
-          `${r.root}: ${r.status === 'completed' ? 'verified' : 'FAILED'} (${r.files.length} files, against ${r.sources.join(' + ')})\n`,
+          `${r.root}: ${r.status === 'completed' ? 'verified' : 'FAILED'} (${files} files, against ${r.sources.join(' + ')})\n`,
         )
         for (const p of r.mismatches) ctx.stdout(`  MISMATCH ${p}\n`)
         for (const p of r.missing) ctx.stdout(`  MISSING  ${p}\n`)
@@ -351,7 +355,7 @@ export function registerIngest(program: Command, ctx: CliContext): void {
           rehash: opts.rehash === true,
           signal: ctx.signal,
         })
-        if (opts.json) ctx.json(v)
+        if (opts.json) await writeJson(ctx, v)
         else ctx.stdout(renderVerdict(v, ctx.stdoutColumns))
         ctx.exitCode = v.safe ? EXIT.OK : EXIT.INTEGRITY
       },

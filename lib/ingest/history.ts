@@ -11,12 +11,12 @@ import {
   MHL_HASH_FORMATS,
   writeGeneration,
   type MhlHashes,
+  type MhlFileEntry,
   type MhlFileInput,
-  type LatestFileHashes,
 } from '../mhl'
-import { foldLatest } from '../mhl/latest'
 import { scanHistory } from '../mhl/read'
-import { detached, xmlCanHold } from '../mhl/xml'
+import { xmlCanHold } from '../mhl/xml'
+import { SpillTable } from '../spill'
 import type { HashResult } from '../hash'
 import { DATA_FOLDER } from './plan'
 import { TOOL_VERSION } from './records'
@@ -49,26 +49,21 @@ function mhlHashes(h: Omit<HashResult, 'size'>): MhlHashes {
 /**
  * Appends a generation (`transfer` for an ingest, `in-place` for a verify) to the ASC MHL
  * history of `root`. Files without an MHL-compatible hash are left out (MHL cannot carry
- * BLAKE3; ingest always computes XXH128 as well). Never throws: a history that cannot be
+ * BLAKE3; ingest always computes XXH128 as well). `files` is read once, one file at a
+ * time (set aside on disk until written in order). Never throws: a history that cannot be
  * written is reported in the result (and in the caller's report).
  */
 export async function appendGeneration(
   root: string,
   process: 'transfer' | 'in-place',
-  files: readonly HistoryFile[],
+  files: Iterable<HistoryFile>,
   comment: string,
 ): Promise<HistoryResult> {
-  const inputs: MhlFileInput[] = []
-  for (const f of files) {
-    const hashes = mhlHashes(f.hashes)
-    if (Object.keys(hashes).length === 0) continue
-    inputs.push({ path: f.path, size: f.size, lastModified: new Date(f.mtimeMs), hashes, action: f.action })
-  }
   try {
     await stat(root)
     const g = await writeGeneration(root, {
       process,
-      files: inputs,
+      files: mhlInputs(files),
       creator: { tool: 'shutterproof', version: TOOL_VERSION, comment },
       ignore: [`${DATA_FOLDER}/`],
     })
@@ -76,6 +71,15 @@ export async function appendGeneration(
   } catch (err) {
     const e = err as ShutterproofError
     return { error: reported({ code: e.code ?? 'E_IO', message: e.message ?? String(err) }) }
+  }
+}
+
+/** The files an MHL generation can carry, as it takes them. */
+function* mhlInputs(files: Iterable<HistoryFile>): Generator<MhlFileInput> {
+  for (const f of files) {
+    const hashes = mhlHashes(f.hashes)
+    if (Object.keys(hashes).length === 0) continue
+    yield { path: f.path, size: f.size, lastModified: new Date(f.mtimeMs), hashes, action: f.action }
   }
 }
 
@@ -101,32 +105,28 @@ export interface IngestHistoryResult extends HistoryResult {
  * into place wrote no generation, so the run that finds them there is the first to record
  * their hash (the reference tool rejects a history whose files lack an `original`).
  * Names XML 1.0 cannot hold (control characters) are left out and reported, never the
- * whole generation; any failure comes back in `error`.
+ * whole generation; any failure comes back in `error`. `files` is read once, a file at a
+ * time; nothing is written when none of them can be recorded.
  */
 export async function appendIngestGeneration(
   root: string,
-  files: readonly IngestedFile[],
+  files: Iterable<IngestedFile>,
   comment: string,
 ): Promise<IngestHistoryResult> {
-  const unrepresentable = files.filter((f) => !xmlCanHold(f.path)).map((f) => f.path)
+  const unrepresentable: string[] = []
+  const out: IngestHistoryResult = { unrepresentable }
   // No history yet: every file is new. A damaged one makes writeGeneration fail below, and says why.
   const known = (await historyPaths(root)).files
-  const kept = files.filter((f) => xmlCanHold(f.path))
-  const out: IngestHistoryResult = { unrepresentable }
-  if (kept.length > 0) {
-    const h = await appendGeneration(
-      root,
-      'transfer',
-      kept.map((f) => ({
-        path: f.path,
-        size: f.size,
-        mtimeMs: f.mtimeMs,
-        hashes: f.hashes,
-        action: f.copiedNow || !known.has(f.path) ? 'original' : 'verified',
-      })),
-      comment,
-    )
-    Object.assign(out, h)
+  try {
+    const kept = representable(files[Symbol.iterator](), unrepresentable)
+    // The first file that can be recorded, if any: without one, no generation is written.
+    const first = kept.next()
+    if (!first.done) {
+      const h = await appendGeneration(root, 'transfer', historyFiles(first.value, kept, known), comment)
+      Object.assign(out, h)
+    }
+  } finally {
+    known.close()
   }
   if (unrepresentable.length > 0 && !out.error) {
     out.error = {
@@ -137,43 +137,69 @@ export async function appendIngestGeneration(
   return out
 }
 
-/** Expected hashes per path from the newest generations of `root`'s history (any tool's). */
-export async function historyHashes(
-  root: string,
-): Promise<{ files: Map<string, LatestFileHashes>; error?: ShutterproofError }> {
-  try {
-    return { files: await latestOf(root) }
-  } catch (err) {
-    return { files: new Map(), error: err as ShutterproofError }
+/** The files whose names XML 1.0 can hold; the others' paths go to `left`. */
+function* representable(files: Iterator<IngestedFile>, left: string[]): Generator<IngestedFile> {
+  for (let r = files.next(); !r.done; r = files.next()) {
+    if (xmlCanHold(r.value.path)) yield r.value
+    else left.push(r.value.path)
   }
 }
 
-/** `latestHashes(await readHistory(root))`, one generation in memory at a time. */
-async function latestOf(root: string): Promise<Map<string, LatestFileHashes>> {
-  const out = new Map<string, LatestFileHashes>()
-  await scanHistory(
-    root,
-    {},
-    () => {},
-    (files, generation) => foldLatest(out, { generation, files }),
-  )
-  return out
+/** `first`, then the rest of `kept`, as the generation records them. */
+function* historyFiles(
+  first: IngestedFile,
+  kept: Iterator<IngestedFile>,
+  known: { has(path: string): boolean },
+): Generator<HistoryFile> {
+  for (let r: IteratorResult<IngestedFile> = { value: first }; !r.done; r = kept.next()) {
+    const f = r.value
+    yield {
+      path: f.path,
+      size: f.size,
+      mtimeMs: f.mtimeMs,
+      hashes: f.hashes,
+      action: f.copiedNow || !known.has(f.path) ? 'original' : 'verified',
+    }
+  }
 }
 
-/** The paths the history of `root` lists (any generation), one generation in memory at a time. */
-export async function historyPaths(root: string): Promise<{ files: Set<string>; error?: ShutterproofError }> {
-  const files = new Set<string>()
+/**
+ * Per path, what the newest generations of `root`'s history (any tool's) record: the
+ * {@link LatestFileHashes} of {@link latestHashes}, folded into `into` one piece of a
+ * manifest at a time. Returns the error that kept the history from being read, if any
+ * (then `into` may hold part of it).
+ */
+export async function foldHistoryHashes(
+  root: string,
+  into: (files: MhlFileEntry[], generation: number) => void,
+): Promise<ShutterproofError | undefined> {
   try {
-    await scanHistory(
-      root,
-      {},
-      () => {},
-      (entries) => {
-        for (const f of entries) if (!files.has(f.path)) files.add(detached(f.path))
-      },
+    await scanHistory(root, {}, () => {}, into)
+    return undefined
+  } catch (err) {
+    return err as ShutterproofError
+  }
+}
+
+/**
+ * The paths the history of `root` lists (any generation), in a temporary on-disk table
+ * (close it when done): one piece of a manifest in memory at a time.
+ */
+export async function historyPaths(root: string): Promise<{ files: SpillTable; error?: ShutterproofError }> {
+  const files = new SpillTable()
+  try {
+    await files.atomically(() =>
+      scanHistory(
+        root,
+        {},
+        () => {},
+        (entries) => {
+          for (const f of entries) files.set(f.path, '')
+        },
+      ),
     )
     return { files }
   } catch (err) {
-    return { files: new Set(), error: err as ShutterproofError }
+    return { files, error: err as ShutterproofError }
   }
 }

@@ -211,104 +211,88 @@ export async function parseRecordFile(path: string): Promise<SessionRecord> {
 }
 
 /**
- * The lines of a UTF-8 file, split at "\n" only. Not node:readline: on Node 24 it also
+ * The lines of a UTF-8 file, split at "\n" only, a chunk's worth at a time. Not node:readline: on Node 24 it also
  * splits at U+2028 and U+2029, which `JSON.stringify` leaves unescaped inside strings, so a
  * file name holding one cut its entry in two (the record was then read whole, by the
  * fallback).
  */
-async function* linesOf(path: string): AsyncGenerator<string> {
+async function* linesOf(path: string): AsyncGenerator<string[]> {
   let rest = ''
   for await (const chunk of createReadStream(path, { encoding: 'utf8' })) {
     const lines = (rest + (chunk as string)).split('\n')
     rest = lines.pop()!
-    yield* lines
+    // A chunk's lines at once: one wait per 64 KiB rather than per line (fewer objects
+    // outliving a young-generation collection to be promoted and collected later).
+    yield lines
   }
-  if (rest !== '') yield rest
+  if (rest !== '') yield [rest]
 }
 
 /** {@link parseRecordFile} without its fallback: rejects a file not laid out as written. @internal */
 export async function parseRecordLines(path: string): Promise<SessionRecord> {
-  const head: string[] = []
-  const tail: string[] = []
   const files: RecordFile[] = []
-  let part: 'head' | 'files' | 'tail' = 'head'
-  let entry: string[] = []
-  let after = ''
-  for await (const line of linesOf(path)) {
-    if (part === 'head') {
-      if (line === ' "files": [') part = 'files'
-      else head.push(line)
-    } else if (part === 'tail') tail.push(line)
-    else if (line === '  {') entry = ['{']
-    else if (line === '  }' || line === '  },') {
-      entry.push('}')
-      files.push(JSON.parse(entry.join('\n')) as RecordFile)
-      entry = []
-    } else if (line === ' ]' || line === ' ],') {
-      after = line.slice(2)
-      part = 'tail'
-    } else entry.push(line)
-  }
-  if (part === 'files') throw new Error('not laid out as written')
-  // Without a `files` line of its own (an empty list, another layout), `head` is the whole text.
-  if (part === 'head') return JSON.parse(head.join('\n')) as SessionRecord
-  const record = JSON.parse(`${head.join('\n')}\n "files": []${after}\n${tail.join('\n')}`) as SessionRecord
-  record.files = files
+  const record = await scanRecordLines(path, (f) => files.push(f))
+  // Laid out otherwise (no `files` line of its own), the whole record came back as it is.
+  if (files.length > 0) record.files = files
   return record
 }
 
-/** `ingest-2026-04-26T10-00-00.000Z-2.json` → `2026-04-26T10:00:00.000Z` and 2 (the order writeRecord names them in). */
-function nameOrder(name: string): { createdAt: string; n: number } | undefined {
-  const m = /^(?:ingest|verify)-(\d{4}-\d\d-\d\dT\d\d)-(\d\d)-(\d\d(?:\.\d+)?Z)(?:-(\d+))?\.json$/.exec(name)
-  return m ? { createdAt: `${m[1]}:${m[2]}:${m[3]}`, n: m[4] ? Number(m[4]) : 1 } : undefined
+/**
+ * A record laid out as {@link recordChunks} writes it, its `files` entries handed to
+ * `onFile` one at a time as they are read and not kept (the record comes back with
+ * `files: []`); a file without a `files` line of its own (an empty list, another layout)
+ * comes back whole, its entries not handed over. Rejects a file cut short or not
+ * parseable, possibly after handing over some entries.
+ * @internal
+ */
+export async function scanRecordLines(path: string, onFile: (f: RecordFile) => void): Promise<SessionRecord> {
+  const head: string[] = []
+  const tail: string[] = []
+  let part: 'head' | 'files' | 'tail' = 'head'
+  let entry: string[] = []
+  let after = ''
+  for await (const lines of linesOf(path))
+    for (const line of lines) {
+      if (part === 'head') {
+        if (line === ' "files": [') part = 'files'
+        else head.push(line)
+      } else if (part === 'tail') tail.push(line)
+      else if (line === '  {') entry = ['{']
+      else if (line === '  }' || line === '  },') {
+        entry.push('}')
+        onFile(JSON.parse(entry.join('\n')) as RecordFile)
+        entry = []
+      } else if (line === ' ]' || line === ' ],') {
+        after = line.slice(2)
+        part = 'tail'
+      } else entry.push(line)
+    }
+  if (part === 'files') throw new Error('not laid out as written')
+  // Without a `files` line of its own (an empty list, another layout), `head` is the whole text.
+  if (part === 'head') return JSON.parse(head.join('\n')) as SessionRecord
+  return JSON.parse(`${head.join('\n')}\n "files": []${after}\n${tail.join('\n')}`) as SessionRecord
 }
 
 /**
- * {@link latestEvidence} of a session root's records, read one record at a time: only
- * the newest entry per path stays in memory, never every record whole. Records are
- * taken in the order of their names (the time `writeRecord` gave them); when a name does
- * not give the order its content says (renamed by hand), every record is read first
- * and sorted, as {@link readRecords} does.
+ * What a record says before its `files`: its format and `createdAt` (the order records are
+ * folded in), read without its entries when it is laid out as written; another layout is
+ * parsed whole.
+ * @internal
  */
-export async function readEvidence(root: string): Promise<Map<string, RecordFile>> {
-  const dir = join(root, DATA_FOLDER)
-  let names: string[]
-  try {
-    names = await readdir(dir)
-  } catch {
-    return new Map()
-  }
-  const ordered = names
-    .filter((n) => /^(ingest|verify)-.*\.json$/.test(n))
-    .map((name) => ({ name, order: nameOrder(name) }))
-  if (ordered.some((x) => x.order === undefined)) return latestEvidence((await readRecords(root)).records)
-  ordered.sort((a, b) =>
-    a.order!.createdAt < b.order!.createdAt
-      ? -1
-      : a.order!.createdAt > b.order!.createdAt
-        ? 1
-        : a.order!.n - b.order!.n,
-  )
-  const out = new Map<string, RecordFile>()
-  let last = ''
-  for (const { name, order } of ordered) {
-    let r: SessionRecord
-    try {
-      r = await parseRecordFile(join(dir, name))
-      if (r?.format !== 'shutterproof-session-record/1' || !Array.isArray(r.files)) continue
-    } catch {
-      continue
+export async function recordHead(path: string): Promise<Pick<SessionRecord, 'format' | 'createdAt'>> {
+  const head: string[] = []
+  for await (const lines of linesOf(path))
+    for (const line of lines) {
+      if (line === ' "files": [') return JSON.parse(`${head.join('\n')}\n "files": []\n}`) as SessionRecord
+      head.push(line)
     }
-    if (r.createdAt !== order!.createdAt || r.createdAt < last)
-      return latestEvidence((await readRecords(root)).records)
-    last = r.createdAt
-    foldEvidence(out, r)
-  }
-  return out
+  return JSON.parse(head.join('\n')) as SessionRecord
 }
 
+export { readEvidence, type Evidence } from './evidence'
+
 /** Statuses that say the bytes under the final name were checked (by some method). */
-const EVIDENCE: ReadonlySet<RecordStatus> = new Set([
+export const EVIDENCE: ReadonlySet<RecordStatus> = new Set([
   'verified',
   'copied',
   'skipped-identical',
@@ -333,15 +317,19 @@ export function latestEvidence(records: readonly SessionRecord[]): Map<string, R
 function foldEvidence(out: Map<string, RecordFile>, r: SessionRecord): void {
   for (const f of r.files) {
     if (!EVIDENCE.has(f.status)) continue
-    const prev = out.get(f.path)
-    // Keep the source's hashes and mtime known from the ingest when a verify omits them.
-    out.set(
-      f.path,
-      prev
-        ? { ...prev, ...f, hashes: { ...prev.hashes, ...f.hashes }, mtimeMs: f.mtimeMs ?? prev.mtimeMs }
-        : f,
-    )
+    out.set(f.path, newerEvidence(out.get(f.path), f))
   }
+}
+
+/**
+ * What is known of a path once `f` (newer) is added to `prev`: `f`, keeping the source's
+ * hashes and mtime known from the ingest when a verify omits them.
+ * @internal
+ */
+export function newerEvidence(prev: RecordFile | undefined, f: RecordFile): RecordFile {
+  return prev
+    ? { ...prev, ...f, hashes: { ...prev.hashes, ...f.hashes }, mtimeMs: f.mtimeMs ?? prev.mtimeMs }
+    : f
 }
 
 /** Whether an entry proves the device holds the bytes (read back from the disk, matched). */

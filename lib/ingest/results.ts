@@ -8,7 +8,8 @@ import { reported } from '../errors'
 import { HASH_ALGORITHMS, type HashResult } from '../hash'
 import type { NativeCopyReport, NativeDigests } from '../native'
 import type { CardPlan, PlannedFile } from './plan'
-import type { RecordFile, VerifyMethod } from './records'
+import type { EvidenceLookup } from './evidence'
+import type { VerifyMethod } from './records'
 import type { ResumeEvidence } from './resume'
 import type { FileAtDestination, IngestFileResult } from './types'
 
@@ -28,7 +29,7 @@ export function fileResults(
 }
 
 /** A file this run did not copy: every destination's records say it was verified before. */
-function verifiedBefore(f: PlannedFile, evidence: ReadonlyArray<Map<string, RecordFile>>): IngestFileResult {
+function verifiedBefore(f: PlannedFile, evidence: readonly EvidenceLookup[]): IngestFileResult {
   const rec = evidence[0]!.get(f.path)!
   return {
     path: f.path,

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { fromNative } from '../errors'
 import { nativeRemoveStalePartials } from '../native'
 import type { CardPlan, PlannedFile } from './plan'
+import type { EvidenceLookup } from './evidence'
 import { isDiskVerified, readEvidence, type RecordFile } from './records'
 
 /** What earlier runs left, per destination, and what this run still has to copy. */
@@ -17,7 +18,7 @@ export interface ResumeEvidence {
   /** Per destination, the stale temporary files removed. */
   removedPartials: string[][]
   /** Per destination, the newest record entry of each path (see {@link latestEvidence}). */
-  evidence: Array<Map<string, RecordFile>>
+  evidence: EvidenceLookup[]
   /** Card paths verified at every destination by an earlier run and unchanged since: not read again. */
   previously: ReadonlySet<string>
   /** Bytes of those files. */
@@ -32,7 +33,7 @@ export async function resumeEvidence(
   sessionRoots: readonly string[],
 ): Promise<ResumeEvidence> {
   const removedPartials: string[][] = []
-  const evidence: Array<Map<string, RecordFile>> = []
+  const evidence: EvidenceLookup[] = []
   for (const root of sessionRoots) {
     const exists = await stat(root).then(
       () => true,
@@ -54,7 +55,7 @@ export async function resumeEvidence(
 /** The card paths whose copies are still verified at every destination. */
 async function verifiedEverywhere(
   files: readonly PlannedFile[],
-  evidence: ReadonlyArray<Map<string, RecordFile>>,
+  evidence: readonly EvidenceLookup[],
   sessionRoots: readonly string[],
 ): Promise<Set<string>> {
   const previously = new Set<string>()

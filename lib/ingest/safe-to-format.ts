@@ -25,9 +25,13 @@ import { throwIfAborted, withCancel } from '../abort'
 import { fromNative, InvalidArgumentError } from '../errors'
 import { nativeIsIdentical } from '../native'
 import type { OperationStatus } from '../status'
+import type { SpillTable } from '../spill'
+import { cardRoot, walkCard } from './card-walk'
+import { readEvidence, type Evidence } from './evidence'
 import { historyPaths } from './history'
-import { DATA_FOLDER, planCard } from './plan'
-import { isDiskVerified, readEvidence, type RecordFile, type VerifyMethod } from './records'
+import { defineLazyList, PackedRows } from './lazy-list'
+import { DATA_FOLDER, type PlannedFile } from './plan'
+import { isDiskVerified, type VerifyMethod } from './records'
 
 /** Why a card is not (yet) safe to format. */
 export interface SafeToFormatReason {
@@ -79,7 +83,12 @@ export interface SafeToFormatVerdict {
   minCopies: number
   /** Card files considered. */
   files: number
-  /** Per card file, the destinations holding a disk-verified copy. */
+  /**
+   * Per card file, the destinations holding a disk-verified copy. Kept packed (~40 bytes
+   * per file) until first read: the first read of the property builds the array (one
+   * object and one array per card file, ~200 bytes each; 20,000 files ≈ 4 MB) and keeps
+   * it. Enumerable, so `JSON.stringify` and spreading see it as before.
+   */
   copies: Array<{ path: string; verifiedAt: string[] }>
   reasons: SafeToFormatReason[]
 }
@@ -111,24 +120,88 @@ export async function safeToFormat(
   destinations: readonly string[],
   options: SafeToFormatOptions = {},
 ): Promise<SafeToFormatVerdict> {
+  return verdictOf(source, destinations, options, true)
+}
+
+/**
+ * {@link safeToFormat}; without `keepCopies`, `copies` stays empty (the verdict after an
+ * ingest, where nobody reads it). The card is walked one folder at a time and each
+ * destination's evidence is read from temporary on-disk tables: memory stays flat in the
+ * card's file count (`copies`, when kept, is packed; see {@link SafeToFormatVerdict.copies}).
+ */
+async function verdictOf(
+  source: string,
+  destinations: readonly string[],
+  options: SafeToFormatOptions,
+  keepCopies: boolean,
+): Promise<SafeToFormatVerdict> {
   const minCopies = options.minCopies ?? 2
   if (!Number.isInteger(minCopies) || minCopies < 1)
     throw new InvalidArgumentError('minCopies must be a whole number ≥ 1')
   if (!Array.isArray(destinations)) throw new InvalidArgumentError('destinations must be an array of folders')
   throwIfAborted(options.signal)
   await refuseSameDestination(destinations)
-  const plan = await planCard(source)
+  const walk = walkCard(await cardRoot(source))
+  const first = await walk.next()
   const reasons: SafeToFormatReason[] = []
-  if (plan.files.length === 0) {
+  if (first.done) {
     reasons.push({
       code: 'no-card',
       message: `${source}: the card folder holds no files; is the card mounted? An empty folder is what an unmounted card looks like`,
     })
     return { safe: false, minCopies, files: 0, copies: [], reasons }
   }
+  const evidence = await destinationEvidence(destinations, reasons)
+  try {
+    const copies = new PackedRows<string[]>()
+    let files = 0
+    let safe = destinations.length >= minCopies
+    for (let next: IteratorResult<PlannedFile> = first; !next.done; next = await walk.next()) {
+      const file = next.value
+      throwIfAborted(options.signal)
+      const verifiedAt: string[] = []
+      // With rehash, each distinct (file, recorded hash) is read from the disk once.
+      const sameOnDisk = new Map<string, Promise<boolean>>()
+      for (const { dest, roots } of evidence) {
+        if (roots.length === 0) continue
+        const outcome = await copyAt(file, dest, roots, options, sameOnDisk)
+        if (outcome === 'verified') verifiedAt.push(dest)
+        else reasons.push(outcome)
+      }
+      files++
+      if (keepCopies) copies.push(file.path, verifiedAt)
+      if (verifiedAt.length < minCopies) {
+        safe = false
+        reasons.push({
+          code: 'too-few-copies',
+          path: file.path,
+          message: `${file.source}: ${verifiedAt.length} verified ${verifiedAt.length === 1 ? 'copy' : 'copies'}, ${minCopies} needed; keep the card until it has ${minCopies}`,
+        })
+      }
+    }
+    const verdict: SafeToFormatVerdict = { safe, minCopies, files, copies: [], reasons }
+    defineLazyList(verdict, 'copies', copies.length, function* () {
+      for (const { path, shape } of copies.rows()) yield { path, verifiedAt: shape }
+    })
+    return verdict
+  } finally {
+    for (const { roots } of evidence)
+      for (const r of roots) {
+        r.files.clear()
+        r.mhl.close()
+      }
+  }
+}
+
+/** Each destination's session roots with what they say; a destination holding none is a reason. */
+async function destinationEvidence(
+  destinations: readonly string[],
+  reasons: SafeToFormatReason[],
+): Promise<Array<{ dest: string; roots: SessionEvidence[] }>> {
   const evidence: Array<{ dest: string; roots: SessionEvidence[] }> = []
   for (const d of destinations) {
     const roots: SessionEvidence[] = []
+    evidence.push({ dest: d, roots })
     for (const root of await sessionRootsOf(resolve(d))) {
       const mhl = await historyPaths(root)
       roots.push({
@@ -144,10 +217,22 @@ export async function safeToFormat(
         destination: d,
         message: `${d}: no Shutterproof session here (no ${DATA_FOLDER}/ reports); ingest to it or name the session folder`,
       })
-    evidence.push({ dest: d, roots })
   }
-  // With rehash, each distinct (file, recorded hash) is read from the disk once.
-  const sameOnDisk = new Map<string, Promise<boolean>>()
+  return evidence
+}
+
+/**
+ * Whether one destination holds a verified copy of `file` (in any of its session roots),
+ * or the reason it does not: the first root with a good copy wins; otherwise the reason
+ * from the last root that knew the file (a mismatch or an unverified copy from the first).
+ */
+async function copyAt(
+  file: PlannedFile,
+  dest: string,
+  roots: readonly SessionEvidence[],
+  options: SafeToFormatOptions,
+  sameOnDisk: Map<string, Promise<boolean>>,
+): Promise<'verified' | SafeToFormatReason> {
   const readsAs = (path: string, size: number, blake3: string) => {
     const key = `${blake3}\0${path}`
     let p = sameOnDisk.get(key)
@@ -159,136 +244,114 @@ export async function safeToFormat(
     }
     return p
   }
-  const copies: SafeToFormatVerdict['copies'] = []
-  for (const file of plan.files) {
-    throwIfAborted(options.signal)
-    const verifiedAt: string[] = []
-    for (const { dest, roots } of evidence) {
-      if (roots.length === 0) continue
-      let best: { reason?: SafeToFormatReason } | undefined
-      for (const { root, files, mhl, mhlError } of roots) {
-        const rec = files.get(file.path)
-        const where = join(root, file.path)
-        if (!rec) continue
-        if (rec.status === 'mismatch' || rec.status === 'missing') {
-          best ??= {
-            reason: {
-              code: 'mismatch',
-              path: file.path,
-              destination: dest,
-              message: `${where}: the last verify found it ${rec.status === 'missing' ? 'missing' : 'different from the card'}; copy it again`,
-            },
-          }
-          continue
-        }
-        if (!isDiskVerified(rec)) {
-          best ??= {
-            reason: {
-              code: 'unverified',
-              path: file.path,
-              destination: dest,
-              method: rec.method,
-              message: `${where}: ${rec.status} but not read back from the disk (method ${rec.method}); ingest again with verify 'destination' to a real disk`,
-            },
-          }
-          continue
-        }
-        if (
-          rec.size !== file.size ||
-          (rec.mtimeMs !== undefined && Math.abs(rec.mtimeMs - file.mtimeMs) >= 1)
-        ) {
-          best = {
-            reason: {
-              code: 'mismatch',
-              path: file.path,
-              destination: dest,
-              message: `${file.source}: size or modification time differs from the copy recorded at ${where}; the card file changed, ingest it again`,
-            },
-          }
-          continue
-        }
-        const st = await lstat(where).catch(() => undefined)
-        if (!st?.isFile() || st.size !== rec.size) {
-          best = {
-            reason: {
-              code: st ? 'mismatch' : 'missing',
-              path: file.path,
-              destination: dest,
-              message: `${where}: ${st ? 'size differs from the verified copy' : 'the verified copy is gone'}; copy it again`,
-            },
-          }
-          continue
-        }
-        if (!mhl.has(file.path)) {
-          const why = mhlError
-            ? `its ASC MHL history cannot be read (${mhlError})`
-            : `it is not in the session's ASC MHL history (${root}/ascmhl)`
-          best = {
-            reason: {
-              code: 'no-manifest',
-              path: file.path,
-              destination: dest,
-              message: `${where}: ${why}; run the same ingest again to record it`,
-            },
-          }
-          continue
-        }
-        if (options.rehash) {
-          const blake3 = rec.hashes.blake3
-          if (!blake3 || !(await readsAs(file.source, file.size, blake3))) {
-            best = {
-              reason: {
-                code: 'mismatch',
-                path: file.path,
-                destination: dest,
-                message: `${file.source}: re-read from the card, it differs from the source hash recorded at ${where}; ingest it again`,
-              },
-            }
-            continue
-          }
-          if (!(await readsAs(where, rec.size, blake3))) {
-            best = {
-              reason: {
-                code: 'mismatch',
-                path: file.path,
-                destination: dest,
-                message: `${where}: re-read from the disk, the copy differs from the card's hash; copy it again (and check that drive)`,
-              },
-            }
-            continue
-          }
-        }
-        best = {}
-        break
-      }
-      if (!best)
-        reasons.push({
-          code: 'missing',
+  let best: { reason?: SafeToFormatReason } | undefined
+  for (const { root, files, mhl, mhlError } of roots) {
+    const rec = files.get(file.path)
+    const where = join(root, file.path)
+    if (!rec) continue
+    if (rec.status === 'mismatch' || rec.status === 'missing') {
+      best ??= {
+        reason: {
+          code: 'mismatch',
           path: file.path,
           destination: dest,
-          message: `${join(dest, file.path)}: no verified copy recorded at ${dest}; ingest the card to it`,
-        })
-      else if (best.reason) reasons.push(best.reason)
-      else verifiedAt.push(dest)
+          message: `${where}: the last verify found it ${rec.status === 'missing' ? 'missing' : 'different from the card'}; copy it again`,
+        },
+      }
+      continue
     }
-    copies.push({ path: file.path, verifiedAt })
-    if (verifiedAt.length < minCopies) {
-      reasons.push({
-        code: 'too-few-copies',
-        path: file.path,
-        message: `${file.source}: ${verifiedAt.length} verified ${verifiedAt.length === 1 ? 'copy' : 'copies'}, ${minCopies} needed; keep the card until it has ${minCopies}`,
-      })
+    if (!isDiskVerified(rec)) {
+      best ??= {
+        reason: {
+          code: 'unverified',
+          path: file.path,
+          destination: dest,
+          method: rec.method,
+          message: `${where}: ${rec.status} but not read back from the disk (method ${rec.method}); ingest again with verify 'destination' to a real disk`,
+        },
+      }
+      continue
     }
+    if (rec.size !== file.size || (rec.mtimeMs !== undefined && Math.abs(rec.mtimeMs - file.mtimeMs) >= 1)) {
+      best = {
+        reason: {
+          code: 'mismatch',
+          path: file.path,
+          destination: dest,
+          message: `${file.source}: size or modification time differs from the copy recorded at ${where}; the card file changed, ingest it again`,
+        },
+      }
+      continue
+    }
+    const st = await lstat(where).catch(() => undefined)
+    if (!st?.isFile() || st.size !== rec.size) {
+      best = {
+        reason: {
+          code: st ? 'mismatch' : 'missing',
+          path: file.path,
+          destination: dest,
+          message: `${where}: ${st ? 'size differs from the verified copy' : 'the verified copy is gone'}; copy it again`,
+        },
+      }
+      continue
+    }
+    if (!mhl.has(file.path)) {
+      const why = mhlError
+        ? `its ASC MHL history cannot be read (${mhlError})`
+        : `it is not in the session's ASC MHL history (${root}/ascmhl)`
+      best = {
+        reason: {
+          code: 'no-manifest',
+          path: file.path,
+          destination: dest,
+          message: `${where}: ${why}; run the same ingest again to record it`,
+        },
+      }
+      continue
+    }
+    if (options.rehash) {
+      const blake3 = rec.hashes.blake3
+      if (!blake3 || !(await readsAs(file.source, file.size, blake3))) {
+        best = {
+          reason: {
+            code: 'mismatch',
+            path: file.path,
+            destination: dest,
+            message: `${file.source}: re-read from the card, it differs from the source hash recorded at ${where}; ingest it again`,
+          },
+        }
+        continue
+      }
+      if (!(await readsAs(where, rec.size, blake3))) {
+        best = {
+          reason: {
+            code: 'mismatch',
+            path: file.path,
+            destination: dest,
+            message: `${where}: re-read from the disk, the copy differs from the card's hash; copy it again (and check that drive)`,
+          },
+        }
+        continue
+      }
+    }
+    best = {}
+    break
   }
-  const safe = copies.every((c) => c.verifiedAt.length >= minCopies) && destinations.length >= minCopies
-  return { safe, minCopies, files: plan.files.length, copies, reasons }
+  if (!best)
+    return {
+      code: 'missing',
+      path: file.path,
+      destination: dest,
+      message: `${join(dest, file.path)}: no verified copy recorded at ${dest}; ingest the card to it`,
+    }
+  return best.reason ?? 'verified'
 }
 
 /** What one session root says: our records, and the paths its ASC MHL history lists. */
 interface SessionEvidence {
   root: string
-  files: Map<string, RecordFile>
-  mhl: ReadonlySet<string>
+  files: Evidence
+  mhl: SpillTable
   mhlError?: string
 }
 
@@ -341,7 +404,7 @@ export async function verdictAfterRun(
   let safe: boolean
   let reasons: SafeToFormatReason[]
   try {
-    ;({ safe, reasons } = await safeToFormat(card, sessionRoots, { minCopies }))
+    ;({ safe, reasons } = await verdictOf(card, sessionRoots, { minCopies }, false))
   } catch (err) {
     const e = fromNative(err, card)
     safe = false

@@ -10,10 +10,13 @@ import { withCancel } from '../abort'
 import { CallbackGuard } from '../callbacks'
 import { FileSystemError, fromNative, InvalidArgumentError, MhlError, type ReportedError } from '../errors'
 import { HASH_ALGORITHMS, hashFile, type HashAlgorithm, type HashResult } from '../hash'
-import type { MhlHashFormat } from '../mhl'
+import type { MhlFileEntry, MhlHashFormat, MhlHashRecord } from '../mhl'
 import { nativeIsIdentical } from '../native'
-import { appendGeneration, historyHashes, type HistoryFile } from './history'
-import { readEvidence, writeRecord, type RecordFile, type SessionRecord } from './records'
+import { SpillTable } from '../spill'
+import { readEvidence } from './evidence'
+import { appendGeneration, foldHistoryHashes, type HistoryFile } from './history'
+import { defineLazyList, PackedRows } from './lazy-list'
+import { writeRecord, type RecordFile, type SessionRecord } from './records'
 import type { Progress } from '../progress'
 
 /** One file's outcome. */
@@ -37,6 +40,12 @@ export interface VerifyReport {
   root: string
   /** Where the expected hashes came from: the ASC MHL history (any tool's) and/or our reports. */
   sources: Array<'ascmhl' | 'shutterproof'>
+  /**
+   * Every file checked, in path order. Kept packed (~40 bytes per file) until first read:
+   * the first read of the property builds the array (one object and one array per file,
+   * ~200 bytes each; 20,000 files ≈ 4 MB) and keeps it. Enumerable, so `JSON.stringify`
+   * and spreading see it as before.
+   */
   files: VerifiedFile[]
   /** Paths that differ from the history. */
   mismatches: string[]
@@ -65,13 +74,6 @@ export interface VerifyOptions {
 
 const COMPARABLE: ReadonlySet<string> = new Set<HashAlgorithm>(HASH_ALGORITHMS)
 
-interface Expected {
-  path: string
-  size?: number
-  mtimeMs?: number
-  hashes: Partial<Record<HashAlgorithm, string>>
-}
-
 /**
  * Re-hashes every file of a session from the disk (O_DIRECT, or with its page cache
  * evicted) against the newest known hashes — the ASC MHL history (also one written by
@@ -94,7 +96,6 @@ export async function verify(sessionRoot: string, options: VerifyOptions = {}): 
   const root = resolve(sessionRoot)
   const guard = new CallbackGuard(options.signal)
   guard.throwIfStopped()
-  const signal = guard.signal
   const onFile = guard.wrap('onFile', options.onFile)
   const onProgress = guard.wrap('onProgress', options.onProgress)
   const st = await lstat(root).catch(() => undefined)
@@ -105,31 +106,77 @@ export async function verify(sessionRoot: string, options: VerifyOptions = {}): 
       { path: root },
     )
 
-  // Built in its own function: the history and records it reads are let go before the files are read.
+  // Per path, what is expected, in a temporary on-disk table; each row gets its outcome as it is checked.
   const { expected, sources } = await expectedOf(root)
-  if (sources.length === 0) {
-    throw new MhlError(
-      'E_MHL_NO_HISTORY',
-      `${root}: no ASC MHL history and no Shutterproof reports; nothing to verify against`,
-      { path: root },
-    )
+  try {
+    if (sources.length === 0) {
+      throw new MhlError(
+        'E_MHL_NO_HISTORY',
+        `${root}: no ASC MHL history and no Shutterproof reports; nothing to verify against`,
+        { path: root },
+      )
+    }
+    return await checkAll(root, expected, sources, guard, onFile, onProgress)
+  } finally {
+    expected.close()
   }
+}
 
-  const files: VerifiedFile[] = []
-  const actual = new Map<string, { mtimeMs: number; hashes?: Partial<Record<HashAlgorithm, string>> }>()
+/** What is expected of one path, and (once checked) what was found. */
+interface Row {
+  size?: number
+  mtimeMs?: number
+  hashes: Partial<Record<HashAlgorithm, string>>
+  /** Set once checked (none for an unverifiable file). */
+  status?: VerifiedFile['status']
+  /** The file's mtime now, and the hashes the disk gave when they differ. */
+  actual?: { mtimeMs: number; hashes?: Partial<Record<HashAlgorithm, string>> }
+}
+
+function rowsOf(table: SpillTable): Generator<[string, Row]> {
+  return (function* () {
+    for (const [path, text] of table.entries()) yield [path, JSON.parse(text) as Row]
+  })()
+}
+
+/** Checks every expected file, in path order, then records the outcome (JSON record and MHL generation). */
+async function checkAll(
+  root: string,
+  expected: SpillTable,
+  sources: VerifyReport['sources'],
+  guard: CallbackGuard,
+  onFile: VerifyOptions['onFile'],
+  onProgress: VerifyOptions['onProgress'],
+): Promise<VerifyReport> {
+  const signal = guard.signal
+  let total = 0
+  let bytesTotal = 0
+  for (const [, e] of rowsOf(expected)) {
+    total++
+    bytesTotal += e.size ?? 0
+  }
+  const checked = new PackedRows<{ status: VerifiedFile['status']; algorithms: string[] }>()
+  const mismatches: string[] = []
+  const missing: string[] = []
   const unverifiable: string[] = []
-  const paths = [...expected.keys()].sort()
-  const bytesTotal = paths.reduce((n, p) => n + (expected.get(p)!.size ?? 0), 0)
   let bytesDone = 0
   let done = 0
-  const partial = (): VerifyReport => {
-    const mismatches = files.filter((f) => f.status === 'mismatch').map((f) => f.path)
-    const missing = files.filter((f) => f.status === 'missing').map((f) => f.path)
-    return { status: 'aborted', root, sources, files, mismatches, missing, unverifiable }
+  const reportOf = (status: VerifyReport['status']): VerifyReport => {
+    const report: VerifyReport = {
+      status,
+      root,
+      sources,
+      files: [],
+      mismatches,
+      missing,
+      unverifiable,
+    }
+    defineLazyList(report, 'files', checked.length, () => verifiedFiles(checked))
+    return report
   }
-  for (const path of paths) {
+  const partial = () => reportOf('aborted')
+  for (const [path, e] of rowsOf(expected)) {
     if (guard.stopped) throw guard.stopError(partial())
-    const e = expected.get(path)!
     const algorithms = Object.keys(e.hashes)
     const abs = join(root, path)
     let status: VerifiedFile['status']
@@ -150,7 +197,7 @@ export async function verify(sessionRoot: string, options: VerifyOptions = {}): 
           (err: unknown) => Promise.reject(guard.failure(err, partial())),
         )
         const { size: _size, ...hashes } = got
-        actual.set(path, { mtimeMs: fst.mtimeMs, hashes })
+        e.actual = { mtimeMs: fst.mtimeMs, hashes }
       }
     } else {
       const got: HashResult = await hashFile(abs, {
@@ -161,48 +208,44 @@ export async function verify(sessionRoot: string, options: VerifyOptions = {}): 
         ? 'verified'
         : 'mismatch'
     }
-    if (fst && !actual.has(path)) actual.set(path, { mtimeMs: fst.mtimeMs })
+    if (fst && !e.actual) e.actual = { mtimeMs: fst.mtimeMs }
+    e.status = status
+    expected.set(path, JSON.stringify(e))
+    checked.push(path, { status, algorithms }, e.size)
+    if (status === 'mismatch') mismatches.push(path)
+    if (status === 'missing') missing.push(path)
     const v: VerifiedFile = { path, status, algorithms }
     if (e.size !== undefined) v.size = e.size
-    files.push(v)
     bytesDone += e.size ?? 0
     done++
-    onFile?.(v, done, paths.length)
+    onFile?.(v, done, total)
     onProgress?.({
       phase: 'read-back',
       bytes: bytesDone,
       bytesTotal,
       files: done,
-      filesTotal: paths.length,
+      filesTotal: total,
       currentFile: path,
     })
   }
   if (guard.stopped) throw guard.stopError(partial())
-  const mismatches = files.filter((f) => f.status === 'mismatch').map((f) => f.path)
-  const missing = files.filter((f) => f.status === 'missing').map((f) => f.path)
-  const report: VerifyReport = {
-    status: mismatches.length || missing.length ? 'failed' : 'completed',
-    root,
-    sources,
-    files,
-    mismatches,
-    missing,
-    unverifiable,
-  }
-  onProgress?.({ phase: 'records', bytes: bytesDone, bytesTotal, files: done, filesTotal: paths.length })
+  const report = reportOf(mismatches.length || missing.length ? 'failed' : 'completed')
+  onProgress?.({ phase: 'records', bytes: bytesDone, bytesTotal, files: done, filesTotal: total })
 
   const now = new Date().toISOString()
   // Made one at a time as the record is written, never all at once.
   function* recFiles(): Generator<RecordFile> {
-    for (const f of files)
+    for (const [path, e] of rowsOf(expected)) {
+      if (!e.status) continue
       yield {
-        path: f.path,
-        size: expected.get(f.path)!.size ?? 0,
-        hashes: f.status === 'verified' ? expected.get(f.path)!.hashes : {},
-        status: f.status,
-        method: f.status === 'missing' ? 'none' : 'disk-direct',
+        path,
+        size: e.size ?? 0,
+        hashes: e.status === 'verified' ? e.hashes : {},
+        status: e.status,
+        method: e.status === 'missing' ? 'none' : 'disk-direct',
         checkedAt: now,
       }
+    }
   }
   const record: SessionRecord = {
     format: 'shutterproof-session-record/1',
@@ -219,56 +262,82 @@ export async function verify(sessionRoot: string, options: VerifyOptions = {}): 
   )
   // A missing file has nothing to hash; a mismatching one is recorded `failed` with the
   // hash the disk gave now (latestHashes skips failed records, so the reference stays).
-  const hist: HistoryFile[] = files
-    .filter((f) => f.status !== 'missing')
-    .map((f) => {
-      const e = expected.get(f.path)!
-      const a = actual.get(f.path)
-      return {
-        path: f.path,
+  function* hist(): Generator<HistoryFile> {
+    for (const [path, e] of rowsOf(expected)) {
+      if (!e.status || e.status === 'missing') continue
+      yield {
+        path,
         size: e.size ?? 0,
-        mtimeMs: a?.mtimeMs ?? e.mtimeMs ?? 0,
-        hashes: a?.hashes ?? e.hashes,
-        action: f.status === 'verified' ? 'verified' : 'failed',
+        mtimeMs: e.actual?.mtimeMs ?? e.mtimeMs ?? 0,
+        hashes: e.actual?.hashes ?? e.hashes,
+        action: e.status === 'verified' ? 'verified' : 'failed',
       }
-    })
-  const h = await appendGeneration(root, 'in-place', hist, `verify: ${report.status}`)
+    }
+  }
+  const h = await appendGeneration(root, 'in-place', hist(), `verify: ${report.status}`)
   if (h.manifestPath) report.mhlManifest = h.manifestPath
   if (h.error) report.mhlError = h.error
   if (guard.stopped) throw guard.stopError(report)
-  onProgress?.({ phase: 'records', bytes: bytesDone, bytesTotal, files: done, filesTotal: paths.length })
+  onProgress?.({ phase: 'records', bytes: bytesDone, bytesTotal, files: done, filesTotal: total })
   return report
 }
 
-/** Per path, what the history (any tool's) and our records expect of the file, and where that came from. */
-async function expectedOf(
-  root: string,
-): Promise<{ expected: Map<string, Expected>; sources: VerifyReport['sources'] }> {
-  const expected = new Map<string, Expected>()
-  const sources: VerifyReport['sources'] = []
-  const mhl = await historyHashes(root)
-  if (!mhl.error) {
-    sources.push('ascmhl')
-    for (const [path, f] of mhl.files) {
-      const e: Expected = { path, hashes: {} }
-      if (f.size !== undefined) e.size = f.size
-      if (f.lastModified) e.mtimeMs = f.lastModified.getTime()
-      for (const [fmt, h] of Object.entries(f.hashes) as Array<[MhlHashFormat, { value: string }]>)
-        if (COMPARABLE.has(fmt)) e.hashes[fmt as HashAlgorithm] = h.value
-      expected.set(path, e)
+/** {@link VerifyReport.files} from its packed rows. */
+function* verifiedFiles(
+  rows: PackedRows<{ status: VerifiedFile['status']; algorithms: string[] }>,
+): Generator<VerifiedFile> {
+  for (const { path, shape, n } of rows.rows()) {
+    const v: VerifiedFile = { path, status: shape.status, algorithms: shape.algorithms }
+    if (n !== undefined) v.size = n
+    yield v
+  }
+}
+
+/**
+ * Per path, what the history (any tool's) and our records expect of the file (in a
+ * temporary on-disk table, sorted by path), and where that came from.
+ */
+async function expectedOf(root: string): Promise<{ expected: SpillTable; sources: VerifyReport['sources'] }> {
+  const expected = new SpillTable()
+  try {
+    const sources: VerifyReport['sources'] = []
+    const error = await foldHistoryHashes(root, (files) => {
+      for (const f of files) expected.set(f.path, JSON.stringify(newerHistoryEntry(expected.get(f.path), f)))
+    })
+    if (!error) sources.push('ascmhl')
+    else if (error.code !== 'E_MHL_NO_HISTORY') throw error
+    const own = await readEvidence(root)
+    try {
+      if (own.size > 0) sources.push('shutterproof')
+      for (const f of own.entries()) {
+        const text = expected.get(f.path)
+        const e: Row = text ? (JSON.parse(text) as Row) : { hashes: {}, size: f.size }
+        // Our reports add BLAKE3; the MHL's hashes, when present, stay the reference.
+        for (const [a, v] of Object.entries(f.hashes) as Array<[HashAlgorithm, string]>) e.hashes[a] ??= v
+        e.size ??= f.size
+        if (f.mtimeMs !== undefined) e.mtimeMs ??= f.mtimeMs
+        expected.set(f.path, JSON.stringify(e))
+      }
+    } finally {
+      own.clear()
     }
-  } else if (mhl.error.code !== 'E_MHL_NO_HISTORY') {
-    throw mhl.error
+    return { expected, sources }
+  } catch (err) {
+    expected.close()
+    throw err
   }
-  const own = await readEvidence(root)
-  if (own.size > 0) sources.push('shutterproof')
-  for (const [path, f] of own) {
-    const e = expected.get(path) ?? { path, hashes: {}, size: f.size }
-    // Our reports add BLAKE3; the MHL's hashes, when present, stay the reference.
-    for (const [a, v] of Object.entries(f.hashes) as Array<[HashAlgorithm, string]>) e.hashes[a] ??= v
-    e.size ??= f.size
-    if (f.mtimeMs !== undefined) e.mtimeMs ??= f.mtimeMs
-    expected.set(path, e)
-  }
-  return { expected, sources }
+}
+
+/**
+ * A history entry (newer) added to what earlier generations said of its path, as
+ * {@link latestHashes} folds them: size and date from the newest entry giving them, each
+ * comparable hash from the newest that did not record a failed check.
+ */
+function newerHistoryEntry(prevText: string | undefined, f: MhlFileEntry): Row {
+  const e: Row = prevText ? (JSON.parse(prevText) as Row) : { hashes: {} }
+  if (f.size !== undefined) e.size = f.size
+  if (f.lastModified) e.mtimeMs = f.lastModified.getTime()
+  for (const [fmt, h] of Object.entries(f.hashes) as Array<[MhlHashFormat, MhlHashRecord]>)
+    if (h.action !== 'failed' && COMPARABLE.has(fmt)) e.hashes[fmt as HashAlgorithm] = h.value
+  return e
 }

@@ -31,6 +31,7 @@ import {
   parseXmlDate,
   textOf,
   xmlDate,
+  type XmlNode,
 } from './xml'
 
 const PROCESSES: readonly MhlProcess[] = ['in-place', 'transfer', 'flatten']
@@ -52,7 +53,8 @@ export type ManifestContent = Pick<
 /** A generation to write, already checked by {@link checkFiles}. */
 export interface ManifestInput {
   process: MhlProcess
-  files: readonly MhlFileInput[]
+  /** Sorted by path; read once, as the text is laid out. */
+  files: Iterable<MhlFileInput>
   creator: MhlCreator & { hostName: string }
   creationDate: Date
   ignore: readonly string[]
@@ -123,20 +125,25 @@ export function checkFiles(files: readonly MhlFileInput[]): MhlFileInput[] {
   if (!Array.isArray(files)) throw new InvalidArgumentError('files must be an array')
   const seen = new Set<string>()
   for (const file of files) {
-    if (!file || typeof file !== 'object') throw new InvalidArgumentError('each file must be an object')
-    checkRelativePath(file.path, 'file path')
+    checkFile(file)
     if (seen.has(file.path)) throw new InvalidArgumentError(`${file.path} is listed twice`)
     seen.add(file.path)
-    if (!Number.isSafeInteger(file.size) || file.size < 0)
-      throw new InvalidArgumentError(`${file.path}: size must be a whole number ≥ 0`)
-    if (!(file.lastModified instanceof Date) || Number.isNaN(file.lastModified.getTime())) {
-      throw new InvalidArgumentError(`${file.path}: lastModified must be a valid Date`)
-    }
-    if (!ACTIONS.includes(file.action))
-      throw new InvalidArgumentError(`${file.path}: action must be one of ${ACTIONS.join(', ')}`)
-    checkHashes(file)
   }
   return [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+}
+
+/** Checks one file of a generation (path, size, date, action, hashes). */
+export function checkFile(file: MhlFileInput): void {
+  if (!file || typeof file !== 'object') throw new InvalidArgumentError('each file must be an object')
+  checkRelativePath(file.path, 'file path')
+  if (!Number.isSafeInteger(file.size) || file.size < 0)
+    throw new InvalidArgumentError(`${file.path}: size must be a whole number ≥ 0`)
+  if (!(file.lastModified instanceof Date) || Number.isNaN(file.lastModified.getTime())) {
+    throw new InvalidArgumentError(`${file.path}: lastModified must be a valid Date`)
+  }
+  if (!ACTIONS.includes(file.action))
+    throw new InvalidArgumentError(`${file.path}: action must be one of ${ACTIONS.join(', ')}`)
+  checkHashes(file)
 }
 
 function authorsOf(author: MhlCreator['author']): MhlAuthor[] {
@@ -181,16 +188,16 @@ export function* renderManifestLines(input: ManifestInput): Generator<string> {
     yield '    </ignore>\n'
   }
   yield '  </processinfo>\n'
-  if (input.files.length > 0) {
-    yield '  <hashes>\n'
-    for (const file of input.files) {
-      let text = `    <hash>\n      <path size="${file.size}" lastmodificationdate="${xmlDate(file.lastModified)}">${escapeText(file.path)}</path>\n`
-      for (const [format, value] of checkHashes(file))
-        text += `      <${format} action="${file.action}" hashdate="${date}">${value}</${format}>\n`
-      yield text + '    </hash>\n'
-    }
-    yield '  </hashes>\n'
+  let any = false
+  for (const file of input.files) {
+    if (!any) yield '  <hashes>\n'
+    any = true
+    let text = `    <hash>\n      <path size="${file.size}" lastmodificationdate="${xmlDate(file.lastModified)}">${escapeText(file.path)}</path>\n`
+    for (const [format, value] of checkHashes(file))
+      text += `      <${format} action="${file.action}" hashdate="${date}">${value}</${format}>\n`
+    yield text + '    </hash>\n'
   }
+  if (any) yield '  </hashes>\n'
   yield '</hashlist>\n'
 }
 
@@ -290,8 +297,8 @@ function directoryEntries(hashes: unknown, path: string): MhlDirectoryEntry[] {
   })
 }
 
-/** `<hash>` elements per piece of {@link splitHashes}. */
-const PIECE = 500
+/** `<hash>` elements per piece of {@link splitHashes}. @internal */
+export const PIECE = 500
 
 /**
  * A manifest cut into its skeleton (the `<hashes>` element left empty) and the content of
@@ -338,6 +345,58 @@ export function parseManifest(
 ): ManifestContent {
   const pieces = splitHashes(xml)
   const doc = parseXml(pieces ? pieces.skeleton : xml, path, pieces ? xml : undefined)
+  const head = headerOf(doc, path)
+  // The <hashes> element in pieces of a few hundred entries, each parsed when its turn
+  // comes: parsing a whole manifest at once takes ~20 × its size in objects; a piece at a
+  // time (and, with `onFiles`, nothing kept), memory stays flat in the file count.
+  const hashesNodes: Iterable<unknown> = pieces
+    ? (function* () {
+        for (const b of pieces.bodies) yield childOf(parseValidXml(`<hashes>${b}</hashes>`, path), 'hashes')
+      })()
+    : [childOf(head.root, 'hashes')]
+  const files: MhlFileEntry[] = []
+  const directories: MhlDirectoryEntry[] = []
+  for (const hashes of hashesNodes)
+    addEntries(hashes, path, onFiles ?? ((piece) => files.push(...piece)), directories)
+  return contentOf(head, files, directories, path)
+}
+
+/** What a manifest says outside `<hashes>`, checked. @internal */
+export interface Header {
+  root: unknown
+  processInfo: unknown
+  creator: ManifestContent['creator']
+  process: MhlProcess
+  ignore: string[]
+}
+
+/** The entries of one (piece of) `<hashes>`: files to `onFiles`, directories to `directories`. @internal */
+export function addEntries(
+  hashes: unknown,
+  path: string,
+  onFiles: (files: MhlFileEntry[]) => void,
+  directories: MhlDirectoryEntry[],
+): void {
+  onFiles(fileEntries(hashes, path))
+  for (const d of directoryEntries(hashes, path)) directories.push(d)
+}
+
+/** A manifest's content from its header and entries. @internal */
+export function contentOf(
+  head: Header,
+  files: MhlFileEntry[],
+  directories: MhlDirectoryEntry[],
+  path: string,
+): ManifestContent {
+  const { creator, process, ignore } = head
+  const content: ManifestContent = { creator, process, ignore, files, directories }
+  const rootHash = childOf(head.processInfo, 'roothash')
+  if (rootHash) content.rootHash = directoryEntry(rootHash, '.', path)
+  return content
+}
+
+/** {@link Header} of a parsed manifest (or of its skeleton). @internal */
+export function headerOf(doc: XmlNode, path: string): Header {
   const root = childOf(doc, 'hashlist')
   if (!root || typeof root !== 'object') throw invalid(path, 'the root element is not <hashlist>')
   if (attrOf(root, 'version') !== '2.0')
@@ -378,24 +437,5 @@ export function parseManifest(
     throw invalid(path, `<process> must be one of ${PROCESSES.join(', ')}`)
   const ignore = childrenOf(childOf(processInfo, 'ignore'), 'pattern').map((p) => textOf(p) ?? '')
 
-  // The <hashes> element in pieces of a few hundred entries, each parsed when its turn
-  // comes: parsing a whole manifest at once takes ~20 × its size in objects; a piece at a
-  // time (and, with `onFiles`, nothing kept), memory stays flat in the file count.
-  const hashesNodes: Iterable<unknown> = pieces
-    ? (function* () {
-        for (const b of pieces.bodies) yield childOf(parseValidXml(`<hashes>${b}</hashes>`, path), 'hashes')
-      })()
-    : [childOf(root, 'hashes')]
-  const files: MhlFileEntry[] = []
-  const directories: MhlDirectoryEntry[] = []
-  for (const hashes of hashesNodes) {
-    const piece = fileEntries(hashes, path)
-    if (onFiles) onFiles(piece)
-    else for (const f of piece) files.push(f)
-    for (const d of directoryEntries(hashes, path)) directories.push(d)
-  }
-  const content: ManifestContent = { creator, process: process as MhlProcess, ignore, files, directories }
-  const rootHash = childOf(processInfo, 'roothash')
-  if (rootHash) content.rootHash = directoryEntry(rootHash, '.', path)
-  return content
+  return { root, processInfo, creator, process: process as MhlProcess, ignore }
 }

@@ -11,6 +11,7 @@ import { c4Id } from './c4'
 import { CHAIN_FILE, parseChain, type ChainEntry } from './chain'
 import { toFsError } from '../fs/errors'
 import { parseManifest } from './manifest'
+import { parseManifestFile, surveyManifest } from './manifest-stream'
 import type { MhlFileEntry, MhlGeneration, MhlHistory } from './types'
 
 /** The history folder's name under a root. */
@@ -158,7 +159,9 @@ export async function scanHistory(
         path: manifestPath,
       })
     }
-    const { text, c4 } = await readManifest(manifestPath)
+    // Folded by the caller: read a chunk at a time, as it is hashed and parsed, when it can be.
+    const survey = onFiles ? await surveyManifest(manifestPath) : undefined
+    const { text, c4 } = survey?.streamable ? { text: '', c4: survey.c4 } : await readManifest(manifestPath)
     const entry = chainByName.get(name)
     const status = entry === undefined ? 'unlisted' : entry.c4 === c4 ? 'ok' : 'mismatch'
     if (status === 'mismatch' && strict) {
@@ -170,7 +173,11 @@ export async function scanHistory(
         },
       )
     }
-    const content = parseManifest(text, manifestPath, onFiles && ((f) => onFiles(f, generation)))
+    const handOver = onFiles && ((f: MhlFileEntry[]) => onFiles(f, generation))
+    const content =
+      survey?.streamable && handOver
+        ? await parseManifestFile(manifestPath, handOver)
+        : parseManifest(text, manifestPath, handOver)
     const g: MhlGeneration = { generation, fileName: name, manifestPath, c4, chain: status, ...content }
     if (entry) g.chainC4 = entry.c4
     previous = generation

@@ -15,6 +15,7 @@ import { writeChunksDurably, writeFileDurably } from '../fs/durable'
 import { toFsError } from '../fs/errors'
 import { checkFiles, renderManifestLines } from './manifest'
 import { ASCMHL_FOLDER, generationOfFileName, scanHistory } from './read'
+import { sortedFiles, type SortedFiles } from './sorted-files'
 import type { MhlCreator, MhlFileInput, MhlProcess } from './types'
 import { checkXmlText } from './xml'
 
@@ -28,8 +29,13 @@ export const DEFAULT_MHL_IGNORE: readonly string[] = ['.DS_Store', 'ascmhl', 'as
 export interface WriteGenerationOptions {
   /** `transfer` for an ingest copy, `in-place` for a check where the files are. */
   process: MhlProcess
-  /** The files of this generation (usually all files under the root). */
-  files: readonly MhlFileInput[]
+  /**
+   * The files of this generation (usually all files under the root), in any order. An
+   * array is checked and sorted in memory; any other iterable (a generator) is read once,
+   * each file checked and set aside on disk to be written in order, so that a generation
+   * of any size is never whole in memory.
+   */
+  files: readonly MhlFileInput[] | Iterable<MhlFileInput>
   /** Who writes it; `hostName` defaults to `os.hostname()`. */
   creator: MhlCreator
   /** Default: now. Names the manifest and dates its hashes (to the second, UTC). */
@@ -157,7 +163,22 @@ export async function writeGeneration(
   if (typeof root !== 'string' || root === '')
     throw new InvalidArgumentError('writeGeneration needs the root folder')
   checkOptions(options)
-  const files = checkFiles(options.files)
+  const files = Array.isArray(options.files)
+    ? checkFiles(options.files)
+    : sortedFiles(options.files as Iterable<MhlFileInput>)
+  try {
+    return await writeChecked(root, options, files)
+  } finally {
+    if (!Array.isArray(files)) (files as SortedFiles).close()
+  }
+}
+
+/** {@link writeGeneration} once its options and files are checked (`files` sorted by path). */
+async function writeChecked(
+  root: string,
+  options: WriteGenerationOptions,
+  files: Iterable<MhlFileInput>,
+): Promise<WrittenGeneration> {
   const absRoot = resolve(root)
   try {
     if (!(await stat(absRoot)).isDirectory())

@@ -83,6 +83,11 @@ export function parseXml(xml: string, path: string, whole: string = xml): XmlNod
   return parseValidXml(xml, path)
 }
 
+/** Whether `xml` is well-formed (no message: {@link parseXml} gives it). */
+export function isWellFormed(xml: string): boolean {
+  return XMLValidator.validate(xml) === true
+}
+
 /** Parses XML already checked for well-formedness (a part of a checked document). */
 export function parseValidXml(xml: string, path: string): XmlNode {
   try {
