@@ -67,10 +67,29 @@ export declare class Vault {
 /** How many times Argon2id has run in this process (for tests and diagnostics). */
 export declare function nativeArgon2Runs(): number
 
+/** `NativeCopyReport` with its files as columns. */
+export interface NativeCardReport {
+  /** `completed` | `completed-with-failures` | `aborted` */
+  status: string
+  files: NativeFileColumns
+  destinations: Array<NativeDestinationSummary>
+  bytesRead: number
+  pool: NativePoolStats
+  safeToFormat: boolean
+}
+
 export declare function nativeChangePassphrase(path: string, unlock: NativeUnlock, newPassphrase: string, kdf: NativeKdf | undefined | null, out: string): Promise<Vault>
 
 /** Checks 24 recovery words (unknown word or checksum failure → `E_BAD_RECOVERY_KEY`). */
 export declare function nativeCheckRecoveryWords(words: string): void
+
+/**
+ * `nativeCopyFiles` for a whole card, shaped for thousands of files: the jobs are
+ * `sourceRoot/relative` for each of `relatives` (joined by NUL, which no file name holds;
+ * empty for none), and the report's files come back as columns in that order
+ * (`NativeCardReport`), never one object per file.
+ */
+export declare function nativeCopyCard(sourceRoot: string, relatives: string, destinations: Array<string>, optionsIn: NativeCopyOptions, cancel: CancelToken, onEvent?: ((event: NativeCopyEvent) => void) | undefined | null): Promise<NativeCardReport>
 
 /**
  * One event of a running copy: `progress` (≤ 20/s plus one at the end) or
@@ -163,6 +182,15 @@ export interface NativeDestinationSummary {
   bytesWritten: number
 }
 
+/** One algorithm's digests: `width` bytes per file (zeros where `present` is 0). */
+export interface NativeDigestColumn {
+  algorithm: string
+  width: number
+  bytes: Buffer
+  /** Per file, 1 when the file has this digest. */
+  present: Uint8Array
+}
+
 /** Digests in lowercase hex; only the requested algorithms are present. */
 export interface NativeDigests {
   /** Bytes hashed (safe as a JS number up to 2^53). */
@@ -178,6 +206,32 @@ export interface NativeDigests {
 
 export interface NativeFailure {
   /** Stable code (`E_NO_SPACE`, `E_EXISTS`, …). */
+  code: string
+  message: string
+}
+
+/** Every file of the run, one entry per job in the order given. */
+export interface NativeFileColumns {
+  count: number
+  /** Names of the codes in `sourceStates`, `statuses` and `methods` (as `NativeFileReport` spells them). */
+  words: Array<string>
+  sizes: Float64Array
+  /** Milliseconds since the epoch; NaN when unknown. */
+  mtimes: Float64Array
+  sourceStates: Uint8Array
+  /** Per file, 1 when the card was read far enough to have digests. */
+  hasDigests: Uint8Array
+  digests: Array<NativeDigestColumn>
+  /** File `i` at destination `d` is entry `i * destinations + d`. */
+  statuses: Uint8Array
+  methods: Uint8Array
+  failures: Array<NativeFileFailure>
+}
+
+/** A failure of one file, on the card (`destination` -1) or at one destination. */
+export interface NativeFileFailure {
+  file: number
+  destination: number
   code: string
   message: string
 }

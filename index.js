@@ -843,6 +843,7 @@ module.exports.Vault = nativeBinding.Vault
 module.exports.nativeArgon2Runs = nativeBinding.nativeArgon2Runs
 module.exports.nativeChangePassphrase = nativeBinding.nativeChangePassphrase
 module.exports.nativeCheckRecoveryWords = nativeBinding.nativeCheckRecoveryWords
+module.exports.nativeCopyCard = nativeBinding.nativeCopyCard
 module.exports.nativeCopyFiles = nativeBinding.nativeCopyFiles
 module.exports.nativeCreateVault = nativeBinding.nativeCreateVault
 module.exports.nativeDeriveKey = nativeBinding.nativeDeriveKey

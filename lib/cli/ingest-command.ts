@@ -7,6 +7,7 @@ import type { Command } from 'commander'
 import { AbortError, CallbackError } from '../errors'
 import type { IngestProgress, IngestReport, VerifyMode } from '../ingest/index'
 import { lazyRows } from '../ingest/lazy-list'
+import type { IngestTally } from '../ingest/report-files'
 import { formatBytes, formatRate } from '../text/units'
 import type { CliContext } from './context'
 import { EXIT } from './exit-codes'
@@ -24,6 +25,17 @@ const MODES: readonly VerifyMode[] = ['destination', 'source', 'size']
 function ingestApi(): typeof import('../ingest/index') {
   leanHeap()
   return require('../ingest/index') as typeof import('../ingest/index')
+}
+
+/**
+ * What the summary prints of a run's files: counts and the files with a problem, never
+ * `report.files` (made on first access, ~500 bytes a file: issue #18).
+ */
+function tallyOf(report: IngestReport): IngestTally {
+  const { ingestTally } = require('../ingest/report-files') as typeof import('../ingest/report-files')
+  const t = ingestTally(report)
+  if (!t) throw new Error('internal: an ingest report without its tally')
+  return t
 }
 
 function mb(n: number): string {
@@ -105,22 +117,16 @@ function progressReporter(ctx: CliContext, quiet: boolean, destinations: readonl
       stop(cancelled) {
         // Ctrl-C: the bars show what was actually done, never "finished".
         if (cancelled && last) {
-          const files = cancelled.files
-          const done = (d: number) =>
-            files.filter((f) =>
-              ['verified', 'skipped-identical', 'previously-verified'].includes(f.destinations[d]!.status),
-            )
+          const t = tallyOf(cancelled)
           draw(
             {
               ...last,
-              files: files.filter((f) =>
-                f.destinations.every((x) => x.status !== 'aborted' && x.status !== 'failed'),
-              ).length,
+              files: t.reachedEverywhere,
               destinations: last.destinations.map((d, i) => ({
                 ...d,
                 state: 'aborted',
-                filesDone: done(i).length,
-                bytesDone: done(i).reduce((n, f) => n + f.size, 0),
+                filesDone: t.checked[i]!.files,
+                bytesDone: t.checked[i]!.bytes,
               })),
             },
             'cancelled',
@@ -182,19 +188,19 @@ function printSummary(ctx: CliContext, report: IngestReport, minCopies: number):
   const columns = ctx.stdoutColumns
   const labels = destinationLabels(report.perDestination.map((d) => d.root))
   const status = report.status === 'aborted' ? 'CANCELLED' : report.status
+  const tally = tallyOf(report)
   ctx.stdout(
-    `${status}: ${report.files.length} files, ${formatBytes(report.bytesTotal)}\nsession: ${report.session.folder}\n`,
+    `${status}: ${tally.files} files, ${formatBytes(report.bytesTotal)}\nsession: ${report.session.folder}\n`,
   )
   ctx.stdout(summaryTable(report, columns))
   report.perDestination.forEach((d, i) => ctx.stdout(`  ${labels[i]}: ${d.sessionRoot}\n`))
   for (const d of report.perDestination) {
     if (d.error) ctx.stdout(`  ${d.sessionRoot}: ${d.error.code}: ${d.error.message}\n`)
   }
-  for (const f of report.files) {
+  for (const f of tally.problems) {
     if (f.sourceError) ctx.stdout(`  ${f.path}: ${f.sourceError.code}: ${f.sourceError.message}\n`)
-    f.destinations.forEach((x, i) => {
-      if (x.error && !report.perDestination[i]!.error)
-        ctx.stdout(`  ${f.path} at ${labels[i]}: ${x.error.code}: ${x.error.message}\n`)
+    f.errors.forEach((x, i) => {
+      if (x) ctx.stdout(`  ${f.path} at ${labels[i]}: ${x.code}: ${x.message}\n`)
     })
   }
   for (const d of report.perDestination) {
@@ -211,18 +217,13 @@ function printSummary(ctx: CliContext, report: IngestReport, minCopies: number):
   for (const s of report.skipped)
     ctx.stdout(`  skipped ${s.path} (${s.reason}${s.target ? ` → ${s.target}, not followed` : ''})\n`)
   if (report.status === 'aborted') {
-    const done = report.files.filter((f) =>
-      f.destinations.every((x) =>
-        ['verified', 'skipped-identical', 'previously-verified'].includes(x.status),
-      ),
-    ).length
     ctx.stderr(
-      `shutterproof: aborted by Ctrl-C: ${done} of ${report.files.length} files were copied and checked at every destination; nothing partial is under a final name. Run the same command again to finish.\n`,
+      `shutterproof: aborted by Ctrl-C: ${tally.checkedEverywhere} of ${tally.files} files were copied and checked at every destination; nothing partial is under a final name. Run the same command again to finish.\n`,
     )
   }
   ctx.stdout(
     renderVerdict(
-      { safe: report.safeToFormat, files: report.files.length, minCopies, reasons: report.reasons },
+      { safe: report.safeToFormat, files: tally.files, minCopies, reasons: report.reasons },
       columns,
     ),
   )

@@ -9,19 +9,19 @@ import type { CallbackGuard } from '../callbacks'
 import { fromNative, reported } from '../errors'
 import type { HashAlgorithm } from '../hash'
 import {
-  nativeCopyFiles,
+  nativeCopyCard,
   nativeReturnFreedMemory,
+  type NativeCardReport,
   type NativeCopyEvent,
-  type NativeCopyReport,
 } from '../native'
-import type { CardPlan } from './plan'
+import type { CardFiles } from './plan'
 import type { ResumeEvidence } from './resume'
 import type { RunProgress } from './run-progress'
 import type { IngestProgress, VerifyMode } from './types'
 
 /** What to copy where, and how. */
 export interface CopyJob {
-  plan: CardPlan
+  card: CardFiles
   resume: ResumeEvidence
   sessionRoots: string[]
   algorithms: HashAlgorithm[]
@@ -37,7 +37,7 @@ export async function copyCard(
   guard: CallbackGuard,
   progress: RunProgress,
   onProgress: ((p: IngestProgress) => void) | undefined,
-): Promise<NativeCopyReport> {
+): Promise<NativeCardReport> {
   // Progress: ≤ 20/s from the core; late events (after the promise settled or the stop) dropped.
   let settled = false
   const onEvent = (e: NativeCopyEvent) => {
@@ -47,14 +47,16 @@ export async function copyCard(
     if (e.kind === 'progress' && e.progress) progress.sample(e.progress.bytesRead)
     if (e.kind === 'progress' && e.progress && onProgress) onProgress(progress.event(e.progress))
   }
-  let native: NativeCopyReport
+  let native: NativeCardReport
   progress.sample(0, true)
   try {
     native = await withCancel(guard.signal, (token) =>
-      nativeCopyFiles(
-        job.resume.toCopy.map((f) => ({ source: f.source, relative: f.path })),
+      // The card's paths as one string, the files back as columns: no object per file either way.
+      nativeCopyCard(
+        job.card.root,
+        job.card.joinedPaths(job.resume.toCopy),
         job.sessionRoots,
-        { algorithms: job.algorithms, verify: job.verify, sourceRoot: job.plan.root, skipIdentical: true },
+        { algorithms: job.algorithms, verify: job.verify, sourceRoot: job.card.root, skipIdentical: true },
         token,
         onEvent,
       ),

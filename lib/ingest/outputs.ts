@@ -10,9 +10,10 @@ import { join } from 'node:path'
 import { fromNative, reported } from '../errors'
 import { ownCell, type ReportView } from '../report/html'
 import { writeHtmlViewBeside } from '../report/write'
-import { appendIngestGeneration } from './history'
+import type { FileTable } from './file-table'
+import { appendIngestGeneration, type IngestedFile } from './history'
 import type { CheckedIngest } from './options'
-import { DATA_FOLDER, nodeError, type CardPlan } from './plan'
+import { DATA_FOLDER, nodeError, type CardFiles } from './plan'
 import {
   TOOL_VERSION,
   writeRecord,
@@ -21,14 +22,14 @@ import {
   type SessionRecord,
   type ThroughputSample,
 } from './records'
-import type { DestinationReport, IngestFileResult } from './types'
+import type { DestinationReport } from './types'
 
 /** The run, as its records tell it. */
 export interface FinishedRun {
   checked: CheckedIngest
-  plan: CardPlan
+  card: CardFiles
   sessionRoots: readonly string[]
-  files: readonly IngestFileResult[]
+  files: FileTable
   perDestination: DestinationReport[]
   /** Bytes read from the card by this run. */
   bytes: number
@@ -52,11 +53,7 @@ export function runRecords(run: FinishedRun): RunRecords {
 }
 
 /** A destination as every record summarizes it, with the files that did not end under their final name there. */
-function recordDestination(
-  dr: DestinationReport,
-  d: number,
-  files: readonly IngestFileResult[],
-): RecordDestination {
+function recordDestination(dr: DestinationReport, d: number, files: FileTable): RecordDestination {
   const out: RecordDestination = {
     root: dr.root,
     sessionRoot: dr.sessionRoot,
@@ -71,12 +68,13 @@ function recordDestination(
     problems: [],
   }
   if (dr.error) out.error = dr.error
-  for (const f of files) {
-    const at = f.destinations[d]!
-    if (at.status !== 'failed' && at.status !== 'aborted') continue
-    const p: RecordDestination['problems'][number] = { path: f.path, status: at.status }
-    if (at.error && !(dr.error && at.error.code === dr.error.code && at.error.message === dr.error.message))
-      p.error = at.error
+  for (let i = 0; i < files.count; i++) {
+    const status = files.status(i, d)
+    if (status !== 'failed' && status !== 'aborted') continue
+    const p: RecordDestination['problems'][number] = { path: files.path(i), status }
+    const error = files.error(i, d)
+    if (error && !(dr.error && error.code === dr.error.code && error.message === dr.error.message))
+      p.error = error
     out.problems.push(p)
   }
   return out
@@ -84,33 +82,34 @@ function recordDestination(
 
 /** File `i` as destination `d`'s record has it (made when written, never kept for every file). */
 function recordFile(run: FinishedRun, i: number, d: number): RecordFile {
-  const f = run.files[i]!
-  const at = f.destinations[d]!
+  const f = run.files
   const r: RecordFile = {
-    path: f.path,
-    size: f.size,
-    mtimeMs: f.mtimeMs,
-    hashes: f.hashes ?? {},
-    status: at.status,
-    method: at.method,
+    path: f.path(i),
+    size: f.size(i),
+    mtimeMs: f.mtimeMs(i),
+    hashes: f.hashes(i) ?? {},
+    status: f.status(i, d),
+    method: f.method(i, d),
     checkedAt: run.finishedAt,
   }
-  if (at.error) r.error = at.error
+  const error = f.error(i, d)
+  if (error) r.error = error
   return r
 }
 
 /** Every file of destination `d`'s record, one at a time. */
 function* recordFiles(run: FinishedRun, d: number): Generator<RecordFile> {
-  for (let i = 0; i < run.files.length; i++) yield recordFile(run, i, d)
+  for (let i = 0; i < run.files.count; i++) yield recordFile(run, i, d)
 }
 
 /** Destination `d`'s HTML report, rendered straight from the run's results. */
 function reportView(run: FinishedRun, record: SessionRecord, d: number): ReportView {
   return {
     report: record,
-    count: run.files.length,
+    count: run.files.count,
     file: (i) => recordFile(run, i, d),
-    cells: (i) => run.files[i]!.destinations.map(ownCell),
+    path: (i) => run.files.path(i),
+    cells: (i) => run.files.destinations(i).map(ownCell),
     exact: true,
   }
 }
@@ -130,15 +129,15 @@ function sessionRecord(run: FinishedRun, d: number, destinations: RecordDestinat
     root: run.sessionRoots[d]!,
     status: dr.status,
     session: run.checked.session,
-    source: run.plan.root,
+    source: run.card.root,
     verifyMode: run.checked.verify,
     algorithms: run.checked.algorithms,
     files,
-    skipped: run.plan.skipped,
+    skipped: run.card.skipped,
     removedPartials: dr.removedPartials,
     startedAt: run.startedAt,
     bytes: run.bytes,
-    bytesTotal: run.plan.bytes,
+    bytesTotal: run.card.bytes,
     throughput: run.throughput,
     destinations,
     destinationIndex: d,
@@ -183,23 +182,11 @@ async function appendHistory(run: FinishedRun, out: RunRecords, d: number): Prom
     }
     return
   }
-  const present = run.files.filter(
-    (f) =>
-      ['verified', 'copied', 'skipped-identical', 'previously-verified'].includes(
-        f.destinations[d]!.status,
-      ) && f.hashes,
-  )
-  if (present.length === 0) return
+  if (!hasPresent(run.files, d)) return
   const h = await appendIngestGeneration(
     sessionRoot,
-    present.map((f) => ({
-      path: f.path,
-      size: f.size,
-      mtimeMs: f.mtimeMs,
-      hashes: f.hashes!,
-      copiedNow: f.destinations[d]!.status === 'verified' || f.destinations[d]!.status === 'copied',
-    })),
-    `ingest of ${run.plan.root}, verify ${run.checked.verify}`,
+    presentFiles(run.files, d),
+    `ingest of ${run.card.root}, verify ${run.checked.verify}`,
   )
   if (h.manifestPath) dr.mhlManifest = h.manifestPath
   if (h.error) {
@@ -208,6 +195,39 @@ async function appendHistory(run: FinishedRun, out: RunRecords, d: number): Prom
     out.records[d]!.status = dr.status
     out.destinations[d]!.status = dr.status
     out.destinations[d]!.mhlError = h.error
+  }
+}
+
+/** Statuses that leave a file under its final name at a destination. */
+const PRESENT: ReadonlySet<string> = new Set([
+  'verified',
+  'copied',
+  'skipped-identical',
+  'previously-verified',
+])
+
+/** Whether file `i` is under its final name at destination `d`, with the hashes the history needs. */
+function present(files: FileTable, i: number, d: number): boolean {
+  return PRESENT.has(files.status(i, d)) && files.hasHashes(i)
+}
+
+function hasPresent(files: FileTable, d: number): boolean {
+  for (let i = 0; i < files.count; i++) if (present(files, i, d)) return true
+  return false
+}
+
+/** The files destination `d` holds under their final name, one at a time, for its MHL history. */
+function* presentFiles(files: FileTable, d: number): Generator<IngestedFile> {
+  for (let i = 0; i < files.count; i++) {
+    if (!present(files, i, d)) continue
+    const status = files.status(i, d)
+    yield {
+      path: files.path(i),
+      size: files.size(i),
+      mtimeMs: files.mtimeMs(i),
+      hashes: files.hashes(i)!,
+      copiedNow: status === 'verified' || status === 'copied',
+    }
   }
 }
 

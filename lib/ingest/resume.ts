@@ -9,27 +9,31 @@ import { join } from 'node:path'
 
 import { fromNative } from '../errors'
 import { nativeRemoveStalePartials } from '../native'
-import type { CardPlan, PlannedFile } from './plan'
 import type { EvidenceLookup } from './evidence'
+import type { CardFiles } from './plan'
 import { isDiskVerified, readEvidence, type RecordFile } from './records'
 
 /** What earlier runs left, per destination, and what this run still has to copy. */
 export interface ResumeEvidence {
   /** Per destination, the stale temporary files removed. */
   removedPartials: string[][]
-  /** Per destination, the newest record entry of each path (see {@link latestEvidence}). */
+  /** Per destination, the newest record entry of each path (see `readEvidence`). */
   evidence: EvidenceLookup[]
-  /** Card paths verified at every destination by an earlier run and unchanged since: not read again. */
-  previously: ReadonlySet<string>
+  /** Per card file (by index), 1 when verified at every destination by an earlier run and unchanged since: not read again. */
+  previously: Uint8Array
+  /** How many files those are. */
+  previousCount: number
   /** Bytes of those files. */
   previousBytes: number
-  /** The other files of the card, to copy now. */
-  toCopy: PlannedFile[]
+  /** The other files of the card (indices, in the card's order), to copy now. */
+  toCopy: Uint32Array
+  /** Bytes of those files. */
+  toCopyBytes: number
 }
 
 /** Removes stale temporary files and reads the earlier evidence of every session folder. */
 export async function resumeEvidence(
-  plan: CardPlan,
+  card: CardFiles,
   sessionRoots: readonly string[],
 ): Promise<ResumeEvidence> {
   const removedPartials: string[][] = []
@@ -44,26 +48,39 @@ export async function resumeEvidence(
         ? await nativeRemoveStalePartials(root).catch((err: unknown) => Promise.reject(fromNative(err, root)))
         : [],
     )
-    evidence.push(exists ? await readEvidence(root) : new Map())
+    evidence.push(exists ? await readEvidence(root) : new Map<string, RecordFile>())
   }
-  const previously = await verifiedEverywhere(plan.files, evidence, sessionRoots)
-  const toCopy = plan.files.filter((f) => !previously.has(f.path))
-  const previousBytes = plan.files.filter((f) => previously.has(f.path)).reduce((n, f) => n + f.size, 0)
-  return { removedPartials, evidence, previously, previousBytes, toCopy }
+  const previously = await verifiedEverywhere(card, evidence, sessionRoots)
+  let previousCount = 0
+  let previousBytes = 0
+  for (let i = 0; i < card.count; i++)
+    if (previously[i]) {
+      previousCount++
+      previousBytes += card.size(i)
+    }
+  const toCopy = new Uint32Array(card.count - previousCount)
+  let toCopyBytes = 0
+  for (let i = 0, k = 0; i < card.count; i++)
+    if (!previously[i]) {
+      toCopy[k++] = i
+      toCopyBytes += card.size(i)
+    }
+  return { removedPartials, evidence, previously, previousCount, previousBytes, toCopy, toCopyBytes }
 }
 
-/** The card paths whose copies are still verified at every destination. */
+/** Per card file, whether its copies are still verified at every destination. */
 async function verifiedEverywhere(
-  files: readonly PlannedFile[],
+  card: CardFiles,
   evidence: readonly EvidenceLookup[],
   sessionRoots: readonly string[],
-): Promise<Set<string>> {
-  const previously = new Set<string>()
-  for (const f of files) {
+): Promise<Uint8Array> {
+  const previously = new Uint8Array(card.count)
+  for (let i = 0; i < card.count; i++) {
+    const path = card.path(i)
     let all = true
     for (let d = 0; d < sessionRoots.length && all; d++)
-      all = await stillVerified(evidence[d]!.get(f.path), f, sessionRoots[d]!)
-    if (all) previously.add(f.path)
+      all = await stillVerified(evidence[d]!.get(path), card, i, sessionRoots[d]!)
+    if (all) previously[i] = 1
   }
   return previously
 }
@@ -71,17 +88,20 @@ async function verifiedEverywhere(
 /** Same size and mtime as recorded, and the recorded copy still has them: no need to read again. */
 async function stillVerified(
   rec: RecordFile | undefined,
-  file: PlannedFile,
+  card: CardFiles,
+  i: number,
   sessionRoot: string,
 ): Promise<boolean> {
+  const size = card.size(i)
+  const mtimeMs = card.mtimeMs(i)
   if (
     !isDiskVerified(rec) ||
-    rec!.size !== file.size ||
+    rec!.size !== size ||
     rec!.mtimeMs === undefined ||
-    Math.abs(rec!.mtimeMs - file.mtimeMs) >= 1
+    Math.abs(rec!.mtimeMs - mtimeMs) >= 1
   )
     return false
   if (!rec!.hashes.blake3) return false
-  const st = await lstat(join(sessionRoot, file.path)).catch(() => undefined)
-  return !!st && st.isFile() && st.size === file.size && Math.abs(st.mtimeMs - file.mtimeMs) < 1
+  const st = await lstat(join(sessionRoot, card.path(i))).catch(() => undefined)
+  return !!st && st.isFile() && st.size === size && Math.abs(st.mtimeMs - mtimeMs) < 1
 }

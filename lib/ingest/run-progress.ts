@@ -10,17 +10,12 @@ import { basename, resolve } from 'node:path'
 import type { ReportedError } from '../errors'
 import type { NativeCopyEvent } from '../native'
 import type { ProgressPhase } from '../progress'
-import type { CardPlan } from './plan'
+import type { FileTable } from './file-table'
+import type { CardFiles } from './plan'
 import type { ThroughputSample } from './records'
 import type { ResumeEvidence } from './resume'
 import { finishedStatuses } from './summary'
-import type {
-  DestinationProgress,
-  DestinationReport,
-  IngestFileResult,
-  IngestProgress,
-  VerifyMode,
-} from './types'
+import type { DestinationProgress, DestinationReport, IngestProgress, VerifyMode } from './types'
 
 type NativeProgress = NonNullable<NativeCopyEvent['progress']>
 /** The copy engine's counts (none at all when it sent no event). */
@@ -31,7 +26,7 @@ type Counts = Pick<NativeProgress, 'bytesRead' | 'filesDone' | 'destinations'> &
 /** What the events of one run are computed over. */
 export interface ProgressScope {
   destinations: readonly string[]
-  plan: CardPlan
+  card: CardFiles
   resume: ResumeEvidence
   verify: VerifyMode
   /** `performance.now()` when the run started: the samples' zero. */
@@ -55,7 +50,7 @@ export class RunProgress {
     this.#scope = scope
     this.failures = scope.destinations.map(() => undefined)
     this.#labels = scope.destinations.map(destinationLabel)
-    this.#toCopyBytes = scope.resume.toCopy.reduce((n, f) => n + f.size, 0)
+    this.#toCopyBytes = scope.resume.toCopyBytes
   }
 
   /** Takes a sample of the card read, unless the last is under 0.5 s old (`force`) or was further on. */
@@ -76,20 +71,20 @@ export class RunProgress {
 
   /** An event over the whole card: files verified by an earlier run count as done. */
   #make(p: Counts): IngestProgress {
-    const { plan, resume } = this.#scope
+    const { card, resume } = this.#scope
     const cardRead = p.bytesRead >= this.#toCopyBytes
     const dests = this.#scope.destinations.map((_, i) => this.#destination(p, i, cardRead))
     const alive = dests.filter((d) => d.state !== 'failed')
     const bytes =
       alive.length > 0 ? Math.min(...alive.map((d) => d.bytesDone)) : resume.previousBytes + p.bytesRead
     const throughput = this.#rate.add(bytes)
-    const left = plan.bytes - bytes
+    const left = card.bytes - bytes
     const out: IngestProgress = {
       phase: cardRead ? this.#checking() : 'read',
       bytes,
-      bytesTotal: plan.bytes,
-      files: resume.previously.size + p.filesDone,
-      filesTotal: plan.files.length,
+      bytesTotal: card.bytes,
+      files: resume.previousCount + p.filesDone,
+      filesTotal: card.count,
       bytesRead: resume.previousBytes + p.bytesRead,
       throughput,
       etaSeconds: throughput > 0 ? left / throughput : left === 0 ? 0 : undefined,
@@ -114,7 +109,7 @@ export class RunProgress {
       phase: cardRead ? this.#checking() : 'write',
       bytesWritten: n?.bytesWritten ?? 0,
       bytesDone: resume.previousBytes + (n?.bytesDone ?? 0),
-      filesDone: resume.previously.size + (n?.filesDone ?? 0),
+      filesDone: resume.previousCount + (n?.filesDone ?? 0),
       state: (failure ? 'failed' : (n?.state ?? 'copying')) as DestinationProgress['state'],
     }
     if (failure) out.error = failure
@@ -131,30 +126,39 @@ export class RunProgress {
   /** The last event, right before the promise resolves: what is finished where. */
   final(
     last: Omit<IngestProgress, 'currentFile'>,
-    files: readonly IngestFileResult[],
+    files: FileTable,
     perDestination: readonly DestinationReport[],
     bytesRead: number,
   ): IngestProgress {
     const finished = finishedStatuses(this.#scope.verify)
-    const at = (f: IngestFileResult, d: number) => finished.has(f.destinations[d]!.status)
+    const alive = perDestination.map((x, d) => (x.status === 'failed' ? -1 : d)).filter((d) => d >= 0)
+    const done = perDestination.map(() => ({ files: 0, bytes: 0 }))
+    let everywhereFiles = 0
+    let everywhereBytes = 0
+    for (let i = 0; i < files.count; i++) {
+      let all = alive.length > 0
+      for (let d = 0; d < files.width; d++) {
+        const at = finished.has(files.status(i, d))
+        if (at) {
+          done[d]!.files++
+          done[d]!.bytes += files.size(i)
+        } else if (alive.includes(d)) all = false
+      }
+      if (all) {
+        everywhereFiles++
+        everywhereBytes += files.size(i)
+      }
+    }
     const dests = last.destinations.map((x, d): DestinationProgress => {
       const state = perDestination[d]!.status === 'failed' ? 'failed' : 'finished'
-      return {
-        ...x,
-        phase: 'records',
-        state,
-        bytesDone: files.reduce((n, f) => n + (at(f, d) ? f.size : 0), 0),
-        filesDone: files.filter((f) => at(f, d)).length,
-      }
+      return { ...x, phase: 'records', state, bytesDone: done[d]!.bytes, filesDone: done[d]!.files }
     })
-    const alive = dests.map((x, d) => (x.state === 'failed' ? -1 : d)).filter((d) => d >= 0)
-    const everywhere = files.filter((f) => alive.length > 0 && alive.every((d) => at(f, d)))
     return {
       ...last,
       phase: 'records',
-      bytes: everywhere.reduce((n, f) => n + f.size, 0),
+      bytes: everywhereBytes,
       bytesRead: this.#scope.resume.previousBytes + bytesRead,
-      files: everywhere.length,
+      files: everywhereFiles,
       etaSeconds: 0,
       destinations: dests,
     }

@@ -11,7 +11,8 @@ import { CallbackGuard } from '../callbacks'
 import { copyCard } from './copy'
 import { checkDestinations, checkIngestOptions } from './options'
 import { runRecords, writeSessionFiles, type FinishedRun } from './outputs'
-import { planCard } from './plan'
+import { walkCard } from './plan'
+import { lazyFiles } from './report-files'
 import { fileResults } from './results'
 import { resumeEvidence } from './resume'
 import { RunProgress } from './run-progress'
@@ -55,23 +56,22 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   const startedAt = new Date().toISOString()
   const startedClock = performance.now()
   await checkDestinations(destinations)
-  const plan = await planCard(checked.source)
+  const card = await walkCard(checked.source)
   const sessionRoots = destinations.map((d) => join(resolve(d), checked.session.folder))
 
   // Resume: stale temporary files go, earlier evidence is read.
-  const resume = await resumeEvidence(plan, sessionRoots)
-  const progress = new RunProgress({ destinations, plan, resume, verify: checked.verify, startedClock })
+  const resume = await resumeEvidence(card, sessionRoots)
+  const progress = new RunProgress({ destinations, card, resume, verify: checked.verify, startedClock })
   const native = await copyCard(
-    { plan, resume, sessionRoots, algorithms: checked.algorithms, verify: checked.verify },
+    { card, resume, sessionRoots, algorithms: checked.algorithms, verify: checked.verify },
     guard,
     progress,
     onProgress,
   )
 
-  // Per file, per destination; then per destination.
-  const files = fileResults(plan, native, resume)
-  // Per-file inputs the results now hold in their own shape: let them go before the reports are written.
-  native.files = []
+  // Per file, per destination; then per destination. The engine's report and the earlier
+  // evidence, now held compactly in the table, go before the reports are written.
+  const files = fileResults(card, native, resume)
   for (const e of resume.evidence) e.clear()
   const aborted = native.status === 'aborted' || guard.stopped
   const { removedPartials } = resume
@@ -89,7 +89,7 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   const finishedAt = new Date().toISOString()
   const run: FinishedRun = {
     checked,
-    plan,
+    card,
     sessionRoots,
     files,
     perDestination,
@@ -105,21 +105,25 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   })
 
   const status = runStatus(files, perDestination, aborted)
-  const verdict = await verdictAfterRun(plan.root, sessionRoots, checked.minCopies, status)
-  const report: IngestReport = {
-    status,
-    session: checked.session,
-    source: plan.root,
+  const verdict = await verdictAfterRun(card.root, sessionRoots, checked.minCopies, status)
+  // `files` is made from the table only if the caller reads it (see lazyFiles).
+  const report: IngestReport = lazyFiles(
+    {
+      status,
+      session: checked.session,
+      source: card.root,
+      files: [],
+      skipped: card.skipped,
+      bytes: native.bytesRead,
+      bytesTotal: card.bytes,
+      perDestination,
+      safeToFormat: verdict.safe,
+      reasons: verdict.reasons,
+      startedAt,
+      finishedAt,
+    },
     files,
-    skipped: plan.skipped,
-    bytes: native.bytesRead,
-    bytesTotal: plan.bytes,
-    perDestination,
-    safeToFormat: verdict.safe,
-    reasons: verdict.reasons,
-    startedAt,
-    finishedAt,
-  }
+  )
   // The abort contract: reject, with what was done as `partial` (E_CALLBACK if a callback threw).
   if (aborted) throw guard.stopError(report)
   // The last event, right before the promise resolves: what is finished where.

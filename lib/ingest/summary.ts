@@ -3,9 +3,10 @@
  * @module
  */
 import { reported } from '../errors'
-import type { NativeCopyReport } from '../native'
+import type { NativeCardReport } from '../native'
 import type { OperationStatus } from '../status'
-import type { DestinationReport, IngestFileResult, VerifyMode } from './types'
+import type { FileTable } from './file-table'
+import type { DestinationReport, VerifyMode } from './types'
 
 /** What a file's status must be at a destination for it to count as finished there. */
 export function finishedStatuses(verify: VerifyMode): ReadonlySet<string> {
@@ -18,8 +19,8 @@ export function finishedStatuses(verify: VerifyMode): ReadonlySet<string> {
 
 /** Where each destination's files ended up. */
 export interface DestinationOutcome {
-  files: readonly IngestFileResult[]
-  native: NativeCopyReport
+  files: FileTable
+  native: NativeCardReport
   destinations: readonly string[]
   sessionRoots: readonly string[]
   removedPartials: readonly string[][]
@@ -32,8 +33,14 @@ export function destinationReports(o: DestinationOutcome): DestinationReport[] {
   const finished = finishedStatuses(o.verify)
   return o.sessionRoots.map((sessionRoot, d) => {
     const s = o.native.destinations[d]!
-    const count = (st: string) => o.files.filter((f) => f.destinations[d]!.status === st).length
-    const allFinished = o.files.every((f) => finished.has(f.destinations[d]!.status))
+    const counts = new Map<string, number>()
+    let allFinished = true
+    for (let i = 0; i < o.files.count; i++) {
+      const st = o.files.status(i, d)
+      counts.set(st, (counts.get(st) ?? 0) + 1)
+      if (!finished.has(st)) allFinished = false
+    }
+    const count = (st: string) => counts.get(st) ?? 0
     const r: DestinationReport = {
       root: o.destinations[d]!,
       sessionRoot,
@@ -65,19 +72,21 @@ export function destinationReports(o: DestinationOutcome): DestinationReport[] {
  * not be written makes its destination's result an error).
  */
 export function runStatus(
-  files: readonly IngestFileResult[],
+  files: FileTable,
   perDestination: readonly DestinationReport[],
   aborted: boolean,
 ): OperationStatus {
   if (aborted) return 'aborted'
-  const integrity = files.some(
-    (f) =>
-      f.sourceState === 'source-changed' || f.destinations.some((x) => x.error?.code === 'E_VERIFY_MISMATCH'),
-  )
+  let integrity = false
+  let everyFileRead = true
+  for (let i = 0; i < files.count; i++) {
+    const source = files.sourceState(i)
+    if (source === 'source-changed') integrity = true
+    for (let d = 0; d < files.width; d++)
+      if (files.error(i, d)?.code === 'E_VERIFY_MISMATCH') integrity = true
+    if (source !== 'read' && source !== 'previously-verified') everyFileRead = false
+  }
   if (integrity || perDestination.every((d) => d.status === 'failed')) return 'failed'
-  const everyFileRead = files.every(
-    (f) => f.sourceState === 'read' || f.sourceState === 'previously-verified',
-  )
   return perDestination.every((d) => d.status === 'completed') && everyFileRead
     ? 'completed'
     : 'completed-with-errors'

@@ -229,6 +229,8 @@ export interface ReportView {
   count: number
   /** File `i` as this destination's record has it. */
   file(i: number): RecordFile
+  /** File `i`'s path alone, when the view can give it without making the whole entry (sorting asks for it often). */
+  path?(i: number): string
   /** File `i` at every destination of `destinationsOf(report).list`. */
   cells(i: number): Cell[]
   /** Whether every other destination's own record was read (else their cells come from the run summary). */
@@ -341,9 +343,10 @@ export function* offloadReportChunks(
     if (cells.every(doneThere)) doneEverywhere++
     sizes += view.file(i).size || 0
   }
+  const pathOf = view.path ? (i: number) => view.path!(i) : (i: number) => view.file(i).path
   const byPath = (a: number, b: number) => {
-    const pa = view.file(a).path
-    const pb = view.file(b).path
+    const pa = pathOf(a)
+    const pb = pathOf(b)
     return pa < pb ? -1 : pa > pb ? 1 : 0
   }
   const order = Array.from({ length: view.count }, (_, i) => i).sort(

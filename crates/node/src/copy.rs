@@ -19,6 +19,7 @@ use shutterproof_core::hash::Digests;
 use shutterproof_core::{CancelFlag, Control, ErrorCode, Progress};
 
 use crate::cancel::CancelToken;
+use crate::copy_columns::card_report;
 use crate::errors::{guard, napi_error, to_napi};
 use crate::hash::{parse_algorithms, NativeDigests};
 use crate::task::{task, WorkTask};
@@ -146,7 +147,7 @@ fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-fn failure(f: &Failure) -> NativeFailure {
+pub(crate) fn failure(f: &Failure) -> NativeFailure {
     NativeFailure {
         code: f.code.as_str().to_string(),
         message: f.message.clone(),
@@ -177,7 +178,7 @@ fn file_report(f: &FileReport) -> NativeFileReport {
     }
 }
 
-fn summary(s: &DestinationSummary) -> NativeDestinationSummary {
+pub(crate) fn summary(s: &DestinationSummary) -> NativeDestinationSummary {
     NativeDestinationSummary {
         root: path_str(&s.root),
         failure: s.failure.as_ref().map(failure),
@@ -196,13 +197,17 @@ fn report(r: &CopyReport) -> NativeCopyReport {
         files: r.files.iter().map(file_report).collect(),
         destinations: r.destinations.iter().map(summary).collect(),
         bytes_read: r.bytes_read as f64,
-        pool: NativePoolStats {
-            buffer_bytes: r.pool.buffer_bytes as u32,
-            buffer_count: r.pool.buffer_count as u32,
-            allocations: r.pool.allocations as u32,
-            peak_in_use: r.pool.peak_in_use as u32,
-        },
+        pool: pool_stats(r),
         safe_to_format: r.safe_to_format(),
+    }
+}
+
+pub(crate) fn pool_stats(r: &CopyReport) -> NativePoolStats {
+    NativePoolStats {
+        buffer_bytes: r.pool.buffer_bytes as u32,
+        buffer_count: r.pool.buffer_count as u32,
+        allocations: r.pool.allocations as u32,
+        peak_in_use: r.pool.peak_in_use as u32,
     }
 }
 
@@ -285,6 +290,49 @@ pub fn native_copy_files<'env>(
         .into_iter()
         .map(|j| CopyJob::new(j.source, j.relative))
         .collect();
+    spawn_copy(env, jobs, destinations, options_in, cancel, on_event, report)
+}
+
+/// `nativeCopyFiles` for a whole card, shaped for thousands of files: the jobs are
+/// `sourceRoot/relative` for each of `relatives` (joined by NUL, which no file name holds;
+/// empty for none), and the report's files come back as columns in that order
+/// (`NativeCardReport`), never one object per file.
+#[napi(ts_return_type = "Promise<NativeCardReport>")]
+pub fn native_copy_card<'env>(
+    env: &'env Env,
+    source_root: String,
+    relatives: String,
+    destinations: Vec<String>,
+    options_in: NativeCopyOptions,
+    cancel: &CancelToken,
+    #[napi(ts_arg_type = "((event: NativeCopyEvent) => void) | undefined | null")] on_event: Option<
+        CopyEventCallback,
+    >,
+) -> Result<Object<'env>> {
+    let root = PathBuf::from(&source_root);
+    let jobs: Vec<CopyJob> = if relatives.is_empty() {
+        Vec::new()
+    } else {
+        relatives
+            .split('\0')
+            .map(|r| CopyJob::new(root.join(r), r))
+            .collect()
+    };
+    drop(relatives);
+    spawn_copy(env, jobs, destinations, options_in, cancel, on_event, card_report)
+}
+
+/// Runs the copy on its own thread and settles the promise with `shape(report)`; the
+/// core's report is dropped before the promise settles.
+fn spawn_copy<'env, T: ToNapiValue + Send + 'static>(
+    env: &'env Env,
+    jobs: Vec<CopyJob>,
+    destinations: Vec<String>,
+    options_in: NativeCopyOptions,
+    cancel: &CancelToken,
+    on_event: Option<CopyEventCallback>,
+    shape: fn(&CopyReport) -> T,
+) -> Result<Object<'env>> {
     let destinations: Vec<PathBuf> = destinations.into_iter().map(PathBuf::from).collect();
     let opts = options(options_in)?;
     let flag: CancelFlag = cancel.flag.clone();
@@ -305,9 +353,11 @@ pub fn native_copy_files<'env>(
                 copy::copy_files(&jobs, &destinations, &opts, &mut control, &mut events)
             });
             drop(on_event); // released before the promise settles
+            drop(jobs);
             match result {
                 Ok(r) => {
-                    let out = report(&r);
+                    let out = shape(&r);
+                    drop(r);
                     deferred.resolve(move |_| Ok(out));
                 }
                 Err(e) => deferred.reject(e),

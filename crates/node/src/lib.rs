@@ -3,6 +3,7 @@
 
 mod cancel;
 mod copy;
+mod copy_columns;
 mod errors;
 mod hash;
 mod keys;
