@@ -111,6 +111,13 @@ for (const [name, cli, t] of [
       r.modules.filter((m) => /\/cli\/[a-z-]+-command\.(ts|js)$/.test(m)).map((m) => m.replace(/.*\//, '')),
       [`hash-command.${cli === fromDist ? 'js' : 'ts'}`],
     )
+    // Built, it writes its lines to a file or pipe without process.stdout, and hashes by path
+    // without HashStream: Node's stream modules never load (run from source, tsx loads them).
+    if (cli === fromDist)
+      assert.equal(
+        r.modules.filter((m) => /^node:stream/.test(m)),
+        [],
+      )
   })
 
   t(`${name}: ingest --help shows ingest's options without loading the ingest engine`, () => {

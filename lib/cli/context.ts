@@ -4,6 +4,8 @@
  * characters escaped (lib/text/escape.ts): hostile file names cannot drive the terminal.
  * @module
  */
+import { fstatSync, writeSync } from 'node:fs'
+
 import { escapeControls } from '../text/escape'
 import { EXIT } from './exit-codes'
 
@@ -17,15 +19,16 @@ export class CliContext {
   interrupted = false
   /** True when the command itself told what Ctrl-C left (then main adds nothing). */
   interruptReported = false
-  readonly #controller = new AbortController()
+  // Made on first use: `--version` and the help never need one.
+  #controller: AbortController | undefined
 
   get signal(): AbortSignal {
-    return this.#controller.signal
+    return (this.#controller ??= new AbortController()).signal
   }
 
   abort(): void {
     this.interrupted = true
-    this.#controller.abort()
+    ;(this.#controller ??= new AbortController()).abort()
   }
 
   /** Text for people (or a JSON document) on stdout, escaped. */
@@ -38,9 +41,28 @@ export class CliContext {
     this.stdout(JSON.stringify(doc, null, indent) + '\n')
   }
 
-  /** Bytes for other tools (checksum lines), written as they are. Only `hash` uses it, and not on a terminal. */
-  stdoutRaw(text: string): void {
-    process.stdout.write(text)
+  /**
+   * Data for other tools (checksum lines; only `hash` uses it): written byte-exact when
+   * stdout is not a terminal, escaped like every message when it is. Where stdout surely
+   * is no terminal (a file, a pipe, /dev/null), the bytes go straight to file descriptor 1
+   * without creating `process.stdout`, which costs Node's stream modules at start-up
+   * (docs/CLI.md, "Start-up"). Should that write fail (a full disk, a closed pipe, a
+   * non-blocking pipe that is full), what is left goes through `process.stdout`, which
+   * writes it or fails exactly as it always did.
+   */
+  stdoutData(text: string): void {
+    if (!stdoutIsNoTerminal()) {
+      if (process.stdout.isTTY) this.stdout(text)
+      else process.stdout.write(text)
+      return
+    }
+    const bytes = Buffer.from(text)
+    let done = 0
+    try {
+      while (done < bytes.length) done += writeSync(1, bytes, done)
+    } catch {
+      process.stdout.write(bytes.subarray(done))
+    }
   }
 
   /** Messages and progress on stderr, escaped. */
@@ -70,5 +92,21 @@ export class CliContext {
   /** The one style for a missing option, as commander says it for required ones. */
   missingOption(flag: string, what: string): never {
     throw new UsageError(`required option '${flag}' not specified (${what})`)
+  }
+}
+
+/**
+ * True when file descriptor 1 is surely not a terminal: a regular file, a pipe or socket,
+ * or (Linux) one of the memory devices /dev/null, /dev/zero, /dev/full (character devices
+ * of major number 1). Anything else (a terminal, Windows) is left to `process.stdout`.
+ */
+function stdoutIsNoTerminal(): boolean {
+  if (process.platform === 'win32') return false
+  try {
+    const st = fstatSync(1)
+    if (st.isFile() || st.isFIFO() || st.isSocket()) return true
+    return process.platform === 'linux' && st.isCharacterDevice() && Math.floor(st.rdev / 256) % 4096 === 1
+  } catch {
+    return false
   }
 }

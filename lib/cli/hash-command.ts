@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander'
 
-import { HASH_ALGORITHMS, hashFiles, type HashAlgorithm } from '../hash'
+import { HASH_ALGORITHMS, hashFiles, type HashAlgorithm } from '../hash-file'
 import { checksumLine } from './checksum-line'
 import { exitForItems } from './exit-codes'
 import type { CliContext } from './context'
@@ -57,8 +57,7 @@ export function registerHash(program: Command, ctx: CliContext): void {
         }
         // Checksum lines are data for `b3sum -c` and the like: byte-exact in a pipe or file;
         // on a terminal, escaped like every message (a hostile name cannot drive it).
-        if (process.stdout.isTTY) ctx.stdout(text)
-        else ctx.stdoutRaw(text)
+        ctx.stdoutData(text)
       }
       ctx.exitCode = exitForItems(entries.flatMap((e) => (e.ok ? [] : [e.error])))
     })
