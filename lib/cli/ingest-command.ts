@@ -6,7 +6,6 @@ import type { Command } from 'commander'
 
 import { AbortError, CallbackError } from '../errors'
 import type { IngestProgress, IngestReport, VerifyMode } from '../ingest/index'
-import { lazyRows } from '../ingest/lazy-list'
 import type { IngestTally } from '../ingest/report-files'
 import { formatBytes, formatRate } from '../text/units'
 import type { CliContext } from './context'
@@ -314,7 +313,8 @@ export function registerIngest(program: Command, ctx: CliContext): void {
       const r = await ingestApi().verify(session, { signal: ctx.signal })
       if (opts.json) await writeJson(ctx, r)
       else {
-        // The count without building the list of every file.
+        // The count without building the list of every file (loaded here: `--help` loads no engine).
+        const { lazyRows } = require('../ingest/lazy-list') as typeof import('../ingest/lazy-list')
         const files = lazyRows(r, 'files')?.count ?? r.files.length
         ctx.stdout(
           `${r.root}: ${r.status === 'completed' ? 'verified' : 'FAILED'} (${files} files, against ${r.sources.join(' + ')})\n`,

@@ -5,7 +5,6 @@
  * as one string or one array of 20,000 objects.
  * @module
  */
-import { lazyRows } from '../ingest/lazy-list'
 import type { CliContext } from './context'
 
 /** Stands for a streamed list while the rest of the document is laid out. */
@@ -19,6 +18,8 @@ const BATCH = 64 * 1024
  * lists (see lib/ingest/lazy-list.ts) are not built yet: those come an item at a time.
  */
 export function* jsonPieces(doc: object, indent = 2): Generator<string> {
+  // Loaded here, not at the top: ingest-command imports this module, and `ingest --help` loads no engine.
+  const { lazyRows } = require('../ingest/lazy-list') as typeof import('../ingest/lazy-list')
   const streamed: Array<Iterable<unknown>> = []
   const shallow: Record<string, unknown> = {}
   for (const key of Object.keys(doc)) {

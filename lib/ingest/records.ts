@@ -289,8 +289,6 @@ export async function recordHead(path: string): Promise<Pick<SessionRecord, 'for
   return JSON.parse(head.join('\n')) as SessionRecord
 }
 
-export { readEvidence, type Evidence } from './evidence'
-
 /** Statuses that say the bytes under the final name were checked (by some method). */
 export const EVIDENCE: ReadonlySet<RecordStatus> = new Set([
   'verified',

@@ -9,9 +9,9 @@ import { join } from 'node:path'
 
 import { fromNative } from '../errors'
 import { nativeRemoveStalePartials } from '../native'
-import type { EvidenceLookup } from './evidence'
+import { readEvidence, type EvidenceLookup } from './evidence'
 import type { CardFiles } from './plan'
-import { isDiskVerified, readEvidence, type RecordFile } from './records'
+import { isDiskVerified, type RecordFile } from './records'
 
 /** What earlier runs left, per destination, and what this run still has to copy. */
 export interface ResumeEvidence {
