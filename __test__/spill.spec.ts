@@ -1,5 +1,5 @@
 /**
- * The temporary on-disk table behind per-file state (lib/spill.ts): rows come back in
+ * The temporary on-disk table behind per-file state (lib/spill/table.ts): rows come back in
  * JavaScript's string order (what `Array.prototype.sort` gives, which manifests and
  * reports are written in), a failed part leaves none of its writes, and a closed table
  * holds nothing and leaves no file behind.
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
-import { SpillTable } from '../lib/spill'
+import { SpillTable } from '../lib/spill/table'
 
 const spills = () => readdirSync(tmpdir()).filter((n) => n.startsWith('shutterproof-spill-'))
 

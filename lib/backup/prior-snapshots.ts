@@ -16,7 +16,7 @@ import { StringDecoder } from 'node:string_decoder'
 import { createOpenStream } from '../seal/streams'
 import { ObjectSet } from './object-set'
 import { SnapshotScanner } from './snapshot-scanner'
-import { readLines, TextSpill } from './spill'
+import { readLines, TextSpill } from '../spill/lines'
 import { SNAPSHOT_FORMAT, type SnapshotFile, type Store } from './store'
 
 /** The session's newest snapshot: its key, and its entries one JSON line each in `spill`. */

@@ -2,8 +2,7 @@
  * `backup(sessionDir, store)`: incremental, verified, resumable.
  * @module
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm, stat } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 
 import { CallbackGuard } from '../callbacks'
@@ -18,6 +17,7 @@ import {
 import type { Progress } from '../progress'
 import type { OperationStatus } from '../status'
 import { sealFile } from '../seal/files'
+import { openSpillFolder, removeSpillFolder } from '../spill/folder'
 import { checkSealed, objectDigest } from './objects'
 import type { SnapshotFile, Store } from './store'
 import { PreviousFiles, readPriorSnapshots } from './prior-snapshots'
@@ -202,9 +202,9 @@ function timeWindow(until: Date | undefined): {
 /**
  * The backup itself, run while registered as a writer of the store. What it learns per
  * file (the session's file list, the new snapshot's entries and text) goes to spill files
- * in a private temporary folder, removed after: its memory stays flat in the session's
- * file count (issue #18). They hold names and hashes the session folder's own disk
- * already shows in the clear; what leaves for the store is sealed.
+ * in a private temporary folder (lib/spill/folder.ts), removed after: its memory stays
+ * flat in the session's file count (issue #18). They hold names and hashes the session
+ * folder's own disk already shows in the clear; what leaves for the store is sealed.
  */
 async function backupAsWriter(
   root: string,
@@ -213,11 +213,11 @@ async function backupAsWriter(
   run: Run,
   writer: Writer,
 ): Promise<BackupReport> {
-  const scratch = await mkdtemp(join(tmpdir(), 'shutterproof-backup-'))
+  const scratch = openSpillFolder('backup')
   try {
     return await backupWithScratch(root, session, store, run, writer, scratch)
   } finally {
-    await rm(scratch, { recursive: true, force: true })
+    removeSpillFolder(scratch)
   }
 }
 

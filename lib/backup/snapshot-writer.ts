@@ -6,7 +6,7 @@
  * @internal
  * @module
  */
-import { readLines, TextSpill } from './spill'
+import { readLines, TextSpill } from '../spill/lines'
 import type { Snapshot, SnapshotFile } from './store'
 
 export class SnapshotWriter {

@@ -10,7 +10,7 @@
 import { lstat, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 
-import { readLines, TextSpill } from './spill'
+import { readLines, TextSpill } from '../spill/lines'
 
 export interface SessionFile {
   /** `/`-separated, relative to the session folder. */

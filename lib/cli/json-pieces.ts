@@ -1,8 +1,9 @@
 /**
  * A CLI's JSON document written in pieces: the text of `JSON.stringify(doc, null, indent)`,
- * byte for byte, with the per-file lists of a result (`VerifyReport.files`,
- * `SafeToFormatVerdict.copies`) written an item at a time from their packed rows, never
- * as one string or one array of 20,000 objects.
+ * byte for byte, with the per-file lists of a result not read yet (`IngestReport.files`,
+ * `VerifyReport.files`, `SafeToFormatVerdict.copies`: lib/ingest/lazy-list.ts) written an
+ * item at a time from their packed rows, never as one string or one array of 20,000
+ * objects.
  * @module
  */
 import type { CliContext } from './context'

@@ -8,7 +8,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
-import { SpillTable } from '../spill'
+import { SpillTable } from '../spill/table'
 import { DATA_FOLDER } from './plan'
 import {
   EVIDENCE,

@@ -16,7 +16,7 @@ import {
 } from '../mhl'
 import { scanHistory } from '../mhl/read'
 import { xmlCanHold } from '../mhl/xml'
-import { SpillTable } from '../spill'
+import { SpillTable } from '../spill/table'
 import type { HashResult } from '../hash'
 import { DATA_FOLDER } from './plan'
 import { TOOL_VERSION } from './records'

@@ -1,10 +1,12 @@
 /**
- * Per-file lists of a result (`VerifyReport.files`, `SafeToFormatVerdict.copies`) kept
- * packed — each path once in a shared byte buffer, the rest of a row as the index of one
- * of its few distinct shapes — and made into the array of objects the type promises only
- * when a caller reads the property. A card of 20,000 files then costs ~40 bytes per file
- * instead of ~300, and the CLI writes its JSON from the packed rows without building the
- * array at all ({@link lazyRows}).
+ * The per-file lists of a result (`IngestReport.files`, `VerifyReport.files`,
+ * `SafeToFormatVerdict.copies`) kept packed and made into the array of objects the type
+ * promises only when a caller reads the property ({@link defineLazyList}, the one way all
+ * three are made lazy: issue #18). Until then the CLI writes its JSON from the packed rows
+ * without building the array at all ({@link lazyRows}). An ingest's rows come from its
+ * `FileTable`; the other two lists keep theirs in {@link PackedRows} — each path once in a
+ * shared byte buffer, the rest of a row as the index of one of its few distinct shapes — so
+ * a card of 20,000 files costs ~40 bytes per file instead of ~300.
  * @internal
  * @module
  */
@@ -109,8 +111,9 @@ interface Lazy {
 }
 
 /**
- * Makes `target[key]` an enumerable property whose array (`count` items, from `rows()`)
- * is built on first read and kept; assigning it replaces it. Until read, {@link lazyRows}
+ * Makes `target[key]` an enumerable property (so `JSON.stringify` and spreading include
+ * it, in the place the key already had) whose array (`count` items, from `rows()`) is
+ * built on first read and kept; assigning it replaces it. Until read, {@link lazyRows}
  * gives the items one at a time without building the array.
  */
 export function defineLazyList<T>(target: object, key: string, count: number, rows: () => Iterable<T>): void {

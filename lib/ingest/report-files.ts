@@ -6,6 +6,7 @@
  */
 import type { ReportedError } from '../errors'
 import type { FileTable } from './file-table'
+import { defineLazyList } from './lazy-list'
 import type { IngestFileResult, IngestReport } from './types'
 
 /** What the CLI prints of a run's files, bounded by the problems rather than the card. */
@@ -32,24 +33,20 @@ export function ingestTally(report: IngestReport): IngestTally | undefined {
 }
 
 /**
- * Makes `report.files` an enumerable getter (so `JSON.stringify` and spreading still
- * include it) that builds the result objects from `table` on first access and keeps them:
- * ~500 bytes a file then (about 10 MB for 20,000 files), nothing before. Assigning replaces it.
+ * Makes `report.files` a lazy list (./lazy-list.ts, as the other per-file lists of a
+ * result): the result objects are built from `table` on first read and kept, ~500 bytes
+ * a file then (about 10 MB for 20,000 files), nothing before; and gives the report its
+ * {@link IngestTally}.
  */
 export function lazyFiles(report: IngestReport, table: FileTable): IngestReport {
-  const settle = (value: IngestFileResult[]) => {
-    Object.defineProperty(report, 'files', { value, writable: true, enumerable: true, configurable: true })
-    return value
-  }
-  // Redefining keeps the key where the literal put it: `--json` prints the same text.
-  Object.defineProperty(report, 'files', {
-    enumerable: true,
-    configurable: true,
-    get: () => settle(table.results()),
-    set: settle,
-  })
+  defineLazyList(report, 'files', table.count, () => fileResults(table))
   tallies.set(report, tally(table, report))
   return report
+}
+
+/** The table's result objects, one at a time, in the card's order. */
+function* fileResults(table: FileTable): Generator<IngestFileResult> {
+  for (let i = 0; i < table.count; i++) yield table.result(i)
 }
 
 /** One pass over the table for what {@link IngestTally} holds. */

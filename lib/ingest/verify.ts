@@ -12,7 +12,7 @@ import { FileSystemError, fromNative, InvalidArgumentError, MhlError, type Repor
 import { HASH_ALGORITHMS, hashFile, type HashAlgorithm, type HashResult } from '../hash'
 import type { MhlFileEntry, MhlHashFormat, MhlHashRecord } from '../mhl'
 import { nativeIsIdentical } from '../native'
-import { SpillTable } from '../spill'
+import { SpillTable } from '../spill/table'
 import { readEvidence } from './evidence'
 import { appendGeneration, foldHistoryHashes, type HistoryFile } from './history'
 import { defineLazyList, PackedRows } from './lazy-list'

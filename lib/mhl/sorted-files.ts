@@ -7,7 +7,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../errors'
-import { SpillTable } from '../spill'
+import { SpillTable } from '../spill/table'
 import { checkFile } from './manifest'
 import type { MhlAction, MhlFileInput, MhlHashes } from './types'
 

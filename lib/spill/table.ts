@@ -3,8 +3,9 @@
  * grows with a card's file count (the newest record entry of every path, the paths an ASC
  * MHL history lists, a generation's files waiting to be written in order) lives in a
  * temporary SQLite database on disk with a small page cache, so that memory stays flat in
- * the file count. The database is a file in a private temporary folder, removed by
- * {@link SpillTable.close} and, at the latest, when the process exits.
+ * the file count. The database is a file in a private temporary folder (./folder.ts),
+ * removed by {@link SpillTable.close} and, at the latest, when the process exits (or by
+ * the next run, if this one is killed).
  *
  * Where SQLite is not available (Node 20 without the optional better-sqlite3), the table
  * is an ordinary `Map`: everything works, with memory growing with the file count as it
@@ -16,25 +17,15 @@
  * @internal
  * @module
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-import { openDatabase, type Database, type Statement } from './sqlite'
+import { openDatabase, type Database, type Statement } from '../sqlite'
+import { openSpillFolder, removeSpillFolder } from './folder'
 
 /** Page cache per table, in KiB: the B-tree's inner pages and a run of leaves (rows are read and written mostly in path order); flat in the row count. */
 const CACHE_KIB = 256
 /** Rows per read of {@link SpillTable.entries}. */
 const PAGE = 500
-
-/** Folders of tables still open, removed when the process exits. */
-const open = new Set<string>()
-let hooked = false
-
-function removeAll(): void {
-  for (const dir of open) rmSync(dir, { recursive: true, force: true })
-  open.clear()
-}
 
 /** A path as a key whose byte order is JavaScript's string order. */
 function keyOf(path: string): Buffer {
@@ -69,12 +60,7 @@ class SqliteStore implements Store {
   readonly #count: Statement
 
   constructor() {
-    this.#dir = mkdtempSync(join(tmpdir(), 'shutterproof-spill-'))
-    open.add(this.#dir)
-    if (!hooked) {
-      hooked = true
-      process.once('exit', removeAll)
-    }
+    this.#dir = openSpillFolder('spill')
     try {
       this.#db = openDatabase(join(this.#dir, 'spill.db'))
       // Scratch data: losing it in a crash loses nothing, so no fsync and no WAL.
@@ -134,8 +120,7 @@ class SqliteStore implements Store {
   }
 
   #remove(): void {
-    rmSync(this.#dir, { recursive: true, force: true })
-    open.delete(this.#dir)
+    removeSpillFolder(this.#dir)
   }
 }
 

@@ -2,6 +2,7 @@
  * Lines spilled to a temporary file and read back in order, so that what a backup learns
  * per file (the session's file list, the snapshot's entries) lives on the disk rather
  * than in the JS heap: its memory stays flat in the session's file count (issue #18).
+ * The files go in the caller's private folder (./folder.ts, kind `backup`).
  * @internal
  * @module
  */
