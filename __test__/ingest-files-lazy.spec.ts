@@ -11,6 +11,7 @@ import { runInNewContext } from 'node:vm'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
+import { jsonPieces } from '../lib/cli/json-pieces'
 import { ingest, type IngestReport } from '../lib/index'
 import { tempDir } from './support/fixtures'
 
@@ -69,6 +70,18 @@ test('report.files is made on first read, then kept; JSON and spreading include 
     hashes: files[0]!.hashes!,
   })
   assert.is(files[0]!.hashes!.blake3!.length, 64)
+})
+
+test("the CLI's --json writes an unread report in pieces, the same text as JSON.stringify", async () => {
+  const report = await run(30, 'Pieces')
+  const pieces = [...jsonPieces(report)]
+  assert.type(
+    Object.getOwnPropertyDescriptor(report, 'files')!.get,
+    'function',
+    'written without making the list',
+  )
+  assert.ok(pieces.length > 30, 'a piece per file, not one string')
+  assert.is(pieces.join(''), JSON.stringify(report, null, 2) + '\n')
 })
 
 test('a report holds ~150 bytes a file until report.files is read (an object per file was ~480)', async () => {

@@ -291,7 +291,7 @@ export function registerIngest(program: Command, ctx: CliContext): void {
         report = partial
         if (!(err instanceof AbortError)) throw err
       }
-      if (opts.json) ctx.json(report)
+      if (opts.json) await writeJson(ctx, report)
       else if (!opts.quiet) printSummary(ctx, report, minCopies)
       ctx.exitCode = ingestExit(report.status)
       // The summary said what Ctrl-C left: main need not add its line.

@@ -248,13 +248,6 @@ export class FileTable {
     if (err) out.sourceError = err
     return out
   }
-
-  /** Every file's result, made now: the cost the compact table spares, paid by whoever asks. */
-  results(): IngestFileResult[] {
-    const out: IngestFileResult[] = []
-    for (let i = 0; i < this.count; i++) out.push(this.result(i))
-    return out
-  }
 }
 
 /** Lowercase hex of `bytes` bytes: what `Buffer.toString('hex')` gives back unchanged. */
