@@ -7,6 +7,8 @@
 //! after such a free), ~30 MiB held for the whole run whatever the files' size
 //! (issue #18, found measuring `shutterproof backup` of 2,000 one-byte files).
 
+use crate::io_buffer::IoBuffer;
+
 /// Plaintext read per step of a large file: a whole parallel batch of chunks, and the
 /// granularity of cancellation checks and progress reports.
 const MAX_READ_BYTES: usize = 4 * 1024 * 1024;
@@ -16,10 +18,11 @@ const MAX_READ_BYTES: usize = 4 * 1024 * 1024;
 const MIN_READ_BYTES: usize = 64 * 1024;
 
 /// A zeroed buffer for reading a file of `len` bytes: `len` rounded up to
-/// [`MIN_READ_BYTES`], at most [`MAX_READ_BYTES`].
-pub(crate) fn read_buffer_for(len: u64) -> Vec<u8> {
+/// [`MIN_READ_BYTES`], at most [`MAX_READ_BYTES`]. From 128 KiB up it is a mapping of its
+/// own, returned to the OS when dropped (see `io_buffer.rs`).
+pub(crate) fn read_buffer_for(len: u64) -> IoBuffer {
     let len = usize::try_from(len).unwrap_or(MAX_READ_BYTES);
-    vec![0u8; len.clamp(MIN_READ_BYTES, MAX_READ_BYTES)]
+    IoBuffer::zeroed(len.clamp(MIN_READ_BYTES, MAX_READ_BYTES))
 }
 
 #[cfg(test)]
