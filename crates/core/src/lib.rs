@@ -9,6 +9,7 @@ pub mod error;
 pub mod freed_memory;
 pub mod hash;
 pub mod huge_pages;
+pub mod io_buffer;
 pub mod keys;
 pub mod page_cache;
 mod read_ahead;

@@ -263,6 +263,18 @@ pub fn payload_len(plaintext_len: u64) -> u64 {
     PREFIX_LEN as u64 + full * CHUNK_CT_SIZE as u64 + rest + TAG_LEN as u64
 }
 
+/// The most ciphertext one [`Encryptor::push`] of `data_len` bytes can emit, whatever
+/// is pending from earlier pushes: the size of an output buffer that always suffices.
+pub fn most_sealed_per_push(data_len: usize) -> usize {
+    data_len.div_ceil(CHUNK_SIZE) * CHUNK_CT_SIZE
+}
+
+/// The most plaintext one [`Decryptor::push`] of `data_len` bytes can release, whatever
+/// is pending from earlier pushes.
+pub fn most_opened_per_push(data_len: usize) -> usize {
+    data_len.div_ceil(CHUNK_CT_SIZE) * CHUNK_SIZE
+}
+
 fn too_long() -> Error {
     Error::invalid("the stream exceeds Cobblestone's 2^38-chunk (4 PiB) limit; split it")
 }
@@ -853,6 +865,40 @@ mod tests {
                 assert_eq!(mid, plain[3..len - 2]);
             }
         }
+    }
+
+    #[test]
+    fn no_push_emits_more_than_the_most_per_push() {
+        let key = [9u8; 32];
+        let mut out = Vec::new();
+        let mut enc = Encryptor::with_salt(&key, &[1; 24], b"ctx", &mut out).unwrap();
+        let mut dec = Decryptor::new(&key, b"ctx").unwrap();
+        let mut back = Vec::new();
+        dec.push(&out.clone(), &mut back).unwrap();
+        // Odd sizes leave every possible remainder pending between pushes.
+        for piece in [
+            1usize,
+            CHUNK_SIZE - 1,
+            3 * CHUNK_SIZE + 5,
+            CHUNK_SIZE,
+            1,
+            7 * CHUNK_CT_SIZE + 9,
+        ] {
+            let len = enc.push_output_len(piece);
+            assert!(len <= most_sealed_per_push(piece), "seal {piece}: {len}");
+            let start = out.len();
+            enc.push(&data(piece), &mut out).unwrap();
+            assert_eq!(out.len() - start, len);
+            let ct = out[start..].to_vec();
+            let len = dec.push_output_len(ct.len());
+            assert!(len <= most_opened_per_push(ct.len()), "open {}: {len}", ct.len());
+            dec.push(&ct, &mut back).unwrap();
+            let len = dec.push_output_len(piece);
+            assert!(len <= most_opened_per_push(piece), "open {piece}: {len}");
+        }
+        assert_eq!(most_sealed_per_push(0), 0);
+        assert_eq!(most_sealed_per_push(1), CHUNK_CT_SIZE);
+        assert_eq!(most_opened_per_push(CHUNK_CT_SIZE + 1), 2 * CHUNK_SIZE);
     }
 
     #[test]

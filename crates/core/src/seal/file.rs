@@ -16,6 +16,7 @@ use super::read_buffer::read_buffer_for;
 use super::stanza::{random_salt, Recipient, StanzaKind, FILE_KEY_LEN, STANZA_SALT_LEN};
 use crate::control::{CancelFlag, Control};
 use crate::error::{Error, ErrorCode, Result};
+use crate::io_buffer::IoBuffer;
 use crate::keys::{KdfParams, OpenVault};
 
 /// Who a new file is sealed for.
@@ -202,26 +203,29 @@ pub fn seal_file(
     refuse_same_file(src, dst)?;
     let mut out = AtomicOutput::create(dst, overwrite)?;
     let mut buf = read_buffer_for(size);
-    let mut ct = Vec::with_capacity(buf.len() + buf.len() / 512);
-    let mut enc = start_sealing(FileKind::File, &key_source.recipients(), None, &mut ct)?;
-    let mut sealed = ct.len() as u64;
+    let mut ct = IoBuffer::zeroed(cobblestone::most_sealed_per_push(buf.len()));
+    let mut head = Vec::new();
+    let mut enc = start_sealing(FileKind::File, &key_source.recipients(), None, &mut head)?;
+    out.write_all(&head)?;
+    let mut sealed = head.len() as u64;
     let mut done = 0u64;
     loop {
         control.cancel.check()?;
-        out.write_all(&ct)?;
-        ct.clear();
         let n = read_some(&mut file, &mut buf, src)?;
         if n == 0 {
             break;
         }
-        enc.push(&buf[..n], &mut ct)?;
-        sealed += ct.len() as u64;
+        let len = enc.push_output_len(n);
+        enc.push_into(&buf[..n], &mut ct.as_uninit_mut()[..len])?;
+        out.write_all(&ct[..len])?;
+        sealed += len as u64;
         done += n as u64;
         control.progress.report(done);
     }
-    enc.finish(&mut ct)?;
-    sealed += ct.len() as u64;
-    out.write_all(&ct)?;
+    let mut last = Vec::new();
+    enc.finish(&mut last)?;
+    sealed += last.len() as u64;
+    out.write_all(&last)?;
     control.cancel.check()?;
     out.commit()?;
     control.progress.finish(done);
@@ -253,7 +257,7 @@ pub fn open_file(
     let mut dec = Decryptor::new(&key[..], &context)?;
     let mut out = AtomicOutput::create(dst, overwrite)?;
     let mut buf = read_buffer_for(payload);
-    let mut plain = Vec::with_capacity(buf.len() + 2 * cobblestone::CHUNK_SIZE);
+    let mut plain = IoBuffer::zeroed(cobblestone::most_opened_per_push(buf.len()));
     let mut done = 0u64;
     loop {
         control.cancel.check()?;
@@ -261,12 +265,14 @@ pub fn open_file(
         if n == 0 {
             break;
         }
-        dec.push(&buf[..n], &mut plain).map_err(in_file(src))?;
-        out.write_all(&plain)?;
-        done += plain.len() as u64;
-        plain.clear();
+        let len = dec.push_output_len(n);
+        dec.push_into(&buf[..n], &mut plain.as_uninit_mut()[..len])
+            .map_err(in_file(src))?;
+        out.write_all(&plain[..len])?;
+        done += len as u64;
         control.progress.report(done);
     }
+    let mut plain = Vec::new();
     dec.finish(&mut plain).map_err(in_file(src))?;
     out.write_all(&plain)?;
     done += plain.len() as u64;

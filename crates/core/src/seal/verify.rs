@@ -14,6 +14,7 @@ use crate::control::Control;
 use crate::copy::verify::{evict, is_memory_backed, open_read, resident_pages_of};
 use crate::copy::VerifyMethod;
 use crate::error::{Error, Result};
+use crate::io_buffer::IoBuffer;
 
 /// What a sealed file holds, established by decrypting every chunk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +60,7 @@ pub fn hash_sealed_file(path: &Path, unlock: &Unlock, control: &mut Control) -> 
     let mut dec = Decryptor::new(&key[..], &context)?;
     let mut hasher = blake3::Hasher::new();
     let mut buf = read_buffer_for(sealed_size);
-    let mut plain = Vec::with_capacity(buf.len() + 2 * cobblestone::CHUNK_SIZE);
+    let mut plain = IoBuffer::zeroed(cobblestone::most_opened_per_push(buf.len()));
     let mut done = 0u64;
     loop {
         control.cancel.check()?;
@@ -69,12 +70,14 @@ pub fn hash_sealed_file(path: &Path, unlock: &Unlock, control: &mut Control) -> 
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(Error::io(e, path)),
         };
-        dec.push(&buf[..n], &mut plain).map_err(in_file(path))?;
-        update(&mut hasher, &plain);
-        done += plain.len() as u64;
-        plain.clear();
+        let len = dec.push_output_len(n);
+        dec.push_into(&buf[..n], &mut plain.as_uninit_mut()[..len])
+            .map_err(in_file(path))?;
+        update(&mut hasher, &plain[..len]);
+        done += len as u64;
         control.progress.report(done);
     }
+    let mut plain = Vec::new();
     dec.finish(&mut plain).map_err(in_file(path))?;
     update(&mut hasher, &plain);
     done += plain.len() as u64;
