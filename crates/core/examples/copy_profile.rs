@@ -115,12 +115,9 @@ fn main() {
                 let ms = t.elapsed().as_secs_f64() * 1e3;
                 let methods: std::collections::BTreeSet<_> = report
                     .files
+                    .outcomes()
                     .iter()
-                    .flat_map(|f| {
-                        f.destinations
-                            .iter()
-                            .map(|d| format!("{:?}/{:?}", d.status, d.method))
-                    })
+                    .map(|d| format!("{:?}/{:?}", d.status, d.method))
                     .collect();
                 println!(
                     "copy n={n} {:?}: {ms:.1} ms {methods:?} pool allocations {} peak in use {} peak RssAnon {} KiB",

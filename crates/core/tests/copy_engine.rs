@@ -208,12 +208,12 @@ fn a_tree_reaches_three_destinations_identical_with_times_and_digests() {
 
     assert_eq!(report.status, CopyStatus::Completed, "{report:#?}");
     assert!(report.safe_to_format(), "{report:#?}");
-    for (job, file) in jobs.iter().zip(&report.files) {
+    for (job, file) in jobs.iter().zip(report.files.iter()) {
         let data = fs::read(&job.source).unwrap();
         let mut h = MultiHasher::new(&[Algorithm::Blake3, Algorithm::Xxh128]);
         h.update(&data);
         let want = h.finalize();
-        assert_eq!(file.digests.as_ref(), Some(&want), "{}", job.relative.display());
+        assert_eq!(file.digests, Some(want), "{}", job.relative.display());
         assert!(want.get(Algorithm::Blake3).is_some() && want.get(Algorithm::Xxh128).is_some());
         assert_eq!(file.size, data.len() as u64);
         let src_mtime = fs::metadata(&job.source).unwrap().modified().unwrap();
@@ -343,14 +343,14 @@ fn a_full_destination_fails_with_e_no_space_and_the_others_finish() {
             report.destinations[d]
         );
     }
-    for f in &report.files {
+    for f in report.files.iter() {
         assert_eq!(f.destinations[0].status, FileStatus::Verified);
         if f.destinations[1].status == FileStatus::Failed {
             assert_eq!(
                 f.destinations[1].failure.as_ref().unwrap().code,
                 ErrorCode::NoSpace
             );
-            assert!(!small.join(&f.relative).exists());
+            assert!(!small.join(&jobs[f.index].relative).exists());
         }
     }
     assert_eq!(report.status, CopyStatus::CompletedWithFailures);
@@ -476,7 +476,7 @@ fn destinations_inside_the_source_are_refused_and_the_source_is_never_overwritte
     // A destination whose final path *is* the source: refused per file, source intact.
     let jobs = vec![CopyJob::new(card.join("DCIM/IMG_1.CR3"), "card/DCIM/IMG_1.CR3")];
     let (report, _) = run(&jobs, &[src_dir.path().to_path_buf()], &CopyOptions::default());
-    let r = &report.files[0].destinations[0];
+    let r = &report.files.result(0, 0);
     assert_eq!(r.status, FileStatus::Failed);
     assert_eq!(r.failure.as_ref().unwrap().code, ErrorCode::Exists);
     assert_eq!(fs::read(card.join("DCIM/IMG_1.CR3")).unwrap(), data);
@@ -511,13 +511,14 @@ fn a_source_that_grows_during_the_copy_is_flagged_and_never_verified() {
         }
     }));
     let dests = vec![out.path().join("a"), out.path().join("b")];
-    let (report, _) = run(&jobs_for(&src), &dests, &options);
+    let jobs = jobs_for(&src);
+    let (report, _) = run(&jobs, &dests, &options);
     assert!(appended.load(Ordering::SeqCst));
 
     let grown = report
         .files
         .iter()
-        .find(|f| f.relative.ends_with("growing.MP4"))
+        .find(|f| jobs[f.index].relative.ends_with("growing.MP4"))
         .unwrap();
     assert_eq!(grown.source_state, SourceState::Changed);
     assert_eq!(
@@ -536,7 +537,7 @@ fn a_source_that_grows_during_the_copy_is_flagged_and_never_verified() {
     let still = report
         .files
         .iter()
-        .find(|f| f.relative.ends_with("still.CR3"))
+        .find(|f| jobs[f.index].relative.ends_with("still.CR3"))
         .unwrap();
     assert!(still
         .destinations
@@ -599,7 +600,7 @@ fn cancelling_mid_copy_leaves_no_partial_file_under_any_name() {
     let f3 = report
         .files
         .iter()
-        .find(|f| f.relative.ends_with("IMG_3.CR3"))
+        .find(|f| jobs[f.index].relative.ends_with("IMG_3.CR3"))
         .unwrap();
     assert!(
         f3.destinations.iter().all(|r| r.status == FileStatus::Aborted),
@@ -647,7 +648,7 @@ fn read_back_comes_from_the_disk_not_the_page_cache() {
 
     // Default options on a disk file system: O_DIRECT.
     let (report, _) = run(&jobs, &[out.path().join("direct")], &CopyOptions::default());
-    for f in &report.files {
+    for f in report.files.iter() {
         assert_eq!(f.destinations[0].status, FileStatus::Verified);
         assert_eq!(f.destinations[0].method, VerifyMethod::DiskDirect);
     }
@@ -673,7 +674,7 @@ fn on_tmpfs_the_report_admits_the_read_back_came_from_memory() {
         (d, Some(m))
     };
     let (report, _) = run(&jobs_for(&src), &[dir.path().join("t")], &CopyOptions::default());
-    let r = &report.files[0].destinations[0];
+    let r = &report.files.result(0, 0);
     assert_eq!(r.status, FileStatus::Verified);
     assert_eq!(r.method, VerifyMethod::Cache);
     assert!(
@@ -717,16 +718,16 @@ fn the_pool_never_allocates_more_than_its_bound_for_a_large_file() {
     assert!(SIZE / DEFAULT_BUFFER_BYTES as u64 > 4 * report.pool.allocations as u64);
     for root in &dests {
         assert_eq!(fs::metadata(root.join("CLIP.MOV")).unwrap().len(), SIZE);
-        assert_eq!(report.files[0].destinations[0].method, VerifyMethod::Size);
+        assert_eq!(report.files.result(0, 0).method, VerifyMethod::Size);
     }
-    let d = &report.files[0].digests.as_ref().unwrap();
+    let d = report.files.digests(0).unwrap();
     let again = shutterproof_core::hash::hash_file(
         &dests[1].join("CLIP.MOV"),
         &options.algorithms,
         &mut Control::none(),
     )
     .unwrap();
-    assert_eq!(&again.digests, *d);
+    assert_eq!(again.digests, d);
 }
 
 #[test]
@@ -755,24 +756,31 @@ fn identical_files_are_skipped_and_different_ones_never_overwritten() {
     bytes[500] ^= 0xff;
     fs::write(&victim, &bytes).unwrap();
     let (third, _) = run(&jobs, &dest, &small_options());
-    let r = &third.files[2].destinations[0];
+    let r = &third.files.result(2, 0);
     assert_eq!(r.status, FileStatus::Failed);
     assert_eq!(r.failure.as_ref().unwrap().code, ErrorCode::Exists);
     assert_eq!(fs::read(&victim).unwrap(), bytes);
     assert!(is_identical(
         &dest[0].join("IMG_1.CR3"),
         100_000,
-        third.files[1].digests.as_ref().unwrap(),
+        &third.files.digests(1).unwrap(),
         &CancelFlag::new()
     )
     .unwrap());
     assert!(!is_identical(
         &victim,
         100_000,
-        third.files[2].digests.as_ref().unwrap(),
+        &third.files.digests(2).unwrap(),
         &CancelFlag::new()
     )
     .unwrap());
+    // The same through hex, as a record holds it; text that is no digest never matches.
+    let d1 = third.files.digests(1).unwrap();
+    let hex: Vec<(Algorithm, String)> = d1.iter().map(|(a, _)| (a, d1.hex(a).unwrap())).collect();
+    let path = dest[0].join("IMG_1.CR3");
+    assert!(is_identical_hex(&path, 100_000, &hex, &CancelFlag::new()).unwrap());
+    let odd = [(Algorithm::Blake3, "not hex".to_string())];
+    assert!(!is_identical_hex(&path, 100_000, &odd, &CancelFlag::new()).unwrap());
 }
 
 #[test]
@@ -798,14 +806,14 @@ fn a_copy_that_reads_back_wrong_fails_with_e_verify_mismatch_and_is_removed() {
     let dests = vec![out.path().join("a"), out.path().join("b")];
     let (report, _) = run(&jobs_for(&src), &dests, &options);
     assert!(corruptions.load(Ordering::SeqCst) >= 1);
-    let r = &report.files[1].destinations[1];
+    let r = &report.files.result(1, 1);
     assert_eq!(r.status, FileStatus::Failed);
     assert_eq!(r.failure.as_ref().unwrap().code, ErrorCode::VerifyMismatch);
     assert!(
         !dests[1].join("IMG_2.CR3").exists(),
         "a bad copy must not keep its final name"
     );
-    assert_eq!(report.files[1].destinations[0].status, FileStatus::Verified);
+    assert_eq!(report.files.result(1, 0).status, FileStatus::Verified);
     assert_eq!(report.status, CopyStatus::CompletedWithFailures);
 }
 

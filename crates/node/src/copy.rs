@@ -12,16 +12,15 @@ use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use shutterproof_core::copy::{
-    self, CopyEvent, CopyJob, CopyOptions, CopyProgress, CopyReport, DestinationResult, DestinationSummary,
-    Failure, FileReport, VerifyMode,
+    self, CardJobs, CopyEvent, CopyJob, CopyOptions, CopyProgress, CopyReport, DestinationResult,
+    DestinationSummary, Failure, FileReport, Jobs, VerifyMode,
 };
-use shutterproof_core::hash::Digests;
 use shutterproof_core::{CancelFlag, Control, ErrorCode, Progress};
 
 use crate::cancel::CancelToken;
 use crate::copy_columns::card_report;
 use crate::errors::{guard, napi_error, to_napi};
-use crate::hash::{parse_algorithms, NativeDigests};
+use crate::hash::{hex_digests, parse_algorithms, NativeDigests};
 use crate::task::{task, WorkTask};
 
 #[napi(object)]
@@ -162,10 +161,11 @@ fn dest_result(r: &DestinationResult) -> NativeDestinationResult {
     }
 }
 
-fn file_report(f: &FileReport) -> NativeFileReport {
+fn file_report(f: &FileReport, jobs: &[CopyJob]) -> NativeFileReport {
+    let job = &jobs[f.index];
     NativeFileReport {
-        source: path_str(&f.source),
-        relative: path_str(&f.relative),
+        source: path_str(&job.source),
+        relative: path_str(&job.relative),
         size: f.size as f64,
         mtime_ms: f
             .mtime
@@ -191,13 +191,13 @@ pub(crate) fn summary(s: &DestinationSummary) -> NativeDestinationSummary {
     }
 }
 
-fn report(r: &CopyReport) -> NativeCopyReport {
+fn report(r: CopyReport, jobs: &[CopyJob]) -> NativeCopyReport {
     NativeCopyReport {
         status: r.status.as_str().to_string(),
-        files: r.files.iter().map(file_report).collect(),
+        files: r.files.iter().map(|f| file_report(&f, jobs)).collect(),
         destinations: r.destinations.iter().map(summary).collect(),
         bytes_read: r.bytes_read as f64,
-        pool: pool_stats(r),
+        pool: pool_stats(&r),
         safe_to_format: r.safe_to_format(),
     }
 }
@@ -211,13 +211,16 @@ pub(crate) fn pool_stats(r: &CopyReport) -> NativePoolStats {
     }
 }
 
-fn progress(p: &CopyProgress, jobs: &[CopyJob]) -> NativeCopyProgress {
+fn progress(p: &CopyProgress, jobs: &dyn Jobs) -> NativeCopyProgress {
     NativeCopyProgress {
         bytes_read: p.bytes_read as f64,
         bytes_total: p.bytes_total as f64,
         files_done: p.files_done as u32,
         files_total: p.files_total as u32,
-        current_file: p.current.and_then(|i| jobs.get(i)).map(|j| path_str(&j.relative)),
+        current_file: p
+            .current
+            .filter(|&i| i < jobs.len())
+            .map(|i| path_str(jobs.relative(i))),
         destinations: p
             .destinations
             .iter()
@@ -231,7 +234,7 @@ fn progress(p: &CopyProgress, jobs: &[CopyJob]) -> NativeCopyProgress {
     }
 }
 
-fn event(e: &CopyEvent, jobs: &[CopyJob]) -> NativeCopyEvent {
+fn event(e: &CopyEvent, jobs: &dyn Jobs) -> NativeCopyEvent {
     match e {
         CopyEvent::Progress(p) => NativeCopyEvent {
             kind: "progress".into(),
@@ -272,6 +275,15 @@ fn options(o: NativeCopyOptions) -> Result<CopyOptions> {
     Ok(out)
 }
 
+// The two entry points below end in the same four parameters (destinations, options,
+// cancel token, event callback) on purpose: napi reads each exported function's
+// JavaScript parameters from that function's own signature, so the tail cannot be one
+// Rust value spread over several JS arguments, and the callback's TypeScript type must
+// be a `ts_arg_type` literal on each (napi cannot see through the `CopyEventCallback`
+// alias). Generating both from one `macro_rules!` was tried: napi then copies the doc
+// comments into index.d.ts as raw-string tokens (`r" …`). Everything after the
+// parameters is shared in `spawn_copy`.
+
 /// Copies every job to every destination root and verifies the copies (see
 /// docs/COPY-ENGINE.md). Resolves with the full report; rejects only when the setup is
 /// refused (`E_INVALID_ARGUMENT`, `E_READ_ONLY`, …), in which case nothing was copied.
@@ -290,7 +302,8 @@ pub fn native_copy_files<'env>(
         .into_iter()
         .map(|j| CopyJob::new(j.source, j.relative))
         .collect();
-    spawn_copy(env, jobs, destinations, options_in, cancel, on_event, report)
+    let shape = |r, jobs: &Vec<CopyJob>| report(r, jobs);
+    spawn_copy(env, jobs, destinations, options_in, cancel, on_event, shape)
 }
 
 /// `nativeCopyFiles` for a whole card, shaped for thousands of files: the jobs are
@@ -309,29 +322,21 @@ pub fn native_copy_card<'env>(
         CopyEventCallback,
     >,
 ) -> Result<Object<'env>> {
-    let root = PathBuf::from(&source_root);
-    let jobs: Vec<CopyJob> = if relatives.is_empty() {
-        Vec::new()
-    } else {
-        relatives
-            .split('\0')
-            .map(|r| CopyJob::new(root.join(r), r))
-            .collect()
-    };
-    drop(relatives);
+    // The names stay in the string they came in: no two paths per file for the whole copy.
+    let jobs = CardJobs::new(source_root, relatives);
     spawn_copy(env, jobs, destinations, options_in, cancel, on_event, card_report)
 }
 
-/// Runs the copy on its own thread and settles the promise with `shape(report)`; the
-/// core's report is dropped before the promise settles.
-fn spawn_copy<'env, T: ToNapiValue + Send + 'static>(
+/// Runs the copy on its own thread and settles the promise with `shape(report, jobs)`;
+/// the core's report and the jobs are dropped before the promise settles.
+fn spawn_copy<'env, J: Jobs + Send + 'static, T: ToNapiValue + Send + 'static>(
     env: &'env Env,
-    jobs: Vec<CopyJob>,
+    jobs: J,
     destinations: Vec<String>,
     options_in: NativeCopyOptions,
     cancel: &CancelToken,
     on_event: Option<CopyEventCallback>,
-    shape: fn(&CopyReport) -> T,
+    shape: impl FnOnce(CopyReport, &J) -> T + Send + 'static,
 ) -> Result<Object<'env>> {
     let destinations: Vec<PathBuf> = destinations.into_iter().map(PathBuf::from).collect();
     let opts = options(options_in)?;
@@ -353,11 +358,10 @@ fn spawn_copy<'env, T: ToNapiValue + Send + 'static>(
                 copy::copy_files(&jobs, &destinations, &opts, &mut control, &mut events)
             });
             drop(on_event); // released before the promise settles
-            drop(jobs);
             match result {
                 Ok(r) => {
-                    let out = shape(&r);
-                    drop(r);
+                    let out = shape(r, &jobs);
+                    drop(jobs);
                     deferred.resolve(move |_| Ok(out));
                 }
                 Err(e) => deferred.reject(e),
@@ -397,8 +401,8 @@ pub fn native_is_identical(
     cancel: &CancelToken,
 ) -> AsyncTask<WorkTask<bool>> {
     let flag = cancel.flag.clone();
-    let d = Digests::from(digests);
-    task(move || copy::is_identical(Path::new(&path), size as u64, &d, &flag))
+    let hex = hex_digests(digests);
+    task(move || copy::is_identical_hex(Path::new(&path), size as u64, &hex, &flag))
 }
 
 #[napi(object)]

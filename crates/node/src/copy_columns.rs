@@ -1,14 +1,15 @@
 //! A copy report with its files as columns: typed arrays of codes, sizes and digest
 //! bytes, failures listed apart. A card of 20,000 files crosses to JavaScript as a dozen
 //! arrays rather than 20,000 objects with their strings (issue #18: memory flat in the
-//! file count). Files are in the order of the jobs given.
+//! file count). Files are in the order of the jobs given. The core keeps its results in
+//! this shape already (`FileResults`, digests as bytes); this file only lays them out.
 
 use std::time::UNIX_EPOCH;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use shutterproof_core::copy::{CopyReport, FileReport};
-use shutterproof_core::hash::Algorithm;
+use shutterproof_core::copy::{CardJobs, CopyReport, DigestColumn, FileResults, SourceState};
+use shutterproof_core::hash::Digests;
 
 use crate::copy::{failure, pool_stats, summary, NativeDestinationSummary, NativePoolStats};
 
@@ -78,71 +79,53 @@ impl Words {
     }
 }
 
-/// Lowercase hex to bytes (the core writes digests as lowercase hex).
-fn unhex(hex: &str, out: &mut [u8]) {
-    let nibble = |c: u8| match c {
-        b'0'..=b'9' => c - b'0',
-        b'a'..=b'f' => c - b'a' + 10,
-        b'A'..=b'F' => c - b'A' + 10,
-        _ => 0,
-    };
-    for (o, pair) in out.iter_mut().zip(hex.as_bytes().chunks(2)) {
-        *o = (nibble(pair[0]) << 4) | pair.get(1).map_or(0, |&c| nibble(c));
+/// One algorithm's column as the core keeps it, moved into a Buffer without a copy.
+fn digest_column(c: DigestColumn, present: &[u8]) -> NativeDigestColumn {
+    NativeDigestColumn {
+        algorithm: c.algorithm.name().to_string(),
+        width: Digests::width(c.algorithm) as u32,
+        bytes: c.bytes.into(),
+        present: Uint8Array::new(present.to_vec()),
     }
 }
 
-/// The digests of one algorithm, or None when no file has it.
-fn digest_column(files: &[FileReport], algorithm: Algorithm) -> Option<NativeDigestColumn> {
-    let width = files
-        .iter()
-        .find_map(|f| f.digests.as_ref()?.get(algorithm))
-        .map(|hex| hex.len() / 2)?;
-    let mut bytes = vec![0u8; files.len() * width];
-    let mut present = vec![0u8; files.len()];
-    for (i, f) in files.iter().enumerate() {
-        if let Some(hex) = f.digests.as_ref().and_then(|d| d.get(algorithm)) {
-            unhex(hex, &mut bytes[i * width..(i + 1) * width]);
-            present[i] = 1;
-        }
-    }
-    Some(NativeDigestColumn {
-        algorithm: algorithm.name().to_string(),
-        width: width as u32,
-        bytes: bytes.into(),
-        present: Uint8Array::new(present),
-    })
-}
-
-fn columns(files: &[FileReport], destinations: usize) -> NativeFileColumns {
+fn columns(mut files: FileResults) -> NativeFileColumns {
     let mut words = Words::default();
     let n = files.len();
     let mut sizes = Vec::with_capacity(n);
     let mut mtimes = Vec::with_capacity(n);
     let mut source_states = Vec::with_capacity(n);
     let mut has_digests = Vec::with_capacity(n);
-    let mut statuses = vec![0u8; n * destinations];
-    let mut methods = vec![0u8; n * destinations];
-    let mut failures = Vec::new();
-    for (i, f) in files.iter().enumerate() {
-        sizes.push(f.size as f64);
+    for i in 0..n {
+        let s = files.source(i);
+        sizes.push(s.size as f64);
         mtimes.push(
-            f.mtime
+            s.mtime
                 .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
                 .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0),
         );
-        source_states.push(words.code(f.source_state.as_str()));
-        has_digests.push(u8::from(f.digests.is_some()));
-        if let Some(x) = &f.source_failure {
-            failures.push(file_failure(i, -1, failure(x)));
-        }
-        for (d, r) in f.destinations.iter().enumerate().take(destinations) {
-            statuses[i * destinations + d] = words.code(r.status.as_str());
-            methods[i * destinations + d] = words.code(r.method.as_str());
-            if let Some(x) = &r.failure {
-                failures.push(file_failure(i, d as i32, failure(x)));
-            }
-        }
+        source_states.push(words.code(s.state.as_str()));
+        has_digests.push(u8::from(s.state == SourceState::Read));
     }
+    let statuses = files
+        .outcomes()
+        .iter()
+        .map(|o| words.code(o.status.as_str()))
+        .collect();
+    let methods = files
+        .outcomes()
+        .iter()
+        .map(|o| words.code(o.method.as_str()))
+        .collect();
+    let failures = files
+        .failures()
+        .map(|(file, dest, f)| file_failure(file, dest.map_or(-1, |d| d as i32), failure(f)))
+        .collect();
+    let digests = files
+        .take_digest_columns()
+        .into_iter()
+        .map(|c| digest_column(c, &has_digests))
+        .collect();
     NativeFileColumns {
         count: n as u32,
         words: words.0.iter().map(|w| w.to_string()).collect(),
@@ -150,10 +133,7 @@ fn columns(files: &[FileReport], destinations: usize) -> NativeFileColumns {
         mtimes: Float64Array::new(mtimes),
         source_states: Uint8Array::new(source_states),
         has_digests: Uint8Array::new(has_digests),
-        digests: Algorithm::ALL
-            .into_iter()
-            .filter_map(|a| digest_column(files, a))
-            .collect(),
+        digests,
         statuses: Uint8Array::new(statuses),
         methods: Uint8Array::new(methods),
         failures,
@@ -169,14 +149,15 @@ fn file_failure(file: usize, destination: i32, f: crate::copy::NativeFailure) ->
     }
 }
 
-/// The report as columns; `r` is dropped by the caller right after, before JavaScript sees any of it.
-pub fn card_report(r: &CopyReport) -> NativeCardReport {
+/// The report as columns (its digest bytes moved, not copied), made before JavaScript
+/// sees any of it. The jobs are not needed: the files are in their order.
+pub fn card_report(r: CopyReport, _jobs: &CardJobs) -> NativeCardReport {
     NativeCardReport {
         status: r.status.as_str().to_string(),
-        files: columns(&r.files, r.destinations.len()),
         destinations: r.destinations.iter().map(summary).collect(),
         bytes_read: r.bytes_read as f64,
-        pool: pool_stats(r),
+        pool: pool_stats(&r),
         safe_to_format: r.safe_to_format(),
+        files: columns(r.files),
     }
 }

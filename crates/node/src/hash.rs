@@ -46,20 +46,18 @@ impl From<(u64, &Digests)> for NativeDigests {
             ..NativeDigests::default()
         };
         for (algorithm, field) in out.fields() {
-            *field = digests.get(algorithm).map(str::to_owned);
+            *field = digests.hex(algorithm);
         }
         out
     }
 }
 
-/// Digests handed back by JS (the size is not part of them).
-impl From<NativeDigests> for Digests {
-    fn from(mut js: NativeDigests) -> Self {
-        js.fields()
-            .into_iter()
-            .filter_map(|(algorithm, field)| field.take().map(|hex| (algorithm, hex)))
-            .collect()
-    }
+/// Digests handed back by JS, as the hex they came in (the size is not part of them).
+pub(crate) fn hex_digests(mut js: NativeDigests) -> Vec<(Algorithm, String)> {
+    js.fields()
+        .into_iter()
+        .filter_map(|(algorithm, field)| field.take().map(|hex| (algorithm, hex)))
+        .collect()
 }
 
 pub(crate) fn parse_algorithms(names: &[String]) -> Result<Vec<Algorithm>> {

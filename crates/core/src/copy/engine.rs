@@ -14,7 +14,9 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::jobs::Jobs;
 use super::pool::BufferPool;
+use super::results::{FileResults, SourceRecord};
 use super::shared::{DestShared, Shared, ToCoordinator};
 use super::types::*;
 use super::{finisher, lanes, preflight, reader, verifier, writer};
@@ -28,7 +30,7 @@ const FINISH_QUEUE: usize = 256;
 /// cancelled copy leaves few files renamed but unchecked (`copied`), the rest `aborted`.
 const VERIFY_QUEUE: usize = 8;
 
-/// Copies every job to every destination root (`root/job.relative`), verifies as
+/// Copies every job to every destination root (`root/relative`), verifies as
 /// `options.verify` says, and reports per file and per destination.
 ///
 /// Returns `Err` only for a refused setup (bad options or paths, a destination that is
@@ -37,8 +39,19 @@ const VERIFY_QUEUE: usize = 8;
 ///
 /// `events` runs on the calling thread; progress events are throttled to
 /// `PROGRESS_EVENTS_PER_SECOND`. `control.progress` receives the bytes read, throttled.
-pub fn copy_files(
-    jobs: &[CopyJob],
+pub fn copy_files<J: Jobs + ?Sized>(
+    jobs: &J,
+    destinations: &[PathBuf],
+    options: &CopyOptions,
+    control: &mut Control,
+    events: &mut dyn FnMut(CopyEvent),
+) -> Result<CopyReport> {
+    // One body for every kind of job list.
+    copy_jobs(&jobs, destinations, options, control, events)
+}
+
+fn copy_jobs(
+    jobs: &dyn Jobs,
     destinations: &[PathBuf],
     options: &CopyOptions,
     control: &mut Control,
@@ -54,7 +67,7 @@ pub fn copy_files(
         bytes_read: AtomicU64::new(0),
         reading: AtomicUsize::new(usize::MAX),
     };
-    let mut tally = Tally::new(jobs, destinations);
+    let mut tally = Tally::new(jobs, destinations.len());
     shared
         .pool
         .reserve(tally.bytes_total.div_ceil(options.buffer_bytes as u64) as usize);
@@ -81,8 +94,8 @@ pub fn copy_files(
         s.spawn(move || reader::run_reader(shared_ref, jobs, to_writers, tc));
         tally.gather(&shared, &from_workers, control, events);
     });
-    let sizes = tally.sizes.clone();
-    let report = tally.into_report(&shared);
+    let sizes = std::mem::take(&mut tally.sizes);
+    let report = tally.into_report(jobs, &shared);
     events(CopyEvent::Progress(progress_of(
         &report_progress(&report, &sizes),
         &shared,
@@ -93,8 +106,9 @@ pub fn copy_files(
 
 /// Results as they arrive, indexed by file and destination.
 struct Tally {
-    files: Vec<FileReport>,
-    results: Vec<Vec<Option<DestinationResult>>>,
+    files: FileResults,
+    /// Per file and destination (`file * destinations + d`): a final result has arrived.
+    arrived: Vec<bool>,
     dest_files_done: Vec<usize>,
     dest_bytes_done: Vec<u64>,
     /// Each job's size when the copy started (for progress only).
@@ -103,30 +117,16 @@ struct Tally {
 }
 
 impl Tally {
-    fn new(jobs: &[CopyJob], destinations: &[PathBuf]) -> Self {
-        let n = destinations.len();
+    fn new(jobs: &dyn Jobs, destinations: usize) -> Self {
         // Only for progress: a file that changes size later is caught anyway.
-        let sizes: Vec<u64> = jobs
-            .iter()
-            .map(|j| fs::metadata(&j.source).map_or(0, |m| m.len()))
+        let sizes: Vec<u64> = (0..jobs.len())
+            .map(|i| fs::metadata(jobs.source(i)).map_or(0, |m| m.len()))
             .collect();
         Tally {
-            files: jobs
-                .iter()
-                .map(|j| FileReport {
-                    source: j.source.clone(),
-                    relative: j.relative.clone(),
-                    size: 0,
-                    mtime: None,
-                    source_state: SourceState::NotRead,
-                    source_failure: None,
-                    digests: None,
-                    destinations: Vec::new(),
-                })
-                .collect(),
-            results: vec![vec![None; n]; jobs.len()],
-            dest_files_done: vec![0; n],
-            dest_bytes_done: vec![0; n],
+            files: FileResults::new(jobs.len(), destinations),
+            arrived: vec![false; jobs.len() * destinations],
+            dest_files_done: vec![0; destinations],
+            dest_bytes_done: vec![0; destinations],
             bytes_total: sizes.iter().sum(),
             sizes,
         }
@@ -163,23 +163,24 @@ impl Tally {
                 mtime,
                 outcome,
             } => {
-                let f = &mut self.files[file];
-                f.size = size;
-                f.mtime = mtime;
-                match outcome {
+                let state = match outcome {
                     Ok(digests) => {
-                        f.source_state = SourceState::Read;
-                        f.digests = Some(digests);
+                        self.files.set_digests(file, &digests);
+                        SourceState::Read
                     }
                     Err((state, failure)) => {
-                        f.source_state = state;
-                        f.source_failure = Some(failure);
+                        self.files.set_source_failure(file, failure);
+                        state
                     }
-                }
+                };
+                self.files.set_source(file, SourceRecord { size, mtime, state });
             }
             ToCoordinator::Destination { file, dest, result } => {
                 let counts = result.status != FileStatus::Aborted;
-                if self.results[file][dest].replace(result).is_none() && counts {
+                let first =
+                    !std::mem::replace(&mut self.arrived[file * self.dest_files_done.len() + dest], true);
+                self.files.set_result(file, dest, result);
+                if first && counts {
                     self.dest_files_done[dest] += 1;
                     self.dest_bytes_done[dest] += self.sizes[file];
                 }
@@ -191,15 +192,13 @@ impl Tally {
     }
 
     fn progress(&self, shared: &Shared) -> Counts {
-        let files_done = self
-            .files
-            .iter()
-            .zip(&self.results)
-            .filter(|(f, r)| {
-                matches!(f.source_state, SourceState::Changed | SourceState::Failed)
-                    || r.iter()
-                        .enumerate()
-                        .all(|(d, x)| x.is_some() || shared.is_dead(d))
+        let n = self.dest_files_done.len();
+        let files_done = (0..self.files.len())
+            .filter(|&i| {
+                matches!(
+                    self.files.source(i).state,
+                    SourceState::Changed | SourceState::Failed
+                ) || (0..n).all(|d| self.arrived[i * n + d] || shared.is_dead(d))
             })
             .count();
         let reading = shared.reading.load(Ordering::Relaxed);
@@ -214,19 +213,21 @@ impl Tally {
         }
     }
 
-    fn into_report(mut self, shared: &Shared) -> CopyReport {
+    fn into_report(mut self, jobs: &dyn Jobs, shared: &Shared) -> CopyReport {
         let cancelled = shared.cancel.is_cancelled();
         let dest_failures: Vec<Option<Failure>> = shared
             .dests
             .iter()
             .map(|d| d.failure.lock().unwrap_or_else(|p| p.into_inner()).clone())
             .collect();
-        for (f, results) in self.files.iter_mut().zip(self.results) {
-            f.destinations = results
-                .into_iter()
-                .enumerate()
-                .map(|(d, r)| r.unwrap_or_else(|| missing_result(f, dest_failures[d].as_ref(), cancelled)))
-                .collect();
+        let n = dest_failures.len();
+        for i in 0..self.files.len() {
+            for (d, df) in dest_failures.iter().enumerate() {
+                if !self.arrived[i * n + d] {
+                    let r = missing_result(&self.files, i, jobs, df.as_ref(), cancelled);
+                    self.files.set_result(i, d, r);
+                }
+            }
         }
         let destinations = summarize(&self.files, shared, &dest_failures);
         let status = overall_status(&self.files, cancelled);
@@ -241,8 +242,14 @@ impl Tally {
 }
 
 /// A file/destination pair no thread reported on: explain why from what we know.
-fn missing_result(f: &FileReport, dest_failure: Option<&Failure>, cancelled: bool) -> DestinationResult {
-    if cancelled && f.source_state == SourceState::NotRead {
+fn missing_result(
+    files: &FileResults,
+    file: usize,
+    jobs: &dyn Jobs,
+    dest_failure: Option<&Failure>,
+    cancelled: bool,
+) -> DestinationResult {
+    if cancelled && files.source(file).state == SourceState::NotRead {
         return DestinationResult::aborted();
     }
     if let Some(df) = dest_failure {
@@ -251,7 +258,7 @@ fn missing_result(f: &FileReport, dest_failure: Option<&Failure>, cancelled: boo
             format!("not copied: this destination failed ({})", df.message),
         ));
     }
-    if let Some(src) = &f.source_failure {
+    if let Some(src) = files.failure(file, None) {
         return DestinationResult::failed(src.clone());
     }
     if cancelled {
@@ -261,12 +268,12 @@ fn missing_result(f: &FileReport, dest_failure: Option<&Failure>, cancelled: boo
         ErrorCode::Internal,
         format!(
             "{}: no result was recorded; please report this",
-            f.relative.display()
+            jobs.relative(file).display()
         ),
     ))
 }
 
-fn summarize(files: &[FileReport], shared: &Shared, failures: &[Option<Failure>]) -> Vec<DestinationSummary> {
+fn summarize(files: &FileResults, shared: &Shared, failures: &[Option<Failure>]) -> Vec<DestinationSummary> {
     (0..shared.dests.len())
         .map(|d| {
             let mut s = DestinationSummary {
@@ -279,8 +286,8 @@ fn summarize(files: &[FileReport], shared: &Shared, failures: &[Option<Failure>]
                 aborted: 0,
                 bytes_written: shared.dests[d].bytes_written.load(Ordering::Relaxed),
             };
-            for f in files {
-                match f.destinations[d].status {
+            for i in 0..files.len() {
+                match files.outcome(i, d).status {
                     FileStatus::Verified => s.verified += 1,
                     FileStatus::Copied => s.copied += 1,
                     FileStatus::SkippedIdentical => s.skipped_identical += 1,
@@ -293,8 +300,8 @@ fn summarize(files: &[FileReport], shared: &Shared, failures: &[Option<Failure>]
         .collect()
 }
 
-fn overall_status(files: &[FileReport], cancelled: bool) -> CopyStatus {
-    let statuses = || files.iter().flat_map(|f| f.destinations.iter().map(|d| d.status));
+fn overall_status(files: &FileResults, cancelled: bool) -> CopyStatus {
+    let statuses = || files.outcomes().iter().map(|o| o.status);
     if cancelled && statuses().any(|s| s == FileStatus::Aborted) {
         return CopyStatus::Aborted;
     }
@@ -304,7 +311,7 @@ fn overall_status(files: &[FileReport], cancelled: bool) -> CopyStatus {
             FileStatus::Verified | FileStatus::Copied | FileStatus::SkippedIdentical
         )
     });
-    if all_there && files.iter().all(|f| f.source_state == SourceState::Read) {
+    if all_there && (0..files.len()).all(|i| files.source(i).state == SourceState::Read) {
         CopyStatus::Completed
     } else {
         CopyStatus::CompletedWithFailures
@@ -326,29 +333,32 @@ struct Counts {
 /// never got a final result are not counted as done, and no destination says `finished`.
 fn report_progress(report: &CopyReport, sizes: &[u64]) -> Counts {
     let done = |s: FileStatus| s != FileStatus::Aborted;
+    let files = &report.files;
     let n = report.destinations.len();
     let mut dest_files_done = vec![0; n];
     let mut dest_bytes_done = vec![0; n];
-    for (f, &size) in report.files.iter().zip(sizes) {
-        for (d, r) in f.destinations.iter().enumerate() {
-            if done(r.status) {
+    let mut files_done = 0;
+    for (i, &size) in sizes.iter().enumerate().take(files.len()) {
+        let source = files.source(i);
+        let mut all = true;
+        for d in 0..n {
+            if done(files.outcome(i, d).status) {
                 dest_files_done[d] += 1;
-                dest_bytes_done[d] += if f.source_state == SourceState::NotRead {
+                dest_bytes_done[d] += if source.state == SourceState::NotRead {
                     size
                 } else {
-                    f.size
+                    source.size
                 };
+            } else {
+                all = false;
             }
         }
+        files_done += usize::from(all);
     }
     let aborted = report.status == CopyStatus::Aborted;
     Counts {
-        files_done: report
-            .files
-            .iter()
-            .filter(|f| f.destinations.iter().all(|r| done(r.status)))
-            .count(),
-        files_total: report.files.len(),
+        files_done,
+        files_total: files.len(),
         bytes_total: sizes.iter().sum::<u64>().max(report.bytes_read),
         current: None,
         dest_files_done,

@@ -8,8 +8,9 @@ use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
+use super::jobs::Jobs;
 use super::partial::PARTIAL_SUFFIX;
-use super::types::{CopyJob, CopyOptions};
+use super::types::CopyOptions;
 use crate::error::{Error, Result};
 
 /// Buffer bounds: below 64 KiB syscalls dominate; above 256 MiB the "bounded" pool stops
@@ -22,7 +23,7 @@ const MAX_BUFFER_COUNT: usize = 64;
 
 /// Validates everything and returns the destination roots, created and canonical.
 pub(crate) fn check(
-    jobs: &[CopyJob],
+    jobs: &dyn Jobs,
     destinations: &[PathBuf],
     options: &CopyOptions,
 ) -> Result<Vec<PathBuf>> {
@@ -96,16 +97,16 @@ fn check_options(o: &CopyOptions) -> Result<()> {
     Ok(())
 }
 
-fn check_relatives(jobs: &[CopyJob]) -> Result<()> {
+fn check_relatives(jobs: &dyn Jobs) -> Result<()> {
     let mut seen = HashSet::with_capacity(jobs.len());
-    for job in jobs {
-        let rel = &job.relative;
+    for i in 0..jobs.len() {
+        let rel = jobs.relative(i);
         let plain = rel.components().all(|c| matches!(c, Component::Normal(_)));
         if !plain || rel.as_os_str().is_empty() {
             return Err(Error::invalid(format!(
                 "{}: a destination path must be relative, without `..` or `.`; fix the job for {}",
                 rel.display(),
-                job.source.display()
+                jobs.source(i).display()
             )));
         }
         if rel.file_name().is_some_and(super::partial::is_partial_name) {
@@ -114,7 +115,7 @@ fn check_relatives(jobs: &[CopyJob]) -> Result<()> {
                 rel.display()
             )));
         }
-        if !seen.insert(rel.as_path()) {
+        if !seen.insert(rel) {
             return Err(Error::invalid(format!(
                 "{}: two jobs write the same destination path; give each file its own name",
                 rel.display()
@@ -172,10 +173,12 @@ fn folder_id(path: &Path) -> FolderId {
 
 /// The folders a destination must not be inside: each source file's folder and the
 /// declared source root, canonical so that symlinks and `..` cannot hide them.
-fn source_folders(jobs: &[CopyJob], options: &CopyOptions) -> Vec<PathBuf> {
-    let mut parents: HashSet<&Path> = jobs.iter().filter_map(|j| j.source.parent()).collect();
+fn source_folders(jobs: &dyn Jobs, options: &CopyOptions) -> Vec<PathBuf> {
+    let mut parents: HashSet<PathBuf> = (0..jobs.len())
+        .filter_map(|i| jobs.source(i).parent().map(Path::to_path_buf))
+        .collect();
     if let Some(root) = options.source_root.as_deref() {
-        parents.insert(root);
+        parents.insert(root.to_path_buf());
     }
     let mut out: Vec<PathBuf> = parents
         .into_iter()
@@ -183,7 +186,7 @@ fn source_folders(jobs: &[CopyJob], options: &CopyOptions) -> Vec<PathBuf> {
             fs::canonicalize(if p.as_os_str().is_empty() {
                 Path::new(".")
             } else {
-                p
+                &p
             })
             .ok()
         })

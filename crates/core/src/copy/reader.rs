@@ -10,15 +10,16 @@ use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use super::jobs::Jobs;
 use super::shared::{FileMeta, Shared, ToCoordinator, ToWriter};
-use super::types::{CopyJob, Failure, SourceState, VerifyMode};
+use super::types::{Failure, SourceState, VerifyMode};
 use super::verify::{digests_match, open_read, read_back, ReadBackBuffers};
 use crate::error::{Error, ErrorCode, Result};
 use crate::hash::{Digests, MultiHasher};
 
 pub(crate) fn run_reader(
     shared: &Shared,
-    jobs: &[CopyJob],
+    jobs: &dyn Jobs,
     writers: Vec<Sender<ToWriter>>,
     to_coord: Sender<ToCoordinator>,
 ) {
@@ -26,13 +27,13 @@ pub(crate) fn run_reader(
         shared,
         writers: &writers,
     };
-    for (index, job) in jobs.iter().enumerate() {
+    for index in 0..jobs.len() {
         // Files not reached are reported by the coordinator (aborted / destination failed).
         if shared.cancel.is_cancelled() || shared.all_dead() {
             break;
         }
         shared.reading.store(index, Ordering::Relaxed);
-        let _ = to_coord.send(read_one(shared, index, job, &fanout));
+        let _ = to_coord.send(read_one(shared, index, jobs, &fanout));
     }
 }
 
@@ -52,8 +53,8 @@ impl Fanout<'_> {
     }
 }
 
-fn read_one(shared: &Shared, index: usize, job: &CopyJob, fanout: &Fanout) -> ToCoordinator {
-    let source = &job.source;
+fn read_one(shared: &Shared, index: usize, jobs: &dyn Jobs, fanout: &Fanout) -> ToCoordinator {
+    let source = &*jobs.source(index);
     let opened = open_read(source, 0)
         .and_then(|f| f.metadata().map(|m| (f, m)))
         .map_err(|e| Error::io(e, source));
@@ -70,7 +71,7 @@ fn read_one(shared: &Shared, index: usize, job: &CopyJob, fanout: &Fanout) -> To
     }
     let meta = Arc::new(FileMeta {
         index,
-        relative: job.relative.clone(),
+        relative: jobs.relative(index).to_path_buf(),
         size: before.len(),
         mtime: before.modified().unwrap_or(SystemTime::UNIX_EPOCH),
         atime: before.accessed().unwrap_or(SystemTime::UNIX_EPOCH),
@@ -81,7 +82,7 @@ fn read_one(shared: &Shared, index: usize, job: &CopyJob, fanout: &Fanout) -> To
     let outcome = read_and_hash(shared, &file, source, &meta, fanout)
         .and_then(|digests| check_unchanged(&file, &before, source).map(|()| digests))
         .and_then(|digests| recheck_source(shared, source, digests));
-    fanout.send(ToWriter::End(outcome.as_ref().ok().map(|d| Arc::new(d.clone()))));
+    fanout.send(ToWriter::End(outcome.as_ref().ok().map(|&d| Arc::new(d))));
     source_result(index, Some(&before), outcome)
 }
 

@@ -7,10 +7,10 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::SystemTime;
 
+use super::results::FileResults;
 use crate::error::{Error, ErrorCode};
-use crate::hash::{Algorithm, Digests};
+use crate::hash::Algorithm;
 
 /// Size of one pool buffer. Large enough that a read() or write() call costs little next
 /// to the bytes it moves and that BLAKE3 gets whole chunks for its tree parallelism.
@@ -279,21 +279,6 @@ impl SourceState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileReport {
-    pub source: PathBuf,
-    pub relative: PathBuf,
-    /// Size at the start of the read (0 if the source could not be opened).
-    pub size: u64,
-    pub mtime: Option<SystemTime>,
-    pub source_state: SourceState,
-    pub source_failure: Option<Failure>,
-    /// Hex digests of the bytes read, for the requested algorithms.
-    pub digests: Option<Digests>,
-    /// One entry per destination, in the order the destinations were given.
-    pub destinations: Vec<DestinationResult>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DestinationSummary {
     pub root: PathBuf,
     /// Set when the whole destination failed (full, read-only, removed…).
@@ -343,7 +328,8 @@ impl CopyStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopyReport {
     pub status: CopyStatus,
-    pub files: Vec<FileReport>,
+    /// Per file, in job order (`files.get(i)` for one file as a value).
+    pub files: FileResults,
     pub destinations: Vec<DestinationSummary>,
     pub bytes_read: u64,
     pub pool: PoolStats,
@@ -355,13 +341,12 @@ impl CopyReport {
     /// read-back counts as verified content but not as proof from the device, so it
     /// does not make a card safe to format.
     pub fn safe_to_format(&self) -> bool {
+        let files = &self.files;
         self.status == CopyStatus::Completed
-            && self.files.iter().all(|f| {
-                f.source_state == SourceState::Read
-                    && f.destinations.iter().all(|d| {
-                        matches!(d.status, FileStatus::Verified | FileStatus::SkippedIdentical)
-                            && matches!(d.method, VerifyMethod::DiskDirect | VerifyMethod::DiskEvicted)
-                    })
+            && (0..files.len()).all(|i| files.source(i).state == SourceState::Read)
+            && files.outcomes().iter().all(|o| {
+                matches!(o.status, FileStatus::Verified | FileStatus::SkippedIdentical)
+                    && matches!(o.method, VerifyMethod::DiskDirect | VerifyMethod::DiskEvicted)
             })
     }
 }

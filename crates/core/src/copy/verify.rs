@@ -327,3 +327,18 @@ pub fn is_identical(path: &Path, size: u64, digests: &Digests, cancel: &CancelFl
     )?;
     Ok(digests_match(&back.digests, digests))
 }
+
+/// [`is_identical`] against digests given as hex, as a record or manifest holds them.
+/// Text that is no digest of its algorithm (wrong length, not hex) cannot match any file:
+/// the answer is "not identical", as for any other wrong digest, not an error.
+pub fn is_identical_hex(
+    path: &Path,
+    size: u64,
+    hex: &[(Algorithm, String)],
+    cancel: &CancelFlag,
+) -> Result<bool> {
+    match Digests::from_hex(hex.iter().map(|(a, h)| (*a, h.as_str()))) {
+        Ok(digests) => is_identical(path, size, &digests, cancel),
+        Err(_) => Ok(false),
+    }
+}

@@ -4,42 +4,122 @@ use md5::Digest as _;
 use xxhash_rust::xxh3::Xxh3;
 use xxhash_rust::xxh64::Xxh64;
 
+use std::fmt;
+
 use super::Algorithm;
+use crate::error::Error;
 
 /// Below this many bytes a multithreaded BLAKE3 update costs more than it saves
 /// (the blake3 crate's own advice is ~128 KiB).
 const RAYON_MIN_BYTES: usize = 128 * 1024;
 
-/// Finished digests, lowercase hex, only for the algorithms that were asked for. One
-/// slot per [`Algorithm`]: the list of algorithms is `Algorithm::ALL`, nowhere else.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Digests([Option<String>; Algorithm::ALL.len()]);
-
-impl Digests {
-    pub fn get(&self, algorithm: Algorithm) -> Option<&str> {
-        self.0[algorithm.index()].as_deref()
+/// Bytes of each algorithm's digest, in `Algorithm::ALL` order.
+const WIDTHS: [usize; Algorithm::ALL.len()] = [32, 16, 8, 8, 16, 20, 32];
+/// Where each algorithm's bytes start in [`Digests`].
+const OFFSETS: [usize; Algorithm::ALL.len()] = {
+    let mut out = [0; Algorithm::ALL.len()];
+    let mut i = 1;
+    while i < out.len() {
+        out[i] = out[i - 1] + WIDTHS[i - 1];
+        i += 1;
     }
+    out
+};
+const TOTAL_BYTES: usize = OFFSETS[OFFSETS.len() - 1] + WIDTHS[WIDTHS.len() - 1];
 
-    pub fn set(&mut self, algorithm: Algorithm, hex: String) {
-        self.0[algorithm.index()] = Some(hex);
-    }
+/// Finished digests as bytes (XXH values big-endian, as their canonical hex reads), only
+/// for the algorithms that were asked for. Fixed-size and without heap memory: a copy
+/// keeps one per file in flight and hands it between threads, and hex is made only where
+/// text is really needed ([`Digests::hex`]; issue #18). The list of algorithms is
+/// `Algorithm::ALL`, nowhere else.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Digests {
+    /// Bit `Algorithm::index()` set when that algorithm's bytes are present.
+    present: u8,
+    bytes: [u8; TOTAL_BYTES],
+}
 
-    /// The digests present, in `Algorithm::ALL` order.
-    pub fn iter(&self) -> impl Iterator<Item = (Algorithm, &str)> + '_ {
-        Algorithm::ALL
-            .into_iter()
-            .filter_map(|a| self.get(a).map(|hex| (a, hex)))
+impl Default for Digests {
+    fn default() -> Self {
+        Digests {
+            present: 0,
+            bytes: [0; TOTAL_BYTES],
+        }
     }
 }
 
-impl FromIterator<(Algorithm, String)> for Digests {
-    fn from_iter<I: IntoIterator<Item = (Algorithm, String)>>(pairs: I) -> Self {
+impl Digests {
+    /// Bytes of `algorithm`'s digest (hex has twice as many digits).
+    pub const fn width(algorithm: Algorithm) -> usize {
+        WIDTHS[algorithm.index()]
+    }
+
+    pub fn get(&self, algorithm: Algorithm) -> Option<&[u8]> {
+        let i = algorithm.index();
+        (self.present & (1 << i) != 0).then(|| &self.bytes[OFFSETS[i]..OFFSETS[i] + WIDTHS[i]])
+    }
+
+    /// The digest in lowercase hex (`b3sum`, `xxhsum -H2`), when present.
+    pub fn hex(&self, algorithm: Algorithm) -> Option<String> {
+        self.get(algorithm).map(to_hex)
+    }
+
+    /// Sets `algorithm`'s digest. Panics unless `bytes` has [`Digests::width`] bytes: the
+    /// hashers produce exactly that, and text from outside goes through [`Digests::from_hex`].
+    pub fn set(&mut self, algorithm: Algorithm, bytes: &[u8]) {
+        let i = algorithm.index();
+        assert_eq!(bytes.len(), WIDTHS[i], "{algorithm} digest of the wrong width");
+        self.bytes[OFFSETS[i]..OFFSETS[i] + WIDTHS[i]].copy_from_slice(bytes);
+        self.present |= 1 << i;
+    }
+
+    /// The digests present, in `Algorithm::ALL` order.
+    pub fn iter(&self) -> impl Iterator<Item = (Algorithm, &[u8])> + '_ {
+        Algorithm::ALL
+            .into_iter()
+            .filter_map(|a| self.get(a).map(|bytes| (a, bytes)))
+    }
+
+    /// Digests given as hex (either case), e.g. from a manifest or a record. Refuses text
+    /// that is not exactly one digest of its algorithm.
+    pub fn from_hex<'a>(pairs: impl IntoIterator<Item = (Algorithm, &'a str)>) -> Result<Digests, Error> {
         let mut d = Digests::default();
         for (algorithm, hex) in pairs {
-            d.set(algorithm, hex);
+            let mut bytes = [0u8; 32];
+            let out = &mut bytes[..Digests::width(algorithm)];
+            if !parse_hex(hex, out) {
+                return Err(Error::invalid(format!(
+                    "{hex:?} is not a {algorithm} digest ({} hex digits); give the digest as the hash tool prints it",
+                    out.len() * 2
+                )));
+            }
+            d.set(algorithm, out);
         }
-        d
+        Ok(d)
     }
+}
+
+impl fmt::Debug for Digests {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.iter().map(|(a, bytes)| (a.name(), to_hex(bytes))))
+            .finish()
+    }
+}
+
+/// Fills `out` from `hex` (two digits a byte, either case); false unless it fits exactly.
+fn parse_hex(hex: &str, out: &mut [u8]) -> bool {
+    let nibble = |c: u8| (c as char).to_digit(16).map(|v| v as u8);
+    if hex.len() != out.len() * 2 {
+        return false;
+    }
+    for (o, pair) in out.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
+        match (nibble(pair[0]), nibble(pair[1])) {
+            (Some(hi), Some(lo)) => *o = hi << 4 | lo,
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// The algorithms other than BLAKE3, updated together on one thread while BLAKE3 uses
@@ -154,33 +234,30 @@ impl MultiHasher {
     pub fn finalize(&self) -> Digests {
         let o = &self.others;
         let xxh3 = o.xxh3.as_deref();
-        [
-            (
-                Algorithm::Blake3,
-                self.blake3.as_ref().map(|h| h.finalize().to_hex().to_string()),
-            ),
-            // XXH128's canonical form is the big-endian 128-bit value (as xxhsum -H2 prints).
-            (
-                Algorithm::Xxh128,
-                xxh3.filter(|_| o.want_xxh128)
-                    .map(|h| format!("{:032x}", h.digest128())),
-            ),
-            (
-                Algorithm::Xxh3,
-                xxh3.filter(|_| o.want_xxh3_64)
-                    .map(|h| format!("{:016x}", h.digest())),
-            ),
-            (
-                Algorithm::Xxh64,
-                o.xxh64.as_ref().map(|h| format!("{:016x}", h.digest())),
-            ),
-            (Algorithm::Md5, o.md5.clone().map(|h| to_hex(&h.finalize()))),
-            (Algorithm::Sha1, o.sha1.clone().map(|h| to_hex(&h.finalize()))),
-            (Algorithm::Sha256, o.sha256.clone().map(|h| to_hex(&h.finalize()))),
-        ]
-        .into_iter()
-        .filter_map(|(a, hex)| hex.map(|hex| (a, hex)))
-        .collect()
+        let mut d = Digests::default();
+        if let Some(h) = &self.blake3 {
+            d.set(Algorithm::Blake3, h.finalize().as_bytes());
+        }
+        // XXH128's canonical form is the big-endian 128-bit value (as xxhsum -H2 prints).
+        if let Some(h) = xxh3.filter(|_| o.want_xxh128) {
+            d.set(Algorithm::Xxh128, &h.digest128().to_be_bytes());
+        }
+        if let Some(h) = xxh3.filter(|_| o.want_xxh3_64) {
+            d.set(Algorithm::Xxh3, &h.digest().to_be_bytes());
+        }
+        if let Some(h) = &o.xxh64 {
+            d.set(Algorithm::Xxh64, &h.digest().to_be_bytes());
+        }
+        if let Some(h) = &o.md5 {
+            d.set(Algorithm::Md5, &h.clone().finalize());
+        }
+        if let Some(h) = &o.sha1 {
+            d.set(Algorithm::Sha1, &h.clone().finalize());
+        }
+        if let Some(h) = &o.sha256 {
+            d.set(Algorithm::Sha256, &h.clone().finalize());
+        }
+        d
     }
 }
 
@@ -218,7 +295,13 @@ mod tests {
                 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
             ),
         ];
-        assert_eq!(d.iter().collect::<Vec<_>>(), want);
+        let got: Vec<(Algorithm, String)> = d.iter().map(|(a, b)| (a, to_hex(b))).collect();
+        let want: Vec<(Algorithm, String)> = want.iter().map(|&(a, h)| (a, h.to_string())).collect();
+        assert_eq!(got, want);
+        assert_eq!(
+            Digests::from_hex(want.iter().map(|(a, h)| (*a, h.as_str()))).unwrap(),
+            d
+        );
         assert_eq!(h.bytes(), 3);
     }
 
@@ -226,7 +309,7 @@ mod tests {
     fn empty_list_means_blake3_only() {
         let d = MultiHasher::new(&[]).finalize();
         assert_eq!(
-            d.get(Algorithm::Blake3),
+            d.hex(Algorithm::Blake3).as_deref(),
             Some("af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262")
         );
         assert_eq!(d.get(Algorithm::Xxh128), None);
@@ -244,5 +327,32 @@ mod tests {
             parts.update(piece);
         }
         assert_eq!(whole.finalize(), parts.finalize());
+    }
+
+    #[test]
+    fn widths_match_the_hashers_and_hex_round_trips_in_either_case() {
+        let d = {
+            let mut h = MultiHasher::new(&Algorithm::ALL);
+            h.update(b"widths");
+            h.finalize()
+        };
+        for a in Algorithm::ALL {
+            let hex = d.hex(a).unwrap();
+            assert_eq!(hex.len(), 2 * Digests::width(a), "{a}");
+            let upper = hex.to_uppercase();
+            let back = Digests::from_hex([(a, upper.as_str())]).unwrap();
+            assert_eq!(back.get(a), d.get(a), "{a}");
+        }
+        assert_eq!(TOTAL_BYTES, WIDTHS.iter().sum::<usize>());
+    }
+
+    #[test]
+    fn from_hex_refuses_text_that_is_no_digest() {
+        for bad in ["", "abc", "zz", &"0".repeat(63), &"g".repeat(64), &"0".repeat(66)] {
+            let err = Digests::from_hex([(Algorithm::Blake3, bad)]).unwrap_err();
+            assert_eq!(err.code, crate::error::ErrorCode::InvalidArgument, "{bad:?}");
+            assert!(err.message.contains("blake3"), "{}", err.message);
+        }
+        assert_eq!(Digests::from_hex([]).unwrap(), Digests::default());
     }
 }
