@@ -326,6 +326,13 @@ export interface NativePassphrase {
   entropyBits: number
 }
 
+/**
+ * Pins glibc's mmap and trim thresholds at their initial values for the rest of the
+ * process (see `shutterproof_core::freed_memory::pin_allocator_thresholds`). Returns
+ * whether it took effect: `false` where the C library is not glibc.
+ */
+export declare function nativePinAllocatorThresholds(): boolean
+
 export interface NativePoolStats {
   bufferBytes: number
   bufferCount: number

@@ -858,6 +858,7 @@ module.exports.nativeKeyedHash = nativeBinding.nativeKeyedHash
 module.exports.nativeOpenBytes = nativeBinding.nativeOpenBytes
 module.exports.nativeOpenSealedFile = nativeBinding.nativeOpenSealedFile
 module.exports.nativeOpenVault = nativeBinding.nativeOpenVault
+module.exports.nativePinAllocatorThresholds = nativeBinding.nativePinAllocatorThresholds
 module.exports.nativeReadSealedRange = nativeBinding.nativeReadSealedRange
 module.exports.nativeRemoveStalePartials = nativeBinding.nativeRemoveStalePartials
 module.exports.nativeResidentPages = nativeBinding.nativeResidentPages

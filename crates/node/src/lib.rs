@@ -1,6 +1,7 @@
 //! Node.js binding for `shutterproof-core`: argument conversion, async tasks, progress
 //! callbacks and error codes. No logic lives here; see `crates/core`.
 
+mod allocator;
 mod cancel;
 mod copy;
 mod copy_columns;
