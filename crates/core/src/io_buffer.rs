@@ -68,6 +68,15 @@ impl IoBuffer {
     }
 }
 
+/// An empty buffer (what a buffer handed on leaves behind).
+impl Default for IoBuffer {
+    fn default() -> Self {
+        IoBuffer {
+            memory: Memory::Heap(Vec::new()),
+        }
+    }
+}
+
 impl Deref for IoBuffer {
     type Target = [u8];
 
@@ -103,8 +112,9 @@ fn mapped(len: usize) -> Option<Memory> {
     let map = memmap2::MmapMut::map_anon(huge_len + HUGE_PAGE).ok()?;
     let start = map.as_ptr().align_offset(HUGE_PAGE);
     #[cfg(target_os = "linux")]
-    // Advice only: nothing changes where THP is off.
-    let _ = map.advise_range(memmap2::Advice::HugePage, start, huge_len);
+    // Advice only: nothing changes where THP is off. Only the huge pages the buffer fills:
+    // a 4 MiB + 4 KiB buffer written to its end would otherwise fault in a third 2 MiB page.
+    let _ = map.advise_range(memmap2::Advice::HugePage, start, len - len % HUGE_PAGE);
     Some(Memory::Mapped { map, start, len })
 }
 

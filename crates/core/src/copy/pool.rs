@@ -5,13 +5,17 @@
 //! slows the reader (bounded), but memory never exceeds `count * bytes`, whatever the
 //! file sizes. Buffers are allocated lazily and counted, so tests can check the bound.
 //! Each buffer starts on a 4 KiB boundary, so a writer may hand it to the disk with
-//! O_DIRECT as it is (`direct.rs`).
+//! O_DIRECT as it is (`direct.rs`). Buffers are [`IoBuffer`]s, unmapped when the pool
+//! goes: freed through malloc, a few MiB-sized blocks raised glibc's mmap threshold for
+//! the rest of the host process, and later blocks below that size stayed in per-thread
+//! arenas after `free` (issue #18).
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use super::types::PoolStats;
 use crate::control::CancelFlag;
+use crate::io_buffer::IoBuffer;
 
 /// Alignment of every buffer's first byte: what O_DIRECT asks of 512-byte and 4 KiB devices.
 pub(crate) const BUFFER_ALIGN: usize = 4096;
@@ -27,7 +31,7 @@ pub(crate) struct BufferPool {
 
 #[derive(Default)]
 struct Inner {
-    free: Vec<Vec<u8>>,
+    free: Vec<IoBuffer>,
     allocations: usize,
     in_use: usize,
     peak_in_use: usize,
@@ -51,7 +55,7 @@ impl BufferPool {
     pub(crate) fn reserve(&self, n: usize) {
         let mut inner = self.lock();
         while inner.allocations < n.min(self.buffer_count) {
-            let mut buf = vec![0u8; self.buffer_bytes + BUFFER_ALIGN];
+            let mut buf = IoBuffer::zeroed(self.buffer_bytes + BUFFER_ALIGN);
             // Zeroed allocations are mapped lazily; write every page so it is resident now.
             for page in buf.chunks_mut(4096) {
                 // SAFETY: a valid, exclusively borrowed byte of `buf`.
@@ -78,7 +82,7 @@ impl BufferPool {
                 Some(buf) => Some(buf),
                 None if inner.allocations < self.buffer_count => {
                     inner.allocations += 1;
-                    Some(vec![0u8; self.buffer_bytes + BUFFER_ALIGN])
+                    Some(IoBuffer::zeroed(self.buffer_bytes + BUFFER_ALIGN))
                 }
                 None => None,
             };
@@ -99,7 +103,7 @@ impl BufferPool {
         }
     }
 
-    fn give_back(&self, buf: Vec<u8>) {
+    fn give_back(&self, buf: IoBuffer) {
         let mut inner = self.lock();
         inner.in_use -= 1;
         inner.free.push(buf);
@@ -121,7 +125,7 @@ impl BufferPool {
 /// One pool buffer and how many of its bytes are filled. Returns itself on drop.
 pub(crate) struct Chunk {
     /// `buffer_bytes + BUFFER_ALIGN` bytes; the usable part starts at the first aligned byte.
-    buf: Vec<u8>,
+    buf: IoBuffer,
     len: usize,
     pool: Arc<BufferPool>,
 }

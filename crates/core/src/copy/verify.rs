@@ -22,6 +22,7 @@ use super::types::VerifyMethod;
 use crate::control::CancelFlag;
 use crate::error::{Error, Result};
 use crate::hash::{Algorithm, Digests, MultiHasher};
+use crate::io_buffer::IoBuffer;
 use crate::page_cache;
 use crate::read_ahead::read_ahead;
 
@@ -44,10 +45,17 @@ pub(crate) struct ReadBack {
 
 /// Aligned read-back blocks, allocated on first use. A thread that reads many files back
 /// (a destination's verifier) keeps one, so files do not each allocate and fault in fresh
-/// buffers; memory stays `READ_BACK_BLOCKS × READ_BACK_BYTES` whatever the file sizes.
+/// buffers; memory stays at most `READ_BACK_BLOCKS × READ_BACK_BYTES` whatever the file
+/// sizes.
+///
+/// Blocks are sized to the file (in whole `DIRECT_ALIGN` units, up to `READ_BACK_BYTES`)
+/// and are [`IoBuffer`]s: `is_identical` reads back one file per call, and a 2 MiB block
+/// per one-byte file, freed at once, either faulted in 2 MiB per file (where malloc maps
+/// it) or raised glibc's mmap threshold and stayed in the thread's arena (issue #18:
+/// `shutterproof verify` of 20,000 files).
 #[derive(Default)]
 pub(crate) struct ReadBackBuffers {
-    raw: Vec<Vec<u8>>,
+    raw: Vec<IoBuffer>,
 }
 
 impl ReadBackBuffers {
@@ -55,20 +63,33 @@ impl ReadBackBuffers {
         Self::default()
     }
 
-    /// `count` blocks of `READ_BACK_BYTES`, each aligned for O_DIRECT.
-    fn blocks(&mut self, count: usize) -> Vec<&mut [u8]> {
-        while self.raw.len() < count {
-            self.raw.push(vec![0u8; READ_BACK_BYTES + DIRECT_ALIGN]);
+    /// `count` blocks for reading a file of `len` bytes, each aligned for O_DIRECT.
+    fn blocks(&mut self, count: usize, len: u64) -> Vec<&mut [u8]> {
+        let block = block_len(len);
+        for i in 0..count {
+            match self.raw.get(i) {
+                Some(raw) if raw.len() >= block + DIRECT_ALIGN => {}
+                Some(_) => self.raw[i] = IoBuffer::zeroed(block + DIRECT_ALIGN),
+                None => self.raw.push(IoBuffer::zeroed(block + DIRECT_ALIGN)),
+            }
         }
         self.raw
             .iter_mut()
             .take(count)
             .map(|raw| {
                 let start = raw.as_ptr().align_offset(DIRECT_ALIGN);
-                &mut raw[start..start + READ_BACK_BYTES]
+                &mut raw[start..start + block]
             })
             .collect()
     }
+}
+
+/// A read-back block for a file of `len` bytes: the file rounded up to whole
+/// `DIRECT_ALIGN` units (at least one), at most `READ_BACK_BYTES`.
+fn block_len(len: u64) -> usize {
+    // READ_BACK_BYTES is a multiple of DIRECT_ALIGN: capping first keeps the rounding in range.
+    let len = len.min(READ_BACK_BYTES as u64) as usize;
+    len.next_multiple_of(DIRECT_ALIGN).max(DIRECT_ALIGN)
 }
 
 /// `(resident, total)` pages of `path` in the page cache, via mincore on a fresh map.
@@ -176,7 +197,7 @@ fn read_direct(
         saw_tail: false,
     };
     let outcome = read_ahead(
-        buffers.blocks(count),
+        buffers.blocks(count, len),
         |b| reader.next(b),
         |b| {
             hasher.update_serial(b);
@@ -264,7 +285,7 @@ fn read_evicted(
     };
     before_read(method);
     let mut hasher = MultiHasher::new(algorithms);
-    let buf = buffers.blocks(1).pop().expect("one block");
+    let buf = buffers.blocks(1, len).pop().expect("one block");
     loop {
         cancel.check()?;
         match file.read(buf) {
@@ -340,5 +361,39 @@ pub fn is_identical_hex(
     match Digests::from_hex(hex.iter().map(|(a, h)| (*a, h.as_str()))) {
         Ok(digests) => is_identical(path, size, &digests, cancel),
         Err(_) => Ok(false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_back_blocks_are_sized_to_the_file_in_aligned_units() {
+        assert_eq!(block_len(0), DIRECT_ALIGN);
+        assert_eq!(block_len(1), DIRECT_ALIGN);
+        assert_eq!(block_len(DIRECT_ALIGN as u64), DIRECT_ALIGN);
+        assert_eq!(block_len(DIRECT_ALIGN as u64 + 1), 2 * DIRECT_ALIGN);
+        assert_eq!(block_len(READ_BACK_BYTES as u64 + 1), READ_BACK_BYTES);
+        assert_eq!(block_len(u64::MAX), READ_BACK_BYTES);
+    }
+
+    #[test]
+    fn a_thread_keeps_its_blocks_and_grows_them_only_for_larger_files() {
+        let mut buffers = ReadBackBuffers::new();
+        let small = buffers.blocks(1, 10);
+        assert_eq!(small.len(), 1);
+        assert_eq!(small[0].len(), DIRECT_ALIGN);
+        assert!((small[0].as_ptr() as usize).is_multiple_of(DIRECT_ALIGN));
+        let large = buffers.blocks(2, 10 << 20);
+        assert!(large.iter().all(|b| b.len() == READ_BACK_BYTES));
+        assert!(large
+            .iter()
+            .all(|b| (b.as_ptr() as usize).is_multiple_of(DIRECT_ALIGN)));
+        let first = buffers.raw[0].as_ptr();
+        // A smaller file after a large one reuses the large block.
+        let again = buffers.blocks(1, 100);
+        assert_eq!(again[0].len(), DIRECT_ALIGN);
+        assert_eq!(buffers.raw[0].as_ptr(), first);
     }
 }
