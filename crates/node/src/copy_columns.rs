@@ -8,7 +8,7 @@ use std::time::UNIX_EPOCH;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use shutterproof_core::copy::{CardJobs, CopyReport, DigestColumn, FileResults, SourceState};
+use shutterproof_core::copy::{CardJobs, CopyReport, DigestColumn, FileResults};
 use shutterproof_core::hash::Digests;
 
 use crate::copy::{failure, pool_stats, summary, NativeDestinationSummary, NativePoolStats};
@@ -105,7 +105,7 @@ fn columns(mut files: FileResults) -> NativeFileColumns {
                 .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0),
         );
         source_states.push(words.code(s.state.as_str()));
-        has_digests.push(u8::from(s.state == SourceState::Read));
+        has_digests.push(u8::from(files.has_digests(i)));
     }
     let statuses = files
         .outcomes()

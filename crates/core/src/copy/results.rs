@@ -137,9 +137,14 @@ impl FileResults {
         std::mem::take(&mut self.digests)
     }
 
+    /// Whether `file` has digests: only a source read whole has them.
+    pub fn has_digests(&self, file: usize) -> bool {
+        self.sources[file].state == SourceState::Read
+    }
+
     /// The digests of `file`, when its source was read whole.
     pub fn digests(&self, file: usize) -> Option<Digests> {
-        if self.sources[file].state != SourceState::Read {
+        if !self.has_digests(file) {
             return None;
         }
         let mut d = Digests::default();

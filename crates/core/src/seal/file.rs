@@ -272,10 +272,10 @@ pub fn open_file(
         done += len as u64;
         control.progress.report(done);
     }
-    let mut plain = Vec::new();
-    dec.finish(&mut plain).map_err(in_file(src))?;
-    out.write_all(&plain)?;
-    done += plain.len() as u64;
+    let mut tail = Vec::new();
+    dec.finish(&mut tail).map_err(in_file(src))?;
+    out.write_all(&tail)?;
+    done += tail.len() as u64;
     control.cancel.check()?;
     out.commit()?;
     control.progress.finish(done);
