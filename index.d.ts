@@ -92,7 +92,8 @@ export declare function nativeCheckRecoveryWords(words: string): void
 export declare function nativeCopyCard(sourceRoot: string, relatives: string, destinations: Array<string>, optionsIn: NativeCopyOptions, cancel: CancelToken, onEvent?: ((event: NativeCopyEvent) => void) | undefined | null): Promise<NativeCardReport>
 
 /**
- * One event of a running copy: `progress` (≤ 20/s plus one at the end) or
+ * One event of a running copy: `progress` (one at the start, ≤ 20/s, one when the card
+ * is read, one at the end) or
  * `destination-failed` (at most once per destination).
  */
 export interface NativeCopyEvent {

@@ -104,6 +104,8 @@ for (const columns of [80, 100]) {
       // Bars, the table and the verdict fit; only lines naming a path may be longer.
       for (const l of lines.filter((x) => !x.includes(base)))
         assert.ok([...l].length <= columns, `${[...l].length} > ${columns}: ${JSON.stringify(l)}`)
+      // These frames do not depend on the copy's speed: the engine tells the copy's start
+      // and the card's last read at once, and the screen draws a change of words at once.
       assert.ok(
         lines.some((l) => /^card +\[/.test(l) && /\/s\b/.test(l) && /ETA/.test(l)),
         'the card bar keeps speed and ETA',

@@ -76,9 +76,13 @@ function progressReporter(ctx: CliContext, quiet: boolean, destinations: readonl
     })
     const bars: Array<ReturnType<typeof multi.create>> = []
     let last: IngestProgress | undefined
+    let lastWords = ''
     const draw = (p: IngestProgress, cardState?: string) => {
       const width = ctx.stderrColumns ?? columns
       const reading = !cardState && p.bytesRead < p.bytesTotal
+      // What the bars say in words: a change (reading → reading back → done) is drawn at
+      // once, not at the next 100 ms frame, so a phase shorter than a frame is still seen.
+      const words = [cardState ?? reading, ...p.destinations.map(doing)].join('\n')
       const lines = progressLines(
         [
           {
@@ -107,6 +111,8 @@ function progressReporter(ctx: CliContext, quiet: boolean, destinations: readonl
         bars[i] ??= multi.create(1, 0, { line })
         bars[i]!.update(0, { line })
       })
+      if (words !== lastWords) multi.update()
+      lastWords = words
     }
     return {
       update(p) {
@@ -137,8 +143,12 @@ function progressReporter(ctx: CliContext, quiet: boolean, destinations: readonl
   }
   let lastAt = 0
   let lastLine = ''
+  let startBytes: number | undefined
   return {
     update(p) {
+      // The copy's first event (nothing read yet) takes no line: the first line says how far it got.
+      startBytes ??= p.bytesRead
+      if (p.phase === 'read' && p.bytesRead === startBytes) return
       const now = Date.now()
       if (now - lastAt < 2000 && p.phase !== 'records') return
       const dests = p.destinations

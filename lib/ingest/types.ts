@@ -45,9 +45,10 @@ export interface IngestOptions {
    */
   signal?: AbortSignal
   /**
-   * Called at most ~20 times a second, then once per destination while the reports are
-   * written (phase `records`), and a last time with every file done right before the
-   * promise resolves. If it throws, the ingest stops as if aborted and rejects with
+   * Called when the copy starts, at most ~20 times a second while it runs, at once when
+   * the card has been read (the checking phase begins, however short), then once per
+   * destination while the reports are written (phase `records`), and a last time with
+   * every file done right before the promise resolves. If it throws, the ingest stops as if aborted and rejects with
    * `E_CALLBACK` (`partial` as for an abort).
    */
   onProgress?: (progress: IngestProgress) => void

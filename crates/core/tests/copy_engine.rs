@@ -248,7 +248,8 @@ fn a_tree_reaches_three_destinations_identical_with_times_and_digests() {
     }
     assert_eq!(report.bytes_read, sizes.iter().sum::<usize>() as u64);
 
-    // Progress: throttled to ~20/s, and the last event says everything is done.
+    // Progress: throttled to ~20/s besides the first, the card-read and the last event; the
+    // last says everything is done.
     let progress: Vec<&CopyProgress> = events
         .iter()
         .filter_map(|e| match e {
@@ -256,7 +257,7 @@ fn a_tree_reaches_three_destinations_identical_with_times_and_digests() {
             _ => None,
         })
         .collect();
-    let allowed = (elapsed.as_secs_f64() * 20.0).ceil() as usize + 2;
+    let allowed = (elapsed.as_secs_f64() * 20.0).ceil() as usize + 3;
     assert!(
         progress.len() <= allowed,
         "{} events in {elapsed:?}",
@@ -265,6 +266,46 @@ fn a_tree_reaches_three_destinations_identical_with_times_and_digests() {
     let last = progress.last().unwrap();
     assert_eq!((last.files_done, last.files_total), (sizes.len(), sizes.len()));
     assert_eq!(last.bytes_read, report.bytes_read);
+    assert!(last
+        .destinations
+        .iter()
+        .all(|d| d.state == DestinationState::Finished));
+}
+
+/// The start and the end of the card's read are told at once, not at the next throttled
+/// tick: a card read in less than one tick still gives a screen a frame of its reading
+/// and one of its checking phase (issue #18: "reading back" was sometimes never drawn).
+#[test]
+fn a_copy_shorter_than_one_tick_still_tells_its_start_and_its_card_read() {
+    let src_dir = disk_dir();
+    let out = disk_dir();
+    let src = src_dir.path().join("card");
+    write_card(&src, 3, 10);
+    let dests = vec![out.path().join("a")];
+    let jobs = jobs_for(&src);
+    let (report, events) = run(&jobs, &dests, &CopyOptions::default());
+    assert_eq!(report.status, CopyStatus::Completed, "{report:#?}");
+    let progress: Vec<&CopyProgress> = events
+        .iter()
+        .filter_map(|e| match e {
+            CopyEvent::Progress(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    let copying = |p: &CopyProgress| {
+        p.destinations
+            .iter()
+            .all(|d| d.state == DestinationState::Copying)
+    };
+    let first = progress[0];
+    assert!(first.files_done == 0 && copying(first), "{progress:#?}");
+    let (last, running) = progress.split_last().unwrap();
+    assert!(
+        running
+            .iter()
+            .any(|p| p.bytes_read == report.bytes_read && copying(p)),
+        "no event between the card's last read and the end: {progress:#?}"
+    );
     assert!(last
         .destinations
         .iter()

@@ -128,7 +128,8 @@ pub struct NativeCopyProgress {
     pub destinations: Vec<NativeDestinationProgress>,
 }
 
-/// One event of a running copy: `progress` (≤ 20/s plus one at the end) or
+/// One event of a running copy: `progress` (one at the start, ≤ 20/s, one when the card
+/// is read, one at the end) or
 /// `destination-failed` (at most once per destination).
 #[napi(object)]
 pub struct NativeCopyEvent {

@@ -394,8 +394,9 @@ pub struct CopyProgress {
     pub destinations: Vec<DestinationProgress>,
 }
 
-/// Events delivered on the calling thread. `Progress` comes at most
-/// `PROGRESS_EVENTS_PER_SECOND` times a second plus once at the end;
+/// Events delivered on the calling thread. `Progress` comes when the copy starts, at most
+/// `PROGRESS_EVENTS_PER_SECOND` times a second while it runs, at once when the last
+/// source has been read, and once at the end;
 /// `DestinationFailed` at most once per destination.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CopyEvent {
