@@ -9,6 +9,7 @@ import { lstat, readdir, realpath } from 'node:fs/promises'
 import { join } from 'node:path'
 
 import { fromNative, InvalidArgumentError } from '../errors'
+import { lstatEach } from '../fs/at-once'
 import { DATA_FOLDER, nodeError, SYSTEM_FOLDERS, type PlannedFile } from './plan'
 
 /** One entry of a folder, with the key that puts it where the card's sorted path order does. */
@@ -54,19 +55,21 @@ async function* walkFolder(root: string, rel: string): AsyncGenerator<PlannedFil
   }
   const entries: Entry[] = []
   const files = new Map<string, PlannedFile>()
-  for (const name of names) {
-    const path = rel === '' ? name : `${rel}/${name}`
-    const abs = join(dir, name)
-    const st = await lstat(abs).catch((err: unknown) => {
-      throw fromNative(nodeError(err, abs), abs)
-    })
+  for await (const e of lstatEach(dir, names)) {
+    if ('error' in e) throw fromNative(nodeError(e.error, e.abs), e.abs)
+    const { name, abs, stats: st } = e
     if (st.isDirectory()) {
       if (rel === '' && (SYSTEM_FOLDERS.has(name) || name === 'ascmhl')) continue
       if (name === DATA_FOLDER) continue
       entries.push({ name, dir: true, key: `${name}/` })
     } else if (st.isFile() && !st.isSymbolicLink()) {
       entries.push({ name, dir: false, key: name })
-      files.set(name, { source: abs, path, size: st.size, mtimeMs: st.mtimeMs })
+      files.set(name, {
+        source: abs,
+        path: rel === '' ? name : `${rel}/${name}`,
+        size: st.size,
+        mtimeMs: st.mtimeMs,
+      })
     }
   }
   entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))

@@ -9,6 +9,7 @@ import { lstat, readdir, readlink, realpath } from 'node:fs/promises'
 import { join } from 'node:path'
 
 import { fromNative, InvalidArgumentError } from '../errors'
+import { lstatEach } from '../fs/at-once'
 
 /** A file of the card that will be copied. */
 export interface PlannedFile {
@@ -210,12 +211,10 @@ async function walkFolder(card: CardFiles, dir: string, prefix: string): Promise
   }
   const atRoot = prefix === ''
   const entries: Entry[] = []
-  for (const name of names) {
-    const abs = join(dir, name)
+  for await (const e of lstatEach(dir, names)) {
+    if ('error' in e) throw fromNative(nodeError(e.error, e.abs), e.abs)
+    const { name, abs, stats: st } = e
     const rel = prefix + name
-    const st = await lstat(abs).catch((err: unknown) => {
-      throw fromNative(nodeError(err, abs), abs)
-    })
     if (st.isSymbolicLink()) {
       card.skipped.push({ path: rel, reason: 'symlink', target: await readlink(abs).catch(() => '?') })
     } else if (st.isDirectory()) {

@@ -8,6 +8,7 @@ import { lstat, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 
 import { fromNative } from '../errors'
+import { LSTATS_AT_ONCE } from '../fs/at-once'
 import { nativeRemoveStalePartials } from '../native'
 import { readEvidence, type EvidenceLookup } from './evidence'
 import type { CardFiles } from './plan'
@@ -75,12 +76,16 @@ async function verifiedEverywhere(
   sessionRoots: readonly string[],
 ): Promise<Uint8Array> {
   const previously = new Uint8Array(card.count)
-  for (let i = 0; i < card.count; i++) {
+  const everywhere = async (i: number) => {
     const path = card.path(i)
     let all = true
     for (let d = 0; d < sessionRoots.length && all; d++)
       all = await stillVerified(evidence[d]!.get(path), card, i, sessionRoots[d]!)
     if (all) previously[i] = 1
+  }
+  for (let from = 0; from < card.count; from += LSTATS_AT_ONCE) {
+    const to = Math.min(card.count, from + LSTATS_AT_ONCE)
+    await Promise.all(Array.from({ length: to - from }, (_, k) => everywhere(from + k)))
   }
   return previously
 }

@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path'
 
 import { throwIfAborted, withCancel } from '../abort'
 import { fromNative, InvalidArgumentError } from '../errors'
+import { LSTATS_AT_ONCE } from '../fs/at-once'
 import { nativeIsIdentical } from '../native'
 import type { OperationStatus } from '../status'
 import type { SpillTable } from '../spill/table'
@@ -156,29 +157,34 @@ async function verdictOf(
     const copies = new PackedRows<string[]>()
     let files = 0
     let safe = destinations.length >= minCopies
-    for (let next: IteratorResult<PlannedFile> = first; !next.done; next = await walk.next()) {
-      const file = next.value
-      throwIfAborted(options.signal)
-      const verifiedAt: string[] = []
-      // With rehash, each distinct (file, recorded hash) is read from the disk once.
-      const sameOnDisk = new Map<string, Promise<boolean>>()
-      for (const { dest, roots } of evidence) {
-        if (roots.length === 0) continue
-        const outcome = await copyAt(file, dest, roots, options, sameOnDisk)
-        if (outcome === 'verified') verifiedAt.push(dest)
-        else reasons.push(outcome)
+    // Checked a batch at a time, the outcomes taken in the card's order.
+    const batch: PlannedFile[] = []
+    const settle = async () => {
+      const outcomes = await Promise.all(batch.map((file) => copiesOf(file, evidence, options)))
+      for (const [i, file] of batch.entries()) {
+        const { verifiedAt, problems } = outcomes[i]!
+        reasons.push(...problems)
+        files++
+        if (keepCopies) copies.push(file.path, verifiedAt)
+        if (verifiedAt.length < minCopies) {
+          safe = false
+          reasons.push({
+            code: 'too-few-copies',
+            path: file.path,
+            message: `${file.source}: ${verifiedAt.length} verified ${verifiedAt.length === 1 ? 'copy' : 'copies'}, ${minCopies} needed; keep the card until it has ${minCopies}`,
+          })
+        }
       }
-      files++
-      if (keepCopies) copies.push(file.path, verifiedAt)
-      if (verifiedAt.length < minCopies) {
-        safe = false
-        reasons.push({
-          code: 'too-few-copies',
-          path: file.path,
-          message: `${file.source}: ${verifiedAt.length} verified ${verifiedAt.length === 1 ? 'copy' : 'copies'}, ${minCopies} needed; keep the card until it has ${minCopies}`,
-        })
-      }
+      batch.length = 0
     }
+    // With rehash one at a time: each check reads whole files.
+    const batchSize = options.rehash ? 1 : LSTATS_AT_ONCE
+    for (let next: IteratorResult<PlannedFile> = first; !next.done; next = await walk.next()) {
+      throwIfAborted(options.signal)
+      batch.push(next.value)
+      if (batch.length === batchSize) await settle()
+    }
+    await settle()
     const verdict: SafeToFormatVerdict = { safe, minCopies, files, copies: [], reasons }
     defineLazyList(verdict, 'copies', copies.length, function* () {
       for (const { path, shape } of copies.rows()) yield { path, verifiedAt: shape }
@@ -191,6 +197,25 @@ async function verdictOf(
         r.mhl.close()
       }
   }
+}
+
+/** Where one card file has a verified copy, and what is wrong with it elsewhere. */
+async function copiesOf(
+  file: PlannedFile,
+  evidence: ReadonlyArray<{ dest: string; roots: SessionEvidence[] }>,
+  options: SafeToFormatOptions,
+): Promise<{ verifiedAt: string[]; problems: SafeToFormatReason[] }> {
+  const verifiedAt: string[] = []
+  const problems: SafeToFormatReason[] = []
+  // With rehash, each distinct (file, recorded hash) is read from the disk once.
+  const sameOnDisk = new Map<string, Promise<boolean>>()
+  for (const { dest, roots } of evidence) {
+    if (roots.length === 0) continue
+    const outcome = await copyAt(file, dest, roots, options, sameOnDisk)
+    if (outcome === 'verified') verifiedAt.push(dest)
+    else problems.push(outcome)
+  }
+  return { verifiedAt, problems }
 }
 
 /** Each destination's session roots with what they say; a destination holding none is a reason. */
