@@ -28,22 +28,34 @@ pub struct IoBuffer {
 
 enum Memory {
     Heap(Vec<u8>),
-    /// The buffer is `map[start..start + len]`.
+    /// The buffer is `map[start..start + len]`; `huge`: advised to be backed by huge pages.
     Mapped {
         map: memmap2::MmapMut,
         start: usize,
         len: usize,
+        huge: bool,
     },
 }
 
 impl IoBuffer {
     /// `len` zero bytes: a private anonymous mapping from [`MAP_MIN`] bytes up (its pages
     /// are only faulted in as they are first written), a heap block below.
+    /// From [`HUGE_PAGE`] up, advised to be backed by huge pages (see [`mapped`]).
     pub fn zeroed(len: usize) -> Self {
+        Self::zeroed_with(len, true)
+    }
+
+    /// [`IoBuffer::zeroed`] without huge pages: for a buffer that may hold only a few bytes,
+    /// where a huge page would make its first written byte cost 2 MiB.
+    pub fn zeroed_small_pages(len: usize) -> Self {
+        Self::zeroed_with(len, false)
+    }
+
+    fn zeroed_with(len: usize, huge: bool) -> Self {
         if len >= MAP_MIN {
             // A failed mapping (address space exhausted) falls back to the heap, which
             // then fails the way any allocation does.
-            if let Some(memory) = mapped(len) {
+            if let Some(memory) = mapped(len, huge) {
                 return IoBuffer { memory };
             }
         }
@@ -55,6 +67,11 @@ impl IoBuffer {
     /// Whether the memory is a mapping of its own (returned to the OS on drop).
     pub fn is_mapped(&self) -> bool {
         matches!(self.memory, Memory::Mapped { .. })
+    }
+
+    /// Whether (part of) the buffer was advised to be backed by huge pages.
+    pub fn is_huge_advised(&self) -> bool {
+        matches!(self.memory, Memory::Mapped { huge: true, .. })
     }
 
     /// The whole buffer as output space for the `*_into` functions of the payload layer.
@@ -83,7 +100,7 @@ impl Deref for IoBuffer {
     fn deref(&self) -> &[u8] {
         match &self.memory {
             Memory::Heap(v) => v,
-            Memory::Mapped { map, start, len } => &map[*start..*start + *len],
+            Memory::Mapped { map, start, len, .. } => &map[*start..*start + *len],
         }
     }
 }
@@ -92,7 +109,7 @@ impl DerefMut for IoBuffer {
     fn deref_mut(&mut self) -> &mut [u8] {
         match &mut self.memory {
             Memory::Heap(v) => v,
-            Memory::Mapped { map, start, len } => &mut map[*start..*start + *len],
+            Memory::Mapped { map, start, len, .. } => &mut map[*start..*start + *len],
         }
     }
 }
@@ -102,11 +119,17 @@ impl DerefMut for IoBuffer {
 /// faulting them in 4 KiB at a time cost 13–15 % more CPU per GB sealing, opening and
 /// checking 25 MiB files than the reused malloc memory it replaced; aligned and advised,
 /// 2–6 % (one run on a loaded machine; issue #8 found the same for fresh output buffers).
-/// The rounding up is address space only; pages are resident once written.
-fn mapped(len: usize) -> Option<Memory> {
-    if len < HUGE_PAGE {
+/// The rounding up is address space only; pages are resident once written. `huge: false`
+/// (or below [`HUGE_PAGE`]): a plain mapping, faulted in 4 KiB at a time.
+fn mapped(len: usize, huge: bool) -> Option<Memory> {
+    if len < HUGE_PAGE || !huge {
         let map = memmap2::MmapMut::map_anon(len).ok()?;
-        return Some(Memory::Mapped { map, start: 0, len });
+        return Some(Memory::Mapped {
+            map,
+            start: 0,
+            len,
+            huge: false,
+        });
     }
     let huge_len = len.next_multiple_of(HUGE_PAGE);
     let map = memmap2::MmapMut::map_anon(huge_len + HUGE_PAGE).ok()?;
@@ -115,7 +138,12 @@ fn mapped(len: usize) -> Option<Memory> {
     // Advice only: nothing changes where THP is off. Only the huge pages the buffer fills:
     // a 4 MiB + 4 KiB buffer written to its end would otherwise fault in a third 2 MiB page.
     let _ = map.advise_range(memmap2::Advice::HugePage, start, len - len % HUGE_PAGE);
-    Some(Memory::Mapped { map, start, len })
+    Some(Memory::Mapped {
+        map,
+        start,
+        len,
+        huge: true,
+    })
 }
 
 #[cfg(test)]
@@ -143,6 +171,19 @@ mod tests {
             if len >= HUGE_PAGE {
                 assert_eq!(b.as_ptr() as usize % HUGE_PAGE, 0, "{len}");
             }
+            assert_eq!(b.is_huge_advised(), len >= HUGE_PAGE, "{len}");
+        }
+    }
+
+    #[test]
+    fn small_page_buffers_are_mapped_but_never_advised_huge() {
+        for len in [MAP_MIN, HUGE_PAGE, 5 << 20] {
+            let mut b = IoBuffer::zeroed_small_pages(len);
+            assert_eq!(b.len(), len);
+            assert!(b.is_mapped() && !b.is_huge_advised(), "{len}");
+            assert!(b.iter().all(|&x| x == 0));
+            b[len - 1] = 7;
+            assert_eq!(b[len - 1], 7);
         }
     }
 }
