@@ -163,6 +163,17 @@ fn run_with(
     (report, events)
 }
 
+/// The progress events among `events`, in order.
+fn progress_events(events: &[CopyEvent]) -> Vec<&CopyProgress> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            CopyEvent::Progress(p) => Some(p),
+            _ => None,
+        })
+        .collect()
+}
+
 fn assert_no_partials(root: &Path) {
     let left = find_partials(root).unwrap();
     assert!(left.is_empty(), "temporary files left behind: {left:?}");
@@ -250,13 +261,7 @@ fn a_tree_reaches_three_destinations_identical_with_times_and_digests() {
 
     // Progress: throttled to ~20/s besides the first, the card-read and the last event; the
     // last says everything is done.
-    let progress: Vec<&CopyProgress> = events
-        .iter()
-        .filter_map(|e| match e {
-            CopyEvent::Progress(p) => Some(p),
-            _ => None,
-        })
-        .collect();
+    let progress = progress_events(&events);
     let allowed = (elapsed.as_secs_f64() * 20.0).ceil() as usize + 3;
     assert!(
         progress.len() <= allowed,
@@ -285,13 +290,7 @@ fn a_copy_shorter_than_one_tick_still_tells_its_start_and_its_card_read() {
     let jobs = jobs_for(&src);
     let (report, events) = run(&jobs, &dests, &CopyOptions::default());
     assert_eq!(report.status, CopyStatus::Completed, "{report:#?}");
-    let progress: Vec<&CopyProgress> = events
-        .iter()
-        .filter_map(|e| match e {
-            CopyEvent::Progress(p) => Some(p),
-            _ => None,
-        })
-        .collect();
+    let progress = progress_events(&events);
     let copying = |p: &CopyProgress| {
         p.destinations
             .iter()
