@@ -14,6 +14,7 @@ import { StringDecoder } from 'node:string_decoder'
 import { toFsError } from '../fs/errors'
 import { c4FromSha512Hex } from './c4'
 import { addEntries, contentOf, headerOf, parseManifest, PIECE, type ManifestContent } from './manifest'
+import { saxTree } from './sax-tree'
 import type { MhlDirectoryEntry, MhlFileEntry } from './types'
 import { isWellFormed, parseValidXml, childOf } from './xml'
 
@@ -95,8 +96,9 @@ async function streamed(
   const piece = (body: string) => {
     handed.any = true
     const xml = `<hashes>${body}</hashes>`
-    if (!isWellFormed(xml)) throw new Error('not well-formed')
-    addEntries(childOf(parseValidXml(xml, path), 'hashes'), path, onFiles, directories)
+    const tree = saxTree(xml) ?? (isWellFormed(xml) ? parseValidXml(xml, path) : undefined)
+    if (!tree) throw new Error('not well-formed')
+    addEntries(childOf(tree, 'hashes'), path, onFiles, directories)
   }
   // As splitHashes: a piece ends after PIECE entries, at the end of one followed by the next (or by `</hashes>`).
   const end = /<\/(?:hash|directoryhash)>(?=\s*(?:<hash>|<directoryhash>|<\/hashes>))/g

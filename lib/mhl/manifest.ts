@@ -6,6 +6,7 @@
  */
 import { InvalidArgumentError, MhlError } from '../errors'
 import { c4FromSha512Hex, isC4Id } from './c4'
+import { saxTree } from './sax-tree'
 import {
   MHL_HASH_FORMATS,
   type MhlAction,
@@ -351,7 +352,10 @@ export function parseManifest(
   // time (and, with `onFiles`, nothing kept), memory stays flat in the file count.
   const hashesNodes: Iterable<unknown> = pieces
     ? (function* () {
-        for (const b of pieces.bodies) yield childOf(parseValidXml(`<hashes>${b}</hashes>`, path), 'hashes')
+        for (const b of pieces.bodies) {
+          const xml = `<hashes>${b}</hashes>`
+          yield childOf(saxTree(xml) ?? parseValidXml(xml, path), 'hashes')
+        }
       })()
     : [childOf(head.root, 'hashes')]
   const files: MhlFileEntry[] = []

@@ -46,7 +46,15 @@ export function parseXmlDate(value: unknown): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d
 }
 
-const ARRAYS = new Set(['hash', 'directoryhash', 'pattern', 'author', 'hashlist', 'hashlistreference'])
+/** Elements always given as arrays, even when there is one. @internal */
+export const ARRAYS: ReadonlySet<string> = new Set([
+  'hash',
+  'directoryhash',
+  'pattern',
+  'author',
+  'hashlist',
+  'hashlistreference',
+])
 
 const parser = new XMLParser({
   ignoreAttributes: false,
