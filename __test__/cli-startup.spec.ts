@@ -1,8 +1,8 @@
 /**
  * CLI start-up loads what the command needs and nothing more: `--version`, `hash` and
  * `ingest --help` run without the SQLite catalog (better-sqlite3), tar-stream,
- * fast-xml-parser, the report/MHL/ingest engine, sharing, backup or previews code. The
- * CLI runs in a child process with a preload that lists every module it loaded; the
+ * fast-xml-parser, saxes, the report/MHL/ingest engine, sharing, backup or previews code.
+ * The CLI runs in a child process with a preload that lists every module it loaded; the
  * source CLI (through tsx) always, and the built one (dist/cli/bin.js, what `npm install`
  * gives) when dist/ is built and newer than lib/. How long start-up takes is measured in
  * bench case A, not asserted here.
@@ -22,7 +22,7 @@ const DIST_BIN = join(REPO, 'dist/cli/bin.js')
 
 /** What a short command must not load: heavy dependencies and other commands' engines. */
 const HEAVY = [
-  /\/node_modules\/(better-sqlite3|tar-stream|fast-xml-parser|nodemailer|sharp|exiftool-vendored|aws4fetch|cli-progress)\//,
+  /\/node_modules\/(better-sqlite3|tar-stream|fast-xml-parser|saxes|nodemailer|sharp|exiftool-vendored|aws4fetch|cli-progress)\//,
   /\/(lib|dist)\/(report|mhl|ingest|share|backup|catalog|previews|delivery|seal|keys)\//,
   /\/(lib|dist)\/sqlite\.(ts|js)$/,
 ]
