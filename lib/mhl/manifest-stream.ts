@@ -13,10 +13,17 @@ import { StringDecoder } from 'node:string_decoder'
 
 import { toFsError } from '../fs/errors'
 import { c4FromSha512Hex } from './c4'
-import { addEntries, contentOf, headerOf, parseManifest, PIECE, type ManifestContent } from './manifest'
-import { saxTree } from './sax-tree'
+import {
+  addEntries,
+  contentOf,
+  hashesOfPiece,
+  headerOf,
+  parseManifest,
+  PIECE,
+  type ManifestContent,
+} from './manifest'
 import type { MhlDirectoryEntry, MhlFileEntry } from './types'
-import { isWellFormed, parseValidXml, childOf } from './xml'
+import { isWellFormed, parseValidXml } from './xml'
 
 /** Text held back between chunks: enough for `<?xml ` and `</hashes>` cut by a chunk boundary. */
 const OVERLAP = 16
@@ -95,10 +102,7 @@ async function streamed(
   const directories: MhlDirectoryEntry[] = []
   const piece = (body: string) => {
     handed.any = true
-    const xml = `<hashes>${body}</hashes>`
-    const tree = saxTree(xml) ?? (isWellFormed(xml) ? parseValidXml(xml, path) : undefined)
-    if (!tree) throw new Error('not well-formed')
-    addEntries(childOf(tree, 'hashes'), path, onFiles, directories)
+    addEntries(hashesOfPiece(body, path), path, onFiles, directories)
   }
   // As splitHashes: a piece ends after PIECE entries, at the end of one followed by the next (or by `</hashes>`).
   const end = /<\/(?:hash|directoryhash)>(?=\s*(?:<hash>|<directoryhash>|<\/hashes>))/g

@@ -27,7 +27,6 @@ import {
   childrenOf,
   escapeAttribute,
   escapeText,
-  parseValidXml,
   parseXml,
   parseXmlDate,
   textOf,
@@ -302,6 +301,17 @@ function directoryEntries(hashes: unknown, path: string): MhlDirectoryEntry[] {
 export const PIECE = 500
 
 /**
+ * The `<hashes>` element holding `body`, a piece of a manifest's `<hashes>` content;
+ * throws `E_MHL_INVALID` when the piece is not well-formed. saxes first (checks and builds
+ * in one pass); a piece it declines (e.g. an HTML entity, which fast-xml-parser decodes)
+ * takes fast-xml-parser's validator and parser, whose message names the line. @internal
+ */
+export function hashesOfPiece(body: string, path: string): unknown {
+  const xml = `<hashes>${body}</hashes>`
+  return childOf(saxTree(xml) ?? parseXml(xml, path), 'hashes')
+}
+
+/**
  * A manifest cut into its skeleton (the `<hashes>` element left empty) and the content of
  * `<hashes>` in pieces that end after a `</hash>` or `</directoryhash>` followed by the
  * next entry; undefined when the text has anything that makes a cut unsafe (comments,
@@ -352,10 +362,7 @@ export function parseManifest(
   // time (and, with `onFiles`, nothing kept), memory stays flat in the file count.
   const hashesNodes: Iterable<unknown> = pieces
     ? (function* () {
-        for (const b of pieces.bodies) {
-          const xml = `<hashes>${b}</hashes>`
-          yield childOf(saxTree(xml) ?? parseValidXml(xml, path), 'hashes')
-        }
+        for (const b of pieces.bodies) yield hashesOfPiece(b, path)
       })()
     : [childOf(head.root, 'hashes')]
   const files: MhlFileEntry[] = []
