@@ -74,7 +74,7 @@ test('a failed part leaves none of its writes; close removes everything', async 
 
 test('a table moves to disk once its text passes the budget, also in the middle of a part, which still rolls back whole', async () => {
   const before = spills().length
-  const t = new SpillTable({ inMemoryChars: 64 })
+  const t = new SpillTable({ inMemoryChars: 300 })
   t.set('kept', 'a')
   t.set('changed', 'b')
   assert.not.ok(t.onDisk)
@@ -104,17 +104,44 @@ test('a table moves to disk once its text passes the budget, also in the middle 
   assert.is(spills().length, before)
 })
 
-test('a card of a few thousand files stays in memory; the budget is about 1 MiB of text', () => {
+test('rows set while the table is read (each row given its outcome) move it to disk without losing or repeating one', () => {
+  const t = new SpillTable({ inMemoryChars: 38_000 })
+  const paths = Array.from({ length: 300 }, (_, i) => `DCIM/${String(i).padStart(3, '0')}.JPG`)
+  for (const p of paths) t.set(p, 'expected')
+  assert.not.ok(t.onDisk)
+  const seen: string[] = []
+  for (const [path, value] of t.entries()) {
+    assert.is(value, 'expected', path)
+    seen.push(path)
+    t.set(path, 'checked: verified')
+  }
+  assert.ok(t.onDisk, 'moved while read')
+  assert.equal(seen, paths)
+  assert.ok([...t.entries()].every(([, v]) => v === 'checked: verified'))
+  // Replacing a value counts its new length only: rewriting rows in place stays in memory.
+  const small = new SpillTable({ inMemoryChars: 4000 })
+  for (let round = 0; round < 50; round++) for (let i = 0; i < 10; i++) small.set(`p${i}`, 'x'.repeat(100))
+  assert.not.ok(small.onDisk)
+  small.close()
+  t.close()
+})
+
+test('a card of a couple of thousand files stays in memory; the budget is about 1 MiB', () => {
   assert.is(IN_MEMORY_CHARS, 1024 * 1024)
   const t = new SpillTable()
-  // A record entry of our evidence tables is ~300 characters: 3,000 of them fit.
-  for (let i = 0; i < 3000; i++) t.set(`DCIM/100CANON/IMG_${i}.CR3`, 'e'.repeat(300))
+  // A record entry of our evidence tables is ~300 characters: 2,000 of them fit, 3,000 do not.
+  for (let i = 0; i < 2000; i++) t.set(`DCIM/100CANON/IMG_${i}.CR3`, 'e'.repeat(300))
   assert.not.ok(t.onDisk)
-  for (let i = 3000; i < 4000; i++) t.set(`DCIM/100CANON/IMG_${i}.CR3`, 'e'.repeat(300))
+  for (let i = 2000; i < 3000; i++) t.set(`DCIM/100CANON/IMG_${i}.CR3`, 'e'.repeat(300))
   assert.ok(t.onDisk)
-  assert.is(t.size, 4000)
+  assert.is(t.size, 3000)
   assert.is(t.get('DCIM/100CANON/IMG_0.CR3'), 'e'.repeat(300))
   t.close()
+  // Short rows count what each costs beyond its text: 20,000 paths alone do not stay.
+  const paths = new SpillTable()
+  for (let i = 0; i < 20_000; i++) paths.set(`DCIM/${100 + (i % 20)}CANON/IMG_${i}.JPG`, '')
+  assert.ok(paths.onDisk)
+  paths.close()
 })
 
 test.run()

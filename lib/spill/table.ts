@@ -25,11 +25,19 @@ import { openDatabase, type Database, type Statement } from '../sqlite'
 import { openSpillFolder, removeSpillFolder } from './folder'
 
 /**
- * Characters of paths and values a table keeps in memory before it moves to disk: about
- * 1 MiB of one-byte strings (plus the `Map`'s own ~50 bytes a row), which holds the
- * state of a card of a few thousand files.
+ * Characters of paths and values (each row counted {@link ROW_CHARS} more) a table keeps
+ * in memory before it moves to disk: about 1 MiB, which holds the state of a card of a
+ * couple of thousand files.
  */
 export const IN_MEMORY_CHARS = 1024 * 1024
+
+/**
+ * What a row costs beyond its text, in characters: the `Map`'s entry, and the rest of the
+ * text a path may keep alive (a path cut from a parsed manifest is a slice of its piece).
+ * Without it a table of 20,000 short paths never moved, and kept every piece of two
+ * histories alive (+12 MiB at the peak of a 20,000-file ingest).
+ */
+const ROW_CHARS = 100
 
 /** Page cache per table, in KiB: the B-tree's inner pages and a run of leaves (rows are read and written mostly in path order); flat in the row count. */
 const CACHE_KIB = 256
@@ -53,7 +61,8 @@ interface Store {
   begin(): void
   commit(): void
   rollback(): void
-  entries(): Generator<[string, string]>
+  /** Rows sorted by path, from the first path after `after` (from the first row without it). */
+  entries(after?: string): Generator<[string, string]>
   readonly size: number
   close(): void
 }
@@ -110,8 +119,11 @@ class SqliteStore implements Store {
     this.#db.exec('ROLLBACK TO part; RELEASE part')
   }
 
-  *entries(): Generator<[string, string]> {
-    let rows = this.#first.all() as Array<{ k: Buffer; v: string }>
+  *entries(after?: string): Generator<[string, string]> {
+    let rows = (after === undefined ? this.#first.all() : this.#page.all(keyOf(after))) as Array<{
+      k: Buffer
+      v: string
+    }>
     while (rows.length > 0) {
       for (const r of rows) yield [pathOf(r.k), r.v]
       if (rows.length < PAGE) return
@@ -136,7 +148,7 @@ class SqliteStore implements Store {
 /** The same table in a `Map`: while it is small, and where SQLite cannot be loaded. */
 class MapStore implements Store {
   #map = new Map<string, string>()
-  /** Characters of the paths and values held (an upper bound: a replaced value still counts). */
+  /** Characters of the paths and values held. */
   chars = 0
 
   get(path: string): string | undefined {
@@ -144,11 +156,13 @@ class MapStore implements Store {
   }
 
   set(path: string, value: string): void {
+    const prev = this.#map.get(path)
     this.#map.set(path, value)
-    this.chars += path.length + value.length
+    this.chars += prev === undefined ? ROW_CHARS + path.length + value.length : value.length - prev.length
   }
 
   #before: Map<string, string> | undefined
+  #charsBefore = 0
 
   /** The rows as they were when the open part began (undefined outside a part), then the rows now. */
   get parts(): { before: ReadonlyMap<string, string> | undefined; now: ReadonlyMap<string, string> } {
@@ -157,6 +171,7 @@ class MapStore implements Store {
 
   begin(): void {
     this.#before = new Map(this.#map)
+    this.#charsBefore = this.chars
   }
 
   commit(): void {
@@ -164,12 +179,16 @@ class MapStore implements Store {
   }
 
   rollback(): void {
-    if (this.#before) this.#map = this.#before
+    if (this.#before) {
+      this.#map = this.#before
+      this.chars = this.#charsBefore
+    }
     this.#before = undefined
   }
 
-  *entries(): Generator<[string, string]> {
-    for (const k of [...this.#map.keys()].sort()) yield [k, this.#map.get(k)!]
+  *entries(after?: string): Generator<[string, string]> {
+    for (const k of [...this.#map.keys()].sort())
+      if (after === undefined || k > after) yield [k, this.#map.get(k)!]
   }
 
   get size(): number {
@@ -276,9 +295,23 @@ export class SpillTable {
     return out
   }
 
-  /** Every row, sorted by path (JavaScript's string order), read a page at a time. */
+  /**
+   * Every row, sorted by path (JavaScript's string order), read a page at a time. Rows may
+   * be set meanwhile (a caller recording each row's outcome as it goes): when that moves
+   * the table to disk, the rows after the last one given come from there.
+   */
   *entries(): Generator<[string, string]> {
-    if (!this.#closed) yield* this.#store.entries()
+    let after: string | undefined
+    for (;;) {
+      const store = this.#store
+      for (const row of store.entries(after)) {
+        if (this.#closed) return
+        yield row
+        after = row[0]
+        if (this.#store !== store) break
+      }
+      if (this.#closed || this.#store === store) return
+    }
   }
 
   /** Rows stored. */
