@@ -302,6 +302,12 @@ export interface NativeKdfParams {
 
 export declare function nativeKeyedHash(key: Uint8Array, data: Uint8Array): Buffer
 
+/**
+ * For each path, four numbers: kind (0 error, 1 file, 2 folder, 3 symlink, 4 other),
+ * size, modification time in ms (as `Stats.mtimeMs`), errno (0 unless kind is 0).
+ */
+export declare function nativeLstatMany(paths: Array<string>): Promise<Float64Array>
+
 export interface NativeNewVault {
   vault: Vault
   /** The 24 recovery words: shown once, to print; never stored by the library. */

@@ -855,6 +855,7 @@ module.exports.nativeHashSealedFile = nativeBinding.nativeHashSealedFile
 module.exports.nativeInspectSealed = nativeBinding.nativeInspectSealed
 module.exports.nativeIsIdentical = nativeBinding.nativeIsIdentical
 module.exports.nativeKeyedHash = nativeBinding.nativeKeyedHash
+module.exports.nativeLstatMany = nativeBinding.nativeLstatMany
 module.exports.nativeOpenBytes = nativeBinding.nativeOpenBytes
 module.exports.nativeOpenSealedFile = nativeBinding.nativeOpenSealedFile
 module.exports.nativeOpenVault = nativeBinding.nativeOpenVault

@@ -6,15 +6,15 @@
  * @internal
  * @module
  */
-import type { Stats } from 'node:fs'
-import { lstat } from 'node:fs/promises'
 import { join } from 'node:path'
+
+import { lstatBatched, type EntryFacts } from './lstat-batched'
 
 /** How many per-file `lstat`s are started together: enough to keep the pool's threads busy, a few pages of `Stats` held. */
 export const LSTATS_AT_ONCE = 64
 
 /** One entry of a folder: its `Stats`, or why it could not be looked at. */
-export type Looked = { name: string; abs: string } & ({ stats: Stats } | { error: unknown })
+export type Looked = { name: string; abs: string } & ({ stats: EntryFacts } | { error: unknown })
 
 /** `lstat` of each of `names` in `dir`, {@link LSTATS_AT_ONCE} at a time, in the names' order. */
 export async function* lstatEach(dir: string, names: readonly string[]): AsyncGenerator<Looked> {
@@ -22,7 +22,7 @@ export async function* lstatEach(dir: string, names: readonly string[]): AsyncGe
     const some = names.slice(at, at + LSTATS_AT_ONCE).map((name) => ({ name, abs: join(dir, name) }))
     const looked = await Promise.all(
       some.map((e) =>
-        lstat(e.abs).then(
+        lstatBatched(e.abs).then(
           (stats): Looked => ({ ...e, stats }),
           (error: unknown): Looked => ({ ...e, error }),
         ),

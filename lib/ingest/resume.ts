@@ -4,11 +4,12 @@
  * again the files they prove are already safe everywhere.
  * @module
  */
-import { lstat, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 
 import { fromNative } from '../errors'
 import { LSTATS_AT_ONCE } from '../fs/at-once'
+import { lstatBatched } from '../fs/lstat-batched'
 import { nativeRemoveStalePartials } from '../native'
 import { readEvidence, type EvidenceLookup } from './evidence'
 import type { CardFiles } from './plan'
@@ -107,6 +108,6 @@ async function stillVerified(
   )
     return false
   if (!rec!.hashes.blake3) return false
-  const st = await lstat(join(sessionRoot, card.path(i))).catch(() => undefined)
+  const st = await lstatBatched(join(sessionRoot, card.path(i))).catch(() => undefined)
   return !!st && st.isFile() && st.size === size && Math.abs(st.mtimeMs - mtimeMs) < 1
 }

@@ -24,6 +24,7 @@ import { join, resolve } from 'node:path'
 import { throwIfAborted, withCancel } from '../abort'
 import { fromNative, InvalidArgumentError } from '../errors'
 import { LSTATS_AT_ONCE } from '../fs/at-once'
+import { lstatBatched } from '../fs/lstat-batched'
 import { nativeIsIdentical } from '../native'
 import type { OperationStatus } from '../status'
 import type { SpillTable } from '../spill/table'
@@ -308,7 +309,7 @@ async function copyAt(
       }
       continue
     }
-    const st = await lstat(where).catch(() => undefined)
+    const st = await lstatBatched(where).catch(() => undefined)
     if (!st?.isFile() || st.size !== rec.size) {
       best = {
         reason: {

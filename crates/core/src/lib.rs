@@ -6,6 +6,7 @@
 pub mod control;
 pub mod copy;
 pub mod error;
+pub mod file_facts;
 pub mod freed_memory;
 pub mod hash;
 pub mod huge_pages;

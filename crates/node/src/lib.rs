@@ -6,6 +6,7 @@ mod cancel;
 mod copy;
 mod copy_columns;
 mod errors;
+mod file_facts;
 mod hash;
 mod keys;
 mod progress;
