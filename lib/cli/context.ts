@@ -33,7 +33,7 @@ export class CliContext {
 
   /** Text for people (or a JSON document) on stdout, escaped. */
   stdout(text: string): void {
-    process.stdout.write(escapeControls(text))
+    toStdout(escapeControls(text))
   }
 
   /** One JSON document on stdout (bidi and C1 characters escaped the JSON way: equal once parsed). */
@@ -53,15 +53,16 @@ export class CliContext {
   stdoutData(text: string): void {
     if (!stdoutIsNoTerminal()) {
       if (process.stdout.isTTY) this.stdout(text)
-      else process.stdout.write(text)
+      else toStdout(text)
       return
     }
     const bytes = Buffer.from(text)
     let done = 0
     try {
       while (done < bytes.length) done += writeSync(1, bytes, done)
-    } catch {
-      process.stdout.write(bytes.subarray(done))
+    } catch (err) {
+      if ((err as { code?: string }).code === 'EPIPE') readerGone()
+      toStdout(bytes.subarray(done))
     }
   }
 
@@ -93,6 +94,30 @@ export class CliContext {
   missingOption(flag: string, what: string): never {
     throw new UsageError(`required option '${flag}' not specified (${what})`)
   }
+}
+
+let watching = false
+
+/** Writes through `process.stdout`, which is made (and watched for a closed pipe) on first use. */
+function toStdout(data: string | Uint8Array): void {
+  if (!watching) {
+    watching = true
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') readerGone()
+      throw err
+    })
+  }
+  process.stdout.write(data)
+}
+
+/**
+ * The reader of stdout closed it (`shutterproof hash *.CR3 | head -1`): nobody reads what
+ * is left, so stop at once and quietly, as a Unix tool ended by SIGPIPE does, instead of
+ * a stack trace. Exit handlers still run (temporary folders go); whatever was written
+ * durably stays, and nothing partial is ever under a final name.
+ */
+function readerGone(): never {
+  process.exit(EXIT.STDOUT_CLOSED)
 }
 
 /**

@@ -18,6 +18,8 @@ export const EXIT = {
   WINDOW_ENDED: 4,
   /** Aborted by Ctrl-C / SIGINT. */
   ABORTED: 130,
+  /** The reader of stdout went away (`… | head`): stopped quietly, as a process ended by SIGPIPE reports it (128 + 13). */
+  STDOUT_CLOSED: 141,
 } as const
 
 /** Errors that mean the command line asked for something wrong. */
