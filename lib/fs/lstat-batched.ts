@@ -76,10 +76,17 @@ function send(): void {
   waiting = []
   for (let at = 0; at < all.length; at += PATHS_PER_TASK) {
     const some = all.slice(at, at + PATHS_PER_TASK)
-    nativeLstatMany(some.map((w) => w.path)).then(
-      (facts) => some.forEach((w, i) => settle(w, facts, i * FACTS_PER_PATH)),
-      (err: unknown) => some.forEach((w) => w.reject(err)),
-    )
+    const failAll = (err: unknown) => some.forEach((w) => w.reject(err))
+    // A call that throws at once (an argument the addon refuses) fails its batch; out of
+    // a tick callback it would end the process.
+    try {
+      nativeLstatMany(some.map((w) => w.path)).then(
+        (facts) => some.forEach((w, i) => settle(w, facts, i * FACTS_PER_PATH)),
+        failAll,
+      )
+    } catch (err) {
+      failAll(err)
+    }
   }
 }
 

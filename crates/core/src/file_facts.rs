@@ -1,8 +1,8 @@
-//! `lstat` of many paths in one call, packed as numbers: what the card walk, the verdict
-//! after an ingest and `verify` need of each entry (kind, size, modification time). From
-//! JS one batch per call instead of one libuv request, promise and `Stats` object per path
-//! (issue #18: a 2,000-file ingest made ~6,000 of them, ~80 ms of its main thread and a
-//! good part of its garbage).
+//! `lstat` of many paths in one call, packed as numbers: what the card walks, the
+//! verdict's copy checks and the re-run's resume check need of each entry (kind, size,
+//! modification time). From JS one batch per call instead of one libuv request, promise
+//! and `Stats` object per path (issue #18: a 2,000-file ingest made ~6,000 of them, ~80
+//! ms of its main thread and a good part of its garbage).
 
 use std::fs::{self, FileType, Metadata};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
@@ -35,12 +35,16 @@ pub fn lstat_many<P: AsRef<Path>>(paths: &[P]) -> Vec<f64> {
 fn facts_of(path: &Path) -> [f64; FACTS_PER_PATH] {
     match fs::symlink_metadata(path) {
         Ok(m) => [kind_of(m.file_type()), m.len() as f64, mtime_ms(&m), 0.0],
-        Err(e) => [
-            KIND_ERROR,
-            0.0,
-            0.0,
-            f64::from(e.raw_os_error().unwrap_or(libc::EIO)),
-        ],
+        Err(e) => [KIND_ERROR, 0.0, 0.0, f64::from(errno_of(&e))],
+    }
+}
+
+/// The system's errno; a path the kernel never saw (a NUL byte in it) is EINVAL, as Node says.
+fn errno_of(e: &std::io::Error) -> i32 {
+    match (e.raw_os_error(), e.kind()) {
+        (Some(n), _) => n,
+        (None, std::io::ErrorKind::InvalidInput) => libc::EINVAL,
+        (None, _) => libc::EIO,
     }
 }
 
@@ -84,6 +88,7 @@ mod tests {
         symlink(&file, &link).unwrap();
         let gone = dir.path().join("gone");
         let under_file = file.join("x");
+        let nul = Path::new("IMG\0.CR3");
         let got = facts(&[
             &file,
             dir.path(),
@@ -91,6 +96,7 @@ mod tests {
             &gone,
             &under_file,
             Path::new("/dev/null"),
+            nul,
         ]);
         let m = fs::symlink_metadata(&file).unwrap();
         let ms = m.mtime() as f64 * 1000.0 + m.mtime_nsec() as f64 / 1e6;
@@ -100,6 +106,7 @@ mod tests {
         assert_eq!(got[3], [KIND_ERROR, 0.0, 0.0, f64::from(libc::ENOENT)]);
         assert_eq!(got[4], [KIND_ERROR, 0.0, 0.0, f64::from(libc::ENOTDIR)]);
         assert_eq!(got[5][0], KIND_OTHER);
+        assert_eq!(got[6], [KIND_ERROR, 0.0, 0.0, f64::from(libc::EINVAL)]);
     }
 
     #[test]
