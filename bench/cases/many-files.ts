@@ -182,27 +182,26 @@ export async function manyFilesCase(ctx: BenchContext): Promise<CaseResult> {
       peaks.set(c, [...(peaks.get(c) ?? []), r.peak])
       if (c === 'ingest') sample(OURS, i, n / r.seconds)
     }
+    /** One peer's files/s: `copy` to 2 new destination folders at once (then `sync -f`, when `sync`). */
+    const timePeer = async (name: string, copy: (to: string) => string, sync: boolean) => {
+      const to = freshDests()
+      const seconds = await shellSeconds(
+        `${to.map((d) => `${copy(join(d, 'card'))} &`).join(' ')} wait${sync ? `; sync -f ${q(to[0]!)}` : ''}`,
+      )
+      sample(name, i, n / seconds)
+    }
     // Interleaved rounds, each copy to 2 new folders on the same disk: ours (after the
     // first round, whose ingest was timed above), then each peer.
     for (let round = 0; round < rounds; round++) {
       if (round > 0) sample(OURS, i, n / (await peakAndTime(node, ingestTo(freshDests()))).seconds)
-      const cpDests = freshDests()
-      const cpSeconds = await shellSeconds(
-        `${cpDests.map((d) => `cp -r --reflink=never ${q(card)} ${q(join(d, 'card'))} &`).join(' ')} wait; sync -f ${q(cpDests[0]!)}`,
-      )
-      sample(CP, i, n / cpSeconds)
-      const floorDests = freshDests()
-      const fsyncEach = await shellSeconds(
-        `${floorDests.map((d) => `python3 -c ${q(FSYNC_EACH_COPY)} ${q(card)} ${q(join(d, 'card'))} &`).join(' ')} wait`,
-      )
-      sample(FLOOR, i, n / fsyncEach)
-      if (hasRclone) {
-        const rcloneDests = freshDests()
-        const seconds = await shellSeconds(
-          `${rcloneDests.map((d) => `RCLONE_CONFIG=${q(rcloneConf)} rclone copy --checksum ${q(card)} ${q(join(d, 'card'))} &`).join(' ')} wait; sync -f ${q(rcloneDests[0]!)}`,
+      await timePeer(CP, (to) => `cp -r --reflink=never ${q(card)} ${q(to)}`, true)
+      await timePeer(FLOOR, (to) => `python3 -c ${q(FSYNC_EACH_COPY)} ${q(card)} ${q(to)}`, false)
+      if (hasRclone)
+        await timePeer(
+          RCLONE,
+          (to) => `RCLONE_CONFIG=${q(rcloneConf)} rclone copy --checksum ${q(card)} ${q(to)}`,
+          true,
         )
-        sample(RCLONE, i, n / seconds)
-      }
     }
     rmSync(store, { recursive: true, force: true })
   }
