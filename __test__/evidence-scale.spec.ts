@@ -76,7 +76,7 @@ async function sessionOf(n: number): Promise<{ card: string; session: string }> 
   function* history(): Generator<HistoryFile> {
     for (const f of entries()) yield { ...f, mtimeMs: f.mtimeMs!, action: 'original' }
   }
-  const h = await appendGeneration(session, 'transfer', history(), 'fixture')
+  const h = await appendGeneration(session, 'transfer', history, 'fixture')
   assert.is(h.error, undefined)
   return { card, session }
 }

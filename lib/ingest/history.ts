@@ -7,14 +7,9 @@
 import { stat } from 'node:fs/promises'
 
 import { reported, type ReportedError, type ShutterproofError } from '../errors'
-import {
-  MHL_HASH_FORMATS,
-  writeGeneration,
-  type MhlHashes,
-  type MhlFileEntry,
-  type MhlFileInput,
-} from '../mhl'
+import { MHL_HASH_FORMATS, type MhlHashes, type MhlFileEntry, type MhlFileInput } from '../mhl'
 import { scanHistory } from '../mhl/read'
+import { writeGenerationOf } from '../mhl/write'
 import { xmlCanHold } from '../mhl/xml'
 import { SpillTable } from '../spill/table'
 import type { HashResult } from '../hash'
@@ -49,25 +44,34 @@ function mhlHashes(h: Omit<HashResult, 'size'>): MhlHashes {
 /**
  * Appends a generation (`transfer` for an ingest, `in-place` for a verify) to the ASC MHL
  * history of `root`. Files without an MHL-compatible hash are left out (MHL cannot carry
- * BLAKE3; ingest always computes XXH128 as well). `files` is read once, one file at a
- * time (set aside on disk until written in order). Never throws: a history that cannot be
- * written is reported in the result (and in the caller's report).
+ * BLAKE3; ingest always computes XXH128 as well). `read` gives the files one at a time,
+ * the same files each time it is called: it is called twice, once to check them and once
+ * to write them (when they are not in path order, the second read sets them aside on disk
+ * to be written in order; see sortedFilesOf). Nothing is written, and the result is
+ * empty, when `read` gives no file that can be recorded and `unlessEmpty` is set. Never
+ * throws: a history that cannot be written is reported in the result (and in the
+ * caller's report).
  */
 export async function appendGeneration(
   root: string,
   process: 'transfer' | 'in-place',
-  files: Iterable<HistoryFile>,
+  read: () => Iterable<HistoryFile>,
   comment: string,
+  unlessEmpty = false,
 ): Promise<HistoryResult> {
   try {
     await stat(root)
-    const g = await writeGeneration(root, {
-      process,
-      files: mhlInputs(files),
-      creator: { tool: 'shutterproof', version: TOOL_VERSION, comment },
-      ignore: [`${DATA_FOLDER}/`],
-    })
-    return { manifestPath: g.manifestPath, generation: g.generation }
+    const g = await writeGenerationOf(
+      root,
+      {
+        process,
+        creator: { tool: 'shutterproof', version: TOOL_VERSION, comment },
+        ignore: [`${DATA_FOLDER}/`],
+      },
+      () => mhlInputs(read()),
+      unlessEmpty,
+    )
+    return g ? { manifestPath: g.manifestPath, generation: g.generation } : {}
   } catch (err) {
     const e = err as ShutterproofError
     return { error: reported({ code: e.code ?? 'E_IO', message: e.message ?? String(err) }) }
@@ -105,12 +109,13 @@ export interface IngestHistoryResult extends HistoryResult {
  * into place wrote no generation, so the run that finds them there is the first to record
  * their hash (the reference tool rejects a history whose files lack an `original`).
  * Names XML 1.0 cannot hold (control characters) are left out and reported, never the
- * whole generation; any failure comes back in `error`. `files` is read once, a file at a
- * time; nothing is written when none of them can be recorded.
+ * whole generation; any failure comes back in `error`. `files` gives the files one at a
+ * time, the same each time it is called (see {@link appendGeneration}); nothing is
+ * written when none of them can be recorded.
  */
 export async function appendIngestGeneration(
   root: string,
-  files: Iterable<IngestedFile>,
+  files: () => Iterable<IngestedFile>,
   comment: string,
 ): Promise<IngestHistoryResult> {
   const unrepresentable: string[] = []
@@ -118,13 +123,12 @@ export async function appendIngestGeneration(
   // No history yet: every file is new. A damaged one makes writeGeneration fail below, and says why.
   const known = (await historyPaths(root)).files
   try {
-    const kept = representable(files[Symbol.iterator](), unrepresentable)
-    // The first file that can be recorded, if any: without one, no generation is written.
-    const first = kept.next()
-    if (!first.done) {
-      const h = await appendGeneration(root, 'transfer', historyFiles(first.value, kept, known), comment)
-      Object.assign(out, h)
-    }
+    // The names left out are gathered by the first read only (the writer reads more than once).
+    let reads = 0
+    const read = () => historyFiles(representable(files(), reads++ === 0 ? unrepresentable : []), known)
+    Object.assign(out, await appendGeneration(root, 'transfer', read, comment, true))
+    // Not read at all when the history could not be written: the names are still reported.
+    if (reads === 0) for (const _ of representable(files(), unrepresentable));
   } finally {
     known.close()
   }
@@ -138,21 +142,19 @@ export async function appendIngestGeneration(
 }
 
 /** The files whose names XML 1.0 can hold; the others' paths go to `left`. */
-function* representable(files: Iterator<IngestedFile>, left: string[]): Generator<IngestedFile> {
-  for (let r = files.next(); !r.done; r = files.next()) {
-    if (xmlCanHold(r.value.path)) yield r.value
-    else left.push(r.value.path)
+function* representable(files: Iterable<IngestedFile>, left: string[]): Generator<IngestedFile> {
+  for (const f of files) {
+    if (xmlCanHold(f.path)) yield f
+    else left.push(f.path)
   }
 }
 
-/** `first`, then the rest of `kept`, as the generation records them. */
+/** The files of `kept` as the generation records them. */
 function* historyFiles(
-  first: IngestedFile,
-  kept: Iterator<IngestedFile>,
+  kept: Iterable<IngestedFile>,
   known: { has(path: string): boolean },
 ): Generator<HistoryFile> {
-  for (let r: IteratorResult<IngestedFile> = { value: first }; !r.done; r = kept.next()) {
-    const f = r.value
+  for (const f of kept) {
     yield {
       path: f.path,
       size: f.size,

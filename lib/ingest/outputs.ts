@@ -185,7 +185,7 @@ async function appendHistory(run: FinishedRun, out: RunRecords, d: number): Prom
   if (!hasPresent(run.files, d)) return
   const h = await appendIngestGeneration(
     sessionRoot,
-    presentFiles(run.files, d),
+    () => presentFiles(run.files, d),
     `ingest of ${run.card.root}, verify ${run.checked.verify}`,
   )
   if (h.manifestPath) dr.mhlManifest = h.manifestPath

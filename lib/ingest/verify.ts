@@ -274,7 +274,7 @@ async function checkAll(
       }
     }
   }
-  const h = await appendGeneration(root, 'in-place', hist(), `verify: ${report.status}`)
+  const h = await appendGeneration(root, 'in-place', hist, `verify: ${report.status}`)
   if (h.manifestPath) report.mhlManifest = h.manifestPath
   if (h.error) report.mhlError = h.error
   if (guard.stopped) throw guard.stopError(report)

@@ -15,7 +15,7 @@ import { writeChunksDurably, writeFileDurably } from '../fs/durable'
 import { toFsError } from '../fs/errors'
 import { checkFiles, renderManifestLines } from './manifest'
 import { ASCMHL_FOLDER, generationOfFileName, scanHistory } from './read'
-import { sortedFiles, type SortedFiles } from './sorted-files'
+import { sortedFiles, sortedFilesOf, type SortedFiles } from './sorted-files'
 import type { MhlCreator, MhlFileInput, MhlProcess } from './types'
 import { checkXmlText } from './xml'
 
@@ -82,7 +82,7 @@ function manifestName(generation: number, rootName: string, date: Date): string 
   return `${pad(generation, 4)}_${rootName}_${d.slice(0, 10)}_${d.slice(11, 13)}${d.slice(14, 16)}${d.slice(17, 19)}Z.mhl`
 }
 
-function checkOptions(options: WriteGenerationOptions): void {
+function checkOptions(options: Omit<WriteGenerationOptions, 'files'>): void {
   if (!options || typeof options !== 'object') throw new InvalidArgumentError('writeGeneration needs options')
   if (!PROCESSES.includes(options.process))
     throw new InvalidArgumentError(`process must be one of ${PROCESSES.join(', ')}`)
@@ -160,23 +160,58 @@ export async function writeGeneration(
   root: string,
   options: WriteGenerationOptions,
 ): Promise<WrittenGeneration> {
-  if (typeof root !== 'string' || root === '')
-    throw new InvalidArgumentError('writeGeneration needs the root folder')
-  checkOptions(options)
+  checkRootAndOptions(root, options)
   const files = Array.isArray(options.files)
     ? checkFiles(options.files)
     : sortedFiles(options.files as Iterable<MhlFileInput>)
+  return writeSorted(root, options, files)
+}
+
+/**
+ * {@link writeGeneration} of the files `read` gives, the same files each time it is
+ * called: it is called twice (see {@link sortedFilesOf}), so that files
+ * already in path order are written without a table. Nothing is written, and undefined
+ * returned, when `read` gives no file and `unlessEmpty` is set.
+ * @internal
+ */
+export async function writeGenerationOf(
+  root: string,
+  options: Omit<WriteGenerationOptions, 'files'>,
+  read: () => Iterable<MhlFileInput>,
+  unlessEmpty = false,
+): Promise<WrittenGeneration | undefined> {
+  checkRootAndOptions(root, options)
+  const files = sortedFilesOf(read)
+  if (unlessEmpty && files.count === 0) {
+    files.close()
+    return undefined
+  }
+  return writeSorted(root, options, files)
+}
+
+function checkRootAndOptions(root: string, options: Omit<WriteGenerationOptions, 'files'>): void {
+  if (typeof root !== 'string' || root === '')
+    throw new InvalidArgumentError('writeGeneration needs the root folder')
+  checkOptions(options)
+}
+
+/** Writes files checked and in path order; a {@link SortedFiles} is closed when done. */
+async function writeSorted(
+  root: string,
+  options: Omit<WriteGenerationOptions, 'files'>,
+  files: MhlFileInput[] | SortedFiles,
+): Promise<WrittenGeneration> {
   try {
     return await writeChecked(root, options, files)
   } finally {
-    if (!Array.isArray(files)) (files as SortedFiles).close()
+    if (!Array.isArray(files)) files.close()
   }
 }
 
 /** {@link writeGeneration} once its options and files are checked (`files` sorted by path). */
 async function writeChecked(
   root: string,
-  options: WriteGenerationOptions,
+  options: Omit<WriteGenerationOptions, 'files'>,
   files: Iterable<MhlFileInput>,
 ): Promise<WrittenGeneration> {
   const absRoot = resolve(root)
