@@ -43,6 +43,10 @@ const HEX_LENGTH: Record<Exclude<MhlHashFormat, 'c4'>, number> = {
   xxh3: 16,
   xxh64: 16,
 }
+/** Each hex format's whole-value pattern, made once (not per hash of every file). */
+const HEX_PATTERN = Object.fromEntries(
+  Object.entries(HEX_LENGTH).map(([format, n]) => [format, new RegExp(`^[0-9a-fA-F]{${n}}$`)]),
+) as Record<Exclude<MhlHashFormat, 'c4'>, RegExp>
 
 /** What a manifest says, apart from where it lives and how it chains. */
 export type ManifestContent = Pick<
@@ -108,7 +112,7 @@ function checkHashes(file: MhlFileInput): Array<[MhlHashFormat, string]> {
         throw new InvalidArgumentError(`${file.path}: c4 must be a C4 ID or the 128 hex digits of a SHA-512`)
       continue
     }
-    if (!new RegExp(`^[0-9a-fA-F]{${HEX_LENGTH[format]}}$`).test(value)) {
+    if (!HEX_PATTERN[format].test(value)) {
       throw new InvalidArgumentError(
         `${file.path}: ${format} must be ${HEX_LENGTH[format]} hex digits, got ${JSON.stringify(value)}`,
       )
@@ -216,7 +220,7 @@ function hashRecords(
     if (el === undefined) continue
     const value = textOf(el)?.trim()
     if (!value) throw invalid(path, `empty ${format} hash for ${where}`)
-    if (format === 'c4' ? !isC4Id(value) : !new RegExp(`^[0-9a-fA-F]{${HEX_LENGTH[format]}}$`).test(value)) {
+    if (format === 'c4' ? !isC4Id(value) : !HEX_PATTERN[format].test(value)) {
       const shape = format === 'c4' ? 'a C4 ID' : `${HEX_LENGTH[format]} hex digits`
       throw invalid(
         path,
