@@ -203,6 +203,18 @@ test('the SVG chart draws a polyline through the rates between samples; totals a
   )
 })
 
+test('counts and sizes are grouped by three as en-US writes them, whatever their length', () => {
+  const r = record()
+  const big = { verified: 1234567, failed: 12, bytesWritten: 9007199254740991 }
+  Object.assign(r.destinations![0]!, big)
+  r.files = [file('DCIM/BIG.MOV', { size: 98765432101 })]
+  const html = renderOffloadReport(r)
+  const own = section(html, 'data-destination="0"', '</tr>')
+  assert.match(own, />1,234,567</)
+  assert.match(own, />12</)
+  assert.match(html, /title="98,765,432,101 bytes"/)
+})
+
 test('older records (no throughput, no run summary) still render', () => {
   const r = record()
   delete r.throughput
