@@ -75,13 +75,15 @@ export function checkRelativePath(path: unknown, what = 'path'): string {
   checkXmlText(path, what)
   if (path.startsWith('/'))
     throw new InvalidArgumentError(`${what} ${JSON.stringify(path)} must be relative to the history's root`)
-  for (const segment of path.split('/')) {
-    if (segment === '' || segment === '.' || segment === '..') {
-      throw new InvalidArgumentError(`${what} ${JSON.stringify(path)} has an empty, "." or ".." segment`)
-    }
-  }
+  if (ODD_SEGMENT.test(path))
+    throw new InvalidArgumentError(`${what} ${JSON.stringify(path)} has an empty, "." or ".." segment`)
   return path
 }
+
+/** An empty, `.` or `..` segment of a `/`-separated path (tested, not split: issue #18). */
+const ODD_SEGMENT = /(?:^|\/)\.{0,2}(?:\/|$)/
+/** A `..` segment. */
+const PARENT_SEGMENT = /(?:^|\/)\.\.(?:\/|$)/
 
 function checkHashes(file: MhlFileInput): Array<[MhlHashFormat, string]> {
   const hashes = file.hashes as Record<string, unknown> | undefined
@@ -246,7 +248,7 @@ function hashRecords(
  * (absolute, a `..` segment, a NUL): verification reads and hashes the file it names.
  */
 function checkRecordedPath(recorded: string, path: string): string {
-  if (recorded.startsWith('/') || recorded.includes('\0') || recorded.split('/').includes('..')) {
+  if (recorded.startsWith('/') || recorded.includes('\0') || PARENT_SEGMENT.test(recorded)) {
     throw invalid(
       path,
       `the path ${JSON.stringify(recorded)} leads out of the history's root; a manifest only names files under it`,
