@@ -47,7 +47,21 @@ pub const MAX_DEPTH: usize = 64;
 /// [`tree_json`] of a JS string's UTF-16 code units; `None` for a lone surrogate (which a
 /// conversion to UTF-8 would silently turn into U+FFFD).
 pub fn tree_json_utf16<S: AsRef<str>>(units: &[u16], arrays: &[S]) -> Option<String> {
-    tree_json(&String::from_utf16(units).ok()?, arrays)
+    tree_json(&from_utf16(units)?, arrays)
+}
+
+/// `units` as a `String`; `None` for a lone surrogate. ASCII (the manifests we write, but
+/// for odd names) is narrowed in a pass that vectorizes: `String::from_utf16` decodes a
+/// code unit at a time, ~0.2 ms for a piece of 500 entries.
+fn from_utf16(units: &[u16]) -> Option<String> {
+    if !units
+        .chunks(64)
+        .any(|chunk| chunk.iter().fold(false, |hit, &u| hit | (u >= 0x80)))
+    {
+        String::from_utf8(units.iter().map(|&u| u as u8).collect()).ok()
+    } else {
+        String::from_utf16(units).ok()
+    }
 }
 
 /// The tree sax-tree.ts builds of `xml` as JSON (the document as an object holding its

@@ -141,6 +141,11 @@ fn write_string(out: &mut String, s: &str) {
 
 /// JSON string escaping: quote, backslash and the C0 controls; everything else as is.
 fn escape_into(out: &mut String, s: &str) {
+    // Most strings (names, hashes, dates) need nothing: one pass that vectorizes.
+    if !super::lexical::any_byte(s.as_bytes(), |b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(s);
+        return;
+    }
     let mut from = 0;
     for (i, b) in s.bytes().enumerate() {
         let escaped = match b {
