@@ -407,3 +407,11 @@ export interface NativeUnlock {
  * `E_KDF_LIMIT` for costs above the caps (256 MiB, t = 10, p = 8), both before Argon2 runs.
  */
 export declare function nativeVerifyPassword(password: string, hash: string): Promise<boolean>
+
+/**
+ * The tree `lib/mhl/sax-tree.ts` builds of `xml` as JSON text, with the elements named in
+ * `arrays` always as arrays; null when declined (the caller then parses with saxes).
+ * UTF-16 in, so that a lone surrogate is seen (and declined) rather than replaced. A
+ * panic is thrown as `E_INTERNAL`, never a crashed process.
+ */
+export declare function nativeXmlTree(xml: string, arrays: Array<string>): string | null

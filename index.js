@@ -868,3 +868,4 @@ module.exports.nativeSealBytes = nativeBinding.nativeSealBytes
 module.exports.nativeSealFile = nativeBinding.nativeSealFile
 module.exports.nativeStoreObjectName = nativeBinding.nativeStoreObjectName
 module.exports.nativeVerifyPassword = nativeBinding.nativeVerifyPassword
+module.exports.nativeXmlTree = nativeBinding.nativeXmlTree

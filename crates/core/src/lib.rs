@@ -16,6 +16,7 @@ pub mod page_cache;
 mod read_ahead;
 pub mod seal;
 mod temp_name;
+pub mod xml_tree;
 
 pub use control::{CancelFlag, Control, Progress};
 pub use error::{Error, ErrorCode, Result};

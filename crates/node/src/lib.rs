@@ -13,5 +13,6 @@ mod progress;
 mod seal;
 mod store;
 mod task;
+mod xml_tree;
 
 pub use cancel::CancelToken;
