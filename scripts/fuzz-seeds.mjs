@@ -45,6 +45,17 @@ const ranged = sealed.flatMap((s) =>
   [bounds(0, 0), bounds(3, 10), bounds(16380, 10), bounds(0, 70000)].map((b) => Buffer.concat([b, s])),
 )
 
+// ASC MHL pieces (xml_tree): `<hashes>` as Shutterproof writes it (odd names escaped as
+// lib/mhl/xml.ts escapes them) and as the reference tool writes it, with directory hashes,
+// namespaces and the character references a name can need.
+const hashEntry = (path, attrs = 'size="5" lastmodificationdate="2026-04-26T10:00:00+00:00"') =>
+  `\n    <hash>\n      <path ${attrs}>${path}</path>\n      <xxh128 action="original" hashdate="2026-04-26T10:00:00+00:00">${'0'.repeat(32)}</xxh128>\n    </hash>`
+const pieces = [
+  `<hashes>${hashEntry('DCIM/100CANON/IMG_0001.CR3')}${hashEntry('a &amp; b &lt;c&gt; "q" &#13;')}\n  </hashes>`,
+  `<hashes>${hashEntry('Ünïcödé/日本語/📷.JPG', 'size="0"')}\n    <directoryhash>\n      <path>Clips</path>\n      <content><xxh64 action="original">4c226b42e27d7af3</xxh64></content>\n      <structure><xxh64 action="original">906faa843d591a9f</xxh64></structure>\n    </directoryhash>\n  </hashes>`,
+  `<hashes xmlns="urn:ASC:MHL:v2.0"><m:hash xmlns:m="u" m:a='&quot;&#x1F4F7;&#9;'><m:path>p</m:path></m:hash></hashes>`,
+].map((p) => Buffer.from(p, 'utf8'))
+
 const corpora = {
   header: sealed,
   inspect: sealed,
@@ -53,6 +64,7 @@ const corpora = {
   vault_file: sealed,
   recovery_words: recovery,
   mutate: sealed,
+  xml_tree: pieces,
 }
 for (const [target, seeds] of Object.entries(corpora)) {
   const out = join(dir, target)

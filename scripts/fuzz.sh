@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/shutterproof/target}"
 fuzz_dir=crates/core/fuzz
-TARGETS=(header inspect recovery_words vault_file open range mutate)
+TARGETS=(header inspect recovery_words vault_file open range mutate xml_tree)
 # Memory caps every run enforces: the whole process (ASan's quarantine included) and any
 # single allocation. An input of at most max_len bytes that makes the code under test ask
 # for more than 64 MiB at once is a finding.

@@ -333,3 +333,43 @@ impl Read for OneByteAtATime<'_> {
         Ok(1)
     }
 }
+
+/// A manifest piece (any text) to the native tree parser: it declines (`None`) or answers
+/// a JSON object that `serde_json` reads, nested no deeper than its cap and no longer than
+/// a few times the input; the UTF-16 entry point (the one Node calls) answers the same.
+pub fn check_xml_tree(data: &[u8]) {
+    use shutterproof_core::xml_tree::{tree_json, tree_json_utf16, MAX_DEPTH};
+    let text = String::from_utf8_lossy(data);
+    let arrays = [
+        "hash",
+        "directoryhash",
+        "pattern",
+        "author",
+        "hashlist",
+        "hashlistreference",
+    ];
+    let tree = tree_json(&text, &arrays);
+    let units: Vec<u16> = text.encode_utf16().collect();
+    assert_eq!(
+        tree_json_utf16(&units, &arrays),
+        tree,
+        "the UTF-8 and UTF-16 entry points disagree"
+    );
+    let Some(json) = tree else { return };
+    assert!(
+        json.len() <= 4 * text.len() + 64,
+        "{} bytes of JSON from {}",
+        json.len(),
+        text.len()
+    );
+    let value: serde_json::Value = serde_json::from_str(&json).expect("not JSON");
+    assert!(value.is_object(), "not an object: {json}");
+    fn depth(v: &serde_json::Value) -> usize {
+        match v {
+            serde_json::Value::Object(m) => 1 + m.values().map(depth).max().unwrap_or(0),
+            serde_json::Value::Array(a) => a.iter().map(depth).max().unwrap_or(0),
+            _ => 0,
+        }
+    }
+    assert!(depth(&value) <= MAX_DEPTH + 1, "nested {} deep", depth(&value));
+}
