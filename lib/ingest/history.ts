@@ -29,6 +29,8 @@ export interface HistoryFile {
 export interface HistoryResult {
   manifestPath?: string
   generation?: number
+  /** The new manifest's C4 ID, as the chain file records it. */
+  c4?: string
   error?: ReportedError
 }
 
@@ -71,7 +73,7 @@ export async function appendGeneration(
       () => mhlInputs(read()),
       unlessEmpty,
     )
-    return g ? { manifestPath: g.manifestPath, generation: g.generation } : {}
+    return g ? { manifestPath: g.manifestPath, generation: g.generation, c4: g.c4 } : {}
   } catch (err) {
     const e = err as ShutterproofError
     return { error: reported({ code: e.code ?? 'E_IO', message: e.message ?? String(err) }) }

@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 
 import { fromNative, reported } from '../errors'
+import { copyFirstGeneration, type WrittenGeneration } from '../mhl/write'
 import { ownCell, type ReportView } from '../report/html'
 import { writeHtmlViewBeside } from '../report/write'
 import type { FileTable } from './file-table'
@@ -156,19 +157,35 @@ export async function writeSessionFiles(
   out: RunRecords,
   announce: (d: number) => void,
 ): Promise<void> {
+  let first: FirstGeneration | undefined
   for (let d = 0; d < run.sessionRoots.length; d++) {
     announce(d)
-    await appendHistory(run, out, d)
+    first = (await appendHistory(run, out, d, first)) ?? first
   }
   for (let d = 0; d < run.sessionRoots.length; d++) await writeReports(run, out.records[d]!, d)
+}
+
+/** A first generation written without a problem at destination `d`, which later destinations may copy. */
+interface FirstGeneration {
+  d: number
+  written: WrittenGeneration
 }
 
 /**
  * The MHL lists what is under a final name and was checked in this run or before.
  * Written before the reports, so that they carry its outcome: a history that could not
- * be written makes the destination's result an error, never `completed`.
+ * be written makes the destination's result an error, never `completed`. A destination
+ * with no history yet that holds the same files as the one `first` was written for gets
+ * a copy of it (see {@link copyFirstGeneration}): with no earlier generation anywhere,
+ * every file is `original` in both, and the rest of the text is the run's. Returns the
+ * first generation written here, if any, for the next destinations.
  */
-async function appendHistory(run: FinishedRun, out: RunRecords, d: number): Promise<void> {
+async function appendHistory(
+  run: FinishedRun,
+  out: RunRecords,
+  d: number,
+  first: FirstGeneration | undefined,
+): Promise<FirstGeneration | undefined> {
   const dr = run.perDestination[d]!
   const sessionRoot = run.sessionRoots[d]!
   const sessionExists = await stat(sessionRoot).then(
@@ -183,6 +200,13 @@ async function appendHistory(run: FinishedRun, out: RunRecords, d: number): Prom
     return
   }
   if (!hasPresent(run.files, d)) return
+  if (first && samePresent(run.files, first.d, d)) {
+    const copied = await copyFirstGeneration(sessionRoot, first.written).catch(() => undefined)
+    if (copied) {
+      dr.mhlManifest = copied.manifestPath
+      return
+    }
+  }
   const h = await appendIngestGeneration(
     sessionRoot,
     () => presentFiles(run.files, d),
@@ -195,7 +219,10 @@ async function appendHistory(run: FinishedRun, out: RunRecords, d: number): Prom
     out.records[d]!.status = dr.status
     out.destinations[d]!.status = dr.status
     out.destinations[d]!.mhlError = h.error
+    return
   }
+  if (h.generation === 1 && h.manifestPath && h.c4)
+    return { d, written: { generation: 1, manifestPath: h.manifestPath, c4: h.c4 } }
 }
 
 /** Statuses that leave a file under its final name at a destination. */
@@ -209,6 +236,12 @@ const PRESENT: ReadonlySet<string> = new Set([
 /** Whether file `i` is under its final name at destination `d`, with the hashes the history needs. */
 function present(files: FileTable, i: number, d: number): boolean {
   return PRESENT.has(files.status(i, d)) && files.hasHashes(i)
+}
+
+/** Whether destinations `a` and `b` hold the same files under their final names. */
+function samePresent(files: FileTable, a: number, b: number): boolean {
+  for (let i = 0; i < files.count; i++) if (present(files, i, a) !== present(files, i, b)) return false
+  return true
 }
 
 function hasPresent(files: FileTable, d: number): boolean {
