@@ -7,13 +7,6 @@
  */
 let lean = false
 
-/**
- * The young generation's size (both semi-spaces, as `v8.getHeapSpaceStatistics()` gives
- * `new_space`) V8 may grow to before it is pinned (see {@link leanHeap}): twice its first
- * size on Node 20, 22 and 24.
- */
-const YOUNG_GENERATION_CAP = 4 * 1024 * 1024
-
 /** How many times longer than by default V8 profiles a function before optimizing it (see {@link leanHeap}). */
 const OPTIMIZE_LATER = 16
 
@@ -37,15 +30,12 @@ function optimizeLaterFlag(): string {
  * 40 % longer). Node calls flags changed after start-up unsupported in general; this one
  * is read each time V8 sizes its next heap limit.
  *
- * And keeps the young generation small: by default V8 grows each semi-space up to 16 MiB
- * as soon as a command allocates briskly, ~30 MiB held for the whole run whatever the
- * card's size. Measured with the CLI on 2,000 one-byte files (issue #18): peak RssAnon of
- * ingest 73 → 45 MiB, verify 76 → 49, safe-to-format 57 → 30 with the young generation
- * kept at its first size. `--max-semi-space-size` would cap it but is read only at
- * start-up; the growth factor is read at each scavenge, so V8 may grow it once, to
- * {@link YOUNG_GENERATION_CAP}, and is then held there ({@link pinYoungGeneration}): half
- * the scavenges of a 2,000-file ingest (~165 → ~83; Node 24 147 → 74, GC 85 → 48 ms),
- * +5 % files/s in an interleaved A/B, peaks unchanged within a MiB.
+ * And keeps the young generation at its first size: by default V8 grows each semi-space
+ * up to 16 MiB as soon as a command allocates briskly, ~30 MiB held for the whole run
+ * whatever the card's size. Measured with the CLI on 2,000 one-byte files (issue #18):
+ * peak RssAnon of ingest 73 → 45 MiB, verify 76 → 49, safe-to-format 57 → 30.
+ * `--max-semi-space-size` would do the same but is read only at start-up; the growth
+ * factor is read at each scavenge.
  *
  * And pins the C allocator's thresholds (below).
  *
@@ -64,8 +54,7 @@ export function leanHeap(): void {
   // node:v8 loaded here, not at the top: `ingest --help` and the like never need it.
   const { setFlagsFromString } = require('node:v8') as typeof import('node:v8')
   setFlagsFromString('--heap-growing-percent=20')
-  setFlagsFromString('--semi-space-growth-factor=2')
-  pinYoungGeneration(YOUNG_GENERATION_CAP)
+  setFlagsFromString('--semi-space-growth-factor=1')
   setFlagsFromString(optimizeLaterFlag())
   // The C heap too (glibc; a no-op elsewhere): its mmap and trim thresholds stay at their
   // initial 128 KiB, so that blocks of a few MiB freed during the run do not let every
@@ -74,22 +63,4 @@ export function leanHeap(): void {
   // itself never changes the host's allocator settings.
   const { nativePinAllocatorThresholds } = require('../native') as typeof import('../native')
   nativePinAllocatorThresholds()
-}
-
-/**
- * Stops the young generation's growth once it holds `bytes`: after each collection (a
- * `gc` performance entry, delivered on the next turn of the event loop) its size is
- * looked at, and at the cap the growth factor goes to 1. Two growths within one turn could
- * pass the cap, at most to V8's own maximum, what it does without these flags.
- */
-function pinYoungGeneration(bytes: number): void {
-  const { PerformanceObserver } = require('node:perf_hooks') as typeof import('node:perf_hooks')
-  const { getHeapSpaceStatistics, setFlagsFromString } = require('node:v8') as typeof import('node:v8')
-  const observer = new PerformanceObserver(() => {
-    const young = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')
-    if (young !== undefined && young.space_size < bytes) return
-    setFlagsFromString('--semi-space-growth-factor=1')
-    observer.disconnect()
-  })
-  observer.observe({ entryTypes: ['gc'] })
 }
