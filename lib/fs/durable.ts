@@ -93,7 +93,7 @@ export async function writeChunksSynced(
 }
 
 /** Renames a synced `temp` to `path` and fsyncs the folder; removes `temp` if the rename fails. */
-async function publish(temp: string, path: string): Promise<void> {
+export async function publish(temp: string, path: string): Promise<void> {
   try {
     await rename(temp, path)
   } catch (err) {

@@ -5,14 +5,14 @@
  */
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { access, mkdir, rename, rm, stat, unlink } from 'node:fs/promises'
+import { access, mkdir, rm, stat, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 
 import { InvalidArgumentError } from '../errors'
 import { c4FromSha512Hex } from './c4'
 import { CHAIN_FILE, renderChain, type ChainEntry } from './chain'
-import { syncFolder, tempNameFor, writeChunksSynced, writeFileDurably, type Chunks } from '../fs/durable'
+import { publish, tempNameFor, writeChunksSynced, writeFileDurably, type Chunks } from '../fs/durable'
 import { toFsError } from '../fs/errors'
 import { checkFiles, renderManifestLines } from './manifest'
 import { ASCMHL_FOLDER, generationOfFileName, scanHistory } from './read'
@@ -296,13 +296,9 @@ async function publishGeneration(
     await rm(temp, { force: true })
     return undefined
   }
-  try {
-    await rename(temp, manifestPath)
-  } catch (err) {
-    await rm(temp, { force: true })
+  await publish(temp, manifestPath).catch((err: unknown) => {
     throw toFsError(err, manifestPath, 'write')
-  }
-  await syncFolder(dir)
+  })
 
   const chainPath = join(dir, CHAIN_FILE)
   try {
