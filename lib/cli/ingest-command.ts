@@ -27,6 +27,15 @@ function ingestApi(): typeof import('../ingest/index') {
 }
 
 /**
+ * {@link ingestApi}'s `ingest` alone: its module loads the MHL, report and verdict code
+ * while the copy runs (lib/ingest/run.ts), not `verify`'s.
+ */
+function runIngest(): typeof import('../ingest/run').ingest {
+  leanHeap()
+  return (require('../ingest/run') as typeof import('../ingest/run')).ingest
+}
+
+/**
  * What the summary prints of a run's files: counts and the files with a problem, never
  * `report.files` (made on first access, ~500 bytes a file: issue #18).
  */
@@ -279,7 +288,7 @@ export function registerIngest(program: Command, ctx: CliContext): void {
       const progress = progressReporter(ctx, opts.quiet === true || opts.json === true, destinations)
       let report: IngestReport
       try {
-        report = await ingestApi().ingest({
+        report = await runIngest()({
           source: card,
           destinations,
           session: { client: opts.client, shoot: opts.shoot, ...(opts.date ? { date: opts.date } : {}) },

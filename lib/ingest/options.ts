@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises'
 
 import { fromNative, InvalidArgumentError } from '../errors'
 import { HASH_ALGORITHMS, type HashAlgorithm } from '../hash'
-import { MHL_HASH_FORMATS } from '../mhl'
+import { MHL_HASH_FORMATS } from '../mhl/types'
 import { nodeError } from './plan'
 import { DEFAULT_FOLDER_TEMPLATE, sessionFolderName } from './session'
 import type { IngestOptions, IngestReport, VerifyMode } from './types'
