@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises'
 
 import { reported, type ReportedError, type ShutterproofError } from '../errors'
 import { MHL_HASH_FORMATS, type MhlHashes, type MhlFileEntry, type MhlFileInput } from '../mhl'
-import { scanHistory } from '../mhl/read'
+import { historyIdentity, readHistoryIdentity, scanHistory } from '../mhl/read'
 import { writeGenerationOf } from '../mhl/write'
 import { xmlCanHold } from '../mhl/xml'
 import { SpillTable } from '../spill/table'
@@ -185,25 +185,63 @@ export async function foldHistoryHashes(
   }
 }
 
+/** What {@link historyPaths} finds: the paths, and the error that kept the history from being read. */
+export interface HistoryPaths {
+  files: SpillTable
+  error?: ShutterproofError
+  /** The history's {@link historyIdentity}, when it was read without an error. */
+  identity?: string
+}
+
 /**
  * The paths the history of `root` lists (any generation), in a temporary on-disk table
  * (close it when done): one piece of a manifest in memory at a time.
  */
-export async function historyPaths(root: string): Promise<{ files: SpillTable; error?: ShutterproofError }> {
+export async function historyPaths(root: string): Promise<HistoryPaths> {
   const files = new SpillTable()
+  const manifests: Array<{ fileName: string; c4: string }> = []
   try {
-    await files.atomically(() =>
+    const { chainEntries } = await files.atomically(() =>
       scanHistory(
         root,
         {},
-        () => {},
+        (g) => manifests.push({ fileName: g.fileName, c4: g.c4 }),
         (entries) => {
           for (const f of entries) files.set(f.path, '')
         },
       ),
     )
-    return { files }
+    // Read without an error (strict), the history had a chain file: `chainEntries` is it.
+    return { files, identity: historyIdentity(chainEntries, manifests) }
   } catch (err) {
     return { files, error: err as ShutterproofError }
+  }
+}
+
+/**
+ * {@link historyPaths} of one root after another, each history parsed once: a root that
+ * holds one already read byte for byte (the same chain entries, the same manifests by
+ * name and C4 ID — what an ingest leaves on every destination) shares its table, its
+ * manifests hashed, not parsed again (issue #18: half of a verdict's MHL reading after a
+ * 2-destination ingest). {@link HistoryPathsReader.close} closes every table it made.
+ */
+export class HistoryPathsReader {
+  readonly #byIdentity = new Map<string, SpillTable>()
+  readonly #tables: SpillTable[] = []
+
+  async read(root: string): Promise<HistoryPaths> {
+    if (this.#byIdentity.size > 0) {
+      const identity = await readHistoryIdentity(root).catch(() => undefined)
+      const known = identity === undefined ? undefined : this.#byIdentity.get(identity)
+      if (known) return { files: known, identity }
+    }
+    const read = await historyPaths(root)
+    this.#tables.push(read.files)
+    if (read.identity !== undefined) this.#byIdentity.set(read.identity, read.files)
+    return read
+  }
+
+  close(): void {
+    for (const t of this.#tables) t.close()
   }
 }

@@ -30,7 +30,7 @@ import type { OperationStatus } from '../status'
 import type { SpillTable } from '../spill/table'
 import { cardRoot, walkCard } from './card-walk'
 import { readEvidence, type Evidence } from './evidence'
-import { historyPaths } from './history'
+import { HistoryPathsReader } from './history'
 import { defineLazyList, PackedRows } from './lazy-list'
 import { DATA_FOLDER, type PlannedFile } from './plan'
 import { isDiskVerified, type VerifyMethod } from './records'
@@ -153,7 +153,8 @@ async function verdictOf(
     })
     return { safe: false, minCopies, files: 0, copies: [], reasons }
   }
-  const evidence = await destinationEvidence(destinations, reasons)
+  const histories = new HistoryPathsReader()
+  const evidence = await destinationEvidence(destinations, histories, reasons)
   try {
     const copies = new PackedRows<string[]>()
     let files = 0
@@ -192,11 +193,8 @@ async function verdictOf(
     })
     return verdict
   } finally {
-    for (const { roots } of evidence)
-      for (const r of roots) {
-        r.files.clear()
-        r.mhl.close()
-      }
+    for (const { roots } of evidence) for (const r of roots) r.files.clear()
+    histories.close()
   }
 }
 
@@ -222,6 +220,7 @@ async function copiesOf(
 /** Each destination's session roots with what they say; a destination holding none is a reason. */
 async function destinationEvidence(
   destinations: readonly string[],
+  histories: HistoryPathsReader,
   reasons: SafeToFormatReason[],
 ): Promise<Array<{ dest: string; roots: SessionEvidence[] }>> {
   const evidence: Array<{ dest: string; roots: SessionEvidence[] }> = []
@@ -229,7 +228,7 @@ async function destinationEvidence(
     const roots: SessionEvidence[] = []
     evidence.push({ dest: d, roots })
     for (const root of await sessionRootsOf(resolve(d))) {
-      const mhl = await historyPaths(root)
+      const mhl = await histories.read(root)
       roots.push({
         root,
         files: await readEvidence(root),

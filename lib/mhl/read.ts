@@ -7,7 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
 import { MhlError } from '../errors'
-import { c4Id } from './c4'
+import { c4Id, c4IdOfFile } from './c4'
 import { CHAIN_FILE, parseChain, type ChainEntry } from './chain'
 import { toFsError } from '../fs/errors'
 import { parseManifest } from './manifest'
@@ -123,10 +123,7 @@ export async function scanHistory(
   }
 
   const chain = await readChainFile(dir)
-  const manifests = names.flatMap((name) => {
-    const generation = generationOfFileName(name)
-    return generation === undefined ? [] : [{ name, generation }]
-  })
+  const manifests = manifestsIn(names)
   if (manifests.length === 0 && (chain === undefined || chain.length === 0)) {
     throw new MhlError(
       'E_MHL_NO_HISTORY',
@@ -152,7 +149,7 @@ export async function scanHistory(
   }
 
   let previous: number | undefined
-  for (const { name, generation } of manifests.sort((a, b) => a.generation - b.generation)) {
+  for (const { name, generation } of manifests) {
     const manifestPath = join(dir, name)
     if (previous === generation) {
       throw new MhlError('E_MHL_INVALID', `Two manifests have generation ${generation} in ${dir}`, {
@@ -184,6 +181,45 @@ export async function scanHistory(
     onGeneration(g)
   }
   return { root: absRoot, chainEntries: chain ?? [], missingManifests }
+}
+
+/** The manifests among a history folder's names, in generation order. */
+function manifestsIn(names: readonly string[]): Array<{ name: string; generation: number }> {
+  return names
+    .flatMap((name) => {
+      const generation = generationOfFileName(name)
+      return generation === undefined ? [] : [{ name, generation }]
+    })
+    .sort((a, b) => a.generation - b.generation)
+}
+
+/**
+ * What decides everything {@link scanHistory} finds under a root but the root's own path:
+ * the chain file's entries (null without a chain file) and the manifests' names and C4
+ * IDs, in generation order. Roots with the same identity hold the same history byte for
+ * byte, as an ingest leaves it on every destination.
+ * @internal
+ */
+export function historyIdentity(
+  chain: readonly ChainEntry[] | null,
+  manifests: ReadonlyArray<{ fileName: string; c4: string }>,
+): string {
+  return JSON.stringify([chain, manifests.map((m) => [m.fileName, m.c4])])
+}
+
+/**
+ * The {@link historyIdentity} of the history under `root`, its manifests hashed but not
+ * parsed. Rejects where the folder or a file cannot be read.
+ * @internal
+ */
+export async function readHistoryIdentity(root: string): Promise<string> {
+  const dir = join(resolve(root), ASCMHL_FOLDER)
+  const names = await readdir(dir)
+  const chain = await readChainFile(dir)
+  const manifests: Array<{ fileName: string; c4: string }> = []
+  for (const { name } of manifestsIn(names))
+    manifests.push({ fileName: name, c4: await c4IdOfFile(join(dir, name)) })
+  return historyIdentity(chain ?? null, manifests)
 }
 
 /** A manifest's text and C4 ID; its bytes are let go before the text is parsed. */
