@@ -40,6 +40,33 @@ test('rows come back sorted as JavaScript sorts strings, a page at a time', () =
   t.close()
 })
 
+test('insert stores a value only for a path without one, and says whether it did; a failed part takes its inserts back', async () => {
+  const t = new SpillTable()
+  assert.is(t.insert('a', '1'), true)
+  assert.is(t.insert('a', '2'), false)
+  assert.is(t.get('a'), '1')
+  t.set('a', '3')
+  assert.is(t.insert('a', '4'), false)
+  assert.is(t.get('a'), '3')
+  await t
+    .atomically(async () => {
+      assert.is(t.insert('b', '5'), true)
+      throw new Error('damaged record')
+    })
+    .catch(() => {})
+  assert.is(t.get('b'), undefined)
+  assert.is(t.insert('b', '6'), true)
+  assert.equal(
+    [...t.entries()],
+    [
+      ['a', '3'],
+      ['b', '6'],
+    ],
+  )
+  t.close()
+  assert.throws(() => t.insert('c', '7'), /closed/)
+})
+
 test('a failed part leaves none of its writes; close removes everything', async () => {
   const before = spills().length
   const t = new SpillTable()

@@ -54,9 +54,16 @@ export class Evidence {
     this.#table.close()
   }
 
-  /** Adds one entry, newer than those added so far. @internal */
-  add(f: RecordFile): void {
+  /**
+   * Adds one entry, newer than those added so far; `text`, when given, is `f` as JSON
+   * (as read from the record). The first entry of a path is stored as it is, in one
+   * write (a destination's first record: every entry; issue #18); a later one is merged
+   * with what is stored.
+   * @internal
+   */
+  add(f: RecordFile, text?: string): void {
     if (!EVIDENCE.has(f.status)) return
+    if (this.#table.insert(f.path, text ?? JSON.stringify(f))) return
     const prev = this.#table.get(f.path)
     this.#table.set(
       f.path,
@@ -65,8 +72,8 @@ export class Evidence {
   }
 
   /** Adds a whole record's entries, or none of them when `read` rejects. @internal */
-  addAll(read: (add: (f: RecordFile) => void) => Promise<void>): Promise<void> {
-    return this.#table.atomically(() => read((f) => this.add(f)))
+  addAll(read: (add: (f: RecordFile, text?: string) => void) => Promise<void>): Promise<void> {
+    return this.#table.atomically(() => read((f, text) => this.add(f, text)))
   }
 }
 

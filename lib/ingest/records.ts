@@ -239,13 +239,16 @@ export async function parseRecordLines(path: string): Promise<SessionRecord> {
 
 /**
  * A record laid out as {@link recordChunks} writes it, its `files` entries handed to
- * `onFile` one at a time as they are read and not kept (the record comes back with
+ * `onFile` one at a time as they are read (with the entry's JSON text) and not kept (the record comes back with
  * `files: []`); a file without a `files` line of its own (an empty list, another layout)
  * comes back whole, its entries not handed over. Rejects a file cut short or not
  * parseable, possibly after handing over some entries.
  * @internal
  */
-export async function scanRecordLines(path: string, onFile: (f: RecordFile) => void): Promise<SessionRecord> {
+export async function scanRecordLines(
+  path: string,
+  onFile: (f: RecordFile, text: string) => void,
+): Promise<SessionRecord> {
   const head: string[] = []
   const tail: string[] = []
   let part: 'head' | 'files' | 'tail' = 'head'
@@ -260,7 +263,8 @@ export async function scanRecordLines(path: string, onFile: (f: RecordFile) => v
       else if (line === '  {') entry = ['{']
       else if (line === '  }' || line === '  },') {
         entry.push('}')
-        onFile(JSON.parse(entry.join('\n')) as RecordFile)
+        const text = entry.join('\n')
+        onFile(JSON.parse(text) as RecordFile, text)
         entry = []
       } else if (line === ' ]' || line === ' ],') {
         after = line.slice(2)

@@ -40,6 +40,8 @@ function pathOf(key: Buffer): string {
 interface Store {
   get(path: string): string | undefined
   set(path: string, value: string): void
+  /** Stores `value` for `path` unless it has one; whether it was stored. */
+  insert(path: string, value: string): boolean
   /** Starts a transaction: the writes until {@link Store.commit} stay, or none of them after {@link Store.rollback}. */
   begin(): void
   commit(): void
@@ -55,6 +57,7 @@ class SqliteStore implements Store {
   readonly #db: Database
   readonly #get: Statement
   readonly #set: Statement
+  readonly #insert: Statement
   readonly #page: Statement
   readonly #first: Statement
   readonly #count: Statement
@@ -74,6 +77,7 @@ class SqliteStore implements Store {
     }
     this.#get = this.#db.prepare('SELECT v FROM t WHERE k = ?')
     this.#set = this.#db.prepare('INSERT OR REPLACE INTO t (k, v) VALUES (?, ?)')
+    this.#insert = this.#db.prepare('INSERT OR IGNORE INTO t (k, v) VALUES (?, ?)')
     this.#first = this.#db.prepare(`SELECT k, v FROM t ORDER BY k LIMIT ${PAGE}`)
     this.#page = this.#db.prepare(`SELECT k, v FROM t WHERE k > ? ORDER BY k LIMIT ${PAGE}`)
     this.#count = this.#db.prepare('SELECT count(*) AS n FROM t')
@@ -85,6 +89,10 @@ class SqliteStore implements Store {
 
   set(path: string, value: string): void {
     this.#set.run(keyOf(path), value)
+  }
+
+  insert(path: string, value: string): boolean {
+    return this.#insert.run(keyOf(path), value).changes === 1
   }
 
   // One transaction from open to close (never committed: the file is removed), so that
@@ -134,6 +142,12 @@ class MapStore implements Store {
 
   set(path: string, value: string): void {
     this.#map.set(path, value)
+  }
+
+  insert(path: string, value: string): boolean {
+    if (this.#map.has(path)) return false
+    this.#map.set(path, value)
+    return true
   }
 
   #before: Map<string, string> | undefined
@@ -202,6 +216,12 @@ export class SpillTable {
   set(path: string, value: string): void {
     if (this.#closed) throw new Error('SpillTable: closed')
     this.#store.set(path, value)
+  }
+
+  /** Stores `value` for `path` unless it has a value already; whether it was stored. */
+  insert(path: string, value: string): boolean {
+    if (this.#closed) throw new Error('SpillTable: closed')
+    return this.#store.insert(path, value)
   }
 
   /**
