@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
+import { pathsUnder } from '../lib/fs/at-once'
 import { lstatBatched } from '../lib/fs/lstat-batched'
 import { tempDir } from './support/fixtures'
 
@@ -75,6 +76,15 @@ test('a batch larger than a native task, with failures among the files, answers 
     if (i % 7 === 3) assert.is((r as { error?: { code?: string } }).error?.code, 'ENOENT', names[i])
     else assert.equal(r, { value: i }, names[i])
   })
+})
+
+test('pathsUnder(dir)(rel) is join(dir, rel) for names and card-relative paths, the folder normalized once', () => {
+  const dirs = ['/', '/a', '/a/b/', '/a//b', '/a/./b/..', 'rel/x', 'rel/', '.', '', '..', '../up', '/é/ü']
+  const rels = ['x', 'a/b', 'é', '.hidden', 'x..y', '...', 'IMG 0001.CR3', 'a/b/c.d']
+  for (const dir of dirs) {
+    const under = pathsUnder(dir)
+    for (const rel of rels) assert.is(under(rel), join(dir, rel), `${dir} + ${rel}`)
+  }
 })
 
 test.run()

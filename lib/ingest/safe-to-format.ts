@@ -23,7 +23,7 @@ import { join, resolve } from 'node:path'
 
 import { throwIfAborted, withCancel } from '../abort'
 import { fromNative, InvalidArgumentError } from '../errors'
-import { LSTATS_AT_ONCE } from '../fs/at-once'
+import { LSTATS_AT_ONCE, pathsUnder } from '../fs/at-once'
 import { lstatBatched } from '../fs/lstat-batched'
 import { nativeIsIdentical } from '../native'
 import type { OperationStatus } from '../status'
@@ -231,6 +231,7 @@ async function destinationEvidence(
       const mhl = await histories.read(root)
       roots.push({
         root,
+        under: pathsUnder(root),
         files: await readEvidence(root),
         mhl: mhl.files,
         ...(mhl.error ? { mhlError: mhl.error.message } : {}),
@@ -270,10 +271,10 @@ async function copyAt(
     return p
   }
   let best: { reason?: SafeToFormatReason } | undefined
-  for (const { root, files, mhl, mhlError } of roots) {
+  for (const { root, under, files, mhl, mhlError } of roots) {
     const rec = files.get(file.path)
-    const where = join(root, file.path)
     if (!rec) continue
+    const where = under(file.path)
     if (rec.status === 'mismatch' || rec.status === 'missing') {
       best ??= {
         reason: {
@@ -375,6 +376,8 @@ async function copyAt(
 /** What one session root says: our records, and the paths its ASC MHL history lists. */
 interface SessionEvidence {
   root: string
+  /** `join(root, path)` of a card-relative path. */
+  under: (path: string) => string
   files: Evidence
   mhl: SpillTable
   mhlError?: string
