@@ -123,6 +123,10 @@ function stamp(d: Date): string {
 /** Stands for the `files` array in the record's JSON text while the rest is laid out. */
 const FILES_MARK = '\u0000files\u0000'
 
+/** Where the element starts in `JSON.stringify({ files: [f] }, null, 1)`, and how far before the end it stops. */
+const ELEMENT_FROM = '{\n "files": [\n'.length
+const ELEMENT_TO_END = '\n ]\n}'.length
+
 /**
  * `record` as `JSON.stringify(record, null, 1)` lays it out, byte for byte, in pieces:
  * `files` (taken from `files`, default `record.files`) one entry at a time, so that a
@@ -138,8 +142,10 @@ export function* recordChunks(
   yield text.slice(0, at)
   let first = true
   for (const f of files) {
-    // An element of a depth-1 array: two more spaces on every line (JSON strings hold no raw newline).
-    yield (first ? '[\n  ' : ',\n  ') + JSON.stringify(f, null, 1).replace(/\n/g, '\n  ')
+    // An element of a depth-1 array, laid out by JSON.stringify itself inside such an
+    // array and cut out (a slice, not a copy): no second pass over the text to indent it.
+    const wrapped = JSON.stringify({ files: [f] }, null, 1)
+    yield (first ? '[\n' : ',\n') + wrapped.slice(ELEMENT_FROM, wrapped.length - ELEMENT_TO_END)
     first = false
   }
   yield first ? '[]' : '\n ]'
