@@ -259,17 +259,6 @@ async function copyAt(
   options: SafeToFormatOptions,
   sameOnDisk: Map<string, Promise<boolean>>,
 ): Promise<'verified' | SafeToFormatReason> {
-  const readsAs = (path: string, size: number, blake3: string) => {
-    const key = `${blake3}\0${path}`
-    let p = sameOnDisk.get(key)
-    if (!p) {
-      p = withCancel(options.signal, (token) => nativeIsIdentical(path, size, { size, blake3 }, token)).catch(
-        (err: unknown) => Promise.reject(fromNative(err, path)),
-      )
-      sameOnDisk.set(key, p)
-    }
-    return p
-  }
   let best: { reason?: SafeToFormatReason } | undefined
   for (const { root, under, files, mhl, mhlError } of roots) {
     const rec = files.get(file.path)
@@ -337,7 +326,7 @@ async function copyAt(
     }
     if (options.rehash) {
       const blake3 = rec.hashes.blake3
-      if (!blake3 || !(await readsAs(file.source, file.size, blake3))) {
+      if (!blake3 || !(await readsAs(sameOnDisk, options.signal, file.source, file.size, blake3))) {
         best = {
           reason: {
             code: 'mismatch',
@@ -348,7 +337,7 @@ async function copyAt(
         }
         continue
       }
-      if (!(await readsAs(where, rec.size, blake3))) {
+      if (!(await readsAs(sameOnDisk, options.signal, where, rec.size, blake3))) {
         best = {
           reason: {
             code: 'mismatch',
@@ -371,6 +360,29 @@ async function copyAt(
       message: `${join(dest, file.path)}: no verified copy recorded at ${dest}; ingest the card to it`,
     }
   return best.reason ?? 'verified'
+}
+
+/**
+ * With `rehash`: whether `path` reads back from the disk as `blake3`, each distinct
+ * (path, hash) read once per card file (`sameOnDisk`). A function of its own, not a
+ * closure made for every check of every copy (issue #18: garbage).
+ */
+function readsAs(
+  sameOnDisk: Map<string, Promise<boolean>>,
+  signal: AbortSignal | undefined,
+  path: string,
+  size: number,
+  blake3: string,
+): Promise<boolean> {
+  const key = `${blake3}\0${path}`
+  let p = sameOnDisk.get(key)
+  if (!p) {
+    p = withCancel(signal, (token) => nativeIsIdentical(path, size, { size, blake3 }, token)).catch(
+      (err: unknown) => Promise.reject(fromNative(err, path)),
+    )
+    sameOnDisk.set(key, p)
+  }
+  return p
 }
 
 /** What one session root says: our records, and the paths its ASC MHL history lists. */
