@@ -11,7 +11,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
 import type { RecordFile, SessionRecord } from '../lib/index'
-import { parseRecordFile, parseRecordLines, recordChunks } from '../lib/ingest/records'
+import { parseRecordFile, parseRecordLines, recordChunks, scanRecordLines } from '../lib/ingest/records'
 import { parseManifest, renderManifest } from '../lib/mhl/manifest'
 import { REPO, tempDir, TSX } from './support/fixtures'
 import { hasAscmhl, tool } from './support/mhl'
@@ -77,6 +77,43 @@ test('a record read line by line is what JSON.parse reads, laid out as written o
     () => assert.unreachable('a cut record must not parse'),
     (err: unknown) => assert.instance(err, SyntaxError),
   )
+})
+
+test('a record cut into reads anywhere (1 to 9 bytes, 64 KiB) hands over every entry with its text, or is refused when not as written', async () => {
+  const files = hostileFiles(`DCIM/"q"\u2028 {/IMG_é😀`, 'bad\n  }\n ]\nsector')
+  const dir = tempDir('sp-rec-')
+  const written = join(dir, 'written.json')
+  writeFileSync(written, [...recordChunks(recordOf(files))].join(''))
+  for (const bytes of [1, 2, 3, 4, 5, 6, 7, 9, 65536]) {
+    const handed: Array<[RecordFile, string]> = []
+    const rest = await scanRecordLines(written, (f, text) => handed.push([f, text]), bytes)
+    assert.equal(rest, recordOf([]), `${bytes}`)
+    assert.equal(
+      handed.map(([f]) => f),
+      files,
+      `${bytes}`,
+    )
+    for (const [f, text] of handed) assert.equal(JSON.parse(text), f)
+  }
+  // Not as written: no `files` line of its own (handed nothing, the whole record back), or
+  // entries laid out otherwise (refused, for the caller's whole-text parse).
+  for (const text of [JSON.stringify(recordOf(files)), JSON.stringify(recordOf(files), null, 2)]) {
+    writeFileSync(join(dir, 'other.json'), text)
+    let count = 0
+    assert.equal(await scanRecordLines(join(dir, 'other.json'), () => count++, 5), recordOf(files))
+    assert.is(count, 0)
+  }
+  for (const [name, text] of Object.entries({
+    'junk between entries': readFileSync(written, 'utf8').replace('  },\n  {', '  },\n junk\n  {'),
+    'cut short': readFileSync(written, 'utf8').slice(0, -40),
+  })) {
+    writeFileSync(join(dir, 'odd.json'), text)
+    for (const bytes of [3, 65536])
+      await scanRecordLines(join(dir, 'odd.json'), () => {}, bytes).then(
+        () => assert.unreachable(`${name} must be refused`),
+        (err: Error) => assert.ok(err instanceof Error, name),
+      )
+  }
 })
 
 test('a manifest parsed in pieces reads exactly as parsed whole', () => {

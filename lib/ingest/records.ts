@@ -254,33 +254,94 @@ export async function parseRecordLines(path: string): Promise<SessionRecord> {
 export async function scanRecordLines(
   path: string,
   onFile: (f: RecordFile, text: string) => void,
+  /** Bytes per read (tests cut the text everywhere with small ones); default 64 KiB. */
+  chunkBytes?: number,
 ): Promise<SessionRecord> {
   const head: string[] = []
-  const tail: string[] = []
   let part: 'head' | 'files' | 'tail' = 'head'
-  let entry: string[] = []
   let after = ''
-  for await (const lines of linesOf(path))
-    for (const line of lines) {
-      if (part === 'head') {
-        if (line === ' "files": [') part = 'files'
-        else head.push(line)
-      } else if (part === 'tail') tail.push(line)
-      else if (line === '  {') entry = ['{']
-      else if (line === '  }' || line === '  },') {
-        entry.push('}')
-        const text = entry.join('\n')
-        onFile(JSON.parse(text) as RecordFile, text)
-        entry = []
-      } else if (line === ' ]' || line === ' ],') {
-        after = line.slice(2)
-        part = 'tail'
-      } else entry.push(line)
+  let tail = ''
+  let rest = ''
+  const chunks = createReadStream(path, {
+    encoding: 'utf8',
+    ...(chunkBytes ? { highWaterMark: chunkBytes } : {}),
+  })
+  for await (const chunk of chunks) {
+    const text = rest + (chunk as string)
+    let at = 0
+    if (part === 'head') at = headLines(text, head)
+    if (head.length > 0 && head[head.length - 1] === FILES_LINE) {
+      head.pop()
+      part = 'files'
     }
+    if (part === 'files') {
+      const scanned = scanEntries(text, at, onFile)
+      at = scanned.at
+      if (scanned.after !== undefined) {
+        after = scanned.after
+        part = 'tail'
+      }
+    }
+    if (part === 'tail') {
+      tail += text.slice(at)
+      at = text.length
+    }
+    rest = text.slice(at)
+  }
   if (part === 'files') throw new Error('not laid out as written')
   // Without a `files` line of its own (an empty list, another layout), `head` is the whole text.
-  if (part === 'head') return JSON.parse(head.join('\n')) as SessionRecord
-  return JSON.parse(`${head.join('\n')}\n "files": []${after}\n${tail.join('\n')}`) as SessionRecord
+  if (part === 'head') return JSON.parse(head.join('\n') + (rest === '' ? '' : '\n' + rest)) as SessionRecord
+  return JSON.parse(`${head.join('\n')}\n "files": []${after}\n${tail}`) as SessionRecord
+}
+
+/** The line that opens the `files` list in a record laid out as written. */
+const FILES_LINE = ' "files": ['
+
+/**
+ * Adds `text`'s whole lines to `head`, up to and including the {@link FILES_LINE}; returns
+ * where the rest starts.
+ */
+function headLines(text: string, head: string[]): number {
+  let at = 0
+  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', at)) {
+    const line = text.slice(at, nl)
+    head.push(line)
+    at = nl + 1
+    if (line === FILES_LINE) break
+  }
+  return at
+}
+
+/**
+ * The `files` entries in `text` from `at` (the start of a line), each handed to `onFile`
+ * as it is parsed: an entry is the text from a line `  {` to the next line `  }` or
+ * `  },` (inside an entry every line is indented further; JSON strings hold no raw
+ * newline), parsed as it stands, never split into lines and joined again (issue #18).
+ * Returns where the unread text starts, and after the list's closing line (` ]` or
+ * ` ],`) what followed its bracket. Throws on anything else.
+ */
+function scanEntries(
+  text: string,
+  at: number,
+  onFile: (f: RecordFile, text: string) => void,
+): { at: number; after?: string } {
+  for (;;) {
+    if (text.startsWith(' ]\n', at)) return { at: at + 3, after: '' }
+    if (text.startsWith(' ],\n', at)) return { at: at + 4, after: ',' }
+    if (!text.startsWith('  {\n', at)) {
+      // A line not yet whole, or one that has no place here.
+      if (text.length - at < 4 && ['  {\n', ' ]\n', ' ],\n'].some((l) => l.startsWith(text.slice(at))))
+        return { at }
+      throw new Error('not laid out as written')
+    }
+    const close = text.indexOf('\n  }', at + 3)
+    if (close < 0 || text.length < close + 6) return { at }
+    const next = text[close + 4] === '\n' ? close + 5 : text.startsWith(',\n', close + 4) ? close + 6 : -1
+    if (next < 0) throw new Error('not laid out as written')
+    const entry = text.slice(at + 2, close + 4)
+    onFile(JSON.parse(entry) as RecordFile, entry)
+    at = next
+  }
 }
 
 /**
