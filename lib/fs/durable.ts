@@ -54,12 +54,15 @@ export type Chunks = Iterable<string | Uint8Array> | AsyncIterable<string | Uint
 
 /** Bytes gathered before each write: large enough for few syscalls, small enough to stay flat. */
 const WRITE_BATCH = 256 * 1024
+/** Room past a batch in the write buffer, so that most pieces fit before it is written. */
+const BATCH_SLACK = 64 * 1024
 
 /**
  * Writes `chunks` to a new file `temp` (never an existing one) and fsyncs it; removes it
  * on failure. Pieces are joined into batches of about 256 KiB, so a report of any size
  * never needs more memory than one batch. `onBytes` sees every batch as written (for a
- * digest computed on the way).
+ * digest computed on the way), in a buffer reused for the next batch: read it during the
+ * call, never keep it.
  */
 export async function writeChunksSynced(
   temp: string,
@@ -68,21 +71,35 @@ export async function writeChunksSynced(
 ): Promise<void> {
   const fh = await open(temp, 'wx')
   try {
-    let batch: Array<string | Uint8Array> = []
-    let size = 0
-    const flush = async () => {
-      const bytes = Buffer.concat(batch.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c)))
-      batch = []
-      size = 0
-      onBytes?.(bytes)
-      await fh.write(bytes)
+    // One buffer for the whole file, filled and written a batch at a time: no Buffer per
+    // piece and no concatenation (a record of 2,000 files is ~2,000 pieces; issue #18).
+    const buf = Buffer.allocUnsafe(WRITE_BATCH + BATCH_SLACK)
+    let used = 0
+    const write = async (bytes: Uint8Array, length: number) => {
+      const view = Buffer.from(bytes.buffer, bytes.byteOffset, length)
+      onBytes?.(view)
+      for (let at = 0; at < length;) at += (await fh.write(view, at, length - at)).bytesWritten
     }
     for await (const c of chunks) {
-      batch.push(c)
-      size += c.length
-      if (size >= WRITE_BATCH) await flush()
+      // At most 3 bytes of UTF-8 per UTF-16 unit (a surrogate pair: 4 for 2).
+      const most = typeof c === 'string' ? c.length * 3 : c.length
+      if (most > buf.length - used && used > 0) {
+        await write(buf, used)
+        used = 0
+      }
+      if (most > buf.length) {
+        // A piece larger than the buffer goes on its own.
+        const bytes = typeof c === 'string' ? Buffer.from(c, 'utf8') : c
+        await write(bytes, bytes.length)
+        continue
+      }
+      used += typeof c === 'string' ? buf.write(c, used, 'utf8') : (buf.set(c, used), c.length)
+      if (used >= WRITE_BATCH) {
+        await write(buf, used)
+        used = 0
+      }
     }
-    if (batch.length > 0) await flush()
+    if (used > 0) await write(buf, used)
     await fh.sync()
   } catch (err) {
     await fh.close().catch(() => {})
