@@ -67,6 +67,27 @@ test('insert stores a value only for a path without one, and says whether it did
   assert.throws(() => t.insert('c', '7'), /closed/)
 })
 
+test('a lookup after any write sees it: set, insert, a part rolled back', async () => {
+  const t = new SpillTable()
+  assert.is(t.get('a'), undefined)
+  t.set('a', '1')
+  assert.is(t.get('a'), '1')
+  assert.is(t.get('a'), '1')
+  assert.is(t.get('b'), undefined)
+  assert.ok(t.insert('b', '2'))
+  assert.is(t.get('b'), '2')
+  await t
+    .atomically(async () => {
+      t.set('a', '3')
+      assert.is(t.get('a'), '3')
+      throw new Error('damaged record')
+    })
+    .catch(() => {})
+  assert.is(t.get('a'), '1')
+  t.close()
+  assert.is(t.get('a'), undefined)
+})
+
 test('a failed part leaves none of its writes; close removes everything', async () => {
   const before = spills().length
   const t = new SpillTable()
