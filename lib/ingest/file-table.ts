@@ -126,6 +126,18 @@ export class FileTable {
     return this.#errors[d]!.get(i)
   }
 
+  /** Whether every file has the same status, method and error at destinations `a` and `b`. */
+  sameAt(a: number, b: number): boolean {
+    for (let at = 0; at < this.#status.length; at += this.width) {
+      if (this.#status[at + a] !== this.#status[at + b] || this.#method[at + a] !== this.#method[at + b])
+        return false
+    }
+    const [ea, eb] = [this.#errors[a]!, this.#errors[b]!]
+    if (ea.size !== eb.size) return false
+    for (const [i, e] of ea) if (JSON.stringify(e) !== JSON.stringify(eb.get(i))) return false
+    return true
+  }
+
   /** Whether the file has hashes (an object, possibly empty). */
   hasHashes(i: number): boolean {
     return this.#oddHashes.has(i) || (this.#hashMask[i]! & HAS_HASHES) !== 0

@@ -19,6 +19,7 @@ import {
   TOOL_VERSION,
   writeRecord,
   type RecordDestination,
+  type WrittenList,
   type RecordFile,
   type SessionRecord,
   type ThroughputSample,
@@ -162,7 +163,15 @@ export async function writeSessionFiles(
     announce(d)
     first = (await appendHistory(run, out, d, first)) ?? first
   }
-  for (let d = 0; d < run.sessionRoots.length; d++) await writeReports(run, out.records[d]!, d)
+  let list: RecordList | undefined
+  for (let d = 0; d < run.sessionRoots.length; d++)
+    list = (await writeReports(run, out.records[d]!, d, list)) ?? list
+}
+
+/** A record's `files` list written for destination `d`, which later destinations may copy. */
+interface RecordList {
+  d: number
+  written: WrittenList
 }
 
 /** A first generation written without a problem at destination `d`, which later destinations may copy. */
@@ -264,12 +273,34 @@ function* presentFiles(files: FileTable, d: number): Generator<IngestedFile> {
   }
 }
 
-/** The JSON record, then the readable HTML report beside it (same name, .html; temp + fsync + rename). */
-async function writeReports(run: FinishedRun, record: SessionRecord, d: number): Promise<void> {
+/**
+ * The JSON record, then the readable HTML report beside it (same name, .html; temp +
+ * fsync + rename). A destination whose files have the same outcome as those of the
+ * destination `list` was written for copies that list's bytes (every entry is the same;
+ * see {@link writeRecord}); otherwise, or if that copy fails, the list is laid out from
+ * the run's results. Returns the list written here, if it was laid out.
+ */
+async function writeReports(
+  run: FinishedRun,
+  record: SessionRecord,
+  d: number,
+  list: RecordList | undefined,
+): Promise<RecordList | undefined> {
   const dr = run.perDestination[d]!
   if (dr.reportError) return
+  let written: RecordList | undefined
   try {
-    dr.reportPath = await writeRecord(record, recordFiles(run, d))
+    const copied =
+      list && run.files.sameAt(list.d, d)
+        ? await writeRecord(record, undefined, { list: list.written }).catch(() => undefined)
+        : undefined
+    dr.reportPath =
+      copied ??
+      (await writeRecord(record, recordFiles(run, d), {
+        onList: (w) => {
+          written = { d, written: w }
+        },
+      }))
   } catch (err) {
     dr.reportError = reported(fromNative(nodeError(err, join(record.root, DATA_FOLDER))))
     return
@@ -279,4 +310,5 @@ async function writeReports(run: FinishedRun, record: SessionRecord, d: number):
   } catch (err) {
     dr.htmlReportError = reported(fromNative(nodeError(err, dr.reportPath.replace(/\.json$/, '.html'))))
   }
+  return written
 }

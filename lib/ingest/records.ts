@@ -5,6 +5,7 @@
  * Written to a temporary name, fsynced, then renamed: a report is whole or absent.
  * @module
  */
+import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { open, readdir, readFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -136,10 +137,22 @@ export function* recordChunks(
   record: SessionRecord,
   files: Iterable<RecordFile> = record.files,
 ): Generator<string> {
+  const { head, tail } = recordFrame(record)
+  yield head
+  yield* listChunks(files)
+  yield tail
+}
+
+/** `record`'s text before and after its `files` list, as `JSON.stringify(record, null, 1)` lays it out. */
+function recordFrame(record: SessionRecord): { head: string; tail: string } {
   // Replacing an existing key keeps its place: `files` stays where the type puts it.
   const text = JSON.stringify({ ...record, files: FILES_MARK }, null, 1)
   const at = text.indexOf(JSON.stringify(FILES_MARK))
-  yield text.slice(0, at)
+  return { head: text.slice(0, at), tail: text.slice(at + JSON.stringify(FILES_MARK).length) + '\n' }
+}
+
+/** A record's `files` list (`[` … `]`), an entry at a time. */
+function* listChunks(files: Iterable<RecordFile>): Generator<string> {
   let first = true
   for (const f of files) {
     // An element of a depth-1 array, laid out by JSON.stringify itself inside such an
@@ -149,7 +162,30 @@ export function* recordChunks(
     first = false
   }
   yield first ? '[]' : '\n ]'
-  yield text.slice(at + JSON.stringify(FILES_MARK).length) + '\n'
+}
+
+/**
+ * Where a written record's `files` list lies in its file (bytes `start` to `end`) and the
+ * list's SHA-256 (hex): another record of the same run with the same entries copies those
+ * bytes rather than laying every entry out again (issue #18).
+ */
+export interface WrittenList {
+  path: string
+  start: number
+  end: number
+  sha256: string
+}
+
+/** Options of {@link writeRecord}. */
+export interface WriteRecordOptions {
+  /** Told where the `files` list landed, once the record is written. */
+  onList?: (list: WrittenList) => void
+  /**
+   * The `files` list, as written in another record: its bytes are copied and checked
+   * against its SHA-256 on the way; when they differ, nothing is written and the promise
+   * rejects.
+   */
+  list?: WrittenList
 }
 
 /**
@@ -157,16 +193,87 @@ export function* recordChunks(
  * rename + folder fsync) and returns the path. `files`, when given, stands for
  * `record.files` and is read once, entry by entry, as the file is written.
  */
-export async function writeRecord(record: SessionRecord, files?: Iterable<RecordFile>): Promise<string> {
+export async function writeRecord(
+  record: SessionRecord,
+  files?: Iterable<RecordFile>,
+  options: WriteRecordOptions = {},
+): Promise<string> {
   const dir = join(record.root, DATA_FOLDER)
   await mkdir(dir, { recursive: true })
   let name = `${record.kind}-${stamp(new Date(record.createdAt))}.json`
   for (let n = 2; await exists(join(dir, name)); n++)
     name = `${record.kind}-${stamp(new Date(record.createdAt))}-${n}.json`
   const final = join(dir, name)
-  await writeChunksDurably(final, recordChunks(record, files))
+  const { head, tail } = recordFrame(record)
+  if (options.list) {
+    await writeChunksDurably(final, copiedList(head, options.list, tail))
+    return final
+  }
+  const list = listChunks(files ?? record.files)
+  if (!options.onList) {
+    await writeChunksDurably(final, framed(head, list, tail))
+    return final
+  }
+  const sha = createHash('sha256')
+  let bytes = 0
+  await writeChunksDurably(
+    final,
+    framed(
+      head,
+      tapped(list, (piece) => {
+        sha.update(piece)
+        bytes += Buffer.byteLength(piece)
+      }),
+      tail,
+    ),
+  )
+  const start = Buffer.byteLength(head)
+  options.onList({ path: final, start, end: start + bytes, sha256: sha.digest('hex') })
   return final
 }
+
+function* framed(head: string, list: Iterable<string>, tail: string): Generator<string> {
+  yield head
+  yield* list
+  yield tail
+}
+
+function* tapped(pieces: Iterable<string>, see: (piece: string) => void): Generator<string> {
+  for (const p of pieces) {
+    see(p)
+    yield p
+  }
+}
+
+/** `head`, the bytes of `list` read from its file (checked against its SHA-256), then `tail`. */
+async function* copiedList(
+  head: string,
+  list: WrittenList,
+  tail: string,
+): AsyncGenerator<string | Uint8Array> {
+  yield head
+  const sha = createHash('sha256')
+  const fh = await open(list.path, 'r')
+  try {
+    for (let at = list.start; at < list.end;) {
+      const buf = Buffer.allocUnsafe(Math.min(COPY_PIECE, list.end - at))
+      const { bytesRead } = await fh.read(buf, 0, buf.length, at)
+      if (bytesRead === 0) break
+      at += bytesRead
+      const piece = buf.subarray(0, bytesRead)
+      sha.update(piece)
+      yield piece
+    }
+  } finally {
+    await fh.close()
+  }
+  if (sha.digest('hex') !== list.sha256)
+    throw new Error(`${list.path}: its files list changed after it was written; not copied`)
+  yield tail
+}
+
+/** Bytes read at a time by {@link copiedList}. */
+const COPY_PIECE = 256 * 1024
 
 async function exists(path: string): Promise<boolean> {
   try {
