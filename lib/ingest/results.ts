@@ -66,14 +66,16 @@ function copiedNow(
     mtimeMs: Number.isNaN(mtime) ? table.card.mtimeMs(i) : mtime,
     sourceState,
   }
-  const sourceError = errors.get(`${k}:-1`)
+  // Most runs have no failure at all: no key made per file and destination then.
+  const failed = errors.size > 0
+  const sourceError = failed ? errors.get(`${k}:-1`) : undefined
   table.setFile(i, sourceError ? { ...f, sourceError } : f)
   for (let d = 0; d < table.width; d++) {
     const at: FileAtDestination = {
       status: c.words[c.statuses[k * table.width + d]!] as FileAtDestination['status'],
       method: c.words[c.methods[k * table.width + d]!] as VerifyMethod,
     }
-    const error = errors.get(`${k}:${d}`)
+    const error = failed ? errors.get(`${k}:${d}`) : undefined
     if (error) at.error = error
     table.setAt(i, d, at)
   }
