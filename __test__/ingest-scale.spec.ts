@@ -14,6 +14,7 @@ import type { RecordFile, SessionRecord } from '../lib/index'
 import { parseRecordFile, parseRecordLines, recordChunks, scanRecordLines } from '../lib/ingest/records'
 import { parseManifest, renderManifest } from '../lib/mhl/manifest'
 import { REPO, tempDir, TSX } from './support/fixtures'
+import { hostileFiles } from './support/record-fixtures'
 import { hasAscmhl, tool } from './support/mhl'
 
 const MiB = 1024 * 1024
@@ -32,20 +33,6 @@ function recordOf(files: RecordFile[]): SessionRecord {
     destinations: [],
     destinationIndex: 0,
   }
-}
-
-/** Three verified entries named `${prefix}<i>.JPG`; the second carries an error saying `message`. */
-function hostileFiles(prefix: string, message: string): RecordFile[] {
-  return Array.from({ length: 3 }, (_, i) => ({
-    path: `${prefix}${i}.JPG`,
-    size: i,
-    mtimeMs: 1.5 + i,
-    hashes: { blake3: 'ab'.repeat(32), xxh128: 'cd'.repeat(16) },
-    status: 'verified',
-    method: 'disk-direct',
-    checkedAt: '2026-04-26T10:00:00.000Z',
-    ...(i === 1 ? { error: { code: 'E_IO', message } } : {}),
-  }))
 }
 
 test('a record streamed entry by entry is byte for byte JSON.stringify(record, null, 1)', () => {

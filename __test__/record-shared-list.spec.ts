@@ -8,21 +8,11 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
-import { ingest, type RecordFile, type SessionRecord } from '../lib/index'
+import { ingest, type SessionRecord } from '../lib/index'
 import { recordChunks, writeRecord, type WrittenList } from '../lib/ingest/records'
 import { tempDir } from './support/fixtures'
 import { makeCard, MB } from './support/ingest-fixtures'
-
-const file = (i: number): RecordFile => ({
-  path: `DCIM/100CANON/IMG_${i} "é"\u2028.CR3`,
-  size: i,
-  mtimeMs: 1.5 + i,
-  hashes: { blake3: 'ab'.repeat(32), xxh128: 'cd'.repeat(16) },
-  status: 'verified',
-  method: 'disk-direct',
-  checkedAt: '2026-04-26T10:00:00.000Z',
-  ...(i === 2 ? { error: { code: 'E_IO', message: 'bad\n  }\nsector' } } : {}),
-})
+import { hostileFiles } from './support/record-fixtures'
 
 function record(root: string, destinationIndex: number): SessionRecord {
   return {
@@ -38,7 +28,7 @@ function record(root: string, destinationIndex: number): SessionRecord {
 }
 
 test('a list copied from another record: the record as if laid out entry by entry', async () => {
-  const files = Array.from({ length: 300 }, (_, i) => file(i))
+  const files = hostileFiles('DCIM/100CANON/IMG_ "é"\u2028', 'bad\n  }\nsector', 300)
   const [a, b] = [tempDir('sp-rec-'), tempDir('sp-rec-')]
   let list: WrittenList | undefined
   const first = await writeRecord(record(a, 0), files, { onList: (l) => (list = l) })
@@ -56,7 +46,7 @@ test('a list copied from another record: the record as if laid out entry by entr
 })
 
 test('a list changed after it was written is not copied: the promise rejects and nothing is left', async () => {
-  const files = Array.from({ length: 50 }, (_, i) => file(i))
+  const files = hostileFiles('DCIM/100CANON/IMG_', 'bad sector', 50)
   const [a, b] = [tempDir('sp-rec-'), tempDir('sp-rec-')]
   let list: WrittenList | undefined
   const first = await writeRecord(record(a, 0), files, { onList: (l) => (list = l) })
