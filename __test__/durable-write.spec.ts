@@ -4,12 +4,13 @@
  * than a batch — the file holds exactly their UTF-8 in order, `onBytes` sees every byte
  * once and in order, and a failing source leaves no file.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
 import { writeChunksDurably } from '../lib/fs/durable'
+import { readPieces } from '../lib/fs/read-pieces'
 import { tempDir } from './support/fixtures'
 
 /** Pieces of every kind, about `total` UTF-16 units in all, from a fixed seed. */
@@ -70,6 +71,25 @@ test('a source that fails midway leaves neither the file nor its temporary', asy
   )
   assert.not.ok(existsSync(path))
   assert.equal(readdirSync(dir), [])
+})
+
+test('a range of a file read in pieces that reuse one buffer copies exactly that range', async () => {
+  const dir = tempDir('sp-durable-')
+  const src = join(dir, 'src')
+  const bytes = bytesOf(pieces(700_000).filter((c) => typeof c !== 'string'))
+  const data = Buffer.concat([bytes, Buffer.from('x'.repeat(600_000))])
+  writeFileSync(src, data)
+  for (const [start, end] of [
+    [0, undefined],
+    [1, 262_145],
+    [262_144, 524_289],
+    [100, 100],
+    [data.length - 3, data.length + 1000],
+  ] as Array<[number, number | undefined]>) {
+    const out = join(dir, `copy-${start}-${end}`)
+    await writeChunksDurably(out, readPieces(src, start, end))
+    assert.ok(readFileSync(out).equals(data.subarray(start, end)), `${start}-${end}`)
+  }
 })
 
 test.run()

@@ -62,7 +62,8 @@ const BATCH_SLACK = 64 * 1024
  * on failure. Pieces are joined into batches of about 256 KiB, so a report of any size
  * never needs more memory than one batch. `onBytes` sees every batch as written (for a
  * digest computed on the way), in a buffer reused for the next batch: read it during the
- * call, never keep it.
+ * call, never keep it. Each piece is taken (copied or written) before the next is asked
+ * for, so a source may hand over pieces that reuse one buffer (./read-pieces.ts).
  */
 export async function writeChunksSynced(
   temp: string,

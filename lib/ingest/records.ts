@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import type { ReportedError } from '../errors'
 import type { HashResult } from '../hash'
 import { writeChunksDurably } from '../fs/durable'
+import { readPieces } from '../fs/read-pieces'
 import { DATA_FOLDER, type SkippedEntry } from './plan'
 
 /** Outcome of one file at one destination, as a record keeps it. */
@@ -253,27 +254,14 @@ async function* copiedList(
 ): AsyncGenerator<string | Uint8Array> {
   yield head
   const sha = createHash('sha256')
-  const fh = await open(list.path, 'r')
-  try {
-    for (let at = list.start; at < list.end;) {
-      const buf = Buffer.allocUnsafe(Math.min(COPY_PIECE, list.end - at))
-      const { bytesRead } = await fh.read(buf, 0, buf.length, at)
-      if (bytesRead === 0) break
-      at += bytesRead
-      const piece = buf.subarray(0, bytesRead)
-      sha.update(piece)
-      yield piece
-    }
-  } finally {
-    await fh.close()
+  for await (const piece of readPieces(list.path, list.start, list.end)) {
+    sha.update(piece)
+    yield piece
   }
   if (sha.digest('hex') !== list.sha256)
     throw new Error(`${list.path}: its files list changed after it was written; not copied`)
   yield tail
 }
-
-/** Bytes read at a time by {@link copiedList}. */
-const COPY_PIECE = 256 * 1024
 
 async function exists(path: string): Promise<boolean> {
   try {

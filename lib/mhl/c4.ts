@@ -4,14 +4,12 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import { open } from 'node:fs/promises'
 
 import { InvalidArgumentError } from '../errors'
+import { readPieces } from '../fs/read-pieces'
 
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
 const DIGITS = 88
-/** Bytes read at a time by {@link c4IdOfFile}. */
-const READ_PIECE = 256 * 1024
 
 /** Whether a string has the shape of a C4 ID (`c4` + 88 base58 characters). */
 export function isC4Id(value: string): boolean {
@@ -62,20 +60,10 @@ export function c4Id(data: Uint8Array): string {
  * ```
  */
 export async function c4IdOfFile(path: string): Promise<string> {
-  // A piece at a time into one buffer: a 20,000-file manifest is ~5 MB, never whole in
-  // memory, and no buffer per piece left for the collector (a stream's 64 KiB pieces of a
-  // few manifests were ~20 MiB of external memory at once; issue #18).
+  // A piece at a time into one reused buffer: a 20,000-file manifest is ~5 MB, never
+  // whole in memory, and no buffer per piece left for the collector (a stream's 64 KiB
+  // pieces of a few manifests were ~20 MiB of external memory at once; issue #18).
   const sha = createHash('sha512')
-  const fh = await open(path, 'r')
-  try {
-    const buf = Buffer.allocUnsafe(READ_PIECE)
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, READ_PIECE)
-      if (bytesRead === 0) break
-      sha.update(buf.subarray(0, bytesRead))
-    }
-  } finally {
-    await fh.close()
-  }
+  for await (const piece of readPieces(path)) sha.update(piece)
   return c4FromSha512Hex(sha.digest('hex'))
 }

@@ -4,7 +4,6 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { access, mkdir, rm, stat, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { basename, join, resolve } from 'node:path'
@@ -14,6 +13,7 @@ import { c4FromSha512Hex } from './c4'
 import { CHAIN_FILE, renderChain, type ChainEntry } from './chain'
 import { publish, tempNameFor, writeChunksSynced, writeFileDurably, type Chunks } from '../fs/durable'
 import { toFsError } from '../fs/errors'
+import { readPieces } from '../fs/read-pieces'
 import { checkFiles, renderManifestLines } from './manifest'
 import { ASCMHL_FOLDER, generationOfFileName, scanHistory } from './read'
 import { sortedFiles, sortedFilesOf, type SortedFiles } from './sorted-files'
@@ -349,6 +349,6 @@ export async function copyFirstGeneration(
     )
     if (!first) return undefined
     const dir = join(absRoot, ASCMHL_FOLDER)
-    return publishGeneration(dir, name, [], 1, createReadStream(written.manifestPath), written.c4)
+    return publishGeneration(dir, name, [], 1, readPieces(written.manifestPath), written.c4)
   })
 }
