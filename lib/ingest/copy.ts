@@ -37,6 +37,8 @@ export async function copyCard(
   guard: CallbackGuard,
   progress: RunProgress,
   onProgress: ((p: IngestProgress) => void) | undefined,
+  /** Called once, after the event that tells the whole card has been read. */
+  onCardRead?: () => void,
 ): Promise<NativeCardReport> {
   // Progress: ≤ 20/s from the core; late events (after the promise settled or the stop) dropped.
   let settled = false
@@ -46,6 +48,11 @@ export async function copyCard(
       progress.failures[e.index] = reported(e.failure)
     if (e.kind === 'progress' && e.progress) progress.sample(e.progress.bytesRead)
     if (e.kind === 'progress' && e.progress && onProgress) onProgress(progress.event(e.progress))
+    if (e.kind === 'progress' && e.progress && e.progress.bytesRead >= e.progress.bytesTotal && onCardRead) {
+      const once = onCardRead
+      onCardRead = undefined
+      once()
+    }
   }
   let native: NativeCardReport
   progress.sample(0, true)

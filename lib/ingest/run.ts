@@ -61,14 +61,21 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   // Resume: stale temporary files go, earlier evidence is read.
   const resume = await resumeEvidence(card, sessionRoots)
   const progress = new RunProgress({ destinations, card, resume, verify: checked.verify, startedClock })
-  const copying = copyCard(
+  let later: AfterCopy | undefined
+  const native = await copyCard(
     { card, resume, sessionRoots, algorithms: checked.algorithms, verify: checked.verify },
     guard,
     progress,
     onProgress,
+    () => {
+      try {
+        later ??= afterCopy()
+      } catch {
+        // Loaded again below, where its error surfaces.
+      }
+    },
   )
-  const { runRecords, writeSessionFiles, verdictAfterRun } = afterCopy()
-  const native = await copying
+  const { runRecords, writeSessionFiles, verdictAfterRun } = (later ??= afterCopy())
 
   // Per file, per destination; then per destination. The engine's report and the earlier
   // evidence, now held compactly in the table, go before the reports are written.
@@ -132,14 +139,18 @@ export async function ingest(options: IngestOptions): Promise<IngestReport> {
   return report
 }
 
+/** What runs once the copy is done: the MHL, report and verdict code. */
+type AfterCopy = typeof import('./outputs') & typeof import('./safe-to-format')
+
 /**
- * What runs once the copy is done: the MHL, report and verdict code (fast-xml-parser and
- * saxes with it). Loaded while the engine's threads copy, when this thread has nothing
- * else to do, rather than before the copy starts: ~25 ms of module loading off every
- * ingest's start (Node 20; issue #18). Called right after the copy was started, with no
- * wait in between, so that a copy failing at once is not left without a handler.
+ * The {@link AfterCopy} modules (fast-xml-parser and saxes with them), loaded as soon as
+ * the whole card has been read, while the engine's threads still write and read back
+ * the last files and this thread has little to do, rather than before the copy starts:
+ * ~25 ms of module loading off every ingest's start (Node 20; issue #18). Not at the
+ * copy's start: that blocked the progress display while a card in the page cache was
+ * read (its bar jumped from 0 to 100 %).
  */
-function afterCopy(): typeof import('./outputs') & typeof import('./safe-to-format') {
+function afterCopy(): AfterCopy {
   return {
     ...(require('./outputs') as typeof import('./outputs')),
     ...(require('./safe-to-format') as typeof import('./safe-to-format')),
