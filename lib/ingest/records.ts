@@ -139,9 +139,7 @@ export function* recordChunks(
   files: Iterable<RecordFile> = record.files,
 ): Generator<string> {
   const { head, tail } = recordFrame(record)
-  yield head
-  yield* listChunks(files)
-  yield tail
+  yield* framed(head, listChunks(files), tail)
 }
 
 /** `record`'s text before and after its `files` list, as `JSON.stringify(record, null, 1)` lays it out. */
