@@ -309,24 +309,6 @@ export async function parseRecordFile(path: string): Promise<SessionRecord> {
   }
 }
 
-/**
- * The lines of a UTF-8 file, split at "\n" only, a chunk's worth at a time. Not node:readline: on Node 24 it also
- * splits at U+2028 and U+2029, which `JSON.stringify` leaves unescaped inside strings, so a
- * file name holding one cut its entry in two (the record was then read whole, by the
- * fallback).
- */
-async function* linesOf(path: string): AsyncGenerator<string[]> {
-  let rest = ''
-  for await (const chunk of createReadStream(path, { encoding: 'utf8' })) {
-    const lines = (rest + (chunk as string)).split('\n')
-    rest = lines.pop()!
-    // A chunk's lines at once: one wait per 64 KiB rather than per line (fewer objects
-    // outliving a young-generation collection to be promoted and collected later).
-    yield lines
-  }
-  if (rest !== '') yield [rest]
-}
-
 /** {@link parseRecordFile} without its fallback: rejects a file not laid out as written. @internal */
 export async function parseRecordLines(path: string): Promise<SessionRecord> {
   const files: RecordFile[] = []
@@ -392,7 +374,9 @@ const FILES_LINE = ' "files": ['
 
 /**
  * Adds `text`'s whole lines to `head`, up to and including the {@link FILES_LINE}; returns
- * where the rest starts.
+ * where the rest starts. Lines end at "\n" only: not node:readline, which on Node 24 also
+ * splits at U+2028 and U+2029 (`JSON.stringify` leaves them unescaped inside strings, so
+ * a file name holding one cut its entry in two).
  */
 function headLines(text: string, head: string[]): number {
   let at = 0
@@ -445,12 +429,17 @@ function scanEntries(
  */
 export async function recordHead(path: string): Promise<Pick<SessionRecord, 'format' | 'createdAt'>> {
   const head: string[] = []
-  for await (const lines of linesOf(path))
-    for (const line of lines) {
-      if (line === ' "files": [') return JSON.parse(`${head.join('\n')}\n "files": []\n}`) as SessionRecord
-      head.push(line)
+  let rest = ''
+  for await (const chunk of createReadStream(path, { encoding: 'utf8' })) {
+    const text = rest + (chunk as string)
+    const at = headLines(text, head)
+    if (head[head.length - 1] === FILES_LINE) {
+      head.pop()
+      return JSON.parse(`${head.join('\n')}\n "files": []\n}`) as SessionRecord
     }
-  return JSON.parse(head.join('\n')) as SessionRecord
+    rest = text.slice(at)
+  }
+  return JSON.parse(head.join('\n') + (rest === '' ? '' : '\n' + rest)) as SessionRecord
 }
 
 /** Statuses that say the bytes under the final name were checked (by some method). */
